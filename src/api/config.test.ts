@@ -1,0 +1,176 @@
+// Tests for the serving configuration: Knative's defaults, YAML-style overrides and the Go value parsers.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  CONFIG_KEYS, defaultServingConfig, formatGoDuration, GC_DISABLED, mergeServingConfig, parseGoDuration, parseQuantity, renderTemplate,
+} from './config.ts';
+import type { ServingConfig } from './config.ts';
+
+test('defaults are Knative HEAD values (spec §2.8, §4.1, §8.2, §9)', () => {
+  const c = defaultServingConfig();
+  assert.equal(c.defaults.revisionTimeoutSeconds, 300);
+  assert.equal(c.defaults.maxRevisionTimeoutSeconds, 600);
+  assert.equal(c.defaults.revisionResponseStartTimeoutSeconds, 300);
+  assert.equal(c.defaults.revisionIdleTimeoutSeconds, 0);
+  assert.equal(c.defaults.containerNameTemplate, 'user-container');
+  assert.equal(c.defaults.containerConcurrency, 0);
+  assert.equal(c.defaults.containerConcurrencyMaxLimit, 1000);
+  assert.equal(c.defaults.allowContainerConcurrencyZero, true);
+  assert.equal(c.defaults.enableServiceLinks, false);
+  assert.equal(c.defaults.revisionCpuRequest, null);
+  assert.equal(c.features.multiContainer, 'Enabled');
+  assert.equal(c.features.podSpecVolumesEmptyDir, 'Enabled');
+  assert.equal(c.features.podSpecAffinity, 'Disabled');
+  assert.equal(c.features.podSpecFieldRef, 'Disabled');
+  assert.equal(c.features.securePodDefaults, 'Disabled');
+  assert.equal(c.autoscaler.targetBurstCapacity, 211);
+  assert.equal(c.autoscaler.containerConcurrencyTargetFraction, 0.7);
+  assert.equal(c.autoscaler.containerConcurrencyTargetDefault, 100);
+  assert.equal(c.autoscaler.rpsTargetDefault, 200);
+  assert.equal(c.autoscaler.stableWindowSeconds, 60);
+  assert.equal(c.autoscaler.panicWindowPercentage, 10);
+  assert.equal(c.autoscaler.panicThresholdPercentage, 200);
+  assert.equal(c.autoscaler.maxScaleUpRate, 1000);
+  assert.equal(c.autoscaler.maxScaleDownRate, 2);
+  assert.equal(c.autoscaler.scaleToZeroGracePeriodSeconds, 30);
+  assert.equal(c.autoscaler.enableScaleToZero, true);
+  assert.equal(c.autoscaler.initialScale, 1);
+  assert.equal(c.autoscaler.activatorCapacity, 100);
+  assert.equal(c.autoscaler.podAutoscalerClass, 'kpa.autoscaling.knative.dev');
+  assert.equal(c.gc.retainSinceCreateTimeSeconds, 48 * 3600);
+  assert.equal(c.gc.retainSinceLastActiveTimeSeconds, 15 * 3600);
+  assert.equal(c.gc.minNonActiveRevisions, 20);
+  assert.equal(c.gc.maxNonActiveRevisions, 1000);
+  assert.equal(c.network.domain, 'example.com');
+  assert.equal(c.network.domainTemplate, '{{.Name}}.{{.Namespace}}.{{.Domain}}');
+  assert.equal(c.network.tagTemplate, '{{.Tag}}-{{.Name}}');
+  assert.equal(c.network.clusterDomain, 'cluster.local');
+  assert.equal(c.network.rolloutDurationSeconds, 0);
+  assert.equal(c.network.tagHeaderBasedRouting, false);
+  assert.equal(c.deployment.progressDeadlineSeconds, 600);
+});
+
+test('defaultServingConfig returns a fresh object each time', () => {
+  const a = defaultServingConfig();
+  a.autoscaler.stableWindowSeconds = 1;
+  assert.equal(defaultServingConfig().autoscaler.stableWindowSeconds, 60);
+});
+
+const mergeRows: { name: string; override: unknown; check: (c: ServingConfig) => void }[] = [
+  { name: 'null override', override: null, check: (c) => assert.deepEqual(c, defaultServingConfig()) },
+  { name: 'empty sections', override: { defaults: null, autoscaler: {} }, check: (c) => assert.deepEqual(c, defaultServingConfig()) },
+  { name: 'stable-window as a Go duration', override: { autoscaler: { 'stable-window': '30s' } }, check: (c) => assert.equal(c.autoscaler.stableWindowSeconds, 30) },
+  { name: 'minutes', override: { autoscaler: { 'scale-to-zero-grace-period': '1m30s' } }, check: (c) => assert.equal(c.autoscaler.scaleToZeroGracePeriodSeconds, 90) },
+  { name: 'percentage as a number', override: { autoscaler: { 'container-concurrency-target-percentage': 80 } }, check: (c) => assert.equal(c.autoscaler.containerConcurrencyTargetFraction, 0.8) },
+  { name: 'legacy fraction', override: { autoscaler: { 'container-concurrency-target-percentage': '0.5' } }, check: (c) => assert.equal(c.autoscaler.containerConcurrencyTargetFraction, 0.5) },
+  { name: 'boolean from YAML', override: { autoscaler: { 'enable-scale-to-zero': false } }, check: (c) => assert.equal(c.autoscaler.enableScaleToZero, false) },
+  { name: 'boolean from a string', override: { autoscaler: { 'allow-zero-initial-scale': 'True', 'initial-scale': '0' } }, check: (c) => assert.equal(c.autoscaler.initialScale, 0) },
+  { name: 'target burst capacity -1', override: { autoscaler: { 'target-burst-capacity': -1 } }, check: (c) => assert.equal(c.autoscaler.targetBurstCapacity, -1) },
+  { name: 'feature flags are case-insensitive', override: { features: { 'kubernetes.podspec-fieldref': 'enabled', 'multi-container': 'Disabled' } }, check: (c) => {
+    assert.equal(c.features.podSpecFieldRef, 'Enabled');
+    assert.equal(c.features.multiContainer, 'Disabled');
+  } },
+  { name: 'secure-pod-defaults', override: { features: { 'secure-pod-defaults': 'AllowRootBounded' } }, check: (c) => assert.equal(c.features.securePodDefaults, 'AllowRootBounded') },
+  { name: 'gc disabled', override: { gc: { 'retain-since-create-time': 'disabled', 'max-non-active-revisions': 'disabled' } }, check: (c) => {
+    assert.equal(c.gc.retainSinceCreateTimeSeconds, GC_DISABLED);
+    assert.equal(c.gc.maxNonActiveRevisions, GC_DISABLED);
+  } },
+  { name: 'network', override: { network: { domain: 'knit.local', 'rollout-duration': 380, 'tag-header-based-routing': 'Enabled' } }, check: (c) => {
+    assert.equal(c.network.domain, 'knit.local');
+    assert.equal(c.network.rolloutDurationSeconds, 380);
+    assert.equal(c.network.tagHeaderBasedRouting, true);
+  } },
+  { name: 'revision timeout also moves the response-start default', override: { defaults: { 'revision-timeout-seconds': 100 } }, check: (c) => {
+    assert.equal(c.defaults.revisionTimeoutSeconds, 100);
+    assert.equal(c.defaults.revisionResponseStartTimeoutSeconds, 100);
+  } },
+  { name: 'resource defaults', override: { defaults: { 'revision-memory-limit': '512Mi', 'enable-service-links': 'default' } }, check: (c) => {
+    assert.equal(c.defaults.revisionMemoryLimit, '512Mi');
+    assert.equal(c.defaults.enableServiceLinks, null);
+  } },
+  { name: 'progress deadline', override: { deployment: { 'progress-deadline': '2m' } }, check: (c) => assert.equal(c.deployment.progressDeadlineSeconds, 120) },
+];
+
+for (const row of mergeRows) {
+  test(`mergeServingConfig: ${row.name}`, () => {
+    const base = defaultServingConfig();
+    row.check(mergeServingConfig(base, row.override));
+    assert.deepEqual(base, defaultServingConfig(), 'base is not mutated');
+  });
+}
+
+const badRows: { name: string; override: unknown; want: RegExp }[] = [
+  { name: 'not a mapping', override: ['x'], want: /config: expected a mapping with sections defaults, features, autoscaler, gc, network, deployment$/ },
+  { name: 'unknown section', override: { autoscaling: {} }, want: /unknown section "autoscaling"/ },
+  { name: 'unknown key', override: { autoscaler: { 'stable-windw': '60s' } }, want: /autoscaler: unknown key "stable-windw"/ },
+  { name: 'section not a mapping', override: { gc: 'x' }, want: /gc: expected a mapping/ },
+  { name: 'bad duration', override: { autoscaler: { 'stable-window': '60' } }, want: /autoscaler\.stable-window: invalid duration "60"/ },
+  { name: 'bad boolean', override: { autoscaler: { 'enable-scale-to-zero': 'yes' } }, want: /autoscaler\.enable-scale-to-zero: invalid boolean "yes"/ },
+  { name: 'bad integer', override: { defaults: { 'container-concurrency': '1.5' } }, want: /defaults\.container-concurrency: invalid integer "1\.5"/ },
+  { name: 'bad flag', override: { features: { 'multi-container': 'on' } }, want: /features\.multi-container: invalid feature flag "on"/ },
+  { name: 'bad quantity', override: { defaults: { 'revision-cpu-request': 'lots' } }, want: /defaults\.revision-cpu-request: invalid quantity "lots"/ },
+  { name: 'structured value', override: { network: { domain: { a: 1 } } }, want: /network\.domain: expected a string, number or boolean/ },
+  { name: 'all problems are listed', override: { autoscaler: { a: 1, b: 2 } }, want: /unknown key "a"; autoscaler: unknown key "b"/ },
+  { name: 'timeout above max', override: { defaults: { 'revision-timeout-seconds': 700 } }, want: /revision-timeout-seconds \(700\) cannot be greater than max-revision-timeout-seconds \(600\)/ },
+  { name: 'container concurrency above limit', override: { defaults: { 'container-concurrency': 2000 } }, want: /container-concurrency = 2000, must be in \[0, 1000\]/ },
+  { name: 'stable window too short', override: { autoscaler: { 'stable-window': '5s' } }, want: /stable-window = 5s, must be in \[6s; 1h0m0s\] range/ },
+  { name: 'stable window with a fraction', override: { autoscaler: { 'stable-window': '6500ms' } }, want: /stable-window = 6.5s, must be specified with at most second precision/ },
+  { name: 'percentage above 100', override: { autoscaler: { 'container-concurrency-target-percentage': 150 } }, want: /container-concurrency-target-percentage = 150 is outside of valid range of \(0, 100\]/ },
+  { name: 'scale-up rate', override: { autoscaler: { 'max-scale-up-rate': 1 } }, want: /max-scale-up-rate = 1, must be greater than 1\.0/ },
+  { name: 'initial scale 0', override: { autoscaler: { 'initial-scale': 0 } }, want: /initial-scale = 0, must be at least 0 \(or at least 1 when allow-zero-initial-scale is false\)/ },
+  { name: 'burst capacity', override: { autoscaler: { 'target-burst-capacity': -5 } }, want: /target-burst-capacity must be either non-negative or -1/ },
+  { name: 'max-scale above limit', override: { autoscaler: { 'max-scale-limit': 10, 'max-scale': 20 } }, want: /max-scale = 20, must be in \[1, 10\] range/ },
+  { name: 'gc min above max', override: { gc: { 'min-non-active-revisions': 30, 'max-non-active-revisions': 10 } }, want: /max-non-active-revisions\(10\) must be >= min-non-active-revisions\(30\)/ },
+  { name: 'domain template with a path', override: { network: { 'domain-template': '{{.Domain}}/{{.Name}}' } }, want: /domain-template has url path: \/foo/ },
+  { name: 'domain template with an unknown field', override: { network: { 'domain-template': '{{.Nom}}.{{.Domain}}' } }, want: /domain-template: template: can't evaluate field Nom/ },
+  { name: 'negative rollout duration', override: { network: { 'rollout-duration': -1 } }, want: /rollout-duration must be non-negative/ },
+];
+
+for (const row of badRows) {
+  test(`mergeServingConfig rejects: ${row.name}`, () => {
+    assert.throws(() => mergeServingConfig(defaultServingConfig(), row.override), row.want);
+  });
+}
+
+test('CONFIG_KEYS lists the accepted ConfigMap keys per section', () => {
+  assert.ok(CONFIG_KEYS.autoscaler.includes('stable-window'));
+  assert.ok(CONFIG_KEYS.defaults.includes('container-concurrency-max-limit'));
+  assert.ok(CONFIG_KEYS.features.includes('kubernetes.podspec-affinity'));
+  assert.ok(CONFIG_KEYS.features.includes('secure-pod-defaults'));
+  assert.equal(CONFIG_KEYS.autoscaler.length, 20);
+});
+
+const durationRows: [string, bigint | null][] = [
+  ['0', 0n], ['60s', 60_000_000_000n], ['1h', 3_600_000_000_000n], ['1.5s', 1_500_000_000n], ['1m30s', 90_000_000_000n],
+  ['-1s', -1_000_000_000n], ['+2ms', 2_000_000n], ['300us', 300_000n], ['1µs', 1_000n], ['1.s', 1_000_000_000n], ['.5h', 1_800_000_000_000n],
+  ['', null], ['60', null], ['1d', null], ['s', null], ['.s', null], ['1.2.3s', null], ['1 s', null],
+];
+for (const [input, want] of durationRows) {
+  test(`parseGoDuration(${JSON.stringify(input)})`, () => assert.equal(parseGoDuration(input), want));
+}
+
+const formatRows: [bigint, string][] = [
+  [0n, '0s'], [6_000_000_000n, '6s'], [3_600_000_000_000n, '1h0m0s'], [90_000_000_000n, '1m30s'], [6_500_000_000n, '6.5s'],
+  [1_500_000n, '1.5ms'], [-1_000_000_000n, '-1s'], [999n, '999ns'],
+];
+for (const [input, want] of formatRows) {
+  test(`formatGoDuration(${input})`, () => assert.equal(formatGoDuration(input), want));
+}
+
+const quantityRows: [string | number, number | null][] = [
+  ['128Mi', 128 * 2 ** 20], ['250m', 0.25], ['1', 1], [2, 2], ['1G', 1e9], ['1e3', 1000], ['0.5Gi', 2 ** 29], ['+1k', 1000],
+  ['lots', null], ['1Mb', null], ['', null], ['1.2.3', null],
+];
+for (const [input, want] of quantityRows) {
+  test(`parseQuantity(${JSON.stringify(input)})`, () => assert.equal(parseQuantity(input), want));
+}
+
+test('renderTemplate: the Go template subset Knative templates use', () => {
+  assert.equal(renderTemplate('{{.Name}}.{{.Namespace}}.{{.Domain}}', { Name: 'hello', Namespace: 'default', Domain: 'example.com' }), 'hello.default.example.com');
+  assert.equal(renderTemplate('{{ .Tag }}-{{.Name}}', { Tag: 'v2', Name: 'hello' }), 'v2-hello');
+  assert.equal(renderTemplate('{{index .Labels "app"}}.{{.Domain}}', { Labels: { app: 'web' }, Domain: 'd' }), 'web.d');
+  assert.equal(renderTemplate('{{index .Annotations "missing"}}x', { Annotations: {} }), 'x');
+  assert.throws(() => renderTemplate('{{.Missing}}', {}), /can't evaluate field Missing/);
+  assert.throws(() => renderTemplate('{{if .Name}}x{{end}}', { Name: 'a' }), /unsupported action/);
+});

@@ -1,0 +1,295 @@
+// Knative's mutating webhook (SetDefaults, spec §2.7) for Service, Configuration, Revision and Route.
+
+import { createHash } from 'node:crypto';
+import { renderTemplate } from './config.ts';
+import type { ServingConfig } from './config.ts';
+import { ANNOTATION } from './types.ts';
+import type {
+  Configuration, ObjectMeta, Probe, Revision, RevisionSpec, RevisionTemplateSpec, Route, Service, TrafficTarget,
+} from './types.ts';
+import { semanticEqual } from './validation.ts';
+
+/** What defaulting needs to know about the request. `old` is the stored object on update. */
+export interface DefaultingContext<T> {
+  config: ServingConfig;
+  /** The requesting user; recorded in creator/lastModifier annotations (skipped when empty). */
+  user: string;
+  op: 'create' | 'update';
+  old?: T;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** parent[key] as an object, creating it when absent; null when it holds something else (validation reports it). */
+function objAt(parent: Obj, key: string): Obj | null {
+  const v = parent[key];
+  if (v === undefined || v === null) {
+    const created: Obj = {};
+    parent[key] = created;
+    return created;
+  }
+  return isObj(v) ? v : null;
+}
+
+const unset = (v: unknown): boolean => v === undefined || v === null;
+
+/** SetDefaults for a Service: template, traffic and creator/lastModifier. Mutates and returns `svc`. */
+export function defaultService(svc: Service, ctx: DefaultingContext<Service>): Service {
+  if (!isObj(svc)) return svc;
+  const spec = objAt(svc as unknown as Obj, 'spec');
+  if (spec) {
+    const oldTemplate = ctx.op === 'update' ? ctx.old?.spec?.template : undefined;
+    defaultTemplate(spec, ctx.config, ctx.op, metaOf(svc), oldTemplate);
+    if (unset(spec.traffic) || (Array.isArray(spec.traffic) && spec.traffic.length === 0)) {
+      spec.traffic = [{ percent: 100, latestRevision: true }];
+    }
+    defaultTrafficList(spec.traffic);
+  }
+  setUserInfo(svc as unknown as Obj, ctx, ctx.old?.spec);
+  return svc;
+}
+
+/** SetDefaults for a Configuration; user annotations only when it has no owner. Mutates and returns `cfg`. */
+export function defaultConfiguration(cfg: Configuration, ctx: DefaultingContext<Configuration>): Configuration {
+  if (!isObj(cfg)) return cfg;
+  const spec = objAt(cfg as unknown as Obj, 'spec');
+  if (spec) {
+    const oldTemplate = ctx.op === 'update' ? ctx.old?.spec?.template : undefined;
+    defaultTemplate(spec, ctx.config, ctx.op, metaOf(cfg), oldTemplate);
+  }
+  if (!hasOwners(cfg)) setUserInfo(cfg as unknown as Obj, ctx, ctx.old?.spec);
+  return cfg;
+}
+
+/** SetDefaults for a Revision: spec defaults on create only (the spec is immutable). Mutates and returns `rev`. */
+export function defaultRevision(rev: Revision, ctx: DefaultingContext<Revision>): Revision {
+  if (!isObj(rev) || ctx.op === 'update') return rev;
+  const spec = objAt(rev as unknown as Obj, 'spec');
+  if (spec) defaultRevisionSpec(spec as unknown as RevisionSpec, ctx.config, ctx.op);
+  return rev;
+}
+
+/** SetDefaults for a Route: per-target latestRevision/percent and user annotations when unowned. */
+export function defaultRoute(route: Route, ctx: DefaultingContext<Route>): Route {
+  if (!isObj(route)) return route;
+  const spec = objAt(route as unknown as Obj, 'spec');
+  if (spec) defaultTrafficList(spec.traffic);
+  if (!hasOwners(route)) setUserInfo(route as unknown as Obj, ctx, ctx.old?.spec);
+  return route;
+}
+
+/** Dispatches on `kind`; objects of other kinds are returned untouched. */
+export function defaultObject<T extends { kind?: unknown }>(obj: T, ctx: DefaultingContext<T>): T {
+  const c = ctx as DefaultingContext<never>;
+  switch (obj?.kind) {
+    case 'Service': return defaultService(obj as unknown as Service, c) as unknown as T;
+    case 'Configuration': return defaultConfiguration(obj as unknown as Configuration, c) as unknown as T;
+    case 'Revision': return defaultRevision(obj as unknown as Revision, c) as unknown as T;
+    case 'Route': return defaultRoute(obj as unknown as Route, c) as unknown as T;
+    default: return obj;
+  }
+}
+
+/** TrafficTarget.SetDefaults: latestRevision ← (revisionName == ""), percent ← 0. */
+export function defaultTrafficTarget(tt: TrafficTarget): TrafficTarget {
+  if (!isObj(tt)) return tt;
+  if (unset(tt.latestRevision)) tt.latestRevision = (tt.revisionName ?? '') === '';
+  if (unset(tt.percent)) tt.percent = 0;
+  return tt;
+}
+
+function defaultTrafficList(traffic: unknown): void {
+  if (!Array.isArray(traffic)) return;
+  for (const t of traffic) defaultTrafficTarget(t as TrafficTarget);
+}
+
+function metaOf(o: { metadata?: unknown }): ObjectMeta {
+  return isObj(o.metadata) ? (o.metadata as ObjectMeta) : {};
+}
+
+function hasOwners(o: { metadata?: unknown }): boolean {
+  const refs = metaOf(o).ownerReferences;
+  return Array.isArray(refs) && refs.length > 0;
+}
+
+/**
+ * ConfigurationSpec.SetDefaults. On update, a template that keeps its (non-empty) BYO name is left
+ * alone: defaulting it would suggest changes that conflict with the name not changing.
+ */
+function defaultTemplate(
+  spec: Obj, config: ServingConfig, op: 'create' | 'update', parent: ObjectMeta, oldTemplate: RevisionTemplateSpec | undefined,
+): void {
+  const template = objAt(spec, 'template');
+  if (!template) return;
+  const name = isObj(template.metadata) ? template.metadata.name : undefined;
+  if (oldTemplate && typeof name === 'string' && name !== '' && name === oldTemplate.metadata?.name) return;
+  const rs = objAt(template, 'spec');
+  if (rs) defaultRevisionSpec(rs as unknown as RevisionSpec, config, op, parent);
+}
+
+/**
+ * RevisionSpec.SetDefaults: timeouts, containerConcurrency, container names, resources, the serving
+ * container's readiness probe, enableServiceLinks (create only), read-only mounts and secure-pod-defaults.
+ * `parent` is the owning Service/Configuration metadata the container-name template may refer to.
+ */
+export function defaultRevisionSpec(
+  rs: RevisionSpec, config: ServingConfig, op: 'create' | 'update', parent: ObjectMeta = {},
+): RevisionSpec {
+  if (!isObj(rs)) return rs;
+  const d = config.defaults;
+  const raw = rs as unknown as Obj;
+
+  if (unset(raw.timeoutSeconds) || raw.timeoutSeconds === 0) rs.timeoutSeconds = d.revisionTimeoutSeconds;
+  const timeout = typeof rs.timeoutSeconds === 'number' ? rs.timeoutSeconds : d.revisionTimeoutSeconds;
+  if (unset(raw.responseStartTimeoutSeconds) && d.revisionResponseStartTimeoutSeconds !== 0
+    && d.revisionResponseStartTimeoutSeconds < timeout) {
+    rs.responseStartTimeoutSeconds = d.revisionResponseStartTimeoutSeconds;
+  }
+  if (unset(raw.idleTimeoutSeconds) && d.revisionIdleTimeoutSeconds !== 0 && d.revisionIdleTimeoutSeconds < timeout) {
+    rs.idleTimeoutSeconds = d.revisionIdleTimeoutSeconds;
+  }
+  if (unset(raw.containerConcurrency)) rs.containerConcurrency = d.containerConcurrency;
+
+  const containers = objectsIn(raw.containers);
+  const initContainers = objectsIn(raw.initContainers);
+  const taken = new Set<string>();
+  for (const c of [...containers, ...initContainers]) if (typeof c.name === 'string') taken.add(c.name);
+  const tplValues = {
+    Name: parent.name ?? '', Namespace: parent.namespace ?? '', GenerateName: parent.generateName ?? '',
+    Labels: parent.labels ?? {}, Annotations: parent.annotations ?? {},
+  };
+  applyDefaultContainerNames(containers, taken, templateOr(d.containerNameTemplate, tplValues, 'user-container'));
+  applyDefaultContainerNames(initContainers, taken, templateOr(d.initContainerNameTemplate, tplValues, 'init-container'));
+
+  const writable = new Set<string>();
+  for (const v of objectsIn(raw.volumes)) {
+    if (typeof v.name === 'string' && (isObj(v.emptyDir) || isObj(v.persistentVolumeClaim) || isObj(v.ephemeral))) writable.add(v.name);
+  }
+  for (const c of containers) {
+    applyResourceDefaults(c, config);
+    // Default probes go to the serving container: the only one, or the one declaring a port.
+    if (containers.length === 1 || (Array.isArray(c.ports) && c.ports.length > 0)) applyProbeDefaults(c);
+  }
+  for (const c of [...containers, ...initContainers]) {
+    for (const m of objectsIn(c.volumeMounts)) {
+      if (typeof m.name === 'string' && !writable.has(m.name)) m.readOnly = true;
+    }
+  }
+  if (unset(raw.enableServiceLinks) && op === 'create' && d.enableServiceLinks !== null) {
+    rs.enableServiceLinks = d.enableServiceLinks;
+  }
+  if (config.features.securePodDefaults !== 'Disabled') {
+    const psc = isObj(raw.securityContext) ? raw.securityContext : {};
+    for (const c of [...containers, ...initContainers]) applySecureDefaults(c, psc, config.features.securePodDefaults === 'Enabled');
+  }
+  return rs;
+}
+
+function objectsIn(v: unknown): Obj[] {
+  return Array.isArray(v) ? v.filter(isObj) : [];
+}
+
+function templateOr(tpl: string, values: Record<string, string | Record<string, string>>, fallback: string): string {
+  try {
+    return renderTemplate(tpl, values);
+  } catch {
+    return fallback;
+  }
+}
+
+/** Empty names get the template name; with several containers (or a clash) a -N suffix, skipping used names. */
+function applyDefaultContainerNames(containers: Obj[], taken: Set<string>, base: string): void {
+  let next = 0;
+  for (const c of containers) {
+    if (!unset(c.name) && c.name !== '') continue;
+    let name = base;
+    if (containers.length > 1 || taken.has(name)) {
+      do {
+        name = childName(base, `-${next}`);
+        next++;
+      } while (taken.has(name));
+    }
+    c.name = name;
+    taken.add(name);
+  }
+}
+
+/** kmeta.ChildName: parent+suffix, shortened with an MD5 of the parent when over 63 characters. */
+export function childName(parent: string, suffix: string): string {
+  const longest = 63;
+  if (parent.length + suffix.length <= longest) return parent + suffix;
+  const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
+  const head = longest - 32 - suffix.length;
+  if (head <= 0) return `a${md5(parent + suffix)}`.slice(0, longest);
+  return parent.slice(0, head) + md5(parent) + suffix;
+}
+
+function applyResourceDefaults(c: Obj, config: ServingConfig): void {
+  const d = config.defaults;
+  const wanted: [string, 'requests' | 'limits', string | null][] = [
+    ['cpu', 'requests', d.revisionCpuRequest], ['cpu', 'limits', d.revisionCpuLimit],
+    ['memory', 'requests', d.revisionMemoryRequest], ['memory', 'limits', d.revisionMemoryLimit],
+    ['ephemeral-storage', 'requests', d.revisionEphemeralStorageRequest],
+    ['ephemeral-storage', 'limits', d.revisionEphemeralStorageLimit],
+  ];
+  for (const [resource, kind, value] of wanted) {
+    if (value === null) continue;
+    const resources = objAt(c, 'resources');
+    const list = resources && objAt(resources, kind);
+    if (list && unset(list[resource])) list[resource] = value;
+  }
+}
+
+function applyProbeDefaults(c: Obj): void {
+  const probe = objAt(c, 'readinessProbe') as Probe | null;
+  if (!probe) return;
+  if (unset(probe.tcpSocket) && unset(probe.httpGet) && unset(probe.exec) && unset(probe.grpc)) probe.tcpSocket = {};
+  if (unset(probe.successThreshold) || probe.successThreshold === 0) probe.successThreshold = 1;
+  // Kubernetes' defaults apply only to ordinary probes; periodSeconds 0 selects Knative's aggressive probing.
+  if (!unset(probe.periodSeconds) && probe.periodSeconds !== 0) {
+    if (unset(probe.failureThreshold) || probe.failureThreshold === 0) probe.failureThreshold = 3;
+    if (unset(probe.timeoutSeconds) || probe.timeoutSeconds === 0) probe.timeoutSeconds = 1;
+  }
+  for (const p of [probe, c.livenessProbe, c.startupProbe]) {
+    if (isObj(p) && isObj(p.grpc) && unset(p.grpc.service)) p.grpc.service = '';
+  }
+}
+
+function applySecureDefaults(c: Obj, psc: Obj, runAsNonRoot: boolean): void {
+  const sc = objAt(c, 'securityContext');
+  if (!sc) return;
+  if (unset(sc.allowPrivilegeEscalation)) sc.allowPrivilegeEscalation = false;
+  const podSeccomp = isObj(psc.seccompProfile) ? psc.seccompProfile.type : undefined;
+  if (unset(podSeccomp) || podSeccomp === '') {
+    const sp = objAt(sc, 'seccompProfile');
+    if (sp && (unset(sp.type) || sp.type === '')) sp.type = 'RuntimeDefault';
+  }
+  if (unset(sc.capabilities)) {
+    const caps: Obj = { drop: ['ALL'] };
+    const lowPort = objectsIn(c.ports).some((p) => typeof p.containerPort === 'number' && p.containerPort > 0 && p.containerPort < 1024);
+    if (lowPort) caps.add = ['NET_BIND_SERVICE'];
+    sc.capabilities = caps;
+  }
+  if (runAsNonRoot && unset(psc.runAsNonRoot) && unset(sc.runAsNonRoot)) sc.runAsNonRoot = true;
+}
+
+/** Records the requesting user: creator+lastModifier on create, lastModifier on a spec-changing update. */
+function setUserInfo(obj: Obj, ctx: DefaultingContext<unknown>, oldSpec: unknown): void {
+  if (ctx.user === '') return;
+  const meta = objAt(obj, 'metadata');
+  if (!meta) return;
+  const annotations = objAt(meta, 'annotations');
+  if (!annotations) return;
+  if (ctx.op === 'update') {
+    if (ctx.old !== undefined && semanticEqual(oldSpec, obj.spec)) return;
+    annotations[ANNOTATION.lastModifier] = ctx.user;
+  } else {
+    annotations[ANNOTATION.creator] = ctx.user;
+    annotations[ANNOTATION.lastModifier] = ctx.user;
+  }
+}
+

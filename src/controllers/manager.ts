@@ -1,0 +1,98 @@
+// Runs the reconcilers: maps store watch events to work-queue keys, and deletes the objects a
+// deleted owner controlled (the garbage collector's cascading delete).
+
+import { LABEL, type ObjectMeta } from '../api/types.ts';
+import type { StoredObject, WatchEvent } from '../store/store.ts';
+import { WorkQueue } from './queue.ts';
+import { objectKey } from './names.ts';
+import { controllerOf, type ControllerContext } from './context.ts';
+import { reconcileService } from './service.ts';
+import { reconcileConfiguration } from './configuration.ts';
+import { reconcileRevision } from './revision.ts';
+import { reconcileRoute } from './route.ts';
+
+/** All controllers of one knit process. */
+export class ControllerManager {
+  readonly services: WorkQueue;
+  readonly configurations: WorkQueue;
+  readonly revisions: WorkQueue;
+  readonly routes: WorkQueue;
+  private readonly ctx: ControllerContext;
+  private unwatch: (() => void) | undefined;
+
+  constructor(ctx: ControllerContext) {
+    this.ctx = ctx;
+    this.services = new WorkQueue('service', (k) => reconcileService(ctx, k));
+    this.configurations = new WorkQueue('configuration', (k) => reconcileConfiguration(ctx, k));
+    this.revisions = new WorkQueue('revision', (k) => reconcileRevision(ctx, k, (key) => this.revisions.add(key)));
+    this.routes = new WorkQueue('route', (k) => reconcileRoute(ctx, k));
+    ctx.instances.onChange = (key) => this.revisions.add(key);
+  }
+
+  /** Subscribes to the store and enqueues every existing object once. */
+  start(): void {
+    this.unwatch = this.ctx.store.watch(undefined, (ev) => this.onEvent(ev));
+    for (const r of ['services', 'configurations', 'revisions', 'routes']) {
+      for (const obj of this.ctx.store.list(r)) this.enqueue(r, obj);
+    }
+  }
+
+  stop(): void {
+    this.unwatch?.();
+    for (const q of [this.services, this.configurations, this.revisions, this.routes]) q.stop();
+  }
+
+  /** Resolves when every queue is idle (for tests and orderly shutdown). */
+  async idle(): Promise<void> {
+    await Promise.all([this.services.idle(), this.configurations.idle(), this.revisions.idle(), this.routes.idle()]);
+  }
+
+  private onEvent(ev: WatchEvent): void {
+    if (ev.type === 'DELETED') this.collectGarbage(ev.object.metadata);
+    this.enqueue(ev.resource, ev.object);
+  }
+
+  private enqueue(resource: string, obj: StoredObject): void {
+    const md = obj.metadata;
+    const key = objectKey(md.namespace, md.name);
+    const owner = controllerOf(md);
+    const ownerKey = owner ? objectKey(md.namespace, owner.name) : undefined;
+    switch (resource) {
+      case 'services':
+        this.services.add(key);
+        break;
+      case 'configurations':
+        this.configurations.add(key);
+        if (owner?.kind === 'Service' && ownerKey) this.services.add(ownerKey);
+        this.routesInNamespace(md.namespace);
+        break;
+      case 'routes':
+        this.routes.add(key);
+        if (owner?.kind === 'Service' && ownerKey) this.services.add(ownerKey);
+        break;
+      case 'revisions': {
+        this.revisions.add(key);
+        const cfg = md.labels?.[LABEL.configuration];
+        if (cfg) this.configurations.add(objectKey(md.namespace, cfg));
+        this.routesInNamespace(md.namespace);
+        break;
+      }
+    }
+  }
+
+  private routesInNamespace(ns: string | undefined): void {
+    for (const r of this.ctx.store.list('routes', { namespace: ns })) this.routes.add(objectKey(ns, r.metadata.name));
+  }
+
+  /** Background cascading delete of everything the deleted object controlled. */
+  private collectGarbage(meta: ObjectMeta): void {
+    if (!meta.uid) return;
+    for (const { resource, object } of this.ctx.store.ownedBy(meta.uid)) {
+      try {
+        this.ctx.store.delete(resource, object.metadata.namespace ?? 'default', object.metadata.name ?? '', { uid: object.metadata.uid });
+      } catch {
+        // already gone
+      }
+    }
+  }
+}

@@ -1,0 +1,98 @@
+// A work queue for reconcilers: keys are deduplicated, processed one at a time per key, and
+// retried with exponential back-off when a reconcile throws.
+
+export type ReconcileFn = (key: string) => Promise<void> | void;
+
+interface Entry {
+  retries: number;
+}
+
+/** Level-triggered: enqueuing a key that is already waiting is a no-op. */
+export class WorkQueue {
+  private readonly name: string;
+  private readonly reconcile: ReconcileFn;
+  private readonly pending = new Map<string, Entry>();
+  private readonly running = new Set<string>();
+  private readonly dirty = new Set<string>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly retries = new Map<string, number>();
+  private scheduled = false;
+  private stopped = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(name: string, reconcile: ReconcileFn) {
+    this.name = name;
+    this.reconcile = reconcile;
+  }
+
+  add(key: string): void {
+    if (this.stopped) return;
+    if (this.running.has(key)) {
+      this.dirty.add(key);
+      return;
+    }
+    if (!this.pending.has(key)) this.pending.set(key, { retries: this.retries.get(key) ?? 0 });
+    this.schedule();
+  }
+
+  /** Enqueues the key after a delay (replacing an earlier delayed enqueue of the same key). */
+  addAfter(key: string, ms: number): void {
+    if (this.stopped) return;
+    const old = this.timers.get(key);
+    if (old) clearTimeout(old);
+    const t = setTimeout(() => {
+      this.timers.delete(key);
+      this.add(key);
+    }, ms);
+    t.unref();
+    this.timers.set(key, t);
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    const keys = [...this.pending.keys()];
+    this.pending.clear();
+    for (const key of keys) void this.run(key);
+  }
+
+  private async run(key: string): Promise<void> {
+    this.running.add(key);
+    try {
+      await this.reconcile(key);
+      this.retries.delete(key);
+    } catch (err) {
+      const n = (this.retries.get(key) ?? 0) + 1;
+      this.retries.set(key, n);
+      const delay = Math.min(30_000, 5 * 2 ** Math.min(n, 13));
+      if (!this.stopped) {
+        console.error(`knit: ${this.name} reconcile ${key} failed (retry ${n} in ${delay}ms): ${(err as Error).stack ?? String(err)}`);
+        this.addAfter(key, delay);
+      }
+    } finally {
+      this.running.delete(key);
+      if (this.dirty.delete(key)) this.add(key);
+      if (this.running.size === 0 && this.pending.size === 0) {
+        for (const w of this.idleWaiters.splice(0)) w();
+      }
+    }
+  }
+
+  /** Resolves when nothing is pending or running (delayed keys excluded). */
+  idle(): Promise<void> {
+    if (this.running.size === 0 && this.pending.size === 0) return Promise.resolve();
+    return new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers.values()) clearTimeout(t);
+    this.timers.clear();
+    this.pending.clear();
+  }
+}

@@ -1,0 +1,167 @@
+// Revision reconciler: resolves the image, runs the revision's instances at the scale it should
+// have, and reports ResourcesAvailable / ContainerHealthy / Active as Knative does (spec §1.1, §1.7).
+
+import { isDeepStrictEqual } from 'node:util';
+import { READY, RevisionConditions } from '../api/conditions.ts';
+import { ANNOTATION, LABEL, type Container, type Revision } from '../api/types.ts';
+import { RuntimeError } from '../runtime/runtime.ts';
+import type { Workload } from '../runtime/instances.ts';
+import { objectKey, splitKey } from './names.ts';
+import type { ControllerContext } from './context.ts';
+
+/** The serving container: the one with a port, or the only one. */
+export function servingContainer(rev: Revision): Container {
+  const cs = rev.spec.containers;
+  return cs.find((c) => (c.ports?.length ?? 0) > 0) ?? cs[0];
+}
+
+/** The serving port from the spec (Knative's default 8080). */
+export function containerPort(c: Container): number {
+  return c.ports?.[0]?.containerPort || 8080;
+}
+
+function parseDurationSeconds(v: string | undefined): number | undefined {
+  if (!v) return undefined;
+  const m = /^(\d+)(s|m|h)?$/.exec(v.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  return m[2] === 'h' ? n * 3600 : m[2] === 'm' ? n * 60 : n;
+}
+
+/** What the instance manager needs to run this revision. */
+export function workloadFor(rev: Revision, ctx: ControllerContext, image: string): Workload {
+  const c = servingContainer(rev);
+  const env: Record<string, string> = {};
+  for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+  else if (!e.valueFrom) env[e.name] = '';
+  env.K_REVISION = rev.metadata.name ?? '';
+  env.K_CONFIGURATION = rev.metadata.labels?.[LABEL.configuration] ?? '';
+  env.K_SERVICE = rev.metadata.labels?.[LABEL.service] ?? '';
+  const timeoutSeconds = rev.spec.timeoutSeconds || 300;
+  return {
+    key: objectKey(rev.metadata.namespace, rev.metadata.name),
+    template: {
+      namespace: rev.metadata.namespace ?? 'default',
+      revision: rev.metadata.name ?? '',
+      configuration: env.K_CONFIGURATION,
+      service: env.K_SERVICE,
+      container: c,
+      image,
+      env,
+      containerPort: containerPort(c),
+      readinessProbe: c.readinessProbe,
+      gracePeriodSeconds: timeoutSeconds,
+    },
+    containerConcurrency: rev.spec.containerConcurrency ?? 0,
+    timeoutSeconds,
+    progressDeadlineSeconds:
+      parseDurationSeconds(rev.metadata.annotations?.[ANNOTATION.progressDeadline]) ?? ctx.settings.progressDeadlineSeconds,
+  };
+}
+
+/**
+ * The scale a revision should run at before the autoscaler has a say: revisions no route
+ * references (`reserve`) run none; others run their initial scale.
+ */
+export function baseScale(rev: Revision, ctx: ControllerContext): number {
+  if (rev.metadata.labels?.[LABEL.routingState] === 'reserve') return 0;
+  const ann = rev.metadata.annotations ?? {};
+  const initial = Number(ann['autoscaling.knative.dev/initial-scale'] ?? ann['autoscaling.knative.dev/initialScale'] ?? ctx.settings.initialScale);
+  const min = Number(ann['autoscaling.knative.dev/min-scale'] ?? ann['autoscaling.knative.dev/minScale'] ?? 0);
+  return Math.max(Number.isFinite(initial) ? initial : 1, Number.isFinite(min) ? min : 0, 1);
+}
+
+/** Image digests being resolved in the background, by revision key. */
+const resolving = new Map<string, Promise<void>>();
+const resolved = new Map<string, { digest?: string; error?: RuntimeError }>();
+
+/** Reconciles one Revision key (`namespace/name`). */
+export function reconcileRevision(ctx: ControllerContext, key: string, requeue: (key: string) => void): void {
+  const [ns, name] = splitKey(key);
+  const { store, instances } = ctx;
+  const rev = store.get<Revision>('revisions', ns, name);
+  if (!rev || rev.metadata.deletionTimestamp) {
+    resolved.delete(key);
+    void instances.remove(key);
+    return;
+  }
+  const before = structuredClone(rev.status ?? {});
+  const status = rev.status ?? {};
+  rev.status = status;
+  const conds = RevisionConditions.manage(status, ctx.now);
+  conds.initialize();
+  const gen = rev.metadata.generation ?? 0;
+  if (status.observedGeneration !== gen) conds.markUnknown(READY, 'NewObservedGenFailure', 'unsuccessfully observed a new generation');
+  const write = (): void => {
+    status.observedGeneration = gen;
+    if (!isDeepStrictEqual(before, status)) store.update('revisions', rev, { subresource: 'status' });
+  };
+
+  const container = servingContainer(rev);
+  const image = container.image ?? '';
+
+  // Image digest: resolved once, in the background, then pinned for the revision's life.
+  if (!instances.has(key)) {
+    const r = resolved.get(key);
+    if (!r) {
+      if (!resolving.has(key)) {
+        const p = (async () => {
+          try {
+            const digest = await instances.runtimeFor(image).resolveDigest(image);
+            resolved.set(key, { digest });
+          } catch (err) {
+            resolved.set(key, { error: err instanceof RuntimeError ? err : new RuntimeError('ContainerMissing', (err as Error).message) });
+          } finally {
+            resolving.delete(key);
+            requeue(key);
+          }
+        })();
+        resolving.set(key, p);
+      }
+      conds.markUnknown('ResourcesAvailable', 'ResolvingDigests', '');
+      return write();
+    }
+    if (r.error) {
+      conds.markFalse('ContainerHealthy', 'ContainerMissing', r.error.message);
+      return write();
+    }
+    status.containerStatuses = rev.spec.containers.map((c) => ({ name: c.name ?? 'user-container', ...(c === container && r.digest ? { imageDigest: r.digest } : {}) }));
+    instances.ensure(workloadFor(rev, ctx, r.digest ?? image));
+  }
+
+  let desired = baseScale(rev, ctx);
+  let ws = instances.status(key)!;
+  if (ws.deadlineExceeded && !ws.everReady) desired = 0;
+  if (ws.desired !== desired) {
+    instances.setScale(key, desired);
+    ws = instances.status(key)!;
+  }
+
+  status.actualReplicas = ws.ready;
+  status.desiredReplicas = ws.desired;
+
+  if (ws.ready > 0) {
+    conds.markTrue('ContainerHealthy');
+    conds.markTrue('ResourcesAvailable');
+    conds.markTrue('Active');
+  } else {
+    if (ws.failing && ws.lastFailure) {
+      conds.markFalse('ContainerHealthy', ws.lastFailure.reason, ws.lastFailure.message);
+    } else if (!ws.everReady) {
+      conds.markUnknown('ContainerHealthy', 'Deploying', '');
+    }
+    if (ws.deadlineExceeded && !ws.everReady) {
+      conds.markFalse('ResourcesAvailable', 'ProgressDeadlineExceeded', 'Initial scale was never achieved');
+    } else if (!ws.everReady) {
+      conds.markUnknown('ResourcesAvailable', 'Deploying', '');
+    }
+    if (ws.desired === 0) {
+      conds.markFalse('Active', 'NoTraffic', 'The target is not receiving traffic.');
+    } else if (ws.deadlineExceeded) {
+      conds.markFalse('Active', 'TimedOut', 'The target could not be activated.');
+    } else {
+      conds.markUnknown('Active', 'Queued', 'Requests to the target are being buffered as resources are provisioned.');
+    }
+  }
+  write();
+}

@@ -1,0 +1,290 @@
+// Route reconciler: resolves traffic targets to ready revisions, programs the gateway's routing
+// table, writes status.traffic/url/address (spec §3), and labels revisions active/reserve (§8.1).
+
+import { isDeepStrictEqual } from 'node:util';
+import { READY, RouteConditions, getCondition, isFailed, isReady } from '../api/conditions.ts';
+import { ANNOTATION, LABEL, type Configuration, type Revision, type Route, type TrafficTarget } from '../api/types.ts';
+import type { HostRule, HostTarget } from '../dataplane/routing.ts';
+import type { ConditionManager } from '../api/conditions.ts';
+import { objectKey, splitKey } from './names.ts';
+import { rfc3339, type ControllerContext } from './context.ts';
+
+/** A traffic target resolution error (Knative's traffic/errors.go), failure or not-yet-ready. */
+class TargetError {
+  readonly failure: boolean;
+  readonly mark: (c: ConditionManager) => void;
+  constructor(failure: boolean, mark: (c: ConditionManager) => void) {
+    this.failure = failure;
+    this.mark = mark;
+  }
+}
+
+const ATA = 'AllTrafficAssigned';
+
+function missing(kind: string, name: string): TargetError {
+  return new TargetError(true, (c) => c.markFalse(ATA, `${kind}Missing`, `${kind} "${name}" referenced in traffic not found.`));
+}
+
+interface Resolved {
+  tag: string;
+  revisionName: string;
+  configurationName: string;
+  latestRevision: boolean | undefined;
+  percent: number;
+}
+
+/** Resolves spec targets to revisions; collects every error, a failure beating a non-failure. */
+function resolveTargets(ctx: ControllerContext, route: Route): { targets: Resolved[]; error?: TargetError } {
+  const ns = route.metadata.namespace ?? 'default';
+  const ownerService = route.metadata.labels?.[LABEL.service];
+  const targets: Resolved[] = [];
+  let error: TargetError | undefined;
+  const fail = (e: TargetError): void => {
+    if (!error || (e.failure && !error.failure)) error = e;
+  };
+  for (const t of route.spec.traffic ?? []) {
+    const base = { tag: t.tag ?? '', latestRevision: t.latestRevision, percent: t.percent ?? 0 };
+    if (t.revisionName) {
+      const rev = ctx.store.get<Revision>('revisions', ns, t.revisionName);
+      if (!rev) {
+        fail(missing('Revision', t.revisionName));
+        continue;
+      }
+      if (ownerService && rev.metadata.labels?.[LABEL.service] !== ownerService) {
+        const name = t.revisionName;
+        fail(new TargetError(true, (c) => c.markFalse(ATA, 'RevisionNotOwned', `Revision "${name}" is not owned by Service "${ownerService}".`)));
+        continue;
+      }
+      if (!isReady(rev)) {
+        const name = t.revisionName;
+        fail(
+          isFailed(rev)
+            ? new TargetError(true, (c) => c.markFalse(ATA, 'RevisionMissing', `Revision "${name}" failed to become ready.`))
+            : new TargetError(false, (c) => c.markUnknown(ATA, 'RevisionMissing', `Revision "${name}" is not yet ready.`)),
+        );
+        continue;
+      }
+      targets.push({ ...base, revisionName: t.revisionName, configurationName: rev.metadata.labels?.[LABEL.configuration] ?? '' });
+    } else if (t.configurationName) {
+      const cfgName = t.configurationName;
+      const cfg = ctx.store.get<Configuration>('configurations', ns, cfgName);
+      if (!cfg) {
+        fail(missing('Configuration', cfgName));
+        continue;
+      }
+      const latest = cfg.status?.latestReadyRevisionName;
+      const rev = latest ? ctx.store.get<Revision>('revisions', ns, latest) : undefined;
+      if (!latest || !rev || !isReady(rev)) {
+        fail(
+          getCondition(cfg.status, READY)?.status === 'False' && cfg.status?.observedGeneration === cfg.metadata.generation
+            ? new TargetError(true, (c) => c.markFalse(ATA, 'RevisionMissing', `Configuration "${cfgName}" does not have any ready Revision.`))
+            : new TargetError(false, (c) => c.markUnknown(ATA, 'RevisionMissing', `Configuration "${cfgName}" is waiting for a Revision to become ready.`)),
+        );
+        continue;
+      }
+      targets.push({ ...base, revisionName: latest, configurationName: cfgName });
+    }
+  }
+  return { targets, error };
+}
+
+/** Merges targets sharing (tag, revision, latestRevision), keeping spec order. */
+function mergeTargets(targets: Resolved[]): Resolved[] {
+  const out: Resolved[] = [];
+  for (const t of targets) {
+    const same = out.find((o) => o.tag === t.tag && o.revisionName === t.revisionName && o.latestRevision === t.latestRevision);
+    if (same) same.percent += t.percent;
+    else out.push({ ...t });
+  }
+  return out;
+}
+
+/** Per tag ("" = default) the weighted revisions; a group with a single revision gets 100%. */
+function trafficGroups(ns: string, merged: Resolved[]): Map<string, HostTarget[]> {
+  const groups = new Map<string, HostTarget[]>();
+  const add = (tag: string, t: Resolved): void => {
+    const g = groups.get(tag) ?? [];
+    const key = objectKey(ns, t.revisionName);
+    const same = g.find((x) => x.revision === key);
+    if (same) same.percent += t.percent;
+    else g.push({ revision: key, percent: t.percent });
+    groups.set(tag, g);
+  };
+  for (const t of merged) {
+    add('', t);
+    if (t.tag) add(t.tag, t);
+  }
+  for (const g of groups.values()) if (g.length === 1) g[0].percent = 100;
+  return groups;
+}
+
+/** Knative's default domain and tag templates (`{{.Name}}.{{.Namespace}}.{{.Domain}}`, `{{.Tag}}-{{.Name}}`). */
+function hostName(route: Route, tag: string): string {
+  return tag ? `${tag}-${route.metadata.name}` : (route.metadata.name ?? '');
+}
+
+function isClusterLocal(route: Route): boolean {
+  return route.metadata.labels?.[LABEL.visibility] === 'cluster-local';
+}
+
+function urlFor(ctx: ControllerContext, route: Route, tag: string): string {
+  const name = hostName(route, tag);
+  const ns = route.metadata.namespace;
+  return isClusterLocal(route) ? `http://${name}.${ns}.svc.${ctx.settings.clusterDomain}` : `http://${name}.${ns}.${ctx.settings.domain}`;
+}
+
+function hostRules(ctx: ControllerContext, route: Route, groups: Map<string, HostTarget[]>): HostRule[] {
+  const ns = route.metadata.namespace;
+  const rules: HostRule[] = [];
+  for (const [tag, targets] of groups) {
+    const name = hostName(route, tag);
+    for (const h of [`${name}.${ns}`, `${name}.${ns}.svc`, `${name}.${ns}.svc.${ctx.settings.clusterDomain}`]) {
+      rules.push({ host: h, visibility: 'cluster-local', targets });
+    }
+    if (!isClusterLocal(route)) rules.push({ host: `${name}.${ns}.${ctx.settings.domain}`, visibility: 'external', targets });
+  }
+  return rules;
+}
+
+function invalidHost(route: Route, ctx: ControllerContext): string | undefined {
+  for (const t of route.spec.traffic ?? []) {
+    const label = hostName(route, t.tag ?? '');
+    if (label.length > 63) return `${label}.${route.metadata.namespace}.${ctx.settings.domain}`;
+  }
+  return undefined;
+}
+
+/** Reconciles one Route key (`namespace/name`). */
+export function reconcileRoute(ctx: ControllerContext, key: string): void {
+  const [ns, name] = splitKey(key);
+  const { store } = ctx;
+  const route = store.get<Route>('routes', ns, name);
+  if (!route || route.metadata.deletionTimestamp) {
+    ctx.table.deleteRoute(key);
+    labelRevisions(ctx, ns, name, undefined, true);
+    return;
+  }
+  const before = structuredClone(route.status ?? {});
+  const status = route.status ?? {};
+  route.status = status;
+  const conds = RouteConditions.manage(status, ctx.now);
+  conds.initialize();
+  const gen = route.metadata.generation ?? 0;
+  if (status.observedGeneration !== gen) {
+    conds.markUnknown(READY, 'NewObservedGenFailure', 'unsuccessfully observed a new generation');
+    conds.markUnknown('IngressReady', 'IngressNotConfigured', 'Ingress has not yet been reconciled.');
+  }
+  const write = (): void => {
+    status.observedGeneration = gen;
+    if (!isDeepStrictEqual(before, status)) store.update('routes', route, { subresource: 'status' });
+  };
+
+  status.url = urlFor(ctx, route, '');
+  const bad = invalidHost(route, ctx);
+  if (bad) {
+    conds.markFalse(ATA, 'ErrorConfig', `Invalid domain name "${bad}": a DNS label must be no more than 63 characters`);
+    write();
+    labelRevisions(ctx, ns, name, route, false);
+    return;
+  }
+  const { targets, error } = resolveTargets(ctx, route);
+  if (error) {
+    error.mark(conds);
+    write();
+    labelRevisions(ctx, ns, name, route, isFailed(route));
+    return;
+  }
+  const merged = mergeTargets(targets);
+  status.traffic = merged.map((t) => {
+    const out: TrafficTarget = {};
+    if (t.tag) out.tag = t.tag;
+    out.revisionName = t.revisionName;
+    out.latestRevision = t.latestRevision;
+    out.percent = t.percent;
+    if (t.tag) out.url = urlFor(ctx, route, t.tag);
+    return out;
+  });
+  conds.markTrue(ATA);
+  status.address = { url: `http://${name}.${ns}.svc.${ctx.settings.clusterDomain}` };
+  if (isClusterLocal(route)) conds.markTrueWithReason('CertificateProvisioned', 'TLSNotEnabled', 'TLS is not enabled for cluster-local');
+  else conds.markTrueWithReason('CertificateProvisioned', 'TLSNotEnabled', 'external-domain-tls is not enabled');
+  ctx.table.setRoute(key, hostRules(ctx, route, trafficGroups(ns, merged)));
+  conds.markTrue('IngressReady');
+  write();
+  labelRevisions(ctx, ns, name, route, true);
+}
+
+function routesOf(meta: { annotations?: Record<string, string> }): Set<string> {
+  return new Set((meta.annotations?.[ANNOTATION.routes] ?? '').split(',').filter(Boolean));
+}
+
+function setRoutes(meta: { annotations?: Record<string, string> }, routes: Set<string>): void {
+  const ann = { ...meta.annotations };
+  if (routes.size === 0) delete ann[ANNOTATION.routes];
+  else ann[ANNOTATION.routes] = [...routes].sort().join(',');
+  meta.annotations = ann;
+}
+
+/**
+ * The labeler (spec §8.1): referenced revisions and configurations list this route in their
+ * `serving.knative.dev/routes` annotation and are `active`; once the route is Ready or Failed,
+ * revisions it no longer references drop it and become `reserve` when no route is left.
+ */
+function labelRevisions(ctx: ControllerContext, ns: string, routeName: string, route: Route | undefined, settled: boolean): void {
+  const { store } = ctx;
+  const revNames = new Set<string>();
+  const cfgNames = new Set<string>();
+  if (route) {
+    for (const t of route.status?.traffic ?? []) if (t.revisionName) revNames.add(t.revisionName);
+    for (const t of route.spec.traffic ?? []) {
+      if (t.revisionName) revNames.add(t.revisionName);
+      if (t.configurationName) {
+        cfgNames.add(t.configurationName);
+        if (t.latestRevision !== false) {
+          const cfg = store.get<Configuration>('configurations', ns, t.configurationName);
+          const lc = cfg?.status?.latestCreatedRevisionName;
+          if (lc) revNames.add(lc);
+        }
+      }
+    }
+  }
+  const now = rfc3339(ctx.now());
+  for (const rev of store.list<Revision>('revisions', { namespace: ns })) {
+    const rn = rev.metadata.name ?? '';
+    const routes = routesOf(rev.metadata);
+    const referenced = revNames.has(rn);
+    if (referenced) {
+      const cfg = rev.metadata.labels?.[LABEL.configuration];
+      if (cfg) cfgNames.add(cfg);
+      routes.add(routeName);
+    } else if (settled && routes.has(routeName)) {
+      routes.delete(routeName);
+    } else {
+      continue;
+    }
+    const state = routes.size > 0 ? 'active' : 'reserve';
+    const labels = { ...rev.metadata.labels };
+    const before = { labels: rev.metadata.labels, annotations: rev.metadata.annotations };
+    if (labels[LABEL.routingState] !== state) {
+      labels[LABEL.routingState] = state;
+      rev.metadata.annotations = { ...rev.metadata.annotations, [ANNOTATION.routingStateModified]: now };
+    }
+    rev.metadata.labels = labels;
+    setRoutes(rev.metadata, routes);
+    if (!isDeepStrictEqual(before, { labels: rev.metadata.labels, annotations: rev.metadata.annotations })) store.update('revisions', rev);
+  }
+  for (const cfg of store.list<Configuration>('configurations', { namespace: ns })) {
+    const routes = routesOf(cfg.metadata);
+    const cn = cfg.metadata.name ?? '';
+    if (cfgNames.has(cn)) {
+      if (routes.has(routeName)) continue;
+      routes.add(routeName);
+    } else if (settled && routes.has(routeName) && cfg.metadata.labels?.[LABEL.service] !== routeName) {
+      routes.delete(routeName);
+    } else {
+      continue;
+    }
+    setRoutes(cfg.metadata, routes);
+    store.update('configurations', cfg);
+  }
+}

@@ -1,0 +1,101 @@
+// The routing table: host name → weighted revision targets, per listener (external, cluster-local).
+
+/** One weighted target of a host: a revision key (`namespace/name`) and its percent. */
+export interface HostTarget {
+  revision: string;
+  percent: number;
+}
+
+/** What a Route programs for one host. */
+export interface HostRule {
+  host: string;
+  /** External rules are served by the external listener; every rule by the local one. */
+  visibility: 'external' | 'cluster-local';
+  targets: HostTarget[];
+}
+
+/** A compiled host entry: cumulative weights for a fast weighted pick. */
+export class HostEntry {
+  readonly route: string;
+  readonly revisions: string[];
+  private readonly cumulative: number[];
+  private readonly total: number;
+
+  constructor(route: string, targets: HostTarget[]) {
+    this.route = route;
+    const live = targets.filter((t) => t.percent > 0);
+    this.revisions = live.map((t) => t.revision);
+    this.cumulative = [];
+    let sum = 0;
+    for (const t of live) {
+      sum += t.percent;
+      this.cumulative.push(sum);
+    }
+    this.total = sum;
+  }
+
+  /** Weighted random choice of a revision key. */
+  pick(): string | undefined {
+    const n = this.revisions.length;
+    if (n <= 1) return this.revisions[0];
+    const r = Math.random() * this.total;
+    for (let i = 0; i < n; i++) if (r < this.cumulative[i]) return this.revisions[i];
+    return this.revisions[n - 1];
+  }
+}
+
+/** Host → entry maps for both listeners; routes replace their hosts atomically. */
+export class RoutingTable {
+  private readonly external = new Map<string, HostEntry>();
+  private readonly local = new Map<string, HostEntry>();
+  private readonly hostsByRoute = new Map<string, HostRule[]>();
+
+  /** Replaces every host rule of one route (key `namespace/name`). */
+  setRoute(route: string, rules: HostRule[]): void {
+    this.deleteRoute(route);
+    this.hostsByRoute.set(route, rules);
+    for (const rule of rules) {
+      const entry = new HostEntry(route, rule.targets);
+      this.local.set(rule.host, entry);
+      if (rule.visibility === 'external') this.external.set(rule.host, entry);
+    }
+  }
+
+  deleteRoute(route: string): void {
+    const old = this.hostsByRoute.get(route);
+    if (!old) return;
+    for (const rule of old) {
+      if (this.local.get(rule.host)?.route === route) this.local.delete(rule.host);
+      if (this.external.get(rule.host)?.route === route) this.external.delete(rule.host);
+    }
+    this.hostsByRoute.delete(route);
+  }
+
+  /** True if the route has programmed rules. */
+  has(route: string): boolean {
+    return this.hostsByRoute.has(route);
+  }
+
+  /** Every rule, for diagnostics and worker snapshots. */
+  rules(): Map<string, HostRule[]> {
+    return new Map(this.hostsByRoute);
+  }
+
+  lookup(listener: 'external' | 'cluster-local', host: string): HostEntry | undefined {
+    return (listener === 'external' ? this.external : this.local).get(host);
+  }
+}
+
+/** The host part of a Host header, lower-cased and without a port. */
+export function hostOnly(header: string | undefined): string {
+  if (!header) return '';
+  let h = header;
+  if (h.startsWith('[')) {
+    const end = h.indexOf(']');
+    return h.slice(0, end + 1).toLowerCase();
+  }
+  const colon = h.indexOf(':');
+  if (colon >= 0) h = h.slice(0, colon);
+  if (h.endsWith('.')) h = h.slice(0, -1);
+  return h.toLowerCase();
+}

@@ -1,0 +1,324 @@
+// Revision → instances: keeps each revision's instance count at its desired scale (the
+// Deployment role), replaces crashed instances with back-off, and feeds ready ones to the data plane.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { randomSuffix } from '../store/store.ts';
+import { Endpoint, RevisionDispatcher } from '../dataplane/dispatcher.ts';
+import type { DispatcherLookup } from '../dataplane/gateway.ts';
+import { killGroup } from './process.ts';
+import type { Instance, InstanceExit, InstanceSpec, Runtime } from './runtime.ts';
+
+/** Everything needed to run a revision's instances; fixed for the revision's life. */
+export interface Workload {
+  /** `namespace/name` of the revision. */
+  key: string;
+  template: Omit<InstanceSpec, 'id' | 'logFile'>;
+  containerConcurrency: number;
+  timeoutSeconds: number;
+  progressDeadlineSeconds: number;
+}
+
+/** What the revision reconciler reads to write status. */
+export interface WorkloadStatus {
+  desired: number;
+  ready: number;
+  starting: number;
+  everReady: boolean;
+  /** The last unrequested exit of an instance that never became ready, if any. */
+  lastFailure: InstanceExit | undefined;
+  /** True while the newest failure has not been followed by a ready instance. */
+  failing: boolean;
+  /** No instance became ready within the progress deadline. */
+  deadlineExceeded: boolean;
+  /** Milliseconds from the first start to the first ready instance. */
+  firstReadyMs: number | undefined;
+}
+
+const MAX_BACKOFF_MS = 30_000;
+
+class RevisionInstances {
+  readonly workload: Workload;
+  readonly dispatcher: RevisionDispatcher;
+  desired = 0;
+  private readonly instances = new Map<string, Instance>();
+  private readonly endpoints = new Map<string, Endpoint>();
+  private readonly manager: InstanceManager;
+  private everReady = false;
+  private lastFailure: InstanceExit | undefined;
+  private failing = false;
+  private consecutiveFailures = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deadlineExceeded = false;
+  private firstStart: number | undefined;
+  private firstReadyMs: number | undefined;
+  private closed = false;
+
+  constructor(manager: InstanceManager, workload: Workload) {
+    this.manager = manager;
+    this.workload = workload;
+    this.dispatcher = new RevisionDispatcher(workload.key, workload.containerConcurrency, workload.timeoutSeconds);
+    this.dispatcher.onDemand = () => this.manager.onDemand(workload.key);
+  }
+
+  status(): WorkloadStatus {
+    let ready = 0;
+    let starting = 0;
+    for (const inst of this.instances.values()) {
+      if (inst.state === 'ready') ready++;
+      else if (inst.state === 'starting') starting++;
+    }
+    return {
+      desired: this.desired,
+      ready,
+      starting,
+      everReady: this.everReady,
+      lastFailure: this.lastFailure,
+      failing: this.failing,
+      deadlineExceeded: this.deadlineExceeded,
+      firstReadyMs: this.firstReadyMs,
+    };
+  }
+
+  setDesired(n: number): void {
+    if (this.closed) return;
+    this.desired = n;
+    this.reconcile();
+  }
+
+  /** Starts or stops instances so that live ones match `desired`. */
+  private reconcile(): void {
+    if (this.closed) return;
+    const live = [...this.instances.values()].filter((i) => i.state === 'starting' || i.state === 'ready');
+    if (live.length < this.desired) {
+      if (this.restartTimer) return; // backing off after a crash
+      for (let i = live.length; i < this.desired; i++) this.startOne();
+    } else if (live.length > this.desired) {
+      // Stop starting instances first, then the least busy ready ones.
+      const victims = live
+        .sort((a, b) => rank(a, this.endpoints) - rank(b, this.endpoints))
+        .slice(0, live.length - this.desired);
+      for (const v of victims) void this.stopOne(v);
+    }
+    this.armDeadline();
+  }
+
+  private armDeadline(): void {
+    const waiting = this.desired > 0 && !this.everReady && !this.deadlineExceeded;
+    if (waiting && !this.deadlineTimer) {
+      this.deadlineTimer = setTimeout(() => {
+        this.deadlineTimer = undefined;
+        if (!this.everReady) {
+          this.deadlineExceeded = true;
+          this.manager.changed(this.workload.key);
+        }
+      }, this.workload.progressDeadlineSeconds * 1000);
+      this.deadlineTimer.unref();
+    } else if (!waiting && this.deadlineTimer) {
+      clearTimeout(this.deadlineTimer);
+      this.deadlineTimer = undefined;
+    }
+  }
+
+  private startOne(): void {
+    const [ns, rev] = this.workload.key.split('/');
+    const id = `${rev}-${randomSuffix(5)}`;
+    const spec: InstanceSpec = { ...this.workload.template, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`) };
+    const inst = this.manager.runtimeFor(spec.image).start(spec);
+    this.firstStart ??= performance.now();
+    this.instances.set(id, inst);
+    inst.on('spawned', (pid: number) => this.manager.recordPid(id, pid));
+    inst.on('ready', () => {
+      if (this.closed) return;
+      if (!this.everReady) this.firstReadyMs = performance.now() - (this.firstStart ?? 0);
+      this.everReady = true;
+      this.failing = false;
+      this.consecutiveFailures = 0;
+      this.endpoints.set(id, new Endpoint(id, inst.host, inst.port));
+      this.publish();
+      this.armDeadline();
+      this.manager.changed(this.workload.key);
+    });
+    inst.on('unready', () => {
+      this.endpoints.delete(id);
+      this.publish();
+      this.manager.changed(this.workload.key);
+    });
+    inst.once('exit', (exit: InstanceExit) => {
+      this.instances.delete(id);
+      this.manager.forgetPid(id);
+      const ep = this.endpoints.get(id);
+      this.endpoints.delete(id);
+      if (ep) {
+        this.publish();
+        ep.agent.destroy();
+      }
+      if (!exit.requested && !this.closed) {
+        this.lastFailure = exit;
+        this.failing = true;
+        this.consecutiveFailures++;
+        const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.consecutiveFailures - 1));
+        if (!this.restartTimer) {
+          this.restartTimer = setTimeout(() => {
+            this.restartTimer = undefined;
+            this.reconcile();
+          }, delay);
+        }
+      }
+      this.manager.changed(this.workload.key);
+    });
+  }
+
+  private async stopOne(inst: Instance): Promise<void> {
+    // Leave rotation first, let in-flight requests finish, then stop the process.
+    const ep = this.endpoints.get(inst.id);
+    if (ep) {
+      this.endpoints.delete(inst.id);
+      this.publish();
+      await waitIdle(ep, this.workload.timeoutSeconds * 1000);
+    }
+    await inst.stop();
+  }
+
+  private publish(): void {
+    this.dispatcher.setEndpoints([...this.endpoints.values()]);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    this.dispatcher.close(503, `revision ${this.workload.key} is gone`);
+    await Promise.all([...this.instances.values()].map((i) => i.stop()));
+  }
+}
+
+function rank(inst: Instance, endpoints: Map<string, Endpoint>): number {
+  if (inst.state !== 'ready') return -1;
+  return endpoints.get(inst.id)?.inFlight ?? 0;
+}
+
+function waitIdle(ep: Endpoint, timeoutMs: number): Promise<void> {
+  if (ep.inFlight === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const deadline = Date.now() + timeoutMs;
+    const check = (): void => {
+      if (ep.inFlight <= 0 || Date.now() >= deadline) resolve();
+      else setTimeout(check, 20);
+    };
+    check();
+  });
+}
+
+/** Owns every revision's instances; one per knit process. */
+export class InstanceManager implements DispatcherLookup {
+  readonly logDir: string;
+  private readonly runDir: string;
+  private readonly runtimes: Runtime[];
+  private readonly revisions = new Map<string, RevisionInstances>();
+  /** Called whenever a revision's workload status changes. */
+  onChange: (key: string) => void = () => {};
+  /** Called when a request waits for a revision that has no instance (scale-from-zero). */
+  onActivate: (key: string) => void = () => {};
+
+  constructor(dataDir: string, runtimes: Runtime[]) {
+    this.runtimes = runtimes;
+    this.logDir = path.join(dataDir, 'logs');
+    this.runDir = path.join(dataDir, 'run', 'instances');
+    fs.mkdirSync(this.runDir, { recursive: true });
+  }
+
+  runtimeFor(image: string): Runtime {
+    const rt = this.runtimes.find((r) => r.handles(image));
+    if (!rt) throw new Error(`no runtime handles image ${image}`);
+    return rt;
+  }
+
+  /** Stops instances a previous knit process left behind (after a crash). */
+  reapOrphans(): number {
+    let reaped = 0;
+    for (const f of fs.readdirSync(this.runDir)) {
+      const file = path.join(this.runDir, f);
+      try {
+        const rec = JSON.parse(fs.readFileSync(file, 'utf8')) as { pid: number; start: string };
+        if (processStartTime(rec.pid) === rec.start) {
+          killGroup(rec.pid, 'SIGKILL');
+          reaped++;
+        }
+      } catch {
+        // unreadable record: nothing to reap
+      }
+      fs.rmSync(file, { force: true });
+    }
+    return reaped;
+  }
+
+  recordPid(id: string, pid: number): void {
+    const start = processStartTime(pid);
+    if (start === undefined) return;
+    fs.writeFileSync(path.join(this.runDir, `${id}.json`), JSON.stringify({ pid, start }));
+  }
+
+  forgetPid(id: string): void {
+    fs.rmSync(path.join(this.runDir, `${id}.json`), { force: true });
+  }
+
+  /** Registers a revision's workload (idempotent: a revision's spec never changes). */
+  ensure(workload: Workload): void {
+    if (!this.revisions.has(workload.key)) this.revisions.set(workload.key, new RevisionInstances(this, workload));
+  }
+
+  has(key: string): boolean {
+    return this.revisions.has(key);
+  }
+
+  setScale(key: string, n: number): void {
+    this.revisions.get(key)?.setDesired(n);
+  }
+
+  status(key: string): WorkloadStatus | undefined {
+    return this.revisions.get(key)?.status();
+  }
+
+  dispatcher(key: string): RevisionDispatcher | undefined {
+    return this.revisions.get(key)?.dispatcher;
+  }
+
+  keys(): string[] {
+    return [...this.revisions.keys()];
+  }
+
+  /** Stops and forgets a revision's instances. */
+  async remove(key: string): Promise<void> {
+    const r = this.revisions.get(key);
+    if (!r) return;
+    this.revisions.delete(key);
+    await r.close();
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all(this.keys().map((k) => this.remove(k)));
+  }
+
+  /** @internal */
+  changed(key: string): void {
+    this.onChange(key);
+  }
+
+  /** @internal */
+  onDemand(key: string): void {
+    this.onActivate(key);
+  }
+}
+
+/** Field 22 of /proc/PID/stat: distinguishes a live process from a recycled pid. */
+function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[19];
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,84 @@
+// The Runtime interface: start one instance of a revision's serving container, watch it, stop it.
+
+import type { EventEmitter } from 'node:events';
+import type { Container, Probe } from '../api/types.ts';
+
+/** What a runtime needs to start one instance. */
+export interface InstanceSpec {
+  /** Unique id, also used in log file names. */
+  id: string;
+  namespace: string;
+  revision: string;
+  configuration: string;
+  service: string;
+  /** The serving container, defaulted and validated. */
+  container: Container;
+  /** Image reference to run (a digest-pinned reference when known). */
+  image: string;
+  /** Container env merged with the runtime contract's variables (PORT excluded; runtimes set it). */
+  env: Record<string, string>;
+  /** The container port from the spec (default 8080). */
+  containerPort: number;
+  readinessProbe?: Probe;
+  /** Seconds between SIGTERM and SIGKILL. */
+  gracePeriodSeconds: number;
+  /** Where the instance's stdout/stderr are appended. */
+  logFile: string;
+}
+
+export type InstanceState = 'starting' | 'ready' | 'terminating' | 'exited';
+
+/** Why an instance ended, in Knative's terms (ContainerHealthy reasons). */
+export interface InstanceExit {
+  /** Exit code, or 128+signal when killed by a signal. */
+  code: number;
+  /** True if it exited before it ever became ready. */
+  beforeReady: boolean;
+  /** True if knit asked it to stop. */
+  requested: boolean;
+  /** Knative's ContainerHealthy reason: `ExitCode<N>` or `ContainerMissing`... */
+  reason: string;
+  /** Knative's message: "Container failed with: <last log lines>". */
+  message: string;
+}
+
+/**
+ * A running instance. Emits 'spawned' (pid) once its process exists, 'ready' once its
+ * readiness probe passes, 'unready' when a later probe fails, and 'exit' (with an
+ * InstanceExit) exactly once when it is gone.
+ */
+export interface Instance extends EventEmitter {
+  readonly id: string;
+  readonly spec: InstanceSpec;
+  /** Address the gateway proxies to. */
+  readonly host: string;
+  readonly port: number;
+  readonly state: InstanceState;
+  /** OS process id (the podman client's for containers), for reaping after a crash. */
+  readonly pid: number | undefined;
+  /** Milliseconds from start() to ready, once ready. */
+  readonly startupMs: number | undefined;
+  /** The last lines of stdout/stderr. */
+  lastLogLines(n: number): string[];
+  /** SIGTERM, then SIGKILL after the grace period; resolves when the instance is gone. */
+  stop(): Promise<void>;
+}
+
+/** One interface, several implementations (process, podman); see runtime/contract.test.ts. */
+export interface Runtime {
+  readonly name: string;
+  /** True if this runtime runs the given image reference. */
+  handles(image: string): boolean;
+  /** Resolves an image to an immutable digest reference (`ContainerMissing` on failure). */
+  resolveDigest(image: string): Promise<string | undefined>;
+  start(spec: InstanceSpec): Instance;
+}
+
+/** A runtime failure with Knative's reason (e.g. `ContainerMissing`). */
+export class RuntimeError extends Error {
+  readonly reason: string;
+  constructor(reason: string, message: string) {
+    super(message);
+    this.reason = reason;
+  }
+}

@@ -1,0 +1,181 @@
+// `knit serve`: wires the store, controllers, runtimes, gateway and API server into one process.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Store } from './store/store.ts';
+import { RoutingTable } from './dataplane/routing.ts';
+import { Gateway } from './dataplane/gateway.ts';
+import { InstanceManager } from './runtime/instances.ts';
+import { ProcessRuntime } from './runtime/process.ts';
+import { UnavailableRuntime } from './runtime/unavailable.ts';
+import { ControllerManager } from './controllers/manager.ts';
+import { ApiServer } from './server/api.ts';
+import { setAdmissionConfig } from './server/admission.ts';
+import { loadServingConfig } from './config-file.ts';
+
+export interface ServeOptions {
+  dataDir: string;
+  /** External gateway HOST:PORT (`:0` picks a free port). */
+  http: string;
+  /** API HOST:PORT. */
+  api: string;
+  /** Cluster-local gateway HOST:PORT. */
+  localHttp?: string;
+  domain: string;
+  /** Optional YAML file with Knative config-map keys (see docs/configuration.md). */
+  configFile?: string;
+  /** Skip installing signal handlers (tests run several servers in one process). */
+  noSignals?: boolean;
+  /** Print nothing (tests). */
+  quiet?: boolean;
+}
+
+export interface Endpoints {
+  api: string;
+  http: string;
+  localHttp: string;
+  pid: number;
+}
+
+/** A running knit. */
+export interface Knit {
+  endpoints: Endpoints;
+  store: Store;
+  controllers: ControllerManager;
+  instances: InstanceManager;
+  token: string;
+  stop(): Promise<void>;
+}
+
+/** Splits `HOST:PORT` (`:PORT` means 127.0.0.1; `[::1]:PORT` for IPv6). */
+export function parseHostPort(s: string, flag: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s.trim());
+  if (!m) throw new Error(`invalid ${flag} "${s}": want HOST:PORT, e.g. 127.0.0.1:8080 or :0`);
+  const port = Number(m[3]);
+  if (port > 65535) throw new Error(`invalid ${flag} "${s}": port out of range`);
+  return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+}
+
+function urlOf(host: string, port: number): string {
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
+/** Reads DATA_DIR/token, creating it (mode 0600) on first start. */
+export function ensureToken(dataDir: string): string {
+  const file = path.join(dataDir, 'token');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const token = randomBytes(32).toString('base64url');
+    fs.writeFileSync(file, `${token}\n`, { mode: 0o600 });
+    return token;
+  }
+}
+
+/** Starts knit and resolves once every listener is up. */
+export async function startKnit(opts: ServeOptions): Promise<Knit> {
+  const dataDir = path.resolve(opts.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  fs.chmodSync(dataDir, 0o700);
+  const httpAddr = parseHostPort(opts.http, '--http');
+  const apiAddr = parseHostPort(opts.api, '--api');
+  const localAddr = parseHostPort(opts.localHttp ?? '127.0.0.1:8082', '--local-http');
+  if (!isLoopback(apiAddr.host)) {
+    throw new Error(`refusing to serve the API on non-loopback address ${apiAddr.host}: knit's API has no TLS; keep --api on 127.0.0.1`);
+  }
+  const config = loadServingConfig(opts.configFile);
+  config.network.domain = opts.domain;
+  setAdmissionConfig(config);
+  const token = ensureToken(dataDir);
+
+  const store = new Store(path.join(dataDir, 'knit.db'));
+  const instances = new InstanceManager(dataDir, [new ProcessRuntime(), new UnavailableRuntime()]);
+  const reaped = instances.reapOrphans();
+  const table = new RoutingTable();
+  const controllers = new ControllerManager({
+    store,
+    now: () => new Date(),
+    table,
+    instances,
+    settings: {
+      domain: opts.domain,
+      clusterDomain: config.network.clusterDomain,
+      progressDeadlineSeconds: config.deployment.progressDeadlineSeconds,
+      initialScale: config.autoscaler.initialScale,
+    },
+  });
+  const external = new Gateway('external', table, instances);
+  const local = new Gateway('cluster-local', table, instances);
+  const api = new ApiServer({ store, token, user: 'knit-admin' });
+  const started: { close(): Promise<void> }[] = [];
+  try {
+    const ea = await external.listen(httpAddr.host, httpAddr.port);
+    started.push(external);
+    const la = await local.listen(localAddr.host, localAddr.port);
+    started.push(local);
+    controllers.start();
+    const aa = await api.listen(apiAddr.host, apiAddr.port);
+    started.push(api);
+    const endpoints: Endpoints = {
+      api: urlOf(apiAddr.host, aa.port),
+      http: urlOf(httpAddr.host, ea.port),
+      localHttp: urlOf(localAddr.host, la.port),
+      pid: process.pid,
+    };
+    fs.writeFileSync(path.join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
+    if (!opts.quiet && reaped > 0) console.log(`knit: stopped ${reaped} instance(s) left by a previous run`);
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        await api.close();
+        controllers.stop();
+        await Promise.all([external.close(), local.close()]);
+        await instances.stopAll();
+        store.close();
+      })();
+      return stopping;
+    };
+    return { endpoints, store, controllers, instances, token, stop };
+  } catch (err) {
+    controllers.stop();
+    await Promise.all(started.map((s) => s.close()));
+    store.close();
+    throw err;
+  }
+}
+
+/** Runs `knit serve` until SIGINT or SIGTERM. */
+export async function runServe(opts: ServeOptions): Promise<void> {
+  const knit = await startKnit(opts);
+  const e = knit.endpoints;
+  if (!opts.quiet) {
+    const home = os.homedir();
+    const dd = path.resolve(opts.dataDir);
+    console.log(`knit is serving Knative Services on one machine
+  gateway:        ${e.http}   (curl -H 'Host: NAME.default.${opts.domain}' ${e.http})
+  cluster-local:  ${e.localHttp}
+  API:            ${e.api}   (bearer token in ${path.join(dd, 'token')})
+  data:           ${dd.startsWith(home) ? `~${dd.slice(home.length)}` : dd}
+
+Try:
+  knit service create hello --image ./examples/helloworld --env TARGET=knit
+  curl -H 'Host: hello.default.${opts.domain}' ${e.http}
+`);
+  }
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (!opts.quiet) console.log(`knit: ${sig} received, stopping`);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      void knit.stop().then(resolve);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

@@ -1,0 +1,131 @@
+// Admission: Knative's webhook in front of the store — defaulting, then validation, then the
+// limits of running on one machine. A rejected request changes nothing.
+
+import { FieldError, rejects } from '../api/field-error.ts';
+import { defaultServingConfig, type ServingConfig } from '../api/config.ts';
+import { defaultConfiguration, defaultRevision, defaultRoute, defaultService } from '../api/defaults.ts';
+import { validateConfiguration, validateRevision, validateRoute, validateService } from '../api/validation.ts';
+import type { Configuration, Container, Resource, Revision, RevisionSpec, Route, Service } from '../api/types.ts';
+import type { StoredObject } from '../store/store.ts';
+
+/** A refused request, rendered as Knative's webhook does. */
+export class AdmissionError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  constructor(code: number, reason: string, message: string) {
+    super(message);
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+const WEBHOOK = 'admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: ';
+
+let servingConfig: ServingConfig = defaultServingConfig();
+
+/** Sets the cluster-wide configuration admission uses (from `knit serve --config`). */
+export function setAdmissionConfig(config: ServingConfig): void {
+  servingConfig = config;
+}
+
+function unsupportedContainerFields(c: Container, path: string): FieldError | null {
+  let errs: FieldError | null = null;
+  (c.env ?? []).forEach((e, i) => {
+    if (e.valueFrom?.configMapKeyRef || e.valueFrom?.secretKeyRef) {
+      errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.env[${i}].valueFrom`), 'knit has no ConfigMaps or Secrets yet; set the value directly'));
+    }
+  });
+  (c.envFrom ?? []).forEach((_e, i) => {
+    errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.envFrom[${i}]`), 'knit has no ConfigMaps or Secrets yet; set the values directly'));
+  });
+  (c.volumeMounts ?? []).forEach((_m, i) => {
+    errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.volumeMounts[${i}]`), 'knit does not mount volumes yet'));
+  });
+  return errs;
+}
+
+function withDetails(err: FieldError, details: string): FieldError {
+  err.details = details;
+  return err;
+}
+
+/** What knit cannot honour on one machine, refused with field errors instead of ignored. */
+function machineLimits(spec: RevisionSpec | undefined, path: string): FieldError | null {
+  if (!spec) return null;
+  let errs: FieldError | null = null;
+  (spec.containers ?? []).forEach((c, i) => {
+    errs = FieldError.combine(errs, unsupportedContainerFields(c, `${path}.containers[${i}]`));
+  });
+  if ((spec.containers?.length ?? 0) > 1) {
+    errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.containers[1]`), 'knit runs one container per revision; sidecars are not supported yet'));
+  }
+  (spec.volumes ?? []).forEach((_v, i) => {
+    errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.volumes[${i}]`), 'knit does not mount volumes yet'));
+  });
+  return errs;
+}
+
+function templateSpec(resource: Resource, obj: StoredObject): { spec: RevisionSpec | undefined; path: string } {
+  if (resource === 'revisions') return { spec: obj.spec as RevisionSpec | undefined, path: 'spec' };
+  if (resource === 'routes') return { spec: undefined, path: '' };
+  const s = obj.spec as { template?: { spec?: RevisionSpec } } | undefined;
+  return { spec: s?.template?.spec, path: 'spec.template.spec' };
+}
+
+function runDefaults(resource: Resource, obj: StoredObject, op: 'create' | 'update', old: StoredObject | undefined, user: string): void {
+  const ctx = { config: servingConfig, user, op };
+  switch (resource) {
+    case 'services':
+      defaultService(obj as Service, { ...ctx, old: old as Service | undefined });
+      break;
+    case 'configurations':
+      defaultConfiguration(obj as Configuration, { ...ctx, old: old as Configuration | undefined });
+      break;
+    case 'revisions':
+      defaultRevision(obj as Revision, { ...ctx, old: old as Revision | undefined });
+      break;
+    case 'routes':
+      defaultRoute(obj as Route, { ...ctx, old: old as Route | undefined });
+      break;
+  }
+}
+
+function runValidation(resource: Resource, obj: unknown, op: 'create' | 'update', old: StoredObject | undefined): FieldError | null {
+  const ctx = { config: servingConfig, op };
+  switch (resource) {
+    case 'services':
+      return validateService(obj, { ...ctx, old: old as Service | undefined });
+    case 'configurations':
+      return validateConfiguration(obj, { ...ctx, old: old as Configuration | undefined });
+    case 'revisions':
+      return validateRevision(obj, { ...ctx, old: old as Revision | undefined });
+    case 'routes':
+      return validateRoute(obj, { ...ctx, old: old as Route | undefined });
+  }
+}
+
+/**
+ * Defaults and validates an object for create or update. Returns the object to store and the
+ * warnings to pass on; throws AdmissionError (422) with Knative's message when refused.
+ */
+export function admit(resource: Resource, op: 'create' | 'update', raw: unknown, old: StoredObject | undefined, user: string): { object: StoredObject; warnings: string[] } {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new AdmissionError(400, 'BadRequest', 'the request body must be a JSON object');
+  }
+  const obj = structuredClone(raw) as StoredObject;
+  try {
+    runDefaults(resource, obj, op, old, user);
+  } catch {
+    // Defaulting assumes well-typed input; validation of the raw object says what is wrong.
+    const err = runValidation(resource, raw, op, old);
+    throw new AdmissionError(422, 'Invalid', WEBHOOK + (err?.error ?? 'the object is malformed'));
+  }
+  let err = runValidation(resource, obj, op, old);
+  if (!rejects(err)) {
+    const { spec, path } = templateSpec(resource, obj);
+    err = FieldError.combine(err, machineLimits(spec, path));
+  }
+  if (rejects(err)) throw new AdmissionError(422, 'Invalid', WEBHOOK + err!.filter('Error')!.error);
+  const warnings = err?.filter('Warning')?.error;
+  return { object: obj, warnings: warnings ? warnings.split('\n') : [] };
+}

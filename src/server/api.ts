@@ -1,0 +1,338 @@
+// The API server: Kubernetes-style REST (list, get, create, replace, merge-patch, delete, watch)
+// for serving.knative.dev/v1, with Knative's admission (defaulting + validation) in front.
+
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { API_VERSION, GROUP, RESOURCES, VERSION, type Resource } from '../api/types.ts';
+import { Store, StoreError, type StoredObject, type WatchEvent } from '../store/store.ts';
+import { AdmissionError, admit } from './admission.ts';
+import { discovery } from './discovery.ts';
+
+/** Largest request body the API accepts (bytes). */
+export const MAX_BODY = 3 * 1024 * 1024;
+
+interface Parsed {
+  resource: Resource;
+  namespace: string | undefined;
+  name: string | undefined;
+  subresource: string | undefined;
+}
+
+const PREFIX = `/apis/${GROUP}/${VERSION}/`;
+
+function parsePath(pathname: string): Parsed | undefined {
+  if (!pathname.startsWith(PREFIX)) return undefined;
+  const parts = pathname.slice(PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent);
+  let namespace: string | undefined;
+  if (parts[0] === 'namespaces') {
+    if (parts.length < 3) return undefined;
+    namespace = parts[1];
+    parts.splice(0, 2);
+  }
+  const [resource, name, subresource, ...rest] = parts;
+  if (rest.length > 0 || !(resource in RESOURCES)) return undefined;
+  if (subresource && subresource !== 'status') return undefined;
+  if (name && namespace === undefined) return undefined;
+  return { resource: resource as Resource, namespace, name, subresource };
+}
+
+function statusBody(code: number, reason: string, message: string, details?: Record<string, unknown>): string {
+  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code });
+}
+
+function sendJSON(res: http.ServerResponse, code: number, body: unknown, warnings?: string[]): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
+  if (warnings && warnings.length > 0) headers.warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
+  res.writeHead(code, headers);
+  res.end(text);
+}
+
+function sendError(res: http.ServerResponse, err: unknown): void {
+  if (err instanceof AdmissionError) {
+    sendJSON(res, err.code, statusBody(err.code, err.reason, err.message));
+  } else if (err instanceof StoreError) {
+    sendJSON(res, err.code, statusBody(err.code, err.reason, err.message));
+  } else if (err instanceof HttpError) {
+    sendJSON(res, err.code, statusBody(err.code, err.reason, err.message));
+  } else {
+    console.error('knit: API error:', err);
+    sendJSON(res, 500, statusBody(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`));
+  }
+}
+
+class HttpError extends Error {
+  readonly code: number;
+  readonly reason: string;
+  constructor(code: number, reason: string, message: string) {
+    super(message);
+    this.code = code;
+    this.reason = reason;
+  }
+}
+
+function readBody(req: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        reject(new HttpError(413, 'RequestEntityTooLarge', `the request body exceeds ${MAX_BODY} bytes`));
+        req.destroy();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+async function readJSON(req: http.IncomingMessage): Promise<unknown> {
+  const body = await readBody(req);
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, 'BadRequest', `the request body is not valid JSON: ${(err as Error).message}`);
+  }
+}
+
+/** RFC 7386 JSON merge patch. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+function parseSelector(sel: string | null): Record<string, string> | undefined {
+  if (!sel) return undefined;
+  const out: Record<string, string> = {};
+  for (const part of sel.split(',')) {
+    const m = /^\s*([^=!\s]+)\s*==?\s*([^\s]*)\s*$/.exec(part);
+    if (!m) throw new HttpError(400, 'BadRequest', `unable to parse requirement: ${part}`);
+    out[m[1]] = m[2];
+  }
+  return out;
+}
+
+function parseFieldSelector(sel: string | null): { name?: string; namespace?: string } {
+  const out: { name?: string; namespace?: string } = {};
+  if (!sel) return out;
+  for (const part of sel.split(',')) {
+    const m = /^\s*metadata\.(name|namespace)\s*==?\s*(\S*)\s*$/.exec(part);
+    if (!m) throw new HttpError(400, 'BadRequest', `field label not supported: ${part.split('=')[0]}`);
+    out[m[1] as 'name' | 'namespace'] = m[2];
+  }
+  return out;
+}
+
+export interface ApiServerOptions {
+  store: Store;
+  /** Bearer token every request must carry; undefined disables authentication. */
+  token?: string;
+  /** The user recorded in creator/lastModifier annotations. */
+  user: string;
+}
+
+/** The REST API of one knit process. */
+export class ApiServer {
+  readonly server: http.Server;
+  private readonly store: Store;
+  private readonly token: Buffer | undefined;
+  private readonly user: string;
+  private readonly watches = new Set<http.ServerResponse>();
+
+  constructor(opts: ApiServerOptions) {
+    this.store = opts.store;
+    this.token = opts.token ? Buffer.from(opts.token) : undefined;
+    this.user = opts.user;
+    this.server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (req, res) => {
+      this.handle(req, res).catch((err: unknown) => sendError(res, err));
+    });
+  }
+
+  listen(host: string, port: number): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve(this.server.address() as AddressInfo);
+      });
+    });
+  }
+
+  close(): Promise<void> {
+    for (const w of this.watches) w.end();
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+
+  private authorized(req: http.IncomingMessage): boolean {
+    if (!this.token) return true;
+    const h = req.headers.authorization ?? '';
+    const m = /^Bearer\s+(.+)$/i.exec(h);
+    if (!m) return false;
+    const got = Buffer.from(m[1].trim());
+    return got.length === this.token.length && timingSafeEqual(got, this.token);
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (url.pathname === '/healthz' || url.pathname === '/readyz' || url.pathname === '/livez') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.end('ok');
+      return;
+    }
+    if (!this.authorized(req)) {
+      sendJSON(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'));
+      return;
+    }
+    const disc = discovery(url.pathname);
+    if (disc !== undefined) {
+      if (req.method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', `method ${req.method} not allowed`);
+      sendJSON(res, 200, disc);
+      return;
+    }
+    const p = parsePath(url.pathname);
+    if (!p) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+    const method = req.method ?? 'GET';
+    if (!p.name) {
+      if (method === 'GET') return this.list(req, res, p, url);
+      if (method === 'POST' && p.namespace !== undefined) return this.create(req, res, p, url);
+      throw new HttpError(405, 'MethodNotAllowed', `method ${method} not allowed on a collection`);
+    }
+    const ns = p.namespace ?? 'default';
+    switch (method) {
+      case 'GET':
+        sendJSON(res, 200, this.store.mustGet(p.resource, ns, p.name));
+        return;
+      case 'PUT':
+        return this.replace(req, res, p, ns, p.name, (await readJSON(req)) as StoredObject, url);
+      case 'PATCH': {
+        const ctype = (req.headers['content-type'] ?? '').split(';')[0].trim();
+        if (ctype !== 'application/merge-patch+json' && ctype !== 'application/json') {
+          throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json`);
+        }
+        const patch = await readJSON(req);
+        const current = this.store.mustGet(p.resource, ns, p.name);
+        const merged = mergePatch(current, patch) as StoredObject;
+        if (merged && typeof merged === 'object' && merged.metadata && typeof merged.metadata === 'object') {
+          merged.metadata.resourceVersion ??= current.metadata.resourceVersion;
+        }
+        return this.replace(req, res, p, ns, p.name, merged, url);
+      }
+      case 'DELETE': {
+        const obj = this.store.delete(p.resource, ns, p.name);
+        sendJSON(res, 200, obj);
+        return;
+      }
+      default:
+        throw new HttpError(405, 'MethodNotAllowed', `method ${method} not allowed`);
+    }
+  }
+
+  private list(req: http.IncomingMessage, res: http.ServerResponse, p: Parsed, url: URL): void {
+    const labelSelector = parseSelector(url.searchParams.get('labelSelector'));
+    const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
+    const namespace = p.namespace ?? fields.namespace;
+    const matches = (o: StoredObject): boolean => {
+      if (namespace !== undefined && o.metadata.namespace !== namespace) return false;
+      if (fields.name !== undefined && o.metadata.name !== fields.name) return false;
+      if (labelSelector) for (const [k, v] of Object.entries(labelSelector)) if (o.metadata.labels?.[k] !== v) return false;
+      return true;
+    };
+    const watch = url.searchParams.get('watch');
+    if (watch === 'true' || watch === '1') return this.watch(req, res, p, url, matches);
+    const items = this.store.list(p.resource, { namespace, labelSelector, name: fields.name });
+    sendJSON(res, 200, {
+      apiVersion: API_VERSION,
+      kind: `${RESOURCES[p.resource]}List`,
+      metadata: { resourceVersion: this.store.resourceVersion },
+      items,
+    });
+  }
+
+  private watch(req: http.IncomingMessage, res: http.ServerResponse, p: Parsed, url: URL, matches: (o: StoredObject) => boolean): void {
+    const from = url.searchParams.get('resourceVersion') ?? undefined;
+    const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);
+    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache' });
+    res.flushHeaders();
+    const send = (ev: WatchEvent): void => {
+      if (!matches(ev.object)) return;
+      res.write(`${JSON.stringify({ type: ev.type, object: ev.object })}\n`);
+    };
+    let unwatch: () => void;
+    try {
+      // Without a resourceVersion, a watch starts with ADDED events for what exists (like k8s).
+      if (!from || from === '0') for (const obj of this.store.list(p.resource)) send({ type: 'ADDED', resource: p.resource, object: obj });
+      unwatch = this.store.watch(p.resource, send, from && from !== '0' ? from : undefined);
+    } catch (err) {
+      const e = err as StoreError;
+      res.end(`${JSON.stringify({ type: 'ERROR', object: JSON.parse(statusBody(e.code ?? 500, e.reason ?? 'InternalError', e.message)) })}\n`);
+      return;
+    }
+    this.watches.add(res);
+    let timer: NodeJS.Timeout | undefined;
+    const stop = (): void => {
+      unwatch();
+      this.watches.delete(res);
+      if (timer) clearTimeout(timer);
+    };
+    if (timeoutSeconds > 0) timer = setTimeout(() => res.end(), timeoutSeconds * 1000);
+    res.once('close', stop);
+    req.once('close', stop);
+  }
+
+  private async create(req: http.IncomingMessage, res: http.ServerResponse, p: Parsed, url: URL): Promise<void> {
+    const raw = await readJSON(req);
+    const ns = p.namespace ?? 'default';
+    if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
+      const md = (raw as { metadata?: unknown }).metadata;
+      if (md && typeof md === 'object' && !Array.isArray(md)) {
+        const mns = (md as { namespace?: unknown }).namespace;
+        if (mns !== undefined && mns !== ns) {
+          throw new HttpError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+        }
+        (md as { namespace?: string }).namespace = ns;
+      }
+    }
+    const { object, warnings } = admit(p.resource, 'create', raw, undefined, this.user);
+    if (url.searchParams.get('dryRun') === 'All') {
+      sendJSON(res, 201, object, warnings);
+      return;
+    }
+    const created = this.store.create(p.resource, object);
+    sendJSON(res, 201, created, warnings);
+  }
+
+  private replace(_req: http.IncomingMessage, res: http.ServerResponse, p: Parsed, ns: string, name: string, raw: StoredObject, url: URL): void {
+    const current = this.store.mustGet(p.resource, ns, name);
+    if (raw && typeof raw === 'object' && raw.metadata && typeof raw.metadata === 'object') {
+      if (raw.metadata.name !== undefined && raw.metadata.name !== name) {
+        throw new HttpError(400, 'BadRequest', `the name of the object (${String(raw.metadata.name)}) does not match the name on the URL (${name})`);
+      }
+      raw.metadata.name = name;
+      raw.metadata.namespace = ns;
+    }
+    if (p.subresource === 'status') {
+      const updated = this.store.update(p.resource, { ...current, status: (raw as { status?: unknown }).status, metadata: { ...current.metadata, resourceVersion: raw.metadata?.resourceVersion } }, { subresource: 'status' });
+      sendJSON(res, 200, updated);
+      return;
+    }
+    const { object, warnings } = admit(p.resource, 'update', raw, current, this.user);
+    if (url.searchParams.get('dryRun') === 'All') {
+      sendJSON(res, 200, object, warnings);
+      return;
+    }
+    const updated = this.store.update(p.resource, object);
+    sendJSON(res, 200, updated, warnings);
+  }
+}

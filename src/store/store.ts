@@ -1,0 +1,334 @@
+// The object store: SQLite (node:sqlite) on disk, an in-memory index for reads, ordered watch events.
+
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import type { ObjectMeta } from '../api/types.ts';
+
+/** Any stored object: Kubernetes-shaped JSON with metadata. */
+export interface StoredObject {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec?: unknown;
+  status?: unknown;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent<T extends StoredObject = StoredObject> {
+  type: WatchEventType;
+  resource: string;
+  object: T;
+}
+
+export type StoreErrorReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone' | 'Invalid' | 'BadRequest';
+
+const STATUS_CODE: Record<StoreErrorReason, number> = {
+  NotFound: 404,
+  AlreadyExists: 409,
+  Conflict: 409,
+  Gone: 410,
+  Invalid: 422,
+  BadRequest: 400,
+};
+
+/** An error with a Kubernetes Status reason and HTTP code. */
+export class StoreError extends Error {
+  readonly reason: StoreErrorReason;
+  readonly code: number;
+  constructor(reason: StoreErrorReason, message: string) {
+    super(message);
+    this.reason = reason;
+    this.code = STATUS_CODE[reason];
+  }
+}
+
+/** `services.serving.knative.dev "x" not found` style qualified resource names. */
+export function qualifiedResource(resource: string): string {
+  return `${resource}.serving.knative.dev`;
+}
+
+export interface ListOptions {
+  namespace?: string;
+  labelSelector?: Record<string, string>;
+  name?: string;
+}
+
+export interface UpdateOptions {
+  /** 'status' updates only the status; otherwise status is kept from the stored object. */
+  subresource?: 'status';
+}
+
+type Listener = (ev: WatchEvent) => void;
+
+const EVENT_HISTORY = 20_000;
+
+function key(namespace: string, name: string): string {
+  return `${namespace}/${name}`;
+}
+
+function matchesLabels(obj: StoredObject, selector: Record<string, string> | undefined): boolean {
+  if (!selector) return true;
+  const labels = obj.metadata.labels ?? {};
+  for (const [k, v] of Object.entries(selector)) {
+    if (labels[k] !== v) return false;
+  }
+  return true;
+}
+
+function rfc3339(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/**
+ * One SQLite file holds every object and a bounded history of watch events.
+ * Writes are synchronous transactions (acknowledged = on disk); reads come from memory.
+ */
+export class Store {
+  private readonly db: DatabaseSync;
+  private readonly cache = new Map<string, Map<string, StoredObject>>();
+  private readonly listeners = new Set<{ resource?: string; fn: Listener }>();
+  private rv = 0;
+  private writesSinceTrim = 0;
+  private readonly insertEvent: StatementSync;
+  private readonly upsertObject: StatementSync;
+  private readonly deleteObject: StatementSync;
+  private readonly now: () => Date;
+
+  constructor(path: string, now: () => Date = () => new Date()) {
+    this.now = now;
+    this.db = new DatabaseSync(path);
+    this.db.exec(`
+      PRAGMA journal_mode = WAL;
+      PRAGMA synchronous = NORMAL;
+      CREATE TABLE IF NOT EXISTS objects (
+        resource TEXT NOT NULL, namespace TEXT NOT NULL, name TEXT NOT NULL,
+        rv INTEGER NOT NULL, body TEXT NOT NULL,
+        PRIMARY KEY (resource, namespace, name));
+      CREATE TABLE IF NOT EXISTS events (
+        rv INTEGER PRIMARY KEY AUTOINCREMENT, resource TEXT NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL);
+    `);
+    this.insertEvent = this.db.prepare('INSERT INTO events (rv, resource, type, body) VALUES (?, ?, ?, ?)');
+    this.upsertObject = this.db.prepare(
+      'INSERT INTO objects (resource, namespace, name, rv, body) VALUES (?, ?, ?, ?, ?) ' +
+        'ON CONFLICT (resource, namespace, name) DO UPDATE SET rv = excluded.rv, body = excluded.body',
+    );
+    this.deleteObject = this.db.prepare('DELETE FROM objects WHERE resource = ? AND namespace = ? AND name = ?');
+    for (const row of this.db.prepare('SELECT resource, body FROM objects').iterate()) {
+      const obj = JSON.parse(row.body as string) as StoredObject;
+      this.bucket(row.resource as string).set(key(obj.metadata.namespace ?? '', obj.metadata.name ?? ''), obj);
+    }
+    const seq = this.db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").get();
+    this.rv = seq ? Number(seq.seq) : 0;
+  }
+
+  close(): void {
+    this.listeners.clear();
+    if (this.db.isOpen) this.db.close();
+  }
+
+  /** The newest resourceVersion as a string (list metadata). */
+  get resourceVersion(): string {
+    return String(this.rv);
+  }
+
+  private bucket(resource: string): Map<string, StoredObject> {
+    let b = this.cache.get(resource);
+    if (!b) {
+      b = new Map();
+      this.cache.set(resource, b);
+    }
+    return b;
+  }
+
+  get<T extends StoredObject>(resource: string, namespace: string, name: string): T | undefined {
+    const obj = this.cache.get(resource)?.get(key(namespace, name));
+    return obj ? (structuredClone(obj) as T) : undefined;
+  }
+
+  /** Like get, but throws a NotFound StoreError. */
+  mustGet<T extends StoredObject>(resource: string, namespace: string, name: string): T {
+    const obj = this.get<T>(resource, namespace, name);
+    if (!obj) throw new StoreError('NotFound', `${qualifiedResource(resource)} "${name}" not found`);
+    return obj;
+  }
+
+  list<T extends StoredObject>(resource: string, opts: ListOptions = {}): T[] {
+    const out: T[] = [];
+    const b = this.cache.get(resource);
+    if (!b) return out;
+    for (const obj of b.values()) {
+      if (opts.namespace !== undefined && obj.metadata.namespace !== opts.namespace) continue;
+      if (opts.name !== undefined && obj.metadata.name !== opts.name) continue;
+      if (!matchesLabels(obj, opts.labelSelector)) continue;
+      out.push(structuredClone(obj) as T);
+    }
+    out.sort((a, b) => {
+      const ka = key(a.metadata.namespace ?? '', a.metadata.name ?? '');
+      const kb = key(b.metadata.namespace ?? '', b.metadata.name ?? '');
+      return ka < kb ? -1 : ka > kb ? 1 : 0;
+    });
+    return out;
+  }
+
+  /** Objects that name `uid` as their controlling owner. */
+  ownedBy(uid: string): { resource: string; object: StoredObject }[] {
+    const out: { resource: string; object: StoredObject }[] = [];
+    for (const [resource, b] of this.cache) {
+      for (const obj of b.values()) {
+        if (obj.metadata.ownerReferences?.some((o) => o.uid === uid)) out.push({ resource, object: structuredClone(obj) });
+      }
+    }
+    return out;
+  }
+
+  private commit(resource: string, type: WatchEventType, obj: StoredObject): void {
+    const ns = obj.metadata.namespace ?? '';
+    const name = obj.metadata.name ?? '';
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      // One writer process: the next event id is the new resourceVersion.
+      const rv = this.rv + 1;
+      obj.metadata.resourceVersion = String(rv);
+      const body = JSON.stringify(obj);
+      this.insertEvent.run(rv, resource, type, body);
+      if (type === 'DELETED') this.deleteObject.run(resource, ns, name);
+      else this.upsertObject.run(resource, ns, name, rv, body);
+      this.db.exec('COMMIT');
+      this.rv = rv;
+    } catch (err) {
+      this.db.exec('ROLLBACK');
+      throw err;
+    }
+    if (type === 'DELETED') this.bucket(resource).delete(key(ns, name));
+    else this.bucket(resource).set(key(ns, name), obj);
+    if (++this.writesSinceTrim >= 1000) this.trimEvents();
+    this.emit({ type, resource, object: obj });
+  }
+
+  private trimEvents(): void {
+    this.writesSinceTrim = 0;
+    this.db.prepare('DELETE FROM events WHERE rv <= ?').run(this.rv - EVENT_HISTORY);
+  }
+
+  private emit(ev: WatchEvent): void {
+    for (const l of [...this.listeners]) {
+      if (l.resource !== undefined && l.resource !== ev.resource) continue;
+      try {
+        l.fn({ type: ev.type, resource: ev.resource, object: structuredClone(ev.object) });
+      } catch (err) {
+        console.error('knit: watch listener failed:', err);
+      }
+    }
+  }
+
+  /** Creates an object: assigns uid, resourceVersion, generation 1 and creationTimestamp. */
+  create<T extends StoredObject>(resource: string, input: T): T {
+    const obj = structuredClone(input);
+    const md = obj.metadata;
+    const ns = md.namespace ?? 'default';
+    md.namespace = ns;
+    if (!md.name && md.generateName) {
+      for (let i = 0; i < 10 && !md.name; i++) {
+        const candidate = md.generateName + randomSuffix(5);
+        if (!this.cache.get(resource)?.has(key(ns, candidate))) md.name = candidate;
+      }
+    }
+    if (!md.name) throw new StoreError('Invalid', 'name or generateName is required');
+    if (this.cache.get(resource)?.has(key(ns, md.name))) {
+      throw new StoreError('AlreadyExists', `${qualifiedResource(resource)} "${md.name}" already exists`);
+    }
+    md.uid = randomUUID();
+    md.generation = 1;
+    md.creationTimestamp = rfc3339(this.now());
+    delete md.deletionTimestamp;
+    this.commit(resource, 'ADDED', obj);
+    return structuredClone(obj);
+  }
+
+  /**
+   * Replaces an object. A non-empty metadata.resourceVersion must match (else Conflict).
+   * Spec changes bump generation; the status subresource only replaces status.
+   */
+  update<T extends StoredObject>(resource: string, input: T, opts: UpdateOptions = {}): T {
+    const ns = input.metadata.namespace ?? 'default';
+    const name = input.metadata.name ?? '';
+    const current = this.cache.get(resource)?.get(key(ns, name));
+    if (!current) throw new StoreError('NotFound', `${qualifiedResource(resource)} "${name}" not found`);
+    const rv = input.metadata.resourceVersion;
+    if (rv && rv !== current.metadata.resourceVersion) {
+      throw new StoreError(
+        'Conflict',
+        `Operation cannot be fulfilled on ${qualifiedResource(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      );
+    }
+    let next: StoredObject;
+    if (opts.subresource === 'status') {
+      next = structuredClone(current);
+      next.status = structuredClone(input.status);
+    } else {
+      next = structuredClone(input) as StoredObject;
+      next.status = structuredClone(current.status);
+      // System-owned metadata cannot be changed by an update.
+      next.metadata.uid = current.metadata.uid;
+      next.metadata.creationTimestamp = current.metadata.creationTimestamp;
+      next.metadata.namespace = ns;
+      next.metadata.generation = current.metadata.generation;
+      if (current.metadata.deletionTimestamp) next.metadata.deletionTimestamp = current.metadata.deletionTimestamp;
+      if (!isDeepStrictEqual(current.spec, next.spec)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+    }
+    next.metadata.resourceVersion = current.metadata.resourceVersion;
+    if (isDeepStrictEqual(next, current)) return structuredClone(current) as T;
+    this.commit(resource, 'MODIFIED', next);
+    return structuredClone(next) as T;
+  }
+
+  /** Deletes an object (dependents are removed by the garbage collector). */
+  delete<T extends StoredObject>(resource: string, namespace: string, name: string, precondition?: { uid?: string }): T {
+    const current = this.cache.get(resource)?.get(key(namespace, name));
+    if (!current) throw new StoreError('NotFound', `${qualifiedResource(resource)} "${name}" not found`);
+    if (precondition?.uid && precondition.uid !== current.metadata.uid) {
+      throw new StoreError('Conflict', `Precondition failed: UID in precondition: ${precondition.uid}, UID in object meta: ${current.metadata.uid}`);
+    }
+    const obj = structuredClone(current);
+    this.commit(resource, 'DELETED', obj);
+    return structuredClone(obj) as T;
+  }
+
+  /**
+   * Subscribes to events of one resource (or all). With `fromResourceVersion`, first replays
+   * the stored events after it, so a client can resume where it stopped.
+   */
+  watch(resource: string | undefined, fn: Listener, fromResourceVersion?: string): () => void {
+    if (fromResourceVersion !== undefined && fromResourceVersion !== '' && fromResourceVersion !== '0') {
+      const from = Number(fromResourceVersion);
+      if (!Number.isInteger(from) || from < 0) throw new StoreError('BadRequest', `invalid resourceVersion "${fromResourceVersion}"`);
+      const oldest = this.db.prepare('SELECT MIN(rv) AS rv FROM events').get();
+      const oldestRv = oldest?.rv == null ? this.rv + 1 : Number(oldest.rv);
+      if (from < oldestRv - 1 && from < this.rv) {
+        throw new StoreError('Gone', `too old resource version: ${from} (${oldestRv - 1})`);
+      }
+      const rows = resource
+        ? this.db.prepare('SELECT resource, type, body FROM events WHERE rv > ? AND resource = ? ORDER BY rv').all(from, resource)
+        : this.db.prepare('SELECT resource, type, body FROM events WHERE rv > ? ORDER BY rv').all(from);
+      for (const row of rows) {
+        fn({ type: row.type as WatchEventType, resource: row.resource as string, object: JSON.parse(row.body as string) });
+      }
+    }
+    const entry = { resource, fn };
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+}
+
+const ALPHANUM = 'bcdfghjklmnpqrstvwxz2456789';
+
+/** Kubernetes-style random suffix for generateName. */
+export function randomSuffix(n: number): string {
+  let s = '';
+  for (let i = 0; i < n; i++) s += ALPHANUM[Math.floor(Math.random() * ALPHANUM.length)];
+  return s;
+}
