@@ -266,10 +266,12 @@ export class Store {
     let next: StoredObject;
     if (opts.subresource === 'status') {
       next = structuredClone(current);
-      next.status = structuredClone(input.status);
+      if (input.status === undefined) delete next.status;
+      else next.status = structuredClone(input.status);
     } else {
       next = structuredClone(input) as StoredObject;
-      next.status = structuredClone(current.status);
+      if (current.status === undefined) delete next.status;
+      else next.status = structuredClone(current.status);
       // System-owned metadata cannot be changed by an update.
       next.metadata.uid = current.metadata.uid;
       next.metadata.creationTimestamp = current.metadata.creationTimestamp;

@@ -1,0 +1,672 @@
+// The declarative command table of knit: command paths, aliases, help texts, examples and flags.
+
+import type { FlagSpec, ParsedFlags } from './flags.ts';
+
+/** Where command output goes (stdout / stderr in production, buffers in tests). */
+export interface Writer {
+  write(text: string): void;
+}
+
+/** Everything a command handler gets. */
+export interface CommandContext {
+  /** Full command path, e.g. `knit service create`. */
+  path: string;
+  args: string[];
+  flags: ParsedFlags;
+  out: Writer;
+  err: Writer;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+export type Handler = (ctx: CommandContext) => Promise<void>;
+
+/** One node of the command tree. */
+export interface CommandSpec {
+  name: string;
+  aliases?: string[];
+  /** Cobra's `Use` line, e.g. `create NAME --image IMAGE`. */
+  use: string;
+  short: string;
+  long?: string;
+  example?: string;
+  /** Local flags (besides the global ones). */
+  flags?: FlagSpec[];
+  subcommands?: CommandSpec[];
+  /** Root help groups the command under this header. */
+  group?: string;
+  hidden?: boolean;
+  /** Accept and ignore unknown flags (kn's `options`). */
+  ignoreUnknownFlags?: boolean;
+  /** Lazily loads the handler so startup only pays for the command that runs. */
+  run?: () => Promise<Handler>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared flag groups
+
+/** Flags every command accepts (cobra persistent flags); listed by `knit options`. */
+export const GLOBAL_FLAGS: FlagSpec[] = [
+  { name: 'server', type: 'string', usage: 'URL of the knit API server (default: $KNIT_SERVER, else the API address in DATA_DIR/endpoints.json, else http://127.0.0.1:8081)' },
+  { name: 'data-dir', type: 'string', usage: 'knit data directory holding endpoints.json and token (default: $KNIT_DATA_DIR, else ~/.knit)' },
+  { name: 'log-http', type: 'boolean', usage: 'log http traffic' },
+];
+
+function namespaceFlags(allowAll: boolean): FlagSpec[] {
+  const flags: FlagSpec[] = [{ name: 'namespace', short: 'n', type: 'string', usage: 'Specify the namespace to operate in.' }];
+  if (allowAll) {
+    flags.push({
+      name: 'all-namespaces',
+      short: 'A',
+      type: 'boolean',
+      usage: 'If present, list the requested object(s) across all namespaces. Namespace in current context is ignored even if specified with --namespace.',
+    });
+  }
+  return flags;
+}
+
+const LIST_PRINT_FLAGS: FlagSpec[] = [
+  { name: 'no-headers', type: 'boolean', usage: "When using the default output format, don't print headers (default: print headers)." },
+  { name: 'output', short: 'o', type: 'string', usage: 'Output format. One of: json|yaml|name.' },
+];
+
+function describeFlags(withUrl: boolean): FlagSpec[] {
+  return [
+    ...namespaceFlags(false),
+    { name: 'output', short: 'o', type: 'string', usage: `Output format. One of: json|yaml|name${withUrl ? '|url' : ''}.` },
+    { name: 'verbose', short: 'v', type: 'boolean', usage: 'More output.' },
+  ];
+}
+
+function waitFlags(action: string, what: string, until: string): FlagSpec[] {
+  return [
+    { name: 'wait', type: 'boolean', paired: true, default: action !== 'delete', usage: `Wait for '${what} ${action}' operation to be completed.` },
+    { name: 'wait-timeout', type: 'int', default: 600, usage: `Seconds to wait before giving up on waiting for ${what} to be ${until}.` },
+    { name: 'wait-window', type: 'int', default: 2, usage: `Seconds to wait for ${what} to be ${until} after a false ready condition is returned` },
+  ];
+}
+
+const NOT_SUPPORTED = ' Not supported by knit yet (no ConfigMaps, Secrets or volumes on one machine).';
+
+/** Pod-spec and autoscaling flags shared by create, update and apply (kn's addSharedFlags + PodSpecFlags). */
+const SHARED_EDIT_FLAGS: FlagSpec[] = [
+  { name: 'image', type: 'string', once: true, usage: 'Image to run: a registry reference, a file:// URL or a local directory (./app, /abs/dir), which runs as a host process.' },
+  { name: 'pull-policy', type: 'string', usage: 'Image pull policy. Valid values (case insensitive): Always | Never | IfNotPresent' },
+  { name: 'env-file', type: 'string', usage: 'Path to a file containing environment variables (e.g. --env-file=/home/knative/service1/env).' },
+  {
+    name: 'mount',
+    type: 'stringArray',
+    usage: 'Mount a ConfigMap (prefix cm: or config-map:), a Secret (prefix secret: or sc:), an EmptyDir (prefix ed: or emptyDir:), a PersistentVolumeClaim (prefix pvc: or persistentVolumeClaim) or an existing Volume (without any prefix) on the specified directory.' + NOT_SUPPORTED,
+  },
+  {
+    name: 'volume',
+    type: 'stringArray',
+    usage: 'Add a volume from a ConfigMap (prefix cm: or config-map:) a Secret (prefix secret: or sc:), an EmptyDir (prefix ed: or emptyDir:) or a PersistentVolumeClaim (prefix pvc: or persistentVolumeClaim).' + NOT_SUPPORTED,
+  },
+  {
+    name: 'cmd',
+    type: 'stringArray',
+    usage: 'Specify command to be used as entrypoint instead of default one. Example: --cmd /app/start or --cmd sh --cmd /app/start.sh or --cmd /app/start --arg myArg to pass additional arguments.',
+  },
+  { name: 'arg', type: 'stringArray', usage: 'Add argument to the container command. Example: --arg myArg1 --arg --myArg2 --arg myArg3=3. You can use this flag multiple times.' },
+  {
+    name: 'probe-liveness',
+    type: 'string',
+    usage: 'Add liveness probe to Service deployment. Supported probe types are HTTGet, Exec and TCPSocket. Format: [http,https]:host:port:path, exec:cmd[,cmd,...], tcp:host:port.',
+  },
+  {
+    name: 'probe-liveness-opts',
+    type: 'string',
+    usage: 'Add common options to liveness probe. Common opts (comma separated, case insensitive): InitialDelaySeconds=<int_value>, FailureThreshold=<int_value>, SuccessThreshold=<int_value>, PeriodSeconds=<int_value>, TimeoutSeconds=<int_value>',
+  },
+  {
+    name: 'probe-readiness',
+    type: 'string',
+    usage: 'Add readiness probe to Service deployment. Supported probe types are HTTGet, Exec and TCPSocket. Format: [http,https]:host:port:path, exec:cmd[,cmd,...], tcp:host:port.',
+  },
+  {
+    name: 'probe-readiness-opts',
+    type: 'string',
+    usage: 'Add common options to readiness probe. Common opts (comma separated, case insensitive): InitialDelaySeconds=<int_value>, FailureThreshold=<int_value>, SuccessThreshold=<int_value>, PeriodSeconds=<int_value>, TimeoutSeconds=<int_value>',
+  },
+  {
+    name: 'limit',
+    type: 'stringSlice',
+    usage: "The resource requirement limits for this Service. For example, 'cpu=100m,memory=256Mi'. You can use this flag multiple times. To unset a resource limit, append \"-\" to the resource name, e.g. '--limit memory-'.",
+  },
+  {
+    name: 'request',
+    type: 'stringSlice',
+    usage: "The resource requirement requests for this Service. For example, 'cpu=100m,memory=256Mi'. You can use this flag multiple times. To unset a resource request, append \"-\" to the resource name, e.g. '--request cpu-'.",
+  },
+  { name: 'port', short: 'p', type: 'string', usage: "The port where application listens on, in the format 'NAME:PORT', where 'NAME' is optional. Examples: '--port h2c:8080' , '--port 8080'." },
+  { name: 'user', type: 'int', usage: 'The user ID to run the container (e.g., 1001).' },
+  {
+    name: 'scale',
+    type: 'string',
+    usage: 'Set the Minimum and Maximum number of replicas. You can use this flag to set both to a single value, or set a range with min/max values, or set either min or max values without specifying the other. Example: --scale 5 (scale-min = 5, scale-max = 5) or --scale 1..5 (scale-min = 1, scale-max = 5) or --scale 1.. (scale-min = 1, scale-max = unchanged) or --scale ..5 (scale-min = unchanged, scale-max = 5)',
+  },
+  { name: 'scale-min', type: 'int', usage: 'Minimum number of replicas.' },
+  { name: 'scale-max', type: 'int', usage: 'Maximum number of replicas.' },
+  { name: 'scale-activation', type: 'int', usage: 'Minimum non-zero value that a service should scale to.' },
+  {
+    name: 'scale-metric',
+    type: 'string',
+    usage: 'Set the name of the metric the PodAutoscaler should scale on. Example: --scale-metric rps (to scale on rps) or --scale-metric concurrency (to scale on concurrency). The default metric is concurrency.',
+  },
+  { name: 'autoscale-window', type: 'string', hidden: true, usage: 'Deprecated option, please use --scale-window' },
+  {
+    name: 'scale-window',
+    type: 'string',
+    usage: 'Duration to look back for making auto-scaling decisions. The service is scaled to zero if no request was received in during that time. (eg: 10s)',
+  },
+  { name: 'cluster-local', type: 'boolean', paired: true, default: false, usage: 'Specify that the service be private. (--no-cluster-local will make the service publicly available)' },
+  { name: 'concurrency-target', type: 'int', hidden: true, usage: 'Deprecated, use --scale-target instead.' },
+  {
+    name: 'scale-target',
+    type: 'int',
+    usage: 'Recommendation for what metric value the PodAutoscaler should attempt to maintain. Use with --scale-metric flag to configure the metric name for which the target value should be maintained. Default metric name is concurrency. The flag defaults to --concurrency-limit when given.',
+  },
+  { name: 'concurrency-limit', type: 'int', usage: 'Hard Limit of concurrent requests to be processed by a single replica.' },
+  { name: 'concurrency-utilization', type: 'int', hidden: true, default: 70, usage: 'Deprecated, use --scale-utilization instead.' },
+  { name: 'scale-utilization', type: 'int', default: 70, usage: 'Percentage of concurrent requests utilization before scaling up.' },
+  {
+    name: 'label-service',
+    type: 'stringArray',
+    usage: 'Service label to set. name=value; you may provide this flag any number of times to set multiple labels. To unset, specify the label name followed by a "-" (e.g., name-). This flag takes precedence over the "label" flag.',
+  },
+  {
+    name: 'label-revision',
+    type: 'stringArray',
+    usage: 'Revision label to set. name=value; you may provide this flag any number of times to set multiple labels. To unset, specify the label name followed by a "-" (e.g., name-). This flag takes precedence over the "label" flag.',
+  },
+  {
+    name: 'revision-name',
+    type: 'string',
+    usage: 'The revision name to set. Must start with the service name and a dash as a prefix. Empty revision name will result in the server generating a name for the revision. Accepts golang templates, allowing {{.Service}} for the service name, {{.Generation}} for the generation, and {{.Random [n]}} for n random consonants (e.g. {{.Service}}-{{.Random 5}}-{{.Generation}})',
+  },
+  {
+    name: 'lock-to-digest',
+    type: 'boolean',
+    paired: true,
+    default: true,
+    usage: 'Keep the running image for the service constant when not explicitly specifying the image. (--no-lock-to-digest pulls the image tag afresh with each new revision)',
+  },
+  {
+    name: 'annotation-service',
+    type: 'stringArray',
+    usage: 'Service annotation to set. name=value; you may provide this flag any number of times to set multiple annotations. To unset, specify the annotation name followed by a "-" (e.g., name-). This flag takes precedence over the "annotation" flag.',
+  },
+  {
+    name: 'annotation-revision',
+    type: 'stringArray',
+    usage: 'Revision annotation to set. name=value; you may provide this flag any number of times to set multiple annotations. To unset, specify the annotation name followed by a "-" (e.g., name-). This flag takes precedence over the "annotation" flag.',
+  },
+  { name: 'scale-init', type: 'int', usage: 'Initial number of replicas with which a service starts. Can be 0 or a positive integer.' },
+  { name: 'timeout', type: 'int', default: 300, usage: 'Duration in seconds that the request routing layer will wait for a request delivered to a container to begin replying' },
+];
+
+const ENV_VALUE_FROM_USAGE =
+  'Add environment variable from a value of key in ConfigMap (prefix cm: or config-map:) or a Secret (prefix sc: or secret:). Example: --env-value-from NAME=cm:myconfigmap:key or --env-value-from NAME=secret:mysecret:key. You can use this flag multiple times.';
+const ENV_FROM_USAGE =
+  'Add environment variables from a ConfigMap (prefix cm: or config-map:) or a Secret (prefix secret:). Example: --env-from cm:myconfigmap or --env-from secret:mysecret. You can use this flag multiple times.';
+
+/** kn's AddCreateFlags: the flags create and apply add on top of the shared ones. */
+const CREATE_ONLY_FLAGS: FlagSpec[] = [
+  { name: 'env', short: 'e', type: 'stringArray', usage: 'Environment variable to set. NAME=value; you may provide this flag any number of times to set multiple environment variables.' },
+  { name: 'env-value-from', type: 'stringArray', usage: ENV_VALUE_FROM_USAGE + NOT_SUPPORTED },
+  { name: 'env-from', type: 'stringArray', usage: ENV_FROM_USAGE + NOT_SUPPORTED },
+  { name: 'force', type: 'boolean', usage: 'Create service forcefully, replaces existing service if any.' },
+  {
+    name: 'filename',
+    short: 'f',
+    type: 'string',
+    usage: 'Create a service from file. The created service can be further modified by combining with other options. For example, -f /path/to/file --env NAME=value adds also an environment variable.',
+  },
+  { name: 'annotation', short: 'a', type: 'stringArray', usage: 'Annotations to set for both Service and Revision. name=value; you may provide this flag any number of times to set multiple annotations.' },
+  { name: 'label', short: 'l', type: 'stringArray', usage: 'Labels to set for both Service and Revision. name=value; you may provide this flag any number of times to set multiple labels.' },
+];
+
+const UPDATE_ONLY_FLAGS: FlagSpec[] = [
+  {
+    name: 'env',
+    short: 'e',
+    type: 'stringArray',
+    usage: 'Environment variable to set. NAME=value; you may provide this flag any number of times to set multiple environment variables. To unset, specify the environment variable name followed by a "-" (e.g., NAME-).',
+  },
+  { name: 'env-value-from', type: 'stringArray', usage: ENV_VALUE_FROM_USAGE + NOT_SUPPORTED },
+  { name: 'env-from', type: 'stringArray', usage: ENV_FROM_USAGE + NOT_SUPPORTED },
+  {
+    name: 'annotation',
+    short: 'a',
+    type: 'stringArray',
+    usage: 'Annotations to set for both Service and Revision. name=value; you may provide this flag any number of times to set multiple annotations. To unset, specify the annotation name followed by a "-" (e.g., name-).',
+  },
+  {
+    name: 'label',
+    short: 'l',
+    type: 'stringArray',
+    usage: 'Labels to set for both Service and Revision. name=value; you may provide this flag any number of times to set multiple labels. To unset, specify the label name followed by a "-" (e.g., name-).',
+  },
+];
+
+const TAG_FLAG: FlagSpec = {
+  name: 'tag',
+  type: 'stringSlice',
+  usage: "Set tag (format: --tag revisionRef=tagName) where revisionRef can be a revision or '@latest' string representing latest ready revision. This flag can be specified multiple times.",
+};
+
+const TRAFFIC_FLAGS: FlagSpec[] = [
+  {
+    name: 'traffic',
+    type: 'stringSlice',
+    usage: "Set traffic distribution (format: --traffic revisionRef=percent) where revisionRef can be a revision or a tag or '@latest' string representing latest ready revision. This flag can be given multiple times with percent summing up to 100%.",
+  },
+  TAG_FLAG,
+  { name: 'untag', type: 'stringSlice', usage: 'Untag revision (format: --untag tagName). This flag can be specified multiple times.' },
+];
+
+/** Flags of `service create` that make a new revision (kn's markFlagMakesRevision); see AnyMutation. */
+export const REVISION_MAKING_FLAGS: readonly string[] = [
+  'image', 'env-file', 'mount', 'volume', 'cmd', 'arg', 'probe-liveness', 'probe-liveness-opts', 'probe-readiness',
+  'probe-readiness-opts', 'limit', 'request', 'port', 'user', 'scale', 'scale-min', 'scale-max', 'scale-activation',
+  'scale-metric', 'autoscale-window', 'scale-window', 'concurrency-target', 'scale-target', 'concurrency-limit',
+  'concurrency-utilization', 'scale-utilization', 'label-service', 'label-revision', 'revision-name',
+  'annotation-service', 'annotation-revision', 'scale-init', 'timeout', 'env', 'env-value-from', 'env-from',
+  'filename', 'annotation', 'label',
+];
+
+// ---------------------------------------------------------------------------------------------
+// Commands
+
+const load = {
+  service: () => import('./service.ts'),
+  revision: () => import('./revision.ts'),
+  route: () => import('./route.ts'),
+  misc: () => import('./misc.ts'),
+  serve: () => import('./serve-command.ts'),
+};
+
+const serviceCommand: CommandSpec = {
+  name: 'service',
+  aliases: ['ksvc', 'services'],
+  use: 'service',
+  short: 'Manage Knative services',
+  group: 'Serving Commands:',
+  subcommands: [
+    {
+      name: 'apply',
+      use: 'apply NAME',
+      short: 'Apply a service declaration',
+      example: `
+# Create an initial service with using 'knit service apply', if the service has not
+# been already created
+knit service apply s0 --image knativesamples/helloworld
+
+# Apply the service again which is a no-operation if none of the options changed
+knit service apply s0 --image knativesamples/helloworld
+
+# Add an environment variable to your service. Note, that you have to always fully
+# specify all parameters (in contrast to 'knit service update')
+knit service apply s0 --image knativesamples/helloworld --env foo=bar
+
+# Read the service declaration from a file
+knit service apply s0 --filename my-svc.yml
+`,
+      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...CREATE_ONLY_FLAGS, ...waitFlags('apply', 'service', 'ready')],
+      run: async () => (await load.service()).applyCommand,
+    },
+    {
+      name: 'create',
+      use: 'create NAME --image IMAGE',
+      short: 'Create a service',
+      example: `
+  # Create a service 's0' using image knativesamples/helloworld
+  knit service create s0 --image knativesamples/helloworld
+
+  # Create a service 'hello' from the app in the local directory ./app (runs as a host process)
+  knit service create hello --image ./app --env TARGET=knit
+
+  # Create a service with multiple environment variables
+  knit service create s1 --env TARGET=v1 --env FROM=examples --image knativesamples/helloworld
+
+  # Create or replace a service using --force flag
+  # if service 's1' doesn't exist, it's a normal create operation
+  knit service create --force s1 --image knativesamples/helloworld
+
+  # Create or replace environment variables of service 's1' using --force flag
+  knit service create --force s1 --env TARGET=force --env FROM=examples --image knativesamples/helloworld
+
+  # Create a service with port 8080
+  knit service create s2 --port 8080 --image knativesamples/helloworld
+
+  # Create a service with port 8080 and port name h2c
+  knit service create s2 --port h2c:8080 --image knativesamples/helloworld
+
+  # Create or replace default resources of a service 's1' using --force flag
+  # (earlier configured resource requests and limits will be replaced with default)
+  # (earlier configured environment variables will be cleared too if any)
+  knit service create --force s1 --image knativesamples/helloworld
+
+  # Create a service with label
+  knit service create s3 --image knativesamples/helloworld --label app=demo
+
+  # Create a private service (that is a service with no external endpoint)
+  knit service create s1 --image knativesamples/helloworld --cluster-local
+
+  # Create a service with 250MB memory and 200m CPU requests and a 500m CPU limit
+  knit service create s4 --image knativesamples/helloworld --request memory=250Mi,cpu=200m --limit cpu=500m
+
+  # Create a service from a YAML or JSON file
+  knit service create -f hello.yaml`,
+      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...CREATE_ONLY_FLAGS, TAG_FLAG, ...waitFlags('create', 'service', 'ready')],
+      run: async () => (await load.service()).createCommand,
+    },
+    {
+      name: 'delete',
+      use: 'delete NAME [NAME ...]',
+      short: 'Delete services',
+      example: `
+  # Delete a service 'svc1' in default namespace
+  knit service delete svc1
+
+  # Delete a service 'svc2' in 'ns1' namespace
+  knit service delete svc2 -n ns1
+
+  # Delete all services in 'ns1' namespace
+  knit service delete --all -n ns1`,
+      flags: [{ name: 'all', type: 'boolean', usage: 'Delete all services in a namespace.' }, ...namespaceFlags(false), ...waitFlags('delete', 'service', 'deleted')],
+      run: async () => (await load.service()).deleteCommand,
+    },
+    {
+      name: 'describe',
+      use: 'describe NAME',
+      short: 'Show details of a service',
+      example: `
+  # Describe service 'svc' in human friendly format
+  knit service describe svc
+
+  # Describe service 'svc' in YAML format
+  knit service describe svc -o yaml
+
+  # Print only service URL
+  knit service describe svc -o url`,
+      flags: describeFlags(true),
+      run: async () => (await load.service()).describeCommand,
+    },
+    {
+      name: 'export',
+      use: 'export NAME',
+      short: 'Export a service and its revisions',
+      example: `
+  # Export a service in YAML format
+  knit service export foo -n bar -o yaml
+
+  # Export a service in JSON format
+  knit service export foo -n bar -o json
+
+  # Export a service with revisions
+  knit service export foo --with-revisions --mode=export -n bar -o json
+
+  # Export services in kubectl friendly format, as a list kind, one service item for each revision
+  knit service export foo --with-revisions --mode=replay -n bar -o json`,
+      flags: [
+        ...namespaceFlags(false),
+        { name: 'with-revisions', type: 'boolean', usage: 'Export all routed revisions' },
+        { name: 'mode', type: 'string', usage: 'Format for exporting all routed revisions. One of replay|export' },
+        { name: 'output', short: 'o', type: 'string', usage: 'Output format. One of: json|yaml.' },
+      ],
+      run: async () => (await load.service()).exportCommand,
+    },
+    {
+      name: 'list',
+      aliases: ['ls'],
+      use: 'list [name]',
+      short: 'List services',
+      example: `
+  # List all services
+  knit service list
+
+  # List all services in JSON output format
+  knit service list -o json
+
+  # List service 'web'
+  knit service list web`,
+      flags: [...namespaceFlags(true), ...LIST_PRINT_FLAGS],
+      run: async () => (await load.service()).listCommand,
+    },
+    {
+      name: 'update',
+      use: 'update NAME',
+      short: 'Update a service',
+      example: `
+  # Updates a service 'svc' with new environment variables
+  knit service update svc --env KEY1=VALUE1 --env KEY2=VALUE2
+
+  # Update a service 'svc' with new port
+  knit service update svc --port 80
+
+  # Updates a service 'svc' with new request and limit parameters
+  knit service update svc --request cpu=500m --limit memory=1024Mi --limit cpu=1000m
+
+  # Assign tag 'latest' and 'stable' to revisions 'echo-v2' and 'echo-v1' respectively
+  knit service update svc --tag echo-v2=latest --tag echo-v1=stable
+  OR
+  knit service update svc --tag echo-v2=latest,echo-v1=stable
+
+  # Update tag from 'testing' to 'staging' for latest ready revision of service
+  knit service update svc --untag testing --tag @latest=staging
+
+  # Add tag 'test' to echo-v3 revision with 10% traffic and rest to latest ready revision of service
+  knit service update svc --tag echo-v3=test --traffic test=10,@latest=90
+
+  # Split 50% traffic to stable, 40% traffic to staging and the
+  # rest will automatically be directed to echo-v3 (the remaining revision)
+  knit service update svc --traffic stable=50,staging=40`,
+      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...UPDATE_ONLY_FLAGS, ...waitFlags('update', 'service', 'ready'), ...TRAFFIC_FLAGS],
+      run: async () => (await load.service()).updateCommand,
+    },
+    {
+      name: 'wait',
+      use: 'wait NAME',
+      short: 'Wait for a service to be ready',
+      example: `
+  # Waits on a service 'svc'
+  knit service wait svc
+
+  # Waits on a service 'svc' with a timeout
+  knit service wait svc --wait-timeout 10
+
+  # Waits on a service 'svc' with a timeout and wait window
+  knit service wait svc --wait-timeout 10 --wait-window 1`,
+      flags: [
+        ...namespaceFlags(false),
+        { name: 'wait-timeout', type: 'int', default: 600, usage: 'Seconds to wait before giving up on waiting for service to be ready.' },
+        { name: 'wait-window', type: 'int', default: 2, usage: 'Seconds to wait for service to be ready after a false ready condition is returned' },
+      ],
+      run: async () => (await load.service()).waitCommand,
+    },
+  ],
+};
+
+const revisionCommand: CommandSpec = {
+  name: 'revision',
+  aliases: ['revisions'],
+  use: 'revision',
+  short: 'Manage service revisions',
+  group: 'Serving Commands:',
+  subcommands: [
+    {
+      name: 'delete',
+      use: 'delete NAME [NAME ...]',
+      short: 'Delete revisions',
+      example: `
+  # Delete a revision 'svc1-abcde' in default namespace
+  knit revision delete svc1-abcde
+
+  # Delete all unreferenced revisions
+  knit revision delete --prune-all
+
+  # Delete all unreferenced revisions for a given service 'mysvc'
+  knit revision delete --prune mysvc`,
+      flags: [
+        { name: 'prune', type: 'string', usage: 'Remove unreferenced revisions for a given service in a namespace.' },
+        { name: 'prune-all', type: 'boolean', usage: 'Remove all unreferenced revisions in a namespace.' },
+        ...namespaceFlags(false),
+        ...waitFlags('delete', 'revision', 'deleted'),
+      ],
+      run: async () => (await load.revision()).deleteCommand,
+    },
+    {
+      name: 'describe',
+      use: 'describe NAME',
+      short: 'Show details of a revision',
+      example: `
+  # Describe revision 'hello-00001' in human friendly format
+  knit revision describe hello-00001
+
+  # Describe revision 'hello-00001' in YAML format
+  knit revision describe hello-00001 -o yaml`,
+      flags: describeFlags(false),
+      run: async () => (await load.revision()).describeCommand,
+    },
+    {
+      name: 'list',
+      aliases: ['ls'],
+      use: 'list',
+      short: 'List revisions',
+      long: 'List revisions for a given service.',
+      example: `
+  # List all revisions
+  knit revision list
+
+  # List revisions for a service 'svc1' in namespace 'myapp'
+  knit revision list -s svc1 -n myapp
+
+  # List all revisions in JSON output format
+  knit revision list -o json
+
+  # List revision 'web'
+  knit revision list web`,
+      flags: [...namespaceFlags(true), ...LIST_PRINT_FLAGS, { name: 'service', short: 's', type: 'string', usage: 'Service name' }],
+      run: async () => (await load.revision()).listCommand,
+    },
+  ],
+};
+
+const routeCommand: CommandSpec = {
+  name: 'route',
+  aliases: ['routes'],
+  use: 'route',
+  short: 'List and describe service routes',
+  group: 'Serving Commands:',
+  subcommands: [
+    {
+      name: 'describe',
+      use: 'describe NAME',
+      short: 'Show details of a route',
+      example: `
+  # Describe route 'hello' in human friendly format
+  knit route describe hello
+
+  # Describe route 'hello' in YAML format
+  knit route describe hello -o yaml`,
+      flags: describeFlags(false),
+      run: async () => (await load.route()).describeCommand,
+    },
+    {
+      name: 'list',
+      aliases: ['ls'],
+      use: 'list NAME',
+      short: 'List routes',
+      example: `
+  # List all routes
+  knit route list
+
+  # List route 'web' in namespace 'dev'
+  knit route list web -n dev
+
+  # List all routes in YAML format
+  knit route list -o yaml`,
+      flags: [...namespaceFlags(true), ...LIST_PRINT_FLAGS],
+      run: async () => (await load.route()).listCommand,
+    },
+  ],
+};
+
+/** The root of the command tree. */
+export const ROOT: CommandSpec = {
+  name: 'knit',
+  use: 'knit',
+  short: 'knit manages Knative Serving on one machine',
+  long: `knit is the command line interface for managing Knative Serving resources on one machine,
+and the server that runs them (knit serve)
+
+ Find more information about Knative at: https://knative.dev`,
+  subcommands: [
+    serviceCommand,
+    revisionCommand,
+    routeCommand,
+    {
+      name: 'serve',
+      use: 'serve',
+      short: 'Run the knit server: API, controllers, autoscaler and gateway',
+      long: `Run the knit server in the foreground until SIGINT or SIGTERM: the Kubernetes-style API for
+serving.knative.dev/v1, the controllers, the autoscaler and the HTTP gateway that routes requests
+to revisions. Ports given as :0 pick free ones; the chosen addresses are written to
+DATA_DIR/endpoints.json, where the knit CLI finds them.`,
+      group: 'Server Commands:',
+      example: `
+  # Run the server with the default addresses and data directory (~/.knit)
+  knit serve
+
+  # Run the server on free ports with its own data directory
+  knit serve --data-dir /tmp/knit --http 127.0.0.1:0 --api 127.0.0.1:0 --local-http 127.0.0.1:0
+
+  # Reach a service through the gateway
+  curl -H 'Host: hello.default.example.com' http://127.0.0.1:8080/`,
+      flags: [
+        { name: 'http', type: 'string', default: '127.0.0.1:8080', usage: 'HOST:PORT of the external HTTP gateway.' },
+        { name: 'api', type: 'string', default: '127.0.0.1:8081', usage: 'HOST:PORT of the API server.' },
+        { name: 'local-http', type: 'string', default: '127.0.0.1:8082', usage: 'HOST:PORT of the cluster-local HTTP gateway.' },
+        { name: 'domain', type: 'string', default: 'example.com', usage: 'Domain of the service URLs (http://NAME.NAMESPACE.DOMAIN).' },
+        { name: 'config', type: 'string', usage: 'Optional YAML configuration file of the server.' },
+      ],
+      run: async () => (await load.serve()).serveCommand,
+    },
+    {
+      name: 'completion',
+      use: 'completion SHELL',
+      short: 'Output shell completion code',
+      long: `Output shell completion code for bash or zsh.
+The shell code must be evaluated to provide interactive completion of knit commands.`,
+      group: 'Other Commands:',
+      example: `
+ # Generate completion code for bash
+ source <(knit completion bash)
+
+ # Generate completion code for zsh
+ source <(knit completion zsh)`,
+      run: async () => (await load.misc()).completionCommand,
+    },
+    {
+      name: 'version',
+      use: 'version',
+      short: 'Show the version of this client',
+      group: 'Other Commands:',
+      flags: [{ name: 'output', short: 'o', type: 'string', usage: 'Output format. One of: json|yaml.' }],
+      run: async () => (await load.misc()).versionCommand,
+    },
+    {
+      name: 'options',
+      use: 'options',
+      short: 'Print the list of flag inherited by all commands',
+      long: 'Print the list of flag inherited by all commands',
+      example: `
+  # Print flags inherited by all commands
+  knit options`,
+      ignoreUnknownFlags: true,
+      run: async () => (await load.misc()).optionsCommand,
+    },
+  ],
+};

@@ -1,0 +1,161 @@
+// Entry point of the knit CLI: resolves the command from argv, parses flags, prints help or runs the handler.
+
+import { GLOBAL_FLAGS, ROOT, type CommandContext, type CommandSpec, type Writer } from './commands.ts';
+import { BIN, CliError, formatError } from './errors.ts';
+import { FlagError, expandFlags, parseCommandLine, reconcilePairedFlags, type FlagSpec } from './flags.ts';
+import { availableSubcommands, commandPath, renderHelp, terminalColumns } from './help.ts';
+
+/** The process environment a run sees; tests inject their own. */
+export interface RunEnvironment {
+  out: Writer;
+  err: Writer;
+  env: Record<string, string | undefined>;
+  cwd: string;
+}
+
+function helpFlag(cmd: CommandSpec): FlagSpec {
+  return { name: 'help', short: 'h', type: 'boolean', usage: `help for ${cmd.name}`, hidden: true };
+}
+
+/** All flags a command accepts: its own, the global ones and -h/--help. */
+function allFlags(cmd: CommandSpec): FlagSpec[] {
+  return [...expandFlags(cmd.flags ?? []), ...GLOBAL_FLAGS, helpFlag(cmd)];
+}
+
+function findSubcommand(cmd: CommandSpec, word: string): CommandSpec | undefined {
+  return cmd.subcommands?.find((c) => c.name === word || (c.aliases ?? []).includes(word));
+}
+
+/**
+ * Cobra's Find: walk the leading non-flag words down the command tree, skipping flags (and the value of a flag
+ * that takes one, as judged by the current command's flags; unknown `--x` without `=` is assumed to take one).
+ */
+export function resolveCommand(argv: readonly string[]): { chain: CommandSpec[]; rest: string[] } {
+  const chain: CommandSpec[] = [ROOT];
+  const rest: string[] = [];
+  let descending = true;
+  for (let i = 0; i < argv.length; i++) {
+    const s = argv[i];
+    if (s === '--') {
+      rest.push(...argv.slice(i));
+      break;
+    }
+    const cmd = chain[chain.length - 1];
+    if (s.length > 1 && s.startsWith('-')) {
+      rest.push(s);
+      if (!s.includes('=') && i + 1 < argv.length && descending) {
+        const flags = allFlags(cmd);
+        const spec = s.startsWith('--') ? flags.find((f) => f.name === s.slice(2)) : s.length === 2 ? flags.find((f) => f.short === s[1]) : undefined;
+        const unknownLong = s.startsWith('--') && !spec;
+        if ((spec && spec.type !== 'boolean') || unknownLong || (!spec && s.length === 2)) rest.push(argv[++i]);
+      }
+      continue;
+    }
+    const sub = descending ? findSubcommand(cmd, s) : undefined;
+    if (sub) {
+      chain.push(sub);
+      continue;
+    }
+    descending = false;
+    rest.push(s);
+  }
+  return { chain, rest };
+}
+
+function levenshtein(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+  }
+  return d[a.length][b.length];
+}
+
+function suggestions(cmd: CommandSpec, typed: string): string {
+  const t = typed.toLowerCase();
+  const names = (cmd.subcommands ?? [])
+    .filter((c) => !c.hidden && (levenshtein(t, c.name.toLowerCase()) <= 2 || c.name.toLowerCase().startsWith(t)))
+    .map((c) => c.name);
+  return names.length === 0 ? '' : `\n\nDid you mean this?\n${names.map((n) => `\t${n}\n`).join('')}`;
+}
+
+/** Runs one knit command line and returns the exit code. */
+export async function run(argv: readonly string[], io: RunEnvironment): Promise<number> {
+  try {
+    await dispatch(argv, io);
+    return 0;
+  } catch (e) {
+    io.err.write(formatError(errorMessage(e)));
+    if (io.env.KNIT_DEBUG && e instanceof Error && !(e instanceof CliError) && !(e instanceof FlagError)) io.err.write(`${e.stack}\n`);
+    return 1;
+  }
+}
+
+function errorMessage(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+async function dispatch(argv: readonly string[], io: RunEnvironment): Promise<void> {
+  if (argv[0] === '__complete') {
+    await (await import('./misc.ts')).complete(argv.slice(1), io.out, io.env);
+    return;
+  }
+  const { chain, rest } = resolveCommand(argv);
+  // `knit help [command...]` is cobra's implicit help command.
+  if (chain.length === 1 && rest[0] === 'help') {
+    const target = resolveCommand(rest.slice(1).filter((a) => !a.startsWith('-')));
+    io.out.write(renderHelp(target.chain, terminalColumns()));
+    return;
+  }
+  const cmd = chain[chain.length - 1];
+  const path = commandPath(chain);
+
+  let parsed;
+  try {
+    parsed = parseCommandLine(rest, allFlags(cmd), cmd.ignoreUnknownFlags === true);
+  } catch (e) {
+    if (e instanceof FlagError) throw new FlagError(`${e.message} for '${path}'`);
+    throw e;
+  }
+  if (parsed.flags.bool('help')) {
+    io.out.write(renderHelp(chain, terminalColumns()));
+    return;
+  }
+  reconcilePairedFlags(parsed.flags);
+
+  if (!cmd.run) {
+    if (chain.length === 1) {
+      if (parsed.args.length === 0) {
+        io.out.write(renderHelp(chain, terminalColumns()));
+        return;
+      }
+      throw new CliError(`unknown command "${parsed.args[0]}" for "${BIN}"${suggestions(cmd, parsed.args[0])}`);
+    }
+    if (parsed.args.length === 0) throw new CliError(`no sub-command given for '${path}'. Available sub-commands: ${availableSubcommands(cmd)}`);
+    throw new CliError(`unknown sub-command '${parsed.args[0]}' for '${path}'. Available sub-commands: ${availableSubcommands(cmd)}`);
+  }
+
+  const handler = await cmd.run();
+  const ctx: CommandContext = { path, args: parsed.args, flags: parsed.flags, out: io.out, err: io.err, env: io.env, cwd: io.cwd };
+  await handler(ctx);
+}
+
+function stdWriter(stream: NodeJS.WriteStream): Writer {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+  });
+  return { write: (text: string) => void stream.write(text) };
+}
+
+if (import.meta.main) {
+  const code = await run(process.argv.slice(2), {
+    out: stdWriter(process.stdout),
+    err: stdWriter(process.stderr),
+    env: process.env,
+    cwd: process.cwd(),
+  });
+  process.exit(code);
+}

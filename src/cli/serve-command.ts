@@ -1,0 +1,56 @@
+// `knit serve`: parses the server flags and hands over to src/serve.ts (loaded only here, on demand).
+
+import type { CommandContext } from './commands.ts';
+import { resolveDataDir } from './client.ts';
+import { CliError } from './errors.ts';
+
+/** What `runServe` of src/serve.ts receives. */
+export interface ServeOptions {
+  dataDir: string;
+  /** HOST:PORT of the external gateway (`:0` picks a free port). */
+  http: string;
+  /** HOST:PORT of the API server. */
+  api: string;
+  /** HOST:PORT of the cluster-local gateway. */
+  localHttp: string;
+  domain: string;
+  /** Optional YAML configuration file. */
+  configFile?: string;
+}
+
+interface ServeModule {
+  runServe(opts: ServeOptions): Promise<void>;
+}
+
+/** Accepts `HOST:PORT`, `:PORT` and `[IPv6]:PORT` with a port in 0..65535. */
+export function checkHostPort(flag: string, value: string): string {
+  const m = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]*):(\d{1,5})$/.exec(value);
+  if (!m || Number(m[2]) > 65535) throw new CliError(`invalid value '${value}' for --${flag}: expected HOST:PORT (e.g. 127.0.0.1:8080, or :0 for a free port)`);
+  return value;
+}
+
+/** Builds the ServeOptions from flags and environment ($KNIT_DATA_DIR). */
+export function serveOptionsOf(ctx: CommandContext): ServeOptions {
+  const f = ctx.flags;
+  if (ctx.args.length > 0) throw new CliError(`'knit serve' accepts no arguments, got '${ctx.args[0]}'`);
+  const domain = f.string('domain');
+  if (!/^[a-zA-Z0-9]([a-zA-Z0-9.-]*[a-zA-Z0-9])?$/.test(domain)) throw new CliError(`invalid value '${domain}' for --domain: expected a DNS domain such as example.com`);
+  const opts: ServeOptions = {
+    dataDir: resolveDataDir(f.string('data-dir') || undefined, ctx.env),
+    http: checkHostPort('http', f.string('http')),
+    api: checkHostPort('api', f.string('api')),
+    localHttp: checkHostPort('local-http', f.string('local-http')),
+    domain,
+  };
+  if (f.string('config')) opts.configFile = f.string('config');
+  return opts;
+}
+
+/** `knit serve`: runs until SIGINT/SIGTERM. */
+export async function serveCommand(ctx: CommandContext): Promise<void> {
+  const opts = serveOptionsOf(ctx);
+  // A computed specifier keeps the CLI independent of the server at type-check and load time.
+  const specifier = new URL('../serve.ts', import.meta.url).href;
+  const mod = (await import(specifier)) as ServeModule;
+  await mod.runServe(opts);
+}

@@ -1,0 +1,38 @@
+// Routing table: hosts per listener, atomic replacement per route, weighted picks.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HostEntry, RoutingTable, hostOnly } from './routing.ts';
+
+test('hostOnly strips the port and lower-cases', () => {
+  assert.equal(hostOnly('H1.Default.Example.com:8080'), 'h1.default.example.com');
+  assert.equal(hostOnly('[::1]:80'), '[::1]');
+  assert.equal(hostOnly(undefined), '');
+});
+
+test('external rules are served on both listeners, cluster-local rules only locally', () => {
+  const t = new RoutingTable();
+  t.setRoute('default/h1', [
+    { host: 'h1.default.example.com', visibility: 'external', targets: [{ revision: 'default/h1-00001', percent: 100 }] },
+    { host: 'h1.default', visibility: 'cluster-local', targets: [{ revision: 'default/h1-00001', percent: 100 }] },
+  ]);
+  assert.equal(t.lookup('external', 'h1.default.example.com')?.pick(), 'default/h1-00001');
+  assert.equal(t.lookup('cluster-local', 'h1.default.example.com')?.pick(), 'default/h1-00001');
+  assert.equal(t.lookup('external', 'h1.default'), undefined);
+  t.setRoute('default/h1', [{ host: 'h1.default', visibility: 'cluster-local', targets: [{ revision: 'default/h1-00002', percent: 100 }] }]);
+  assert.equal(t.lookup('external', 'h1.default.example.com'), undefined, 'a route replaces all of its hosts');
+  t.deleteRoute('default/h1');
+  assert.equal(t.lookup('cluster-local', 'h1.default'), undefined);
+});
+
+test('weighted pick follows percents and never picks a 0% target', () => {
+  const e = new HostEntry('r', [
+    { revision: 'a', percent: 20 },
+    { revision: 'b', percent: 80 },
+    { revision: 'c', percent: 0 },
+  ]);
+  const counts: Record<string, number> = { a: 0, b: 0, c: 0 };
+  for (let i = 0; i < 10_000; i++) counts[e.pick()!]++;
+  assert.equal(counts.c, 0);
+  assert.ok(counts.a > 1500 && counts.a < 2500, `a got ${counts.a}`);
+});

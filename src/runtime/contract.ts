@@ -1,0 +1,131 @@
+// The runtime contract suite (spec §6): every Runtime implementation runs these same tests.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { Instance, InstanceExit, InstanceSpec, Runtime } from './runtime.ts';
+
+/** How a runtime under test names the contract's two fixture apps. */
+export interface ContractImages {
+  /** An image of test/fixtures/runtime-app (reports what it sees). */
+  probeApp: string;
+  /** An image of test/fixtures/crash-app (exits 3 before listening). */
+  crashApp: string;
+}
+
+function get(inst: Instance, pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: inst.host, port: inst.port, path: pathname, headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function waitFor<T>(inst: Instance, event: string, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no '${event}' within ${ms}ms; logs: ${inst.lastLogLines(10).join(' | ')}`)), ms);
+    inst.once(event, (v: T) => {
+      clearTimeout(timer);
+      resolve(v);
+    });
+  });
+}
+
+/** Registers the contract tests for one runtime. */
+export function runtimeContract(name: string, runtime: Runtime, images: ContractImages): void {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `knit-contract-${name}-`));
+  const started: Instance[] = [];
+  let n = 0;
+  const spec = (over: Partial<InstanceSpec> & { image: string }): InstanceSpec => ({
+    id: `${name}-${++n}`,
+    namespace: 'default',
+    revision: 'probe-00001',
+    configuration: 'probe',
+    service: 'probe',
+    container: { image: over.image },
+    env: { K_REVISION: 'probe-00001', K_CONFIGURATION: 'probe', K_SERVICE: 'probe', TARGET: 'contract' },
+    containerPort: 8080,
+    gracePeriodSeconds: 5,
+    logFile: path.join(dir, `${name}-${n}.log`),
+    ...over,
+  });
+  const start = (s: InstanceSpec): Instance => {
+    const inst = runtime.start(s);
+    started.push(inst);
+    return inst;
+  };
+
+  test.after(async () => {
+    await Promise.all(started.map((i) => i.stop()));
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test(`${name}: PORT, K_* and the container env reach the app; stdin is EOF; /tmp is writable`, async () => {
+    process.env.KNIT_CONTRACT_SECRET = 'must-not-leak';
+    const inst = start(spec({ image: images.probeApp }));
+    delete process.env.KNIT_CONTRACT_SECRET;
+    await waitFor(inst, 'ready', 10_000);
+    const seen = JSON.parse((await get(inst, '/')).body);
+    assert.equal(seen.env.K_REVISION, 'probe-00001');
+    assert.equal(seen.env.K_CONFIGURATION, 'probe');
+    assert.equal(seen.env.K_SERVICE, 'probe');
+    assert.equal(seen.env.TARGET, 'contract');
+    assert.match(seen.env.PORT, /^\d+$/);
+    assert.equal(seen.stdinEOF, true);
+    assert.equal(seen.tmpWritable, true);
+    assert.equal(seen.env.KNIT_CONTRACT_SECRET, undefined, "knit's own environment never leaks into instances");
+  });
+
+  test(`${name}: command, args and workingDir are honoured`, async () => {
+    const inst = start(spec({ image: images.probeApp, container: { image: images.probeApp, command: ['node', 'server.js'], args: ['abra', 'cadabra'] } }));
+    await waitFor(inst, 'ready', 10_000);
+    const seen = JSON.parse((await get(inst, '/')).body);
+    assert.deepEqual(seen.argv, ['abra', 'cadabra']);
+  });
+
+  test(`${name}: readiness waits for the port; an httpGet probe is used when declared`, async () => {
+    const inst = start(spec({ image: images.probeApp, env: { START_DELAY_MS: '300' }, readinessProbe: { httpGet: { path: '/' } } }));
+    assert.equal(inst.state, 'starting');
+    await waitFor(inst, 'ready', 10_000);
+    assert.ok((inst.startupMs ?? 0) >= 250, `ready after ${inst.startupMs}ms although the app listens after 300ms`);
+  });
+
+  test(`${name}: an app that exits before it is ready reports ExitCode<N> and its last output`, async () => {
+    const inst = start(spec({ image: images.crashApp }));
+    const exit = await waitFor<InstanceExit>(inst, 'exit', 10_000);
+    assert.equal(exit.reason, 'ExitCode3');
+    assert.equal(exit.beforeReady, true);
+    assert.equal(exit.requested, false);
+    assert.match(exit.message, /^Container failed with: .*fatal: missing DATABASE_URL/s);
+  });
+
+  test(`${name}: stop sends SIGTERM and the app may exit cleanly`, async () => {
+    const inst = start(spec({ image: images.probeApp }));
+    await waitFor(inst, 'ready', 10_000);
+    const exited = waitFor<InstanceExit>(inst, 'exit', 10_000);
+    await inst.stop();
+    const exit = await exited;
+    assert.equal(exit.requested, true);
+    assert.equal(exit.code, 0);
+    assert.ok(inst.lastLogLines(5).includes('got SIGTERM'));
+  });
+
+  test(`${name}: SIGKILL follows when the grace period runs out`, async () => {
+    const inst = start(spec({ image: images.probeApp, gracePeriodSeconds: 0.2, container: { image: images.probeApp, command: ['node', '-e', "process.on('SIGTERM',()=>{});require('http').createServer(()=>{}).listen(process.env.PORT)"] } }));
+    await waitFor(inst, 'ready', 10_000);
+    const exited = waitFor<InstanceExit>(inst, 'exit', 5_000);
+    const t0 = Date.now();
+    await inst.stop();
+    const exit = await exited;
+    assert.equal(exit.code, 128 + 9);
+    assert.ok(Date.now() - t0 < 3000);
+  });
+}
