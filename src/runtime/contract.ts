@@ -71,8 +71,7 @@ export function runtimeContract(name: string, runtime: Runtime, images: Contract
   test(`${name}: PORT, K_* and the container env reach the app; stdin is EOF; /tmp is writable`, async () => {
     process.env.KNIT_CONTRACT_SECRET = 'must-not-leak';
     const inst = start(spec({ image: images.probeApp }));
-    delete process.env.KNIT_CONTRACT_SECRET;
-    await waitFor(inst, 'ready', 10_000);
+    await waitFor(inst, 'ready', 10_000).finally(() => delete process.env.KNIT_CONTRACT_SECRET);
     const seen = JSON.parse((await get(inst, '/')).body);
     assert.equal(seen.env.K_REVISION, 'probe-00001');
     assert.equal(seen.env.K_CONFIGURATION, 'probe');
