@@ -25,7 +25,7 @@ function config(mutate: (c: ServingConfig) => void = () => {}): ServingConfig {
 
 const userContainer = (extra: J = {}): J => ({
   name: 'user-container',
-  readinessProbe: { tcpSocket: {}, successThreshold: 1 },
+  readinessProbe: { tcpSocket: { port: 0 }, successThreshold: 1 },
   ...extra,
 });
 const defaultedSpec = (containers: J[], extra: J = {}): J => ({

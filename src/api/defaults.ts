@@ -247,7 +247,7 @@ function applyResourceDefaults(c: Obj, config: ServingConfig): void {
 function applyProbeDefaults(c: Obj): void {
   const probe = objAt(c, 'readinessProbe') as Probe | null;
   if (!probe) return;
-  if (unset(probe.tcpSocket) && unset(probe.httpGet) && unset(probe.exec) && unset(probe.grpc)) probe.tcpSocket = {};
+  if (unset(probe.tcpSocket) && unset(probe.httpGet) && unset(probe.exec) && unset(probe.grpc)) probe.tcpSocket = { port: 0 }; // Go serialises the zero IntOrString as port: 0
   if (unset(probe.successThreshold) || probe.successThreshold === 0) probe.successThreshold = 1;
   // Kubernetes' defaults apply only to ordinary probes; periodSeconds 0 selects Knative's aggressive probing.
   if (!unset(probe.periodSeconds) && probe.periodSeconds !== 0) {

@@ -1,0 +1,196 @@
+// Test harness: launches a real `bin/knit serve` on free loopback ports and a temp data dir, runs
+// the real CLI against it, and always cleans up (server, instances, temp dir).
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+
+export const REPO = path.resolve(import.meta.dirname, '..');
+export const KNIT = path.join(REPO, 'bin', 'knit');
+export const EXAMPLES = path.join(REPO, 'examples');
+export const FIXTURES = path.join(REPO, 'test', 'fixtures');
+
+export interface Endpoints {
+  api: string;
+  http: string;
+  localHttp: string;
+  pid: number;
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Polls `fn` until it returns a truthy value, or throws after `ms`. */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000, every = 20): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms}ms waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A running `knit serve` owned by one test file. */
+export class KnitServer {
+  readonly dataDir: string;
+  endpoints!: Endpoints;
+  token = '';
+  private child: ChildProcess | undefined;
+  private output = '';
+  private readonly extraArgs: string[];
+
+  constructor(extraArgs: string[] = [], dataDir?: string) {
+    this.dataDir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'knit-e2e-'));
+    this.extraArgs = extraArgs;
+  }
+
+  /** Starts the server and waits until its endpoints answer. */
+  async start(): Promise<this> {
+    fs.rmSync(path.join(this.dataDir, 'endpoints.json'), { force: true });
+    const child = spawn(KNIT, ['serve', '--data-dir', this.dataDir, '--http', '127.0.0.1:0', '--api', '127.0.0.1:0', '--local-http', '127.0.0.1:0', ...this.extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, KNIT_SERVER: '' },
+    });
+    this.child = child;
+    child.stdout?.on('data', (b: Buffer) => (this.output += b.toString()));
+    child.stderr?.on('data', (b: Buffer) => (this.output += b.toString()));
+    const file = path.join(this.dataDir, 'endpoints.json');
+    this.endpoints = await eventually(
+      'knit serve to write endpoints.json',
+      () => {
+        if (child.exitCode !== null) throw new Error(`knit serve exited with ${child.exitCode}: ${this.output}`);
+        if (!fs.existsSync(file)) return undefined;
+        const e = JSON.parse(fs.readFileSync(file, 'utf8')) as Endpoints;
+        return e.pid === child.pid ? e : undefined;
+      },
+      20_000,
+    );
+    this.token = fs.readFileSync(path.join(this.dataDir, 'token'), 'utf8').trim();
+    return this;
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Everything the server printed so far. */
+  get log(): string {
+    return this.output;
+  }
+
+  /** The pids of instances the server is running now. */
+  instancePids(): number[] {
+    const dir = path.join(this.dataDir, 'run', 'instances');
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir).flatMap((f) => {
+      try {
+        return [(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { pid: number }).pid];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  /** Sends a signal and waits for the server to exit (SIGKILL after 15 s). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  /** Stops the server, checks no instance outlived it, removes the data dir. */
+  async cleanup(): Promise<void> {
+    const pids = this.instancePids();
+    await this.stop();
+    for (const pid of pids) {
+      if (pidAlive(pid)) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+        throw new Error(`instance process ${pid} outlived knit serve`);
+      }
+    }
+    fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** Runs the real CLI against this server. */
+  knit(args: string[], opts: { input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(KNIT, args, {
+        cwd: opts.cwd ?? REPO,
+        env: { ...process.env, KNIT_SERVER: '', KNIT_DATA_DIR: this.dataDir, ...opts.env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      child.stdin.end(opts.input ?? '');
+    });
+  }
+
+  /** An API request with the bearer token. */
+  async api(method: string, pathname: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+    const r = await fetch(this.endpoints.api + pathname, {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' },
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    const text = await r.text();
+    let json: unknown = text;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // not JSON
+    }
+    return { status: r.status, json };
+  }
+
+  /** GET through the external gateway (or the local one) with a Host header. */
+  request(host: string, pathname = '/', listener: 'http' | 'localHttp' = 'http', headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+    const u = new URL(this.endpoints[listener]);
+    return httpGet(u.hostname, Number(u.port), host, pathname, headers);
+  }
+}
+
+/** A plain HTTP GET with an explicit Host header (fetch would override it). */
+export function httpGet(address: string, port: number, host: string, pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: address, port, path: pathname, headers: { host, ...headers }, agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
