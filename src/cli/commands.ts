@@ -614,7 +614,8 @@ and the server that runs them (knit serve)
       long: `Run the knit server in the foreground until SIGINT or SIGTERM: the Kubernetes-style API for
 serving.knative.dev/v1, the controllers, the autoscaler and the HTTP gateway that routes requests
 to revisions. Ports given as :0 pick free ones; the chosen addresses are written to
-DATA_DIR/endpoints.json, where the knit CLI finds them.`,
+DATA_DIR/endpoints.json, where the knit CLI finds them. DATA_DIR is --data-dir (a global
+option), else $KNIT_DATA_DIR, else ~/.knit.`,
       group: 'Server Commands:',
       example: `
   # Run the server with the default addresses and data directory (~/.knit)

@@ -41,6 +41,8 @@ export class FakeApi {
   private rv = 1;
   private readonly opts: Required<FakeApiOptions>;
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly templates = new Map<string, string>();
+  private readonly configGenerations = new Map<string, number>();
 
   constructor(opts: FakeApiOptions = {}) {
     this.opts = { reconcileDelayMs: 20, domain: 'example.com', ...opts };
@@ -139,6 +141,7 @@ export class FakeApi {
       }
       obj.metadata.namespace = namespace;
       obj.metadata.generation = 1;
+      if (resource === 'services') defaultTraffic(obj);
       obj.metadata.uid = `uid-${objName}`;
       obj.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
       this.put(resource, obj);
@@ -172,6 +175,7 @@ export class FakeApi {
         next = mergePatch(structuredClone(current), body) as Obj;
       }
       next.metadata = { ...next.metadata, namespace, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp };
+      if (resource === 'services') defaultTraffic(next);
       const specChanged = JSON.stringify(next.spec) !== JSON.stringify(current.spec);
       next.metadata.generation = (current.metadata.generation ?? 1) + (specChanged ? 1 : 0);
       next.status = current.status;
@@ -246,7 +250,12 @@ export class FakeApi {
       this.later(() => {
         const svc = this.get('services', ns, name) as Service | undefined;
         if (!svc) return;
-        const gen = svc.metadata.generation ?? 1;
+        // A new revision only when the template changed (traffic-only updates keep the latest one).
+        const template = JSON.stringify(svc.spec.template);
+        const templateChanged = this.templates.get(`${ns}/${name}`) !== template;
+        this.templates.set(`${ns}/${name}`, template);
+        if (templateChanged) this.configGenerations.set(`${ns}/${name}`, (this.configGenerations.get(`${ns}/${name}`) ?? 0) + 1);
+        const gen = this.configGenerations.get(`${ns}/${name}`) ?? 1;
         const revName = svc.spec.template.metadata?.name || `${name}-${String(gen).padStart(5, '0')}`;
         const image = svc.spec.template.spec.containers[0]?.image ?? '';
         const failed = image.includes('fail');
@@ -272,17 +281,28 @@ export class FakeApi {
             actualReplicas: failed ? 0 : 1,
             desiredReplicas: failed ? 0 : 1,
             conditions: failed
-              ? [cond('Ready', 'False', 'ExitCode1', 'Container failed with: exit status 1'), cond('ContainerHealthy', 'False', 'ExitCode1', 'Container failed with: exit status 1')]
+              ? [cond('Ready', 'Unknown', 'Deploying'), cond('ContainerHealthy', 'Unknown', 'Deploying')]
               : [cond('Ready', 'True'), cond('Active', 'True'), cond('ContainerHealthy', 'True'), cond('ResourcesAvailable', 'True')],
           },
         };
-        this.put('revisions', rev as Obj);
-        this.emit('revisions', 'ADDED', rev as Obj);
+        if (templateChanged) {
+          this.put('revisions', rev as Obj);
+          this.emit('revisions', 'ADDED', rev as Obj);
+        }
         this.modify(ns, name, (s) => {
           const url = `http://${name}.${ns}.${this.opts.domain}`;
           if (failed) {
-            const msg = `Revision "${revName}" failed with message: Container failed with: exit status 1.`;
-            s.status = { ...s.status, observedGeneration: s.metadata.generation, latestCreatedRevisionName: revName, conditions: [cond('Ready', 'False', 'RevisionFailed', msg), cond('ConfigurationsReady', 'False', 'RevisionFailed', msg), cond('RoutesReady', 'Unknown', 'RevisionMissing', 'waiting')] };
+            // As knit's controllers do: the route's RevisionMissing reaches Ready first, the root cause follows.
+            const missing = `Configuration "${name}" does not have any ready Revision.`;
+            s.status = { ...s.status, observedGeneration: s.metadata.generation, latestCreatedRevisionName: revName, conditions: [cond('Ready', 'False', 'RevisionMissing', missing), cond('ConfigurationsReady', 'Unknown'), cond('RoutesReady', 'False', 'RevisionMissing', missing)] };
+            this.later(() => {
+              const r = this.get('revisions', ns, revName) as Revision | undefined;
+              if (r?.status) r.status.conditions = [cond('Ready', 'False', 'ExitCode1', 'Container failed with: exit status 1'), cond('ContainerHealthy', 'False', 'ExitCode1', 'Container failed with: exit status 1')];
+              const msg = `Revision "${revName}" failed with message: Container failed with: exit status 1.`;
+              this.modify(ns, name, (s2) => {
+                s2.status!.conditions = [cond('Ready', 'False', 'RevisionMissing', missing), cond('ConfigurationsReady', 'False', 'RevisionFailed', msg), cond('RoutesReady', 'False', 'RevisionMissing', missing)];
+              });
+            }, delay * 3);
             return;
           }
           const spec: TrafficTarget[] = s.spec.traffic ?? [{ latestRevision: true, percent: 100 }];
@@ -318,4 +338,10 @@ function mergePatch(target: unknown, patch: unknown): unknown {
     else out[k] = mergePatch(out[k], v);
   }
   return out;
+}
+
+/** Serving's defaulting of Service spec.traffic: everything to the latest revision. */
+function defaultTraffic(obj: Obj): void {
+  const spec = obj.spec as { traffic?: TrafficTarget[] } | undefined;
+  if (spec && (!spec.traffic || spec.traffic.length === 0)) spec.traffic = [{ latestRevision: true, percent: 100 }];
 }

@@ -151,6 +151,11 @@ function stdWriter(stream: NodeJS.WriteStream): Writer {
 }
 
 if (import.meta.main) {
+  // bin/knit enabled Node's compile cache for this process only; keep it out of what `knit serve` starts.
+  if (process.env.KNIT_OWN_COMPILE_CACHE) {
+    delete process.env.NODE_COMPILE_CACHE;
+    delete process.env.KNIT_OWN_COMPILE_CACHE;
+  }
   const code = await run(process.argv.slice(2), {
     out: stdWriter(process.stdout),
     err: stdWriter(process.stderr),

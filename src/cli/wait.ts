@@ -87,6 +87,8 @@ function watchUntilReady(
   return new Promise<Outcome>((resolve) => {
     let settled = false;
     let errorTimer: NodeJS.Timeout | undefined;
+    let errorToken = 0;
+    let latest: Service | undefined;
     const finish = (o: Outcome): void => {
       if (settled) return;
       settled = true;
@@ -108,20 +110,33 @@ function watchUntilReady(
       if ((svc.metadata.generation ?? 0) !== (svc.status?.observedGeneration ?? -1)) return;
       const ready = readyCondition(svc);
       if (!ready) return;
+      latest = svc;
       switch (ready.status) {
         case 'True':
           finish({ kind: 'ready' });
           return;
         case 'False':
           if (!errorTimer) {
-            const error = new CliError(`${ready.reason ?? ''}: ${ready.message ?? ''}`);
-            errorTimer = setTimeout(() => finish({ kind: 'failed', error }), cfg.errorWindowSeconds * 1000);
+            const token = ++errorToken;
+            const check = (): void => {
+              explainFailure(client, namespace, latest!).then(
+                (error) => {
+                  if (token !== errorToken || settled) return;
+                  // Without an error the latest revision is still deploying: look again a little later.
+                  if (error) finish({ kind: 'failed', error });
+                  else errorTimer = setTimeout(check, Math.max(1000, cfg.errorWindowSeconds * 1000));
+                },
+                (e: unknown) => finish({ kind: 'failed', error: e as Error }),
+              );
+            };
+            errorTimer = setTimeout(check, cfg.errorWindowSeconds * 1000);
           }
           break;
         default:
           if (errorTimer) {
             clearTimeout(errorTimer);
             errorTimer = undefined;
+            errorToken++;
           }
       }
       if (ready.message) onMessage(Date.now() - start, ready.message);
@@ -132,6 +147,32 @@ function watchUntilReady(
       (e: unknown) => finish(e instanceof ApiError && e.code === 410 ? { kind: 'retry' } : { kind: 'failed', error: e as Error }),
     );
   });
+}
+
+/**
+ * Turns a Service's persisting Ready=False into kn's `<Reason>: <Message>` error, naming the root cause when the
+ * Ready condition only carries a consequence: a failed ConfigurationsReady wins, else a failed latest created
+ * revision gives Serving's `RevisionFailed: Revision "R" failed with message: M.`. Returns undefined (keep waiting)
+ * when Ready=False only says RevisionMissing while the latest revision is still being decided.
+ */
+export async function explainFailure(client: ServingClient, namespace: string, svc: Service): Promise<Error | undefined> {
+  const ready = readyCondition(svc);
+  const asError = (c: Condition): CliError => new CliError(`${c.reason ?? ''}: ${c.message ?? ''}`);
+  if (!ready || ready.reason === 'RevisionFailed') return ready ? asError(ready) : undefined;
+  const config = svc.status?.conditions?.find((c) => c.type === 'ConfigurationsReady');
+  if (config?.status === 'False' && config.reason) return asError(config);
+  const latestName = svc.status?.latestCreatedRevisionName;
+  if (!latestName) return ready.reason === 'RevisionMissing' ? undefined : asError(ready);
+  let revReady: Condition | undefined;
+  try {
+    const rev = await client.get('revisions', namespace, latestName);
+    revReady = rev.status?.conditions?.find((c) => c.type === 'Ready');
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  if (revReady?.status === 'False') return new CliError(`RevisionFailed: Revision "${latestName}" failed with message: ${revReady.message ?? ''}.`);
+  if (revReady?.status !== 'True' && ready.reason === 'RevisionMissing') return undefined;
+  return asError(ready);
 }
 
 /**

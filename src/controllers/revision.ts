@@ -52,7 +52,15 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
       readinessProbe: c.readinessProbe,
       gracePeriodSeconds: timeoutSeconds,
     },
-    containerConcurrency: rev.spec.containerConcurrency ?? 0,
+    dispatch: {
+      containerConcurrency: rev.spec.containerConcurrency ?? 0,
+      timeouts: {
+        totalMs: timeoutSeconds * 1000,
+        responseStartMs: (rev.spec.responseStartTimeoutSeconds ?? 0) * 1000,
+        idleMs: (rev.spec.idleTimeoutSeconds ?? 0) * 1000,
+      },
+      protocol: c.ports?.[0]?.name === 'h2c' ? 'h2c' : 'http1',
+    },
     timeoutSeconds,
     progressDeadlineSeconds:
       parseDurationSeconds(rev.metadata.annotations?.[ANNOTATION.progressDeadline]) ?? ctx.settings.progressDeadlineSeconds,

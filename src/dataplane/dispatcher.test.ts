@@ -2,14 +2,18 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConcurrencyStats, DispatchError, Endpoint, RevisionDispatcher, QUEUE_DEPTH } from './dispatcher.ts';
+import { ConcurrencyStats, DispatchError, Endpoint, RevisionDispatcher, QUEUE_DEPTH, type DispatcherSettings } from './dispatcher.ts';
+
+function settings(containerConcurrency: number): DispatcherSettings {
+  return { containerConcurrency, timeouts: { totalMs: 10_000, responseStartMs: 0, idleMs: 0 }, protocol: 'http1' };
+}
 
 function ep(id: string): Endpoint {
   return new Endpoint(id, '127.0.0.1', 1);
 }
 
 test('containerConcurrency 1: a second request waits until the first is released', () => {
-  const d = new RevisionDispatcher('ns/r', 1, 10);
+  const d = new RevisionDispatcher('ns/r', settings(1));
   const e = ep('a');
   d.setEndpoints([e]);
   const first = d.tryAcquire();
@@ -28,7 +32,7 @@ test('containerConcurrency 1: a second request waits until the first is released
 });
 
 test('requests buffered while no endpoint exists are released when one appears, and poke onDemand', () => {
-  const d = new RevisionDispatcher('ns/r', 0, 10);
+  const d = new RevisionDispatcher('ns/r', settings(0));
   let pokes = 0;
   d.onDemand = () => pokes++;
   const order: string[] = [];
@@ -42,14 +46,14 @@ test('requests buffered while no endpoint exists are released when one appears, 
 });
 
 test('a queued request times out with 503', async () => {
-  const d = new RevisionDispatcher('ns/r', 1, 10);
+  const d = new RevisionDispatcher('ns/r', settings(1));
   const err = await new Promise<DispatchError | null>((resolve) => d.enqueue(20, (e) => resolve(e)));
   assert.equal(err?.status, 503);
   assert.equal(d.queued, 0);
 });
 
 test('the queue is bounded: overflow is refused at once', () => {
-  const d = new RevisionDispatcher('ns/r', 1, 10);
+  const d = new RevisionDispatcher('ns/r', settings(1));
   for (let i = 0; i < QUEUE_DEPTH; i++) d.enqueue(0, () => undefined);
   let refused: DispatchError | null = null;
   d.enqueue(0, (e) => (refused = e));
@@ -58,7 +62,7 @@ test('the queue is bounded: overflow is refused at once', () => {
 });
 
 test('a cancelled waiter is skipped', () => {
-  const d = new RevisionDispatcher('ns/r', 1, 10);
+  const d = new RevisionDispatcher('ns/r', settings(1));
   const seen: string[] = [];
   const w = d.enqueue(1000, () => seen.push('cancelled'))!;
   d.enqueue(1000, () => seen.push('kept'));
@@ -69,7 +73,7 @@ test('a cancelled waiter is skipped', () => {
 });
 
 test('containerConcurrency is never exceeded across endpoints', () => {
-  const d = new RevisionDispatcher('ns/r', 2, 10);
+  const d = new RevisionDispatcher('ns/r', settings(2));
   const eps = [ep('a'), ep('b'), ep('c')];
   d.setEndpoints(eps);
   const held: Endpoint[] = [];

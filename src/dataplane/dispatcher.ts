@@ -2,6 +2,8 @@
 // request while none has room (buffering), enforce containerConcurrency, measure concurrency.
 
 import http from 'node:http';
+import http2 from 'node:http2';
+import type { TimeoutSettings } from './timeouts.ts';
 
 /** A ready instance as the data plane sees it. */
 export class Endpoint {
@@ -13,6 +15,7 @@ export class Endpoint {
   /** False once the instance leaves rotation; in-flight requests finish. */
   active = true;
   readonly agent: http.Agent;
+  private session: http2.ClientHttp2Session | undefined;
 
   constructor(id: string, host: string, port: number) {
     this.id = id;
@@ -20,6 +23,36 @@ export class Endpoint {
     this.port = port;
     this.agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, keepAliveMsecs: 1000, scheduling: 'lifo' });
   }
+
+  /** The shared HTTP/2 (h2c, prior knowledge) connection to this instance. */
+  h2Session(): http2.ClientHttp2Session {
+    const s = this.session;
+    if (s && !s.closed && !s.destroyed) return s;
+    const next = http2.connect(`http://${this.host}:${this.port}`);
+    next.on('error', () => next.destroy());
+    next.once('close', () => {
+      if (this.session === next) this.session = undefined;
+    });
+    next.unref();
+    this.session = next;
+    return next;
+  }
+
+  /** Closes pooled connections (the instance left rotation). */
+  close(): void {
+    this.agent.destroy();
+    this.session?.close();
+    this.session = undefined;
+  }
+}
+
+/** A revision's request-handling settings (from its spec). */
+export interface DispatcherSettings {
+  /** Hard per-instance limit; 0 = unlimited. */
+  containerConcurrency: number;
+  timeouts: TimeoutSettings;
+  /** `h2c` when the serving port is named so: HTTP/2 prior knowledge to the instance. */
+  protocol: 'http1' | 'h2c';
 }
 
 /** Why a request could not be admitted (spec §5.3): the buffer is full or the wait timed out. */
@@ -101,9 +134,9 @@ export class ConcurrencyStats {
 export class RevisionDispatcher {
   readonly key: string;
   /** Hard per-instance limit; 0 = unlimited. */
-  containerConcurrency: number;
-  /** Seconds a request may wait here (the revision's timeoutSeconds). */
-  timeoutSeconds: number;
+  readonly containerConcurrency: number;
+  readonly timeouts: TimeoutSettings;
+  readonly protocol: 'http1' | 'h2c';
   readonly stats = new ConcurrencyStats();
   private endpoints: Endpoint[] = [];
   private readonly waiters: Waiter[] = [];
@@ -111,10 +144,11 @@ export class RevisionDispatcher {
   /** Called when a request arrives while no endpoint exists (scale-from-zero poke). */
   onDemand: (() => void) | undefined;
 
-  constructor(key: string, containerConcurrency: number, timeoutSeconds: number) {
+  constructor(key: string, settings: DispatcherSettings) {
     this.key = key;
-    this.containerConcurrency = containerConcurrency;
-    this.timeoutSeconds = timeoutSeconds;
+    this.containerConcurrency = settings.containerConcurrency;
+    this.timeouts = settings.timeouts;
+    this.protocol = settings.protocol;
   }
 
   get readyCount(): number {
@@ -224,7 +258,7 @@ export class RevisionDispatcher {
       if (w.timer) clearTimeout(w.timer);
       w.done(new DispatchError(status, message));
     }
-    for (const ep of this.endpoints) ep.agent.destroy();
+    for (const ep of this.endpoints) ep.close();
     this.endpoints = [];
   }
 }

@@ -1,64 +1,339 @@
-// The gateway: Host → route → revision → instance in one proxy hop, with buffering while a
-// revision has no instance with room.
+// The gateway: Host → route → revision → instance in one proxy hop. Speaks HTTP/1.1 and h2c
+// (prior knowledge) on one port, upgrades WebSockets, buffers while a revision has no instance
+// with room, and applies the revision's timeouts (spec §3, §5).
 
 import http from 'node:http';
+import http2 from 'node:http2';
+import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { DispatchError, type Endpoint, type RevisionDispatcher } from './dispatcher.ts';
+import type { Duplex } from 'node:stream';
+import { DispatchError, type Endpoint, type RevisionDispatcher, type Waiter } from './dispatcher.ts';
 import { hostOnly, type RoutingTable } from './routing.ts';
+import { RequestTimeouts, type TimeoutKind } from './timeouts.ts';
 
 export interface DispatcherLookup {
   dispatcher(revisionKey: string): RevisionDispatcher | undefined;
 }
 
-// Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded.
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
+type ClientRequest = http.IncomingMessage | http2.Http2ServerRequest;
+// HTTP/2 compatibility responses offer the same methods knit uses (writeHead, write, end,
+// addTrailers); they are typed as HTTP/1 responses and told apart by their `stream`.
+type ClientResponse = http.ServerResponse;
 
-function forwardHeaders(req: http.IncomingMessage): http.OutgoingHttpHeaders {
-  const out: http.OutgoingHttpHeaders = {};
+// Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded; neither are the ones knit rewrites.
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings', 'host']);
+const REWRITTEN = new Set(['x-forwarded-for', 'forwarded', 'x-forwarded-proto']);
+
+const TIMEOUT_BODY: Record<TimeoutKind, string> = {
+  total: 'request timeout\n',
+  responseStart: 'request timeout: no response started\n',
+  idle: 'request timeout: response idle\n',
+};
+
+/** Request headers for the instance: hop-by-hop removed, Forwarded / X-Forwarded-* set (spec §6). */
+export function forwardHeaders(req: ClientRequest, host: string): Record<string, string> {
+  const out: Record<string, string> = {};
   const raw = req.rawHeaders;
   let connectionTokens: Set<string> | undefined;
   const conn = req.headers.connection;
-  if (conn && conn !== 'keep-alive' && conn !== 'close') connectionTokens = new Set(conn.toLowerCase().split(/\s*,\s*/));
+  if (typeof conn === 'string' && conn !== 'keep-alive' && conn !== 'close') connectionTokens = new Set(conn.toLowerCase().split(/\s*,\s*/));
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i].toLowerCase();
-    if (HOP_BY_HOP.has(name) || connectionTokens?.has(name)) continue;
-    if (name === 'x-forwarded-for' || name === 'forwarded' || name === 'x-forwarded-proto') continue;
+    if (name.charCodeAt(0) === 58 /* ':' pseudo-header */ || HOP_BY_HOP.has(name) || REWRITTEN.has(name) || connectionTokens?.has(name)) continue;
     const prev = out[name];
-    out[name] = prev === undefined ? raw[i + 1] : `${Array.isArray(prev) ? prev.join(', ') : String(prev)}, ${raw[i + 1]}`;
+    out[name] = prev === undefined ? raw[i + 1] : name === 'cookie' ? `${prev}; ${raw[i + 1]}` : `${prev}, ${raw[i + 1]}`;
   }
-  const client = req.socket.remoteAddress ?? '';
+  if (req.headers.te === 'trailers') out.te = 'trailers'; // gRPC needs it end to end
+  const client = req.socket?.remoteAddress ?? '';
   const xff = req.headers['x-forwarded-for'];
   out['x-forwarded-for'] = xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${client}` : client;
-  const proto = (req.headers['x-forwarded-proto'] as string | undefined) ?? 'http';
+  const xfp = req.headers['x-forwarded-proto'];
+  const proto = typeof xfp === 'string' && xfp ? xfp : 'http';
   out['x-forwarded-proto'] = proto;
   const forNode = client.includes(':') ? `"[${client}]"` : client;
-  const element = `for=${forNode};host=${hostOnly(req.headers.host) || 'unknown'};proto=${proto}`;
+  const element = `for=${forNode};host=${host || 'unknown'};proto=${proto}`;
   const fwd = req.headers.forwarded;
-  out.forwarded = fwd ? `${fwd}, ${element}` : element;
+  out.forwarded = fwd ? `${Array.isArray(fwd) ? fwd.join(', ') : fwd}, ${element}` : element;
   return out;
 }
 
-function reply(res: http.ServerResponse, status: number, body: string, extra?: http.OutgoingHttpHeaders): void {
+function responseHeaders(raw: string[], h2: boolean): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {};
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i].toLowerCase();
+    if (HOP_BY_HOP.has(name) || name.charCodeAt(0) === 58) continue;
+    if (h2 && name === 'content-length' && headers[name] !== undefined) continue;
+    const prev = headers[name];
+    headers[name] = prev === undefined ? raw[i + 1] : Array.isArray(prev) ? [...prev, raw[i + 1]] : [String(prev), raw[i + 1]];
+  }
+  return headers;
+}
+
+function h2ResponseHeaders(h: http2.IncomingHttpHeaders): http.OutgoingHttpHeaders {
+  const headers: http.OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(h)) {
+    if (k.charCodeAt(0) === 58 || HOP_BY_HOP.has(k) || v === undefined) continue;
+    headers[k] = v;
+  }
+  return headers;
+}
+
+function reply(res: ClientResponse, status: number, body: string, extra?: http.OutgoingHttpHeaders): void {
   if (res.headersSent) {
-    res.destroy();
+    destroy(res);
     return;
   }
+  if (res.destroyed || res.writableEnded) return;
   res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...extra });
   res.end(body);
 }
 
+function destroy(res: ClientResponse): void {
+  if (isH2(res)) (res as unknown as http2.Http2ServerResponse).stream.close(http2.constants.NGHTTP2_CANCEL);
+  else res.destroy();
+}
+
+function isH2(res: ClientResponse): boolean {
+  return 'stream' in res;
+}
+
+function hasBody(req: ClientRequest): boolean {
+  const cl = req.headers['content-length'];
+  if (cl !== undefined && cl !== '0') return true;
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  // An HTTP/2 request without content-length may still stream a body until END_STREAM.
+  return 'stream' in req && !req.stream.endAfterHeaders;
+}
+
+function retriable(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EPIPE';
+}
+
+/** One proxied request: its dispatcher, endpoint slot, timeouts and upstream. */
+class Exchange {
+  readonly req: ClientRequest;
+  readonly res: ClientResponse;
+  readonly d: RevisionDispatcher;
+  readonly host: string;
+  ep: Endpoint | undefined;
+  waiter: Waiter | undefined;
+  timeouts: RequestTimeouts;
+  upstream: http.ClientRequest | http2.ClientHttp2Stream | undefined;
+  attempts = 0;
+  finished = false;
+
+  constructor(req: ClientRequest, res: ClientResponse, d: RevisionDispatcher, host: string) {
+    this.req = req;
+    this.res = res;
+    this.d = d;
+    this.host = host;
+    this.timeouts = new RequestTimeouts(d.timeouts, (kind) => this.timedOut(kind));
+    d.stats.requestIn();
+    res.once('close', () => this.finish());
+  }
+
+  private timedOut(kind: TimeoutKind): void {
+    if (this.waiter) {
+      this.d.cancel(this.waiter);
+      this.waiter = undefined;
+    }
+    this.abortUpstream();
+    reply(this.res, 504, TIMEOUT_BODY[kind]);
+    this.finish();
+  }
+
+  private abortUpstream(): void {
+    const up = this.upstream;
+    this.upstream = undefined;
+    if (!up) return;
+    if ('close' in up && typeof (up as http2.ClientHttp2Stream).close === 'function' && 'session' in up) (up as http2.ClientHttp2Stream).close(http2.constants.NGHTTP2_CANCEL);
+    else up.destroy();
+  }
+
+  releaseSlot(): void {
+    const ep = this.ep;
+    if (!ep) return;
+    this.ep = undefined;
+    this.d.release(ep);
+  }
+
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.timeouts.done();
+    if (this.waiter) {
+      this.d.cancel(this.waiter);
+      this.waiter = undefined;
+    }
+    if (!this.res.writableFinished) this.abortUpstream();
+    this.releaseSlot();
+    this.d.stats.requestOut();
+  }
+
+  /** Gets an endpoint (now or after waiting) and sends the request to it. */
+  dispatch(): void {
+    const ep = this.d.tryAcquire();
+    if (ep) {
+      this.ep = ep;
+      this.send();
+      return;
+    }
+    this.waiter = this.d.enqueue(0, (err, got) => {
+      this.waiter = undefined;
+      if (this.finished) {
+        if (got) this.d.release(got);
+        return;
+      }
+      if (err || !got) {
+        reply(this.res, err instanceof DispatchError ? err.status : 503, `${err?.message ?? 'no instance'}\n`);
+        this.finish();
+        return;
+      }
+      this.ep = got;
+      this.send();
+    });
+  }
+
+  private send(): void {
+    this.attempts++;
+    if (this.d.protocol === 'h2c') this.sendH2();
+    else this.sendH1();
+  }
+
+  /** A connection refused before any byte was sent goes to another instance. */
+  private failed(err: NodeJS.ErrnoException): void {
+    this.upstream = undefined;
+    this.releaseSlot();
+    if (!this.finished && !this.res.headersSent && retriable(err) && !hasBody(this.req) && this.attempts < 3) {
+      this.dispatch();
+      return;
+    }
+    reply(this.res, 502, `knit: error reaching revision ${this.d.key}: ${err.message}\n`);
+    this.finish();
+  }
+
+  private sendH1(): void {
+    const ep = this.ep!;
+    const headers = forwardHeaders(this.req, this.host);
+    headers.host = (this.req.headers.host ?? this.req.headers[':authority'] ?? this.host) as string;
+    const up = http.request({ host: ep.host, port: ep.port, method: this.req.method, path: this.req.url, headers, agent: ep.agent });
+    this.upstream = up;
+    up.on('response', (ures) => this.relayH1(ures));
+    up.on('error', (err) => {
+      if (this.upstream === up) this.failed(err);
+    });
+    if (hasBody(this.req)) this.req.pipe(up);
+    else up.end();
+  }
+
+  private relayH1(ures: http.IncomingMessage): void {
+    const res = this.res;
+    if (this.finished) {
+      ures.resume();
+      return;
+    }
+    this.timeouts.wrote();
+    res.writeHead(ures.statusCode ?? 502, responseHeaders(ures.rawHeaders, isH2(res)));
+    ures.on('data', (chunk: Buffer) => {
+      this.timeouts.wrote();
+      if (!res.write(chunk)) {
+        ures.pause();
+        res.once('drain', () => ures.resume());
+      }
+    });
+    ures.once('end', () => {
+      this.upstream = undefined;
+      if (ures.rawTrailers.length > 0) res.addTrailers(responseHeaders(ures.rawTrailers, isH2(res)));
+      res.end();
+      this.releaseSlot();
+    });
+    ures.once('error', () => {
+      this.upstream = undefined;
+      destroy(res);
+      this.finish();
+    });
+  }
+
+  private sendH2(): void {
+    const ep = this.ep!;
+    let session: http2.ClientHttp2Session;
+    try {
+      session = ep.h2Session();
+    } catch (err) {
+      this.failed(err as NodeJS.ErrnoException);
+      return;
+    }
+    const headers: http2.OutgoingHttpHeaders = forwardHeaders(this.req, this.host);
+    headers[':method'] = this.req.method ?? 'GET';
+    headers[':path'] = this.req.url ?? '/';
+    headers[':authority'] = (this.req.headers[':authority'] ?? this.req.headers.host ?? this.host) as string;
+    const body = hasBody(this.req);
+    const up = session.request(headers, { endStream: !body });
+    this.upstream = up;
+    up.on('response', (h) => {
+      if (this.finished) return;
+      this.timeouts.wrote();
+      this.res.writeHead(Number(h[':status'] ?? 502), h2ResponseHeaders(h));
+      if ('flushHeaders' in this.res && typeof this.res.flushHeaders === 'function') this.res.flushHeaders();
+    });
+    up.on('trailers', (t) => this.res.addTrailers(h2ResponseHeaders(t)));
+    up.on('data', (chunk: Buffer) => {
+      this.timeouts.wrote();
+      if (!this.res.write(chunk)) {
+        up.pause();
+        this.res.once('drain', () => up.resume());
+      }
+    });
+    up.once('end', () => {
+      this.upstream = undefined;
+      if (!this.res.headersSent) this.res.writeHead(502);
+      this.res.end();
+      this.releaseSlot();
+    });
+    up.on('error', (err) => {
+      if (this.upstream === up) this.failed(err);
+    });
+    if (body) this.req.pipe(up);
+  }
+}
+
 /** One listener of the gateway (external or cluster-local). */
 export class Gateway {
-  readonly server: http.Server;
+  readonly server: net.Server;
+  private readonly h1: http.Server;
+  private readonly h2: http2.Http2Server;
   private readonly listener: 'external' | 'cluster-local';
   private readonly table: RoutingTable;
   private readonly lookup: DispatcherLookup;
+  private readonly sockets = new Set<net.Socket>();
 
   constructor(listener: 'external' | 'cluster-local', table: RoutingTable, lookup: DispatcherLookup) {
     this.listener = listener;
     this.table = table;
     this.lookup = lookup;
-    this.server = http.createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => this.handle(req, res));
+    this.h1 = http.createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: 64 * 1024 }, (req, res) => this.handle(req, res));
+    this.h1.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
+    this.h2 = http2.createServer({ maxSessionMemory: 64 }, (req, res) => this.handle(req, res as unknown as ClientResponse));
+    this.server = net.createServer({ noDelay: true }, (socket) => this.sniff(socket));
+  }
+
+  /** HTTP/2 prior knowledge starts with "PRI * HTTP/2.0"; anything else is HTTP/1.x. */
+  private sniff(socket: net.Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    let buf: Buffer | undefined;
+    const onReadable = (): void => {
+      const chunk = socket.read() as Buffer | null;
+      if (!chunk) return;
+      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
+      if (buf.length < 3 && buf.equals(Buffer.from('PRI').subarray(0, buf.length))) return;
+      socket.off('readable', onReadable);
+      socket.unshift(buf);
+      const isH2 = buf.length >= 3 && buf[0] === 0x50 && buf[1] === 0x52 && buf[2] === 0x49;
+      (isH2 ? this.h2 : this.h1).emit('connection', socket);
+    };
+    socket.on('readable', onReadable);
+    socket.on('error', () => socket.destroy());
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -74,111 +349,97 @@ export class Gateway {
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
-      this.server.closeAllConnections();
+      this.h1.closeAllConnections();
+      for (const s of this.sockets) s.destroy();
     });
   }
 
-  private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const host = hostOnly(req.headers.host);
+  private route(hostHeader: string | undefined): { host: string; d?: RevisionDispatcher; status?: number; message?: string } {
+    const host = hostOnly(hostHeader);
     const entry = this.table.lookup(this.listener, host);
-    if (!entry) {
-      reply(res, 404, `knit: no service is routed for host "${host}"\n`);
-      return;
-    }
+    if (!entry) return { host, status: 404, message: `knit: no service is routed for host "${host}"\n` };
     const revKey = entry.pick();
     const d = revKey ? this.lookup.dispatcher(revKey) : undefined;
-    if (!d) {
-      reply(res, 503, `knit: revision ${revKey ?? '(none)'} of host "${host}" is not available\n`);
-      return;
-    }
-    d.stats.requestIn();
-    let finished = false;
-    const finish = (): void => {
-      if (finished) return;
-      finished = true;
-      d.stats.requestOut();
-    };
-    res.once('close', finish);
-    const ep = d.tryAcquire();
-    if (ep) {
-      this.proxy(req, res, d, ep);
-      return;
-    }
-    const waiter = d.enqueue(d.timeoutSeconds * 1000, (err, got) => {
-      req.off('close', onGone);
-      if (err || !got) {
-        const status = err instanceof DispatchError ? err.status : 503;
-        reply(res, status, `${err?.message ?? 'no instance'}\n`);
-        return;
-      }
-      if (res.destroyed) {
-        d.release(got);
-        return;
-      }
-      this.proxy(req, res, d, got);
-    });
-    const onGone = (): void => {
-      if (waiter && !res.writableFinished) d.cancel(waiter);
-    };
-    req.once('close', onGone);
+    if (!d) return { host, status: 503, message: `knit: revision ${revKey ?? '(none)'} of host "${host}" is not available\n` };
+    return { host, d };
   }
 
-  private proxy(req: http.IncomingMessage, res: http.ServerResponse, d: RevisionDispatcher, ep: Endpoint): void {
-    let released = false;
-    const release = (): void => {
-      if (released) return;
-      released = true;
-      d.release(ep);
-    };
-    const upstream = http.request({
-      host: ep.host,
-      port: ep.port,
-      method: req.method,
-      path: req.url,
-      headers: forwardHeaders(req),
-      agent: ep.agent,
-    });
-    let timer: NodeJS.Timeout | undefined;
-    if (d.timeoutSeconds > 0) {
-      timer = setTimeout(() => {
-        upstream.destroy();
-        release();
-        reply(res, 504, 'request timeout\n');
-      }, d.timeoutSeconds * 1000);
+  private handle(req: ClientRequest, res: ClientResponse): void {
+    const r = this.route((req.headers.host ?? req.headers[':authority']) as string | undefined);
+    if (!r.d) {
+      reply(res, r.status ?? 404, r.message ?? '');
+      return;
     }
-    upstream.on('response', (ures) => {
-      const headers: http.OutgoingHttpHeaders = {};
-      const raw = ures.rawHeaders;
-      for (let i = 0; i < raw.length; i += 2) {
-        const name = raw[i].toLowerCase();
-        if (HOP_BY_HOP.has(name)) continue;
-        const prev = headers[name];
-        headers[name] = prev === undefined ? raw[i + 1] : Array.isArray(prev) ? [...prev, raw[i + 1]] : [String(prev), raw[i + 1]];
-      }
-      res.writeHead(ures.statusCode ?? 502, ures.statusMessage, headers);
-      ures.pipe(res);
-      ures.once('end', () => {
-        if (timer) clearTimeout(timer);
-        release();
+    new Exchange(req, res, r.d, r.host).dispatch();
+  }
+
+  /** WebSocket (and other HTTP/1.1 upgrades): the connection holds an instance slot while open. */
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+    const r = this.route(req.headers.host);
+    const fail = (status: number, message: string): void => {
+      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(message)}\r\nconnection: close\r\n\r\n${message}`);
+    };
+    if (!r.d) {
+      fail(r.status ?? 404, r.message ?? '');
+      return;
+    }
+    const d = r.d;
+    d.stats.requestIn();
+    let ep: Endpoint | undefined;
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      if (ep) d.release(ep);
+      d.stats.requestOut();
+    };
+    socket.once('close', finish);
+    socket.on('error', () => socket.destroy());
+    const go = (got: Endpoint): void => {
+      ep = got;
+      const headers = forwardHeaders(req, r.host);
+      headers.host = req.headers.host ?? r.host;
+      headers.connection = 'Upgrade';
+      headers.upgrade = req.headers.upgrade ?? 'websocket';
+      const up = http.request({ host: got.host, port: got.port, method: req.method, path: req.url, headers, agent: false });
+      up.on('upgrade', (ures, usocket, uhead) => {
+        let head101 = `HTTP/1.1 ${ures.statusCode} ${ures.statusMessage}\r\n`;
+        for (let i = 0; i < ures.rawHeaders.length; i += 2) head101 += `${ures.rawHeaders[i]}: ${ures.rawHeaders[i + 1]}\r\n`;
+        socket.write(`${head101}\r\n`);
+        if (uhead.length > 0) socket.write(uhead);
+        if (head.length > 0) usocket.write(head);
+        usocket.pipe(socket).pipe(usocket);
+        usocket.on('error', () => socket.destroy());
+        usocket.once('close', () => socket.destroy());
+        socket.once('close', () => usocket.destroy());
       });
-      ures.once('error', () => {
-        if (timer) clearTimeout(timer);
-        release();
-        res.destroy();
+      up.on('response', (ures) => {
+        let text = `HTTP/1.1 ${ures.statusCode} ${ures.statusMessage}\r\n`;
+        for (let i = 0; i < ures.rawHeaders.length; i += 2) text += `${ures.rawHeaders[i]}: ${ures.rawHeaders[i + 1]}\r\n`;
+        socket.write(`${text}\r\n`);
+        ures.pipe(socket);
       });
-    });
-    upstream.on('error', (err) => {
-      if (timer) clearTimeout(timer);
-      release();
-      reply(res, 502, `knit: error reaching revision ${d.key}: ${err.message}\n`);
-    });
-    res.once('close', () => {
-      if (!res.writableFinished) {
-        upstream.destroy();
-        if (timer) clearTimeout(timer);
-        release();
+      up.on('error', (err) => fail(502, `knit: error reaching revision ${d.key}: ${err.message}\n`));
+      up.end();
+    };
+    const now = d.tryAcquire();
+    if (now) {
+      go(now);
+      return;
+    }
+    const waiter = d.enqueue(d.timeouts.totalMs, (err, got) => {
+      if (done) {
+        if (got) d.release(got);
+        return;
       }
+      if (err || !got) {
+        fail(err instanceof DispatchError ? err.status : 503, `${err?.message ?? 'no instance'}\n`);
+        return;
+      }
+      go(got);
     });
-    req.pipe(upstream);
+    socket.once('close', () => {
+      if (waiter) d.cancel(waiter);
+    });
   }
 }

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomSuffix } from '../store/store.ts';
-import { Endpoint, RevisionDispatcher } from '../dataplane/dispatcher.ts';
+import { Endpoint, RevisionDispatcher, type DispatcherSettings } from '../dataplane/dispatcher.ts';
 import type { DispatcherLookup } from '../dataplane/gateway.ts';
 import { killGroup } from './process.ts';
 import type { Instance, InstanceExit, InstanceSpec, Runtime } from './runtime.ts';
@@ -14,7 +14,9 @@ export interface Workload {
   /** `namespace/name` of the revision. */
   key: string;
   template: Omit<InstanceSpec, 'id' | 'logFile'>;
-  containerConcurrency: number;
+  /** How the data plane treats the revision's requests. */
+  dispatch: DispatcherSettings;
+  /** The revision's timeoutSeconds: the drain bound and the SIGKILL grace period. */
   timeoutSeconds: number;
   progressDeadlineSeconds: number;
 }
@@ -58,7 +60,7 @@ class RevisionInstances {
   constructor(manager: InstanceManager, workload: Workload) {
     this.manager = manager;
     this.workload = workload;
-    this.dispatcher = new RevisionDispatcher(workload.key, workload.containerConcurrency, workload.timeoutSeconds);
+    this.dispatcher = new RevisionDispatcher(workload.key, workload.dispatch);
     this.dispatcher.onDemand = () => this.manager.onDemand(workload.key);
   }
 
@@ -152,7 +154,7 @@ class RevisionInstances {
       this.endpoints.delete(id);
       if (ep) {
         this.publish();
-        ep.agent.destroy();
+        ep.close();
       }
       if (!exit.requested && !this.closed) {
         this.lastFailure = exit;
