@@ -175,20 +175,30 @@ export class KnitServer {
   }
 
   /** GET through the external gateway (or the local one) with a Host header. */
-  request(host: string, pathname = '/', listener: 'http' | 'localHttp' = 'http', headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  request(host: string, pathname = '/', listener: 'http' | 'localHttp' = 'http', headers: Record<string, string> = {}): Promise<HttpResult> {
     const u = new URL(this.endpoints[listener]);
     return httpGet(u.hostname, Number(u.port), host, pathname, headers);
   }
 }
 
+export interface HttpResult {
+  status: number;
+  body: string;
+  headers: http.IncomingHttpHeaders;
+  /** False when the response was cut before its end. */
+  complete?: boolean;
+}
+
 /** A plain HTTP GET with an explicit Host header (fetch would override it). */
-export function httpGet(address: string, port: number, host: string, pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+export function httpGet(address: string, port: number, host: string, pathname: string, headers: Record<string, string> = {}): Promise<HttpResult> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: address, port, path: pathname, headers: { host, ...headers }, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      // 'close' also covers a response cut short (a timeout after the first byte).
+      res.on('close', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers, complete: res.complete }));
+      res.on('error', () => undefined);
     });
     req.on('error', reject);
     req.end();

@@ -1,0 +1,450 @@
+// Shared plumbing for bench/proxy.ts and bench/dataplane-probe.ts: process groups, cleanup on every exit path, a knit child server, HTTP helpers, tables.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const REPO = path.resolve(import.meta.dirname, '..');
+export const DOMAIN = 'example.com';
+export const NS = 'default';
+export const SERVICES = `/apis/serving.knative.dev/v1/namespaces/${NS}/services`;
+
+const startedAt = performance.now();
+
+export function log(msg: string): void {
+  process.stderr.write(`[${((performance.now() - startedAt) / 1000).toFixed(1).padStart(5)}s] ${msg}\n`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment knobs
+
+/** Seconds from `10s`, `500ms`, `1m` or a bare number of seconds. */
+export function parseDuration(s: string, what: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(s);
+  if (!m) throw new Error(`${what}: want a duration such as 10s, 500ms or 1m, not "${s}"`);
+  const n = Number(m[1]);
+  return m[2] === 'ms' ? n / 1000 : m[2] === 'm' ? n * 60 : n;
+}
+
+export function envDuration(name: string, dflt: string): number {
+  return parseDuration(process.env[name] ?? dflt, name);
+}
+
+export function envInt(name: string, dflt: number, min = 1): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name}: want an integer ≥ ${min}, not "${raw}"`);
+  return n;
+}
+
+/** Absolute path of an executable on PATH (plus the sbin directories, where Debian puts nginx). */
+export function which(bin: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? '').split(':'), '/usr/local/sbin', '/usr/sbin', '/sbin'];
+  for (const d of dirs) {
+    if (!d) continue;
+    const f = path.join(d, bin);
+    try {
+      fs.accessSync(f, fs.constants.X_OK);
+      if (fs.statSync(f).isFile()) return f;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** The Node that runs this script (node_modules/.bin/node → Node 24). */
+export const NODE = process.execPath;
+
+// ---------------------------------------------------------------------------------------------
+// Cleanup: one LIFO list of undo steps, run once on success, failure, signal or time budget.
+
+const undo: { what: string; fn: () => void | Promise<void> }[] = [];
+let cleaning: Promise<void> | undefined;
+
+export function onCleanup(what: string, fn: () => void | Promise<void>): void {
+  undo.push({ what, fn });
+}
+
+export function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    while (undo.length) {
+      const u = undo.pop()!;
+      try {
+        await u.fn();
+      } catch (e) {
+        log(`cleanup (${u.what}): ${(e as Error).message}`);
+      }
+    }
+  })();
+  return cleaning;
+}
+
+/**
+ * Runs main with signal handlers and a hard time budget; always cleans up, then exits with main's
+ * code (2 when the budget ran out, 130 on a signal, 1 when main threw).
+ */
+export async function runBench(budgetSeconds: number, main: () => Promise<number>): Promise<never> {
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.once(sig, () => {
+      log(`${sig}: cleaning up`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+  const hard = setTimeout(() => {
+    log(`time budget (${budgetSeconds.toFixed(0)} s) exceeded: aborting`);
+    void cleanup().finally(() => process.exit(2));
+  }, budgetSeconds * 1000);
+  let code = 1;
+  try {
+    code = await main();
+  } catch (e) {
+    log(`bench failed: ${(e as Error).stack ?? e}`);
+    code = 1;
+  } finally {
+    const t = performance.now();
+    await cleanup();
+    log(`cleaned up in ${(performance.now() - t).toFixed(0)} ms; total ${((performance.now() - startedAt) / 1000).toFixed(1)} s`);
+    clearTimeout(hard);
+  }
+  process.exit(code);
+}
+
+/** A fresh temp dir (mode 0755 so nginx workers running as nobody can reach it), removed at cleanup. */
+export function tempDir(prefix: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  fs.chmodSync(d, 0o755);
+  onCleanup(`remove ${d}`, () => fs.rmSync(d, { recursive: true, force: true }));
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes, each in its own process group
+
+export function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // gone
+    }
+  }
+}
+
+export interface Proc {
+  name: string;
+  child: ChildProcess;
+  pid: number;
+  /** Combined stdout+stderr so far (last 64 KiB). */
+  output(): string;
+  exited(): { code: number | null; signal: string | null } | undefined;
+  /** SIGTERM to the group, SIGKILL after graceMs; resolves once the leader exited. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+/** Spawns argv in its own process group (no shell); stopped at cleanup if still running. */
+export function spawnGroup(name: string, argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
+  const child = spawn(argv[0], argv.slice(1), {
+    cwd: opts.cwd,
+    env: opts.env ?? process.env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let out = '';
+  const keep = (s: string): void => {
+    out += s;
+    if (out.length > 65536) out = out.slice(-65536);
+  };
+  child.stdout?.setEncoding('utf8').on('data', keep);
+  child.stderr?.setEncoding('utf8').on('data', keep);
+  let exit: { code: number | null; signal: string | null } | undefined;
+  const exitP = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exit = { code, signal };
+      resolve();
+    });
+    child.once('error', (e) => {
+      keep(`spawn error: ${e.message}\n`);
+      exit ??= { code: 127, signal: null };
+      resolve();
+    });
+  });
+  const pid = child.pid ?? -1;
+  const stop = async (graceMs = 5000): Promise<void> => {
+    if (pid > 0) killGroup(pid, 'SIGTERM');
+    if (exit) {
+      // the leader is gone; make sure nothing it left in its group lingers
+      if (pid > 0) killGroup(pid, 'SIGKILL');
+      return;
+    }
+    const t = setTimeout(() => pid > 0 && killGroup(pid, 'SIGKILL'), graceMs);
+    await exitP;
+    clearTimeout(t);
+    if (pid > 0) killGroup(pid, 'SIGKILL');
+  };
+  onCleanup(`stop ${name}`, () => stop());
+  return { name, child, pid, output: () => out, exited: () => exit, stop };
+}
+
+/** Runs argv to completion (own process group), killing it after timeoutMs; resolves with its output. */
+export async function runToEnd(
+  name: string,
+  argv: string[],
+  timeoutMs: number,
+  onPid?: (pid: number) => void,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  if (child.pid !== undefined) onPid?.(child.pid);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+  child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+  const pid = child.pid;
+  let killed = false;
+  const kill = (): void => {
+    if (pid !== undefined) killGroup(pid, 'SIGKILL');
+  };
+  onCleanup(`kill ${name}`, kill);
+  const t = setTimeout(() => {
+    killed = true;
+    kill();
+  }, timeoutMs);
+  const code = await new Promise<number | null>((resolve) => {
+    child.once('exit', (c) => resolve(c));
+    child.once('error', (e) => {
+      stderr += `spawn error: ${e.message}\n`;
+      resolve(127);
+    });
+  });
+  clearTimeout(t);
+  if (killed) stderr += `\n(${name} killed after ${timeoutMs} ms)`;
+  return { code, stdout, stderr };
+}
+
+/** CPU seconds (user+system) used so far by process pid (all its threads); undefined once it is gone. */
+export function processCpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds (user+system) used so far by every live process in process group pgid. */
+export function groupCpuSeconds(pgid: number): number {
+  let ticks = 0;
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields after "(comm)": state(0) ppid(1) pgrp(2) … utime(11) stime(12)
+    if (Number(f[2]) === pgid) ticks += Number(f[11]) + Number(f[12]);
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
+// ---------------------------------------------------------------------------------------------
+// Network helpers
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const p = (s.address() as net.AddressInfo).port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+export interface Resp {
+  status: number;
+  body: string;
+}
+
+export function request(
+  base: string,
+  method: string,
+  pathname: string,
+  opts: { headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+): Promise<Resp> {
+  return new Promise((resolve, reject) => {
+    const u = new URL(pathname, base);
+    const headers: Record<string, string | number> = { ...opts.headers };
+    if (opts.body !== undefined) headers['content-length'] = Buffer.byteLength(opts.body);
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(opts.timeoutMs ?? 10_000, () => req.destroy(new Error(`${method} ${u.href}: timed out`)));
+    req.on('error', reject);
+    req.end(opts.body);
+  });
+}
+
+/** Polls GET base/ (with an optional Host) until it answers 200 with the expected body. */
+export async function waitAnswer(base: string, host: string | undefined, expectBody: string, timeoutMs: number, proc?: Proc): Promise<void> {
+  const until = performance.now() + timeoutMs;
+  let last = '';
+  while (performance.now() < until) {
+    if (proc?.exited()) throw new Error(`${proc.name} exited ${JSON.stringify(proc.exited())}: ${proc.output().trim().slice(-1500)}`);
+    try {
+      const r = await request(base, 'GET', '/', { headers: host ? { host } : {}, timeoutMs: 2000 });
+      if (r.status === 200 && r.body === expectBody) return;
+      last = `${r.status} ${JSON.stringify(r.body.slice(0, 200))}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await sleep(25);
+  }
+  throw new Error(`${base}${host ? ` (Host: ${host})` : ''} did not answer 200 ${JSON.stringify(expectBody)} within ${timeoutMs} ms; last: ${last}${proc ? `; output: ${proc.output().trim().slice(-1500)}` : ''}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// knit under test: `bin/knit serve` as a child process with its own data dir
+
+export interface KnitServer {
+  dataDir: string;
+  api: string;
+  gateway: string;
+  token: string;
+  proc: Proc;
+}
+
+interface InstanceRecord {
+  pid: number;
+  start: string;
+}
+
+function liveInstances(dataDir: string): InstanceRecord[] {
+  const dir = path.join(dataDir, 'run', 'instances');
+  let files: string[];
+  try {
+    files = fs.readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const out: InstanceRecord[] = [];
+  for (const f of files) {
+    try {
+      const r = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as InstanceRecord;
+      const stat = fs.readFileSync(`/proc/${r.pid}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === r.start) out.push(r);
+    } catch {
+      // half-written, or the process is gone
+    }
+  }
+  return out;
+}
+
+export async function startKnitServer(root: string): Promise<KnitServer> {
+  const dataDir = path.join(root, 'knit-data');
+  // After knit is stopped (registered below, so it runs first), kill instance process groups a
+  // crashed knit may have left behind.
+  onCleanup('kill leftover knit instances', () => {
+    const left = liveInstances(dataDir);
+    if (left.length) log(`killing ${left.length} instance process group(s) left after knit stopped: ${left.map((l) => l.pid).join(', ')}`);
+    for (const l of left) killGroup(l.pid, 'SIGKILL');
+  });
+  const proc = spawnGroup(
+    'knit serve',
+    [path.join(REPO, 'bin', 'knit'), 'serve', '--data-dir', dataDir, '--http', '127.0.0.1:0', '--api', '127.0.0.1:0', '--local-http', '127.0.0.1:0', '--domain', DOMAIN],
+    { cwd: REPO, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+  );
+  const until = performance.now() + 20_000;
+  while (performance.now() < until) {
+    if (proc.exited()) break;
+    try {
+      const e = JSON.parse(fs.readFileSync(path.join(dataDir, 'endpoints.json'), 'utf8')) as { api: string; http: string };
+      if (e.api && e.http) {
+        const token = fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
+        return { dataDir, api: e.api, gateway: e.http, token, proc };
+      }
+    } catch {
+      // not written yet
+    }
+    await sleep(25);
+  }
+  throw new Error(`knit serve did not start (${proc.exited() ? `exited ${JSON.stringify(proc.exited())}` : 'no endpoints.json after 20 s'}): ${proc.output().trim().slice(-2000)}`);
+}
+
+/** Creates a Service pinned to exactly one instance and waits until it is Ready and answers through the gateway. */
+export async function createPinnedService(
+  knit: KnitServer,
+  name: string,
+  container: { image: string; command?: string[]; env?: { name: string; value: string }[] },
+  expectBody: string,
+  timeoutMs: number,
+): Promise<string> {
+  const auth = { authorization: `Bearer ${knit.token}` };
+  const body = JSON.stringify({
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name, namespace: NS },
+    spec: {
+      template: {
+        metadata: { annotations: { 'autoscaling.knative.dev/min-scale': '1', 'autoscaling.knative.dev/max-scale': '1' } },
+        spec: { containers: [container] },
+      },
+    },
+  });
+  const r = await request(knit.api, 'POST', SERVICES, { headers: { ...auth, 'content-type': 'application/json' }, body });
+  if (r.status !== 201 && r.status !== 200) throw new Error(`create service ${name}: HTTP ${r.status}: ${r.body.slice(0, 500)}`);
+  const until = performance.now() + timeoutMs;
+  let conds = '';
+  while (performance.now() < until) {
+    if (knit.proc.exited()) throw new Error(`knit exited ${JSON.stringify(knit.proc.exited())}: ${knit.proc.output().trim().slice(-2000)}`);
+    const g = await request(knit.api, 'GET', `${SERVICES}/${name}`, { headers: auth }).catch((e: Error) => ({ status: 0, body: e.message }));
+    if (g.status === 200) {
+      const o = JSON.parse(g.body) as { metadata: { generation?: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
+      conds = JSON.stringify(o.status?.conditions ?? null);
+      const ready = o.status?.conditions?.find((c) => c.type === 'Ready');
+      if (ready?.status === 'True' && o.status?.observedGeneration === o.metadata.generation) {
+        const host = `${name}.${NS}.${DOMAIN}`;
+        await waitAnswer(knit.gateway, host, expectBody, Math.max(1000, until - performance.now()));
+        return host;
+      }
+      if (ready?.status === 'False') throw new Error(`service ${name} failed: ${conds}`);
+    }
+    await sleep(50);
+  }
+  throw new Error(`service ${name} not Ready within ${timeoutMs} ms; conditions: ${conds}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+export function table(rows: string[][]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: string[]): string => `| ${r.map((x, c) => x.padEnd(widths[c])).join(' | ')} |`;
+  return [line(rows[0]), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.slice(1).map(line)].join('\n');
+}
+
+export function fmtMs(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '-';
+  if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
+  if (ms < 10) return `${ms.toFixed(2)} ms`;
+  if (ms < 1000) return `${ms.toFixed(1)} ms`;
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model.trim() ?? 'unknown CPU';
+  return `${os.cpus().length} CPUs (${cpu}), Linux ${os.release()}, Node ${process.versions.node}`;
+}
