@@ -174,7 +174,7 @@ test('port name h2c: the app is spoken to in HTTP/2, and clients may speak h2c t
 test('gRPC unary and server-streaming calls work through the gateway', async () => {
   await createService('grpc', { spec: { containers: [{ image: GRPC_APP, ports: [{ name: 'h2c', containerPort: 8080 }] }] } });
   const Client = grpc.makeGenericClientConstructor(grpcService, 'Test');
-  const client = new Client(knit.endpoints.http.replace('http://', ''), grpc.credentials.createInsecure(), { 'grpc.default_authority': 'grpc.default.example.com' }) as grpc.Client & {
+  const client = new Client(knit.endpoints.http.replace('http://', ''), grpc.credentials.createInsecure(), { 'grpc.default_authority': 'grpc.default.example.com' }) as unknown as grpc.Client & {
     echo: (req: Buffer, cb: (err: Error | null, res?: Buffer) => void) => void;
     count: (req: Buffer) => grpc.ClientReadableStream<Buffer>;
   };
