@@ -108,6 +108,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       clusterDomain: config.network.clusterDomain,
       progressDeadlineSeconds: config.deployment.progressDeadlineSeconds,
       initialScale: config.autoscaler.initialScale,
+      rolloutDurationSeconds: config.network.rolloutDurationSeconds,
     },
   });
   const external = new Gateway('external', table, instances);

@@ -206,3 +206,25 @@ test('a request to a revision with no instance waits for one and succeeds (buffe
   assert.equal(back.code, 0, back.stderr);
   await eventually('the route to point at bg-00001', async () => (await knit.request('bg.default.example.com')).body === 'bg-00001\n', 10_000);
 });
+
+test('gradual rollout: rollout-duration moves traffic to the new revision in steps', async () => {
+  const c = await knit.knit(['service', 'create', 'roll', '--image', path.join(FIXTURES, 'dataplane-app'), '--annotation-service', 'serving.knative.dev/rollout-duration=4s']);
+  assert.equal(c.code, 0, c.stderr);
+  const up = await knit.knit(['service', 'update', 'roll', '--env', 'V=2', '--no-wait']);
+  assert.equal(up.code, 0, up.stderr);
+  // While rolling, the route says so and splits traffic over both revisions.
+  const during = await eventually('the rollout to start', async () => {
+    const r = (await knit.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/routes/roll')).json as { status: { traffic?: { revisionName: string; percent: number }[]; conditions: { type: string; reason?: string }[] } };
+    const ing = r.status.conditions.find((x) => x.type === 'IngressReady');
+    return ing?.reason === 'RolloutInProgress' && (r.status.traffic?.length ?? 0) === 2 ? r.status.traffic : undefined;
+  }, 10_000, 10);
+  assert.deepEqual(during.map((t) => t.revisionName), ['roll-00001', 'roll-00002']);
+  assert.equal(during[0].percent + during[1].percent, 100);
+  assert.ok(during[1].percent < 100);
+  const t0 = Date.now();
+  const wait = await knit.knit(['service', 'wait', 'roll']);
+  assert.equal(wait.code, 0, wait.stderr);
+  const took = Date.now() - t0;
+  assert.ok(took >= 1500 && took < 10_000, `the rollout took ${took}ms for a 4s duration`);
+  assert.deepEqual(await count('roll.default.example.com', 20), { 'roll-00002': 20 });
+});

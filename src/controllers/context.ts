@@ -16,6 +16,8 @@ export interface ControllerSettings {
   progressDeadlineSeconds: number;
   /** config-autoscaler initial-scale. */
   initialScale: number;
+  /** config-network rollout-duration, seconds (0 = instant). */
+  rolloutDurationSeconds: number;
 }
 
 export interface ControllerContext {

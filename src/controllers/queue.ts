@@ -1,7 +1,8 @@
 // A work queue for reconcilers: keys are deduplicated, processed one at a time per key, and
 // retried with exponential back-off when a reconcile throws.
 
-export type ReconcileFn = (key: string) => Promise<void> | void;
+/** Reconciles a key; a returned number asks for another look after that many milliseconds. */
+export type ReconcileFn = (key: string) => Promise<number | void | undefined> | number | void | undefined;
 
 interface Entry {
   retries: number;
@@ -64,8 +65,9 @@ export class WorkQueue {
   private async run(key: string): Promise<void> {
     this.running.add(key);
     try {
-      await this.reconcile(key);
+      const again = await this.reconcile(key);
       this.retries.delete(key);
+      if (typeof again === 'number') this.addAfter(key, again);
     } catch (err) {
       const n = (this.retries.get(key) ?? 0) + 1;
       this.retries.set(key, n);

@@ -6,8 +6,20 @@ import { READY, RouteConditions, getCondition, isFailed, isReady } from '../api/
 import { ANNOTATION, LABEL, type Configuration, type Revision, type Route, type TrafficTarget } from '../api/types.ts';
 import type { HostRule, HostTarget } from '../dataplane/routing.ts';
 import type { ConditionManager } from '../api/conditions.ts';
+import { parseDurationSeconds } from '../api/config.ts';
 import { objectKey, splitKey } from './names.ts';
-import { rfc3339, type ControllerContext } from './context.ts';
+import { controllerRef, rfc3339, type ControllerContext } from './context.ts';
+import { nextStepInMs, parseRollout, rolloutInProgress, scheduleSteps, stepRollout, type Rollout } from './rollout.ts';
+
+/** knit's KIngress: what a Route programmed, and its rollout state (survives restarts). */
+interface Ingress {
+  apiVersion: string;
+  kind: 'Ingress';
+  metadata: Route['metadata'];
+  spec: { rules: HostRule[] };
+}
+
+const ROLLOUT_ANNOTATION = 'networking.internal.knative.dev/rollout';
 
 /** A traffic target resolution error (Knative's traffic/errors.go), failure or not-yet-ready. */
 class TargetError {
@@ -154,15 +166,44 @@ function invalidHost(route: Route, ctx: ControllerContext): string | undefined {
   return undefined;
 }
 
-/** Reconciles one Route key (`namespace/name`). */
-export function reconcileRoute(ctx: ControllerContext, key: string): void {
+function rolloutDurationSeconds(ctx: ControllerContext, route: Route): number {
+  const ann = route.metadata.annotations ?? {};
+  const v = ann[ANNOTATION.rolloutDuration] ?? ann[ANNOTATION.rolloutDurationAlias];
+  const n = v ? parseDurationSeconds(v) : null;
+  return n && n > 0 ? n : ctx.settings.rolloutDurationSeconds;
+}
+
+/** The rollout the route wants now: each latestRevision target at its newest ready revision. */
+function desiredRollout(merged: Resolved[]): Rollout {
+  const configurations = merged
+    .filter((t) => t.latestRevision && t.percent > 0 && t.configurationName)
+    .map((t) => ({ configurationName: t.configurationName, tag: t.tag, percent: t.percent, revisions: [{ revisionName: t.revisionName, percent: t.percent }], stepParams: {} }));
+  return { configurations };
+}
+
+/** Expands latestRevision targets into the revisions a rollout spreads them over. */
+function applyRollout(merged: Resolved[], rollout: Rollout): Resolved[] {
+  const out: Resolved[] = [];
+  for (const t of merged) {
+    const c = t.latestRevision ? rollout.configurations.find((r) => r.tag === t.tag && r.configurationName === t.configurationName) : undefined;
+    if (!c || c.revisions.length < 2) {
+      out.push(t);
+      continue;
+    }
+    c.revisions.forEach((r, i) => out.push({ ...t, revisionName: r.revisionName, percent: r.percent, latestRevision: i === c.revisions.length - 1 }));
+  }
+  return out;
+}
+
+/** Reconciles one Route key (`namespace/name`); returns milliseconds until it wants another look. */
+export function reconcileRoute(ctx: ControllerContext, key: string): number | undefined {
   const [ns, name] = splitKey(key);
   const { store } = ctx;
   const route = store.get<Route>('routes', ns, name);
   if (!route || route.metadata.deletionTimestamp) {
     ctx.table.deleteRoute(key);
     labelRevisions(ctx, ns, name, undefined, true);
-    return;
+    return undefined;
   }
   const before = structuredClone(route.status ?? {});
   const status = route.status ?? {};
@@ -185,16 +226,22 @@ export function reconcileRoute(ctx: ControllerContext, key: string): void {
     conds.markFalse(ATA, 'ErrorConfig', `Invalid domain name "${bad}": a DNS label must be no more than 63 characters`);
     write();
     labelRevisions(ctx, ns, name, route, false);
-    return;
+    return undefined;
   }
   const { targets, error } = resolveTargets(ctx, route);
   if (error) {
     error.mark(conds);
     write();
     labelRevisions(ctx, ns, name, route, isFailed(route));
-    return;
+    return undefined;
   }
-  const merged = mergeTargets(targets);
+  const nowMs = ctx.now().getTime();
+  const ingress = store.get<Ingress>('ingresses', ns, name);
+  const previous = parseRollout(ingress?.metadata.annotations?.[ROLLOUT_ANNOTATION]);
+  const duration = rolloutDurationSeconds(ctx, route);
+  const wanted = desiredRollout(mergeTargets(targets));
+  const rollout = duration > 0 ? scheduleSteps(stepRollout(wanted, previous, nowMs), duration, nowMs) : wanted;
+  const merged = applyRollout(mergeTargets(targets), rollout);
   status.traffic = merged.map((t) => {
     const out: TrafficTarget = {};
     if (t.tag) out.tag = t.tag;
@@ -208,10 +255,38 @@ export function reconcileRoute(ctx: ControllerContext, key: string): void {
   status.address = { url: `http://${name}.${ns}.svc.${ctx.settings.clusterDomain}` };
   if (isClusterLocal(route)) conds.markTrueWithReason('CertificateProvisioned', 'TLSNotEnabled', 'TLS is not enabled for cluster-local');
   else conds.markTrueWithReason('CertificateProvisioned', 'TLSNotEnabled', 'external-domain-tls is not enabled');
-  ctx.table.setRoute(key, hostRules(ctx, route, trafficGroups(ns, merged)));
-  conds.markTrue('IngressReady');
+  const rules = hostRules(ctx, route, trafficGroups(ns, merged));
+  saveIngress(ctx, route, ingress, rules, rollout);
+  ctx.table.setRoute(key, rules);
+  const rolling = rolloutInProgress(rollout);
+  if (rolling) conds.markUnknown('IngressReady', 'RolloutInProgress', 'A gradual rollout of the latest revision(s) is in progress.');
+  else conds.markTrue('IngressReady');
   write();
-  labelRevisions(ctx, ns, name, route, true);
+  // During a rollout the old revisions stay referenced through status.traffic.
+  labelRevisions(ctx, ns, name, route, !rolling);
+  return rolling ? nextStepInMs(rollout, nowMs) : undefined;
+}
+
+function saveIngress(ctx: ControllerContext, route: Route, existing: Ingress | undefined, rules: HostRule[], rollout: Rollout): void {
+  const annotations = { ...route.metadata.annotations, [ROLLOUT_ANNOTATION]: JSON.stringify(rollout) };
+  if (!existing) {
+    ctx.store.create<Ingress>('ingresses', {
+      apiVersion: 'networking.internal.knative.dev/v1alpha1',
+      kind: 'Ingress',
+      metadata: {
+        name: route.metadata.name,
+        namespace: route.metadata.namespace,
+        labels: { ...route.metadata.labels, [LABEL.route]: route.metadata.name ?? '', 'serving.knative.dev/routeNamespace': route.metadata.namespace ?? '' },
+        annotations,
+        ownerReferences: [controllerRef('Route', route.metadata)],
+      },
+      spec: { rules },
+    });
+    return;
+  }
+  existing.metadata.annotations = annotations;
+  existing.spec = { rules };
+  ctx.store.update('ingresses', existing);
 }
 
 function routesOf(meta: { annotations?: Record<string, string> }): Set<string> {
