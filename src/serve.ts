@@ -109,6 +109,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       progressDeadlineSeconds: config.deployment.progressDeadlineSeconds,
       initialScale: config.autoscaler.initialScale,
       rolloutDurationSeconds: config.network.rolloutDurationSeconds,
+      tagHeaderBasedRouting: config.network.tagHeaderBasedRouting,
     },
   });
   const external = new Gateway('external', table, instances);

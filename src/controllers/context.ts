@@ -18,6 +18,8 @@ export interface ControllerSettings {
   initialScale: number;
   /** config-network rollout-duration, seconds (0 = instant). */
   rolloutDurationSeconds: number;
+  /** config-features tag-header-based-routing (off by default). */
+  tagHeaderBasedRouting: boolean;
 }
 
 export interface ControllerContext {

@@ -148,12 +148,18 @@ function urlFor(ctx: ControllerContext, route: Route, tag: string): string {
 function hostRules(ctx: ControllerContext, route: Route, groups: Map<string, HostTarget[]>): HostRule[] {
   const ns = route.metadata.namespace;
   const rules: HostRule[] = [];
+  let tagTargets: Record<string, HostTarget[]> | undefined;
+  if (ctx.settings.tagHeaderBasedRouting) {
+    tagTargets = {};
+    for (const [tag, targets] of groups) if (tag) tagTargets[tag] = targets;
+  }
   for (const [tag, targets] of groups) {
     const name = hostName(route, tag);
+    const extra = tag === '' && tagTargets ? { tagTargets } : {};
     for (const h of [`${name}.${ns}`, `${name}.${ns}.svc`, `${name}.${ns}.svc.${ctx.settings.clusterDomain}`]) {
-      rules.push({ host: h, visibility: 'cluster-local', targets });
+      rules.push({ host: h, visibility: 'cluster-local', targets, ...extra });
     }
-    if (!isClusterLocal(route)) rules.push({ host: `${name}.${ns}.${ctx.settings.domain}`, visibility: 'external', targets });
+    if (!isClusterLocal(route)) rules.push({ host: `${name}.${ns}.${ctx.settings.domain}`, visibility: 'external', targets, ...extra });
   }
   return rules;
 }

@@ -354,10 +354,16 @@ export class Gateway {
     });
   }
 
-  private route(hostHeader: string | undefined): { host: string; d?: RevisionDispatcher; status?: number; message?: string } {
+  private route(hostHeader: string | undefined, tagHeader: string | string[] | undefined): { host: string; d?: RevisionDispatcher; status?: number; message?: string } {
     const host = hostOnly(hostHeader);
-    const entry = this.table.lookup(this.listener, host);
+    let entry = this.table.lookup(this.listener, host);
     if (!entry) return { host, status: 404, message: `knit: no service is routed for host "${host}"\n` };
+    if (entry.byTag && typeof tagHeader === 'string') {
+      // Knative: an unknown tag in the header is a 404, not a fallback to the default split.
+      const tagged = entry.byTag.get(tagHeader);
+      if (!tagged) return { host, status: 404, message: `knit: no tag "${tagHeader}" on host "${host}"\n` };
+      entry = tagged;
+    }
     const revKey = entry.pick();
     const d = revKey ? this.lookup.dispatcher(revKey) : undefined;
     if (!d) return { host, status: 503, message: `knit: revision ${revKey ?? '(none)'} of host "${host}" is not available\n` };
@@ -365,7 +371,7 @@ export class Gateway {
   }
 
   private handle(req: ClientRequest, res: ClientResponse): void {
-    const r = this.route((req.headers.host ?? req.headers[':authority']) as string | undefined);
+    const r = this.route((req.headers.host ?? req.headers[':authority']) as string | undefined, req.headers['knative-serving-tag']);
     if (!r.d) {
       reply(res, r.status ?? 404, r.message ?? '');
       return;
@@ -375,7 +381,7 @@ export class Gateway {
 
   /** WebSocket (and other HTTP/1.1 upgrades): the connection holds an instance slot while open. */
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    const r = this.route(req.headers.host);
+    const r = this.route(req.headers.host, req.headers['knative-serving-tag']);
     const fail = (status: number, message: string): void => {
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(message)}\r\nconnection: close\r\n\r\n${message}`);
     };

@@ -36,3 +36,15 @@ test('weighted pick follows percents and never picks a 0% target', () => {
   assert.equal(counts.c, 0);
   assert.ok(counts.a > 1500 && counts.a < 2500, `a got ${counts.a}`);
 });
+
+test('tag-header routing: the default host carries per-tag entries only when enabled', () => {
+  const t = new RoutingTable();
+  t.setRoute('default/s', [
+    { host: 's.default.example.com', visibility: 'external', targets: [{ revision: 'default/s-2', percent: 100 }], tagTargets: { old: [{ revision: 'default/s-1', percent: 100 }] } },
+    { host: 'p.default.example.com', visibility: 'external', targets: [{ revision: 'default/p-1', percent: 100 }] },
+  ]);
+  const e = t.lookup('external', 's.default.example.com')!;
+  assert.equal(e.byTag?.get('old')?.pick(), 'default/s-1');
+  assert.equal(e.pick(), 'default/s-2');
+  assert.equal(t.lookup('external', 'p.default.example.com')?.byTag, undefined);
+});

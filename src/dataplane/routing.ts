@@ -12,17 +12,22 @@ export interface HostRule {
   /** External rules are served by the external listener; every rule by the local one. */
   visibility: 'external' | 'cluster-local';
   targets: HostTarget[];
+  /** Tag-header routing (off by default): `Knative-Serving-Tag: T` selects T's targets. */
+  tagTargets?: Record<string, HostTarget[]>;
 }
 
 /** A compiled host entry: cumulative weights for a fast weighted pick. */
 export class HostEntry {
   readonly route: string;
   readonly revisions: string[];
+  /** Entries selected by the Knative-Serving-Tag header, when tag-header routing is on. */
+  readonly byTag: Map<string, HostEntry> | undefined;
   private readonly cumulative: number[];
   private readonly total: number;
 
-  constructor(route: string, targets: HostTarget[]) {
+  constructor(route: string, targets: HostTarget[], tagTargets?: Record<string, HostTarget[]>) {
     this.route = route;
+    this.byTag = tagTargets ? new Map(Object.entries(tagTargets).map(([t, ts]) => [t, new HostEntry(route, ts)])) : undefined;
     const live = targets.filter((t) => t.percent > 0);
     this.revisions = live.map((t) => t.revision);
     this.cumulative = [];
@@ -55,7 +60,7 @@ export class RoutingTable {
     this.deleteRoute(route);
     this.hostsByRoute.set(route, rules);
     for (const rule of rules) {
-      const entry = new HostEntry(route, rule.targets);
+      const entry = new HostEntry(route, rule.targets, rule.tagTargets);
       this.local.set(rule.host, entry);
       if (rule.visibility === 'external') this.external.set(rule.host, entry);
     }
