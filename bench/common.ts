@@ -239,6 +239,19 @@ export function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/** The kernel's count of TCP connections opened so far (system-wide; Tcp ActiveOpens in /proc/net/snmp). */
+export function tcpActiveOpens(): number | undefined {
+  try {
+    const lines = fs.readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Tcp:'));
+    const names = lines[0].split(/\s+/);
+    const values = lines[1].split(/\s+/);
+    const v = Number(values[names.indexOf('ActiveOpens')]);
+    return Number.isFinite(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU seconds (user+system) used so far by every live process in process group pgid. */
 export function groupCpuSeconds(pgid: number): number {
   let ticks = 0;

@@ -11,6 +11,7 @@
 //   BENCH_THREADS=1         wrk -t
 //   BENCH_TARGETS=direct,nginx,caddy,knit
 //   BENCH_BACKEND_WORKERS=1 nginx worker_processes of the backend
+//   BENCH_VERBOSE=1         also print wrk's whole output for every run (stderr)
 //
 // The backend is nginx answering `return 200 "hello\n"` (native, so the backend is not what limits
 // the proxies). It is started by knit itself as the Service's one instance (a `file://` image whose
@@ -40,6 +41,7 @@ import {
   freePort,
   groupCpuSeconds,
   processCpuSeconds,
+  tcpActiveOpens,
   log,
   machine,
   runBench,
@@ -72,6 +74,8 @@ const SERVICE = 'proxybench';
 const HOST = `${SERVICE}.${NS}.${DOMAIN}`;
 const BODY = 'hello\n';
 const TARGET_RPS_RATIO = 1.5;
+/** Idle upstream connections nginx and Caddy may keep: enough that no run has to reconnect. */
+const IDLE_UPSTREAM = Math.max(128, 2 * CONNECTIONS);
 
 // ---------------------------------------------------------------------------------------------
 // Configs
@@ -127,7 +131,7 @@ http {
   scgi_temp_path ${d}/scgi;
   upstream backend {
     server 127.0.0.1:${backendPort};
-    keepalive 128;
+    keepalive ${IDLE_UPSTREAM};
     keepalive_requests 1000000;
     keepalive_timeout 300s;
   }
@@ -156,8 +160,8 @@ http://:${port} {
 	bind 127.0.0.1
 	reverse_proxy 127.0.0.1:${backendPort} {
 		transport http {
-			keepalive_idle_conns 128
-			keepalive_idle_conns_per_host 128
+			keepalive_idle_conns ${IDLE_UPSTREAM}
+			keepalive_idle_conns_per_host ${IDLE_UPSTREAM}
 		}
 	}
 }
@@ -177,6 +181,8 @@ interface WrkResult {
   proxyCpu?: number; // % of one core
   backendCpu: number;
   wrkCpu: number;
+  /** TCP connections opened on the machine during the run (wrk's own plus any the proxy opened). */
+  tcpOpens?: number;
 }
 
 function toMs(v: string, unit: string): number {
@@ -197,7 +203,7 @@ function toMs(v: string, unit: string): number {
   }
 }
 
-function parseWrk(out: string): Omit<WrkResult, 'proxyCpu' | 'backendCpu' | 'wrkCpu'> {
+function parseWrk(out: string): Omit<WrkResult, 'proxyCpu' | 'backendCpu' | 'wrkCpu' | 'tcpOpens'> {
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(out);
   const reqs = /(\d+) requests in/.exec(out);
   const pct = (p: string): number => {
@@ -233,6 +239,7 @@ interface Target {
 async function runWrk(wrk: string, t: Target, seconds: number, backendPgid: number): Promise<WrkResult> {
   const argv = [wrk, `-t${THREADS}`, `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-H', `Host: ${HOST}`, t.url];
   const cpu0 = { proxy: t.proxyPgid ? groupCpuSeconds(t.proxyPgid) : 0, backend: groupCpuSeconds(backendPgid) };
+  const opens0 = tcpActiveOpens();
   const t0 = performance.now();
   // wrk's own CPU, sampled while it runs (its /proc entry is gone once it exits).
   let wrkPid = 0;
@@ -249,14 +256,17 @@ async function runWrk(wrk: string, t: Target, seconds: number, backendPgid: numb
   const r = await run;
   await sampler;
   const wall = (performance.now() - t0) / 1000;
+  const opens1 = tcpActiveOpens();
   const cpu1 = { proxy: t.proxyPgid ? groupCpuSeconds(t.proxyPgid) : 0, backend: groupCpuSeconds(backendPgid) };
   if (r.code !== 0) throw new Error(`wrk against ${t.name} exited ${r.code}: ${r.stderr.trim()} ${r.stdout.trim()}`);
+  if (process.env.BENCH_VERBOSE === '1') log(`wrk → ${t.name}:\n${r.stdout.trimEnd()}`);
   const parsed = parseWrk(r.stdout);
   return {
     ...parsed,
     proxyCpu: t.proxyPgid ? ((cpu1.proxy - cpu0.proxy) / wall) * 100 : undefined,
     backendCpu: ((cpu1.backend - cpu0.backend) / wall) * 100,
     wrkCpu: (wrkCpu / seconds) * 100,
+    tcpOpens: opens0 !== undefined && opens1 !== undefined ? opens1 - opens0 : undefined,
   };
 }
 
@@ -372,7 +382,7 @@ async function main(): Promise<number> {
         results.get(t.name)!.push(r);
         log(
           `run ${rep + 1}/${REPEATS} ${t.name.padEnd(6)}: ${r.rps.toFixed(0).padStart(6)} req/s, p50 ${fmtMs(r.p50)}, p99 ${fmtMs(r.p99)}` +
-            `${r.errors ? `, errors: ${r.errorText}` : ''}; CPU proxy ${r.proxyCpu?.toFixed(0) ?? '-'}%, backend ${r.backendCpu.toFixed(0)}%, wrk ${r.wrkCpu.toFixed(0)}%`,
+            `${r.errors ? `, errors: ${r.errorText}` : ''}; CPU proxy ${r.proxyCpu?.toFixed(0) ?? '-'}%, backend ${r.backendCpu.toFixed(0)}%, wrk ${r.wrkCpu.toFixed(0)}%; ${r.tcpOpens ?? '?'} TCP opens`,
         );
         if (r.errors) runErrors.push(`run ${rep + 1} ${t.name}: ${r.errorText} (of ${r.requests})`);
       } catch (e) {
@@ -389,7 +399,7 @@ async function main(): Promise<number> {
     p99?: number;
   }
   const sum = new Map<TargetName, Summary>();
-  const rows: string[][] = [['target', 'req/s (median)', 'req/s per run', 'p50', 'p99', 'errors', 'proxy CPU', 'backend CPU', 'wrk CPU']];
+  const rows: string[][] = [['target', 'req/s (median)', 'req/s per run', 'p50', 'p99', 'errors', 'proxy CPU', 'backend CPU', 'wrk CPU', 'TCP opens']];
   for (const t of targets) {
     const rs = results.get(t.name)!;
     const s: Summary = { rps: median(rs.map((r) => r.rps)), p50: median(rs.map((r) => r.p50)), p99: median(rs.map((r) => r.p99)) };
@@ -405,9 +415,10 @@ async function main(): Promise<number> {
       pc.length ? `${median(pc)!.toFixed(0)}%` : '-',
       rs.length ? `${median(rs.map((r) => r.backendCpu))!.toFixed(0)}%` : '-',
       rs.length ? `${median(rs.map((r) => r.wrkCpu))!.toFixed(0)}%` : '-',
+      rs.some((r) => r.tcpOpens !== undefined) ? String(Math.round(median(rs.map((r) => r.tcpOpens ?? 0))!)) : '-',
     ]);
   }
-  if (knitError) rows.push(['knit gateway', 'FAILED', '-', '-', '-', '-', '-', '-', '-']);
+  if (knitError) rows.push(['knit gateway', 'FAILED', '-', '-', '-', '-', '-', '-', '-', '-']);
 
   const out: string[] = [];
   out.push('');
@@ -417,6 +428,7 @@ async function main(): Promise<number> {
   out.push(table(rows));
   out.push('');
   out.push('Medians over the runs. CPU = % of one core over the run (proxy: every process of its group; knit: the whole knit process).');
+  out.push(`TCP opens = connections opened machine-wide during a run: wrk's ${CONNECTIONS}, plus what the proxy opened to the backend (a pooled proxy adds about ${CONNECTIONS} once).`);
 
   let meets = false;
   const k = sum.get('knit');

@@ -114,7 +114,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   });
   const external = new Gateway('external', table, instances);
   const local = new Gateway('cluster-local', table, instances);
-  const api = new ApiServer({ store, token, user: 'knit-admin' });
+  const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir });
   const started: { close(): Promise<void> }[] = [];
   try {
     const ea = await external.listen(httpAddr.host, httpAddr.port);

@@ -76,6 +76,12 @@ test('seed 002: create h1, curl it, update the env, split traffic 20/80', async 
   assert.match(routes.stdout, /^NAME\s+URL\s+READY\nh1\s+http:\/\/h1\.default\.example\.com\s+True\s*\n$/);
 });
 
+test('knit logs prints what the instances wrote, prefixed by instance', async () => {
+  const r = await knit.knit(['logs', 'h1', '--revision', 'h1-00002']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\[h1-00002-[a-z0-9]{5}\] helloworld: listening on port \d+\n/);
+});
+
 test('the API shows Knative status: traffic, url, address, labels, annotations', async () => {
   const r = await knit.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/services/h1');
   assert.equal(r.status, 200);

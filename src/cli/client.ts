@@ -250,6 +250,21 @@ export class ServingClient {
     };
   }
 
+  /** Streams a revision's instance logs (`[INSTANCE] line` text) to `out` until the server ends. */
+  async streamLog(namespace: string, revision: string, opts: { follow: boolean; tailLines?: number }, out: (chunk: string) => void): Promise<void> {
+    const params: Record<string, string | undefined> = { follow: opts.follow ? 'true' : undefined, tailLines: opts.tailLines === undefined ? undefined : String(opts.tailLines) };
+    const { response } = await this.open('GET', `${ServingClient.path('revisions', namespace, revision)}/log${query(params)}`, undefined, undefined);
+    const status = response.statusCode ?? 0;
+    if (status >= 300) throw this.toError(status, await readAll(response));
+    response.setEncoding('utf8');
+    await new Promise<void>((resolve, reject) => {
+      response.on('data', (c: string) => out(c));
+      response.on('end', resolve);
+      response.on('close', resolve);
+      response.on('error', reject);
+    });
+  }
+
   private async json<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
     const res = await this.request(method, path, body === undefined ? undefined : JSON.stringify(body), contentType);
     if (res.status >= 300) throw this.toError(res.status, res.text);

@@ -285,6 +285,7 @@ const load = {
   route: () => import('./route.ts'),
   misc: () => import('./misc.ts'),
   serve: () => import('./serve-command.ts'),
+  logs: () => import('./logs.ts'),
 };
 
 const serviceCommand: CommandSpec = {
@@ -607,6 +608,28 @@ and the server that runs them (knit serve)
     serviceCommand,
     revisionCommand,
     routeCommand,
+    {
+      name: 'logs',
+      use: 'logs SERVICE',
+      short: "Print the logs of a service's instances",
+      long: `Print what the instances of a service wrote to stdout and stderr, each line prefixed with
+[INSTANCE]. By default the revisions that receive traffic and the latest created one are shown;
+--revision picks one. With -f, new lines are printed as they are written until interrupted.`,
+      group: 'Serving Commands:',
+      example: `
+  # Print the logs of service 'hello'
+  knit logs hello
+
+  # Follow the logs of revision 'hello-00002', starting with its last 20 lines
+  knit logs hello --revision hello-00002 -f --tail 20`,
+      flags: [
+        ...namespaceFlags(false),
+        { name: 'revision', type: 'string', usage: 'Only the logs of this revision of the service.' },
+        { name: 'follow', short: 'f', type: 'boolean', usage: 'Keep printing new lines as they are written.' },
+        { name: 'tail', type: 'int', default: -1, usage: 'Lines to show from the end of each instance log (-1 shows all).' },
+      ],
+      run: async () => (await load.logs()).logsCommand,
+    },
     {
       name: 'serve',
       use: 'serve',

@@ -2,12 +2,14 @@
 // for serving.knative.dev/v1, with Knative's admission (defaulting + validation) in front.
 
 import http from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { API_VERSION, GROUP, RESOURCES, VERSION, type Resource } from '../api/types.ts';
 import { Store, StoreError, type StoredObject, type WatchEvent } from '../store/store.ts';
 import { AdmissionError, admit } from './admission.ts';
 import { discovery } from './discovery.ts';
+import { streamRevisionLogs } from './logs.ts';
 
 /** Largest request body the API accepts (bytes). */
 export const MAX_BODY = 3 * 1024 * 1024;
@@ -32,7 +34,7 @@ function parsePath(pathname: string): Parsed | undefined {
   }
   const [resource, name, subresource, ...rest] = parts;
   if (rest.length > 0 || !(resource in RESOURCES)) return undefined;
-  if (subresource && subresource !== 'status') return undefined;
+  if (subresource && subresource !== 'status' && !(subresource === 'log' && resource === 'revisions')) return undefined;
   if (name && namespace === undefined) return undefined;
   return { resource: resource as Resource, namespace, name, subresource };
 }
@@ -138,6 +140,8 @@ export interface ApiServerOptions {
   token?: string;
   /** The user recorded in creator/lastModifier annotations. */
   user: string;
+  /** Where instance logs live (`DIR/NS/REVISION/INSTANCE.log`). */
+  logDir?: string;
 }
 
 /** The REST API of one knit process. */
@@ -146,12 +150,14 @@ export class ApiServer {
   private readonly store: Store;
   private readonly token: Buffer | undefined;
   private readonly user: string;
+  private readonly logDir: string | undefined;
   private readonly watches = new Set<http.ServerResponse>();
 
   constructor(opts: ApiServerOptions) {
     this.store = opts.store;
     this.token = opts.token ? Buffer.from(opts.token) : undefined;
     this.user = opts.user;
+    this.logDir = opts.logDir;
     this.server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => sendError(res, err));
     });
@@ -210,6 +216,16 @@ export class ApiServer {
       throw new HttpError(405, 'MethodNotAllowed', `method ${method} not allowed on a collection`);
     }
     const ns = p.namespace ?? 'default';
+    if (p.subresource === 'log') {
+      if (method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', `method ${method} not allowed on revisions/log`);
+      this.store.mustGet(p.resource, ns, p.name);
+      if (!this.logDir) throw new HttpError(404, 'NotFound', 'logs are not kept by this server');
+      const tail = url.searchParams.get('tailLines');
+      const tailLines = tail === null ? undefined : Number(tail);
+      if (tailLines !== undefined && (!Number.isInteger(tailLines) || tailLines < 0)) throw new HttpError(400, 'BadRequest', `invalid tailLines "${tail}"`);
+      streamRevisionLogs(path.join(this.logDir, ns, p.name), res, { tailLines, follow: url.searchParams.get('follow') === 'true' });
+      return;
+    }
     switch (method) {
       case 'GET':
         sendJSON(res, 200, this.store.mustGet(p.resource, ns, p.name));
