@@ -138,6 +138,19 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * SIGKILLs what is left of the process group whose leader just exited (its 'exit' event). Only the
+ * group, never the bare pid: a group id cannot be reused while any member lives, so this reaches our
+ * stragglers or nothing. Called only at that moment, never later, when the id could be someone else's.
+ */
+function reapGroup(pgid: number): void {
+  try {
+    process.kill(-pgid, 'SIGKILL');
+  } catch {
+    // no members left
+  }
+}
+
 export interface Proc {
   name: string;
   child: ChildProcess;
@@ -149,7 +162,10 @@ export interface Proc {
   stop(graceMs?: number): Promise<void>;
 }
 
-/** Spawns argv in its own process group (no shell); stopped at cleanup if still running. */
+/**
+ * Spawns argv in its own process group (no shell); stopped at cleanup if still running. When the
+ * leader exits, whatever it left in its group is killed at once.
+ */
 export function spawnGroup(name: string, argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Proc {
   const child = spawn(argv[0], argv.slice(1), {
     cwd: opts.cwd,
@@ -164,10 +180,12 @@ export function spawnGroup(name: string, argv: string[], opts: { cwd?: string; e
   };
   child.stdout?.setEncoding('utf8').on('data', keep);
   child.stderr?.setEncoding('utf8').on('data', keep);
+  const pid = child.pid ?? -1;
   let exit: { code: number | null; signal: string | null } | undefined;
   const exitP = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
       exit = { code, signal };
+      if (pid > 0) reapGroup(pid);
       resolve();
     });
     child.once('error', (e) => {
@@ -176,18 +194,14 @@ export function spawnGroup(name: string, argv: string[], opts: { cwd?: string; e
       resolve();
     });
   });
-  const pid = child.pid ?? -1;
   const stop = async (graceMs = 5000): Promise<void> => {
-    if (pid > 0) killGroup(pid, 'SIGTERM');
-    if (exit) {
-      // the leader is gone; make sure nothing it left in its group lingers
-      if (pid > 0) killGroup(pid, 'SIGKILL');
-      return;
-    }
-    const t = setTimeout(() => pid > 0 && killGroup(pid, 'SIGKILL'), graceMs);
+    if (exit || pid <= 0) return;
+    killGroup(pid, 'SIGTERM');
+    const t = setTimeout(() => {
+      if (!exit) killGroup(pid, 'SIGKILL');
+    }, graceMs);
     await exitP;
     clearTimeout(t);
-    if (pid > 0) killGroup(pid, 'SIGKILL');
   };
   onCleanup(`stop ${name}`, () => stop());
   return { name, child, pid, output: () => out, exited: () => exit, stop };
@@ -208,8 +222,9 @@ export async function runToEnd(
   child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
   const pid = child.pid;
   let killed = false;
+  let exited = false;
   const kill = (): void => {
-    if (pid !== undefined) killGroup(pid, 'SIGKILL');
+    if (pid !== undefined && !exited) killGroup(pid, 'SIGKILL');
   };
   onCleanup(`kill ${name}`, kill);
   const t = setTimeout(() => {
@@ -217,8 +232,13 @@ export async function runToEnd(
     kill();
   }, timeoutMs);
   const code = await new Promise<number | null>((resolve) => {
-    child.once('exit', (c) => resolve(c));
+    child.once('exit', (c) => {
+      exited = true;
+      if (pid !== undefined) reapGroup(pid);
+      resolve(c);
+    });
     child.once('error', (e) => {
+      exited = true;
       stderr += `spawn error: ${e.message}\n`;
       resolve(127);
     });

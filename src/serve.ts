@@ -14,6 +14,7 @@ import { ControllerManager } from './controllers/manager.ts';
 import { ApiServer } from './server/api.ts';
 import { setAdmissionConfig } from './server/admission.ts';
 import { loadServingConfig } from './config-file.ts';
+import { Autoscaler } from './autoscaler/kpa.ts';
 
 export interface ServeOptions {
   dataDir: string;
@@ -98,11 +99,13 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const instances = new InstanceManager(dataDir, [new ProcessRuntime(), new UnavailableRuntime()]);
   const reaped = instances.reapOrphans();
   const table = new RoutingTable();
+  const autoscaler = new Autoscaler(config.autoscaler, instances);
   const controllers = new ControllerManager({
     store,
     now: () => new Date(),
     table,
     instances,
+    autoscaler,
     settings: {
       domain: opts.domain,
       clusterDomain: config.network.clusterDomain,

@@ -16,7 +16,8 @@ const APP = pathToFileURL(path.join(FIXTURES, 'dataplane-app')).href;
 const GRPC_APP = pathToFileURL(path.join(FIXTURES, 'grpc-app')).href;
 
 before(async () => {
-  knit = await new KnitServer().start();
+  // A short grace period so that unreferenced revisions reach zero within seconds.
+  knit = await new KnitServer([], undefined, 'autoscaler:\n  scale-to-zero-grace-period: 1s\n').start();
 });
 
 after(async () => {
@@ -54,7 +55,7 @@ async function count(host: string, n: number, pathname = '/'): Promise<Record<st
 }
 
 test('blue/green: a 50/50 split serves both revisions; tag URLs hit only their revision; a 0% tag stays reachable', async () => {
-  await createService('bg', { spec: { containers: [{ image: APP, env: [{ name: 'V', value: '1' }] }] } });
+  await createService('bg', { metadata: { annotations: { 'autoscaling.knative.dev/window': '6s' } }, spec: { containers: [{ image: APP, env: [{ name: 'V', value: '1' }] }] } });
   const up = await knit.knit(['service', 'update', 'bg', '--env', 'V=2']);
   assert.equal(up.code, 0, up.stderr);
   const split = await knit.knit(['service', 'update', 'bg', '--tag', 'bg-00001=blue', '--tag', 'bg-00002=green', '--traffic', 'blue=50', '--traffic', 'green=50']);
@@ -201,7 +202,7 @@ test('a request to a revision with no instance waits for one and succeeds (buffe
   await eventually('bg-00001 to stop', async () => {
     const rev = (await knit.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/revisions/bg-00001')).json as { status: { actualReplicas?: number } };
     return rev.status.actualReplicas === 0;
-  });
+  }, 20_000, 100);
   const back = await knit.knit(['service', 'update', 'bg', '--traffic', 'bg-00001=100', '--no-wait']);
   assert.equal(back.code, 0, back.stderr);
   await eventually('the route to point at bg-00001', async () => (await knit.request('bg.default.example.com')).body === 'bg-00001\n', 10_000);

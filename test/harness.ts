@@ -59,9 +59,15 @@ export class KnitServer {
   private output = '';
   private readonly extraArgs: string[];
 
-  constructor(extraArgs: string[] = [], dataDir?: string) {
+  /** `config` is the YAML of `knit serve --config` (Knative config-map keys), if any. */
+  constructor(extraArgs: string[] = [], dataDir?: string, config?: string) {
     this.dataDir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'knit-e2e-'));
     this.extraArgs = extraArgs;
+    if (config !== undefined) {
+      const file = path.join(this.dataDir, 'config.yaml');
+      fs.writeFileSync(file, config);
+      this.extraArgs = [...extraArgs, '--config', file];
+    }
   }
 
   /** Starts the server and waits until its endpoints answer. */

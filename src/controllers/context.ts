@@ -5,6 +5,7 @@ import { API_VERSION } from '../api/types.ts';
 import type { Store } from '../store/store.ts';
 import type { RoutingTable } from '../dataplane/routing.ts';
 import type { InstanceManager } from '../runtime/instances.ts';
+import type { Autoscaler } from '../autoscaler/kpa.ts';
 
 /** Cluster-wide settings the reconcilers read (a subset of Knative's ConfigMaps). */
 export interface ControllerSettings {
@@ -27,6 +28,7 @@ export interface ControllerContext {
   now: () => Date;
   table: RoutingTable;
   instances: InstanceManager;
+  autoscaler: Autoscaler;
   settings: ControllerSettings;
 }
 

@@ -26,11 +26,17 @@ export class ControllerManager {
     this.configurations = new WorkQueue('configuration', (k) => reconcileConfiguration(ctx, k));
     this.revisions = new WorkQueue('revision', (k) => reconcileRevision(ctx, k, (key) => this.revisions.add(key)));
     this.routes = new WorkQueue('route', (k) => reconcileRoute(ctx, k));
-    ctx.instances.onChange = (key) => this.revisions.add(key);
+    ctx.instances.onChange = (key) => {
+      ctx.autoscaler.readyChanged(key);
+      this.revisions.add(key);
+    };
+    ctx.instances.onActivate = (key) => ctx.autoscaler.poke(key);
+    ctx.autoscaler.onChange = (key) => this.revisions.add(key);
   }
 
   /** Subscribes to the store and enqueues every existing object once. */
   start(): void {
+    this.ctx.autoscaler.start();
     this.unwatch = this.ctx.store.watch(undefined, (ev) => this.onEvent(ev));
     for (const r of ['services', 'configurations', 'revisions', 'routes']) {
       for (const obj of this.ctx.store.list(r)) this.enqueue(r, obj);
@@ -38,6 +44,7 @@ export class ControllerManager {
   }
 
   stop(): void {
+    this.ctx.autoscaler.stop();
     this.unwatch?.();
     for (const q of [this.services, this.configurations, this.revisions, this.routes]) q.stop();
   }

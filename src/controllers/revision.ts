@@ -67,18 +67,6 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
   };
 }
 
-/**
- * The scale a revision should run at before the autoscaler has a say: revisions no route
- * references (`reserve`) run none; others run their initial scale.
- */
-export function baseScale(rev: Revision, ctx: ControllerContext): number {
-  if (rev.metadata.labels?.[LABEL.routingState] === 'reserve') return 0;
-  const ann = rev.metadata.annotations ?? {};
-  const initial = Number(ann['autoscaling.knative.dev/initial-scale'] ?? ann['autoscaling.knative.dev/initialScale'] ?? ctx.settings.initialScale);
-  const min = Number(ann['autoscaling.knative.dev/min-scale'] ?? ann['autoscaling.knative.dev/minScale'] ?? 0);
-  return Math.max(Number.isFinite(initial) ? initial : 1, Number.isFinite(min) ? min : 0, 1);
-}
-
 /** Image digests being resolved in the background, by revision key. */
 const resolving = new Map<string, Promise<void>>();
 const resolved = new Map<string, { digest?: string; error?: RuntimeError }>();
@@ -90,6 +78,7 @@ export function reconcileRevision(ctx: ControllerContext, key: string, requeue: 
   const rev = store.get<Revision>('revisions', ns, name);
   if (!rev || rev.metadata.deletionTimestamp) {
     resolved.delete(key);
+    ctx.autoscaler.remove(key);
     void instances.remove(key);
     return;
   }
@@ -137,21 +126,23 @@ export function reconcileRevision(ctx: ControllerContext, key: string, requeue: 
     instances.ensure(workloadFor(rev, ctx, r.digest ?? image));
   }
 
-  let desired = baseScale(rev, ctx);
-  let ws = instances.status(key)!;
-  if (ws.deadlineExceeded && !ws.everReady) desired = 0;
-  if (ws.desired !== desired) {
-    instances.setScale(key, desired);
-    ws = instances.status(key)!;
-  }
-
+  // The autoscaler owns the scale; routingState reserve makes the revision unreachable (§8.1).
+  const workload = workloadFor(rev, ctx, image);
+  ctx.autoscaler.ensure(key, {
+    annotations: rev.metadata.annotations ?? {},
+    containerConcurrency: rev.spec.containerConcurrency ?? 0,
+    reachable: rev.metadata.labels?.[LABEL.routingState] !== 'reserve' && !(instances.status(key)?.failing && instances.status(key)?.ready === 0),
+    progressDeadlineSeconds: workload.progressDeadlineSeconds,
+  });
+  const pa = ctx.autoscaler.state(key)!;
+  const ws = instances.status(key)!;
   status.actualReplicas = ws.ready;
-  status.desiredReplicas = ws.desired;
+  // Before the decider's first decision, the scale being applied is the desired one.
+  status.desiredReplicas = pa.desiredScale >= 0 ? pa.desiredScale : pa.scale;
 
   if (ws.ready > 0) {
     conds.markTrue('ContainerHealthy');
     conds.markTrue('ResourcesAvailable');
-    conds.markTrue('Active');
   } else {
     if (ws.failing && ws.lastFailure) {
       conds.markFalse('ContainerHealthy', ws.lastFailure.reason, ws.lastFailure.message);
@@ -163,13 +154,10 @@ export function reconcileRevision(ctx: ControllerContext, key: string, requeue: 
     } else if (!ws.everReady) {
       conds.markUnknown('ResourcesAvailable', 'Deploying', '');
     }
-    if (ws.desired === 0) {
-      conds.markFalse('Active', 'NoTraffic', 'The target is not receiving traffic.');
-    } else if (ws.deadlineExceeded) {
-      conds.markFalse('Active', 'TimedOut', 'The target could not be activated.');
-    } else {
-      conds.markUnknown('Active', 'Queued', 'Requests to the target are being buffered as resources are provisioned.');
-    }
   }
+  if (pa.active === 'Active' && ws.ready > 0) conds.markTrue('Active');
+  else if (pa.active === 'Inactive' && pa.reason === 'TimedOut') conds.markFalse('Active', 'TimedOut', 'The target could not be activated.');
+  else if (pa.active === 'Inactive') conds.markFalse('Active', 'NoTraffic', 'The target is not receiving traffic.');
+  else conds.markUnknown('Active', 'Queued', 'Requests to the target are being buffered as resources are provisioned.');
   write();
 }

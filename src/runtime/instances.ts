@@ -283,6 +283,11 @@ export class InstanceManager implements DispatcherLookup {
     return this.revisions.get(key)?.status();
   }
 
+  /** The data plane's concurrency report for the revision since the previous call. */
+  report(key: string): { averageConcurrency: number; requestCount: number; seconds: number } | undefined {
+    return this.revisions.get(key)?.dispatcher.stats.report();
+  }
+
   dispatcher(key: string): RevisionDispatcher | undefined {
     return this.revisions.get(key)?.dispatcher;
   }

@@ -1,0 +1,179 @@
+// The live KPA: feeds each revision's decider with the data plane's per-second stats, ticks
+// every 2 s (at once on a request to a revision at zero), and applies the scale to its instances.
+
+import type { AutoscalerConfig } from '../api/config.ts';
+import { Decider, TICK_INTERVAL_MS, deciderSpecFor } from './decider.ts';
+import { decideScale, scalerSettingsFor, type ActiveReason, type ActiveState, type ScalerSettings } from './scaler.ts';
+
+/** What the autoscaler needs from the instance manager. */
+export interface ScaleTarget {
+  status(key: string): { ready: number } | undefined;
+  setScale(key: string, n: number): void;
+  /** Average concurrency and request count since the previous call (the queue-proxy report). */
+  report(key: string): { averageConcurrency: number; requestCount: number; seconds: number } | undefined;
+}
+
+/** The inputs of one revision's autoscaling, from its spec and labels. */
+export interface RevisionScaling {
+  annotations: Record<string, string>;
+  containerConcurrency: number;
+  /** False for revisions no route references (routingState reserve). */
+  reachable: boolean;
+  progressDeadlineSeconds: number;
+}
+
+/** The PodAutoscaler status knit reports on the Revision. */
+export interface AutoscalerState {
+  /** Replicas the revision is asked to run. */
+  scale: number;
+  /** The decider's desired scale; -1 while unknown. */
+  desiredScale: number;
+  active: ActiveState;
+  reason: ActiveReason | undefined;
+  scaleTargetInitialized: boolean;
+}
+
+interface RevisionState {
+  input: RevisionScaling;
+  decider: Decider;
+  settings: ScalerSettings;
+  state: AutoscalerState;
+  activeSinceMs: number;
+  timer: NodeJS.Timeout | undefined;
+}
+
+/** One per knit process. */
+export class Autoscaler {
+  private readonly config: AutoscalerConfig;
+  private readonly target: ScaleTarget;
+  private readonly now: () => number;
+  private readonly revisions = new Map<string, RevisionState>();
+  private collectTimer: NodeJS.Timeout | undefined;
+  private tickTimer: NodeJS.Timeout | undefined;
+  /** Called when a revision's AutoscalerState changed. */
+  onChange: (key: string) => void = () => {};
+
+  constructor(config: AutoscalerConfig, target: ScaleTarget, now: () => number = () => Date.now()) {
+    this.config = config;
+    this.target = target;
+    this.now = now;
+  }
+
+  start(): void {
+    this.collectTimer = setInterval(() => this.collect(), 1000);
+    this.tickTimer = setInterval(() => {
+      for (const key of this.revisions.keys()) this.evaluate(key, true);
+    }, TICK_INTERVAL_MS);
+    this.collectTimer.unref();
+    this.tickTimer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.collectTimer);
+    clearInterval(this.tickTimer);
+    for (const r of this.revisions.values()) clearTimeout(r.timer);
+  }
+
+  /**
+   * Registers a revision (its instances start at the initial scale, as a new Deployment does) or
+   * follows a change of its inputs (e.g. it became unreachable).
+   */
+  ensure(key: string, input: RevisionScaling): void {
+    const nowMs = this.now();
+    const existing = this.revisions.get(key);
+    const spec = deciderSpecFor(input.annotations, input.containerConcurrency, this.config, input.reachable);
+    const settings = scalerSettingsFor(input.annotations, this.config, input.reachable, input.progressDeadlineSeconds);
+    if (existing) {
+      if (existing.input.reachable === input.reachable && existing.input.progressDeadlineSeconds === input.progressDeadlineSeconds) return;
+      existing.input = input;
+      existing.settings = settings;
+      existing.decider.update(spec, nowMs);
+      this.evaluate(key, true);
+      return;
+    }
+    const initial = input.reachable ? settings.initialScale : 0;
+    const r: RevisionState = {
+      input,
+      decider: new Decider(spec, nowMs, this.target.status(key)?.ready ?? 0),
+      settings,
+      state: { scale: initial, desiredScale: -1, active: 'Activating', reason: 'Queued', scaleTargetInitialized: false },
+      activeSinceMs: nowMs,
+      timer: undefined,
+    };
+    this.revisions.set(key, r);
+    this.target.setScale(key, initial);
+    this.evaluate(key, false);
+  }
+
+  remove(key: string): void {
+    const r = this.revisions.get(key);
+    if (!r) return;
+    clearTimeout(r.timer);
+    this.revisions.delete(key);
+  }
+
+  state(key: string): AutoscalerState | undefined {
+    const r = this.revisions.get(key);
+    return r ? { ...r.state } : undefined;
+  }
+
+  /** A request is waiting for a revision with no instance: Knative's immediate stat and poke. */
+  poke(key: string): void {
+    const r = this.revisions.get(key);
+    if (!r) return;
+    r.decider.record(this.now(), { concurrency: 1, rps: 1 });
+    this.evaluate(key, true);
+  }
+
+  /** The ready count changed: recompute Active without a decider tick. */
+  readyChanged(key: string): void {
+    this.evaluate(key, false);
+  }
+
+  private collect(): void {
+    const nowMs = this.now();
+    for (const [key, r] of this.revisions) {
+      const rep = this.target.report(key);
+      if (!rep) continue;
+      const rps = rep.seconds > 0 ? rep.requestCount / rep.seconds : 0;
+      if (r.decider.record(nowMs, { concurrency: rep.averageConcurrency, rps })) this.evaluate(key, true);
+    }
+  }
+
+  private evaluate(key: string, tick: boolean): void {
+    const r = this.revisions.get(key);
+    if (!r) return;
+    const nowMs = this.now();
+    const readyPods = this.target.status(key)?.ready ?? 0;
+    const desired = tick ? r.decider.scale(nowMs, readyPods).desiredScale : r.decider.status.desiredScale;
+    const d = decideScale({
+      nowMs,
+      desiredScale: desired,
+      settings: r.settings,
+      active: r.state.active,
+      activeSinceMs: r.activeSinceMs,
+      reason: r.state.reason,
+      scaleTargetInitialized: r.state.scaleTargetInitialized,
+      currentScale: r.state.scale,
+      readyPods,
+    });
+    const before = JSON.stringify(r.state);
+    const previousScale = r.state.scale;
+    if (d.active !== r.state.active) r.activeSinceMs = nowMs;
+    r.state = {
+      scale: d.scale,
+      desiredScale: d.desiredScale >= 0 ? d.desiredScale : r.state.desiredScale,
+      active: d.active,
+      reason: d.reason,
+      scaleTargetInitialized: d.scaleTargetInitialized,
+    };
+    if (previousScale !== d.scale) this.target.setScale(key, d.scale);
+    clearTimeout(r.timer);
+    r.timer = undefined;
+    if (d.requeueAfterMs !== undefined) {
+      r.timer = setTimeout(() => this.evaluate(key, false), Math.max(1, d.requeueAfterMs));
+      r.timer.unref();
+    }
+    if (JSON.stringify(r.state) !== before) this.onChange(key);
+  }
+}
