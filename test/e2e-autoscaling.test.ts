@@ -1,0 +1,120 @@
+// The KPA end to end with real processes: scale to zero and back, a burst to many instances,
+// min-scale and max-scale (spec §4).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FIXTURES, KnitServer, eventually } from './harness.ts';
+
+let knit: KnitServer;
+const APP = pathToFileURL(path.join(FIXTURES, 'dataplane-app')).href;
+
+before(async () => {
+  knit = await new KnitServer([], undefined, 'autoscaler:\n  scale-to-zero-grace-period: 1s\n').start();
+});
+
+after(async () => {
+  await knit?.cleanup();
+});
+
+interface Rev {
+  status?: { actualReplicas?: number; desiredReplicas?: number; conditions?: { type: string; status: string; reason?: string }[] };
+}
+
+async function revision(name: string): Promise<Rev> {
+  return (await knit.api('GET', `/apis/serving.knative.dev/v1/namespaces/default/revisions/${name}`)).json as Rev;
+}
+
+async function createService(name: string, annotations: Record<string, string>, spec: Record<string, unknown> = {}): Promise<void> {
+  const r = await knit.api('POST', '/apis/serving.knative.dev/v1/namespaces/default/services', {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name },
+    spec: { template: { metadata: { annotations }, spec: { containers: [{ image: APP }], ...spec } } },
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  await eventually(`${name} to be Ready`, async () => {
+    const s = (await knit.api('GET', `/apis/serving.knative.dev/v1/namespaces/default/services/${name}`)).json as { metadata: { generation: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } };
+    return s.status?.observedGeneration === s.metadata.generation && s.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+  }, 20_000);
+}
+
+test('idle after window + grace the revision is at zero, stays Ready, and its first request is answered', async () => {
+  await createService('zero', { 'autoscaling.knative.dev/window': '6s' });
+  const t0 = Date.now();
+  await eventually('zero-00001 to scale to zero', async () => {
+    const r = await revision('zero-00001');
+    return r.status?.actualReplicas === 0 && r.status?.conditions?.find((c) => c.type === 'Active')?.reason === 'NoTraffic' ? r : undefined;
+  }, 30_000, 100);
+  const took = Date.now() - t0;
+  assert.ok(took >= 5_000, `scaled to zero after ${took}ms, before the 6 s window`);
+  const r = await revision('zero-00001');
+  assert.equal(r.status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', 'a revision at zero stays Ready');
+  assert.equal(r.status?.desiredReplicas, 0);
+  const d = await knit.knit(['service', 'describe', 'zero']);
+  assert.match(d.stdout, /Replicas:\s+0\/0\n/);
+
+  const cold = await knit.request('zero.default.example.com', '/');
+  assert.equal(cold.status, 200);
+  assert.equal(cold.body, 'zero-00001\n');
+  await eventually('zero-00001 to be Active again', async () => {
+    const rv = await revision('zero-00001');
+    return rv.status?.conditions?.find((c) => c.type === 'Active')?.status === 'True' && rv.status?.actualReplicas === 1;
+  }, 10_000);
+});
+
+test('a step from 0 to 50 clients on containerConcurrency 10 reaches 5 ready instances within 6 s, no failed request', async () => {
+  await createService('burst', { 'autoscaling.knative.dev/window': '6s' }, { containerConcurrency: 10 });
+  let failures = 0;
+  let done = 0;
+  let stop = false;
+  const start = Date.now();
+  const clients = Array.from({ length: 50 }, async () => {
+    while (!stop) {
+      const r = await knit.request('burst.default.example.com', '/sleep?ms=200');
+      if (r.status !== 200) failures++;
+      done++;
+    }
+  });
+  let reachedAt = 0;
+  try {
+    await eventually('5 ready instances', async () => {
+      const r = await revision('burst-00001');
+      return (r.status?.actualReplicas ?? 0) >= 5;
+    }, 6_000, 50);
+    reachedAt = Date.now() - start;
+  } finally {
+    stop = true;
+    await Promise.all(clients);
+  }
+  assert.ok(reachedAt > 0 && reachedAt <= 6_000, `5 instances after ${reachedAt}ms`);
+  assert.equal(failures, 0, `${failures} of ${done} requests failed`);
+});
+
+test('min-scale 2 keeps two instances; max-scale 3 is never exceeded', async () => {
+  await createService('floor', { 'autoscaling.knative.dev/window': '6s', 'autoscaling.knative.dev/min-scale': '2' });
+  await eventually('two instances', async () => (await revision('floor-00001')).status?.actualReplicas === 2, 10_000);
+  await createService('ceiling', { 'autoscaling.knative.dev/window': '6s', 'autoscaling.knative.dev/max-scale': '3' }, { containerConcurrency: 1 });
+  let stop = false;
+  let failures = 0;
+  let maxSeen = 0;
+  const clients = Array.from({ length: 20 }, async () => {
+    while (!stop) {
+      const r = await knit.request('ceiling.default.example.com', '/sleep?ms=100');
+      if (r.status !== 200) failures++;
+    }
+  });
+  const deadline = Date.now() + 8_000;
+  while (Date.now() < deadline) {
+    const r = await revision('ceiling-00001');
+    maxSeen = Math.max(maxSeen, r.status?.actualReplicas ?? 0, r.status?.desiredReplicas ?? 0);
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  stop = true;
+  await Promise.all(clients);
+  assert.equal(maxSeen, 3, `max-scale 3: saw ${maxSeen}`);
+  assert.equal(failures, 0);
+  // The idle min-scale revision still runs two instances after the window has passed.
+  assert.equal((await revision('floor-00001')).status?.actualReplicas, 2);
+});
