@@ -118,3 +118,29 @@ test('min-scale 2 keeps two instances; max-scale 3 is never exceeded', async () 
   // The idle min-scale revision still runs two instances after the window has passed.
   assert.equal((await revision('floor-00001')).status?.actualReplicas, 2);
 });
+
+test('class hpa with metric cpu scales on the instances’ measured CPU and never to zero', async () => {
+  await createService(
+    'cpu',
+    {
+      'autoscaling.knative.dev/class': 'hpa.autoscaling.knative.dev',
+      'autoscaling.knative.dev/metric': 'cpu',
+      'autoscaling.knative.dev/target': '50',
+      'autoscaling.knative.dev/max-scale': '3',
+    },
+    { containers: [{ image: APP, resources: { requests: { cpu: '100m' } } }] },
+  );
+  let stop = false;
+  const clients = Array.from({ length: 3 }, async () => {
+    while (!stop) await knit.request('cpu.default.example.com', '/burn?ms=50');
+  });
+  try {
+    await eventually('the HPA to add instances under CPU load', async () => ((await revision('cpu-00001')).status?.actualReplicas ?? 0) >= 2, 15_000, 200);
+  } finally {
+    stop = true;
+    await Promise.all(clients);
+  }
+  // Idle for longer than the window plus grace: an HPA revision keeps at least one instance.
+  await new Promise((r) => setTimeout(r, 8_000));
+  assert.ok(((await revision('cpu-00001')).status?.actualReplicas ?? 0) >= 1);
+});

@@ -4,6 +4,9 @@
 import type { AutoscalerConfig } from '../api/config.ts';
 import { Decider, TICK_INTERVAL_MS, deciderSpecFor } from './decider.ts';
 import { decideScale, scalerSettingsFor, type ActiveReason, type ActiveState, type ScalerSettings } from './scaler.ts';
+import { HPA_CLASS, hpaDesiredReplicas, hpaSpecFor, type HPASpec } from './hpa.ts';
+import { MaxTimeWindow } from './window.ts';
+import { parseQuantity } from '../api/config.ts';
 
 /** What the autoscaler needs from the instance manager. */
 export interface ScaleTarget {
@@ -11,6 +14,8 @@ export interface ScaleTarget {
   setScale(key: string, n: number): void;
   /** Average concurrency and request count since the previous call (the queue-proxy report). */
   report(key: string): { averageConcurrency: number; requestCount: number; seconds: number } | undefined;
+  /** Average CPU (cores) and resident memory per ready instance (the HPA class's input). */
+  usage(key: string): { cpuCores: number; rssBytes: number; instances: number } | undefined;
 }
 
 /** The inputs of one revision's autoscaling, from its spec and labels. */
@@ -20,7 +25,21 @@ export interface RevisionScaling {
   /** False for revisions no route references (routingState reserve). */
   reachable: boolean;
   progressDeadlineSeconds: number;
+  /** The serving container's CPU request or limit, in cores (the HPA's 100%); 1 core when unset. */
+  cpuRequestCores?: number;
 }
+
+/** The CPU base of utilization: the request, else the limit, else one core. */
+export function cpuCoresOf(resources: { requests?: Record<string, string>; limits?: Record<string, string> } | undefined): number {
+  const q = resources?.requests?.cpu ?? resources?.limits?.cpu;
+  const v = q === undefined ? null : parseQuantity(q);
+  return v && v > 0 ? v : 1;
+}
+
+/** Kubernetes' default when an HPA names no target: 80% CPU utilization. */
+const HPA_DEFAULT_CPU_UTILIZATION = 80;
+/** Kubernetes' default scale-down stabilization window. */
+const HPA_DEFAULT_STABILIZATION_SECONDS = 300;
 
 /** The PodAutoscaler status knit reports on the Revision. */
 export interface AutoscalerState {
@@ -40,6 +59,8 @@ interface RevisionState {
   state: AutoscalerState;
   activeSinceMs: number;
   timer: NodeJS.Timeout | undefined;
+  /** Set for class hpa.autoscaling.knative.dev: scaling on measured CPU or memory, never to zero. */
+  hpa: { spec: HPASpec; downWindow: MaxTimeWindow } | undefined;
 }
 
 /** One per knit process. */
@@ -91,7 +112,8 @@ export class Autoscaler {
       this.evaluate(key, true);
       return;
     }
-    const initial = input.reachable ? settings.initialScale : 0;
+    const hpa = input.annotations['autoscaling.knative.dev/class'] === HPA_CLASS ? hpaSpecFor(input.annotations, this.config, input.reachable) : undefined;
+    const initial = hpa ? Math.max(settings.initialScale, hpa.minReplicas) : input.reachable ? settings.initialScale : 0;
     const r: RevisionState = {
       input,
       decider: new Decider(spec, nowMs, this.target.status(key)?.ready ?? 0),
@@ -99,6 +121,7 @@ export class Autoscaler {
       state: { scale: initial, desiredScale: -1, active: 'Activating', reason: 'Queued', scaleTargetInitialized: false },
       activeSinceMs: nowMs,
       timer: undefined,
+      hpa: hpa ? { spec: hpa, downWindow: new MaxTimeWindow(hpa.stabilizationWindowSeconds ?? HPA_DEFAULT_STABILIZATION_SECONDS, 2) } : undefined,
     };
     this.revisions.set(key, r);
     this.target.setScale(key, initial);
@@ -140,9 +163,42 @@ export class Autoscaler {
     }
   }
 
+  /** The HPA class: Kubernetes' replica formula on measured use; the floor is 1, never zero. */
+  private evaluateHPA(key: string, r: RevisionState, tick: boolean): void {
+    const hpa = r.hpa!;
+    const readyPods = this.target.status(key)?.ready ?? 0;
+    const before = JSON.stringify(r.state);
+    let scale = r.state.scale;
+    if (tick && readyPods > 0) {
+      const use = this.target.usage(key);
+      const t = hpa.spec.target;
+      let desired = scale;
+      if (use && use.instances > 0) {
+        if (t && 'averageValueBytes' in t) {
+          desired = hpaDesiredReplicas(scale, use.rssBytes, t.averageValueBytes, hpa.spec.minReplicas, hpa.spec.maxReplicas);
+        } else {
+          const utilization = (use.cpuCores / (r.input.cpuRequestCores ?? 1)) * 100;
+          const target = t && 'averageUtilization' in t ? t.averageUtilization : HPA_DEFAULT_CPU_UTILIZATION;
+          desired = hpaDesiredReplicas(scale, utilization, target, hpa.spec.minReplicas, hpa.spec.maxReplicas);
+        }
+      }
+      // Scale up at once; scale down only to the highest recommendation of the stabilization window.
+      hpa.downWindow.record(this.now(), desired);
+      scale = desired > scale ? desired : Math.min(scale, hpa.downWindow.current());
+    }
+    if (scale !== r.state.scale) this.target.setScale(key, scale);
+    const active: ActiveState = readyPods > 0 ? 'Active' : 'Activating';
+    r.state = { scale, desiredScale: scale, active, reason: active === 'Active' ? undefined : 'Queued', scaleTargetInitialized: r.state.scaleTargetInitialized || readyPods > 0 };
+    if (JSON.stringify(r.state) !== before) this.onChange(key);
+  }
+
   private evaluate(key: string, tick: boolean): void {
     const r = this.revisions.get(key);
     if (!r) return;
+    if (r.hpa) {
+      this.evaluateHPA(key, r, tick);
+      return;
+    }
     const nowMs = this.now();
     const readyPods = this.target.status(key)?.ready ?? 0;
     const desired = tick ? r.decider.scale(nowMs, readyPods).desiredScale : r.decider.status.desiredScale;

@@ -6,6 +6,7 @@ import { READY, RevisionConditions } from '../api/conditions.ts';
 import { ANNOTATION, LABEL, type Container, type Revision } from '../api/types.ts';
 import { RuntimeError } from '../runtime/runtime.ts';
 import type { Workload } from '../runtime/instances.ts';
+import { cpuCoresOf } from '../autoscaler/kpa.ts';
 import { objectKey, splitKey } from './names.ts';
 import type { ControllerContext } from './context.ts';
 
@@ -133,6 +134,7 @@ export function reconcileRevision(ctx: ControllerContext, key: string, requeue: 
     containerConcurrency: rev.spec.containerConcurrency ?? 0,
     reachable: rev.metadata.labels?.[LABEL.routingState] !== 'reserve' && !(instances.status(key)?.failing && instances.status(key)?.ready === 0),
     progressDeadlineSeconds: workload.progressDeadlineSeconds,
+    cpuRequestCores: cpuCoresOf(servingContainer(rev).resources),
   });
   const pa = ctx.autoscaler.state(key)!;
   const ws = instances.status(key)!;

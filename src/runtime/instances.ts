@@ -56,12 +56,33 @@ class RevisionInstances {
   private firstStart: number | undefined;
   private firstReadyMs: number | undefined;
   private closed = false;
+  private readonly cpuSeen = new Map<string, { ticks: number; at: number }>();
 
   constructor(manager: InstanceManager, workload: Workload) {
     this.manager = manager;
     this.workload = workload;
     this.dispatcher = new RevisionDispatcher(workload.key, workload.dispatch);
     this.dispatcher.onDemand = () => this.manager.onDemand(workload.key);
+  }
+
+  /** Average CPU (cores, since the previous call) and resident memory per ready instance. */
+  usage(): { cpuCores: number; rssBytes: number; instances: number } {
+    const now = performance.now();
+    let cpu = 0;
+    let rss = 0;
+    let n = 0;
+    for (const inst of this.instances.values()) {
+      if (inst.state !== 'ready' || inst.pid === undefined) continue;
+      const u = processUsage(inst.pid);
+      if (!u) continue;
+      const prev = this.cpuSeen.get(inst.id);
+      this.cpuSeen.set(inst.id, { ticks: u.ticks, at: now });
+      n++;
+      rss += u.rssBytes;
+      if (prev && now > prev.at) cpu += (u.ticks - prev.ticks) / CLOCK_TICKS / ((now - prev.at) / 1000);
+    }
+    for (const id of this.cpuSeen.keys()) if (!this.instances.has(id)) this.cpuSeen.delete(id);
+    return { cpuCores: n > 0 ? cpu / n : 0, rssBytes: n > 0 ? rss / n : 0, instances: n };
   }
 
   status(): WorkloadStatus {
@@ -283,6 +304,11 @@ export class InstanceManager implements DispatcherLookup {
     return this.revisions.get(key)?.status();
   }
 
+  /** Measured CPU and memory use of the revision's instances (the HPA class's input). */
+  usage(key: string): { cpuCores: number; rssBytes: number; instances: number } | undefined {
+    return this.revisions.get(key)?.usage();
+  }
+
   /** The data plane's concurrency report for the revision since the previous call. */
   report(key: string): { averageConcurrency: number; requestCount: number; seconds: number } | undefined {
     return this.revisions.get(key)?.dispatcher.stats.report();
@@ -316,6 +342,22 @@ export class InstanceManager implements DispatcherLookup {
   /** @internal */
   onDemand(key: string): void {
     this.onActivate(key);
+  }
+}
+
+// Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) on every architecture knit runs on.
+const CLOCK_TICKS = 100;
+const PAGE_SIZE = 4096;
+
+/** CPU time (utime + stime, in clock ticks) and resident memory of one process. */
+function processUsage(pid: number): { ticks: number; rssBytes: number } | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const statm = fs.readFileSync(`/proc/${pid}/statm`, 'utf8').split(' ');
+    return { ticks: Number(f[11]) + Number(f[12]), rssBytes: Number(statm[1]) * PAGE_SIZE };
+  } catch {
+    return undefined;
   }
 }
 
