@@ -11,7 +11,7 @@ let knit: KnitServer;
 const APP = pathToFileURL(path.join(FIXTURES, 'dataplane-app')).href;
 
 before(async () => {
-  knit = await new KnitServer([], undefined, 'autoscaler:\n  scale-to-zero-grace-period: 1s\n').start();
+  knit = await new KnitServer([], undefined, 'autoscaler:\n  scale-to-zero-grace-period: 1s\n  allow-zero-initial-scale: true\n').start();
 });
 
 after(async () => {
@@ -143,4 +143,16 @@ test('class hpa with metric cpu scales on the instances’ measured CPU and neve
   // Idle for longer than the window plus grace: an HPA revision keeps at least one instance.
   await new Promise((r) => setTimeout(r, 8_000));
   assert.ok(((await revision('cpu-00001')).status?.actualReplicas ?? 0) >= 1);
+});
+
+test('initial-scale 0 (allowed by config) is Ready without an instance; a reserve revision ignores min-scale', async () => {
+  const update = await knit.knit(['service', 'update', 'floor', '--env', 'V=2']);
+  assert.equal(update.code, 0, update.stderr);
+  await eventually('floor-00001 (reserve, min-scale 2) to reach zero', async () => (await revision('floor-00001')).status?.actualReplicas === 0, 20_000, 100);
+  const r = await knit.knit(['service', 'create', 'lazy', '--image', path.join(FIXTURES, 'dataplane-app'), '--scale-init', '0']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((await revision('lazy-00001')).status?.actualReplicas, 0, 'no instance was started');
+  const first = await knit.request('lazy.default.example.com', '/');
+  assert.equal(first.status, 200);
+  assert.equal(first.body, 'lazy-00001\n');
 });

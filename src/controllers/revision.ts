@@ -142,7 +142,8 @@ export function reconcileRevision(ctx: ControllerContext, key: string, requeue: 
   // Before the decider's first decision, the scale being applied is the desired one.
   status.desiredReplicas = pa.desiredScale >= 0 ? pa.desiredScale : pa.scale;
 
-  if (ws.ready > 0) {
+  // Healthy once an instance is ready — or, for initial-scale 0, once the autoscaler reached it.
+  if (ws.ready > 0 || (pa.scaleTargetInitialized && !ws.failing)) {
     conds.markTrue('ContainerHealthy');
     conds.markTrue('ResourcesAvailable');
   } else {
