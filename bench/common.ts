@@ -365,7 +365,12 @@ interface InstanceRecord {
   start: string;
 }
 
-function liveInstances(dataDir: string): InstanceRecord[] {
+/**
+ * knit's live instance processes, from the records in DATA_DIR/run/instances (one `ID.json` per
+ * instance, ID = `REVISION-xxxxx`, holding its pid and /proc start time); a record whose process is
+ * gone (or whose pid was reused) is left out.
+ */
+export function liveInstances(dataDir: string): (InstanceRecord & { id: string })[] {
   const dir = path.join(dataDir, 'run', 'instances');
   let files: string[];
   try {
@@ -373,12 +378,12 @@ function liveInstances(dataDir: string): InstanceRecord[] {
   } catch {
     return [];
   }
-  const out: InstanceRecord[] = [];
+  const out: (InstanceRecord & { id: string })[] = [];
   for (const f of files) {
     try {
       const r = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as InstanceRecord;
       const stat = fs.readFileSync(`/proc/${r.pid}/stat`, 'utf8');
-      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === r.start) out.push(r);
+      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] === r.start) out.push({ ...r, id: f.replace(/\.json$/, '') });
     } catch {
       // half-written, or the process is gone
     }
@@ -386,7 +391,8 @@ function liveInstances(dataDir: string): InstanceRecord[] {
   return out;
 }
 
-export async function startKnitServer(root: string): Promise<KnitServer> {
+/** `opts.configFile`: passed as `knit serve --config FILE` (Knative ConfigMap keys grouped by map, YAML). */
+export async function startKnitServer(root: string, opts: { configFile?: string } = {}): Promise<KnitServer> {
   const dataDir = path.join(root, 'knit-data');
   // After knit is stopped (registered below, so it runs first), kill instance process groups a
   // crashed knit may have left behind.
@@ -397,7 +403,7 @@ export async function startKnitServer(root: string): Promise<KnitServer> {
   });
   const proc = spawnGroup(
     'knit serve',
-    [path.join(REPO, 'bin', 'knit'), 'serve', '--data-dir', dataDir, '--http', '127.0.0.1:0', '--api', '127.0.0.1:0', '--local-http', '127.0.0.1:0', '--domain', DOMAIN],
+    [path.join(REPO, 'bin', 'knit'), 'serve', '--data-dir', dataDir, '--http', '127.0.0.1:0', '--api', '127.0.0.1:0', '--local-http', '127.0.0.1:0', '--domain', DOMAIN, ...(opts.configFile ? ['--config', opts.configFile] : [])],
     { cwd: REPO, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
   );
   const until = performance.now() + 20_000;

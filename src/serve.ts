@@ -9,6 +9,7 @@ import { RoutingTable } from './dataplane/routing.ts';
 import { Gateway } from './dataplane/gateway.ts';
 import { InstanceManager } from './runtime/instances.ts';
 import { ProcessRuntime } from './runtime/process.ts';
+import { PodmanRuntime } from './runtime/podman.ts';
 import { UnavailableRuntime } from './runtime/unavailable.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { ApiServer } from './server/api.ts';
@@ -96,8 +97,9 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const token = ensureToken(dataDir);
 
   const store = new Store(path.join(dataDir, 'knit.db'));
-  const instances = new InstanceManager(dataDir, [new ProcessRuntime(), new UnavailableRuntime()]);
-  const reaped = instances.reapOrphans();
+  const containers = (await PodmanRuntime.available()) ? new PodmanRuntime() : new UnavailableRuntime();
+  const instances = new InstanceManager(dataDir, [new ProcessRuntime(), containers]);
+  const reaped = await instances.reapOrphans();
   const table = new RoutingTable();
   const autoscaler = new Autoscaler(config.autoscaler, instances);
   const controllers = new ControllerManager({

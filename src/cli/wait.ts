@@ -57,7 +57,7 @@ export async function waitForService(client: ServingClient, namespace: string, n
   const deadline = start + cfg.timeoutSeconds * 1000;
   let resourceVersion = current?.metadata.resourceVersion ?? '';
   for (;;) {
-    const outcome = await watchUntilReady(client, namespace, name, resourceVersion, start, deadline, cfg, onMessage);
+    const outcome = await watchUntilReady(client, namespace, name, resourceVersion, start, deadline, cfg, onMessage, current);
     if (outcome.kind === 'ready') return Date.now() - start;
     if (outcome.kind === 'failed') throw outcome.error;
     // The stream ended (or the resourceVersion expired): take a fresh look, then watch again from there.
@@ -66,6 +66,7 @@ export async function waitForService(client: ServingClient, namespace: string, n
     try {
       const svc = await client.get('services', namespace, name);
       if (isServiceReady(svc)) return Date.now() - start;
+      current = svc;
       resourceVersion = svc.metadata.resourceVersion ?? '';
     } catch (e) {
       if (!isNotFound(e)) throw e;
@@ -83,6 +84,8 @@ function watchUntilReady(
   deadline: number,
   cfg: WaitConfig,
   onMessage: MessageCallback,
+  /** The state read before watching: a failure already there must not wait for another event. */
+  initial?: Service,
 ): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     let settled = false;
@@ -142,6 +145,7 @@ function watchUntilReady(
       if (ready.message) onMessage(Date.now() - start, ready.message);
     };
     const watch = client.watch('services', namespace, { resourceVersion, fieldSelector: `metadata.name=${name}` }, onEvent);
+    if (initial) onEvent({ type: 'MODIFIED', object: initial });
     watch.done.then(
       () => finish({ kind: 'retry' }),
       (e: unknown) => finish(e instanceof ApiError && e.code === 410 ? { kind: 'retry' } : { kind: 'failed', error: e as Error }),

@@ -258,8 +258,8 @@ export class InstanceManager implements DispatcherLookup {
     return rt;
   }
 
-  /** Stops instances a previous knit process left behind (after a crash). */
-  reapOrphans(): number {
+  /** Stops instances a previous knit process left behind (after a crash), and the runtimes' leftovers (containers). */
+  async reapOrphans(): Promise<number> {
     let reaped = 0;
     for (const f of fs.readdirSync(this.runDir)) {
       const file = path.join(this.runDir, f);
@@ -274,6 +274,7 @@ export class InstanceManager implements DispatcherLookup {
       }
       fs.rmSync(file, { force: true });
     }
+    for (const rt of this.runtimes) if (rt.reapOrphans) reaped += await rt.reapOrphans();
     return reaped;
   }
 

@@ -72,6 +72,8 @@ export interface Runtime {
   /** Resolves an image to an immutable digest reference (`ContainerMissing` on failure). */
   resolveDigest(image: string): Promise<string | undefined>;
   start(spec: InstanceSpec): Instance;
+  /** Removes what a crashed knit left in this runtime (e.g. its containers); returns how many. */
+  reapOrphans?(): Promise<number>;
 }
 
 /** A runtime failure with Knative's reason (e.g. `ContainerMissing`). */

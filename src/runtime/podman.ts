@@ -1,0 +1,365 @@
+// The podman runtime: any image that is not `file://` runs as an OCI container through podman.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseQuantity } from '../api/config.ts';
+import { ProbeLoop } from './probe.ts';
+import { freePort, killGroup } from './process.ts';
+import { LogRing } from './logs.ts';
+import { RuntimeError, type Instance, type InstanceExit, type InstanceSpec, type InstanceState, type Runtime } from './runtime.ts';
+
+/** The label every knit container carries (value: the instance id); reaping looks for it. */
+export const INSTANCE_LABEL = 'knit.instance';
+/** The label naming the knit process that owns a container (`pid:starttime`). */
+export const OWNER_LABEL = 'knit.owner';
+
+export interface PodmanOptions {
+  /** The podman binary (default `podman` on PATH). */
+  podman?: string;
+  /** Pull images that are not in local storage (default true). */
+  pull?: boolean;
+}
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs one podman command (no shell) and collects its output; never rejects. */
+export function runPodman(bin: string, args: string[], timeoutMs = 60_000): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.once('error', (err) => resolve({ code: 127, stdout, stderr: stderr + err.message }));
+    child.once('close', (code, signal) => resolve({ code: code ?? 128 + signalNumber(signal), stdout, stderr }));
+  });
+}
+
+/** podman's own error, without its `Error: ` prefix, on one line. */
+function podmanError(r: CommandResult): string {
+  const lines = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('time='));
+  return (lines.at(-1) ?? `podman exited with ${r.code}`).replace(/^Error: /, '').replace(/^inspecting object: /, '');
+}
+
+function signalNumber(signal: NodeJS.Signals | null): number {
+  return signal ? (os.constants.signals[signal] ?? 0) : 0;
+}
+
+/** `pid:starttime` of a process (field 22 of /proc/PID/stat tells a live process from a recycled pid). */
+function processIdentity(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return `${pid}:${stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The container name of an instance. */
+export function containerName(id: string): string {
+  return `knit-${id}`;
+}
+
+/** The repository part of an image reference (no tag, no digest). */
+function repositoryOf(image: string): string {
+  const at = image.indexOf('@');
+  const ref = at >= 0 ? image.slice(0, at) : image;
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? ref.slice(0, colon) : ref;
+}
+
+interface ImageInfo {
+  Id: string;
+  Digest?: string;
+  RepoDigests?: string[];
+}
+
+/**
+ * The digest reference that pins `image`: the entry of the image's RepoDigests whose repository
+ * is the one the user named (podman may have completed a short name, e.g. `localhost/app`).
+ */
+export function pinnedReference(image: string, info: ImageInfo): string | undefined {
+  if (/@sha256:[0-9a-f]{64}$/.test(image)) return image;
+  const digest = info.Digest;
+  if (!digest) return undefined;
+  const repo = repositoryOf(image);
+  const matches = (ref: string): boolean => {
+    const r = repositoryOf(ref);
+    return r === repo || r.endsWith(`/${repo}`);
+  };
+  const refs = info.RepoDigests ?? [];
+  return refs.find((r) => matches(r) && r.endsWith(`@${digest}`)) ?? refs.find(matches) ?? `${repo}@${digest}`;
+}
+
+function cpuShares(cores: number): number {
+  // Kubernetes' MilliCPUToShares: milli × 1024 / 1000, at least 2.
+  return Math.max(2, Math.floor((Math.round(cores * 1000) * 1024) / 1000));
+}
+
+/**
+ * The `podman run` command line for an instance: published on a loopback port, the runtime
+ * contract's env, the container's command/args/workingDir/user, its resource limits, a writable
+ * /tmp, no stdin and no tty. `--init` makes SIGTERM reach apps that run as PID 1 without handlers.
+ */
+export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: string): string[] {
+  const c = spec.container;
+  const args = [
+    'run', '--rm', '--init',
+    '--name', containerName(spec.id),
+    '--label', `${INSTANCE_LABEL}=${spec.id}`,
+    '--label', `${OWNER_LABEL}=${owner}`,
+    '--label', `knit.revision=${spec.namespace}/${spec.revision}`,
+    '--log-driver', 'none', // knit captures stdout/stderr itself
+    '--sig-proxy=false',
+    '-p', `127.0.0.1:${hostPort}:${spec.containerPort}`,
+    '--tmpfs', '/tmp:rw,mode=1777',
+    '-e', `PORT=${spec.containerPort}`,
+  ];
+  for (const [k, v] of Object.entries(spec.env)) args.push('-e', `${k}=${v}`);
+  if (c.workingDir) args.push('-w', c.workingDir);
+  const sc = c.securityContext;
+  if (sc?.runAsUser !== undefined) args.push('--user', sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : String(sc.runAsUser));
+  if (sc?.readOnlyRootFilesystem) args.push('--read-only');
+  if (sc?.allowPrivilegeEscalation === false) args.push('--security-opt', 'no-new-privileges');
+  for (const cap of sc?.capabilities?.drop ?? []) args.push('--cap-drop', cap);
+  for (const cap of sc?.capabilities?.add ?? []) args.push('--cap-add', cap);
+  const limits = c.resources?.limits ?? {};
+  const requests = c.resources?.requests ?? {};
+  const memory = limits.memory !== undefined ? parseQuantity(limits.memory) : null;
+  if (memory !== null && memory > 0) {
+    const bytes = String(Math.floor(memory / 4096) * 4096);
+    args.push('--memory', bytes, '--memory-swap', bytes); // no swap, as on a kubelet
+  }
+  const cpuLimit = limits.cpu !== undefined ? parseQuantity(limits.cpu) : null;
+  if (cpuLimit !== null && cpuLimit > 0) args.push('--cpus', String(Math.max(0.01, cpuLimit)));
+  const cpuRequest = requests.cpu !== undefined ? parseQuantity(requests.cpu) : cpuLimit;
+  if (cpuRequest !== null && cpuRequest > 0) args.push('--cpu-shares', String(cpuShares(cpuRequest)));
+  if (c.command && c.command.length > 0) args.push('--entrypoint', JSON.stringify(c.command));
+  args.push(spec.image);
+  if (c.args && c.args.length > 0) args.push(...c.args);
+  return args;
+}
+
+class PodmanInstance extends EventEmitter implements Instance {
+  readonly id: string;
+  readonly spec: InstanceSpec;
+  readonly host = '127.0.0.1';
+  port = 0;
+  state: InstanceState = 'starting';
+  startupMs: number | undefined;
+  private readonly runtime: PodmanRuntime;
+  private readonly name: string;
+  private child: ChildProcess | undefined;
+  private probes: ProbeLoop | undefined;
+  private readonly logs = new LogRing(200);
+  private logStream: fs.WriteStream | undefined;
+  private readonly startedAt = performance.now();
+  private stopRequested = false;
+  private everReady = false;
+  private readonly exited: Promise<void>;
+  private resolveExited!: () => void;
+
+  constructor(runtime: PodmanRuntime, spec: InstanceSpec) {
+    super();
+    this.runtime = runtime;
+    this.id = spec.id;
+    this.spec = spec;
+    this.name = containerName(spec.id);
+    this.exited = new Promise((r) => (this.resolveExited = r));
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  lastLogLines(n: number): string[] {
+    return this.logs.last(n);
+  }
+
+  async begin(): Promise<void> {
+    try {
+      this.port = await freePort();
+      fs.mkdirSync(path.dirname(this.spec.logFile), { recursive: true });
+    } catch (err) {
+      this.logs.push(`knit: ${(err as Error).message}`);
+      return this.finish(127, null);
+    }
+    if (this.stopRequested) return this.finish(0, null);
+    this.logStream = fs.createWriteStream(this.spec.logFile, { flags: 'a' });
+    const child = spawn(this.runtime.bin, podmanRunArgs(this.spec, this.port, this.runtime.owner), {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // a Ctrl-C at knit's terminal must not reach the container before the drain
+    });
+    this.child = child;
+    if (child.pid !== undefined) this.emit('spawned', child.pid);
+    child.stdout?.on('data', (b: Buffer) => this.onOutput(b));
+    child.stderr?.on('data', (b: Buffer) => this.onOutput(b));
+    child.once('error', (err) => {
+      this.logs.push(`knit: ${err.message}`);
+      this.finish(127, null);
+    });
+    // 'close' (not 'exit'): the container's last output lines arrive before it.
+    child.once('close', (code, signal) => this.finish(code, signal));
+    this.probes = new ProbeLoop(
+      this.spec.readinessProbe,
+      {
+        host: this.host,
+        port: this.port,
+        containerPort: this.spec.containerPort,
+        // `podman exec` itself takes ~100 ms: never less than the probe's own timeout.
+        exec: async (command, timeoutMs) => {
+          const ms = Math.max(timeoutMs, (this.spec.readinessProbe?.timeoutSeconds || 1) * 1000);
+          return (await runPodman(this.runtime.bin, ['exec', this.name, ...command], ms)).code === 0;
+        },
+      },
+      { onReady: () => this.setReady(true), onUnready: () => this.setReady(false) },
+    );
+  }
+
+  private onOutput(b: Buffer): void {
+    this.logStream?.write(b);
+    this.logs.write(b);
+  }
+
+  private setReady(ready: boolean): void {
+    if (this.state === 'terminating' || this.state === 'exited') return;
+    if (ready) {
+      if (this.startupMs === undefined) this.startupMs = performance.now() - this.startedAt;
+      this.everReady = true;
+      this.state = 'ready';
+      this.emit('ready');
+    } else {
+      this.state = 'starting';
+      this.emit('unready');
+    }
+  }
+
+  private finish(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.state === 'exited') return;
+    this.state = 'exited';
+    this.probes?.stop();
+    this.logStream?.end();
+    const exitCode = code ?? 128 + signalNumber(signal);
+    const tail = this.logs.last(10).join('\n').trim();
+    const message = tail ? `Container failed with: ${tail}` : exitCode === 0 ? 'Container failed with: container exited with no error' : `Container failed with: exit code ${exitCode}`;
+    const exit: InstanceExit = { code: exitCode, beforeReady: !this.everReady, requested: this.stopRequested, reason: `ExitCode${exitCode}`, message };
+    this.resolveExited();
+    this.emit('exit', exit);
+  }
+
+  private get gone(): boolean {
+    return this.state === 'exited';
+  }
+
+  stop(): Promise<void> {
+    if (this.state === 'exited') return this.exited;
+    if (!this.stopRequested) {
+      this.stopRequested = true;
+      this.state = 'terminating';
+      this.probes?.stop();
+      if (this.child) void this.stopContainer();
+      // Otherwise begin() sees stopRequested before it spawns anything.
+    }
+    return this.exited;
+  }
+
+  /** `podman stop -t <grace>` (the image's stop signal, then SIGKILL), retried while the container is still being created. */
+  private async stopContainer(): Promise<void> {
+    const grace = Math.max(0, Math.ceil(this.spec.gracePeriodSeconds));
+    const giveUp = Date.now() + 30_000;
+    for (;;) {
+      const r = await runPodman(this.runtime.bin, ['stop', '-t', String(grace), this.name], (grace + 30) * 1000);
+      if (this.gone) return;
+      if (r.code === 0 || Date.now() > giveUp) break;
+      // "no such container": podman run has not created it yet.
+      await new Promise((res) => setTimeout(res, 100));
+      if (this.gone) return;
+    }
+    // Stopped: podman run removes the container and exits. Force it if it does not.
+    const forced = setTimeout(() => {
+      const pid = this.child?.pid;
+      if (pid !== undefined) killGroup(pid, 'SIGKILL');
+      void runPodman(this.runtime.bin, ['rm', '-f', '-t', '0', this.name]);
+    }, 10_000);
+    await this.exited;
+    clearTimeout(forced);
+  }
+}
+
+/** Runs every image that is not `file://` as a podman container. */
+export class PodmanRuntime implements Runtime {
+  readonly name = 'podman';
+  readonly bin: string;
+  /** This process's identity, written on every container it starts. */
+  readonly owner: string;
+  private readonly pull: boolean;
+
+  constructor(opts: PodmanOptions = {}) {
+    this.bin = opts.podman ?? 'podman';
+    this.pull = opts.pull ?? true;
+    this.owner = processIdentity(process.pid) ?? String(process.pid);
+  }
+
+  /** podman's version line when podman runs here, else undefined. */
+  static async available(bin = 'podman'): Promise<string | undefined> {
+    const r = await runPodman(bin, ['--version'], 10_000);
+    return r.code === 0 ? r.stdout.trim() : undefined;
+  }
+
+  handles(image: string): boolean {
+    return !image.startsWith('file://');
+  }
+
+  /** Resolves a tag to `repository@sha256:…` (pulling when the image is not local), so re-tagging never changes a revision. */
+  async resolveDigest(image: string): Promise<string | undefined> {
+    let r = await runPodman(this.bin, ['image', 'inspect', image]);
+    // `localhost/…` names images built here: no registry has them.
+    if (r.code !== 0 && this.pull && !image.startsWith('localhost/')) {
+      const pulled = await runPodman(this.bin, ['pull', '-q', image], 10 * 60_000);
+      if (pulled.code !== 0) throw new RuntimeError('ContainerMissing', `Unable to fetch image "${image}": ${podmanError(pulled)}`);
+      r = await runPodman(this.bin, ['image', 'inspect', image]);
+    }
+    if (r.code !== 0) throw new RuntimeError('ContainerMissing', `Unable to fetch image "${image}": ${podmanError(r)}`);
+    let info: ImageInfo | undefined;
+    try {
+      info = (JSON.parse(r.stdout) as ImageInfo[])[0];
+    } catch {
+      // handled below
+    }
+    if (!info) throw new RuntimeError('ContainerMissing', `Unable to fetch image "${image}": podman image inspect gave no image`);
+    return pinnedReference(image, info);
+  }
+
+  start(spec: InstanceSpec): Instance {
+    const inst = new PodmanInstance(this, spec);
+    void inst.begin();
+    return inst;
+  }
+
+  /** Removes knit containers whose owning knit process is gone (left by a crash); returns how many. */
+  async reapOrphans(): Promise<number> {
+    const r = await runPodman(this.bin, ['ps', '-a', '--filter', `label=${INSTANCE_LABEL}`, '--format', 'json']);
+    if (r.code !== 0) return 0;
+    let list: { Id: string; Labels?: Record<string, string> | null }[] = [];
+    try {
+      list = JSON.parse(r.stdout || '[]') as typeof list;
+    } catch {
+      return 0;
+    }
+    const orphans = list.filter((c) => {
+      const owner = c.Labels?.[OWNER_LABEL] ?? '';
+      const pid = Number(owner.split(':')[0]);
+      return !(pid > 0 && processIdentity(pid) === owner);
+    });
+    if (orphans.length === 0) return 0;
+    await runPodman(this.bin, ['rm', '-f', '-t', '0', ...orphans.map((c) => c.Id)]);
+    return orphans.length;
+  }
+}
