@@ -110,6 +110,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     autoscaler,
     settings: {
       domain: opts.domain,
+      domainTemplate: config.network.domainTemplate,
+      tagTemplate: config.network.tagTemplate,
       clusterDomain: config.network.clusterDomain,
       progressDeadlineSeconds: config.deployment.progressDeadlineSeconds,
       initialScale: config.autoscaler.initialScale,

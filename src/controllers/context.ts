@@ -11,6 +11,9 @@ import type { Autoscaler } from '../autoscaler/kpa.ts';
 export interface ControllerSettings {
   /** Domain of external URLs (config-domain). */
   domain: string;
+  /** config-network domain-template and tag-template (Go templates). */
+  domainTemplate: string;
+  tagTemplate: string;
   /** Cluster-local domain suffix (`cluster.local`). */
   clusterDomain: string;
   /** config-deployment progress-deadline, seconds. */

@@ -6,7 +6,7 @@ import { READY, RouteConditions, getCondition, isFailed, isReady } from '../api/
 import { ANNOTATION, LABEL, type Configuration, type Revision, type Route, type TrafficTarget } from '../api/types.ts';
 import type { HostRule, HostTarget } from '../dataplane/routing.ts';
 import type { ConditionManager } from '../api/conditions.ts';
-import { parseDurationSeconds } from '../api/config.ts';
+import { parseDurationSeconds, renderTemplate } from '../api/config.ts';
 import { objectKey, splitKey } from './names.ts';
 import { controllerRef, rfc3339, type ControllerContext } from './context.ts';
 import { nextStepInMs, parseRollout, rolloutInProgress, scheduleSteps, stepRollout, type Rollout } from './rollout.ts';
@@ -130,9 +130,22 @@ function trafficGroups(ns: string, merged: Resolved[]): Map<string, HostTarget[]
   return groups;
 }
 
-/** Knative's default domain and tag templates (`{{.Name}}.{{.Namespace}}.{{.Domain}}`, `{{.Tag}}-{{.Name}}`). */
-function hostName(route: Route, tag: string): string {
-  return tag ? `${tag}-${route.metadata.name}` : (route.metadata.name ?? '');
+/** The host label of a target: the route name, or the tag template (`{{.Tag}}-{{.Name}}`). */
+function hostName(route: Route, tag: string, ctx?: ControllerContext): string {
+  const name = route.metadata.name ?? '';
+  if (!tag) return name;
+  return renderTemplate(ctx?.settings.tagTemplate ?? '{{.Tag}}-{{.Name}}', { Name: name, Tag: tag });
+}
+
+/** The external host of a target: the domain template (`{{.Name}}.{{.Namespace}}.{{.Domain}}`). */
+function externalHost(ctx: ControllerContext, route: Route, tag: string): string {
+  return renderTemplate(ctx.settings.domainTemplate, {
+    Name: hostName(route, tag, ctx),
+    Namespace: route.metadata.namespace ?? 'default',
+    Domain: ctx.settings.domain,
+    Annotations: route.metadata.annotations ?? {},
+    Labels: route.metadata.labels ?? {},
+  });
 }
 
 function isClusterLocal(route: Route): boolean {
@@ -140,9 +153,8 @@ function isClusterLocal(route: Route): boolean {
 }
 
 function urlFor(ctx: ControllerContext, route: Route, tag: string): string {
-  const name = hostName(route, tag);
   const ns = route.metadata.namespace;
-  return isClusterLocal(route) ? `http://${name}.${ns}.svc.${ctx.settings.clusterDomain}` : `http://${name}.${ns}.${ctx.settings.domain}`;
+  return isClusterLocal(route) ? `http://${hostName(route, tag, ctx)}.${ns}.svc.${ctx.settings.clusterDomain}` : `http://${externalHost(ctx, route, tag)}`;
 }
 
 function hostRules(ctx: ControllerContext, route: Route, groups: Map<string, HostTarget[]>): HostRule[] {
@@ -154,20 +166,25 @@ function hostRules(ctx: ControllerContext, route: Route, groups: Map<string, Hos
     for (const [tag, targets] of groups) if (tag) tagTargets[tag] = targets;
   }
   for (const [tag, targets] of groups) {
-    const name = hostName(route, tag);
+    const name = hostName(route, tag, ctx);
     const extra = tag === '' && tagTargets ? { tagTargets } : {};
     for (const h of [`${name}.${ns}`, `${name}.${ns}.svc`, `${name}.${ns}.svc.${ctx.settings.clusterDomain}`]) {
       rules.push({ host: h, visibility: 'cluster-local', targets, ...extra });
     }
-    if (!isClusterLocal(route)) rules.push({ host: `${name}.${ns}.${ctx.settings.domain}`, visibility: 'external', targets, ...extra });
+    if (!isClusterLocal(route)) rules.push({ host: externalHost(ctx, route, tag), visibility: 'external', targets, ...extra });
   }
   return rules;
 }
 
 function invalidHost(route: Route, ctx: ControllerContext): string | undefined {
   for (const t of route.spec.traffic ?? []) {
-    const label = hostName(route, t.tag ?? '');
-    if (label.length > 63) return `${label}.${route.metadata.namespace}.${ctx.settings.domain}`;
+    let host: string;
+    try {
+      host = externalHost(ctx, route, t.tag ?? '');
+    } catch (err) {
+      return `${(err as Error).message}`;
+    }
+    if (host.split('.').some((label) => label.length === 0 || label.length > 63)) return host;
   }
   return undefined;
 }
