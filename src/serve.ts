@@ -28,6 +28,8 @@ export interface ServeOptions {
   domain: string;
   /** Optional YAML file with Knative config-map keys (see docs/configuration.md). */
   configFile?: string;
+  /** Allow the API on a non-loopback address without TLS. */
+  insecure?: boolean;
   /** Skip installing signal handlers (tests run several servers in one process). */
   noSignals?: boolean;
   /** Print nothing (tests). */
@@ -88,8 +90,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const httpAddr = parseHostPort(opts.http, '--http');
   const apiAddr = parseHostPort(opts.api, '--api');
   const localAddr = parseHostPort(opts.localHttp ?? '127.0.0.1:8082', '--local-http');
-  if (!isLoopback(apiAddr.host)) {
-    throw new Error(`refusing to serve the API on non-loopback address ${apiAddr.host}: knit's API has no TLS; keep --api on 127.0.0.1`);
+  if (!isLoopback(apiAddr.host) && !opts.insecure) {
+    throw new Error(`refusing to serve the API on non-loopback address ${apiAddr.host} without TLS: keep --api on 127.0.0.1, or pass --insecure to accept that the bearer token crosses the network in clear text`);
   }
   const config = loadServingConfig(opts.configFile);
   config.network.domain = opts.domain;

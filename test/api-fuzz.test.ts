@@ -53,7 +53,7 @@ function mutate(obj: unknown, pathChoice: number[], value: unknown, remove: bool
   const keys = Array.isArray(obj) ? obj.map((_, i) => i) : Object.keys(obj);
   if (keys.length === 0) return value;
   const k = keys[pathChoice[0] % keys.length];
-  const copy: Record<string | number, unknown> = Array.isArray(obj) ? [...obj] : { ...(obj as Record<string, unknown>) };
+  const copy = (Array.isArray(obj) ? [...obj] : { ...(obj as Record<string, unknown>) }) as Record<string | number, unknown>;
   const next = mutate((obj as Record<string | number, unknown>)[k], pathChoice.slice(1), value, remove);
   if (next === undefined) delete copy[k];
   else copy[k] = next;

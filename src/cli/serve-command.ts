@@ -16,6 +16,8 @@ export interface ServeOptions {
   domain: string;
   /** Optional YAML configuration file. */
   configFile?: string;
+  /** Allow the API on a non-loopback address without TLS. */
+  insecure?: boolean;
 }
 
 interface ServeModule {
@@ -43,6 +45,7 @@ export function serveOptionsOf(ctx: CommandContext): ServeOptions {
     domain,
   };
   if (f.string('config')) opts.configFile = f.string('config');
+  if (f.bool('insecure')) opts.insecure = true;
   return opts;
 }
 
