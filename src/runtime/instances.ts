@@ -2,6 +2,7 @@
 // Deployment role), replaces crashed instances with back-off, and feeds ready ones to the data plane.
 
 import fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { randomSuffix } from '../store/store.ts';
 import { Endpoint, RevisionDispatcher, type DispatcherSettings } from '../dataplane/dispatcher.ts';
@@ -147,7 +148,8 @@ class RevisionInstances {
   private startOne(): void {
     const [ns, rev] = this.workload.key.split('/');
     const id = `${rev}-${randomSuffix(5)}`;
-    const spec: InstanceSpec = { ...this.workload.template, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`) };
+    const env = { ...this.workload.template.env, [OWNER_ENV]: this.manager.ownerTag };
+    const spec: InstanceSpec = { ...this.workload.template, env, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`) };
     const inst = this.manager.runtimeFor(spec.image).start(spec);
     this.firstStart ??= performance.now();
     this.instances.set(id, inst);
@@ -245,7 +247,11 @@ export class InstanceManager implements DispatcherLookup {
   /** Called when a request waits for a revision that has no instance (scale-from-zero). */
   onActivate: (key: string) => void = () => {};
 
+  /** Marks this data directory's instances (env KNIT_OWNER) so a restart finds every one of them. */
+  readonly ownerTag: string;
+
   constructor(dataDir: string, runtimes: Runtime[]) {
+    this.ownerTag = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
     this.runtimes = runtimes;
     this.logDir = path.join(dataDir, 'logs');
     this.runDir = path.join(dataDir, 'run', 'instances');
@@ -274,6 +280,8 @@ export class InstanceManager implements DispatcherLookup {
       }
       fs.rmSync(file, { force: true });
     }
+    // A crash between spawn and the pid record leaves a process only its environment identifies.
+    reaped += reapByOwner(this.ownerTag);
     for (const rt of this.runtimes) if (rt.reapOrphans) reaped += await rt.reapOrphans();
     return reaped;
   }
@@ -344,6 +352,31 @@ export class InstanceManager implements DispatcherLookup {
   onDemand(key: string): void {
     this.onActivate(key);
   }
+}
+
+/** The environment variable that ties an instance process to its knit data directory. */
+export const OWNER_ENV = 'KNIT_OWNER';
+
+/** Kills the process groups of every process whose environment carries KNIT_OWNER=<tag>. */
+function reapByOwner(tag: string): number {
+  const needle = Buffer.from(`\0${OWNER_ENV}=${tag}\0`);
+  const first = Buffer.from(`${OWNER_ENV}=${tag}\0`);
+  let n = 0;
+  for (const entry of fs.readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    let environ: Buffer;
+    try {
+      environ = fs.readFileSync(`/proc/${pid}/environ`);
+    } catch {
+      continue;
+    }
+    if (environ.includes(needle) || environ.subarray(0, first.length).equals(first)) {
+      killGroup(pid, 'SIGKILL');
+      n++;
+    }
+  }
+  return n;
 }
 
 // Linux reports CPU time in clock ticks of 1/100 s (USER_HZ) on every architecture knit runs on.
