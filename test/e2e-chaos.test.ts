@@ -49,7 +49,7 @@ test('20 SIGKILLs at random points: acknowledged writes survive, nothing strays,
   const inflight = new Map<string, string[]>();
   let step = 0;
   for (let round = 0; round < 20; round++) {
-    const k = knit;
+    const k: KnitServer = knit;
     const stopAt = Date.now() + 50 + Math.random() * 400;
     // A workload that keeps writing until knit dies under it.
     const workload = (async () => {
@@ -102,7 +102,7 @@ test('20 SIGKILLs at random points: acknowledged writes survive, nothing strays,
     }
   }
   // Services answer again within 2 s of a restart.
-  const k = knit;
+  const k: KnitServer = knit;
   await k.stop('SIGKILL');
   const t0 = Date.now();
   await k.start();

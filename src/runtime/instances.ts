@@ -51,6 +51,7 @@ class RevisionInstances {
   private lastFailure: InstanceExit | undefined;
   private failing = false;
   private consecutiveFailures = 0;
+  private lastCrashAt = -Infinity;
   private restartTimer: NodeJS.Timeout | undefined;
   private deadlineTimer: NodeJS.Timeout | undefined;
   private deadlineExceeded = false;
@@ -159,7 +160,6 @@ class RevisionInstances {
       if (!this.everReady) this.firstReadyMs = performance.now() - (this.firstStart ?? 0);
       this.everReady = true;
       this.failing = false;
-      this.consecutiveFailures = 0;
       this.endpoints.set(id, new Endpoint(id, inst.host, inst.port));
       this.publish();
       this.armDeadline();
@@ -182,8 +182,13 @@ class RevisionInstances {
       if (!exit.requested && !this.closed) {
         this.lastFailure = exit;
         this.failing = true;
+        // Crashes more than a minute apart do not add up to a crash loop.
+        const now = performance.now();
+        if (now - this.lastCrashAt > 60_000) this.consecutiveFailures = 0;
+        this.lastCrashAt = now;
         this.consecutiveFailures++;
-        const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.consecutiveFailures - 1));
+        // Like the kubelet: the first crash is replaced at once, repeated ones back off (1 s, 2 s, … 30 s).
+        const delay = this.consecutiveFailures <= 1 ? 0 : Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.consecutiveFailures - 2));
         if (!this.restartTimer) {
           this.restartTimer = setTimeout(() => {
             this.restartTimer = undefined;
