@@ -4,6 +4,7 @@
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { TimeoutSettings } from './timeouts.ts';
+import { UpstreamPool } from './upstream.ts';
 
 /** A ready instance as the data plane sees it. */
 export class Endpoint {
@@ -15,6 +16,8 @@ export class Endpoint {
   /** False once the instance leaves rotation; in-flight requests finish. */
   active = true;
   readonly agent: http.Agent;
+  /** Raw keep-alive connections for the gateway's HTTP/1.1 fast path. */
+  readonly raw: UpstreamPool;
   private session: http2.ClientHttp2Session | undefined;
 
   constructor(id: string, host: string, port: number) {
@@ -22,6 +25,7 @@ export class Endpoint {
     this.host = host;
     this.port = port;
     this.agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, keepAliveMsecs: 1000, scheduling: 'lifo' });
+    this.raw = new UpstreamPool(host, port);
   }
 
   /** The shared HTTP/2 (h2c, prior knowledge) connection to this instance. */
@@ -41,6 +45,7 @@ export class Endpoint {
   /** Closes pooled connections (the instance left rotation). */
   close(): void {
     this.agent.destroy();
+    this.raw.close();
     this.session?.close();
     this.session = undefined;
   }

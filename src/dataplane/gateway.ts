@@ -1,6 +1,7 @@
 // The gateway: Host → route → revision → instance in one proxy hop. Speaks HTTP/1.1 and h2c
 // (prior knowledge) on one port, upgrades WebSockets, buffers while a revision has no instance
-// with room, and applies the revision's timeouts (spec §3, §5).
+// with room, and applies the revision's timeouts (spec §3, §5). Plain HTTP/1.1 requests take the
+// fast path (fastpath.ts); this file is the general path everything else is handed to.
 
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -8,8 +9,9 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { DispatchError, type Endpoint, type RevisionDispatcher, type Waiter } from './dispatcher.ts';
+import { FastPath, type FastPathGateway, type RouteResult } from './fastpath.ts';
 import { hostOnly, type RoutingTable } from './routing.ts';
-import { RequestTimeouts, type TimeoutKind } from './timeouts.ts';
+import { RequestTimeouts, TIMEOUT_BODY, type TimeoutKind } from './timeouts.ts';
 
 export interface DispatcherLookup {
   dispatcher(revisionKey: string): RevisionDispatcher | undefined;
@@ -23,12 +25,6 @@ type ClientResponse = http.ServerResponse;
 // Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded; neither are the ones knit rewrites.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings', 'host']);
 const REWRITTEN = new Set(['x-forwarded-for', 'forwarded', 'x-forwarded-proto']);
-
-const TIMEOUT_BODY: Record<TimeoutKind, string> = {
-  total: 'request timeout\n',
-  responseStart: 'request timeout: no response started\n',
-  idle: 'request timeout: response idle\n',
-};
 
 /** Request headers for the instance: hop-by-hop removed, Forwarded / X-Forwarded-* set (spec §6). */
 export function forwardHeaders(req: ClientRequest, host: string): Record<string, string> {
@@ -298,7 +294,7 @@ class Exchange {
 }
 
 /** One listener of the gateway (external or cluster-local). */
-export class Gateway {
+export class Gateway implements FastPathGateway {
   readonly server: net.Server;
   private readonly h1: http.Server;
   private readonly h2: http2.Http2Server;
@@ -306,6 +302,7 @@ export class Gateway {
   private readonly table: RoutingTable;
   private readonly lookup: DispatcherLookup;
   private readonly sockets = new Set<net.Socket>();
+  private readonly fast: FastPath;
 
   constructor(listener: 'external' | 'cluster-local', table: RoutingTable, lookup: DispatcherLookup) {
     this.listener = listener;
@@ -314,26 +311,30 @@ export class Gateway {
     this.h1 = http.createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: 64 * 1024 }, (req, res) => this.handle(req, res));
     this.h1.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(req, socket, head));
     this.h2 = http2.createServer({ maxSessionMemory: 64 }, (req, res) => this.handle(req, res as unknown as ClientResponse));
-    this.server = net.createServer({ noDelay: true }, (socket) => this.sniff(socket));
+    this.fast = new FastPath(this);
+    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
   }
 
-  /** HTTP/2 prior knowledge starts with "PRI * HTTP/2.0"; anything else is HTTP/1.x. */
-  private sniff(socket: net.Socket): void {
+  /** New connections start on the fast path, which tells h2c from HTTP/1.x by the first bytes. */
+  private accept(socket: net.Socket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    let buf: Buffer | undefined;
-    const onReadable = (): void => {
-      const chunk = socket.read() as Buffer | null;
-      if (!chunk) return;
-      buf = buf ? Buffer.concat([buf, chunk]) : chunk;
-      if (buf.length < 3 && buf.equals(Buffer.from('PRI').subarray(0, buf.length))) return;
-      socket.off('readable', onReadable);
-      socket.unshift(buf);
-      const isH2 = buf.length >= 3 && buf[0] === 0x50 && buf[1] === 0x52 && buf[2] === 0x49;
-      (isH2 ? this.h2 : this.h1).emit('connection', socket);
-    };
-    socket.on('readable', onReadable);
     socket.on('error', () => socket.destroy());
+    this.fast.accept(socket);
+  }
+
+  /** Gives a connection to Node's HTTP/1 or HTTP/2 server; `rest` are bytes read but not handled. */
+  handOff(socket: net.Socket, rest: Buffer | undefined, to: 'h1' | 'h2'): void {
+    socket.pause();
+    if (rest !== undefined && rest.length > 0) socket.unshift(rest);
+    if (to === 'h2') {
+      // The HTTP/2 session reads what is buffered itself, then takes the handle over.
+      this.h2.emit('connection', socket);
+      return;
+    }
+    this.h1.emit('connection', socket);
+    // Node's parser reads buffered bytes through 'data', which a paused socket would not emit.
+    socket.resume();
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
@@ -349,12 +350,14 @@ export class Gateway {
   close(): Promise<void> {
     return new Promise((resolve) => {
       this.server.close(() => resolve());
+      this.fast.close();
       this.h1.closeAllConnections();
       for (const s of this.sockets) s.destroy();
     });
   }
 
-  private route(hostHeader: string | undefined, tagHeader: string | string[] | undefined): { host: string; d?: RevisionDispatcher; status?: number; message?: string } {
+  /** Host (and tag header) → the revision's dispatcher, or the 404/503 to answer with. */
+  route(hostHeader: string | undefined, tagHeader: string | string[] | undefined): RouteResult {
     const host = hostOnly(hostHeader);
     let entry = this.table.lookup(this.listener, host);
     if (!entry) return { host, status: 404, message: `knit: no service is routed for host "${host}"\n` };

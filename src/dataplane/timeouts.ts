@@ -63,3 +63,10 @@ export class RequestTimeouts {
     else this.arm();
   }
 }
+
+/** The 504 body for each kind of timeout (same on every path of the gateway). */
+export const TIMEOUT_BODY: Record<TimeoutKind, string> = {
+  total: 'request timeout\n',
+  responseStart: 'request timeout: no response started\n',
+  idle: 'request timeout: response idle\n',
+};

@@ -1,0 +1,342 @@
+// Minimal HTTP/1.1 scanners for the gateway's fast path: request and response heads (only the
+// headers that routing, rewriting and framing need) and chunked bodies, straight from Buffers.
+
+/** Heads larger than this are left to Node's parser (which answers 431). */
+export const MAX_HEAD = 64 * 1024;
+
+const CR = 13;
+const LF = 10;
+const SP = 32;
+const HT = 9;
+const COLON = 58;
+
+/** RFC 9110 tchar. */
+const TOKEN = new Uint8Array(256);
+for (const c of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN[c.charCodeAt(0)] = 1;
+
+/** Bytes allowed in a header value besides SP and HTAB: VCHAR and obs-text. */
+const VALUE = new Uint8Array(256);
+for (let b = 0x21; b < 256; b++) VALUE[b] = b === 0x7f ? 0 : 1;
+VALUE[SP] = 1;
+VALUE[HT] = 1;
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+/** Index just past the blank line ending a head in buf (searching from `from`), or -1. */
+export function findHeadEnd(buf: Buffer, from: number): number {
+  const i = buf.indexOf(CRLFCRLF, from);
+  return i < 0 ? -1 : i + 4;
+}
+
+/** Case-insensitive comparison of buf[start, start+name.length) with a lower-case ASCII name. */
+function nameIs(buf: Buffer, start: number, len: number, name: string): boolean {
+  if (len !== name.length) return false;
+  // Names are validated tokens, so `| 0x20` only folds letters (no token byte maps onto '-' or a digit).
+  for (let i = 0; i < len; i++) if ((buf[start + i] | 0x20) !== name.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Header kinds the fast path cares about; everything else is forwarded untouched. */
+export const Hdr = {
+  Other: 0,
+  Host: 1,
+  ContentLength: 2,
+  TransferEncoding: 3,
+  Connection: 4,
+  Upgrade: 5,
+  Expect: 6,
+  Te: 7,
+  XForwardedFor: 8,
+  XForwardedProto: 9,
+  Forwarded: 10,
+  Tag: 11,
+  KeepAlive: 12,
+  Date: 14,
+  /** Hop-by-hop headers that are dropped without looking at the value (trailer, proxy-connection, http2-settings). */
+  Drop: 13,
+} as const;
+export type Hdr = (typeof Hdr)[keyof typeof Hdr];
+
+function classify(buf: Buffer, s: number, len: number): Hdr {
+  switch (len) {
+    case 2:
+      return nameIs(buf, s, len, 'te') ? Hdr.Te : Hdr.Other;
+    case 4:
+      if (nameIs(buf, s, len, 'host')) return Hdr.Host;
+      return nameIs(buf, s, len, 'date') ? Hdr.Date : Hdr.Other;
+    case 6:
+      return nameIs(buf, s, len, 'expect') ? Hdr.Expect : Hdr.Other;
+    case 7:
+      if (nameIs(buf, s, len, 'upgrade')) return Hdr.Upgrade;
+      return nameIs(buf, s, len, 'trailer') ? Hdr.Drop : Hdr.Other;
+    case 9:
+      return nameIs(buf, s, len, 'forwarded') ? Hdr.Forwarded : Hdr.Other;
+    case 10:
+      if (nameIs(buf, s, len, 'connection')) return Hdr.Connection;
+      return nameIs(buf, s, len, 'keep-alive') ? Hdr.KeepAlive : Hdr.Other;
+    case 14:
+      if (nameIs(buf, s, len, 'content-length')) return Hdr.ContentLength;
+      return nameIs(buf, s, len, 'http2-settings') ? Hdr.Drop : Hdr.Other;
+    case 15:
+      return nameIs(buf, s, len, 'x-forwarded-for') ? Hdr.XForwardedFor : Hdr.Other;
+    case 16:
+      return nameIs(buf, s, len, 'proxy-connection') ? Hdr.Drop : Hdr.Other;
+    case 17:
+      if (nameIs(buf, s, len, 'transfer-encoding')) return Hdr.TransferEncoding;
+      return nameIs(buf, s, len, 'x-forwarded-proto') ? Hdr.XForwardedProto : Hdr.Other;
+    case 19:
+      return nameIs(buf, s, len, 'knative-serving-tag') ? Hdr.Tag : Hdr.Other;
+    default:
+      return Hdr.Other;
+  }
+}
+
+/**
+ * Header lines of a head: for each line its start, name end, value start, value end (trimmed)
+ * and line end (after CRLF), plus its kind. Reused across messages of one connection.
+ */
+export class HeaderLines {
+  /** 5 offsets per line: start, nameEnd, valueStart, valueEnd, next line start. */
+  readonly offsets: number[] = [];
+  readonly kinds: Hdr[] = [];
+  count = 0;
+  /** Index of the first header line (just past the start line's CRLF). */
+  firstLine = 0;
+  /** Index of the blank line's CR (headers end there). */
+  blankLine = 0;
+
+  /**
+   * Splits buf[firstLine, end) into header lines; `end` is just past the blank line.
+   * Returns false on anything Node's strict parser would reject (obs-fold, bare CR/LF, bad bytes).
+   */
+  scan(buf: Buffer, firstLine: number, end: number): boolean {
+    this.count = 0;
+    this.firstLine = firstLine;
+    const offs = this.offsets;
+    const kinds = this.kinds;
+    let p = firstLine;
+    for (;;) {
+      if (p >= end) return false;
+      if (buf[p] === CR) {
+        if (buf[p + 1] !== LF || p + 2 !== end) return false;
+        this.blankLine = p;
+        return true;
+      }
+      let i = p;
+      while (TOKEN[buf[i]] === 1) i++;
+      if (i === p || buf[i] !== COLON) return false;
+      const nameEnd = i;
+      i++;
+      while (buf[i] === SP || buf[i] === HT) i++;
+      const valueStart = i;
+      while (VALUE[buf[i]] === 1) i++;
+      if (buf[i] !== CR || buf[i + 1] !== LF) return false;
+      let valueEnd = i;
+      while (valueEnd > valueStart && (buf[valueEnd - 1] === SP || buf[valueEnd - 1] === HT)) valueEnd--;
+      const n = this.count++;
+      const o = n * 5;
+      offs[o] = p;
+      offs[o + 1] = nameEnd;
+      offs[o + 2] = valueStart;
+      offs[o + 3] = valueEnd;
+      offs[o + 4] = i + 2;
+      kinds[n] = classify(buf, p, nameEnd - p);
+      p = i + 2;
+    }
+  }
+
+  value(buf: Buffer, n: number): string {
+    return buf.toString('latin1', this.offsets[n * 5 + 2], this.offsets[n * 5 + 3]);
+  }
+
+  /** True if line n's name (case-insensitive) is in `names` (lower-case). */
+  nameIn(buf: Buffer, n: number, names: Set<string>): boolean {
+    const o = n * 5;
+    return names.has(buf.toString('latin1', this.offsets[o], this.offsets[o + 1]).toLowerCase());
+  }
+}
+
+/** Parses a decimal Content-Length value; -1 if it is not one. */
+export function parseLength(buf: Buffer, start: number, end: number): number {
+  if (end <= start || end - start > 15) return -1;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const d = buf[i] - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/** Lower-cased comma-separated tokens of a header value (Connection, Transfer-Encoding). */
+export function tokens(value: string): string[] {
+  const out: string[] = [];
+  for (const t of value.split(',')) {
+    const s = t.trim().toLowerCase();
+    if (s) out.push(s);
+  }
+  return out;
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+const HTTP11 = Buffer.from(' HTTP/1.1\r\n');
+
+/**
+ * Checks `METHOD SP target SP HTTP/1.1 CRLF` for a method the fast path handles; returns the
+ * index just past the line, or -1 (other methods, HTTP/1.0, odd targets: Node's parser decides).
+ */
+export function parseRequestLine(buf: Buffer, end: number): number {
+  let i = 0;
+  while (i < 8 && buf[i] >= 65 && buf[i] <= 90) i++;
+  if (buf[i] !== SP) return -1;
+  const m = buf.toString('latin1', 0, i);
+  if (!METHODS.includes(m)) return -1;
+  i++;
+  const target = i;
+  // Request targets: visible ASCII only (Node rejects the rest).
+  while (i < end && buf[i] > SP && buf[i] < 0x7f) i++;
+  if (i === target) return -1;
+  if (i + HTTP11.length > end) return -1;
+  for (let k = 0; k < HTTP11.length; k++) if (buf[i + k] !== HTTP11[k]) return -1;
+  return i + HTTP11.length;
+}
+
+/** True if the request line starts with `HEAD `. */
+export function isHeadMethod(buf: Buffer): boolean {
+  return buf[0] === 72 && buf[1] === 69 && buf[2] === 65 && buf[3] === 68 && buf[4] === SP;
+}
+
+/**
+ * Parses a response status line `HTTP/1.x SSS reason CRLF`; returns the status code and sets
+ * `out.next`/`out.minor`, or returns -1 when malformed.
+ */
+export function parseStatusLine(buf: Buffer, end: number, out: { next: number; minor: number }): number {
+  // "HTTP/1.x SSS"
+  if (end < 14) return -1;
+  if (buf[0] !== 72 || buf[1] !== 84 || buf[2] !== 84 || buf[3] !== 80 || buf[4] !== 47 || buf[5] !== 49 || buf[6] !== 46) return -1;
+  const minor = buf[7] - 48;
+  if ((minor !== 0 && minor !== 1) || buf[8] !== SP) return -1;
+  const a = buf[9] - 48;
+  const b = buf[10] - 48;
+  const c = buf[11] - 48;
+  if (a < 1 || a > 9 || b < 0 || b > 9 || c < 0 || c > 9) return -1;
+  if (buf[12] !== SP && buf[12] !== CR) return -1;
+  let i = 12;
+  while (i < end && buf[i] !== CR && buf[i] !== LF) i++;
+  if (buf[i] !== CR || buf[i + 1] !== LF) return -1;
+  out.next = i + 2;
+  out.minor = minor;
+  return a * 100 + b * 10 + c;
+}
+
+// Chunked-body scanner states.
+const Size = 0;
+const Ext = 1;
+const SizeLf = 2;
+const Data = 3;
+const DataCr = 4;
+const DataLf = 5;
+const TrailerStart = 6;
+const TrailerLine = 7;
+const TrailerLf = 8;
+const LastLf = 9;
+const Done = 10;
+
+/** Finds the end of a chunked body fed in pieces (the bytes themselves are passed on untouched). */
+export class ChunkedScanner {
+  private state = Size;
+  private size = 0;
+  private digits = 0;
+  private trailerBytes = 0;
+
+  reset(): void {
+    this.state = Size;
+    this.size = 0;
+    this.digits = 0;
+    this.trailerBytes = 0;
+  }
+
+  /** Scans buf[from, to): index just past the body's last byte, -1 if it goes on, -2 if malformed. */
+  scan(buf: Buffer, from: number, to: number): number {
+    let i = from;
+    while (i < to) {
+      switch (this.state) {
+        case Size: {
+          const b = buf[i];
+          const d = b >= 48 && b <= 57 ? b - 48 : (b | 0x20) >= 97 && (b | 0x20) <= 102 ? (b | 0x20) - 87 : -1;
+          if (d >= 0) {
+            if (++this.digits > 12) return -2;
+            this.size = this.size * 16 + d;
+            i++;
+          } else if (this.digits === 0) return -2;
+          else if (b === CR) {
+            this.state = SizeLf;
+            i++;
+          } else if (b === 59 /* ; */ || b === SP || b === HT) {
+            this.state = Ext;
+            i++;
+          } else return -2;
+          break;
+        }
+        case Ext:
+          while (i < to && buf[i] !== CR) {
+            if (buf[i] === LF) return -2;
+            i++;
+          }
+          if (i < to) {
+            this.state = SizeLf;
+            i++;
+          }
+          break;
+        case SizeLf:
+          if (buf[i++] !== LF) return -2;
+          this.digits = 0;
+          this.state = this.size === 0 ? TrailerStart : Data;
+          break;
+        case Data: {
+          const n = Math.min(this.size, to - i);
+          this.size -= n;
+          i += n;
+          if (this.size === 0) this.state = DataCr;
+          break;
+        }
+        case DataCr:
+          if (buf[i++] !== CR) return -2;
+          this.state = DataLf;
+          break;
+        case DataLf:
+          if (buf[i++] !== LF) return -2;
+          this.state = Size;
+          break;
+        case TrailerStart:
+          if (buf[i] === CR) {
+            this.state = LastLf;
+            i++;
+          } else this.state = TrailerLine;
+          break;
+        case TrailerLine:
+          while (i < to && buf[i] !== CR) {
+            if (buf[i] === LF) return -2;
+            i++;
+            if (++this.trailerBytes > MAX_HEAD) return -2;
+          }
+          if (i < to) {
+            this.state = TrailerLf;
+            i++;
+          }
+          break;
+        case TrailerLf:
+          if (buf[i++] !== LF) return -2;
+          this.state = TrailerStart;
+          break;
+        case LastLf:
+          if (buf[i++] !== LF) return -2;
+          this.state = Done;
+          return i;
+        case Done:
+          return i;
+      }
+    }
+    return -1;
+  }
+}
