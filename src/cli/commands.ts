@@ -65,18 +65,41 @@ function namespaceFlags(allowAll: boolean): FlagSpec[] {
   return flags;
 }
 
+const TEMPLATE_FORMATS = 'go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file';
+
+/** kubectl's template printer flags (kn adds them wherever -o is accepted). */
+const TEMPLATE_FLAGS: FlagSpec[] = [
+  {
+    name: 'template',
+    type: 'string',
+    usage: 'Template string or path to template file to use when -o=go-template, -o=go-template-file. The template format is golang templates [http://golang.org/pkg/text/template/#pkg-overview].',
+  },
+  {
+    name: 'allow-missing-template-keys',
+    type: 'boolean',
+    default: true,
+    usage: 'If true, ignore any errors in templates when a field or map key is missing in the template. Only applies to golang and jsonpath output formats.',
+  },
+  { name: 'show-managed-fields', type: 'boolean', usage: 'If true, keep the managedFields when printing objects in JSON or YAML format.' },
+];
+
 const LIST_PRINT_FLAGS: FlagSpec[] = [
   { name: 'no-headers', type: 'boolean', usage: "When using the default output format, don't print headers (default: print headers)." },
-  { name: 'output', short: 'o', type: 'string', usage: 'Output format. One of: json|yaml|name.' },
+  { name: 'output', short: 'o', type: 'string', usage: `Output format. One of: json|yaml|name|${TEMPLATE_FORMATS}.` },
+  ...TEMPLATE_FLAGS,
 ];
 
 function describeFlags(withUrl: boolean): FlagSpec[] {
   return [
     ...namespaceFlags(false),
-    { name: 'output', short: 'o', type: 'string', usage: `Output format. One of: json|yaml|name${withUrl ? '|url' : ''}.` },
+    { name: 'output', short: 'o', type: 'string', usage: `Output format. One of: json|yaml|name|${TEMPLATE_FORMATS}${withUrl ? '|url' : ''}.` },
+    ...TEMPLATE_FLAGS,
     { name: 'verbose', short: 'v', type: 'boolean', usage: 'More output.' },
   ];
 }
+
+/** kn's AddGitOpsFlags: offline mode on local files (offline.ts). */
+const TARGET_FLAG: FlagSpec = { name: 'target', type: 'string', usage: 'Work on local directory instead of a remote cluster (experimental)' };
 
 function waitFlags(action: string, what: string, until: string): FlagSpec[] {
   return [
@@ -359,8 +382,14 @@ knit service apply s0 --filename my-svc.yml
   knit service create s4 --image knativesamples/helloworld --request memory=250Mi,cpu=200m --limit cpu=500m
 
   # Create a service from a YAML or JSON file
-  knit service create -f hello.yaml`,
-      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...CREATE_ONLY_FLAGS, TAG_FLAG, ...waitFlags('create', 'service', 'ready')],
+  knit service create -f hello.yaml
+
+  # Create the service in offline mode: write it to a local file instead of the knit server, without
+  # waiting (DIR/<namespace>/ksvc/<name>.yaml for a directory; a .yaml, .yml or .json file holds one service)
+  knit service create gitopstest -n test-ns --image knativesamples/helloworld --target=/user/knfiles
+  knit service create gitopstest --image knativesamples/helloworld --target=/user/knfiles/test.yaml
+  knit service create gitopstest --image knativesamples/helloworld --target=/user/knfiles/test.json`,
+      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...CREATE_ONLY_FLAGS, TAG_FLAG, TARGET_FLAG, ...waitFlags('create', 'service', 'ready')],
       run: async () => (await load.service()).createCommand,
     },
     {
@@ -375,8 +404,13 @@ knit service apply s0 --filename my-svc.yml
   knit service delete svc2 -n ns1
 
   # Delete all services in 'ns1' namespace
-  knit service delete --all -n ns1`,
-      flags: [{ name: 'all', type: 'boolean', usage: 'Delete all services in a namespace.' }, ...namespaceFlags(false), ...waitFlags('delete', 'service', 'deleted')],
+  knit service delete --all -n ns1
+
+  # Delete the services in offline mode instead of the knit server (removes their files)
+  knit service delete test -n test-ns --target=/user/knfiles
+  knit service delete test --target=/user/knfiles/test.yaml
+  knit service delete test --target=/user/knfiles/test.json`,
+      flags: [{ name: 'all', type: 'boolean', usage: 'Delete all services in a namespace.' }, ...namespaceFlags(false), TARGET_FLAG, ...waitFlags('delete', 'service', 'deleted')],
       run: async () => (await load.service()).deleteCommand,
     },
     {
@@ -391,8 +425,16 @@ knit service apply s0 --filename my-svc.yml
   knit service describe svc -o yaml
 
   # Print only service URL
-  knit service describe svc -o url`,
-      flags: describeFlags(true),
+  knit service describe svc -o url
+
+  # Print the image of the service's first container
+  knit service describe svc -o jsonpath='{.spec.template.spec.containers[0].image}'
+
+  # Describe the services in offline mode instead of the knit server
+  knit service describe test -n test-ns --target=/user/knfiles
+  knit service describe test --target=/user/knfiles/test.yaml
+  knit service describe test --target=/user/knfiles/test.json`,
+      flags: [...describeFlags(true), TARGET_FLAG],
       run: async () => (await load.service()).describeCommand,
     },
     {
@@ -415,9 +457,33 @@ knit service apply s0 --filename my-svc.yml
         ...namespaceFlags(false),
         { name: 'with-revisions', type: 'boolean', usage: 'Export all routed revisions' },
         { name: 'mode', type: 'string', usage: 'Format for exporting all routed revisions. One of replay|export' },
-        { name: 'output', short: 'o', type: 'string', usage: 'Output format. One of: json|yaml.' },
+        { name: 'output', short: 'o', type: 'string', usage: `Output format. One of: json|yaml|${TEMPLATE_FORMATS}.` },
+        ...TEMPLATE_FLAGS,
       ],
       run: async () => (await load.service()).exportCommand,
+    },
+    {
+      name: 'import',
+      use: 'import FILENAME',
+      short: 'Import a service and its revisions (experimental)',
+      long: `Import a service and its revisions (experimental)
+
+Reads a file written by 'knit service export -o yaml|json' (kn's Export format), creates the service,
+then each exported revision owned by the service's configuration, so that the service's traffic
+split can route to them again. A traffic target that follows the latest revision is imported
+without the revision name the export writes next to it (Serving refuses both together).`,
+      example: `
+  # Import a service from YAML file
+  knit service import /path/to/file.yaml
+
+  # Import a service from JSON file
+  knit service import /path/to/file.json
+
+  # Import into namespace 'baz' a service exported with its routed revisions by
+  # 'knit service export foo --with-revisions -n bar -o yaml > foo.yaml'
+  knit service import foo.yaml -n baz`,
+      flags: [...namespaceFlags(false), ...waitFlags('import', 'service', 'ready')],
+      run: async () => (await load.service()).importCommand,
     },
     {
       name: 'list',
@@ -432,8 +498,18 @@ knit service apply s0 --filename my-svc.yml
   knit service list -o json
 
   # List service 'web'
-  knit service list web`,
-      flags: [...namespaceFlags(true), ...LIST_PRINT_FLAGS],
+  knit service list web
+
+  # Print the name and URL of every service, one per line
+  knit service list -o jsonpath='{range .items[*]}{.metadata.name}{" "}{.status.url}{"\\n"}{end}'
+  knit service list -o go-template='{{range .items}}{{.metadata.name}} {{.status.url}}{{"\\n"}}{{end}}'
+
+  # List the services in offline mode instead of the knit server
+  knit service list --target=/user/knfiles
+  knit service list --target=/user/knfiles/test.json
+  knit service list --target=/user/knfiles/test.yaml
+  knit service list -n test-ns --target=/user/knfiles`,
+      flags: [...namespaceFlags(true), ...LIST_PRINT_FLAGS, TARGET_FLAG],
       run: async () => (await load.service()).listCommand,
     },
     {
@@ -463,8 +539,14 @@ knit service apply s0 --filename my-svc.yml
 
   # Split 50% traffic to stable, 40% traffic to staging and the
   # rest will automatically be directed to echo-v3 (the remaining revision)
-  knit service update svc --traffic stable=50,staging=40`,
-      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...UPDATE_ONLY_FLAGS, ...waitFlags('update', 'service', 'ready'), ...TRAFFIC_FLAGS],
+  knit service update svc --traffic stable=50,staging=40
+
+  # Update the service in offline mode instead of the knit server (--traffic, --tag and --untag
+  # are not available offline)
+  knit service update gitopstest -n test-ns --env KEY1=VALUE1 --target=/user/knfiles
+  knit service update gitopstest --env KEY1=VALUE1 --target=/user/knfiles/test.yaml
+  knit service update gitopstest --env KEY1=VALUE1 --target=/user/knfiles/test.json`,
+      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...UPDATE_ONLY_FLAGS, TARGET_FLAG, ...waitFlags('update', 'service', 'ready'), ...TRAFFIC_FLAGS],
       run: async () => (await load.service()).updateCommand,
     },
     {
@@ -527,7 +609,10 @@ const revisionCommand: CommandSpec = {
   knit revision describe hello-00001
 
   # Describe revision 'hello-00001' in YAML format
-  knit revision describe hello-00001 -o yaml`,
+  knit revision describe hello-00001 -o yaml
+
+  # Print the image digest of revision 'hello-00001'
+  knit revision describe hello-00001 -o go-template='{{(index .status.containerStatuses 0).imageDigest}}'`,
       flags: describeFlags(false),
       run: async () => (await load.revision()).describeCommand,
     },
@@ -548,7 +633,10 @@ const revisionCommand: CommandSpec = {
   knit revision list -o json
 
   # List revision 'web'
-  knit revision list web`,
+  knit revision list web
+
+  # Print the name and generation of the revisions of service 'svc1'
+  knit revision list -s svc1 -o jsonpath='{range .items[*]}{.metadata.name}{"\\t"}{.metadata.labels.serving\\.knative\\.dev/configurationGeneration}{"\\n"}{end}'`,
       flags: [...namespaceFlags(true), ...LIST_PRINT_FLAGS, { name: 'service', short: 's', type: 'string', usage: 'Service name' }],
       run: async () => (await load.revision()).listCommand,
     },

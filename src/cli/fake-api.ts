@@ -29,6 +29,8 @@ export interface FakeApiOptions {
   /** Milliseconds between the reconcile steps of a new generation (0 disables the toy reconciler). */
   reconcileDelayMs?: number;
   domain?: string;
+  /** Milliseconds before the Configuration of a new service appears (0: at once). */
+  configurationDelayMs?: number;
 }
 
 /** The fake server; `url` is its base URL. */
@@ -45,7 +47,7 @@ export class FakeApi {
   private readonly configGenerations = new Map<string, number>();
 
   constructor(opts: FakeApiOptions = {}) {
-    this.opts = { reconcileDelayMs: 20, domain: 'example.com', ...opts };
+    this.opts = { reconcileDelayMs: 20, domain: 'example.com', configurationDelayMs: 0, ...opts };
     this.server = createServer((req, res) => void this.handle(req, res));
   }
 
@@ -147,7 +149,25 @@ export class FakeApi {
       this.put(resource, obj);
       this.emit(resource, 'ADDED', obj);
       this.send(res, 201, obj);
-      if (resource === 'services') this.reconcile(namespace, objName);
+      if (resource === 'services') {
+        // As Serving's service controller: a Configuration named after the service, owned by it.
+        const config: Obj = {
+          apiVersion: 'serving.knative.dev/v1',
+          kind: 'Configuration',
+          metadata: {
+            name: objName,
+            namespace,
+            uid: `uid-config-${objName}`,
+            generation: 1,
+            labels: { 'serving.knative.dev/service': objName },
+            ownerReferences: [{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: objName, uid: obj.metadata.uid, controller: true }],
+          },
+          spec: { template: (obj.spec as { template?: unknown } | undefined)?.template },
+        };
+        if (this.opts.configurationDelayMs > 0) this.later(() => this.put('configurations', config), this.opts.configurationDelayMs);
+        else this.put('configurations', config);
+        this.reconcile(namespace, objName);
+      }
       return;
     }
     if (!name) {

@@ -128,8 +128,8 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 
 describe('command-line errors (kn wording)', () => {
   const cases: [string[], string][] = [
-    [['service'], "Error: no sub-command given for 'knit service'. Available sub-commands: apply, create, delete, describe, export, list, update, wait\nRun 'knit service --help' for usage\n"],
-    [['ksvc', 'nope'], "Error: unknown sub-command 'nope' for 'knit service'. Available sub-commands: apply, create, delete, describe, export, list, update, wait\nRun 'knit service --help' for usage\n"],
+    [['service'], "Error: no sub-command given for 'knit service'. Available sub-commands: apply, create, delete, describe, export, import, list, update, wait\nRun 'knit service --help' for usage\n"],
+    [['ksvc', 'nope'], "Error: unknown sub-command 'nope' for 'knit service'. Available sub-commands: apply, create, delete, describe, export, import, list, update, wait\nRun 'knit service --help' for usage\n"],
     [['service', 'create', '--foo'], "Error: unknown flag: --foo for 'knit service create'\nRun 'knit service create --help' for usage\n"],
     [['service', 'create'], "Error: 'service create' requires the service name given as single argument\nRun 'knit --help' for usage\n"],
     [['service', 'create', 'x'], "Error: 'service create' requires the image name to run provided with the --image option\nRun 'knit --help' for usage\n"],
@@ -218,6 +218,7 @@ Available Commands:
   delete      Delete services
   describe    Show details of a service
   export      Export a service and its revisions
+  import      Import a service and its revisions (experimental)
   list        List services
   update      Update a service
   wait        Wait for a service to be ready

@@ -151,8 +151,11 @@ export async function complete(words: readonly string[], out: Writer, env: Recor
   let namespace: string | undefined;
   let server: string | undefined;
   let dataDir: string | undefined;
+  let target: string | undefined;
   for (let i = 0; i < typed.length; i++) {
     const w = typed[i];
+    if (w === '--target') target = typed[i + 1];
+    else if (w.startsWith('--target=')) target = w.slice('--target='.length);
     if (w === '-n' || w === '--namespace') namespace = typed[i + 1];
     else if (w.startsWith('--namespace=')) namespace = w.slice('--namespace='.length);
     if (w === '--server') server = typed[i + 1];
@@ -176,7 +179,15 @@ export async function complete(words: readonly string[], out: Writer, env: Recor
     for (const c of cmd.subcommands) if (!c.hidden) lines.push(c.name);
   } else {
     const resource = NAME_COMPLETION[chain.slice(1).map((c) => c.name).join(' ')];
-    if (resource) {
+    if (resource === 'services' && target) {
+      // Offline mode: the names of the service files (kn's completion honours --target too).
+      const { OfflineServices } = await import('./offline.ts');
+      try {
+        lines.push(...new OfflineServices(target, namespace ?? 'default', process.cwd()).list().map((s) => s.metadata.name ?? ''));
+      } catch {
+        // no such directory or an unreadable file: nothing to offer
+      }
+    } else if (resource) {
       const { ServingClient, resolveClientConfig } = await import('./client.ts');
       const client = new ServingClient(resolveClientConfig({ server, dataDir, env }));
       const names = await Promise.race([

@@ -1,19 +1,121 @@
-// Machine-readable output (-o json|yaml|name) of objects and lists, as kubectl's printers render them.
+// Machine-readable output of objects and lists, as kubectl's printers render them: -o json|yaml|name and the
+// template printers -o jsonpath=…|jsonpath-as-json=…|jsonpath-file=…|go-template=…|go-template-file=…
+// (also spelled template / templatefile), with --template and --allow-missing-template-keys.
 
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { API_VERSION, GROUP } from '../api/types.ts';
 import { CliError } from './errors.ts';
+import type { ParsedFlags } from './flags.ts';
+import type { GoTemplate } from './gotemplate.ts';
+import type { JsonPath } from './jsonpath.ts';
 
-/** Formats knit's `-o` accepts (describe of a service additionally accepts `url`, handled by the caller). */
+/** Plain formats of `-o` (describe of a service additionally accepts `url`, handled by the caller). */
 export const OUTPUT_FORMATS = ['json', 'name', 'yaml'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-/** Validates `-o`; kubectl's error names the allowed formats. */
-export function checkOutputFormat(format: string, allowed: readonly string[] = OUTPUT_FORMATS): OutputFormat {
-  const f = format.toLowerCase();
-  if (!allowed.includes(f)) {
-    throw new CliError(`unable to match a printer suitable for the output format ${JSON.stringify(format)}, allowed formats are: ${[...allowed].sort().join(',')}`);
+const JSONPATH_FORMATS = ['jsonpath', 'jsonpath-as-json', 'jsonpath-file'];
+const GO_TEMPLATE_FORMATS = ['go-template', 'go-template-file', 'template', 'templatefile'];
+
+/** Every `-o` format of kubectl's PrintFlags, in kn's help order. */
+export const ALL_OUTPUT_FORMATS: readonly string[] = ['json', 'yaml', 'name', ...GO_TEMPLATE_FORMATS, ...JSONPATH_FORMATS];
+
+/** The formats `service export` accepts (an Export has no name to print). */
+export const EXPORT_OUTPUT_FORMATS: readonly string[] = ALL_OUTPUT_FORMATS.filter((f) => f !== 'name');
+
+/** How to print: a plain format or a parsed template. */
+export type Printer =
+  | { format: OutputFormat }
+  | { format: 'jsonpath'; template: JsonPath; raw: string; asJson: boolean; allowMissingKeys: boolean }
+  | { format: 'go-template'; template: GoTemplate; raw: string; allowMissingKeys: boolean };
+
+/**
+ * The printer selected by -o / --template (kubectl's PrintFlags.ToPrinter), or undefined for the human-readable
+ * output. `-o FORMAT=TEMPLATE` and `-o FORMAT --template TEMPLATE` both work; --template alone means go-template.
+ * Template files are read relative to `cwd`. Unknown formats, missing or unreadable templates and parse errors
+ * are CliErrors with kubectl's wording. The template engines are loaded only when a template format is chosen.
+ */
+export async function printerOf(flags: ParsedFlags, cwd: string, allowed: readonly string[] = ALL_OUTPUT_FORMATS): Promise<Printer | undefined> {
+  const templateArg = flags.specs.has('template') ? flags.string('template') : '';
+  let output: string;
+  if (flags.changed('output')) output = flags.string('output');
+  else if (templateArg !== '') output = 'go-template';
+  else return undefined;
+
+  let format = output;
+  let template = templateArg;
+  if (template === '') {
+    for (const f of [...JSONPATH_FORMATS, ...GO_TEMPLATE_FORMATS]) {
+      if (output.startsWith(`${f}=`)) {
+        format = f;
+        template = output.slice(f.length + 1);
+        break;
+      }
+    }
   }
-  return f as OutputFormat;
+  const plain = format.toLowerCase();
+  if ((OUTPUT_FORMATS as readonly string[]).includes(plain) && allowed.includes(plain)) return { format: plain as OutputFormat };
+  if (!allowed.includes(format) || (OUTPUT_FORMATS as readonly string[]).includes(plain)) {
+    throw new CliError(`unable to match a printer suitable for the output format ${JSON.stringify(output)}, allowed formats are: ${[...allowed].sort().join(',')}`);
+  }
+  if (template === '') throw new CliError('template format specified but no template given');
+  if (format.endsWith('-file') || format === 'templatefile') {
+    try {
+      template = readFileSync(resolve(cwd, template), 'utf8');
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const why = err.code === 'ENOENT' ? 'no such file or directory' : err.message;
+      throw new CliError(`error reading --template ${template}, open ${template}: ${why}`);
+    }
+  }
+  const allowMissingKeys = flags.specs.has('allow-missing-template-keys') ? flags.bool('allow-missing-template-keys') : true;
+  if (JSONPATH_FORMATS.includes(format)) {
+    const { parseJsonPath } = await import('./jsonpath.ts');
+    try {
+      return { format: 'jsonpath', template: parseJsonPath(template), raw: template, asJson: format === 'jsonpath-as-json', allowMissingKeys };
+    } catch (e) {
+      throw new CliError(`error parsing jsonpath ${template}, ${(e as Error).message}`);
+    }
+  }
+  const { parseGoTemplate } = await import('./gotemplate.ts');
+  try {
+    return { format: 'go-template', template: parseGoTemplate(template), raw: template, allowMissingKeys };
+  } catch (e) {
+    throw new CliError(`error parsing template ${template}, ${(e as Error).message}`);
+  }
+}
+
+/** Runs a template printer on a document (which is plain JSON data). */
+async function renderTemplate(doc: object, printer: Extract<Printer, { raw: string }>): Promise<string> {
+  const data: unknown = JSON.parse(JSON.stringify(doc));
+  if (printer.format === 'jsonpath') {
+    const { executeJsonPath } = await import('./jsonpath.ts');
+    try {
+      return executeJsonPath(printer.template, data, { allowMissingKeys: printer.allowMissingKeys, asJson: printer.asJson });
+    } catch (e) {
+      throw new CliError(`error executing jsonpath ${JSON.stringify(printer.raw)}: ${(e as Error).message}`);
+    }
+  }
+  const { executeGoTemplate } = await import('./gotemplate.ts');
+  try {
+    return executeGoTemplate(printer.template, data, { missingKeyError: !printer.allowMissingKeys });
+  } catch (e) {
+    throw new CliError(`error executing template ${JSON.stringify(printer.raw)}: ${(e as Error).message}`);
+  }
+}
+
+/** Renders a document that is neither a single API object nor a list of them (e.g. an Export). */
+export async function printDocument(doc: object, printer: Printer): Promise<string> {
+  switch (printer.format) {
+    case 'json':
+      return toJson(doc);
+    case 'yaml':
+      return toYaml(doc);
+    case 'name':
+      throw new CliError('the name printer needs an object with a name');
+    default:
+      return renderTemplate(doc, printer);
+  }
 }
 
 const TOP_LEVEL_ORDER = ['kind', 'apiVersion', 'metadata', 'spec', 'items', 'status'];
@@ -52,23 +154,17 @@ export function toName(kind: string, name: string): string {
   return `${kind.toLowerCase()}.${GROUP}/${name}\n`;
 }
 
-/** Renders one object in the requested format. */
-export async function printObject(obj: { kind?: string; metadata?: { name?: string } }, kind: string, format: OutputFormat): Promise<string> {
+/** Renders one object with the printer. */
+export async function printObject(obj: { kind?: string; metadata?: { name?: string } }, kind: string, printer: Printer): Promise<string> {
   const full = { ...obj, apiVersion: (obj as { apiVersion?: string }).apiVersion || API_VERSION, kind: obj.kind || kind };
-  switch (format) {
-    case 'json':
-      return toJson(full);
-    case 'yaml':
-      return toYaml(full);
-    case 'name':
-      return toName(kind, obj.metadata?.name ?? '');
-  }
+  if (printer.format === 'name') return toName(kind, obj.metadata?.name ?? '');
+  return printDocument(full, printer);
 }
 
-/** Renders a list (`ServiceList` etc.) in the requested format; items get apiVersion and kind. */
-export async function printList(items: readonly object[], kind: string, format: OutputFormat, resourceVersion?: string): Promise<string> {
+/** Renders a list (`ServiceList` etc.) with the printer; items get apiVersion and kind. */
+export async function printList(items: readonly object[], kind: string, printer: Printer, resourceVersion?: string): Promise<string> {
   const typed = items.map((i) => topLevelOrdered({ ...(i as Record<string, unknown>), apiVersion: (i as { apiVersion?: string }).apiVersion || API_VERSION, kind: (i as { kind?: string }).kind || kind }));
-  if (format === 'name') return typed.map((i) => toName(kind, (i as { metadata?: { name?: string } }).metadata?.name ?? '')).join('');
+  if (printer.format === 'name') return typed.map((i) => toName(kind, (i as { metadata?: { name?: string } }).metadata?.name ?? '')).join('');
   const list = { kind: `${kind}List`, apiVersion: API_VERSION, metadata: { resourceVersion: resourceVersion ?? '' }, items: typed };
-  return format === 'json' ? toJson(list) : toYaml(list);
+  return printDocument(list, printer);
 }

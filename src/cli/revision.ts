@@ -5,7 +5,7 @@ import { isNotFound, type ListOptions, type ServingClient } from './client.ts';
 import type { CommandContext } from './commands.ts';
 import { connect, listNamespaceOf, namespaceOf, nowOf } from './context.ts';
 import { CliError } from './errors.ts';
-import { checkOutputFormat, printList, printObject } from './output.ts';
+import { printerOf, printList, printObject } from './output.ts';
 import { describeRevision, printRevisionList, sortRevisions, trafficAndTagsForRevision, type RevisionRow } from './printers.ts';
 import { waitForDeletion } from './wait.ts';
 
@@ -29,7 +29,7 @@ function serviceLookup(client: ServingClient): (ns: string, name: string) => Pro
 /** `knit revision list [NAME] [-s SERVICE]`. */
 export async function listCommand(ctx: CommandContext): Promise<void> {
   if (ctx.args.length > 1) throw new CliError(`'knit revision list' accepts maximum 1 argument, not ${ctx.args.length} arguments as given`);
-  const format = ctx.flags.changed('output') ? checkOutputFormat(ctx.flags.string('output')) : undefined;
+  const format = await printerOf(ctx.flags, ctx.cwd);
   const ns = listNamespaceOf(ctx);
   const client = connect(ctx);
   const opts: ListOptions = {};
@@ -70,10 +70,11 @@ export async function listCommand(ctx: CommandContext): Promise<void> {
 export async function describeCommand(ctx: CommandContext): Promise<void> {
   if (ctx.args.length !== 1) throw new CliError("'knit revision describe' requires name of the revision as single argument");
   const ns = namespaceOf(ctx);
+  const printer = await printerOf(ctx.flags, ctx.cwd);
   const client = connect(ctx);
   const rev = await client.get('revisions', ns, ctx.args[0]);
-  if (ctx.flags.changed('output')) {
-    ctx.out.write(await printObject(rev, 'Revision', checkOutputFormat(ctx.flags.string('output'))));
+  if (printer) {
+    ctx.out.write(await printObject(rev, 'Revision', printer));
     return;
   }
   const verbose = ctx.flags.bool('verbose');

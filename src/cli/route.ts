@@ -3,13 +3,13 @@
 import type { CommandContext } from './commands.ts';
 import { connect, listNamespaceOf, namespaceOf, nowOf } from './context.ts';
 import { CliError } from './errors.ts';
-import { checkOutputFormat, printList, printObject } from './output.ts';
+import { printerOf, printList, printObject } from './output.ts';
 import { describeRoute, printRouteList } from './printers.ts';
 
 /** `knit route list [NAME]`. */
 export async function listCommand(ctx: CommandContext): Promise<void> {
   if (ctx.args.length > 1) throw new CliError("'knit route list' accepts only one additional argument");
-  const format = ctx.flags.changed('output') ? checkOutputFormat(ctx.flags.string('output')) : undefined;
+  const format = await printerOf(ctx.flags, ctx.cwd);
   const ns = listNamespaceOf(ctx);
   const client = connect(ctx);
   const name = ctx.args[0];
@@ -29,10 +29,11 @@ export async function listCommand(ctx: CommandContext): Promise<void> {
 /** `knit route describe NAME`. */
 export async function describeCommand(ctx: CommandContext): Promise<void> {
   if (ctx.args.length !== 1) throw new CliError("'knit route describe' requires name of the route as single argument");
+  const printer = await printerOf(ctx.flags, ctx.cwd);
   const client = connect(ctx);
   const route = await client.get('routes', namespaceOf(ctx), ctx.args[0]);
-  if (ctx.flags.changed('output')) {
-    ctx.out.write(await printObject(route, 'Route', checkOutputFormat(ctx.flags.string('output'))));
+  if (printer) {
+    ctx.out.write(await printObject(route, 'Route', printer));
     return;
   }
   ctx.out.write(describeRoute(route, ctx.flags.bool('verbose'), nowOf(ctx)));

@@ -1,6 +1,7 @@
-// `knit service create|update|apply|delete|describe|list|wait|export` (kn's service command group).
+// `knit service create|update|apply|delete|describe|list|wait|export|import` (kn's service command group);
+// create, update, delete, describe and list also work offline on local files with --target (offline.ts).
 
-import { ANNOTATION, LABEL, type Revision, type Service, type TrafficTarget } from '../api/types.ts';
+import { ANNOTATION, LABEL, type Configuration, type Revision, type Service, type TrafficTarget } from '../api/types.ts';
 import { isConflict, isNotFound, type ServingClient } from './client.ts';
 import type { CommandContext } from './commands.ts';
 import { connect, listNamespaceOf, namespaceOf, nowOf, waitConfigOf } from './context.ts';
@@ -8,7 +9,8 @@ import { progressSeconds } from './duration.ts';
 import { anyMutation, applyEditFlags, newService, readServiceFile } from './edit.ts';
 import { CliError } from './errors.ts';
 import { stableStringify, threeWayMergePatch } from './merge-patch.ts';
-import { checkOutputFormat, printList, printObject, toJson, toYaml } from './output.ts';
+import { EXPORT_OUTPUT_FORMATS, printDocument, printerOf, printList, printObject } from './output.ts';
+import type { OfflineServices } from './offline.ts';
 import { describeService, newRevisionDesc, orderByConfigurationGeneration, printServiceList, type RevisionDesc } from './printers.ts';
 import { computeTraffic } from './traffic.ts';
 import { simpleMessageCallback, waitForDeletion, waitForService } from './wait.ts';
@@ -110,6 +112,25 @@ async function serviceExists(client: ServingClient, ns: string, name: string): P
   }
 }
 
+/** The offline store when --target is given (kn's gitops client); undefined for the API. */
+async function offlineOf(ctx: CommandContext, namespace: string | undefined): Promise<OfflineServices | undefined> {
+  const target = ctx.flags.specs.has('target') ? ctx.flags.string('target') : '';
+  if (target === '') return undefined;
+  const { OfflineServices } = await import('./offline.ts');
+  return new OfflineServices(target, namespace, ctx.cwd);
+}
+
+/** The creator/lastModifier annotations of the service being replaced carry over to the replacement (kn's --force). */
+function keepCreatorAnnotations(replacement: Service, orig: Service | undefined): Service {
+  const annotations = { ...(replacement.metadata.annotations ?? {}) };
+  for (const key of ['serving.knative.dev/creator', 'serving.knative.dev/lastModifier']) {
+    const v = orig?.metadata.annotations?.[key];
+    if (v !== undefined) annotations[key] = v;
+  }
+  if (Object.keys(annotations).length > 0) replacement.metadata.annotations = annotations;
+  return replacement;
+}
+
 /** `knit service create NAME --image IMAGE`. */
 export async function createCommand(ctx: CommandContext): Promise<void> {
   const f = ctx.flags;
@@ -119,11 +140,22 @@ export async function createCommand(ctx: CommandContext): Promise<void> {
   if (f.string('image') === '' && file === '') throw new CliError("'service create' requires the image name to run provided with the --image option");
   const ns = namespaceOf(ctx);
   const svc = await constructService(ctx, name, ns, 'create');
-  const client = connect(ctx);
+  const offline = await offlineOf(ctx, ns);
   if (f.changed('tag')) {
     svc.spec.traffic = computeTraffic(svc, { traffic: ['@latest=100'], tags: f.list('tag'), untags: [] }, { setPercentages: true, mutation: anyMutation(f), revisions: [] });
   }
   const svcName = svc.metadata.name ?? '';
+  if (offline) {
+    // Offline: no server, no waiting; the no-wait messages.
+    const existing = offline.exists(svcName);
+    if (existing && !f.bool('force')) {
+      throw new CliError(`cannot create service '${svcName}' in namespace '${ns}' because the service already exists and no --force option was given`);
+    }
+    await offline.create(existing ? keepCreatorAnnotations(svc, offline.peek(svcName)) : svc);
+    ctx.out.write(`Service '${svcName}' ${existing ? 'replaced' : 'created'} in namespace '${ns}'.\n`);
+    return;
+  }
+  const client = connect(ctx);
   const existing = await serviceExists(client, ns, svcName);
   if (existing && !f.bool('force')) {
     throw new CliError(`cannot create service '${svcName}' in namespace '${ns}' because the service already exists and no --force option was given`);
@@ -135,13 +167,7 @@ export async function createCommand(ctx: CommandContext): Promise<void> {
   }
   // --force: replace, keeping only the creator/lastModifier annotations of the existing service.
   const changed = await updateServiceWithRetry(client, ns, svcName, async (orig) => {
-    const replacement = structuredClone(svc);
-    const annotations = { ...(replacement.metadata.annotations ?? {}) };
-    for (const key of ['serving.knative.dev/creator', 'serving.knative.dev/lastModifier']) {
-      const v = orig.metadata.annotations?.[key];
-      if (v !== undefined) annotations[key] = v;
-    }
-    if (Object.keys(annotations).length > 0) replacement.metadata.annotations = annotations;
+    const replacement = keepCreatorAnnotations(structuredClone(svc), orig);
     replacement.metadata.resourceVersion = orig.metadata.resourceVersion;
     replacement.metadata.generation = orig.metadata.generation;
     return replacement;
@@ -182,8 +208,18 @@ export async function updateCommand(ctx: CommandContext): Promise<void> {
   if (ctx.args.length !== 1) throw new CliError("'service update' requires the service name given as single argument");
   const name = ctx.args[0];
   const ns = namespaceOf(ctx);
-  const client = connect(ctx);
   const trafficChanged = f.changed('traffic') || f.changed('tag') || f.changed('untag');
+  const offline = await offlineOf(ctx, ns);
+  if (offline) {
+    // Offline: traffic is computed from the service's revisions, which files don't have; no image pinning either.
+    if (trafficChanged) throw new CliError("--traffic, --tag and --untag can't be used with --target: offline mode has no revisions to compute traffic from");
+    const svc = offline.get(name);
+    applyEditFlags(svc, f, { command: 'update', cwd: ctx.cwd });
+    await offline.update(svc);
+    ctx.out.write(`Service '${name}' updated in namespace '${ns}'.\n`);
+    return;
+  }
+  const client = connect(ctx);
 
   let latestBefore = '';
   const changed = await updateServiceWithRetry(client, ns, name, async (svc) => {
@@ -285,6 +321,24 @@ export async function applyCommand(ctx: CommandContext): Promise<void> {
   await waitIfRequested(ctx, client, ns, svcName, 'Applying', 'applied');
 }
 
+/** Offline delete: the files go (--wait has nothing to wait for); errors are collected like online. */
+function deleteOffline(ctx: CommandContext, offline: OfflineServices, ns: string, names: readonly string[]): void {
+  if (names.length === 0) {
+    ctx.out.write('No services found.\n');
+    return;
+  }
+  const errors: string[] = [];
+  for (const name of names) {
+    try {
+      offline.remove(name);
+      ctx.out.write(`Service '${name}' successfully deleted in namespace '${ns}'.\n`);
+    } catch (e) {
+      errors.push((e as Error).message);
+    }
+  }
+  if (errors.length > 0) throw new CliError('Error: ' + errors.join('\nError: '));
+}
+
 /** `knit service delete NAME [NAME ...]` (or --all). */
 export async function deleteCommand(ctx: CommandContext): Promise<void> {
   const f = ctx.flags;
@@ -292,6 +346,11 @@ export async function deleteCommand(ctx: CommandContext): Promise<void> {
   if (ctx.args.length < 1 && !all) throw new CliError("'service delete' requires the service name(s)");
   if (ctx.args.length > 0 && all) throw new CliError("'service delete' with --all flag requires no arguments");
   const ns = namespaceOf(ctx);
+  const offline = await offlineOf(ctx, ns);
+  if (offline) {
+    deleteOffline(ctx, offline, ns, all ? offline.list().map((s) => s.metadata.name ?? '') : ctx.args);
+    return;
+  }
   const client = connect(ctx);
   let names = ctx.args;
   if (all) {
@@ -365,33 +424,44 @@ export async function getRevisionDescriptions(client: ServingClient, ns: string,
 export async function describeCommand(ctx: CommandContext): Promise<void> {
   if (ctx.args.length !== 1) throw new CliError("'service describe' requires the service name given as single argument");
   const ns = namespaceOf(ctx);
-  const client = connect(ctx);
-  const svc = await client.get('services', ns, ctx.args[0]);
-  if (ctx.flags.changed('output')) {
-    const output = ctx.flags.string('output');
-    if (output.toLowerCase() === 'url') {
-      ctx.out.write(`${svc.status?.url ?? ''}\n`);
-      return;
-    }
-    ctx.out.write(await printObject(svc, 'Service', checkOutputFormat(output)));
+  const urlOnly = ctx.flags.changed('output') && ctx.flags.string('output').toLowerCase() === 'url';
+  const printer = urlOnly ? undefined : await printerOf(ctx.flags, ctx.cwd);
+  const offline = await offlineOf(ctx, ns);
+  const client = offline ? undefined : connect(ctx);
+  const svc = client ? await client.get('services', ns, ctx.args[0]) : offline!.get(ctx.args[0]);
+  if (urlOnly) {
+    ctx.out.write(`${svc.status?.url ?? ''}\n`);
+    return;
+  }
+  if (printer) {
+    ctx.out.write(await printObject(svc, 'Service', printer));
     return;
   }
   const verbose = ctx.flags.bool('verbose');
-  const descs = await getRevisionDescriptions(client, ns, svc, verbose);
+  // Offline there are no revisions to show.
+  const descs = client ? await getRevisionDescriptions(client, ns, svc, verbose) : [];
   ctx.out.write(describeService(svc, descs, verbose, nowOf(ctx)));
 }
 
 /** `knit service list [NAME]`. */
 export async function listCommand(ctx: CommandContext): Promise<void> {
   if (ctx.args.length > 1) throw new CliError("'knit service list' accepts maximum 1 argument");
-  const format = ctx.flags.changed('output') ? checkOutputFormat(ctx.flags.string('output')) : undefined;
+  const format = await printerOf(ctx.flags, ctx.cwd);
   const ns = listNamespaceOf(ctx);
-  const client = connect(ctx);
   const name = ctx.args[0];
-  const list = await client.list('services', ns, name ? { fieldSelector: `metadata.name=${name}` } : {});
-  const items = name ? list.items.filter((s) => s.metadata.name === name) : list.items;
+  const offline = await offlineOf(ctx, ns);
+  let items: Service[];
+  let resourceVersion: string | undefined;
+  if (offline) {
+    items = sortByNamespaceAndName(offline.list());
+  } else {
+    const list = await connect(ctx).list('services', ns, name ? { fieldSelector: `metadata.name=${name}` } : {});
+    items = list.items;
+    resourceVersion = list.metadata?.resourceVersion;
+  }
+  if (name) items = items.filter((s) => s.metadata.name === name);
   if (format) {
-    ctx.out.write(await printList(items, 'Service', format, list.metadata?.resourceVersion));
+    ctx.out.write(await printList(items, 'Service', format, resourceVersion));
     return;
   }
   if (items.length === 0) {
@@ -399,6 +469,16 @@ export async function listCommand(ctx: CommandContext): Promise<void> {
     return;
   }
   ctx.out.write(printServiceList(items, { allNamespaces: ns === undefined, noHeaders: ctx.flags.bool('no-headers'), now: nowOf(ctx) }));
+}
+
+function sortByNamespaceAndName(items: Service[]): Service[] {
+  const key = (s: Service): [string, string] => [s.metadata.namespace ?? '', s.metadata.name ?? ''];
+  return [...items].sort((a, b) => {
+    const [an, aname] = key(a);
+    const [bn, bname] = key(b);
+    if (an !== bn) return an < bn ? -1 : 1;
+    return aname < bname ? -1 : aname > bname ? 1 : 0;
+  });
 }
 
 /** `knit service wait NAME`. */
@@ -497,8 +577,8 @@ async function revisionsToExport(client: ServingClient, ns: string, svc: Service
 /** `knit service export NAME -o json|yaml [--with-revisions] [--mode export|replay]`. */
 export async function exportCommand(ctx: CommandContext): Promise<void> {
   if (ctx.args.length !== 1) throw new CliError("'knit service export' requires name of the service as single argument");
-  if (!ctx.flags.changed('output')) throw new CliError("'knit service export' requires output format");
-  const format = checkOutputFormat(ctx.flags.string('output'), ['json', 'yaml']);
+  if (!ctx.flags.changed('output') && ctx.flags.string('template') === '') throw new CliError("'knit service export' requires output format");
+  const printer = (await printerOf(ctx.flags, ctx.cwd, EXPORT_OUTPUT_FORMATS))!;
   const ns = namespaceOf(ctx);
   const client = connect(ctx);
   const svc = await client.get('services', ns, ctx.args[0]);
@@ -526,5 +606,100 @@ export async function exportCommand(ctx: CommandContext): Promise<void> {
     if (exported.length > 0) spec.revisions = exported;
     doc = { apiVersion: 'client.knative.dev/v1alpha1', kind: 'Export', spec };
   }
-  ctx.out.write(format === 'json' ? toJson(doc) : await toYaml(doc));
+  ctx.out.write(await printDocument(doc, printer));
+}
+
+// ---------------------------------------------------------------------------------------------
+// import
+
+/** kn's getConfigurationWithRetry: retry.DefaultBackoff (4 steps, 10ms ×5) while the Configuration is NotFound. */
+async function getConfigurationWithRetry(client: ServingClient, ns: string, name: string): Promise<Configuration> {
+  let delay = 10;
+  for (let step = 1; ; step++) {
+    try {
+      return await client.get('configurations', ns, name);
+    } catch (e) {
+      if (!isNotFound(e) || step >= 4) throw e;
+      await sleep(delay * (0.9 + Math.random() * 0.2));
+      delay *= 5;
+    }
+  }
+}
+
+/** Reads kn's Export document (YAML or JSON) from FILENAME. */
+async function readExportFile(file: string, cwd: string): Promise<{ spec?: { service?: Service; revisions?: Revision[] } }> {
+  const { readFileSync } = await import('node:fs');
+  const { resolve } = await import('node:path');
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new CliError(`open ${file}: ${err.code === 'ENOENT' ? 'no such file or directory' : err.message}`);
+  }
+  const YAML = await import('yaml');
+  let doc: unknown;
+  try {
+    const first = YAML.parseAllDocuments(text)[0];
+    if (first && first.errors.length > 0) throw first.errors[0];
+    doc = first?.toJS();
+  } catch (e) {
+    throw new CliError(`error parsing ${file}: ${(e as Error).message}`);
+  }
+  return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as { spec?: { service?: Service; revisions?: Revision[] } }) : {};
+}
+
+/**
+ * Serving refuses a traffic target that names a revision and follows the latest one; kn's export writes both for
+ * @latest targets, so the name is dropped here (the imported template makes that revision the latest again).
+ */
+function importableTraffic(traffic: TrafficTarget[] | undefined): TrafficTarget[] | undefined {
+  return traffic?.map((t) => {
+    if (t.latestRevision !== true || !t.revisionName) return t;
+    const { revisionName: _drop, ...rest } = t;
+    return rest;
+  });
+}
+
+/**
+ * `knit service import FILENAME` (kn's experimental import of its Export format): creates the Service, then each
+ * exported revision owned by the Service's Configuration (so the controllers adopt it and routes can reach it).
+ */
+export async function importCommand(ctx: CommandContext): Promise<void> {
+  if (ctx.args.length !== 1) throw new CliError("'knit service import' requires filename of import file as single argument");
+  const ns = namespaceOf(ctx);
+  const client = connect(ctx);
+  const exported = await readExportFile(ctx.args[0], ctx.cwd);
+  const service = exported.spec?.service;
+  const name = service?.metadata?.name ?? '';
+  if (!service || name === '') {
+    throw new CliError("provided import file doesn't contain service name, please note that only kn's custom export format is supported");
+  }
+  if (await serviceExists(client, ns, name)) {
+    throw new CliError(`cannot import service '${name}' in namespace '${ns}' because the service already exists`);
+  }
+  const svc: Service = {
+    ...service,
+    apiVersion: service.apiVersion || 'serving.knative.dev/v1',
+    kind: service.kind || 'Service',
+    metadata: { ...service.metadata, namespace: ns },
+    spec: { ...service.spec, ...(service.spec?.traffic ? { traffic: importableTraffic(service.spec.traffic) } : {}) },
+  };
+  await client.create('services', ns, svc);
+
+  const config = await getConfigurationWithRetry(client, ns, name);
+  for (const rev of exported.spec?.revisions ?? []) {
+    const copy: Revision = structuredClone(rev);
+    copy.apiVersion = copy.apiVersion || 'serving.knative.dev/v1';
+    copy.kind = copy.kind || 'Revision';
+    copy.metadata = {
+      ...copy.metadata,
+      namespace: ns,
+      ownerReferences: [
+        { apiVersion: 'serving.knative.dev/v1', kind: 'Configuration', name: config.metadata.name ?? name, uid: config.metadata.uid ?? '', controller: true, blockOwnerDeletion: true },
+      ],
+    };
+    await client.create('revisions', ns, copy);
+  }
+  await waitIfRequested(ctx, client, ns, name, 'Importing', 'imported');
 }
