@@ -1,7 +1,7 @@
 // Runs the reconcilers: maps store watch events to work-queue keys, and deletes the objects a
 // deleted owner controlled (the garbage collector's cascading delete).
 
-import { LABEL, type ObjectMeta } from '../api/types.ts';
+import { ANNOTATION, LABEL, type ObjectMeta, type Route } from '../api/types.ts';
 import type { StoredObject, WatchEvent } from '../store/store.ts';
 import { WorkQueue } from './queue.ts';
 import { objectKey } from './names.ts';
@@ -71,7 +71,7 @@ export class ControllerManager {
       case 'configurations':
         this.configurations.add(key);
         if (owner?.kind === 'Service' && ownerKey) this.services.add(ownerKey);
-        this.routesInNamespace(md.namespace);
+        this.routesReferencing(md.namespace, md.name ?? '', undefined);
         break;
       case 'routes':
         this.routes.add(key);
@@ -81,14 +81,26 @@ export class ControllerManager {
         this.revisions.add(key);
         const cfg = md.labels?.[LABEL.configuration];
         if (cfg) this.configurations.add(objectKey(md.namespace, cfg));
-        this.routesInNamespace(md.namespace);
+        this.routesReferencing(md.namespace, cfg, md.name ?? '');
         break;
       }
     }
   }
 
-  private routesInNamespace(ns: string | undefined): void {
-    for (const r of this.ctx.store.list('routes', { namespace: ns })) this.routes.add(objectKey(ns, r.metadata.name));
+  /**
+   * Enqueues the routes whose traffic names this configuration or revision (in spec or status),
+   * or that list it in its routes annotation — not every route of the namespace, which would make
+   * status churn quadratic in the number of services.
+   */
+  private routesReferencing(ns: string | undefined, configuration: string | undefined, revision: string | undefined): void {
+    this.ctx.store.scan<Route>('routes', ns, (r) => {
+      const hit =
+        r.spec.traffic?.some((t) => (configuration && t.configurationName === configuration) || (revision && t.revisionName === revision)) ||
+        r.status?.traffic?.some((t) => revision && t.revisionName === revision);
+      if (hit) this.routes.add(objectKey(ns, r.metadata.name));
+    });
+    const routes = (revision ? this.ctx.store.get('revisions', ns ?? 'default', revision) : undefined)?.metadata.annotations?.[ANNOTATION.routes];
+    for (const name of (routes ?? '').split(',').filter(Boolean)) this.routes.add(objectKey(ns, name));
   }
 
   /** Background cascading delete of everything the deleted object controlled. */

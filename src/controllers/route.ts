@@ -347,19 +347,25 @@ function labelRevisions(ctx: ControllerContext, ns: string, routeName: string, r
     }
   }
   const now = rfc3339(ctx.now());
-  for (const rev of store.list<Revision>('revisions', { namespace: ns })) {
+  // Scan without copying; copy only the revisions whose labels or annotations change.
+  const changes: string[] = [];
+  store.scan<Revision>('revisions', ns, (rev) => {
     const rn = rev.metadata.name ?? '';
     const routes = routesOf(rev.metadata);
-    const referenced = revNames.has(rn);
-    if (referenced) {
+    if (revNames.has(rn)) {
       const cfg = rev.metadata.labels?.[LABEL.configuration];
       if (cfg) cfgNames.add(cfg);
-      routes.add(routeName);
+      if (!routes.has(routeName) || rev.metadata.labels?.[LABEL.routingState] !== 'active') changes.push(rn);
     } else if (settled && routes.has(routeName)) {
-      routes.delete(routeName);
-    } else {
-      continue;
+      changes.push(rn);
     }
+  });
+  for (const rn of changes) {
+    const rev = store.get<Revision>('revisions', ns, rn);
+    if (!rev) continue;
+    const routes = routesOf(rev.metadata);
+    if (revNames.has(rn)) routes.add(routeName);
+    else routes.delete(routeName);
     const state = routes.size > 0 ? 'active' : 'reserve';
     const labels = { ...rev.metadata.labels };
     const before = { labels: rev.metadata.labels, annotations: rev.metadata.annotations };
@@ -371,17 +377,18 @@ function labelRevisions(ctx: ControllerContext, ns: string, routeName: string, r
     setRoutes(rev.metadata, routes);
     if (!isDeepStrictEqual(before, { labels: rev.metadata.labels, annotations: rev.metadata.annotations })) store.update('revisions', rev);
   }
-  for (const cfg of store.list<Configuration>('configurations', { namespace: ns })) {
+  const cfgChanges: string[] = [];
+  store.scan<Configuration>('configurations', ns, (cfg) => {
     const routes = routesOf(cfg.metadata);
     const cn = cfg.metadata.name ?? '';
-    if (cfgNames.has(cn)) {
-      if (routes.has(routeName)) continue;
-      routes.add(routeName);
-    } else if (settled && routes.has(routeName) && cfg.metadata.labels?.[LABEL.service] !== routeName) {
-      routes.delete(routeName);
-    } else {
-      continue;
-    }
+    if (cfgNames.has(cn) ? !routes.has(routeName) : settled && routes.has(routeName) && cfg.metadata.labels?.[LABEL.service] !== routeName) cfgChanges.push(cn);
+  });
+  for (const cn of cfgChanges) {
+    const cfg = store.get<Configuration>('configurations', ns, cn);
+    if (!cfg) continue;
+    const routes = routesOf(cfg.metadata);
+    if (cfgNames.has(cn)) routes.add(routeName);
+    else routes.delete(routeName);
     setRoutes(cfg.metadata, routes);
     store.update('configurations', cfg);
   }

@@ -172,6 +172,19 @@ export class Store {
     return out;
   }
 
+  /**
+   * Visits stored objects without copying them (for hot read-only scans by controllers);
+   * `fn` must not mutate or keep what it is given.
+   */
+  scan<T extends StoredObject>(resource: string, namespace: string | undefined, fn: (obj: Readonly<T>) => void): void {
+    const b = this.cache.get(resource);
+    if (!b) return;
+    for (const obj of b.values()) {
+      if (namespace !== undefined && obj.metadata.namespace !== namespace) continue;
+      fn(obj as T);
+    }
+  }
+
   /** Objects that name `uid` as their controlling owner. */
   ownedBy(uid: string): { resource: string; object: StoredObject }[] {
     const out: { resource: string; object: StoredObject }[] = [];
