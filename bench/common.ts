@@ -1,4 +1,4 @@
-// Shared plumbing for bench/proxy.ts and bench/dataplane-probe.ts: process groups, cleanup on every exit path, a knit child server, HTTP helpers, tables.
+// Shared plumbing for bench/proxy.ts, bench/dataplane-probe.ts and bench/scale-from-zero.ts: process groups, cleanup on every exit path, a knit child server, HTTP helpers, tables.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

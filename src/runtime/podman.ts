@@ -195,6 +195,8 @@ class PodmanInstance extends EventEmitter implements Instance {
     this.logStream = fs.createWriteStream(this.spec.logFile, { flags: 'a' });
     const child = spawn(this.runtime.bin, podmanRunArgs(this.spec, this.port, this.runtime.owner), {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // conmon drops files (e.g. `oom` after an OOM kill) into its working directory.
+      cwd: path.dirname(this.spec.logFile),
       detached: true, // a Ctrl-C at knit's terminal must not reach the container before the drain
     });
     this.child = child;
