@@ -53,6 +53,9 @@ export interface Knit {
   stop(): Promise<void>;
 }
 
+/** How long a stopping knit waits for in-flight requests (queue-proxy's drain is 30 s). */
+const DRAIN_TIMEOUT_MS = 30_000;
+
 /** Splits `HOST:PORT` (`:PORT` means 127.0.0.1; `[::1]:PORT` for IPv6). */
 export function parseHostPort(s: string, flag: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(s.trim());
@@ -144,7 +147,11 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
+        // Drain (spec §5.7): no new connections, in-flight and queued requests finish, then stop.
+        external.stopAccepting();
+        local.stopAccepting();
         await api.close();
+        await instances.drained(DRAIN_TIMEOUT_MS);
         controllers.stop();
         await Promise.all([external.close(), local.close()]);
         await instances.stopAll();

@@ -90,3 +90,16 @@ test('rollout under load: updates and traffic moves at a constant rate lose no r
   assert.ok(sent > 2500, `only ${sent} requests sent`);
   assert.deepEqual(failed, [], `${failed.length} of ${sent} requests failed`);
 });
+
+test('SIGTERM drains: a request in flight when knit is told to stop still gets its answer', async () => {
+  const r = await knit.knit(['service', 'create', 'drain', '--image', APP_DIR]);
+  assert.equal(r.code, 0, r.stderr);
+  const inflight = knit.request('drain.default.example.com', '/sleep?ms=1500');
+  await new Promise((res) => setTimeout(res, 300));
+  const stopping = knit.stop('SIGTERM');
+  const res = await inflight;
+  await stopping;
+  assert.equal(res.status, 200);
+  assert.equal(res.body, 'drain-00001 slept 1500\n');
+  await knit.start(); // the other tests' cleanup expects a running server
+});

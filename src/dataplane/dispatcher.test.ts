@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConcurrencyStats, DispatchError, Endpoint, RevisionDispatcher, QUEUE_DEPTH, type DispatcherSettings } from './dispatcher.ts';
+import { ConcurrencyStats, DispatchError, Endpoint, RevisionDispatcher, QUEUE_DEPTH, totalQueued, type DispatcherSettings } from './dispatcher.ts';
 
 function settings(containerConcurrency: number): DispatcherSettings {
   return { containerConcurrency, timeouts: { totalMs: 10_000, responseStartMs: 0, idleMs: 0 }, protocol: 'http1' };
@@ -58,7 +58,10 @@ test('the queue is bounded: overflow is refused at once', () => {
   let refused: DispatchError | null = null;
   d.enqueue(0, (e) => (refused = e));
   assert.equal((refused as DispatchError | null)?.message, 'pending request queue full');
+  assert.equal((refused as DispatchError | null)?.retryAfter, 1, 'overload answers carry Retry-After');
+  assert.equal(totalQueued(), QUEUE_DEPTH);
   d.close(503, 'done');
+  assert.equal(totalQueued(), 0, 'closing releases the global count');
 });
 
 test('a cancelled waiter is skipped', () => {
@@ -95,4 +98,15 @@ test('time-weighted average concurrency (spec §4.3)', () => {
   assert.equal(r.requestCount, 2);
   now = 2000;
   assert.equal(s.report().averageConcurrency, 2);
+});
+
+test('the global queue bound spans revisions, and cancelled or timed-out waiters leave it', async () => {
+  const a = new RevisionDispatcher('ns/a', settings(1));
+  const w = a.enqueue(0, () => undefined)!;
+  assert.equal(totalQueued(), 1);
+  a.cancel(w);
+  assert.equal(totalQueued(), 0);
+  await new Promise<void>((resolve) => a.enqueue(5, () => resolve()));
+  assert.equal(totalQueued(), 0);
+  a.close(503, 'done');
 });

@@ -63,10 +63,18 @@ export interface DispatcherSettings {
 /** Why a request could not be admitted (spec §5.3): the buffer is full or the wait timed out. */
 export class DispatchError extends Error {
   readonly status: number;
-  constructor(status: number, message: string) {
+  /** Set when the client should retry later (a full queue): the Retry-After header's seconds. */
+  readonly retryAfter: number | undefined;
+  constructor(status: number, message: string, retryAfter?: number) {
     super(message);
     this.status = status;
+    this.retryAfter = retryAfter;
   }
+}
+
+/** Extra response headers for a dispatch error (Retry-After on overload). */
+export function dispatchErrorHeaders(err: unknown): Record<string, string> {
+  return err instanceof DispatchError && err.retryAfter !== undefined ? { 'retry-after': String(err.retryAfter) } : {};
 }
 
 /** A request queued in a dispatcher. */
@@ -77,6 +85,19 @@ export interface Waiter {
 
 /** Knative's per-revision pending-request bound (activator breaker queue depth). */
 export const QUEUE_DEPTH = 10_000;
+
+/** knit's bound on requests waiting across all revisions, so a flood cannot grow memory unbounded. */
+export const GLOBAL_QUEUE_DEPTH = 50_000;
+
+/** Seconds a client is asked to wait (Retry-After) when a queue is full. */
+export const RETRY_AFTER_SECONDS = 1;
+
+let queuedTotal = 0;
+
+/** Requests waiting in all dispatchers of this process. */
+export function totalQueued(): number {
+  return queuedTotal;
+}
 
 /**
  * Time-weighted concurrency and request counts since the last report (spec §4.3), the
@@ -216,8 +237,8 @@ export class RevisionDispatcher {
    * or a DispatchError on overflow or after timeoutMs. Returns a handle for `cancel`.
    */
   enqueue(timeoutMs: number, done: (err: DispatchError | null, ep?: Endpoint) => void): Waiter | undefined {
-    if (this.waiters.length >= QUEUE_DEPTH) {
-      done(new DispatchError(503, 'pending request queue full'));
+    if (this.waiters.length >= QUEUE_DEPTH || queuedTotal >= GLOBAL_QUEUE_DEPTH) {
+      done(new DispatchError(503, 'pending request queue full', RETRY_AFTER_SECONDS));
       return undefined;
     }
     if (this.endpoints.length === 0) this.onDemand?.();
@@ -225,11 +246,15 @@ export class RevisionDispatcher {
     if (timeoutMs > 0) {
       w.timer = setTimeout(() => {
         const i = this.waiters.indexOf(w);
-        if (i >= 0) this.waiters.splice(i, 1);
+        if (i >= 0) {
+          this.waiters.splice(i, 1);
+          queuedTotal--;
+        }
         done(new DispatchError(503, 'context deadline exceeded'));
       }, timeoutMs);
     }
     this.waiters.push(w);
+    queuedTotal++;
     return w;
   }
 
@@ -238,6 +263,7 @@ export class RevisionDispatcher {
     const i = this.waiters.indexOf(w);
     if (i < 0) return;
     this.waiters.splice(i, 1);
+    queuedTotal--;
     if (w.timer) clearTimeout(w.timer);
   }
 
@@ -251,6 +277,7 @@ export class RevisionDispatcher {
       const ep = this.pick();
       if (!ep) return;
       const w = this.waiters.shift()!;
+      queuedTotal--;
       if (w.timer) clearTimeout(w.timer);
       ep.inFlight++;
       w.done(null, ep);
@@ -260,6 +287,7 @@ export class RevisionDispatcher {
   /** Fails every queued request (revision deleted or knit stopping). */
   close(status: number, message: string): void {
     for (const w of this.waiters.splice(0)) {
+      queuedTotal--;
       if (w.timer) clearTimeout(w.timer);
       w.done(new DispatchError(status, message));
     }

@@ -5,7 +5,7 @@
 
 import http from 'node:http';
 import type net from 'node:net';
-import { DispatchError, type Endpoint, type RevisionDispatcher, type Waiter } from './dispatcher.ts';
+import { DispatchError, dispatchErrorHeaders, type Endpoint, type RevisionDispatcher, type Waiter } from './dispatcher.ts';
 import { ChunkedScanner, HeaderLines, Hdr, MAX_HEAD, findHeadEnd, isHeadMethod, parseLength, parseRequestLine, parseStatusLine, tokens } from './h1.ts';
 import { RequestTimeouts, TIMEOUT_BODY, type TimeoutKind } from './timeouts.ts';
 import type { UpstreamConnection, UpstreamUser } from './upstream.ts';
@@ -547,7 +547,7 @@ class FastConnection implements UpstreamUser {
       }
       this.waiter = undefined;
       if (err || !got) {
-        this.reply(err instanceof DispatchError ? err.status : 503, `${err?.message ?? 'no instance'}\n`);
+        this.reply(err instanceof DispatchError ? err.status : 503, `${err?.message ?? 'no instance'}\n`, dispatchErrorHeaders(err));
         return;
       }
       this.ep = got;
@@ -840,10 +840,12 @@ class FastConnection implements UpstreamUser {
   }
 
   /** Answers the request from knit itself (no route, no instance, instance errors, timeouts). */
-  private reply(status: number, body: string): void {
+  private reply(status: number, body: string, extra?: Record<string, string>): void {
     this.headSent = true;
+    let more = '';
+    if (extra) for (const [k, v] of Object.entries(extra)) more += `${k}: ${v}\r\n`;
     this.socket.write(
-      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ndate: ${this.fp.date}\r\n${this.closeAfter ? CLOSE : KEEP_ALIVE}\r\n${body}`,
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ndate: ${this.fp.date}\r\n${more}${this.closeAfter ? CLOSE : KEEP_ALIVE}\r\n${body}`,
     );
     this.upReusable = false;
     this.responseDone();

@@ -8,7 +8,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { DispatchError, type Endpoint, type RevisionDispatcher, type Waiter } from './dispatcher.ts';
+import { DispatchError, dispatchErrorHeaders, type Endpoint, type RevisionDispatcher, type Waiter } from './dispatcher.ts';
 import { FastPath, type FastPathGateway, type RouteResult } from './fastpath.ts';
 import { hostOnly, type RoutingTable } from './routing.ts';
 import { RequestTimeouts, TIMEOUT_BODY, type TimeoutKind } from './timeouts.ts';
@@ -181,7 +181,7 @@ class Exchange {
         return;
       }
       if (err || !got) {
-        reply(this.res, err instanceof DispatchError ? err.status : 503, `${err?.message ?? 'no instance'}\n`);
+        reply(this.res, err instanceof DispatchError ? err.status : 503, `${err?.message ?? 'no instance'}\n`, dispatchErrorHeaders(err));
         this.finish();
         return;
       }
@@ -347,9 +347,15 @@ export class Gateway implements FastPathGateway {
     });
   }
 
+  /** Stops accepting connections; requests on open connections are still served (draining). */
+  stopAccepting(): void {
+    if (this.server.listening) this.server.close();
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => {
-      this.server.close(() => resolve());
+      if (this.server.listening) this.server.close(() => resolve());
+      else resolve();
       this.fast.close();
       this.h1.closeAllConnections();
       for (const s of this.sockets) s.destroy();

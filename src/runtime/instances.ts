@@ -332,6 +332,19 @@ export class InstanceManager implements DispatcherLookup {
     return this.revisions.get(key)?.dispatcher;
   }
 
+  /** Requests in flight or waiting, over all revisions. */
+  busy(): number {
+    let n = 0;
+    for (const r of this.revisions.values()) n += r.dispatcher.stats.current;
+    return n;
+  }
+
+  /** Resolves once no request is in flight or waiting, or after timeoutMs. */
+  async drained(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.busy() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  }
+
   keys(): string[] {
     return [...this.revisions.keys()];
   }
