@@ -1,15 +1,12 @@
 // The podman runtime: any image that is not `file://` runs as an OCI container through podman.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseQuantity } from '../api/config.ts';
-import { ProbeLoop } from './probe.ts';
+import { ChildInstance, signalNumber } from './child-instance.ts';
 import { freePort, killGroup } from './process.ts';
-import { LogRing } from './logs.ts';
-import { RuntimeError, type Instance, type InstanceExit, type InstanceSpec, type InstanceState, type Runtime } from './runtime.ts';
+import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
 
 /** The label every knit container carries (value: the instance id); reaping looks for it. */
 export const INSTANCE_LABEL = 'knit.instance';
@@ -48,9 +45,6 @@ function podmanError(r: CommandResult): string {
   return (lines.at(-1) ?? `podman exited with ${r.code}`).replace(/^Error: /, '').replace(/^inspecting object: /, '');
 }
 
-function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal ? (os.constants.signals[signal] ?? 0) : 0;
-}
 
 /** `pid:starttime` of a process (field 22 of /proc/PID/stat tells a live process from a recycled pid). */
 function processIdentity(pid: number): string | undefined {
@@ -147,40 +141,14 @@ export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: strin
   return args;
 }
 
-class PodmanInstance extends EventEmitter implements Instance {
-  readonly id: string;
-  readonly spec: InstanceSpec;
-  readonly host = '127.0.0.1';
-  port = 0;
-  state: InstanceState = 'starting';
-  startupMs: number | undefined;
+class PodmanInstance extends ChildInstance {
   private readonly runtime: PodmanRuntime;
   private readonly name: string;
-  private child: ChildProcess | undefined;
-  private probes: ProbeLoop | undefined;
-  private readonly logs = new LogRing(200);
-  private logStream: fs.WriteStream | undefined;
-  private readonly startedAt = performance.now();
-  private stopRequested = false;
-  private everReady = false;
-  private readonly exited: Promise<void>;
-  private resolveExited!: () => void;
 
   constructor(runtime: PodmanRuntime, spec: InstanceSpec) {
-    super();
+    super(spec);
     this.runtime = runtime;
-    this.id = spec.id;
-    this.spec = spec;
     this.name = containerName(spec.id);
-    this.exited = new Promise((r) => (this.resolveExited = r));
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  lastLogLines(n: number): string[] {
-    return this.logs.last(n);
   }
 
   async begin(): Promise<void> {
@@ -192,68 +160,21 @@ class PodmanInstance extends EventEmitter implements Instance {
       return this.finish(127, null);
     }
     if (this.stopRequested) return this.finish(0, null);
-    this.logStream = fs.createWriteStream(this.spec.logFile, { flags: 'a' });
     const child = spawn(this.runtime.bin, podmanRunArgs(this.spec, this.port, this.runtime.owner), {
       stdio: ['ignore', 'pipe', 'pipe'],
       // conmon drops files (e.g. `oom` after an OOM kill) into its working directory.
       cwd: path.dirname(this.spec.logFile),
       detached: true, // a Ctrl-C at knit's terminal must not reach the container before the drain
     });
-    this.child = child;
-    if (child.pid !== undefined) this.emit('spawned', child.pid);
-    child.stdout?.on('data', (b: Buffer) => this.onOutput(b));
-    child.stderr?.on('data', (b: Buffer) => this.onOutput(b));
-    child.once('error', (err) => {
-      this.logs.push(`knit: ${err.message}`);
-      this.finish(127, null);
-    });
     // 'close' (not 'exit'): the container's last output lines arrive before it.
-    child.once('close', (code, signal) => this.finish(code, signal));
-    this.probes = new ProbeLoop(
-      this.spec.readinessProbe,
-      {
-        host: this.host,
-        port: this.port,
-        containerPort: this.spec.containerPort,
-        // `podman exec` itself takes ~100 ms: never less than the probe's own timeout.
-        exec: async (command, timeoutMs) => {
-          const ms = Math.max(timeoutMs, (this.spec.readinessProbe?.timeoutSeconds || 1) * 1000);
-          return (await runPodman(this.runtime.bin, ['exec', this.name, ...command], ms)).code === 0;
-        },
+    this.adopt(child, 'close');
+    this.startProbes({
+      // `podman exec` itself takes ~100 ms: never less than the probe's own timeout.
+      exec: async (command, timeoutMs) => {
+        const ms = Math.max(timeoutMs, (this.spec.readinessProbe?.timeoutSeconds || 1) * 1000);
+        return (await runPodman(this.runtime.bin, ['exec', this.name, ...command], ms)).code === 0;
       },
-      { onReady: () => this.setReady(true), onUnready: () => this.setReady(false) },
-    );
-  }
-
-  private onOutput(b: Buffer): void {
-    this.logStream?.write(b);
-    this.logs.write(b);
-  }
-
-  private setReady(ready: boolean): void {
-    if (this.state === 'terminating' || this.state === 'exited') return;
-    if (ready) {
-      if (this.startupMs === undefined) this.startupMs = performance.now() - this.startedAt;
-      this.everReady = true;
-      this.state = 'ready';
-      this.emit('ready');
-    } else {
-      this.state = 'starting';
-      this.emit('unready');
-    }
-  }
-
-  private finish(code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.state === 'exited') return;
-    this.state = 'exited';
-    this.probes?.stop();
-    this.logStream?.end();
-    const exitCode = code ?? 128 + signalNumber(signal);
-    const tail = this.logs.last(10).join('\n').trim();
-    const message = tail ? `Container failed with: ${tail}` : exitCode === 0 ? 'Container failed with: container exited with no error' : `Container failed with: exit code ${exitCode}`;
-    const exit: InstanceExit = { code: exitCode, beforeReady: !this.everReady, requested: this.stopRequested, reason: `ExitCode${exitCode}`, message };
-    this.resolveExited();
-    this.emit('exit', exit);
+    });
   }
 
   private get gone(): boolean {
@@ -262,13 +183,8 @@ class PodmanInstance extends EventEmitter implements Instance {
 
   stop(): Promise<void> {
     if (this.state === 'exited') return this.exited;
-    if (!this.stopRequested) {
-      this.stopRequested = true;
-      this.state = 'terminating';
-      this.probes?.stop();
-      if (this.child) void this.stopContainer();
-      // Otherwise begin() sees stopRequested before it spawns anything.
-    }
+    // Before the spawn, begin() sees stopRequested and starts nothing.
+    if (this.beginStop() && this.child) void this.stopContainer();
     return this.exited;
   }
 

@@ -1,15 +1,12 @@
 // The process runtime: a `file:///abs/dir` image runs as a host process started in that directory.
 
-import { spawn, type ChildProcess } from 'node:child_process';
-import { EventEmitter } from 'node:events';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ProbeLoop } from './probe.ts';
-import { RuntimeError, type Instance, type InstanceExit, type InstanceSpec, type InstanceState, type Runtime } from './runtime.ts';
-import { LogRing } from './logs.ts';
+import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
+import { ChildInstance } from './child-instance.ts';
 
 /** Picks a free loopback port by binding port 0 and releasing it. */
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -71,38 +68,8 @@ function pathToImage(dir: string): string {
   return `file://${dir}`;
 }
 
-class ProcessInstance extends EventEmitter implements Instance {
-  readonly id: string;
-  readonly spec: InstanceSpec;
-  readonly host = '127.0.0.1';
-  port = 0;
-  state: InstanceState = 'starting';
-  startupMs: number | undefined;
-  private child: ChildProcess | undefined;
-  private probes: ProbeLoop | undefined;
-  private readonly logs = new LogRing(200);
-  private logStream: fs.WriteStream | undefined;
-  private readonly startedAt = performance.now();
-  private stopRequested = false;
-  private everReady = false;
-  private exited: Promise<void>;
-  private resolveExited!: () => void;
+class ProcessInstance extends ChildInstance {
   private killTimer: NodeJS.Timeout | undefined;
-
-  constructor(spec: InstanceSpec) {
-    super();
-    this.id = spec.id;
-    this.spec = spec;
-    this.exited = new Promise((r) => (this.resolveExited = r));
-  }
-
-  get pid(): number | undefined {
-    return this.child?.pid;
-  }
-
-  lastLogLines(n: number): string[] {
-    return this.logs.last(n);
-  }
 
   async begin(): Promise<void> {
     try {
@@ -114,75 +81,26 @@ class ProcessInstance extends EventEmitter implements Instance {
       this.port = await freePort();
       if (this.stopRequested) return this.finish(0, null);
       const env = { ...baseEnv(), ...this.spec.env, PORT: String(this.port) };
-      fs.mkdirSync(path.dirname(this.spec.logFile), { recursive: true });
-      this.logStream = fs.createWriteStream(this.spec.logFile, { flags: 'a' });
       const child = spawn(argv[0], argv.slice(1), {
         cwd,
         env,
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true, // own process group, so stop() reaches grandchildren too
       });
-      this.child = child;
-      if (child.pid !== undefined) this.emit('spawned', child.pid);
-      child.stdout?.on('data', (b: Buffer) => this.onOutput(b));
-      child.stderr?.on('data', (b: Buffer) => this.onOutput(b));
-      child.once('error', (err) => {
-        this.logs.push(`knit: ${err.message}`);
-        this.finish(127, null);
-      });
-      child.once('exit', (code, signal) => this.finish(code, signal));
-      this.probes = new ProbeLoop(this.spec.readinessProbe, { host: this.host, port: this.port, containerPort: this.spec.containerPort, cwd, env }, {
-        onReady: () => this.setReady(true),
-        onUnready: () => this.setReady(false),
-      });
+      this.adopt(child, 'exit');
+      this.startProbes({ cwd, env });
     } catch (err) {
-      const reason = err instanceof RuntimeError ? err.reason : 'ContainerMissing';
-      this.logs.push((err as Error).message);
-      this.state = 'exited';
-      const exit: InstanceExit = { code: 127, beforeReady: true, requested: false, reason, message: (err as Error).message };
-      this.resolveExited();
-      queueMicrotask(() => this.emit('exit', exit));
+      this.failToStart(err instanceof RuntimeError ? err.reason : 'ContainerMissing', (err as Error).message);
     }
   }
 
-  private onOutput(b: Buffer): void {
-    this.logStream?.write(b);
-    this.logs.write(b);
-  }
-
-  private setReady(ready: boolean): void {
-    if (this.state === 'terminating' || this.state === 'exited') return;
-    if (ready) {
-      if (this.startupMs === undefined) this.startupMs = performance.now() - this.startedAt;
-      this.everReady = true;
-      this.state = 'ready';
-      this.emit('ready');
-    } else {
-      this.state = 'starting';
-      this.emit('unready');
-    }
-  }
-
-  private finish(code: number | null, signal: NodeJS.Signals | null): void {
-    if (this.state === 'exited') return;
-    this.state = 'exited';
-    this.probes?.stop();
+  protected override onFinished(): void {
     if (this.killTimer) clearTimeout(this.killTimer);
-    this.logStream?.end();
-    const exitCode = code ?? 128 + signalNumber(signal);
-    const tail = this.logs.last(10).join('\n').trim();
-    const message = tail ? `Container failed with: ${tail}` : exitCode === 0 ? 'Container failed with: container exited with no error' : `Container failed with: exit code ${exitCode}`;
-    const exit: InstanceExit = { code: exitCode, beforeReady: !this.everReady, requested: this.stopRequested, reason: `ExitCode${exitCode}`, message };
-    this.resolveExited();
-    this.emit('exit', exit);
   }
 
   stop(): Promise<void> {
     if (this.state === 'exited') return this.exited;
-    if (!this.stopRequested) {
-      this.stopRequested = true;
-      this.state = 'terminating';
-      this.probes?.stop();
+    if (this.beginStop()) {
       const pid = this.child?.pid;
       if (pid !== undefined) {
         killGroup(pid, 'SIGTERM');
@@ -191,10 +109,6 @@ class ProcessInstance extends EventEmitter implements Instance {
     }
     return this.exited;
   }
-}
-
-function signalNumber(signal: NodeJS.Signals | null): number {
-  return signal ? (os.constants.signals[signal] ?? 0) : 0;
 }
 
 /** Signals a whole process group, ignoring groups that are already gone. */
