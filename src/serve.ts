@@ -175,6 +175,13 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   if (!opts.quiet) {
     const home = os.homedir();
     const dd = path.resolve(opts.dataDir);
+    // Paths that work when pasted in this terminal (npm start runs from the repository).
+    const repo = path.resolve(import.meta.dirname, '..');
+    const rel = (p: string): string => {
+      const r = path.relative(process.cwd(), p);
+      return r.startsWith('..') ? p : r.startsWith('.') ? r : `./${r}`;
+    };
+    const cli = process.env.PATH?.split(':').some((d) => fs.existsSync(path.join(d, 'knit'))) ? 'knit' : rel(path.join(repo, 'bin', 'knit')).replace(/^\.\//, '');
     console.log(`knit is serving Knative Services on one machine
   gateway:        ${e.http}   (curl -H 'Host: NAME.default.${opts.domain}' ${e.http})
   cluster-local:  ${e.localHttp}
@@ -182,7 +189,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
   data:           ${dd.startsWith(home) ? `~${dd.slice(home.length)}` : dd}
 
 Try:
-  knit service create hello --image ./examples/helloworld --env TARGET=knit
+  ${cli} service create hello --image ${rel(path.join(repo, 'examples', 'helloworld'))} --env TARGET=knit
   curl -H 'Host: hello.default.${opts.domain}' ${e.http}
 `);
   }
