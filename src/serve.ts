@@ -14,7 +14,7 @@ import { UnavailableRuntime } from './runtime/unavailable.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { ApiServer } from './server/api.ts';
 import { setAdmissionConfig } from './server/admission.ts';
-import { loadServingConfig } from './config-file.ts';
+import { loadKnitSettings, loadServingConfig } from './config-file.ts';
 import { Autoscaler } from './autoscaler/kpa.ts';
 
 export interface ServeOptions {
@@ -103,7 +103,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
 
   const store = new Store(path.join(dataDir, 'knit.db'));
   const containers = (await PodmanRuntime.available()) ? new PodmanRuntime() : new UnavailableRuntime();
-  const instances = new InstanceManager(dataDir, [new ProcessRuntime(), containers]);
+  const instances = new InstanceManager(dataDir, [new ProcessRuntime(), containers], loadKnitSettings(opts.configFile).instances);
   const reaped = await instances.reapOrphans();
   const table = new RoutingTable();
   const autoscaler = new Autoscaler(config.autoscaler, instances);

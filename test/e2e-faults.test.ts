@@ -68,7 +68,10 @@ test('killing an instance under load: only its in-flight requests may fail, and 
   for (const f of failed) assert.ok(f.status === 502 || f.status === 503, `a failure is a clear 502/503, got ${f.status}`);
 });
 
-test('rollout under load: updates and traffic moves at a constant rate lose no request', async () => {
+// Issue 7 asks for 60 s of constant load; KNIT_TEST_LOAD_MS shortens it for quick local runs.
+const LOAD_MS = Number(process.env.KNIT_TEST_LOAD_MS ?? 60_000);
+
+test('rollout under load: updates and traffic moves at a constant rate lose no request', { timeout: LOAD_MS + 60_000 }, async () => {
   const r = await knit.knit(['service', 'create', 'steady', '--image', APP_DIR, '--scale-window', '6s']);
   assert.equal(r.code, 0, r.stderr);
   const load = constantLoad('steady.default.example.com', 300);
@@ -84,10 +87,10 @@ test('rollout under load: updates and traffic moves at a constant rate lose no r
   assert.equal(move.code, 0, move.stderr);
   const last = await knit.knit(['service', 'update', 'steady', '--traffic', '@latest=100', '--env', 'V=5']);
   assert.equal(last.code, 0, last.stderr);
-  // At least 10 s of load, so the old revisions' scale-down happens under it too (window 6 s + grace 1 s).
-  await new Promise((res) => setTimeout(res, Math.max(1000, 10_000 - (Date.now() - started))));
+  // 60 s of load in all, so the old revisions' scale-down happens under it too (window 6 s + grace 1 s).
+  await new Promise((res) => setTimeout(res, Math.max(1000, LOAD_MS - (Date.now() - started))));
   const { sent, failed } = await load.stop();
-  assert.ok(sent > 2500, `only ${sent} requests sent`);
+  assert.ok(sent > (LOAD_MS / 1000) * 250, `only ${sent} requests sent`);
   assert.deepEqual(failed, [], `${failed.length} of ${sent} requests failed`);
 });
 

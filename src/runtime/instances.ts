@@ -40,6 +40,15 @@ export interface WorkloadStatus {
 
 const MAX_BACKOFF_MS = 30_000;
 
+/** How many instances knit runs at most: per revision and in total. */
+export interface InstanceLimits {
+  perRevision: number;
+  total: number;
+}
+
+/** Defaults for one machine; `knit serve --config` sets them (`knit: max-instances…`). */
+export const DEFAULT_INSTANCE_LIMITS: InstanceLimits = { perRevision: 100, total: 500 };
+
 class RevisionInstances {
   readonly workload: Workload;
   readonly dispatcher: RevisionDispatcher;
@@ -112,18 +121,30 @@ class RevisionInstances {
     this.reconcile();
   }
 
-  /** Starts or stops instances so that live ones match `desired`. */
-  private reconcile(): void {
+  /** Instances started and not yet gone. */
+  get liveCount(): number {
+    let n = 0;
+    for (const i of this.instances.values()) if (i.state !== 'exited') n++;
+    return n;
+  }
+
+  /** Starts or stops instances so that live ones match `desired` (within the limits). */
+  reconcile(): void {
     if (this.closed) return;
     const live = [...this.instances.values()].filter((i) => i.state === 'starting' || i.state === 'ready');
-    if (live.length < this.desired) {
+    const want = Math.min(this.desired, this.manager.limits.perRevision);
+    if (live.length < want) {
       if (this.restartTimer) return; // backing off after a crash
-      for (let i = live.length; i < this.desired; i++) this.startOne();
-    } else if (live.length > this.desired) {
+      for (let i = live.length; i < want; i++) {
+        // One service cannot take the machine: past the total cap, wait for a free slot.
+        if (!this.manager.reserveSlot(this)) break;
+        this.startOne();
+      }
+    } else if (live.length > want) {
       // Stop starting instances first, then the least busy ready ones.
       const victims = live
         .sort((a, b) => rank(a, this.endpoints) - rank(b, this.endpoints))
-        .slice(0, live.length - this.desired);
+        .slice(0, live.length - want);
       for (const v of victims) void this.stopOne(v);
     }
     this.armDeadline();
@@ -173,6 +194,7 @@ class RevisionInstances {
     inst.once('exit', (exit: InstanceExit) => {
       this.instances.delete(id);
       this.manager.forgetPid(id);
+      this.manager.slotFreed();
       const ep = this.endpoints.get(id);
       this.endpoints.delete(id);
       if (ep) {
@@ -255,12 +277,37 @@ export class InstanceManager implements DispatcherLookup {
   /** Marks this data directory's instances (env KNIT_OWNER) so a restart finds every one of them. */
   readonly ownerTag: string;
 
-  constructor(dataDir: string, runtimes: Runtime[]) {
+  /** Caps on instances per revision and in total. */
+  readonly limits: InstanceLimits;
+  private readonly starved = new Set<RevisionInstances>();
+
+  constructor(dataDir: string, runtimes: Runtime[], limits: InstanceLimits = DEFAULT_INSTANCE_LIMITS) {
+    this.limits = limits;
     this.ownerTag = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
     this.runtimes = runtimes;
     this.logDir = path.join(dataDir, 'logs');
     this.runDir = path.join(dataDir, 'run', 'instances');
     fs.mkdirSync(this.runDir, { recursive: true });
+  }
+
+  /** True if one more instance fits under the total cap; otherwise remembers who waits. */
+  reserveSlot(r: RevisionInstances): boolean {
+    let live = 0;
+    for (const x of this.revisions.values()) live += x.liveCount;
+    if (live < this.limits.total) return true;
+    if (!this.starved.has(r)) console.error(`knit: instance limit (${this.limits.total}) reached; ${r.workload.key} waits for a free slot`);
+    this.starved.add(r);
+    return false;
+  }
+
+  /** An instance is gone: revisions waiting for a slot get another look. */
+  slotFreed(): void {
+    if (this.starved.size === 0) return;
+    const waiting = [...this.starved];
+    this.starved.clear();
+    queueMicrotask(() => {
+      for (const r of waiting) r.reconcile();
+    });
   }
 
   runtimeFor(image: string): Runtime {

@@ -1,0 +1,50 @@
+// Instance limits: per revision and in total, so one service cannot take the machine.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { InstanceManager, type Workload } from './instances.ts';
+import { ProcessRuntime } from './process.ts';
+
+const app = pathToFileURL(path.resolve(import.meta.dirname, '../../test/fixtures/runtime-app')).href;
+
+function workload(name: string): Workload {
+  return {
+    key: `default/${name}`,
+    template: { namespace: 'default', revision: name, configuration: 'c', service: 's', container: { image: app }, image: app, env: {}, containerPort: 8080, gracePeriodSeconds: 5 },
+    dispatch: { containerConcurrency: 0, timeouts: { totalMs: 10_000, responseStartMs: 0, idleMs: 0 }, protocol: 'http1' },
+    timeoutSeconds: 10,
+    progressDeadlineSeconds: 60,
+  };
+}
+
+async function until(what: string, fn: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!fn()) {
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+test('max instances per revision and in total are never exceeded; freed slots are reused', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-limits-'));
+  const m = new InstanceManager(dir, [new ProcessRuntime()], { perRevision: 2, total: 3 });
+  t.after(async () => {
+    await m.stopAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  m.ensure(workload('a-00001'));
+  m.ensure(workload('b-00001'));
+  m.setScale('default/a-00001', 5);
+  await until('a at 2 ready', () => m.status('default/a-00001')?.ready === 2);
+  m.setScale('default/b-00001', 5);
+  await until('b at 1 ready', () => m.status('default/b-00001')?.ready === 1);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal(m.status('default/a-00001')?.ready, 2, 'per-revision cap');
+  assert.equal(m.status('default/b-00001')?.ready, 1, 'total cap');
+  m.setScale('default/a-00001', 0);
+  await until('b to use the freed slots', () => m.status('default/b-00001')?.ready === 2);
+});
