@@ -4,6 +4,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { EXAMPLES, KnitServer, eventually } from './harness.ts';
 import { TestImages } from './fixtures/podman-images.ts';
 import { OWNER_LABEL, PodmanRuntime, runPodman } from '../src/runtime/podman.ts';
@@ -107,4 +110,23 @@ test('after a crash of knit serve, the next one removes the containers it left',
   await eventually('the old containers to be gone', async () => (await containersOf(oldPid)).length === 0);
   // The restarted knit re-creates h1's instances from its store and serves again.
   await eventually('h1 to serve again', async () => (await k.request(H1)).status === 200, 20_000);
+});
+
+test('knit service create --source DIR builds the Containerfile with podman and runs it', async () => {
+  const k = knit!;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-source-'));
+  try {
+    fs.cpSync(`${EXAMPLES}/helloworld`, path.join(dir, 'app'), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'Containerfile'), `FROM ${images.name('node')}\nCOPY app/ /app/\nWORKDIR /app\nENV TARGET=source\nCMD ["node", "server.js"]\n`);
+    const r = await k.knit(['service', 'create', 'fromsrc', '--source', dir]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal((await k.request('fromsrc.default.example.com')).body, 'Hello source!\n');
+    const svc = (await k.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/services/fromsrc')).json as { spec: { template: { spec: { containers: { image: string }[] } } } };
+    const built = svc.spec.template.spec.containers[0].image;
+    assert.match(built, /^localhost\/knit-source\/knit-source-[a-z0-9]+:\d{14}$/);
+    await k.knit(['service', 'delete', 'fromsrc']);
+    await runPodman('podman', ['rmi', '-f', built]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -114,6 +114,7 @@ const NOT_SUPPORTED = ' Not supported by knit yet (no ConfigMaps, Secrets or vol
 /** Pod-spec and autoscaling flags shared by create, update and apply (kn's addSharedFlags + PodSpecFlags). */
 const SHARED_EDIT_FLAGS: FlagSpec[] = [
   { name: 'image', type: 'string', once: true, usage: 'Image to run: a registry reference, a file:// URL or a local directory (./app, /abs/dir), which runs as a host process.' },
+  { name: 'source', type: 'string', once: true, usage: 'Directory with a Containerfile or Dockerfile: built with podman build on this machine and run as the image (instead of --image).' },
   { name: 'pull-policy', type: 'string', usage: 'Image pull policy. Valid values (case insensitive): Always | Never | IfNotPresent' },
   { name: 'env-file', type: 'string', usage: 'Path to a file containing environment variables (e.g. --env-file=/home/knative/service1/env).' },
   {
@@ -291,7 +292,7 @@ const TRAFFIC_FLAGS: FlagSpec[] = [
 
 /** Flags of `service create` that make a new revision (kn's markFlagMakesRevision); see AnyMutation. */
 export const REVISION_MAKING_FLAGS: readonly string[] = [
-  'image', 'env-file', 'mount', 'volume', 'cmd', 'arg', 'probe-liveness', 'probe-liveness-opts', 'probe-readiness',
+  'image', 'source', 'env-file', 'mount', 'volume', 'cmd', 'arg', 'probe-liveness', 'probe-liveness-opts', 'probe-readiness',
   'probe-readiness-opts', 'limit', 'request', 'port', 'user', 'scale', 'scale-min', 'scale-max', 'scale-activation',
   'scale-metric', 'autoscale-window', 'scale-window', 'concurrency-target', 'scale-target', 'concurrency-limit',
   'concurrency-utilization', 'scale-utilization', 'label-service', 'label-revision', 'revision-name',

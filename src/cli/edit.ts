@@ -1,7 +1,8 @@
 // Applies create/update/apply flags to a Service (kn's ConfigurationEditFlags.Apply and PodSpecFlags), plus -f files.
 
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ANNOTATION, API_VERSION, LABEL, type Container, type EnvVar, type Probe, type Revision, type RevisionTemplateSpec, type Service } from '../api/types.ts';
 import { REVISION_MAKING_FLAGS } from './commands.ts';
@@ -40,6 +41,23 @@ export function resolveImage(image: string, cwd: string): string {
     return pathToFileURL(resolve(cwd, image)).href;
   }
   return image;
+}
+
+/**
+ * `--source DIR`: builds DIR's Containerfile/Dockerfile with podman on this machine (output on
+ * stderr) and returns the local image reference to run.
+ */
+export function buildSource(dir: string): string {
+  if (!existsSync(join(dir, 'Containerfile')) && !existsSync(join(dir, 'Dockerfile'))) {
+    throw new CliError(`--source ${dir}: no Containerfile or Dockerfile found`);
+  }
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  const name = basename(dir).toLowerCase().replace(/[^a-z0-9._-]+/g, '-').replace(/^[^a-z0-9]+/, '') || 'app';
+  const tag = `localhost/knit-source/${name}:${stamp}`;
+  const r = spawnSync('podman', ['build', '-t', tag, dir], { stdio: ['ignore', 2, 2] });
+  if (r.error) throw new CliError(`--source needs podman to build images (apt-get install podman runc): ${r.error.message}`);
+  if (r.status !== 0) throw new CliError(`podman build of ${dir} failed with exit code ${r.status}`);
+  return tag;
 }
 
 /** A new Service skeleton as kn's constructService builds it (one empty container, user-image placeholder). */
@@ -347,7 +365,9 @@ function resolvePodSpec(template: RevisionTemplateSpec, flags: ParsedFlags, cwd:
     if (flags.changed(flag)) throw new CliError(`--${flag} is not supported by knit yet: ${what} need ConfigMaps, Secrets or volumes, which knit does not provide`);
   }
   if (flags.changed('env') || flags.changed('env-file')) applyEnv(template, flags, cwd);
+  if (flags.changed('image') && flags.changed('source')) throw new CliError('only one of --image and --source can be specified');
   if (flags.changed('image')) container0(template).image = resolveImage(flags.string('image'), cwd);
+  if (flags.changed('source')) container0(template).image = buildSource(resolve(cwd, flags.string('source')));
   if (flags.changed('pull-policy')) {
     const policy = PULL_POLICIES[flags.string('pull-policy').toLowerCase()];
     if (!policy) throw new CliError(`invalid --pull-policy ${flags.string('pull-policy')}. Valid arguments (case insensitive): Always | Never | IfNotPresent`);

@@ -137,7 +137,7 @@ export async function createCommand(ctx: CommandContext): Promise<void> {
   const file = f.string('filename');
   if (ctx.args.length !== 1 && file === '') throw new CliError("'service create' requires the service name given as single argument");
   const name = ctx.args.length === 1 ? ctx.args[0] : '';
-  if (f.string('image') === '' && file === '') throw new CliError("'service create' requires the image name to run provided with the --image option");
+  if (f.string('image') === '' && f.string('source') === '' && file === '') throw new CliError("'service create' requires the image name to run provided with the --image option");
   const ns = namespaceOf(ctx);
   const svc = await constructService(ctx, name, ns, 'create');
   const offline = await offlineOf(ctx, ns);
