@@ -156,3 +156,12 @@ test('initial-scale 0 (allowed by config) is Ready without an instance; a reserv
   assert.equal(first.status, 200);
   assert.equal(first.body, 'lazy-00001\n');
 });
+
+test('100 concurrent requests into a containerConcurrency 1, 300 ms, max-scale 10 service all answer 200', async () => {
+  await createService('hundred', { 'autoscaling.knative.dev/max-scale': '10', 'autoscaling.knative.dev/window': '6s' }, { containerConcurrency: 1 });
+  const results = await Promise.all(Array.from({ length: 100 }, () => knit.request('hundred.default.example.com', '/sleep?ms=300')));
+  const bad = results.filter((r) => r.status !== 200);
+  assert.equal(bad.length, 0, `${bad.length} failed: ${JSON.stringify(bad.slice(0, 2))}`);
+  const rev = await revision('hundred-00001');
+  assert.ok((rev.status?.actualReplicas ?? 0) <= 10);
+});
