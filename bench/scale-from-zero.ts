@@ -1,10 +1,13 @@
 // bench/scale-from-zero: knit's cold start — time to first byte of one request to each of N services at zero, against the bare spawn→first-response of the same app.
 //
 //   node_modules/.bin/node bench/scale-from-zero.ts
+//   BENCH_RUNTIME=podman node_modules/.bin/node bench/scale-from-zero.ts
 //
 // Environment (all optional):
-//   BENCH_SIZES=1,5,25,100   the N of each scenario (services hit at the same moment)
-//   BENCH_SINGLE_ROUNDS=10   cold starts at N=1 (one service, back to zero between them)
+//   BENCH_RUNTIME=process    `process`: a `file://` app; `podman`: a locally built OCI image of the same
+//                            app (FROM scratch + this Node 24), baseline `podman run --rm -p …` of it
+//   BENCH_SIZES=1,5,25,100   the N of each scenario (services hit at the same moment; podman: 1,5)
+//   BENCH_SINGLE_ROUNDS=10   cold starts at N=1 (one service, back to zero between them; podman: 5)
 //   BENCH_ROUNDS=1           cold starts per service at every other N
 //   BENCH_WINDOW=6s          the services' autoscaling.knative.dev/window (6s is the minimum)
 //   BENCH_GRACE=1s           knit's autoscaler scale-to-zero-grace-period (config file)
@@ -28,6 +31,14 @@
 // Prints per N the median and p95 (nearest rank) of both, knit's overhead (difference of the
 // medians, and their ratio), and the targets: overhead ≤ 10 ms median at N=1; knit p95 ≤ 2 s at
 // N=100 (Knative's objective for a cold start is 25 s).
+//
+// BENCH_RUNTIME=podman: before knit starts, builds `localhost/knit-test-XXXXXX-node` (FROM scratch:
+// this Node binary and its libraries, test/fixtures/podman-images.ts) and `…-cold` on it (the same
+// app as /app/server.js, ENV PORT=8080); the services use that image (knit runs it with podman),
+// and the baseline spawns N × `podman run --rm --name … --label knit.bench=… -p 127.0.0.1:PORT:8080
+// -e NAME=… IMAGE` (polled like the process baseline; each container is removed with `podman rm -f`
+// after its first 200). Target: overhead ≤ 50 ms median at N=1. Every container of the image or
+// with the bench's label, and both images, are removed on every exit path (after knit stopped).
 //
 // Exit status: 0 when every request answered 200 from the right app, every revision reached zero
 // and the targets hold; 1 otherwise; 2 when the time budget ran out; 130 on a signal. knit's process
@@ -65,13 +76,18 @@ import {
   type Resp,
 } from './common.ts';
 import { median, quantile } from './slo.ts';
+import { TestImages } from '../test/fixtures/podman-images.ts';
+import { PodmanRuntime, runPodman } from '../src/runtime/podman.ts';
 
-const SIZES = (process.env.BENCH_SIZES ?? '1,5,25,100').split(',').map((s) => {
+const RUNTIME = process.env.BENCH_RUNTIME ?? 'process';
+if (RUNTIME !== 'process' && RUNTIME !== 'podman') throw new Error(`BENCH_RUNTIME: want process or podman, not "${RUNTIME}"`);
+const PODMAN = RUNTIME === 'podman';
+const SIZES = (process.env.BENCH_SIZES ?? (PODMAN ? '1,5' : '1,5,25,100')).split(',').map((s) => {
   const n = Number(s.trim());
   if (!Number.isInteger(n) || n < 1) throw new Error(`BENCH_SIZES: want positive integers such as 1,5,25,100, not "${process.env.BENCH_SIZES}"`);
   return n;
 });
-const SINGLE_ROUNDS = envInt('BENCH_SINGLE_ROUNDS', 10);
+const SINGLE_ROUNDS = envInt('BENCH_SINGLE_ROUNDS', PODMAN ? 5 : 10);
 const ROUNDS = envInt('BENCH_ROUNDS', 1);
 const WINDOW_S = envDuration('BENCH_WINDOW', '6s');
 const GRACE_S = envDuration('BENCH_GRACE', '1s');
@@ -83,13 +99,19 @@ const JSON_FILE = process.env.BENCH_JSON;
 const REVISIONS = `/apis/serving.knative.dev/v1/namespaces/${NS}/revisions`;
 /** The Node binary knit runs instances with (bin/knit execs it, and instances get its execPath). */
 const APP_NODE = path.join(REPO, 'node_modules', 'node', 'bin', 'node');
-const TARGET_OVERHEAD_MS = 10; // median knit − bare at N=1
+const TARGET_OVERHEAD_MS = PODMAN ? 50 : 10; // median knit − bare at N=1
 const TARGET_P95_N100_MS = 2000; // knit cold TTFB p95 at N=100
 const KNATIVE_COLD_MS = 25_000;
 
 const APP_JS = `// Tiny app for bench/scale-from-zero.ts: answers 200 with $NAME on $PORT.
 require('node:http').createServer((req, res) => { res.end(process.env.NAME || 'ok'); }).listen(Number(process.env.PORT));
 `;
+
+/** podman mode: the app image (a tag), and the label of the baseline's containers. */
+let podmanImage = '';
+let podmanImageId = '';
+const BARE_LABEL = 'knit.bench';
+let bareLabelValue = '';
 
 const startedAt = performance.now();
 const deadlineAt = startedAt + BUDGET_S * 1000;
@@ -385,7 +407,7 @@ onCleanup('kill baseline processes', () => {
   for (const pid of bareLive) killGroup(pid, 'SIGKILL');
 });
 
-/** The baseline: N bare `node app.js` spawned in one loop, each polled until its first 200. */
+/** The baseline: N bare `node app.js` (podman: `podman run` of the image) spawned in one loop, each polled until its first 200. */
 async function bareBurst(appDir: string, n: number, round: number, sc: Scenario): Promise<Sample[]> {
   const ports = new Set<number>();
   while (ports.size < n) ports.add(await freePort());
@@ -401,7 +423,12 @@ async function bareBurst(appDir: string, n: number, round: number, sc: Scenario)
   const t0 = performance.now();
   const ps = [...ports].map((port, i): Promise<Sample> => {
     const name = names[i];
-    const child = spawn(APP_NODE, ['app.js'], { cwd: appDir, env: { ...baseEnv, NAME: name, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = PODMAN
+      ? spawn('podman', ['run', '--rm', '--name', name, '--label', `${BARE_LABEL}=${bareLabelValue}`, '-p', `127.0.0.1:${port}:8080`, '-e', `NAME=${name}`, podmanImage], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          detached: true,
+        })
+      : spawn(APP_NODE, ['app.js'], { cwd: appDir, env: { ...baseEnv, NAME: name, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
     child.stderr.setEncoding('utf8').on('data', (s: string) => (out += s));
@@ -459,9 +486,59 @@ async function bareBurst(appDir: string, n: number, round: number, sc: Scenario)
   const out = await Promise.all(ps);
   loop.disable();
   sc.loopDelayMaxMs.push(loop.max / 1e6);
+  // podman: killing the client would leave the container running; remove the containers instead.
+  if (PODMAN) {
+    const r = await runPodman('podman', ['rm', '-f', '-t', '0', '--ignore', ...names], 60_000);
+    if (r.code !== 0) failures.push(`podman rm of the baseline containers: ${r.stderr.trim().slice(-300)}`);
+    const forced = setTimeout(() => pids.forEach((pid) => killGroup(pid, 'SIGKILL')), 10_000);
+    await Promise.all(exits);
+    clearTimeout(forced);
+    return out;
+  }
   for (const pid of pids) killGroup(pid, 'SIGKILL');
   await Promise.all(exits);
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// podman mode: the image, and removing it and every container of it on every exit path
+
+/** Builds the base and app images (registering their removal first) and returns the app image's tag. */
+async function buildPodmanImage(root: string): Promise<string> {
+  const version = await PodmanRuntime.available();
+  if (!version) throw new Error('BENCH_RUNTIME=podman: podman is not installed (apt-get install -y podman runc)');
+  const images = new TestImages();
+  bareLabelValue = images.prefix;
+  const containersOf = async (): Promise<string[]> => {
+    const filters = [`label=${BARE_LABEL}=${bareLabelValue}`, ...(podmanImageId ? [`ancestor=${podmanImageId}`] : [])];
+    const ids = new Set<string>();
+    for (const f of filters) {
+      const r = await runPodman('podman', ['ps', '-aq', '--filter', f]);
+      for (const id of r.stdout.split('\n').filter(Boolean)) ids.add(id);
+    }
+    return [...ids];
+  };
+  // Runs after knit stopped (registered before startKnitServer): containers first, then the images.
+  onCleanup('remove the podman images and their containers', async () => {
+    const ids = await containersOf();
+    if (ids.length) {
+      log(`removing ${ids.length} leftover container(s)`);
+      await runPodman('podman', ['rm', '-f', '-t', '0', ...ids], 60_000);
+    }
+    await images.removeAll();
+  });
+  const t0 = performance.now();
+  const ctx = path.join(root, 'image-app');
+  fs.mkdirSync(ctx);
+  fs.writeFileSync(path.join(ctx, 'server.js'), APP_JS);
+  fs.writeFileSync(path.join(ctx, 'package.json'), `${JSON.stringify({ name: 'cold-app', private: true, type: 'commonjs', main: 'server.js' })}\n`);
+  const base = await images.buildNodeBase();
+  podmanImage = await images.buildApp('cold', base, ctx, 'ENV PORT=8080\n');
+  const r = await runPodman('podman', ['image', 'inspect', '--format', '{{.Id}}', podmanImage]);
+  podmanImageId = r.stdout.trim();
+  if (r.code !== 0 || !podmanImageId) throw new Error(`podman image inspect ${podmanImage}: ${r.stderr.trim()}`);
+  log(`${version}: built ${podmanImage} (${podmanImageId.slice(0, 12)}) in ${fmtMs(performance.now() - t0)}`);
+  return podmanImage;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -477,12 +554,13 @@ async function main(): Promise<number> {
   fs.mkdirSync(appDir);
   fs.writeFileSync(path.join(appDir, 'app.js'), APP_JS);
   fs.writeFileSync(path.join(appDir, 'package.json'), `${JSON.stringify({ name: 'cold-app', private: true, type: 'commonjs', main: 'app.js' })}\n`);
-  const image = `file://${appDir}`;
+  let image = `file://${appDir}`;
+  if (PODMAN) image = await buildPodmanImage(root);
   const configFile = path.join(root, 'config.yaml');
   fs.writeFileSync(configFile, `autoscaler:\n  scale-to-zero-grace-period: ${GRACE_S}s\n`);
 
   const knit = await startKnitServer(root, { configFile });
-  log(`knit serve: gateway ${knit.gateway}, api ${knit.api}, config ${configFile} (grace ${GRACE_S}s), window ${WINDOW_S}s`);
+  log(`knit serve: gateway ${knit.gateway}, api ${knit.api}, config ${configFile} (grace ${GRACE_S}s), window ${WINDOW_S}s, runtime ${RUNTIME} (image ${image})`);
 
   // Time a round needs: window + grace + two 2 s autoscaler ticks to reach zero, plus the bursts.
   const zeroMs = (WINDOW_S + GRACE_S) * 1000;
@@ -610,13 +688,19 @@ async function main(): Promise<number> {
 
   const out: string[] = [];
   out.push('');
-  out.push(`knit scale-from-zero: cold TTFB vs bare spawn→first 200 (${machine()})`);
+  out.push(`knit scale-from-zero${PODMAN ? ' (podman)' : ''}: cold TTFB vs bare spawn→first 200 (${machine()})`);
   out.push('');
   out.push(table(rows));
   out.push('');
   out.push('knit TTFB: burst start → response headers of `GET /` via the gateway (Host: NAME.default.example.com, new');
   out.push('connection), every service at zero, N requests sent in one loop. bare: burst start → first 200 of N');
-  out.push(`\`node app.js\` spawned in one loop and polled (connect every ${POLL_MS} ms, then GET). overhead = knit median − bare median;`);
+  out.push(
+    PODMAN
+      ? `\`podman run --rm -p 127.0.0.1:PORT:8080 -e NAME=… ${podmanImage}\` spawned in one loop and polled (connect every ${POLL_MS} ms, then GET);`
+      : `\`node app.js\` spawned in one loop and polled (connect every ${POLL_MS} ms, then GET).`,
+  );
+  if (PODMAN) out.push('knit runs the same image with `podman run --rm --init --log-driver none --tmpfs /tmp … -p 127.0.0.1:PORT:8080`.');
+  out.push('overhead = knit median − bare median;');
   out.push('ratio = knit median / bare median; p95 is nearest-rank. Everything shares the machine.');
   for (const m of missed) out.push(`TARGET MISSED: ${m}`);
   if (failures.length) {
