@@ -88,6 +88,20 @@ function trafficNotMigrated(config: Configuration, route: Route): boolean {
   return false;
 }
 
+/**
+ * Creates the Service's child, or brings an existing one's labels, annotations and spec to what
+ * the Service wants. Returns undefined when a child of that name is not the Service's.
+ */
+function ensureChild<T extends Configuration | Route>(ctx: ControllerContext, resource: 'configurations' | 'routes', svc: Service, existing: T | undefined, want: T): T | undefined {
+  if (!existing) return ctx.store.create(resource, want);
+  if (!isControlledBy(existing.metadata, svc.metadata.uid)) return undefined;
+  if (sameMeta(existing, want)) return existing;
+  existing.metadata.labels = want.metadata.labels;
+  existing.metadata.annotations = want.metadata.annotations;
+  existing.spec = want.spec;
+  return ctx.store.update(resource, existing);
+}
+
 /** Reconciles one Service key (`namespace/name`). */
 export function reconcileService(ctx: ControllerContext, key: string): void {
   const [ns, name] = splitKey(key);
@@ -108,20 +122,11 @@ export function reconcileService(ctx: ControllerContext, key: string): void {
   };
 
   // 1. Configuration.
-  let config = store.get<Configuration>('configurations', ns, name);
+  const existingConfig = store.get<Configuration>('configurations', ns, name);
+  const config = ensureChild(ctx, 'configurations', svc, existingConfig, desiredConfiguration(svc, existingConfig));
   if (!config) {
-    config = store.create('configurations', desiredConfiguration(svc));
-  } else if (!isControlledBy(config.metadata, svc.metadata.uid)) {
     conds.markFalse('ConfigurationsReady', 'NotOwned', `There is an existing Configuration "${name}" that we do not own.`);
     return done();
-  } else {
-    const want = desiredConfiguration(svc, config);
-    if (!sameMeta(config, want)) {
-      config.metadata.labels = want.metadata.labels;
-      config.metadata.annotations = want.metadata.annotations;
-      config.spec = want.spec;
-      config = store.update('configurations', config);
-    }
   }
 
   // 2. Configuration status.
@@ -151,20 +156,10 @@ export function reconcileService(ctx: ControllerContext, key: string): void {
   }
 
   // 4. Route.
-  let route = store.get<Route>('routes', ns, name);
+  const route = ensureChild(ctx, 'routes', svc, store.get<Route>('routes', ns, name), desiredRoute(svc));
   if (!route) {
-    route = store.create('routes', desiredRoute(svc));
-  } else if (!isControlledBy(route.metadata, svc.metadata.uid)) {
     conds.markFalse('RoutesReady', 'NotOwned', `There is an existing Route "${name}" that we do not own.`);
     return done();
-  } else {
-    const want = desiredRoute(svc);
-    if (!sameMeta(route, want)) {
-      route.metadata.labels = want.metadata.labels;
-      route.metadata.annotations = want.metadata.annotations;
-      route.spec = want.spec;
-      route = store.update('routes', route);
-    }
   }
 
   // 5. Route status.

@@ -8,16 +8,7 @@ import { validateConfiguration, validateRevision, validateRoute, validateService
 import type { Configuration, Container, Resource, Revision, RevisionSpec, Route, Service } from '../api/types.ts';
 import type { StoredObject } from '../store/store.ts';
 
-/** A refused request, rendered as Knative's webhook does. */
-export class AdmissionError extends Error {
-  readonly code: number;
-  readonly reason: string;
-  constructor(code: number, reason: string, message: string) {
-    super(message);
-    this.code = code;
-    this.reason = reason;
-  }
-}
+import { StatusError } from './status-error.ts';
 
 const WEBHOOK = 'admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: ';
 
@@ -106,11 +97,11 @@ function runValidation(resource: Resource, obj: unknown, op: 'create' | 'update'
 
 /**
  * Defaults and validates an object for create or update. Returns the object to store and the
- * warnings to pass on; throws AdmissionError (422) with Knative's message when refused.
+ * warnings to pass on; throws StatusError (422) with Knative's message when refused.
  */
 export function admit(resource: Resource, op: 'create' | 'update', raw: unknown, old: StoredObject | undefined, user: string): { object: StoredObject; warnings: string[] } {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new AdmissionError(400, 'BadRequest', 'the request body must be a JSON object');
+    throw new StatusError(400, 'BadRequest', 'the request body must be a JSON object');
   }
   const obj = structuredClone(raw) as StoredObject;
   try {
@@ -118,14 +109,14 @@ export function admit(resource: Resource, op: 'create' | 'update', raw: unknown,
   } catch {
     // Defaulting assumes well-typed input; validation of the raw object says what is wrong.
     const err = runValidation(resource, raw, op, old);
-    throw new AdmissionError(422, 'Invalid', WEBHOOK + (err?.error ?? 'the object is malformed'));
+    throw new StatusError(422, 'Invalid', WEBHOOK + (err?.error ?? 'the object is malformed'));
   }
   let err = runValidation(resource, obj, op, old);
   if (!rejects(err)) {
     const { spec, path } = templateSpec(resource, obj);
     err = FieldError.combine(err, machineLimits(spec, path));
   }
-  if (rejects(err)) throw new AdmissionError(422, 'Invalid', WEBHOOK + err!.filter('Error')!.error);
+  if (rejects(err)) throw new StatusError(422, 'Invalid', WEBHOOK + err!.filter('Error')!.error);
   const warnings = err?.filter('Warning')?.error;
   return { object: obj, warnings: warnings ? warnings.split('\n') : [] };
 }

@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { timingSafeEqual } from 'node:crypto';
 import { API_VERSION, GROUP, RESOURCES, VERSION, type Resource } from '../api/types.ts';
 import { Store, StoreError, type StoredObject, type WatchEvent } from '../store/store.ts';
-import { AdmissionError, admit } from './admission.ts';
+import { admit } from './admission.ts';
+import { StatusError } from './status-error.ts';
 import { discovery } from './discovery.ts';
 import { streamRevisionLogs } from './logs.ts';
 
@@ -52,11 +53,9 @@ function sendJSON(res: http.ServerResponse, code: number, body: unknown, warning
 }
 
 function sendError(res: http.ServerResponse, err: unknown): void {
-  if (err instanceof AdmissionError) {
+  if (err instanceof StoreError) {
     sendJSON(res, err.code, statusBody(err.code, err.reason, err.message));
-  } else if (err instanceof StoreError) {
-    sendJSON(res, err.code, statusBody(err.code, err.reason, err.message));
-  } else if (err instanceof HttpError) {
+  } else if (err instanceof StatusError) {
     sendJSON(res, err.code, statusBody(err.code, err.reason, err.message));
   } else {
     console.error('knit: API error:', err);
@@ -64,15 +63,6 @@ function sendError(res: http.ServerResponse, err: unknown): void {
   }
 }
 
-class HttpError extends Error {
-  readonly code: number;
-  readonly reason: string;
-  constructor(code: number, reason: string, message: string) {
-    super(message);
-    this.code = code;
-    this.reason = reason;
-  }
-}
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -85,7 +75,7 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
       else if (size <= MAX_BODY) chunks.push(c);
     });
     req.on('end', () => {
-      if (size > MAX_BODY) reject(new HttpError(413, 'RequestEntityTooLarge', `the request body exceeds ${MAX_BODY} bytes`));
+      if (size > MAX_BODY) reject(new StatusError(413, 'RequestEntityTooLarge', `the request body exceeds ${MAX_BODY} bytes`));
       else resolve(Buffer.concat(chunks));
     });
     req.on('error', reject);
@@ -97,7 +87,7 @@ async function readJSON(req: http.IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new HttpError(400, 'BadRequest', `the request body is not valid JSON: ${(err as Error).message}`);
+    throw new StatusError(400, 'BadRequest', `the request body is not valid JSON: ${(err as Error).message}`);
   }
 }
 
@@ -117,7 +107,7 @@ function parseSelector(sel: string | null): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const part of sel.split(',')) {
     const m = /^\s*([^=!\s]+)\s*==?\s*([^\s]*)\s*$/.exec(part);
-    if (!m) throw new HttpError(400, 'BadRequest', `unable to parse requirement: ${part}`);
+    if (!m) throw new StatusError(400, 'BadRequest', `unable to parse requirement: ${part}`);
     out[m[1]] = m[2];
   }
   return out;
@@ -128,7 +118,7 @@ function parseFieldSelector(sel: string | null): { name?: string; namespace?: st
   if (!sel) return out;
   for (const part of sel.split(',')) {
     const m = /^\s*metadata\.(name|namespace)\s*==?\s*(\S*)\s*$/.exec(part);
-    if (!m) throw new HttpError(400, 'BadRequest', `field label not supported: ${part.split('=')[0]}`);
+    if (!m) throw new StatusError(400, 'BadRequest', `field label not supported: ${part.split('=')[0]}`);
     out[m[1] as 'name' | 'namespace'] = m[2];
   }
   return out;
@@ -203,26 +193,26 @@ export class ApiServer {
     }
     const disc = discovery(url.pathname);
     if (disc !== undefined) {
-      if (req.method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', `method ${req.method} not allowed`);
+      if (req.method !== 'GET') throw new StatusError(405, 'MethodNotAllowed', `method ${req.method} not allowed`);
       sendJSON(res, 200, disc);
       return;
     }
     const p = parsePath(url.pathname);
-    if (!p) throw new HttpError(404, 'NotFound', 'the server could not find the requested resource');
+    if (!p) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
     const method = req.method ?? 'GET';
     if (!p.name) {
       if (method === 'GET') return this.list(req, res, p, url);
       if (method === 'POST' && p.namespace !== undefined) return this.create(req, res, p, url);
-      throw new HttpError(405, 'MethodNotAllowed', `method ${method} not allowed on a collection`);
+      throw new StatusError(405, 'MethodNotAllowed', `method ${method} not allowed on a collection`);
     }
     const ns = p.namespace ?? 'default';
     if (p.subresource === 'log') {
-      if (method !== 'GET') throw new HttpError(405, 'MethodNotAllowed', `method ${method} not allowed on revisions/log`);
+      if (method !== 'GET') throw new StatusError(405, 'MethodNotAllowed', `method ${method} not allowed on revisions/log`);
       this.store.mustGet(p.resource, ns, p.name);
-      if (!this.logDir) throw new HttpError(404, 'NotFound', 'logs are not kept by this server');
+      if (!this.logDir) throw new StatusError(404, 'NotFound', 'logs are not kept by this server');
       const tail = url.searchParams.get('tailLines');
       const tailLines = tail === null ? undefined : Number(tail);
-      if (tailLines !== undefined && (!Number.isInteger(tailLines) || tailLines < 0)) throw new HttpError(400, 'BadRequest', `invalid tailLines "${tail}"`);
+      if (tailLines !== undefined && (!Number.isInteger(tailLines) || tailLines < 0)) throw new StatusError(400, 'BadRequest', `invalid tailLines "${tail}"`);
       streamRevisionLogs(path.join(this.logDir, ns, p.name), res, { tailLines, follow: url.searchParams.get('follow') === 'true' });
       return;
     }
@@ -235,7 +225,7 @@ export class ApiServer {
       case 'PATCH': {
         const ctype = (req.headers['content-type'] ?? '').split(';')[0].trim();
         if (ctype !== 'application/merge-patch+json' && ctype !== 'application/json') {
-          throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json`);
+          throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json`);
         }
         const patch = await readJSON(req);
         const current = this.store.mustGet(p.resource, ns, p.name);
@@ -251,7 +241,7 @@ export class ApiServer {
         return;
       }
       default:
-        throw new HttpError(405, 'MethodNotAllowed', `method ${method} not allowed`);
+        throw new StatusError(405, 'MethodNotAllowed', `method ${method} not allowed`);
     }
   }
 
@@ -315,7 +305,7 @@ export class ApiServer {
       if (md && typeof md === 'object' && !Array.isArray(md)) {
         const mns = (md as { namespace?: unknown }).namespace;
         if (mns !== undefined && mns !== ns) {
-          throw new HttpError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+          throw new StatusError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
         }
         (md as { namespace?: string }).namespace = ns;
       }
@@ -333,7 +323,7 @@ export class ApiServer {
     const current = this.store.mustGet(p.resource, ns, name);
     if (raw && typeof raw === 'object' && raw.metadata && typeof raw.metadata === 'object') {
       if (raw.metadata.name !== undefined && raw.metadata.name !== name) {
-        throw new HttpError(400, 'BadRequest', `the name of the object (${String(raw.metadata.name)}) does not match the name on the URL (${name})`);
+        throw new StatusError(400, 'BadRequest', `the name of the object (${String(raw.metadata.name)}) does not match the name on the URL (${name})`);
       }
       raw.metadata.name = name;
       raw.metadata.namespace = ns;
