@@ -1,5 +1,6 @@
 // Knative's living condition sets (knative.dev/pkg/apis/condition_set.go): Ready plus dependents.
 
+import { rfc3339 } from './time.ts';
 import type { Condition, ConditionStatus, Status } from './types.ts';
 
 export const READY = 'Ready';
@@ -22,9 +23,6 @@ export const ConfigurationConditions = new ConditionSet([]);
 export const RouteConditions = new ConditionSet(['AllTrafficAssigned', 'IngressReady', 'CertificateProvisioned']);
 export const RevisionConditions = new ConditionSet(['ResourcesAvailable', 'ContainerHealthy']);
 
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** Mutates `status.conditions` following the rules of spec §0.1. */
 export class ConditionManager {

@@ -26,21 +26,25 @@ function sleep(ms: number): Promise<void> {
  * bumped the generation, i.e. whether the spec changed.
  */
 async function updateServiceWithRetry(client: ServingClient, ns: string, name: string, mutate: (svc: Service) => Promise<Service>): Promise<boolean> {
-  let delay = 20;
-  for (let attempt = 0; ; attempt++) {
+  return retryOnConflict(async () => {
     const current = await client.get('services', ns, name);
     if (current.metadata.deletionTimestamp) throw new CliError(`can't update service ${name} because it has been marked for deletion`);
     const updated = await mutate(structuredClone(current));
+    const result = await client.update('services', ns, updated);
+    return result.metadata.generation !== updated.metadata.generation;
+  });
+}
+
+/** Runs `attempt` again on a 409 Conflict, up to UPDATE_RETRIES times (20 ms, ×1.5 back-off), as kn does. */
+async function retryOnConflict<T>(attempt: () => Promise<T>): Promise<T> {
+  let delay = 20;
+  for (let n = 0; ; n++) {
     try {
-      const result = await client.update('services', ns, updated);
-      return result.metadata.generation !== updated.metadata.generation;
+      return await attempt();
     } catch (e) {
-      if (isConflict(e) && attempt < UPDATE_RETRIES) {
-        await sleep(delay);
-        delay *= 1.5;
-        continue;
-      }
-      throw e;
+      if (!isConflict(e) || n >= UPDATE_RETRIES) throw e;
+      await sleep(delay);
+      delay *= 1.5;
     }
   }
 }
@@ -304,20 +308,7 @@ export async function applyCommand(ctx: CommandContext): Promise<void> {
     await showUrl(ctx, client, ns, svcName, 'unchanged', '');
     return;
   }
-  let delay = 20;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await client.patch('services', ns, svcName, patch);
-      break;
-    } catch (e) {
-      if (isConflict(e) && attempt < UPDATE_RETRIES) {
-        await sleep(delay);
-        delay *= 1.5;
-        continue;
-      }
-      throw e;
-    }
-  }
+  await retryOnConflict(() => client.patch('services', ns, svcName, patch));
   await waitIfRequested(ctx, client, ns, svcName, 'Applying', 'applied');
 }
 

@@ -5,7 +5,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { ConfigurationConditions, READY, getCondition, isReady } from '../api/conditions.ts';
 import { ANNOTATION, API_VERSION, LABEL, type Configuration, type Revision } from '../api/types.ts';
 import { revisionName, splitKey } from './names.ts';
-import { controllerRef, isControlledBy, rfc3339, type ControllerContext } from './context.ts';
+import { controllerRef, isControlledBy, type ControllerContext } from './context.ts';
+import { rfc3339 } from '../api/time.ts';
 
 /** The Revision a Configuration's current generation stamps out (MakeRevision). */
 export function makeRevision(config: Configuration, now: Date): Revision {

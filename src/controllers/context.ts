@@ -35,10 +35,6 @@ export interface ControllerContext {
   settings: ControllerSettings;
 }
 
-/** RFC 3339 in UTC with second precision, as Kubernetes timestamps. */
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /** The controller owner reference to put on a child. */
 export function controllerRef(kind: string, meta: ObjectMeta): OwnerReference {

@@ -1,6 +1,7 @@
 // Revision reconciler: resolves the image, runs the revision's instances at the scale it should
 // have, and reports ResourcesAvailable / ContainerHealthy / Active as Knative does (spec §1.1, §1.7).
 
+import { parseDurationSeconds } from '../api/config.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { READY, RevisionConditions } from '../api/conditions.ts';
 import { ANNOTATION, LABEL, type Container, type Revision } from '../api/types.ts';
@@ -19,14 +20,6 @@ export function servingContainer(rev: Revision): Container {
 /** The serving port from the spec (Knative's default 8080). */
 export function containerPort(c: Container): number {
   return c.ports?.[0]?.containerPort || 8080;
-}
-
-function parseDurationSeconds(v: string | undefined): number | undefined {
-  if (!v) return undefined;
-  const m = /^(\d+)(s|m|h)?$/.exec(v.trim());
-  if (!m) return undefined;
-  const n = Number(m[1]);
-  return m[2] === 'h' ? n * 3600 : m[2] === 'm' ? n * 60 : n;
 }
 
 /** What the instance manager needs to run this revision. */
@@ -64,7 +57,7 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
     },
     timeoutSeconds,
     progressDeadlineSeconds:
-      parseDurationSeconds(rev.metadata.annotations?.[ANNOTATION.progressDeadline]) ?? ctx.settings.progressDeadlineSeconds,
+      parseDurationSeconds(rev.metadata.annotations?.[ANNOTATION.progressDeadline] ?? '') ?? ctx.settings.progressDeadlineSeconds,
   };
 }
 

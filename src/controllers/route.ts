@@ -8,7 +8,8 @@ import type { HostRule, HostTarget } from '../dataplane/routing.ts';
 import type { ConditionManager } from '../api/conditions.ts';
 import { parseDurationSeconds, renderTemplate } from '../api/config.ts';
 import { objectKey, splitKey } from './names.ts';
-import { controllerRef, rfc3339, type ControllerContext } from './context.ts';
+import { controllerRef, type ControllerContext } from './context.ts';
+import { rfc3339 } from '../api/time.ts';
 import { nextStepInMs, parseRollout, rolloutInProgress, scheduleSteps, stepRollout, type Rollout } from './rollout.ts';
 
 /** knit's KIngress: what a Route programmed, and its rollout state (survives restarts). */

@@ -7,6 +7,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import { listen } from '../listen.ts';
 import type { Duplex } from 'node:stream';
 import { DispatchError, dispatchErrorHeaders, type Endpoint, type RevisionDispatcher, type Waiter } from './dispatcher.ts';
 import { FastPath, type FastPathGateway, type RouteResult } from './fastpath.ts';
@@ -338,13 +339,7 @@ export class Gateway implements FastPathGateway {
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+    return listen(this.server, host, port);
   }
 
   /** Stops accepting connections; requests on open connections are still served (draining). */

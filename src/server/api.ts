@@ -4,6 +4,7 @@
 import http from 'node:http';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { listen } from '../listen.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { API_VERSION, GROUP, RESOURCES, VERSION, type Resource } from '../api/types.ts';
 import { Store, StoreError, type StoredObject, type WatchEvent } from '../store/store.ts';
@@ -154,13 +155,7 @@ export class ApiServer {
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve(this.server.address() as AddressInfo);
-      });
-    });
+    return listen(this.server, host, port);
   }
 
   close(): Promise<void> {

@@ -1,5 +1,6 @@
 // The object store: SQLite (node:sqlite) on disk, an in-memory index for reads, ordered watch events.
 
+import { rfc3339 } from '../api/time.ts';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
@@ -77,9 +78,6 @@ function matchesLabels(obj: StoredObject, selector: Record<string, string> | und
   return true;
 }
 
-function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 /**
  * One SQLite file holds every object and a bounded history of watch events.
