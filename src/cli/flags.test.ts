@@ -255,7 +255,7 @@ Use "knit options" for a list of global command-line options (applies to all com
         const { resolveCommand } = await import('./main.ts');
         const { chain, rest } = resolveCommand(argv);
         assert.equal(chain.map((c) => c.name).join(' '), ['knit', ...path].join(' '), line);
-        const { GLOBAL_FLAGS } = await import('./commands.ts');
+        const { GLOBAL_FLAGS } = await import('./command.ts');
         assert.doesNotThrow(() => parseCommandLine(rest, [...expandFlags(chain[chain.length - 1].flags ?? []), ...GLOBAL_FLAGS]), line);
       }
     }
