@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { Service } from '../api/types.ts';
+import type { Service } from '../../src/api/types.ts';
 import { FakeApi } from './fake-api.ts';
 import * as fx from './fixtures.ts';
 

@@ -1,6 +1,6 @@
 // Test helper: Service/Revision/Route objects in representative states for the printer golden tests.
 
-import type { Condition, Revision, Route, Service } from '../api/types.ts';
+import type { Condition, Revision, Route, Service } from '../../src/api/types.ts';
 
 /** The fixed "now" of the golden tests. */
 export const NOW = Date.parse('2024-05-01T12:00:00Z');

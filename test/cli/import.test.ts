@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Revision, Service } from '../api/types.ts';
+import type { Revision, Service } from '../../src/api/types.ts';
 import { eventually, KnitServer } from '../../test/harness.ts';
 import { FakeApi } from './fake-api.ts';
 import { run } from './main.ts';

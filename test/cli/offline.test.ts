@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import type { Service } from '../api/types.ts';
+import type { Service } from '../../src/api/types.ts';
 import { FakeApi } from './fake-api.ts';
 import { run } from './main.ts';
 

@@ -2,7 +2,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Condition, Revision, Route, Service, TrafficTarget } from '../api/types.ts';
+import type { Condition, Revision, Route, Service, TrafficTarget } from '../../src/api/types.ts';
 
 type Obj = { apiVersion?: string; kind?: string; metadata: Record<string, unknown> & { name?: string; namespace?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string> }; spec?: unknown; status?: unknown };
 
