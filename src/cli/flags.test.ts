@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatError } from './errors.ts';
 import { expandFlags, flagUsages, parseCommandLine, reconcilePairedFlags, splitSliceValue, type FlagSpec } from './flags.ts';
-import { run } from './main.ts';
+import { runCli, type CliResult } from '../../test/cli-runner.ts';
 
 const SPECS: FlagSpec[] = expandFlags([
   { name: 'image', type: 'string', once: true, usage: 'Image to run.' },
@@ -114,16 +114,8 @@ describe('error rendering', () => {
 });
 
 /** Runs the CLI in-process (no server needed for these paths). */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(argv, {
-    out: { write: (t) => void (out += t) },
-    err: { write: (t) => void (err += t) },
-    env: { KNIT_SERVER: 'http://127.0.0.1:1' },
-    cwd: '/tmp',
-  });
-  return { code, out, err };
+function cli(...argv: string[]): Promise<CliResult> {
+  return runCli(argv, { env: { KNIT_SERVER: 'http://127.0.0.1:1' }, cwd: '/tmp' });
 }
 
 describe('command-line errors (kn wording)', () => {
