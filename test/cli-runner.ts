@@ -1,8 +1,9 @@
-// Runs the knit CLI in-process for tests: src/cli/main.ts `run` with captured stdout and stderr, an injected
-// environment and working directory.
+// Runs the knit CLI for tests: in-process (src/cli/main.ts `run` with captured output, an injected environment and
+// working directory), or as the bin/knit child process.
 
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { run } from '../src/cli/main.ts';
+import { KNIT } from './knit-server.ts';
 
 export interface CliResult {
   code: number;
@@ -19,6 +20,8 @@ export interface CliOptions {
 
 /** Runs one knit command line and returns its exit code and output. */
 export async function runCli(argv: readonly string[], opts: CliOptions = {}): Promise<CliResult> {
+  // Loaded here, so that what only spawns bin/knit (the harness) does not load the CLI into the test process.
+  const { run } = await import('../src/cli/main.ts');
   let out = '';
   let err = '';
   const code = await run(argv, {
@@ -28,4 +31,24 @@ export async function runCli(argv: readonly string[], opts: CliOptions = {}): Pr
     cwd: opts.cwd ?? tmpdir(),
   });
   return { code, out, err };
+}
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs bin/knit as a child process (asynchronously, so servers living in the test process keep answering). */
+export function spawnCli(args: readonly string[], opts: { cwd: string; env: NodeJS.ProcessEnv; input?: string }): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(KNIT, args, { cwd: opts.cwd, env: opts.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(opts.input ?? '');
+  });
 }

@@ -1,22 +1,16 @@
 // Test harness: a real `bin/knit serve` (started by knit-server.ts) on free loopback ports and a temp data dir,
 // the real CLI run against it, and cleanup of server, instances and temp dir.
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnCli, type RunResult } from './cli-runner.ts';
 import { KNIT, REPO, startKnitServe, type Endpoints, type KnitServeProcess } from './knit-server.ts';
 
-export { KNIT, REPO, type Endpoints };
+export { KNIT, REPO, type Endpoints, type RunResult };
 export const EXAMPLES = path.join(REPO, 'examples');
 export const FIXTURES = path.join(REPO, 'test', 'fixtures');
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** Polls `fn` until it returns a truthy value, or throws after `ms`. */
 export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000, every = 20): Promise<T> {
@@ -117,20 +111,7 @@ export class KnitServer {
 
   /** Runs the real CLI against this server. */
   knit(args: string[], opts: { input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(KNIT, args, {
-        cwd: opts.cwd ?? REPO,
-        env: { ...process.env, KNIT_SERVER: '', KNIT_DATA_DIR: this.dataDir, ...opts.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      child.stdin.end(opts.input ?? '');
-    });
+    return spawnCli(args, { cwd: opts.cwd ?? REPO, env: { ...process.env, KNIT_SERVER: '', KNIT_DATA_DIR: this.dataDir, ...opts.env }, input: opts.input });
   }
 
   /** An API request with the bearer token. */

@@ -2,33 +2,20 @@
 // requests; waiting for a service to become ready runs against a real `knit serve` in test/e2e-cli.test.ts.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import type { Route, Service } from '../../src/api/types.ts';
+import { spawnCli, type RunResult } from '../cli-runner.ts';
 import { FakeApi } from './fake-api.ts';
 import * as fx from './fixtures.ts';
 
-const KNIT = fileURLToPath(new URL('../../bin/knit', import.meta.url));
 const workdir = mkdtempSync(join(tmpdir(), 'knit-e2e-'));
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs bin/knit asynchronously (the fake server lives in this process, so the event loop must keep running). */
-function knit(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(KNIT, args, { cwd: workdir, env: { PATH: process.env.PATH ?? '', HOME: workdir, KNIT_DATA_DIR: join(workdir, 'no-data'), ...env } }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-    });
-  });
+/** Runs bin/knit with a bare environment (the fake server lives in this process, so the event loop keeps running). */
+function knit(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return spawnCli(args, { cwd: workdir, env: { PATH: process.env.PATH ?? '', HOME: workdir, KNIT_DATA_DIR: join(workdir, 'no-data'), ...env } });
 }
 
 after(() => rmSync(workdir, { recursive: true, force: true }));
