@@ -50,16 +50,7 @@ describe('knit against a fake API: create --no-wait, list, describe, delete', ()
   });
 
   it('list and describe print the golden layouts', async () => {
-    for (const [resource, obj] of [
-      ['services', fx.helloService],
-      ['revisions', fx.helloRevision],
-      ['services', fx.splitService],
-      ['revisions', fx.splitRevision1],
-      ['revisions', fx.splitRevision2],
-      ['routes', fx.splitRoute],
-    ] as const) {
-      api.put(resource, structuredClone(obj) as never);
-    }
+    api.putAll(fx.listed);
     const env = { KNIT_SERVER: server, KNIT_NOW: '2024-05-01T12:00:00Z' };
     const list = await knit(['service', 'list', '-n', 'default'], env);
     assert.equal(list.code, 0, list.stderr);

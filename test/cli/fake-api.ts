@@ -61,6 +61,11 @@ export class FakeApi {
     this.emit(resource, type, obj);
   }
 
+  /** Puts a copy of each object (the originals stay as they are for other tests). */
+  putAll(objects: readonly (readonly [resource: string, obj: object])[]): void {
+    for (const [resource, obj] of objects) this.put(resource, structuredClone(obj) as Obj);
+  }
+
   get(resource: string, namespace: string, name: string): Obj | undefined {
     return this.store.get(this.key(resource, namespace, name));
   }

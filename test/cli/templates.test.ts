@@ -17,16 +17,7 @@ describe('template output of list, describe and export', () => {
   const api = new FakeApi();
   before(async () => {
     await api.start();
-    for (const [resource, obj] of [
-      ['services', fx.helloService],
-      ['revisions', fx.helloRevision],
-      ['services', fx.splitService],
-      ['revisions', fx.splitRevision1],
-      ['revisions', fx.splitRevision2],
-      ['routes', fx.splitRoute],
-    ] as const) {
-      api.put(resource, structuredClone(obj) as never);
-    }
+    api.putAll(fx.listed);
   });
   after(() => api.close());
 
