@@ -402,7 +402,6 @@ export async function startKnitServer(root: string, opts: { configFile?: string 
     if (left.length) log(`killing ${left.length} instance process group(s) left after knit stopped: ${left.map((l) => l.pid).join(', ')}`);
     for (const l of left) killGroup(l.pid, 'SIGKILL');
   });
-  fs.mkdirSync(dataDir, { recursive: true });
   const proc = new KnitServeProcess({
     dataDir,
     args: ['--domain', DOMAIN, ...(opts.configFile ? ['--config', opts.configFile] : [])],

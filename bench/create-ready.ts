@@ -122,7 +122,6 @@ let server: Server | undefined;
 const children = new Set<KnitServeProcess>();
 
 async function startChild(how: string, command: string[], dataDir: string): Promise<Server> {
-  fs.mkdirSync(dataDir, { recursive: true });
   const proc = new KnitServeProcess({
     dataDir,
     command,
