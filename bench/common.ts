@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { KnitServeProcess } from '../test/knit-server.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '..');
 export const DOMAIN = 'example.com';
@@ -357,7 +358,7 @@ export interface KnitServer {
   api: string;
   gateway: string;
   token: string;
-  proc: Proc;
+  proc: KnitServeProcess;
 }
 
 interface InstanceRecord {
@@ -401,26 +402,15 @@ export async function startKnitServer(root: string, opts: { configFile?: string 
     if (left.length) log(`killing ${left.length} instance process group(s) left after knit stopped: ${left.map((l) => l.pid).join(', ')}`);
     for (const l of left) killGroup(l.pid, 'SIGKILL');
   });
-  const proc = spawnGroup(
-    'knit serve',
-    [path.join(REPO, 'bin', 'knit'), 'serve', '--data-dir', dataDir, '--http', '127.0.0.1:0', '--api', '127.0.0.1:0', '--local-http', '127.0.0.1:0', '--domain', DOMAIN, ...(opts.configFile ? ['--config', opts.configFile] : [])],
-    { cwd: REPO, env: { ...process.env, NODE_NO_WARNINGS: '1' } },
-  );
-  const until = performance.now() + 20_000;
-  while (performance.now() < until) {
-    if (proc.exited()) break;
-    try {
-      const e = JSON.parse(fs.readFileSync(path.join(dataDir, 'endpoints.json'), 'utf8')) as { api: string; http: string };
-      if (e.api && e.http) {
-        const token = fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
-        return { dataDir, api: e.api, gateway: e.http, token, proc };
-      }
-    } catch {
-      // not written yet
-    }
-    await sleep(25);
-  }
-  throw new Error(`knit serve did not start (${proc.exited() ? `exited ${JSON.stringify(proc.exited())}` : 'no endpoints.json after 20 s'}): ${proc.output().trim().slice(-2000)}`);
+  const proc = new KnitServeProcess({
+    dataDir,
+    args: ['--domain', DOMAIN, ...(opts.configFile ? ['--config', opts.configFile] : [])],
+    env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    processGroup: true,
+  });
+  onCleanup('stop knit serve', () => proc.stop('SIGTERM', 5000));
+  const { endpoints, token } = await proc.ready();
+  return { dataDir, api: endpoints.api, gateway: endpoints.http, token, proc };
 }
 
 /** Creates a Service pinned to exactly one instance and waits until it is Ready and answers through the gateway. */

@@ -18,7 +18,6 @@
 // are gone. Prints a table with median and p95 against Knative's objective (p95 ≤ 25 s).
 // See bench/README.md.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -26,6 +25,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { KnitServeProcess, type Endpoints } from '../test/knit-server.ts';
 import { CREATE_READY_OBJECTIVE, checkObjective, median, quantile } from './slo.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -107,13 +107,6 @@ function request(
 // ---------------------------------------------------------------------------------------------
 // The knit server under test
 
-interface Endpoints {
-  api: string;
-  http: string;
-  localHttp: string;
-  pid: number;
-}
-
 interface Server {
   how: string;
   dataDir: string;
@@ -126,71 +119,29 @@ interface Server {
 
 let tmpRoot: string | undefined;
 let server: Server | undefined;
-const children = new Set<ChildProcess>();
+const children = new Set<KnitServeProcess>();
 
-function readEndpoints(dataDir: string): Endpoints | undefined {
-  try {
-    const e = JSON.parse(fs.readFileSync(path.join(dataDir, 'endpoints.json'), 'utf8')) as Endpoints;
-    return e.api && e.http ? e : undefined;
-  } catch {
-    return undefined; // not there yet, or half-written
-  }
-}
-
-async function startChild(how: string, argv: string[], dataDir: string): Promise<Server> {
-  const args = [...argv, 'serve', '--data-dir', dataDir, '--http', '127.0.0.1:0', '--api', '127.0.0.1:0', '--local-http', '127.0.0.1:0', '--domain', DOMAIN];
-  const child = spawn(args[0], args.slice(1), {
-    cwd: REPO,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true, // its own process group, so we can signal everything it runs
+async function startChild(how: string, command: string[], dataDir: string): Promise<Server> {
+  const proc = new KnitServeProcess({
+    dataDir,
+    command,
+    args: ['--domain', DOMAIN],
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
+    processGroup: true, // its own process group, so we can signal everything it runs
+    onOutput: (s, stream) => stream === 'stderr' && vlog(`server stderr: ${s.trimEnd()}`),
   });
-  children.add(child);
-  const out: string[] = [];
-  const err: string[] = [];
-  child.stdout?.setEncoding('utf8').on('data', (s: string) => out.push(s));
-  child.stderr?.setEncoding('utf8').on('data', (s: string) => {
-    err.push(s);
-    vlog(`server stderr: ${s.trimEnd()}`);
-  });
-  let exited: { code: number | null; signal: string | null } | undefined;
-  const exitP = new Promise<void>((resolve) =>
-    child.once('exit', (code, signal) => {
-      exited = { code, signal };
-      children.delete(child);
-      resolve();
-    }),
-  );
-  child.once('error', (e) => err.push(`spawn error: ${e.message}\n`));
-
+  children.add(proc);
   const stop = async (): Promise<void> => {
-    if (exited || child.pid === undefined) return;
-    killGroup(child.pid, 'SIGTERM');
-    const t = setTimeout(() => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'), 8000);
-    await exitP;
-    clearTimeout(t);
+    await proc.stop('SIGTERM', 8000);
+    children.delete(proc);
   };
-
-  const until = performance.now() + 20_000;
-  while (performance.now() < until) {
-    if (exited) break;
-    const e = readEndpoints(dataDir);
-    if (e) {
-      const token = fs.readFileSync(path.join(dataDir, 'token'), 'utf8').trim();
-      return {
-        how: `${how} (pid ${child.pid})`,
-        dataDir,
-        endpoints: e,
-        token,
-        output: () => out.join('') + err.join(''),
-        stderr: () => err.join(''),
-        stop,
-      };
-    }
-    await sleep(25);
+  try {
+    const { endpoints, token } = await proc.ready();
+    return { how: `${how} (pid ${proc.pid})`, dataDir, endpoints, token, output: () => proc.output(), stderr: () => proc.stderr(), stop };
+  } catch (e) {
+    await stop();
+    throw new Error(`${how}: ${(e as Error).message}`);
   }
-  await stop();
-  throw new Error(`${how}: no endpoints.json after start (${exited ? `exited ${JSON.stringify(exited)}` : 'timed out'}); stderr: ${err.join('').trim().slice(-2000)}`);
 }
 
 async function startInProcess(dataDir: string): Promise<Server> {
@@ -631,7 +582,7 @@ function cleanup(): Promise<void> {
     } catch (e) {
       log(`stopping knit: ${(e as Error).message}`);
     }
-    for (const c of children) if (c.pid !== undefined) killGroup(c.pid, 'SIGKILL');
+    for (const c of children) await c.stop('SIGKILL', 0);
     // Instances run in their own process groups; kill any a crashed server left behind.
     if (dataDir) {
       const left = liveInstances(dataDir);

@@ -54,7 +54,7 @@ import {
   table,
   tempDir,
   waitAnswer,
-  type Proc,
+  type KnitServer,
 } from './common.ts';
 import { quantile } from './slo.ts';
 
@@ -236,7 +236,7 @@ async function main(): Promise<number> {
   const command = [NODE, 'server.mjs'];
 
   let knitError: string | undefined;
-  let knitProc: Proc | undefined;
+  let knitProc: KnitServer['proc'] | undefined;
   let knitGateway: string | undefined;
   let backend: { port: number; pid: number } | undefined;
   try {

@@ -52,7 +52,7 @@ import {
   tempDir,
   waitAnswer,
   which,
-  type Proc,
+  type KnitServer,
 } from './common.ts';
 import { median } from './slo.ts';
 
@@ -309,7 +309,7 @@ async function main(): Promise<number> {
   let knitError: string | undefined;
   let knitPgid: number | undefined;
   let knitGateway: string | undefined;
-  let knitProc: Proc | undefined;
+  let knitProc: KnitServer['proc'] | undefined;
   let backend: { port: number; pgid: number } | undefined;
   if (TARGETS.includes('knit')) {
     try {

@@ -1,9 +1,9 @@
-// The CLI against a real server: seed 000's transcript, kn's error texts and exit codes, and that
-// a refused command changes nothing on the server.
+// The CLI against a real server: the helloworld-example walkthrough (create with --env, list, the cluster-local
+// names), waiting with progress lines, kn's error texts and exit codes, and that a refused command changes nothing.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KnitServer } from './harness.ts';
+import { FIXTURES, KnitServer } from './harness.ts';
 
 let knit: KnitServer;
 
@@ -21,7 +21,7 @@ async function generation(name: string): Promise<number> {
   return ((await knit.api('GET', `/apis/serving.knative.dev/v1/namespaces/default/services/${name}`)).json as { metadata: { generation: number } }).metadata.generation;
 }
 
-test('seed 000: help texts, create with env, list, and the cluster-local names answer', async () => {
+test('helloworld-example: help texts, create with env, list, and the cluster-local names answer', async () => {
   const help = await knit.knit(['service', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /^Manage Knative services\n\nUsage:\n {2}knit service \[options\]\n\nAliases:\n {2}service, ksvc, services\n\nAvailable Commands:\n {2}apply\s+Apply a service declaration\n {2}create\s+Create a service\n {2}delete\s+Delete services\n {2}describe\s+Show details of a service\n {2}export\s+Export a service and its revisions\n/);
@@ -71,4 +71,42 @@ test('an unknown revision in --traffic fails fast with Serving\'s RevisionMissin
   const back = await knit.knit(['service', 'update', 'svc', '--traffic', '@latest=100']);
   assert.equal(back.code, 0, back.stderr);
   assert.equal((await knit.request('svc.default.example.com')).status, 200);
+});
+
+// Waiting as kn does (knative/client pkg/wait/wait_for_ready.go): one progress line per new Ready message, then
+// the URL; the server's admission warnings may precede it on stderr.
+const WARNINGS_ONLY = /^(Warning: .*\n)*$/;
+
+test('create waits with progress lines and prints the URL', async () => {
+  const r = await knit.knit(['service', 'create', 'web', '--image', './examples/helloworld']);
+  assert.match(r.stderr, WARNINGS_ONLY);
+  assert.equal(r.code, 0);
+  assert.match(
+    r.stdout,
+    /^Creating service 'web' in namespace 'default':\n\n {2}\d+\.\d{3}s Configuration "web" is waiting for a Revision to become ready\.\n( {2}\d+\.\d{3}s .+\n)* {2}\d+\.\d{3}s Ready to serve\.\n\nService 'web' created to latest revision 'web-00001' is available at URL:\nhttp:\/\/web\.default\.example\.com\n$/,
+  );
+});
+
+test('update waits; a traffic-only update reports the unchanged revision', async () => {
+  const r = await knit.knit(['service', 'update', 'web', '--env', 'A=1']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Updating Service 'web' in namespace 'default':\n\n[\s\S]*Ready to serve\.\n\nService 'web' updated to latest revision 'web-00002' is available at URL:\nhttp:\/\/web\.default\.example\.com\n$/);
+  const t = await knit.knit(['service', 'update', 'web', '--tag', 'web-00001=old']);
+  assert.equal(t.code, 0, t.stderr);
+  assert.match(t.stdout, /Service 'web' with latest revision 'web-00002' \(unchanged\) is available at URL:\n/);
+  const svc = (await knit.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/services/web')).json as { spec: { traffic?: unknown[] } };
+  assert.deepEqual(svc.spec.traffic, [{ latestRevision: true, percent: 100 }, { tag: 'old', revisionName: 'web-00001', latestRevision: false, percent: 0 }]);
+});
+
+test('wait on a ready service prints 0.000s', async () => {
+  const r = await knit.knit(['service', 'wait', 'web']);
+  assert.equal(r.stdout, "Waiting for Service 'web' in namespace 'default':\n\n  0.000s Ready to serve.\n\nService 'web' in namespace 'default' is ready.\n");
+});
+
+test('a failed revision ends the wait with its root cause (RevisionFailed), not the route\'s RevisionMissing', async () => {
+  // crash-app prints "fatal: missing DATABASE_URL" and exits 3 before it listens.
+  const r = await knit.knit(['service', 'create', 'bad', '--image', `${FIXTURES}/crash-app`, '--wait-window', '0']);
+  assert.equal(r.code, 1);
+  const errors = r.stderr.replace(/^Warning: .*\n/gm, '');
+  assert.equal(errors, 'Error: RevisionFailed: Revision "bad-00001" failed with message: Container failed with: fatal: missing DATABASE_URL.\nRun \'knit --help\' for usage\n');
 });

@@ -1,29 +1,16 @@
-// Test harness: launches a real `bin/knit serve` on free loopback ports and a temp data dir, runs
-// the real CLI against it, and always cleans up (server, instances, temp dir).
+// Test harness: a real `bin/knit serve` (started by knit-server.ts) on free loopback ports and a temp data dir,
+// the real CLI run against it, and cleanup of server, instances and temp dir.
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnCli, type RunResult } from './cli-runner.ts';
+import { KNIT, REPO, startKnitServe, type Endpoints, type KnitServeProcess } from './knit-server.ts';
 
-export const REPO = path.resolve(import.meta.dirname, '..');
-export const KNIT = path.join(REPO, 'bin', 'knit');
+export { KNIT, REPO, type Endpoints, type RunResult };
 export const EXAMPLES = path.join(REPO, 'examples');
 export const FIXTURES = path.join(REPO, 'test', 'fixtures');
-
-export interface Endpoints {
-  api: string;
-  http: string;
-  localHttp: string;
-  pid: number;
-}
-
-export interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** Polls `fn` until it returns a truthy value, or throws after `ms`. */
 export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000, every = 20): Promise<T> {
@@ -55,8 +42,7 @@ export class KnitServer {
   readonly dataDir: string;
   endpoints!: Endpoints;
   token = '';
-  private child: ChildProcess | undefined;
-  private output = '';
+  private proc: KnitServeProcess | undefined;
   private readonly extraArgs: string[];
 
   /** `config` is the YAML of `knit serve --config` (Knative config-map keys), if any. */
@@ -72,36 +58,20 @@ export class KnitServer {
 
   /** Starts the server and waits until its endpoints answer. */
   async start(): Promise<this> {
-    fs.rmSync(path.join(this.dataDir, 'endpoints.json'), { force: true });
-    const child = spawn(KNIT, ['serve', '--data-dir', this.dataDir, '--http', '127.0.0.1:0', '--api', '127.0.0.1:0', '--local-http', '127.0.0.1:0', ...this.extraArgs], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KNIT_SERVER: '' },
-    });
-    this.child = child;
-    child.stdout?.on('data', (b: Buffer) => (this.output += b.toString()));
-    child.stderr?.on('data', (b: Buffer) => (this.output += b.toString()));
-    const file = path.join(this.dataDir, 'endpoints.json');
-    this.endpoints = await eventually(
-      'knit serve to write endpoints.json',
-      () => {
-        if (child.exitCode !== null) throw new Error(`knit serve exited with ${child.exitCode}: ${this.output}`);
-        if (!fs.existsSync(file)) return undefined;
-        const e = JSON.parse(fs.readFileSync(file, 'utf8')) as Endpoints;
-        return e.pid === child.pid ? e : undefined;
-      },
-      20_000,
-    );
-    this.token = fs.readFileSync(path.join(this.dataDir, 'token'), 'utf8').trim();
+    const { proc, endpoints, token } = await startKnitServe({ dataDir: this.dataDir, args: this.extraArgs, env: { ...process.env, KNIT_SERVER: '' } });
+    this.proc = proc;
+    this.endpoints = endpoints;
+    this.token = token;
     return this;
   }
 
   get pid(): number | undefined {
-    return this.child?.pid;
+    return this.proc?.pid;
   }
 
   /** Everything the server printed so far. */
   get log(): string {
-    return this.output;
+    return this.proc?.output() ?? '';
   }
 
   /** The pids of instances the server is running now. */
@@ -119,13 +89,7 @@ export class KnitServer {
 
   /** Sends a signal and waits for the server to exit (SIGKILL after 15 s). */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    await exited;
-    clearTimeout(timer);
+    await this.proc?.stop(signal, 15_000);
   }
 
   /** Stops the server, checks no instance outlived it, removes the data dir. */
@@ -147,20 +111,7 @@ export class KnitServer {
 
   /** Runs the real CLI against this server. */
   knit(args: string[], opts: { input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(KNIT, args, {
-        cwd: opts.cwd ?? REPO,
-        env: { ...process.env, KNIT_SERVER: '', KNIT_DATA_DIR: this.dataDir, ...opts.env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-      child.stdin.end(opts.input ?? '');
-    });
+    return spawnCli(args, { cwd: opts.cwd ?? REPO, env: { ...process.env, KNIT_SERVER: '', KNIT_DATA_DIR: this.dataDir, ...opts.env }, input: opts.input });
   }
 
   /** An API request with the bearer token. */

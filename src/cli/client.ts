@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, RequestOptions } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { API_VERSION, type Configuration, type ObjectMeta, type Resource, type Revision, type Route, type Service } from '../api/types.ts';
+import { API_VERSION, type Configuration, type Resource, type Revision, type Route, type Service } from '../api/types.ts';
 import { CliError } from './errors.ts';
 
 /** The default API address of `knit serve`. */
@@ -386,9 +386,4 @@ function readAll(stream: IncomingMessage): Promise<string> {
     stream.on('end', () => resolve(text));
     stream.on('error', reject);
   });
-}
-
-/** Sets apiVersion/kind on an object returned in a list (lists may omit them per item). */
-export function withTypeMeta<T extends { apiVersion?: string; kind?: string; metadata?: ObjectMeta }>(obj: T, kind: string): T {
-  return { ...obj, apiVersion: obj.apiVersion || API_VERSION, kind: obj.kind || kind };
 }

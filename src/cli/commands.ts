@@ -1,56 +1,10 @@
 // The declarative command table of knit: command paths, aliases, help texts, examples and flags.
 
-import type { FlagSpec, ParsedFlags } from './flags.ts';
-
-/** Where command output goes (stdout / stderr in production, buffers in tests). */
-export interface Writer {
-  write(text: string): void;
-}
-
-/** Everything a command handler gets. */
-export interface CommandContext {
-  /** Full command path, e.g. `knit service create`. */
-  path: string;
-  args: string[];
-  flags: ParsedFlags;
-  out: Writer;
-  err: Writer;
-  env: Record<string, string | undefined>;
-  cwd: string;
-}
-
-export type Handler = (ctx: CommandContext) => Promise<void>;
-
-/** One node of the command tree. */
-export interface CommandSpec {
-  name: string;
-  aliases?: string[];
-  /** Cobra's `Use` line, e.g. `create NAME --image IMAGE`. */
-  use: string;
-  short: string;
-  long?: string;
-  example?: string;
-  /** Local flags (besides the global ones). */
-  flags?: FlagSpec[];
-  subcommands?: CommandSpec[];
-  /** Root help groups the command under this header. */
-  group?: string;
-  hidden?: boolean;
-  /** Accept and ignore unknown flags (kn's `options`). */
-  ignoreUnknownFlags?: boolean;
-  /** Lazily loads the handler so startup only pays for the command that runs. */
-  run?: () => Promise<Handler>;
-}
+import type { CommandSpec } from './command.ts';
+import type { FlagSpec } from './flags.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Shared flag groups
-
-/** Flags every command accepts (cobra persistent flags); listed by `knit options`. */
-export const GLOBAL_FLAGS: FlagSpec[] = [
-  { name: 'server', type: 'string', usage: 'URL of the knit API server (default: $KNIT_SERVER, else the API address in DATA_DIR/endpoints.json, else http://127.0.0.1:8081)' },
-  { name: 'data-dir', type: 'string', usage: 'knit data directory holding endpoints.json and token (default: $KNIT_DATA_DIR, else ~/.knit)' },
-  { name: 'log-http', type: 'boolean', usage: 'log http traffic' },
-];
 
 function namespaceFlags(allowAll: boolean): FlagSpec[] {
   const flags: FlagSpec[] = [{ name: 'namespace', short: 'n', type: 'string', usage: 'Specify the namespace to operate in.' }];
@@ -288,16 +242,6 @@ const TRAFFIC_FLAGS: FlagSpec[] = [
   },
   TAG_FLAG,
   { name: 'untag', type: 'stringSlice', usage: 'Untag revision (format: --untag tagName). This flag can be specified multiple times.' },
-];
-
-/** Flags of `service create` that make a new revision (kn's markFlagMakesRevision); see AnyMutation. */
-export const REVISION_MAKING_FLAGS: readonly string[] = [
-  'image', 'source', 'env-file', 'mount', 'volume', 'cmd', 'arg', 'probe-liveness', 'probe-liveness-opts', 'probe-readiness',
-  'probe-readiness-opts', 'limit', 'request', 'port', 'user', 'scale', 'scale-min', 'scale-max', 'scale-activation',
-  'scale-metric', 'autoscale-window', 'scale-window', 'concurrency-target', 'scale-target', 'concurrency-limit',
-  'concurrency-utilization', 'scale-utilization', 'label-service', 'label-revision', 'revision-name',
-  'annotation-service', 'annotation-revision', 'scale-init', 'timeout', 'env', 'env-value-from', 'env-from',
-  'filename', 'annotation', 'label',
 ];
 
 // ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // Helpers every command handler shares: the API client for the invocation, namespace and wait settings.
 
 import { ServingClient, resolveClientConfig } from './client.ts';
-import type { CommandContext } from './commands.ts';
+import type { CommandContext } from './command.ts';
 import type { WaitConfig } from './wait.ts';
 
 /** The API client for this invocation (--server / $KNIT_SERVER / DATA_DIR/endpoints.json). */

@@ -5,7 +5,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ANNOTATION, API_VERSION, LABEL, type Container, type EnvVar, type Probe, type Revision, type RevisionTemplateSpec, type Service } from '../api/types.ts';
-import { REVISION_MAKING_FLAGS } from './commands.ts';
 import { CliError } from './errors.ts';
 import type { ParsedFlags } from './flags.ts';
 
@@ -25,6 +24,19 @@ export interface EditOptions {
   baseRevision?: Revision;
   now?: Date;
 }
+
+/**
+ * Flags of `service create` that make a new revision (knative/client pkg/commands/service/configuration_edit_flags.go
+ * markFlagMakesRevision); anyMutation checks them.
+ */
+const REVISION_MAKING_FLAGS: readonly string[] = [
+  'image', 'source', 'env-file', 'mount', 'volume', 'cmd', 'arg', 'probe-liveness', 'probe-liveness-opts', 'probe-readiness',
+  'probe-readiness-opts', 'limit', 'request', 'port', 'user', 'scale', 'scale-min', 'scale-max', 'scale-activation',
+  'scale-metric', 'autoscale-window', 'scale-window', 'concurrency-target', 'scale-target', 'concurrency-limit',
+  'concurrency-utilization', 'scale-utilization', 'label-service', 'label-revision', 'revision-name',
+  'annotation-service', 'annotation-revision', 'scale-init', 'timeout', 'env', 'env-value-from', 'env-from',
+  'filename', 'annotation', 'label',
+];
 
 /** True if any flag that makes a new revision was given (kn's AnyMutation). */
 export function anyMutation(flags: ParsedFlags): boolean {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { formatError } from './errors.ts';
 import { expandFlags, flagUsages, parseCommandLine, reconcilePairedFlags, splitSliceValue, type FlagSpec } from './flags.ts';
-import { run } from './main.ts';
+import { runCli, type CliResult } from '../../test/cli-runner.ts';
 
 const SPECS: FlagSpec[] = expandFlags([
   { name: 'image', type: 'string', once: true, usage: 'Image to run.' },
@@ -114,16 +114,8 @@ describe('error rendering', () => {
 });
 
 /** Runs the CLI in-process (no server needed for these paths). */
-async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(argv, {
-    out: { write: (t) => void (out += t) },
-    err: { write: (t) => void (err += t) },
-    env: { KNIT_SERVER: 'http://127.0.0.1:1' },
-    cwd: '/tmp',
-  });
-  return { code, out, err };
+function cli(...argv: string[]): Promise<CliResult> {
+  return runCli(argv, { env: { KNIT_SERVER: 'http://127.0.0.1:1' }, cwd: '/tmp' });
 }
 
 describe('command-line errors (kn wording)', () => {
@@ -255,7 +247,7 @@ Use "knit options" for a list of global command-line options (applies to all com
         const { resolveCommand } = await import('./main.ts');
         const { chain, rest } = resolveCommand(argv);
         assert.equal(chain.map((c) => c.name).join(' '), ['knit', ...path].join(' '), line);
-        const { GLOBAL_FLAGS } = await import('./commands.ts');
+        const { GLOBAL_FLAGS } = await import('./command.ts');
         assert.doesNotThrow(() => parseCommandLine(rest, [...expandFlags(chain[chain.length - 1].flags ?? []), ...GLOBAL_FLAGS]), line);
       }
     }

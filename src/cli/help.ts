@@ -1,6 +1,6 @@
 // Help output in kn's layout (its cobra usage template), with `knit` as the binary name.
 
-import { GLOBAL_FLAGS, ROOT, type CommandSpec } from './commands.ts';
+import { GLOBAL_FLAGS, type CommandSpec } from './command.ts';
 import { BIN } from './errors.ts';
 import { expandFlags, flagUsages } from './flags.ts';
 
@@ -24,15 +24,15 @@ function sortedSubcommands(cmd: CommandSpec): CommandSpec[] {
   return [...(cmd.subcommands ?? [])].filter((c) => !c.hidden).sort((a, b) => (a.name < b.name ? -1 : 1));
 }
 
-function rootGroups(): string {
+function rootGroups(root: CommandSpec): string {
   const groups = new Map<string, CommandSpec[]>();
-  for (const sub of ROOT.subcommands ?? []) {
+  for (const sub of root.subcommands ?? []) {
     if (!sub.group || sub.hidden) continue;
     const list = groups.get(sub.group) ?? [];
     list.push(sub);
     groups.set(sub.group, list);
   }
-  const padding = namePadding(ROOT);
+  const padding = namePadding(root);
   return [...groups].map(([header, cmds]) => [header, ...cmds.map((c) => commandLine(c, padding))].join('\n')).join('\n\n');
 }
 
@@ -56,7 +56,7 @@ export function renderHelp(chain: readonly CommandSpec[], cols = 0): string {
   }
   if (cmd.aliases && cmd.aliases.length > 0) usage += `Aliases:\n  ${[cmd.name, ...cmd.aliases].join(', ')}\n\n`;
   if (cmd.example) usage += `Examples:\n${cmd.example.trimEnd()}\n\n`;
-  if (isRoot) usage += `${rootGroups()}\n\n`;
+  if (isRoot) usage += `${rootGroups(cmd)}\n\n`;
   if (!isRoot && cmd.subcommands && cmd.subcommands.length > 0) {
     const padding = namePadding(cmd);
     usage += `Available Commands:\n${sortedSubcommands(cmd).map((c) => commandLine(c, padding)).join('\n')}\n\n`;

@@ -1,6 +1,6 @@
 // `knit logs SERVICE`: the instances' stdout/stderr, which kn users otherwise get from kubectl.
 
-import type { CommandContext } from './commands.ts';
+import type { CommandContext } from './command.ts';
 import { connect, namespaceOf } from './context.ts';
 import { CliError } from './errors.ts';
 

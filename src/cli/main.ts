@@ -1,6 +1,7 @@
 // Entry point of the knit CLI: resolves the command from argv, parses flags, prints help or runs the handler.
 
-import { GLOBAL_FLAGS, ROOT, type CommandContext, type CommandSpec, type Writer } from './commands.ts';
+import { GLOBAL_FLAGS, type CommandContext, type CommandSpec, type Writer } from './command.ts';
+import { ROOT } from './commands.ts';
 import { BIN, CliError, formatError } from './errors.ts';
 import { FlagError, expandFlags, parseCommandLine, reconcilePairedFlags, type FlagSpec } from './flags.ts';
 import { availableSubcommands, commandPath, renderHelp, terminalColumns } from './help.ts';
@@ -100,7 +101,7 @@ function errorMessage(e: unknown): string {
 
 async function dispatch(argv: readonly string[], io: RunEnvironment): Promise<void> {
   if (argv[0] === '__complete') {
-    await (await import('./misc.ts')).complete(argv.slice(1), io.out, io.env);
+    await (await import('./misc.ts')).complete(ROOT, argv.slice(1), io.out, io.env);
     return;
   }
   const { chain, rest } = resolveCommand(argv);

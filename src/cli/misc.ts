@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { API_VERSION, type Resource } from '../api/types.ts';
-import { GLOBAL_FLAGS, ROOT, type CommandContext, type CommandSpec, type Writer } from './commands.ts';
+import { GLOBAL_FLAGS, type CommandContext, type CommandSpec, type Writer } from './command.ts';
 import { BIN, CliError } from './errors.ts';
 import { expandFlags } from './flags.ts';
 import { renderOptions, terminalColumns } from './help.ts';
@@ -143,10 +143,10 @@ const NAME_COMPLETION: Record<string, Resource> = {
  * The hidden `knit __complete WORDS... CURRENT` used by the completion scripts: prints one candidate per line
  * (subcommands, flags, or resource names fetched from the API; API errors just yield nothing).
  */
-export async function complete(words: readonly string[], out: Writer, env: Record<string, string | undefined>): Promise<void> {
+export async function complete(root: CommandSpec, words: readonly string[], out: Writer, env: Record<string, string | undefined>): Promise<void> {
   const current = words.length > 0 ? words[words.length - 1] : '';
   const typed = words.slice(0, -1);
-  const chain: CommandSpec[] = [ROOT];
+  const chain: CommandSpec[] = [root];
   let positional = false;
   let namespace: string | undefined;
   let server: string | undefined;

@@ -2,7 +2,7 @@
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import * as fx from './fixtures.ts';
+import * as fx from '../../test/cli/fixtures.ts';
 import type { Revision, Service } from '../api/types.ts';
 import {
   describeRevision,

@@ -2,7 +2,7 @@
 
 import { LABEL, type Revision, type Service } from '../api/types.ts';
 import { isNotFound, type ListOptions, type ServingClient } from './client.ts';
-import type { CommandContext } from './commands.ts';
+import type { CommandContext } from './command.ts';
 import { connect, listNamespaceOf, namespaceOf, nowOf } from './context.ts';
 import { CliError } from './errors.ts';
 import { printerOf, printList, printObject } from './output.ts';

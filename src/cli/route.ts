@@ -1,6 +1,6 @@
 // `knit route list|describe` (kn's route command group).
 
-import type { CommandContext } from './commands.ts';
+import type { CommandContext } from './command.ts';
 import { connect, listNamespaceOf, namespaceOf, nowOf } from './context.ts';
 import { CliError } from './errors.ts';
 import { printerOf, printList, printObject } from './output.ts';

@@ -1,6 +1,6 @@
 // `knit serve`: parses the server flags and hands over to src/serve.ts (loaded only here, on demand).
 
-import type { CommandContext } from './commands.ts';
+import type { CommandContext } from './command.ts';
 import { resolveDataDir } from './client.ts';
 import { CliError } from './errors.ts';
 

@@ -3,7 +3,7 @@
 
 import { ANNOTATION, LABEL, type Configuration, type Revision, type Service, type TrafficTarget } from '../api/types.ts';
 import { isConflict, isNotFound, type ServingClient } from './client.ts';
-import type { CommandContext } from './commands.ts';
+import type { CommandContext } from './command.ts';
 import { connect, listNamespaceOf, namespaceOf, nowOf, waitConfigOf } from './context.ts';
 import { progressSeconds } from './duration.ts';
 import { anyMutation, applyEditFlags, newService, readServiceFile } from './edit.ts';

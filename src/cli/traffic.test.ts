@@ -1,4 +1,5 @@
-// Table tests of the client-side traffic/tag computation (--traffic, --tag, --untag) of kn's §5 rules.
+// Table tests of the client-side traffic/tag computation (--traffic, --tag, --untag) by kn's rules (knative/client
+// pkg/commands/traffic/compute.go Compute: untag, tag @latest, tag revisions, then percents).
 
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';

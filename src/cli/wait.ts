@@ -2,7 +2,7 @@
 
 import type { Condition, Resource, Service } from '../api/types.ts';
 import { ApiError, isNotFound, type ServingClient, type WatchEvent } from './client.ts';
-import type { Writer } from './commands.ts';
+import type { Writer } from './command.ts';
 import { progressSeconds } from './duration.ts';
 import { CliError } from './errors.ts';
 

@@ -1,39 +1,27 @@
-// End-to-end tests: spawn bin/knit against a fake API server (real HTTP on a loopback port) and check output and requests.
+// End-to-end tests: spawn bin/knit against a fake API server (real HTTP on a loopback port) and check output and
+// requests; waiting for a service to become ready runs against a real `knit serve` in test/e2e-cli.test.ts.
 
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { after, before, describe, it } from 'node:test';
-import type { Service } from '../api/types.ts';
+import type { Route, Service } from '../../src/api/types.ts';
+import { spawnCli, type RunResult } from '../cli-runner.ts';
 import { FakeApi } from './fake-api.ts';
 import * as fx from './fixtures.ts';
 
-const KNIT = fileURLToPath(new URL('../../bin/knit', import.meta.url));
 const workdir = mkdtempSync(join(tmpdir(), 'knit-e2e-'));
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs bin/knit asynchronously (the fake server lives in this process, so the event loop must keep running). */
-function knit(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(KNIT, args, { cwd: workdir, env: { PATH: process.env.PATH ?? '', HOME: workdir, KNIT_DATA_DIR: join(workdir, 'no-data'), ...env } }, (err, stdout, stderr) => {
-      const code = err ? ((err as { code?: number }).code ?? 1) : 0;
-      resolve({ code: typeof code === 'number' ? code : 1, stdout, stderr });
-    });
-  });
+/** Runs bin/knit with a bare environment (the fake server lives in this process, so the event loop keeps running). */
+function knit(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  return spawnCli(args, { cwd: workdir, env: { PATH: process.env.PATH ?? '', HOME: workdir, KNIT_DATA_DIR: join(workdir, 'no-data'), ...env } });
 }
 
 after(() => rmSync(workdir, { recursive: true, force: true }));
 
 describe('knit against a fake API: create --no-wait, list, describe, delete', () => {
-  const api = new FakeApi({ reconcileDelayMs: 0 });
+  const api = new FakeApi();
   let server = '';
   before(async () => {
     server = await api.start();
@@ -62,16 +50,7 @@ describe('knit against a fake API: create --no-wait, list, describe, delete', ()
   });
 
   it('list and describe print the golden layouts', async () => {
-    for (const [resource, obj] of [
-      ['services', fx.helloService],
-      ['revisions', fx.helloRevision],
-      ['services', fx.splitService],
-      ['revisions', fx.splitRevision1],
-      ['revisions', fx.splitRevision2],
-      ['routes', fx.splitRoute],
-    ] as const) {
-      api.put(resource, structuredClone(obj) as never);
-    }
+    api.putAll(fx.listed);
     const env = { KNIT_SERVER: server, KNIT_NOW: '2024-05-01T12:00:00Z' };
     const list = await knit(['service', 'list', '-n', 'default'], env);
     assert.equal(list.code, 0, list.stderr);
@@ -121,64 +100,33 @@ describe('knit against a fake API: create --no-wait, list, describe, delete', ()
   });
 });
 
-describe('knit against a fake API with a reconciler: waiting', () => {
-  const api = new FakeApi({ reconcileDelayMs: 40 });
+describe('knit against a fake API that no controller serves: the wait timeout, the data dir', () => {
+  const api = new FakeApi();
   let server = '';
   before(async () => {
     server = await api.start();
   });
   after(() => api.close());
 
-  it('create waits with progress lines and prints the URL', async () => {
-    const r = await knit(['--server', server, 'service', 'create', 'web', '--image', 'docker.io/me/web']);
-    assert.equal(r.stderr, '');
-    assert.equal(r.code, 0);
-    assert.match(
-      r.stdout,
-      /^Creating service 'web' in namespace 'default':\n\n {2}\d\.\d{3}s Configuration "web" is waiting for a Revision to become ready\.\n {2}\d\.\d{3}s Ready to serve\.\n\nService 'web' created to latest revision 'web-00001' is available at URL:\nhttp:\/\/web\.default\.example\.com\n$/,
-    );
-  });
-
-  it('update waits; a traffic-only update reports the unchanged revision', async () => {
-    const r = await knit(['--server', server, 'service', 'update', 'web', '--env', 'A=1']);
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^Updating Service 'web' in namespace 'default':\n\n[\s\S]*Ready to serve\.\n\nService 'web' updated to latest revision 'web-00002' is available at URL:\nhttp:\/\/web\.default\.example\.com\n$/);
-    const t = await knit(['--server', server, 'service', 'update', 'web', '--tag', 'web-00001=old']);
-    assert.equal(t.code, 0, t.stderr);
-    assert.match(t.stdout, /Service 'web' with latest revision 'web-00002' \(unchanged\) is available at URL:\n/);
-    const put = api.requests.filter((q) => q.method === 'PUT').at(-1)?.body as Service;
-    assert.deepEqual(put.spec.traffic, [{ latestRevision: true, percent: 100 }, { tag: 'old', revisionName: 'web-00001', latestRevision: false, percent: 0 }]);
-  });
-
-  it('wait on a ready service prints 0.000s', async () => {
-    const r = await knit(['--server', server, 'service', 'wait', 'web']);
-    assert.equal(r.stdout, "Waiting for Service 'web' in namespace 'default':\n\n  0.000s Ready to serve.\n\nService 'web' in namespace 'default' is ready.\n");
-  });
-
-  it('a failed revision ends the wait with its root cause (RevisionFailed), not the route\'s RevisionMissing', async () => {
-    const r = await knit(['--server', server, 'service', 'create', 'bad', '--image', 'docker.io/me/failing', '--wait-window', '0']);
-    assert.equal(r.code, 1);
-    assert.equal(r.stderr, 'Error: RevisionFailed: Revision "bad-00001" failed with message: Container failed with: exit status 1.\nRun \'knit --help\' for usage\n');
-  });
-
   it('times out with kn\'s message', async () => {
-    const slow = new FakeApi({ reconcileDelayMs: 0 });
-    const url = await slow.start();
-    try {
-      const r = await knit(['--server', url, 'service', 'create', 'slow', '--image', 'img', '--wait-timeout', '1']);
-      assert.equal(r.code, 1);
-      assert.equal(r.stderr, "Error: timeout: service 'slow' not ready after 1 seconds\nRun 'knit --help' for usage\n");
-    } finally {
-      await slow.close();
-    }
+    const r = await knit(['--server', server, 'service', 'create', 'slow', '--image', 'img', '--wait-timeout', '1']);
+    assert.equal(r.code, 1);
+    assert.equal(r.stderr, "Error: timeout: service 'slow' not ready after 1 seconds\nRun 'knit --help' for usage\n");
   });
 
   it('finds the server in DATA_DIR/endpoints.json and sends the token', async () => {
     const dataDir = join(workdir, 'data');
-    const { mkdirSync } = await import('node:fs');
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(join(dataDir, 'endpoints.json'), JSON.stringify({ api: server, http: 'http://127.0.0.1:8080', localHttp: 'http://127.0.0.1:8082', pid: 1 }));
     writeFileSync(join(dataDir, 'token'), 's3cret\n');
+    const route: Route = {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Route',
+      metadata: { name: 'web', namespace: 'default', labels: { 'serving.knative.dev/service': 'web' } },
+      spec: { traffic: [{ latestRevision: true, percent: 100 }] },
+      status: { url: 'http://web.default.example.com', conditions: [{ type: 'Ready', status: 'True' }, { type: 'AllTrafficAssigned', status: 'True' }, { type: 'IngressReady', status: 'True' }] },
+    };
+    api.put('routes', route as never);
     const r = await knit(['route', 'list'], { KNIT_DATA_DIR: dataDir });
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, 'NAME   URL                              READY\nweb    http://web.default.example.com   True\n');

@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import type { Service } from '../api/types.ts';
+import type { Service } from '../../src/api/types.ts';
+import { runCli, type CliResult } from '../cli-runner.ts';
 import { FakeApi } from './fake-api.ts';
-import { run } from './main.ts';
 
-const api = new FakeApi({ reconcileDelayMs: 0 });
+const api = new FakeApi();
 let server = '';
 let dir = '';
 const dirs: string[] = [];
@@ -27,16 +27,8 @@ beforeEach(() => {
 });
 
 /** Runs the CLI in-process in `dir`, with a reachable fake server that must never be asked anything. */
-async function knit(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await run(argv, {
-    out: { write: (t) => void (out += t) },
-    err: { write: (t) => void (err += t) },
-    env: { KNIT_SERVER: server, KNIT_NOW: '2024-05-01T12:00:00Z' },
-    cwd: dir,
-  });
-  return { code, out, err };
+function knit(...argv: string[]): Promise<CliResult> {
+  return runCli(argv, { env: { KNIT_SERVER: server, KNIT_NOW: '2024-05-01T12:00:00Z' }, cwd: dir });
 }
 
 function readService(path: string): Service {

@@ -1,6 +1,6 @@
 // Test helper: Service/Revision/Route objects in representative states for the printer golden tests.
 
-import type { Condition, Revision, Route, Service } from '../api/types.ts';
+import type { Condition, Revision, Route, Service } from '../../src/api/types.ts';
 
 /** The fixed "now" of the golden tests. */
 export const NOW = Date.parse('2024-05-01T12:00:00Z');
@@ -200,3 +200,13 @@ export const splitRoute: Route = {
     conditions: [cond('Ready', 'True', 80), cond('AllTrafficAssigned', 'True', 80), cond('CertificateProvisioned', 'True', 590, 'TLSNotEnabled', 'autoTLS is not enabled'), cond('IngressReady', 'True', 80)],
   },
 };
+
+/** The fixtures the list and describe tests serve, by API resource (hello, and the 80/20 split with its route). */
+export const listed: readonly (readonly [resource: string, obj: object])[] = [
+  ['services', helloService],
+  ['revisions', helloRevision],
+  ['services', splitService],
+  ['revisions', splitRevision1],
+  ['revisions', splitRevision2],
+  ['routes', splitRoute],
+];
