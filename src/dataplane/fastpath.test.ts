@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Endpoint, RevisionDispatcher, type DispatcherSettings } from './dispatcher.ts';
+import { Endpoint, QueueBound, RevisionDispatcher, type DispatcherSettings } from './dispatcher.ts';
 import { Gateway } from './gateway.ts';
 import { RoutingTable } from './routing.ts';
 
@@ -111,6 +111,7 @@ let maxInside = 0;
 let rawBackend: net.Server;
 let table: RoutingTable;
 const dispatchers = new Map<string, RevisionDispatcher>();
+const queue = new QueueBound();
 let gateway: Gateway;
 let gw: number;
 
@@ -119,7 +120,7 @@ function settings(over: Partial<DispatcherSettings> = {}): DispatcherSettings {
 }
 
 function revision(key: string, host: string, ports: number[], s: DispatcherSettings): RevisionDispatcher {
-  const d = new RevisionDispatcher(key, s);
+  const d = new RevisionDispatcher(key, s, queue);
   d.setEndpoints(ports.map((p, i) => new Endpoint(`${key}-${i}`, '127.0.0.1', p)));
   dispatchers.set(key, d);
   table.setRoute(key, [{ host, visibility: 'external', targets: [{ revision: key, percent: 100 }] }]);
@@ -233,7 +234,7 @@ before(async () => {
 
 after(async () => {
   await gateway.close();
-  for (const d of dispatchers.values()) d.close(503, 'done');
+  for (const d of dispatchers.values()) d.close();
   backend.closeAllConnections();
   await new Promise((r) => backend.close(r));
   await new Promise((r) => rawBackend.close(r));
@@ -501,7 +502,7 @@ test('an instance that drops fresh connections is retried for bodiless requests;
   assert.equal(refused.status, 502);
   assert.equal(refused.body, `knit: error reaching revision default/flaky-1: connect ECONNREFUSED 127.0.0.1:${dead}\n`);
   c.close();
-  d.close(503, 'done');
+  d.close();
   fresh.close();
   dispatchers.delete('default/flaky-1');
   flaky.close();
