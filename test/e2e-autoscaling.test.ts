@@ -1,5 +1,5 @@
 // The KPA end to end with real processes: scale to zero and back, a burst to many instances,
-// min-scale and max-scale (spec §4).
+// min-scale and max-scale (docs/architecture.md "Autoscaler"; knative/serving pkg/autoscaler/scaling/autoscaler.go).
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

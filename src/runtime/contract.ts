@@ -1,4 +1,4 @@
-// The runtime contract suite (spec §6): every Runtime implementation runs these same tests.
+// The runtime contract suite (knative/specs specs/serving/runtime-contract.md): every Runtime implementation runs these same tests.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
