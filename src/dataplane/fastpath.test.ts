@@ -127,6 +127,20 @@ function revision(key: string, host: string, ports: number[], s: DispatcherSetti
   return d;
 }
 
+/** Waits until `cond` holds, failing after `ms`. */
+async function until(what: string, cond: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${ms}ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A pause between two writes, so that the gateway reads them separately (the point of the tests using it). */
+function gap(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
 async function listen(server: net.Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return (server.address() as AddressInfo).port;
@@ -270,9 +284,9 @@ test('pipelining: two requests in one write are answered in order', async () => 
   // A head split over several writes still parses.
   const req = get('/split');
   c.write(req.slice(0, 7));
-  await new Promise((r) => setTimeout(r, 10));
+  await gap(10);
   c.write(req.slice(7, 30));
-  await new Promise((r) => setTimeout(r, 10));
+  await gap(10);
   c.write(req.slice(30));
   assert.equal((await c.response()).body, 'hello GET /split\n');
   c.close();
@@ -333,7 +347,7 @@ test('request bodies: Content-Length and chunked, with the next request right be
   assert.equal((await c.response()).body, 'POST cl=11 11 hello world');
   assert.equal((await c.response()).body, 'hello GET /next\n');
   c.write(`PUT /echo HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`);
-  await new Promise((r) => setTimeout(r, 20));
+  await gap(20);
   c.write('6\r\n world\r\n0\r\n\r\n');
   assert.equal((await c.response()).body, 'PUT chunked 11 hello world');
   // A big body streams with back-pressure.
@@ -534,11 +548,11 @@ test('a client that goes away mid-request frees its slot', async () => {
   const d = dispatchers.get('default/one-1')!;
   const c = new RawClient(gw);
   c.write(get('/sleep?ms=300', 'one.default.example.com'));
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(d.stats.current, 1);
+  await until('the request to be in flight', () => d.stats.current === 1);
+  assert.equal(d.queued, 0);
   c.close();
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(d.stats.current, 0);
+  // Well before the 300 ms answer: the slot is freed by the client leaving, not by the response.
+  await until('the slot to be freed', () => d.stats.current === 0, 250);
   const again = new RawClient(gw);
   again.write(get('/after', 'one.default.example.com'));
   assert.equal((await again.response()).status, 200);
