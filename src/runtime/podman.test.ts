@@ -188,6 +188,7 @@ test('podman: a stop right after start leaves no container behind', async () => 
   const s = spec(probeApp);
   const inst = start(s);
   const exited = waitFor<InstanceExit>(inst, 'exit');
+  // The point: stop while `podman run` is still starting the container.
   await new Promise((r) => setTimeout(r, 50));
   await inst.stop();
   assert.equal((await exited).requested, true);
