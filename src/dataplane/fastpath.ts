@@ -382,25 +382,26 @@ class FastConnection implements UpstreamUser {
           transfer = L.value(buf, n);
           break;
         case Hdr.Connection:
-          conn = conn === undefined ? L.value(buf, n) : `${conn}, ${L.value(buf, n)}`;
+          conn = L.joined(buf, n, conn);
           break;
         case Hdr.Upgrade:
         case Hdr.Expect:
           return false;
         case Hdr.Te:
-          te = teCount++ === 0 ? L.value(buf, n) : `${te}, ${L.value(buf, n)}`;
+          te = L.joined(buf, n, te);
+          teCount++;
           break;
         case Hdr.XForwardedFor:
-          xff = xff === undefined ? L.value(buf, n) : `${xff}, ${L.value(buf, n)}`;
+          xff = L.joined(buf, n, xff);
           break;
         case Hdr.XForwardedProto:
-          xfp = xfp === undefined ? L.value(buf, n) : `${xfp}, ${L.value(buf, n)}`;
+          xfp = L.joined(buf, n, xfp);
           break;
         case Hdr.Forwarded:
-          fwd = fwd === undefined ? L.value(buf, n) : `${fwd}, ${L.value(buf, n)}`;
+          fwd = L.joined(buf, n, fwd);
           break;
         case Hdr.Tag:
-          tag = tag === undefined ? L.value(buf, n) : `${tag}, ${L.value(buf, n)}`;
+          tag = L.joined(buf, n, tag);
           break;
       }
     }
