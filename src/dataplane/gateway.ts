@@ -285,8 +285,8 @@ class Exchange {
     });
     up.once('end', () => {
       this.upstream = undefined;
-      if (!this.res.headersSent) this.res.writeHead(502);
-      this.res.end();
+      if (this.res.headersSent) this.res.end();
+      else reply(this.res, DataPlaneError.upstream(this.d.key, new Error('stream ended before a response')));
       this.releaseSlot();
     });
     up.on('error', (err) => {
