@@ -30,8 +30,6 @@ export interface ServeOptions {
   configFile?: string;
   /** Allow the API on a non-loopback address without TLS. */
   insecure?: boolean;
-  /** Skip installing signal handlers (tests run several servers in one process). */
-  noSignals?: boolean;
   /** Print nothing (tests). */
   quiet?: boolean;
 }
@@ -147,7 +145,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
-        // Drain (spec §5.7): no new connections, in-flight and queued requests finish, then stop.
+        // Drain as the queue-proxy does on SIGTERM (knative/serving pkg/queue/sharedmain/main.go): no new connections,
+        // in-flight and queued requests finish, then stop.
         external.stopAccepting();
         local.stopAccepting();
         await api.close();

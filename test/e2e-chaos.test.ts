@@ -75,6 +75,7 @@ test('20 SIGKILLs at random points: acknowledged writes survive, nothing strays,
         }
       }
     })();
+    // The round's length is the point: writes run until stopAt, then knit is killed mid-write.
     await new Promise((r) => setTimeout(r, Math.max(0, stopAt - Date.now())));
     const pidsBefore = k.instancePids();
     await k.stop('SIGKILL');

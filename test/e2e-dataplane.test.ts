@@ -1,5 +1,5 @@
 // Data-plane conformance with real processes: splits and tags, visibility, containerConcurrency,
-// timeouts, headers, WebSocket, h2c and gRPC through the gateway (spec §3, §5, §6).
+// timeouts, headers, WebSocket, h2c and gRPC through the gateway (docs/architecture.md "Data plane").
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -18,8 +18,9 @@ after(async () => {
 });
 
 /** Sends `rate` requests per second until stopped; every request is recorded. */
-function constantLoad(host: string, rate: number, pathname = '/'): { stop: () => Promise<{ sent: number; failed: { status: number; body: string }[] }> } {
+function constantLoad(host: string, rate: number, pathname = '/'): { answered: () => number; stop: () => Promise<{ sent: number; failed: { status: number; body: string }[] }> } {
   let sent = 0;
+  let answered = 0;
   const failed: { status: number; body: string }[] = [];
   const pending = new Set<Promise<void>>();
   const timer = setInterval(() => {
@@ -27,6 +28,7 @@ function constantLoad(host: string, rate: number, pathname = '/'): { stop: () =>
       sent++;
       const p = knit.request(host, pathname).then(
         (r) => {
+          answered++;
           if (r.status !== 200) failed.push({ status: r.status, body: r.body });
         },
         (err: Error) => {
@@ -38,6 +40,7 @@ function constantLoad(host: string, rate: number, pathname = '/'): { stop: () =>
     }
   }, 20);
   return {
+    answered: () => answered,
     stop: async () => {
       clearInterval(timer);
       await Promise.all([...pending]);
@@ -51,7 +54,7 @@ test('killing an instance under load: only its in-flight requests may fail, and 
   assert.equal(r.code, 0, r.stderr);
   await eventually('two instances', async () => ((await knit.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/revisions/victim-00001')).json as { status: { actualReplicas?: number } }).status.actualReplicas === 2);
   const load = constantLoad('victim.default.example.com', 200, '/sleep?ms=20');
-  await new Promise((res) => setTimeout(res, 1000));
+  await eventually('the load to be flowing', () => load.answered() >= 100, 5_000);
   const [pid] = knit.instancePids();
   process.kill(-pid, 'SIGKILL');
   const killedAt = Date.now();
@@ -60,7 +63,8 @@ test('killing an instance under load: only its in-flight requests may fail, and 
     return rev.status.actualReplicas === 2 && !knit.instancePids().includes(pid);
   }, 5_000, 20);
   const back = Date.now() - killedAt;
-  await new Promise((res) => setTimeout(res, 500));
+  const answeredWhenBack = load.answered();
+  await eventually('100 more requests answered after recovery', () => load.answered() >= answeredWhenBack + 100, 5_000);
   const { sent, failed } = await load.stop();
   assert.ok(back <= 1_000, `capacity back after ${back}ms`);
   // At 200 req/s of 20 ms requests, about 2 are in flight on each instance at any moment.
@@ -77,6 +81,7 @@ test('rollout under load: updates and traffic moves at a constant rate lose no r
   const load = constantLoad('steady.default.example.com', 300);
   const started = Date.now();
   for (let i = 2; i <= 4; i++) {
+    // Updates a second apart under the load (the pacing is the point, not a wait for something).
     await new Promise((res) => setTimeout(res, 1000));
     const u = await knit.knit(['service', 'update', 'steady', '--env', `V=${i}`]);
     assert.equal(u.code, 0, u.stderr);
@@ -98,6 +103,7 @@ test('SIGTERM drains: a request in flight when knit is told to stop still gets i
   const r = await knit.knit(['service', 'create', 'drain', '--image', APP_DIR]);
   assert.equal(r.code, 0, r.stderr);
   const inflight = knit.request('drain.default.example.com', '/sleep?ms=1500');
+  // Nothing tells the test when the instance has the request; 300 ms into its 1.5 s is well inside it.
   await new Promise((res) => setTimeout(res, 300));
   const stopping = knit.stop('SIGTERM');
   const res = await inflight;

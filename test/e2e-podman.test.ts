@@ -1,4 +1,5 @@
-// End to end with OCI images through podman: the seed 002 story (create, curl, update the env, a
+// End to end with OCI images through podman: the getting-started story of knative/docs
+// docs/getting-started/first-service.md and first-traffic-split.md (create, curl, update the env, a
 // 20/80 split) with a locally built helloworld image, digest pinning in `describe`, a missing
 // image's ContainerMissing, and no container outliving knit serve or a crash of it.
 
@@ -43,7 +44,7 @@ podmanSuite('podman end to end', () => {
 
   const H1 = 'h1.default.example.com';
 
-  test('seed 002 with an image: create, update the env, split 20/80; describe shows the pinned digest', async () => {
+  test('getting started with an image: create, update the env, split 20/80; describe shows the pinned digest', async () => {
     const k = knit!;
     const created = await k.knit(['service', 'create', 'h1', '--port', '8080', '--image', image, '--env', 'TARGET=Go Sample v1']);
     assert.equal(created.code, 0, created.stderr + k.log);

@@ -1,5 +1,6 @@
-// End to end with real processes: the seed 002 story (create, curl, update, traffic split), a
-// seed-004-shaped YAML, bad manifests, a crashing app, deletion and a restart of knit serve.
+// End to end with real processes: the getting-started story of knative/docs docs/getting-started/first-service.md
+// and first-traffic-split.md (create, curl, update, traffic split), a Service YAML applied with -f, bad manifests,
+// a crashing app, deletion and a restart of knit serve.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +20,7 @@ after(async () => {
 
 const H1 = 'h1.default.example.com';
 
-test('seed 002: create h1, curl it, update the env, split traffic 20/80', async () => {
+test('getting started: create h1, curl it, update the env, split traffic 20/80', async () => {
   const created = await knit.knit(['service', 'create', 'h1', '--port', '8080', '--image', './examples/helloworld', '--env', 'TARGET=Go Sample v1']);
   assert.equal(created.code, 0, created.stderr);
   assert.match(created.stdout, /^Creating service 'h1' in namespace 'default':\n\n/);
@@ -102,7 +103,7 @@ test('the API shows Knative status: traffic, url, address, labels, annotations',
   assert.deepEqual([cert?.reason, cert?.message], ['TLSNotEnabled', 'external-domain-tls is not enabled']);
 });
 
-test('seed 004: a Service YAML with -f becomes Ready and serves', async () => {
+test('a Service YAML with -f becomes Ready and serves', async () => {
   const dir = fs.mkdtempSync(path.join(knit.dataDir, 'yaml-'));
   const file = path.join(dir, 'helloworld-go.yaml');
   fs.writeFileSync(
@@ -135,7 +136,7 @@ spec:
   const res = await knit.request('helloworld-go.default.example.com');
   assert.equal(res.body, 'Hello World!\n');
   const cfg = (await knit.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/configurations/helloworld-go')).json as { spec: { template: { spec: Record<string, unknown> } } };
-  // Knative's defaults, as in the seed's `kubectl get config -o yaml`.
+  // Knative's defaults (knative/serving pkg/apis/config/defaults.go), as `kubectl get config -o yaml` shows them.
   assert.equal(cfg.spec.template.spec.containerConcurrency, 0);
   assert.equal(cfg.spec.template.spec.timeoutSeconds, 300);
   const c = (cfg.spec.template.spec.containers as Record<string, unknown>[])[0];

@@ -1,4 +1,5 @@
-// KPA decider: DeciderSpec from annotations (§4.2), the per-tick algorithm (§4.5) and the worked examples (§4.6b).
+// KPA decider: DeciderSpec from annotations (knative/serving pkg/reconciler/autoscaling/kpa/resources/decider.go MakeDecider),
+// the per-tick algorithm (pkg/autoscaler/scaling/autoscaler.go Scale) and worked examples computed by hand from it.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,13 +43,13 @@ interface SpecRow {
 }
 
 const specRows: SpecRow[] = [
-  { name: 'defaults, CC 0: target 70 of total 100 (§4.6b)', want: {} },
-  { name: 'CC 10: total 10, target 7 (§4.6b)', cc: 10, want: { totalValue: 10, targetValue: 7 } },
-  { name: 'CC 10 + target 5: total min(5, 10) = 5, target 3.5 (§4.6b)', cc: 10, annotations: { [`${AS}target`]: '5' }, want: { totalValue: 5, targetValue: 3.5 } },
+  { name: 'defaults, CC 0: target 70 of total 100', want: {} },
+  { name: 'CC 10: total 10, target 7', cc: 10, want: { totalValue: 10, targetValue: 7 } },
+  { name: 'CC 10 + target 5: total min(5, 10) = 5, target 3.5', cc: 10, annotations: { [`${AS}target`]: '5' }, want: { totalValue: 5, targetValue: 3.5 } },
   { name: 'CC 10 + target 20: total capped at CC', cc: 10, annotations: { [`${AS}target`]: '20' }, want: { totalValue: 10, targetValue: 7 } },
   { name: 'CC 0 + target 50: total 50', annotations: { [`${AS}target`]: '50' }, want: { totalValue: 50, targetValue: 35 } },
   {
-    name: 'CC 10 + target 5 + utilization 100%: target = total (§4.6b)', cc: 10,
+    name: 'CC 10 + target 5 + utilization 100%: target = total', cc: 10,
     annotations: { [`${AS}target`]: '5', [`${AS}target-utilization-percentage`]: '100' }, want: { totalValue: 5, targetValue: 5 },
   },
   { name: 'camelCase targetUtilizationPercentage', annotations: { [`${AS}targetUtilizationPercentage`]: '50' }, want: { targetValue: 50 } },
@@ -255,11 +256,11 @@ const ruleRows: RuleRow[] = [
     ticks: [{ at: 0, S: 50.5, P: 50.5, ready: 3, desired: 1, ebc: 38 }, { at: 2, S: 0, P: 0, ready: 0, desired: 0, ebc: -211 }],
   },
   {
-    name: '§4.6b example 1: ready 2, S 300, P 450 → panic, desired 7, EBC −461',
+    name: 'worked example 1: ready 2, S 300, P 450 → panic, desired 7, EBC −461',
     ticks: [{ at: 0, S: 300, P: 450, ready: 2, desired: 7, ebc: -461, panicking: true }],
   },
   {
-    name: '§4.6b example 2: load drops; panic holds 7 for a stable window, then the scale-down rate gives 3, then 2',
+    name: 'worked example 2: load drops; panic holds 7 for a stable window, then the scale-down rate gives 3, then 2',
     ticks: [
       { at: 0, S: 300, P: 450, ready: 2, desired: 7, panicking: true },
       { at: 2, S: 100, P: 80, ready: 7, desired: 7, panicking: true },
@@ -269,11 +270,11 @@ const ruleRows: RuleRow[] = [
     ],
   },
   {
-    name: '§4.6b example 3: scale from zero, S = P = 1 with no ready pods → 1, no panic',
+    name: 'worked example 3: scale from zero, S = P = 1 with no ready pods → 1, no panic',
     ticks: [{ at: 0, S: 1, P: 1, ready: 0, desired: 1, ebc: -212, panicking: false }],
   },
   {
-    name: '§4.6b example 3 with activation-scale 2',
+    name: 'worked example 3 with activation-scale 2',
     spec: { activationScale: 2 },
     ticks: [{ at: 0, S: 1, P: 1, ready: 0, desired: 2 }],
   },

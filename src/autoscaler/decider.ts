@@ -1,4 +1,5 @@
-// The KPA decider (spec §4.2, §4.5): per-revision scaling inputs and the per-tick desired-scale computation.
+// The KPA decider: per-revision scaling inputs (knative/serving pkg/reconciler/autoscaling/kpa/resources/decider.go MakeDecider)
+// and the per-tick desired-scale computation (pkg/autoscaler/scaling/autoscaler.go Scale).
 
 import type { AutoscalerConfig } from '../api/config.ts';
 import { parseDurationSeconds, parseGoFloat, parseGoInt } from '../api/config.ts';
@@ -27,7 +28,7 @@ export interface DeciderSpec {
   initialScale: number;
   maxScaleUpRate: number;
   maxScaleDownRate: number;
-  /** False when no route references the revision (spec §8.1). */
+  /** False when no route references the revision (the labeler's routingState, knative/serving pkg/reconciler/labeler). */
   reachable: boolean;
   aggregation: Aggregation;
 }
@@ -297,7 +298,7 @@ export class Decider {
     this.spec = spec;
   }
 
-  /** One autoscaler tick (spec §4.5). `readyPods` is the revision's ready pod count. */
+  /** One autoscaler tick (knative/serving pkg/autoscaler/scaling/autoscaler.go Scale). `readyPods` is the revision's ready pod count. */
   scale(nowMs: number, readyPods: number): ScaleResult {
     this.latestMs = Math.max(this.latestMs, nowMs);
     const spec = this.spec;

@@ -1,4 +1,4 @@
-// hpa.autoscaling.knative.dev (spec §4.8): the generated HPA spec and Kubernetes' replica formula.
+// hpa.autoscaling.knative.dev (knative/serving pkg/reconciler/autoscaling/hpa/resources/hpa.go MakeHPA): the generated HPA spec and Kubernetes' replica formula.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

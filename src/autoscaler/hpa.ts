@@ -1,4 +1,4 @@
-// The hpa.autoscaling.knative.dev class (spec §4.8): the HPA Knative would create, and Kubernetes' replica formula.
+// The hpa.autoscaling.knative.dev class (knative/serving pkg/reconciler/autoscaling/hpa/resources/hpa.go MakeHPA): the HPA Knative would create, and Kubernetes' replica formula.
 
 import type { AutoscalerConfig } from '../api/config.ts';
 import { parseDurationSeconds, parseGoFloat } from '../api/config.ts';

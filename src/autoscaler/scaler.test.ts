@@ -1,4 +1,4 @@
-// KPA reconciler scale decision (spec §4.6): bounds, initial scale, the scale-to-zero gate and the Active condition.
+// KPA reconciler scale decision (knative/serving pkg/reconciler/autoscaling/kpa/scaler.go scale): bounds, initial scale, the scale-to-zero gate and the Active condition.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// The KPA reconciler's scale decision (spec §4.6): bounds, initial scale, the scale-to-zero gate and the Active condition.
+// The KPA reconciler's scale decision (knative/serving pkg/reconciler/autoscaling/kpa/scaler.go scale): bounds, initial scale, the scale-to-zero gate and the Active condition.
 
 import type { AutoscalerConfig } from '../api/config.ts';
 import { parseDurationSeconds, parseGoInt } from '../api/config.ts';
@@ -26,7 +26,7 @@ export interface ScalerSettings {
   enableScaleToZero: boolean;
   stableWindowSeconds: number;
   scaleToZeroGracePeriodSeconds: number;
-  /** Already 0 when the revision is unreachable (spec §8.1). */
+  /** Already 0 when the revision is unreachable (no route references it: knative/serving pkg/reconciler/labeler). */
   scaleToZeroPodRetentionSeconds: number;
   /** progress deadline + 30 s: how long activation may take before the PA gives up (TimedOut). */
   activationTimeoutSeconds: number;

@@ -1,4 +1,4 @@
-// Metric windows of spec §4.4 (linear, weighted-exponential) and the scale-down-delay max window, on an injected clock.
+// Metric windows of knative/serving pkg/autoscaler/aggregation/bucketing.go (linear, weighted-exponential) and the scale-down-delay max window, on an injected clock.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,5 @@
-// Bucketed time windows the KPA averages metrics over (spec §4.4) and the sliding max window behind scale-down delay.
+// Bucketed time windows the KPA averages metrics over (knative/serving pkg/autoscaler/aggregation/bucketing.go) and the
+// sliding max window behind scale-down delay (pkg/autoscaler/aggregation/max/window.go).
 
 /** Averaging over the last `window` seconds of per-second samples. Times are unix milliseconds. */
 export interface MetricWindow {

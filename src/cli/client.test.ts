@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { ApiError, DEFAULT_SERVER, ServingClient, isNotFound, parseWarnings, resolveClientConfig } from './client.ts';
+import { DEFAULT_SERVER, ServingClient, parseWarnings, resolveClientConfig } from './client.ts';
+import { StatusError, isNotFound } from '../api/status-error.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'knit-client-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -67,9 +68,9 @@ describe('ServingClient', () => {
     assert.deepEqual(warnings, ['Warning: deprecated thing\n']);
   });
 
-  it('turns Status responses into ApiError with the message', async () => {
+  it('turns Status responses into StatusError with the message', async () => {
     const c = new ServingClient({ server: url });
-    await assert.rejects(c.get('services', 'default', 'missing'), (e: unknown) => e instanceof ApiError && isNotFound(e) && e.message === 'services.serving.knative.dev "missing" not found');
+    await assert.rejects(c.get('services', 'default', 'missing'), (e: unknown) => e instanceof StatusError && isNotFound(e) && e.message === 'services.serving.knative.dev "missing" not found');
   });
 
   it('merge-patches with the merge-patch content type', async () => {

@@ -6,43 +6,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { API_VERSION, type Configuration, type Resource, type Revision, type Route, type Service } from '../api/types.ts';
 import { CliError } from './errors.ts';
+import { StatusError, type Status } from '../api/status-error.ts';
 
 /** The default API address of `knit serve`. */
 export const DEFAULT_SERVER = 'http://127.0.0.1:8081';
-
-/** Kubernetes `Status` (error responses). */
-export interface ApiStatus {
-  kind?: 'Status';
-  status?: string;
-  message?: string;
-  reason?: string;
-  code?: number;
-  details?: unknown;
-}
-
-/** An error returned by the API server; `message` is the Status message, shown to users as is. */
-export class ApiError extends Error {
-  readonly code: number;
-  readonly reason: string;
-  readonly status: ApiStatus;
-
-  constructor(status: ApiStatus, httpCode: number) {
-    super(status.message ?? `the server responded with HTTP status ${httpCode}`);
-    this.status = status;
-    this.code = status.code ?? httpCode;
-    this.reason = status.reason ?? '';
-  }
-}
-
-/** True for 404 NotFound API errors. */
-export function isNotFound(e: unknown): boolean {
-  return e instanceof ApiError && (e.code === 404 || e.reason === 'NotFound');
-}
-
-/** True for 409 Conflict errors caused by a stale resourceVersion (not AlreadyExists). */
-export function isConflict(e: unknown): boolean {
-  return e instanceof ApiError && e.code === 409 && e.reason !== 'AlreadyExists';
-}
 
 /** Objects per REST resource. */
 export interface ObjectOf {
@@ -276,15 +243,16 @@ export class ServingClient {
     }
   }
 
-  private toError(status: number, text: string): ApiError {
-    let parsed: ApiStatus = {};
+  /** The StatusError of a failed response; `message` is the Status message, shown to users as is. */
+  private toError(status: number, text: string): StatusError {
+    let parsed: Status = {};
     try {
-      const obj = JSON.parse(text) as ApiStatus;
+      const obj = JSON.parse(text) as Status;
       if (obj && typeof obj === 'object') parsed = obj;
     } catch {
       parsed = { message: text.trim() ? `the server responded with HTTP status ${status}: ${text.trim()}` : undefined };
     }
-    return new ApiError(parsed, status);
+    return StatusError.fromStatus(parsed, status);
   }
 
   private async request(method: string, path: string, body: string | undefined, contentType: string | undefined): Promise<RawResponse> {

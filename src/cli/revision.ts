@@ -1,7 +1,8 @@
 // `knit revision list|describe|delete` (kn's revision command group), including --prune and --prune-all.
 
 import { LABEL, type Revision, type Service } from '../api/types.ts';
-import { isNotFound, type ListOptions, type ServingClient } from './client.ts';
+import type { ListOptions, ServingClient } from './client.ts';
+import { isNotFound } from '../api/status-error.ts';
 import type { CommandContext } from './command.ts';
 import { connect, listNamespaceOf, namespaceOf, nowOf } from './context.ts';
 import { CliError } from './errors.ts';

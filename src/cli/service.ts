@@ -2,7 +2,8 @@
 // create, update, delete, describe and list also work offline on local files with --target (offline.ts).
 
 import { ANNOTATION, LABEL, type Configuration, type Revision, type Service, type TrafficTarget } from '../api/types.ts';
-import { isConflict, isNotFound, type ServingClient } from './client.ts';
+import type { ServingClient } from './client.ts';
+import { isConflict, isNotFound } from '../api/status-error.ts';
 import type { CommandContext } from './command.ts';
 import { connect, listNamespaceOf, namespaceOf, nowOf, waitConfigOf } from './context.ts';
 import { progressSeconds } from './duration.ts';

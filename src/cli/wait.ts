@@ -1,7 +1,8 @@
 // Waiting for a Service to become Ready (progress lines from its watch) and for objects to be deleted.
 
 import type { Condition, Resource, Service } from '../api/types.ts';
-import { ApiError, isNotFound, type ServingClient, type WatchEvent } from './client.ts';
+import type { ServingClient, WatchEvent } from './client.ts';
+import { isGone, isNotFound } from '../api/status-error.ts';
 import type { Writer } from './command.ts';
 import { progressSeconds } from './duration.ts';
 import { CliError } from './errors.ts';
@@ -148,7 +149,7 @@ function watchUntilReady(
     if (initial) onEvent({ type: 'MODIFIED', object: initial });
     watch.done.then(
       () => finish({ kind: 'retry' }),
-      (e: unknown) => finish(e instanceof ApiError && e.code === 410 ? { kind: 'retry' } : { kind: 'failed', error: e as Error }),
+      (e: unknown) => finish(isGone(e) ? { kind: 'retry' } : { kind: 'failed', error: e as Error }),
     );
   });
 }

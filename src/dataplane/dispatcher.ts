@@ -5,6 +5,7 @@ import http from 'node:http';
 import http2 from 'node:http2';
 import type { TimeoutSettings } from './timeouts.ts';
 import { UpstreamPool } from './upstream.ts';
+import { DataPlaneError } from './errors.ts';
 
 /** A ready instance as the data plane sees it. */
 export class Endpoint {
@@ -60,26 +61,12 @@ export interface DispatcherSettings {
   protocol: 'http1' | 'h2c';
 }
 
-/** Why a request could not be admitted (spec §5.3): the buffer is full or the wait timed out. */
-export class DispatchError extends Error {
-  readonly status: number;
-  /** Set when the client should retry later (a full queue): the Retry-After header's seconds. */
-  readonly retryAfter: number | undefined;
-  constructor(status: number, message: string, retryAfter?: number) {
-    super(message);
-    this.status = status;
-    this.retryAfter = retryAfter;
-  }
-}
-
-/** Extra response headers for a dispatch error (Retry-After on overload). */
-export function dispatchErrorHeaders(err: unknown): Record<string, string> {
-  return err instanceof DispatchError && err.retryAfter !== undefined ? { 'retry-after': String(err.retryAfter) } : {};
-}
+/** What a queued request gets: an endpoint (its slot already counted), or why it will not get one. */
+export type Admission = (got: Endpoint | DataPlaneError) => void;
 
 /** A request queued in a dispatcher. */
 export interface Waiter {
-  done: (err: DispatchError | null, ep?: Endpoint) => void;
+  done: Admission;
   timer: NodeJS.Timeout | undefined;
 }
 
@@ -89,19 +76,34 @@ export const QUEUE_DEPTH = 10_000;
 /** knit's bound on requests waiting across all revisions, so a flood cannot grow memory unbounded. */
 export const GLOBAL_QUEUE_DEPTH = 50_000;
 
-/** Seconds a client is asked to wait (Retry-After) when a queue is full. */
-export const RETRY_AFTER_SECONDS = 1;
+/** The count of requests waiting in every dispatcher of one knit, and its bound; one per InstanceManager. */
+export class QueueBound {
+  readonly limit: number;
+  private count = 0;
 
-let queuedTotal = 0;
+  constructor(limit: number = GLOBAL_QUEUE_DEPTH) {
+    this.limit = limit;
+  }
 
-/** Requests waiting in all dispatchers of this process. */
-export function totalQueued(): number {
-  return queuedTotal;
+  /** Requests waiting now. */
+  get queued(): number {
+    return this.count;
+  }
+
+  get full(): boolean {
+    return this.count >= this.limit;
+  }
+
+  /** @internal Dispatchers count their waiters in and out. */
+  add(n: number): void {
+    this.count += n;
+  }
 }
 
 /**
- * Time-weighted concurrency and request counts since the last report (spec §4.3), the
- * autoscaler's inputs.
+ * Time-weighted concurrency and request counts since the last report, the autoscaler's inputs: what
+ * the queue-proxy reports every second (knative/serving pkg/network/stats.go RequestStats.Report, as
+ * pkg/queue/stats.go ReportStats calls it).
  */
 export class ConcurrencyStats {
   private concurrency = 0;
@@ -169,9 +171,12 @@ export class RevisionDispatcher {
   private rr = 0;
   /** Called when a request arrives while no endpoint exists (scale-from-zero poke). */
   onDemand: (() => void) | undefined;
+  private readonly bound: QueueBound;
 
-  constructor(key: string, settings: DispatcherSettings) {
+  /** `bound` is shared by every dispatcher of one knit (the global queue limit). */
+  constructor(key: string, settings: DispatcherSettings, bound: QueueBound) {
     this.key = key;
+    this.bound = bound;
     this.containerConcurrency = settings.containerConcurrency;
     this.timeouts = settings.timeouts;
     this.protocol = settings.protocol;
@@ -197,7 +202,10 @@ export class RevisionDispatcher {
     return this.containerConcurrency === 0 || ep.inFlight < this.containerConcurrency;
   }
 
-  /** Load balancing as in spec §5.3; returns undefined when every endpoint is full. */
+  /**
+   * The activator's load balancing (knative/serving pkg/activator/net/throttler.go: random choice of two
+   * without a limit, first available for small limits, round robin otherwise); undefined when every endpoint is full.
+   */
   private pick(): Endpoint | undefined {
     const eps = this.endpoints;
     const n = eps.length;
@@ -234,11 +242,12 @@ export class RevisionDispatcher {
 
   /**
    * Queues the caller until an endpoint has room; `done` gets the endpoint (already counted)
-   * or a DispatchError on overflow or after timeoutMs. Returns a handle for `cancel`.
+   * or a DataPlaneError on overflow (KNIT_ERR_QUEUE_FULL) or after timeoutMs (KNIT_ERR_QUEUE_TIMEOUT).
+   * Returns a handle for `cancel`.
    */
-  enqueue(timeoutMs: number, done: (err: DispatchError | null, ep?: Endpoint) => void): Waiter | undefined {
-    if (this.waiters.length >= QUEUE_DEPTH || queuedTotal >= GLOBAL_QUEUE_DEPTH) {
-      done(new DispatchError(503, 'pending request queue full', RETRY_AFTER_SECONDS));
+  enqueue(timeoutMs: number, done: Admission): Waiter | undefined {
+    if (this.waiters.length >= QUEUE_DEPTH || this.bound.full) {
+      done(DataPlaneError.queueFull());
       return undefined;
     }
     if (this.endpoints.length === 0) this.onDemand?.();
@@ -248,13 +257,13 @@ export class RevisionDispatcher {
         const i = this.waiters.indexOf(w);
         if (i >= 0) {
           this.waiters.splice(i, 1);
-          queuedTotal--;
+          this.bound.add(-1);
         }
-        done(new DispatchError(503, 'context deadline exceeded'));
+        done(DataPlaneError.queueTimeout());
       }, timeoutMs);
     }
     this.waiters.push(w);
-    queuedTotal++;
+    this.bound.add(1);
     return w;
   }
 
@@ -263,7 +272,7 @@ export class RevisionDispatcher {
     const i = this.waiters.indexOf(w);
     if (i < 0) return;
     this.waiters.splice(i, 1);
-    queuedTotal--;
+    this.bound.add(-1);
     if (w.timer) clearTimeout(w.timer);
   }
 
@@ -277,19 +286,20 @@ export class RevisionDispatcher {
       const ep = this.pick();
       if (!ep) return;
       const w = this.waiters.shift()!;
-      queuedTotal--;
+      this.bound.add(-1);
       if (w.timer) clearTimeout(w.timer);
       ep.inFlight++;
-      w.done(null, ep);
+      w.done(ep);
     }
   }
 
-  /** Fails every queued request (revision deleted or knit stopping). */
-  close(status: number, message: string): void {
+  /** Fails every queued request with KNIT_ERR_REVISION_GONE (revision deleted or knit stopping). */
+  close(): void {
+    const gone = DataPlaneError.revisionGone(this.key);
     for (const w of this.waiters.splice(0)) {
-      queuedTotal--;
+      this.bound.add(-1);
       if (w.timer) clearTimeout(w.timer);
-      w.done(new DispatchError(status, message));
+      w.done(gone);
     }
     for (const ep of this.endpoints) ep.close();
     this.endpoints = [];

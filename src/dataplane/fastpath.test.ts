@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { Endpoint, RevisionDispatcher, type DispatcherSettings } from './dispatcher.ts';
+import { Endpoint, QueueBound, RevisionDispatcher, type DispatcherSettings } from './dispatcher.ts';
 import { Gateway } from './gateway.ts';
 import { RoutingTable } from './routing.ts';
 
@@ -111,6 +111,7 @@ let maxInside = 0;
 let rawBackend: net.Server;
 let table: RoutingTable;
 const dispatchers = new Map<string, RevisionDispatcher>();
+const queue = new QueueBound();
 let gateway: Gateway;
 let gw: number;
 
@@ -119,11 +120,25 @@ function settings(over: Partial<DispatcherSettings> = {}): DispatcherSettings {
 }
 
 function revision(key: string, host: string, ports: number[], s: DispatcherSettings): RevisionDispatcher {
-  const d = new RevisionDispatcher(key, s);
+  const d = new RevisionDispatcher(key, s, queue);
   d.setEndpoints(ports.map((p, i) => new Endpoint(`${key}-${i}`, '127.0.0.1', p)));
   dispatchers.set(key, d);
   table.setRoute(key, [{ host, visibility: 'external', targets: [{ revision: key, percent: 100 }] }]);
   return d;
+}
+
+/** Waits until `cond` holds, failing after `ms`. */
+async function until(what: string, cond: () => boolean, ms = 5_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${ms}ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A pause between two writes, so that the gateway reads them separately (the point of the tests using it). */
+function gap(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 async function listen(server: net.Server): Promise<number> {
@@ -233,7 +248,7 @@ before(async () => {
 
 after(async () => {
   await gateway.close();
-  for (const d of dispatchers.values()) d.close(503, 'done');
+  for (const d of dispatchers.values()) d.close();
   backend.closeAllConnections();
   await new Promise((r) => backend.close(r));
   await new Promise((r) => rawBackend.close(r));
@@ -269,9 +284,9 @@ test('pipelining: two requests in one write are answered in order', async () => 
   // A head split over several writes still parses.
   const req = get('/split');
   c.write(req.slice(0, 7));
-  await new Promise((r) => setTimeout(r, 10));
+  await gap(10);
   c.write(req.slice(7, 30));
-  await new Promise((r) => setTimeout(r, 10));
+  await gap(10);
   c.write(req.slice(30));
   assert.equal((await c.response()).body, 'hello GET /split\n');
   c.close();
@@ -332,7 +347,7 @@ test('request bodies: Content-Length and chunked, with the next request right be
   assert.equal((await c.response()).body, 'POST cl=11 11 hello world');
   assert.equal((await c.response()).body, 'hello GET /next\n');
   c.write(`PUT /echo HTTP/1.1\r\nHost: ${HOST}\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n`);
-  await new Promise((r) => setTimeout(r, 20));
+  await gap(20);
   c.write('6\r\n world\r\n0\r\n\r\n');
   assert.equal((await c.response()).body, 'PUT chunked 11 hello world');
   // A big body streams with back-pressure.
@@ -501,7 +516,7 @@ test('an instance that drops fresh connections is retried for bodiless requests;
   assert.equal(refused.status, 502);
   assert.equal(refused.body, `knit: error reaching revision default/flaky-1: connect ECONNREFUSED 127.0.0.1:${dead}\n`);
   c.close();
-  d.close(503, 'done');
+  d.close();
   fresh.close();
   dispatchers.delete('default/flaky-1');
   flaky.close();
@@ -533,11 +548,11 @@ test('a client that goes away mid-request frees its slot', async () => {
   const d = dispatchers.get('default/one-1')!;
   const c = new RawClient(gw);
   c.write(get('/sleep?ms=300', 'one.default.example.com'));
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(d.stats.current, 1);
+  await until('the request to be in flight', () => d.stats.current === 1);
+  assert.equal(d.queued, 0);
   c.close();
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(d.stats.current, 0);
+  // Well before the 300 ms answer: the slot is freed by the client leaving, not by the response.
+  await until('the slot to be freed', () => d.stats.current === 0, 250);
   const again = new RawClient(gw);
   again.write(get('/after', 'one.default.example.com'));
   assert.equal((await again.response()).status, 200);

@@ -5,18 +5,14 @@
 
 import http from 'node:http';
 import type net from 'node:net';
-import { DispatchError, dispatchErrorHeaders, type Endpoint, type RevisionDispatcher, type Waiter } from './dispatcher.ts';
+import type { Endpoint, RevisionDispatcher, Waiter } from './dispatcher.ts';
+import { DataPlaneError, retriable } from './errors.ts';
 import { ChunkedScanner, HeaderLines, Hdr, MAX_HEAD, findHeadEnd, isHeadMethod, parseLength, parseRequestLine, parseStatusLine, tokens } from './h1.ts';
-import { RequestTimeouts, TIMEOUT_BODY, type TimeoutKind } from './timeouts.ts';
+import { RequestTimeouts, type TimeoutKind } from './timeouts.ts';
 import type { UpstreamConnection, UpstreamUser } from './upstream.ts';
 
-/** Where a request goes: a revision's dispatcher, or the status and body to answer with. */
-export interface RouteResult {
-  host: string;
-  d?: RevisionDispatcher;
-  status?: number;
-  message?: string;
-}
+/** Where a request goes: a revision's dispatcher, or the error to answer with. */
+export type RouteResult = { host: string; d: RevisionDispatcher; error?: undefined } | { host: string; d?: undefined; error: DataPlaneError };
 
 /** What the fast path needs from its gateway. */
 export interface FastPathGateway {
@@ -50,10 +46,6 @@ const CRLF = Buffer.from('\r\n');
 const KEEP_ALIVE = `connection: keep-alive\r\nkeep-alive: timeout=${KEEP_ALIVE_TIMEOUT_S}\r\n`;
 const CLOSE = 'connection: close\r\n';
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
-
-function retriable(err: NodeJS.ErrnoException): boolean {
-  return err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EPIPE';
-}
 
 function hangUp(): NodeJS.ErrnoException {
   const e: NodeJS.ErrnoException = new Error('socket hang up');
@@ -390,25 +382,26 @@ class FastConnection implements UpstreamUser {
           transfer = L.value(buf, n);
           break;
         case Hdr.Connection:
-          conn = conn === undefined ? L.value(buf, n) : `${conn}, ${L.value(buf, n)}`;
+          conn = L.joined(buf, n, conn);
           break;
         case Hdr.Upgrade:
         case Hdr.Expect:
           return false;
         case Hdr.Te:
-          te = teCount++ === 0 ? L.value(buf, n) : `${te}, ${L.value(buf, n)}`;
+          te = L.joined(buf, n, te);
+          teCount++;
           break;
         case Hdr.XForwardedFor:
-          xff = xff === undefined ? L.value(buf, n) : `${xff}, ${L.value(buf, n)}`;
+          xff = L.joined(buf, n, xff);
           break;
         case Hdr.XForwardedProto:
-          xfp = xfp === undefined ? L.value(buf, n) : `${xfp}, ${L.value(buf, n)}`;
+          xfp = L.joined(buf, n, xfp);
           break;
         case Hdr.Forwarded:
-          fwd = fwd === undefined ? L.value(buf, n) : `${fwd}, ${L.value(buf, n)}`;
+          fwd = L.joined(buf, n, fwd);
           break;
         case Hdr.Tag:
-          tag = tag === undefined ? L.value(buf, n) : `${tag}, ${L.value(buf, n)}`;
+          tag = L.joined(buf, n, tag);
           break;
       }
     }
@@ -448,7 +441,7 @@ class FastConnection implements UpstreamUser {
     this.buf = end < buf.length ? buf.subarray(end) : undefined;
     const d = r.d;
     if (d === undefined) {
-      this.reply(r.status ?? 404, r.message ?? '');
+      this.reply(r.error);
     } else {
       this.d = d;
       d.stats.requestIn();
@@ -465,7 +458,7 @@ class FastConnection implements UpstreamUser {
     return true;
   }
 
-  /** The head sent to the instance: hop-by-hop headers out, Forwarded / X-Forwarded-* set (spec §6). */
+  /** The head sent to the instance: hop-by-hop headers out, Forwarded / X-Forwarded-* set (as gateway.ts forwardHeaders). */
   private upstreamHead(buf: Buffer, host: string, xff: string | undefined, xfp: string | undefined, fwd: string | undefined, te: string | undefined, teCount: number, chunked: boolean, connTokens: Set<string> | undefined): Buffer {
     const L = this.lines;
     let extra: string;
@@ -540,14 +533,14 @@ class FastConnection implements UpstreamUser {
       return;
     }
     const seq = this.seq;
-    const w = d.enqueue(0, (err, got) => {
+    const w = d.enqueue(0, (got) => {
       if (seq !== this.seq || this.state !== ACTIVE || this.resDone) {
-        if (got) d.release(got);
+        if (!(got instanceof DataPlaneError)) d.release(got);
         return;
       }
       this.waiter = undefined;
-      if (err || !got) {
-        this.reply(err instanceof DispatchError ? err.status : 503, `${err?.message ?? 'no instance'}\n`, dispatchErrorHeaders(err));
+      if (got instanceof DataPlaneError) {
+        this.reply(got);
         return;
       }
       this.ep = got;
@@ -807,7 +800,7 @@ class FastConnection implements UpstreamUser {
       this.dispatch();
       return;
     }
-    this.reply(502, `knit: error reaching revision ${this.d!.key}: ${err.message}\n`);
+    this.reply(DataPlaneError.upstream(this.d!.key, err));
   }
 
   private releaseSlot(): void {
@@ -829,7 +822,7 @@ class FastConnection implements UpstreamUser {
       this.socket.destroy();
       return;
     }
-    this.reply(504, TIMEOUT_BODY[kind]);
+    this.reply(DataPlaneError.timeout(kind));
   };
 
   private cancelWaiter(): void {
@@ -840,10 +833,11 @@ class FastConnection implements UpstreamUser {
   }
 
   /** Answers the request from knit itself (no route, no instance, instance errors, timeouts). */
-  private reply(status: number, body: string, extra?: Record<string, string>): void {
+  private reply(err: DataPlaneError): void {
     this.headSent = true;
+    const { status, body } = err;
     let more = '';
-    if (extra) for (const [k, v] of Object.entries(extra)) more += `${k}: ${v}\r\n`;
+    for (const [k, v] of Object.entries(err.headers)) more += `${k}: ${v}\r\n`;
     this.socket.write(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\ndate: ${this.fp.date}\r\n${more}${this.closeAfter ? CLOSE : KEEP_ALIVE}\r\n${body}`,
     );

@@ -1,7 +1,7 @@
 // The gateway: Host → route → revision → instance in one proxy hop. Speaks HTTP/1.1 and h2c
 // (prior knowledge) on one port, upgrades WebSockets, buffers while a revision has no instance
-// with room, and applies the revision's timeouts (spec §3, §5). Plain HTTP/1.1 requests take the
-// fast path (fastpath.ts); this file is the general path everything else is handed to.
+// with room, and applies the revision's timeouts (docs/architecture.md "Data plane"). Plain HTTP/1.1
+// requests take the fast path (fastpath.ts); this file is the general path everything else is handed to.
 
 import http from 'node:http';
 import http2 from 'node:http2';
@@ -9,10 +9,11 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../listen.ts';
 import type { Duplex } from 'node:stream';
-import { DispatchError, dispatchErrorHeaders, type Endpoint, type RevisionDispatcher, type Waiter } from './dispatcher.ts';
+import type { Endpoint, RevisionDispatcher, Waiter } from './dispatcher.ts';
+import { DataPlaneError, retriable } from './errors.ts';
 import { FastPath, type FastPathGateway, type RouteResult } from './fastpath.ts';
 import { hostOnly, type RoutingTable } from './routing.ts';
-import { RequestTimeouts, TIMEOUT_BODY, type TimeoutKind } from './timeouts.ts';
+import { RequestTimeouts, type TimeoutKind } from './timeouts.ts';
 
 export interface DispatcherLookup {
   dispatcher(revisionKey: string): RevisionDispatcher | undefined;
@@ -27,7 +28,10 @@ type ClientResponse = http.ServerResponse;
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings', 'host']);
 const REWRITTEN = new Set(['x-forwarded-for', 'forwarded', 'x-forwarded-proto']);
 
-/** Request headers for the instance: hop-by-hop removed, Forwarded / X-Forwarded-* set (spec §6). */
+/**
+ * Request headers for the instance: hop-by-hop removed (RFC 9110 §7.6.1), Forwarded (RFC 7239) and
+ * X-Forwarded-For/-Proto appended as an ingress does before the queue-proxy sees the request.
+ */
 export function forwardHeaders(req: ClientRequest, host: string): Record<string, string> {
   const out: Record<string, string> = {};
   const raw = req.rawHeaders;
@@ -75,13 +79,15 @@ function h2ResponseHeaders(h: http2.IncomingHttpHeaders): http.OutgoingHttpHeade
   return headers;
 }
 
-function reply(res: ClientResponse, status: number, body: string, extra?: http.OutgoingHttpHeaders): void {
+/** Answers with one of the data plane's errors (or cuts the response if it already started). */
+function reply(res: ClientResponse, err: DataPlaneError): void {
   if (res.headersSent) {
     destroy(res);
     return;
   }
   if (res.destroyed || res.writableEnded) return;
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...extra });
+  const body = err.body;
+  res.writeHead(err.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...err.headers });
   res.end(body);
 }
 
@@ -100,10 +106,6 @@ function hasBody(req: ClientRequest): boolean {
   if (req.headers['transfer-encoding'] !== undefined) return true;
   // An HTTP/2 request without content-length may still stream a body until END_STREAM.
   return 'stream' in req && !req.stream.endAfterHeaders;
-}
-
-function retriable(err: NodeJS.ErrnoException): boolean {
-  return err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EPIPE';
 }
 
 /** One proxied request: its dispatcher, endpoint slot, timeouts and upstream. */
@@ -135,7 +137,7 @@ class Exchange {
       this.waiter = undefined;
     }
     this.abortUpstream();
-    reply(this.res, 504, TIMEOUT_BODY[kind]);
+    reply(this.res, DataPlaneError.timeout(kind));
     this.finish();
   }
 
@@ -175,14 +177,14 @@ class Exchange {
       this.send();
       return;
     }
-    this.waiter = this.d.enqueue(0, (err, got) => {
+    this.waiter = this.d.enqueue(0, (got) => {
       this.waiter = undefined;
       if (this.finished) {
-        if (got) this.d.release(got);
+        if (!(got instanceof DataPlaneError)) this.d.release(got);
         return;
       }
-      if (err || !got) {
-        reply(this.res, err instanceof DispatchError ? err.status : 503, `${err?.message ?? 'no instance'}\n`, dispatchErrorHeaders(err));
+      if (got instanceof DataPlaneError) {
+        reply(this.res, got);
         this.finish();
         return;
       }
@@ -205,7 +207,7 @@ class Exchange {
       this.dispatch();
       return;
     }
-    reply(this.res, 502, `knit: error reaching revision ${this.d.key}: ${err.message}\n`);
+    reply(this.res, DataPlaneError.upstream(this.d.key, err));
     this.finish();
   }
 
@@ -283,8 +285,8 @@ class Exchange {
     });
     up.once('end', () => {
       this.upstream = undefined;
-      if (!this.res.headersSent) this.res.writeHead(502);
-      this.res.end();
+      if (this.res.headersSent) this.res.end();
+      else reply(this.res, DataPlaneError.upstream(this.d.key, new Error('stream ended before a response')));
       this.releaseSlot();
     });
     up.on('error', (err) => {
@@ -357,27 +359,27 @@ export class Gateway implements FastPathGateway {
     });
   }
 
-  /** Host (and tag header) → the revision's dispatcher, or the 404/503 to answer with. */
+  /** Host (and tag header) → the revision's dispatcher, or the error (404/503) to answer with. */
   route(hostHeader: string | undefined, tagHeader: string | string[] | undefined): RouteResult {
     const host = hostOnly(hostHeader);
     let entry = this.table.lookup(this.listener, host);
-    if (!entry) return { host, status: 404, message: `knit: no service is routed for host "${host}"\n` };
+    if (!entry) return { host, error: DataPlaneError.noRoute(host) };
     if (entry.byTag && typeof tagHeader === 'string') {
       // Knative: an unknown tag in the header is a 404, not a fallback to the default split.
       const tagged = entry.byTag.get(tagHeader);
-      if (!tagged) return { host, status: 404, message: `knit: no tag "${tagHeader}" on host "${host}"\n` };
+      if (!tagged) return { host, error: DataPlaneError.noTag(tagHeader, host) };
       entry = tagged;
     }
     const revKey = entry.pick();
     const d = revKey ? this.lookup.dispatcher(revKey) : undefined;
-    if (!d) return { host, status: 503, message: `knit: revision ${revKey ?? '(none)'} of host "${host}" is not available\n` };
+    if (!d) return { host, error: DataPlaneError.unavailable(revKey, host) };
     return { host, d };
   }
 
   private handle(req: ClientRequest, res: ClientResponse): void {
     const r = this.route((req.headers.host ?? req.headers[':authority']) as string | undefined, req.headers['knative-serving-tag']);
     if (!r.d) {
-      reply(res, r.status ?? 404, r.message ?? '');
+      reply(res, r.error);
       return;
     }
     new Exchange(req, res, r.d, r.host).dispatch();
@@ -386,11 +388,14 @@ export class Gateway implements FastPathGateway {
   /** WebSocket (and other HTTP/1.1 upgrades): the connection holds an instance slot while open. */
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     const r = this.route(req.headers.host, req.headers['knative-serving-tag']);
-    const fail = (status: number, message: string): void => {
-      socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(message)}\r\nconnection: close\r\n\r\n${message}`);
+    const fail = (err: DataPlaneError): void => {
+      const body = err.body;
+      let extra = '';
+      for (const [k, v] of Object.entries(err.headers)) extra += `${k}: ${v}\r\n`;
+      socket.end(`HTTP/1.1 ${err.status} ${http.STATUS_CODES[err.status]}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`);
     };
     if (!r.d) {
-      fail(r.status ?? 404, r.message ?? '');
+      fail(r.error);
       return;
     }
     const d = r.d;
@@ -429,7 +434,7 @@ export class Gateway implements FastPathGateway {
         socket.write(`${text}\r\n`);
         ures.pipe(socket);
       });
-      up.on('error', (err) => fail(502, `knit: error reaching revision ${d.key}: ${err.message}\n`));
+      up.on('error', (err) => fail(DataPlaneError.upstream(d.key, err)));
       up.end();
     };
     const now = d.tryAcquire();
@@ -437,16 +442,13 @@ export class Gateway implements FastPathGateway {
       go(now);
       return;
     }
-    const waiter = d.enqueue(d.timeouts.totalMs, (err, got) => {
+    const waiter = d.enqueue(d.timeouts.totalMs, (got) => {
       if (done) {
-        if (got) d.release(got);
+        if (!(got instanceof DataPlaneError)) d.release(got);
         return;
       }
-      if (err || !got) {
-        fail(err instanceof DispatchError ? err.status : 503, `${err?.message ?? 'no instance'}\n`);
-        return;
-      }
-      go(got);
+      if (got instanceof DataPlaneError) fail(got);
+      else go(got);
     });
     socket.once('close', () => {
       if (waiter) d.cancel(waiter);

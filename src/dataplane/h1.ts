@@ -149,6 +149,11 @@ export class HeaderLines {
     return buf.toString('latin1', this.offsets[n * 5 + 2], this.offsets[n * 5 + 3]);
   }
 
+  /** Line n's value after `prev` in a comma-separated list (repeated fields combine so, RFC 9110 §5.3), or alone. */
+  joined(buf: Buffer, n: number, prev: string | undefined): string {
+    return prev === undefined ? this.value(buf, n) : `${prev}, ${this.value(buf, n)}`;
+  }
+
   /** True if line n's name (case-insensitive) is in `names` (lower-case). */
   nameIn(buf: Buffer, n: number, names: Set<string>): boolean {
     const o = n * 5;

@@ -76,16 +76,6 @@ export class RoutingTable {
     this.hostsByRoute.delete(route);
   }
 
-  /** True if the route has programmed rules. */
-  has(route: string): boolean {
-    return this.hostsByRoute.has(route);
-  }
-
-  /** Every rule, for diagnostics and worker snapshots. */
-  rules(): Map<string, HostRule[]> {
-    return new Map(this.hostsByRoute);
-  }
-
   lookup(listener: 'external' | 'cluster-local', host: string): HostEntry | undefined {
     return (listener === 'external' ? this.external : this.local).get(host);
   }

@@ -1,5 +1,5 @@
-// Per-request timeouts as Knative's timeout handler applies them (spec §5.5): total, response
-// start and idle, with one timer re-armed to the nearest deadline.
+// Per-request timeouts as Knative's timeout handler applies them (knative/serving pkg/http/handler/timeout.go):
+// total, response start and idle, with one timer re-armed to the nearest deadline.
 
 /** Timeout settings of a revision, in milliseconds (0 = off). */
 export interface TimeoutSettings {
@@ -63,10 +63,3 @@ export class RequestTimeouts {
     else this.arm();
   }
 }
-
-/** The 504 body for each kind of timeout (same on every path of the gateway). */
-export const TIMEOUT_BODY: Record<TimeoutKind, string> = {
-  total: 'request timeout\n',
-  responseStart: 'request timeout: no response started\n',
-  idle: 'request timeout: response idle\n',
-};

@@ -1,4 +1,4 @@
-// The runtime contract suite (spec §6): every Runtime implementation runs these same tests.
+// The runtime contract suite (knative/specs specs/serving/runtime-contract.md): every Runtime implementation runs these same tests.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,9 +16,10 @@ export interface ContractImages {
   crashApp: string;
 }
 
-function get(inst: Instance, pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+/** A GET to the instance itself (no keep-alive: an instance may be stopped right after). */
+export function get(inst: Instance, pathname: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: inst.host, port: inst.port, path: pathname, headers }, (res) => {
+    const req = http.request({ host: inst.host, port: inst.port, path: pathname, headers, agent: false }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
@@ -29,7 +30,8 @@ function get(inst: Instance, pathname: string, headers: Record<string, string> =
   });
 }
 
-function waitFor<T>(inst: Instance, event: string, ms: number): Promise<T> {
+/** The instance's next `event` ('ready', 'exit'), failing after `ms` with its last log lines. */
+export function waitFor<T>(inst: Instance, event: string, ms = 10_000): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no '${event}' within ${ms}ms; logs: ${inst.lastLogLines(10).join(' | ')}`)), ms);
     inst.once(event, (v: T) => {

@@ -42,6 +42,7 @@ test('max instances per revision and in total are never exceeded; freed slots ar
   await until('a at 2 ready', () => m.status('default/a-00001')?.ready === 2);
   m.setScale('default/b-00001', 5);
   await until('b at 1 ready', () => m.status('default/b-00001')?.ready === 1);
+  // The point: for a while after both caps are reached, nothing more starts.
   await new Promise((r) => setTimeout(r, 300));
   assert.equal(m.status('default/a-00001')?.ready, 2, 'per-revision cap');
   assert.equal(m.status('default/b-00001')?.ready, 1, 'total cap');

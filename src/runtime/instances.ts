@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { randomSuffix } from '../store/store.ts';
-import { Endpoint, RevisionDispatcher, type DispatcherSettings } from '../dataplane/dispatcher.ts';
+import { Endpoint, QueueBound, RevisionDispatcher, type DispatcherSettings } from '../dataplane/dispatcher.ts';
 import type { DispatcherLookup } from '../dataplane/gateway.ts';
 import { killGroup } from './process.ts';
 import type { Instance, InstanceExit, InstanceSpec, Runtime } from './runtime.ts';
@@ -72,7 +72,7 @@ class RevisionInstances {
   constructor(manager: InstanceManager, workload: Workload) {
     this.manager = manager;
     this.workload = workload;
-    this.dispatcher = new RevisionDispatcher(workload.key, workload.dispatch);
+    this.dispatcher = new RevisionDispatcher(workload.key, workload.dispatch, manager.queue);
     this.dispatcher.onDemand = () => this.manager.onDemand(workload.key);
   }
 
@@ -241,7 +241,7 @@ class RevisionInstances {
     this.closed = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
-    this.dispatcher.close(503, `revision ${this.workload.key} is gone`);
+    this.dispatcher.close();
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
   }
 }
@@ -279,6 +279,8 @@ export class InstanceManager implements DispatcherLookup {
 
   /** Caps on instances per revision and in total. */
   readonly limits: InstanceLimits;
+  /** The bound on requests waiting in all of this knit's dispatchers. */
+  readonly queue = new QueueBound();
   private readonly starved = new Set<RevisionInstances>();
 
   constructor(dataDir: string, runtimes: Runtime[], limits: InstanceLimits = DEFAULT_INSTANCE_LIMITS) {

@@ -5,10 +5,9 @@ import { after, before, test } from 'node:test';
 import { podmanSuite } from '../../test/podman-suite.ts';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { runtimeContract } from './contract.ts';
+import { get, runtimeContract, waitFor } from './contract.ts';
 import { PodmanRuntime, containerName, pinnedReference, podmanRunArgs, runPodman } from './podman.ts';
 import type { Instance, InstanceExit, InstanceSpec } from './runtime.ts';
 import { UnavailableRuntime } from './unavailable.ts';
@@ -62,29 +61,6 @@ podmanSuite('podman runtime', () => {
     const inst = runtime.start(s);
     started.push(inst);
     return inst;
-  }
-
-  function waitFor<T>(inst: Instance, event: string, ms = 10_000): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no '${event}' within ${ms}ms; logs: ${inst.lastLogLines(10).join(' | ')}`)), ms);
-      inst.once(event, (v: T) => {
-        clearTimeout(timer);
-        resolve(v);
-      });
-    });
-  }
-
-  function get(inst: Instance, pathname: string): Promise<{ status: number; body: string }> {
-    return new Promise((resolve, reject) => {
-      const req = http.request({ host: inst.host, port: inst.port, path: pathname, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
   }
 
   const podmanApp = { command: ['node', '/podman-app/server.js'] };
@@ -187,6 +163,7 @@ podmanSuite('podman runtime', () => {
     const s = spec(probeApp);
     const inst = start(s);
     const exited = waitFor<InstanceExit>(inst, 'exit');
+    // The point: stop while `podman run` is still starting the container.
     await new Promise((r) => setTimeout(r, 50));
     await inst.stop();
     assert.equal((await exited).requested, true);

@@ -52,7 +52,7 @@ export function processCommand(dir: string, command: string[] | undefined, args:
     try {
       pkg = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as typeof pkg;
     } catch (err) {
-      throw new RuntimeError('ContainerMissing', `${pkgPath}: ${(err as Error).message}`);
+      throw new RuntimeError('ContainerMissing', `${pkgPath}: ${(err as Error).message}`, { cause: err });
     }
     const start = typeof pkg.scripts?.start === 'string' ? pkg.scripts.start.trim().split(/\s+/) : [];
     const main = start.length === 2 && start[0] === 'node' ? start[1] : typeof pkg.main === 'string' ? pkg.main : 'index.js';

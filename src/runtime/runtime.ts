@@ -64,7 +64,7 @@ export interface Instance extends EventEmitter {
   stop(): Promise<void>;
 }
 
-/** One interface, several implementations (process, podman); see runtime/contract.test.ts. */
+/** One interface, several implementations (process, podman); each passes the shared suite in runtime/contract.ts. */
 export interface Runtime {
   readonly name: string;
   /** True if this runtime runs the given image reference. */
@@ -76,11 +76,12 @@ export interface Runtime {
   reapOrphans?(): Promise<number>;
 }
 
-/** A runtime failure with Knative's reason (e.g. `ContainerMissing`). */
+/** A runtime failure with Knative's reason (e.g. `ContainerMissing`); `cause` is the error it reports, if any. */
 export class RuntimeError extends Error {
+  override readonly name = 'RuntimeError';
   readonly reason: string;
-  constructor(reason: string, message: string) {
-    super(message);
+  constructor(reason: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.reason = reason;
   }
 }

@@ -8,7 +8,7 @@ import { validateConfiguration, validateRevision, validateRoute, validateService
 import type { Configuration, Container, Resource, Revision, RevisionSpec, Route, Service } from '../api/types.ts';
 import type { StoredObject } from '../store/store.ts';
 
-import { StatusError } from './status-error.ts';
+import { StatusError } from '../api/status-error.ts';
 
 const WEBHOOK = 'admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: ';
 

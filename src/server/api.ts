@@ -7,9 +7,9 @@ import type { AddressInfo } from 'node:net';
 import { listen } from '../listen.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { API_VERSION, GROUP, RESOURCES, VERSION, type Resource } from '../api/types.ts';
-import { Store, StoreError, type StoredObject, type WatchEvent } from '../store/store.ts';
+import { Store, type StoredObject, type WatchEvent } from '../store/store.ts';
 import { admit } from './admission.ts';
-import { StatusError } from './status-error.ts';
+import { StatusError, asStatusError, badRequest, methodNotAllowed } from '../api/status-error.ts';
 import { discovery } from './discovery.ts';
 import { streamRevisionLogs } from './logs.ts';
 
@@ -41,10 +41,6 @@ function parsePath(pathname: string): Parsed | undefined {
   return { resource: resource as Resource, namespace, name, subresource };
 }
 
-function statusBody(code: number, reason: string, message: string, details?: Record<string, unknown>): string {
-  return JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, ...(details ? { details } : {}), code });
-}
-
 function sendJSON(res: http.ServerResponse, code: number, body: unknown, warnings?: string[]): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
@@ -53,15 +49,11 @@ function sendJSON(res: http.ServerResponse, code: number, body: unknown, warning
   res.end(text);
 }
 
+/** Answers with the error's Kubernetes Status; anything but a StatusError is a logged 500 InternalError. */
 function sendError(res: http.ServerResponse, err: unknown): void {
-  if (err instanceof StoreError) {
-    sendJSON(res, err.code, statusBody(err.code, err.reason, err.message));
-  } else if (err instanceof StatusError) {
-    sendJSON(res, err.code, statusBody(err.code, err.reason, err.message));
-  } else {
-    console.error('knit: API error:', err);
-    sendJSON(res, 500, statusBody(500, 'InternalError', `Internal error occurred: ${(err as Error).message}`));
-  }
+  if (!(err instanceof StatusError)) console.error('knit: API error:', err);
+  const e = asStatusError(err);
+  sendJSON(res, e.code, e.toStatus());
 }
 
 
@@ -88,7 +80,7 @@ async function readJSON(req: http.IncomingMessage): Promise<unknown> {
   try {
     return JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new StatusError(400, 'BadRequest', `the request body is not valid JSON: ${(err as Error).message}`);
+    throw badRequest(`the request body is not valid JSON: ${(err as Error).message}`);
   }
 }
 
@@ -108,7 +100,7 @@ function parseSelector(sel: string | null): Record<string, string> | undefined {
   const out: Record<string, string> = {};
   for (const part of sel.split(',')) {
     const m = /^\s*([^=!\s]+)\s*==?\s*([^\s]*)\s*$/.exec(part);
-    if (!m) throw new StatusError(400, 'BadRequest', `unable to parse requirement: ${part}`);
+    if (!m) throw badRequest(`unable to parse requirement: ${part}`);
     out[m[1]] = m[2];
   }
   return out;
@@ -119,7 +111,7 @@ function parseFieldSelector(sel: string | null): { name?: string; namespace?: st
   if (!sel) return out;
   for (const part of sel.split(',')) {
     const m = /^\s*metadata\.(name|namespace)\s*==?\s*(\S*)\s*$/.exec(part);
-    if (!m) throw new StatusError(400, 'BadRequest', `field label not supported: ${part.split('=')[0]}`);
+    if (!m) throw badRequest(`field label not supported: ${part.split('=')[0]}`);
     out[m[1] as 'name' | 'namespace'] = m[2];
   }
   return out;
@@ -183,12 +175,12 @@ export class ApiServer {
       return;
     }
     if (!this.authorized(req)) {
-      sendJSON(res, 401, statusBody(401, 'Unauthorized', 'Unauthorized'));
+      sendError(res, new StatusError(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
     const disc = discovery(url.pathname);
     if (disc !== undefined) {
-      if (req.method !== 'GET') throw new StatusError(405, 'MethodNotAllowed', `method ${req.method} not allowed`);
+      if (req.method !== 'GET') throw methodNotAllowed(`method ${req.method} not allowed`);
       sendJSON(res, 200, disc);
       return;
     }
@@ -198,16 +190,16 @@ export class ApiServer {
     if (!p.name) {
       if (method === 'GET') return this.list(req, res, p, url);
       if (method === 'POST' && p.namespace !== undefined) return this.create(req, res, p, url);
-      throw new StatusError(405, 'MethodNotAllowed', `method ${method} not allowed on a collection`);
+      throw methodNotAllowed(`method ${method} not allowed on a collection`);
     }
     const ns = p.namespace ?? 'default';
     if (p.subresource === 'log') {
-      if (method !== 'GET') throw new StatusError(405, 'MethodNotAllowed', `method ${method} not allowed on revisions/log`);
+      if (method !== 'GET') throw methodNotAllowed(`method ${method} not allowed on revisions/log`);
       this.store.mustGet(p.resource, ns, p.name);
       if (!this.logDir) throw new StatusError(404, 'NotFound', 'logs are not kept by this server');
       const tail = url.searchParams.get('tailLines');
       const tailLines = tail === null ? undefined : Number(tail);
-      if (tailLines !== undefined && (!Number.isInteger(tailLines) || tailLines < 0)) throw new StatusError(400, 'BadRequest', `invalid tailLines "${tail}"`);
+      if (tailLines !== undefined && (!Number.isInteger(tailLines) || tailLines < 0)) throw badRequest(`invalid tailLines "${tail}"`);
       streamRevisionLogs(path.join(this.logDir, ns, p.name), res, { tailLines, follow: url.searchParams.get('follow') === 'true' });
       return;
     }
@@ -236,7 +228,7 @@ export class ApiServer {
         return;
       }
       default:
-        throw new StatusError(405, 'MethodNotAllowed', `method ${method} not allowed`);
+        throw methodNotAllowed(`method ${method} not allowed`);
     }
   }
 
@@ -276,8 +268,8 @@ export class ApiServer {
       if (!from || from === '0') for (const obj of this.store.list(p.resource)) send({ type: 'ADDED', resource: p.resource, object: obj });
       unwatch = this.store.watch(p.resource, send, from && from !== '0' ? from : undefined);
     } catch (err) {
-      const e = err as StoreError;
-      res.end(`${JSON.stringify({ type: 'ERROR', object: JSON.parse(statusBody(e.code ?? 500, e.reason ?? 'InternalError', e.message)) })}\n`);
+      // A watch that cannot start answers 200 with one ERROR event carrying the Status, as the apiserver does.
+      res.end(`${JSON.stringify({ type: 'ERROR', object: asStatusError(err).toStatus() })}\n`);
       return;
     }
     this.watches.add(res);
@@ -300,7 +292,7 @@ export class ApiServer {
       if (md && typeof md === 'object' && !Array.isArray(md)) {
         const mns = (md as { namespace?: unknown }).namespace;
         if (mns !== undefined && mns !== ns) {
-          throw new StatusError(400, 'BadRequest', 'the namespace of the provided object does not match the namespace sent on the request');
+          throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
         }
         (md as { namespace?: string }).namespace = ns;
       }
@@ -318,7 +310,7 @@ export class ApiServer {
     const current = this.store.mustGet(p.resource, ns, name);
     if (raw && typeof raw === 'object' && raw.metadata && typeof raw.metadata === 'object') {
       if (raw.metadata.name !== undefined && raw.metadata.name !== name) {
-        throw new StatusError(400, 'BadRequest', `the name of the object (${String(raw.metadata.name)}) does not match the name on the URL (${name})`);
+        throw badRequest(`the name of the object (${String(raw.metadata.name)}) does not match the name on the URL (${name})`);
       }
       raw.metadata.name = name;
       raw.metadata.namespace = ns;

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Store, StoreError, type StoredObject, type WatchEvent } from './store.ts';
+import { Store, type StoredObject, type WatchEvent } from './store.ts';
+import { isAlreadyExists, isConflict, type StatusError } from '../api/status-error.ts';
 
 function tempStore(t: { after: (fn: () => void) => void }): { store: Store; file: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-store-'));
@@ -32,7 +33,7 @@ test('create assigns uid, generation 1, creationTimestamp and a resourceVersion'
   assert.equal(o.metadata.generation, 1);
   assert.match(o.metadata.creationTimestamp ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   assert.equal(o.metadata.resourceVersion, '1');
-  assert.throws(() => store.create('services', svc('a')), (e: StoreError) => e.reason === 'AlreadyExists' && e.code === 409);
+  assert.throws(() => store.create('services', svc('a')), (e: StatusError) => isAlreadyExists(e) && e.code === 409 && e.message === 'services.serving.knative.dev "a" already exists');
 });
 
 test('generation bumps on spec changes only; status updates keep spec and generation', (t) => {
@@ -55,7 +56,7 @@ test('a stale resourceVersion is a 409 Conflict and changes nothing', (t) => {
   const { store } = tempStore(t);
   const o = store.create('services', svc('a'));
   store.update('services', { ...o, spec: { a: 2 } });
-  assert.throws(() => store.update('services', { ...o, spec: { a: 3 } }), (e: StoreError) => e.reason === 'Conflict' && e.code === 409);
+  assert.throws(() => store.update('services', { ...o, spec: { a: 3 } }), (e: StatusError) => isConflict(e) && e.code === 409);
   assert.deepEqual(store.get('services', 'default', 'a')?.spec, { a: 2 });
 });
 

@@ -5,6 +5,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { ObjectMeta } from '../api/types.ts';
+import { StatusError, alreadyExists, badRequest, conflict, gone, invalid, notFound } from '../api/status-error.ts';
 
 /** Any stored object: Kubernetes-shaped JSON with metadata. */
 export interface StoredObject {
@@ -21,33 +22,6 @@ export interface WatchEvent<T extends StoredObject = StoredObject> {
   type: WatchEventType;
   resource: string;
   object: T;
-}
-
-export type StoreErrorReason = 'NotFound' | 'AlreadyExists' | 'Conflict' | 'Gone' | 'Invalid' | 'BadRequest';
-
-const STATUS_CODE: Record<StoreErrorReason, number> = {
-  NotFound: 404,
-  AlreadyExists: 409,
-  Conflict: 409,
-  Gone: 410,
-  Invalid: 422,
-  BadRequest: 400,
-};
-
-/** An error with a Kubernetes Status reason and HTTP code. */
-export class StoreError extends Error {
-  readonly reason: StoreErrorReason;
-  readonly code: number;
-  constructor(reason: StoreErrorReason, message: string) {
-    super(message);
-    this.reason = reason;
-    this.code = STATUS_CODE[reason];
-  }
-}
-
-/** `services.serving.knative.dev "x" not found` style qualified resource names. */
-export function qualifiedResource(resource: string): string {
-  return `${resource}.serving.knative.dev`;
 }
 
 export interface ListOptions {
@@ -145,10 +119,10 @@ export class Store {
     return obj ? (structuredClone(obj) as T) : undefined;
   }
 
-  /** Like get, but throws a NotFound StoreError. */
+  /** Like get, but throws a NotFound StatusError. */
   mustGet<T extends StoredObject>(resource: string, namespace: string, name: string): T {
     const obj = this.get<T>(resource, namespace, name);
-    if (!obj) throw new StoreError('NotFound', `${qualifiedResource(resource)} "${name}" not found`);
+    if (!obj) throw notFound(resource, name);
     return obj;
   }
 
@@ -246,10 +220,8 @@ export class Store {
         if (!this.cache.get(resource)?.has(key(ns, candidate))) md.name = candidate;
       }
     }
-    if (!md.name) throw new StoreError('Invalid', 'name or generateName is required');
-    if (this.cache.get(resource)?.has(key(ns, md.name))) {
-      throw new StoreError('AlreadyExists', `${qualifiedResource(resource)} "${md.name}" already exists`);
-    }
+    if (!md.name) throw invalid('name or generateName is required');
+    if (this.cache.get(resource)?.has(key(ns, md.name))) throw alreadyExists(resource, md.name);
     md.uid = randomUUID();
     md.generation = 1;
     md.creationTimestamp = rfc3339(this.now());
@@ -266,13 +238,11 @@ export class Store {
     const ns = input.metadata.namespace ?? 'default';
     const name = input.metadata.name ?? '';
     const current = this.cache.get(resource)?.get(key(ns, name));
-    if (!current) throw new StoreError('NotFound', `${qualifiedResource(resource)} "${name}" not found`);
+    if (!current) throw notFound(resource, name);
     const rv = input.metadata.resourceVersion;
     if (rv && rv !== current.metadata.resourceVersion) {
-      throw new StoreError(
-        'Conflict',
-        `Operation cannot be fulfilled on ${qualifiedResource(resource)} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-      );
+      // k8s.io/apiserver pkg/registry/generic/registry/store.go Update: a stale resourceVersion is a Conflict with OptimisticLockErrorMsg.
+      throw conflict(resource, name, 'the object has been modified; please apply your changes to the latest version and try again');
     }
     let next: StoredObject;
     if (opts.subresource === 'status') {
@@ -300,9 +270,9 @@ export class Store {
   /** Deletes an object (dependents are removed by the garbage collector). */
   delete<T extends StoredObject>(resource: string, namespace: string, name: string, precondition?: { uid?: string }): T {
     const current = this.cache.get(resource)?.get(key(namespace, name));
-    if (!current) throw new StoreError('NotFound', `${qualifiedResource(resource)} "${name}" not found`);
+    if (!current) throw notFound(resource, name);
     if (precondition?.uid && precondition.uid !== current.metadata.uid) {
-      throw new StoreError('Conflict', `Precondition failed: UID in precondition: ${precondition.uid}, UID in object meta: ${current.metadata.uid}`);
+      throw new StatusError(409, 'Conflict', `Precondition failed: UID in precondition: ${precondition.uid}, UID in object meta: ${current.metadata.uid}`);
     }
     const obj = structuredClone(current);
     this.commit(resource, 'DELETED', obj);
@@ -316,11 +286,11 @@ export class Store {
   watch(resource: string | undefined, fn: Listener, fromResourceVersion?: string): () => void {
     if (fromResourceVersion !== undefined && fromResourceVersion !== '' && fromResourceVersion !== '0') {
       const from = Number(fromResourceVersion);
-      if (!Number.isInteger(from) || from < 0) throw new StoreError('BadRequest', `invalid resourceVersion "${fromResourceVersion}"`);
+      if (!Number.isInteger(from) || from < 0) throw badRequest(`invalid resourceVersion "${fromResourceVersion}"`);
       const oldest = this.db.prepare('SELECT MIN(rv) AS rv FROM events').get();
       const oldestRv = oldest?.rv == null ? this.rv + 1 : Number(oldest.rv);
       if (from < oldestRv - 1 && from < this.rv) {
-        throw new StoreError('Gone', `too old resource version: ${from} (${oldestRv - 1})`);
+        throw gone(`too old resource version: ${from} (${oldestRv - 1})`);
       }
       const rows = resource
         ? this.db.prepare('SELECT resource, type, body FROM events WHERE rv > ? AND resource = ? ORDER BY rv').all(from, resource)
