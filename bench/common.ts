@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -314,13 +315,15 @@ export function request(
   base: string,
   method: string,
   pathname: string,
-  opts: { headers?: Record<string, string>; body?: string; timeoutMs?: number } = {},
+  opts: { headers?: Record<string, string>; body?: string; timeoutMs?: number; ca?: string } = {},
 ): Promise<Resp> {
   return new Promise((resolve, reject) => {
     const u = new URL(pathname, base);
     const headers: Record<string, string | number> = { ...opts.headers };
     if (opts.body !== undefined) headers['content-length'] = Buffer.byteLength(opts.body);
-    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, agent: false }, (res) => {
+    const options = { host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, agent: false as const };
+    const send = u.protocol === 'https:' ? (cb: (res: http.IncomingMessage) => void) => https.request({ ...options, ca: opts.ca }, cb) : (cb: (res: http.IncomingMessage) => void) => http.request(options, cb);
+    const req = send((res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
@@ -358,6 +361,8 @@ export interface KnitServer {
   api: string;
   gateway: string;
   token: string;
+  /** PEM of the CA of the API's certificate. */
+  ca: string;
   proc: KnitServeProcess;
 }
 
@@ -409,8 +414,8 @@ export async function startKnitServer(root: string, opts: { configFile?: string 
     processGroup: true,
   });
   onCleanup('stop knit serve', () => proc.stop('SIGTERM', 5000));
-  const { endpoints, token } = await proc.ready();
-  return { dataDir, api: endpoints.api, gateway: endpoints.http, token, proc };
+  const { endpoints, token, ca } = await proc.ready();
+  return { dataDir, api: endpoints.api, gateway: endpoints.http, token, ca, proc };
 }
 
 /** Creates a Service pinned to exactly one instance and waits until it is Ready and answers through the gateway. */
@@ -433,13 +438,13 @@ export async function createPinnedService(
       },
     },
   });
-  const r = await request(knit.api, 'POST', SERVICES, { headers: { ...auth, 'content-type': 'application/json' }, body });
+  const r = await request(knit.api, 'POST', SERVICES, { headers: { ...auth, 'content-type': 'application/json' }, body, ca: knit.ca });
   if (r.status !== 201 && r.status !== 200) throw new Error(`create service ${name}: HTTP ${r.status}: ${r.body.slice(0, 500)}`);
   const until = performance.now() + timeoutMs;
   let conds = '';
   while (performance.now() < until) {
     if (knit.proc.exited()) throw new Error(`knit exited ${JSON.stringify(knit.proc.exited())}: ${knit.proc.output().trim().slice(-2000)}`);
-    const g = await request(knit.api, 'GET', `${SERVICES}/${name}`, { headers: auth }).catch((e: Error) => ({ status: 0, body: e.message }));
+    const g = await request(knit.api, 'GET', `${SERVICES}/${name}`, { headers: auth, ca: knit.ca }).catch((e: Error) => ({ status: 0, body: e.message }));
     if (g.status === 200) {
       const o = JSON.parse(g.body) as { metadata: { generation?: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
       conds = JSON.stringify(o.status?.conditions ?? null);

@@ -20,12 +20,13 @@
 
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KnitServeProcess, type Endpoints } from '../test/knit-server.ts';
+import { KnitServeProcess, apiCa, type Endpoints } from '../test/knit-server.ts';
 import { CREATE_READY_OBJECTIVE, checkObjective, median, quantile } from './slo.ts';
 
 const REPO = path.resolve(import.meta.dirname, '..');
@@ -76,20 +77,21 @@ interface Resp {
   body: string;
 }
 
-const apiAgent = new http.Agent({ keepAlive: true, maxSockets: 128 });
+/** Keep-alive connections to the API, trusting its CA (made once the server is up). */
+let apiAgent: https.Agent | undefined;
 const gwAgent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
 function request(
   base: string,
   method: string,
   pathname: string,
-  opts: { headers?: Record<string, string>; body?: string; agent?: http.Agent; timeoutMs?: number } = {},
+  opts: { headers?: Record<string, string>; body?: string; agent?: http.Agent | https.Agent; timeoutMs?: number } = {},
 ): Promise<Resp> {
   return new Promise((resolve, reject) => {
     const u = new URL(pathname, base);
     const headers: Record<string, string | number> = { ...opts.headers };
     if (opts.body !== undefined) headers['content-length'] = Buffer.byteLength(opts.body);
-    const req = http.request(
+    const req = (u.protocol === 'https:' ? https : http).request(
       { host: u.hostname, port: u.port, path: u.pathname + u.search, method, headers, agent: opts.agent },
       (res) => {
         const chunks: Buffer[] = [];
@@ -257,10 +259,12 @@ class ServiceWatch {
 
   private readonly base: string;
   private readonly token: string;
+  private readonly ca: string;
 
-  constructor(base: string, token: string) {
+  constructor(base: string, token: string, ca: string) {
     this.base = base;
     this.token = token;
+    this.ca = ca;
   }
 
   /** Resolves once the stream's response headers arrived (the watch is registered). */
@@ -268,7 +272,7 @@ class ServiceWatch {
     return new Promise((resolve, reject) => {
       const qs = this.rv ? `?watch=true&resourceVersion=${this.rv}` : '?watch=true';
       const u = new URL(SERVICES + qs, this.base);
-      const req = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, headers: { authorization: `Bearer ${this.token}` } }, (res) => {
+      const req = https.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, headers: { authorization: `Bearer ${this.token}` }, ca: this.ca }, (res) => {
         if (res.statusCode !== 200) {
           reject(new Error(`watch: HTTP ${res.statusCode}`));
           res.resume();
@@ -574,7 +578,7 @@ let watchRef: ServiceWatch | undefined;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     watchRef?.close();
-    apiAgent.destroy();
+    apiAgent?.destroy();
     gwAgent.destroy();
     const dataDir = server?.dataDir;
     try {
@@ -613,7 +617,8 @@ async function main(): Promise<number> {
   const srv = (server = await startServer());
   log(`knit via ${srv.how}: api ${srv.endpoints.api}, gateway ${srv.endpoints.http}, data ${srv.dataDir}`);
   log(`image ${IMAGE}`);
-  const watch = (watchRef = new ServiceWatch(srv.endpoints.api, srv.token));
+  apiAgent = new https.Agent({ keepAlive: true, maxSockets: 128, ca: apiCa(srv.dataDir) });
+  const watch = (watchRef = new ServiceWatch(srv.endpoints.api, srv.token, apiCa(srv.dataDir)));
   await watch.start();
 
   const scenarios = [

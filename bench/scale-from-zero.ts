@@ -175,7 +175,7 @@ interface Obj {
 function api(knit: KnitServer, method: string, pathname: string, body?: unknown): Promise<Resp> {
   const headers: Record<string, string> = { authorization: `Bearer ${knit.token}` };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  return request(knit.api, method, pathname, { headers, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: 30_000 });
+  return request(knit.api, method, pathname, { headers, body: body === undefined ? undefined : JSON.stringify(body), timeoutMs: 30_000, ca: knit.ca });
 }
 
 async function list(knit: KnitServer, pathname: string): Promise<Obj[]> {

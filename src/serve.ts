@@ -16,6 +16,8 @@ import { ApiServer } from './server/api.ts';
 import { setAdmissionConfig } from './server/admission.ts';
 import { loadKnitSettings, loadServingConfig } from './config-file.ts';
 import { Autoscaler } from './autoscaler/kpa.ts';
+import { apiHosts, ensureApiPki } from './kube/pki.ts';
+import { kubeconfigYaml, writeKubeconfig } from './kube/kubeconfig.ts';
 
 export interface ServeOptions {
   dataDir: string;
@@ -28,8 +30,6 @@ export interface ServeOptions {
   domain: string;
   /** Optional YAML file with Knative config-map keys (see docs/configuration.md). */
   configFile?: string;
-  /** Allow the API on a non-loopback address without TLS. */
-  insecure?: boolean;
   /** Print nothing (tests). */
   quiet?: boolean;
 }
@@ -63,12 +63,13 @@ export function parseHostPort(s: string, flag: string): { host: string; port: nu
   return { host: m[1] ?? (m[2] || '127.0.0.1'), port };
 }
 
-function isLoopback(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.');
+function urlOf(host: string, port: number, scheme = 'http'): string {
+  return `${scheme}://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
-function urlOf(host: string, port: number): string {
-  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+/** An address clients can dial for a listener bound to `host` (a wildcard bind is reached on loopback). */
+function dialHost(host: string): string {
+  return host === '0.0.0.0' || host === '' ? '127.0.0.1' : host === '::' ? '::1' : host;
 }
 
 /** Reads DATA_DIR/token, creating it (mode 0600) on first start. */
@@ -91,13 +92,11 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const httpAddr = parseHostPort(opts.http, '--http');
   const apiAddr = parseHostPort(opts.api, '--api');
   const localAddr = parseHostPort(opts.localHttp ?? '127.0.0.1:8082', '--local-http');
-  if (!isLoopback(apiAddr.host) && !opts.insecure) {
-    throw new Error(`refusing to serve the API on non-loopback address ${apiAddr.host} without TLS: keep --api on 127.0.0.1, or pass --insecure to accept that the bearer token crosses the network in clear text`);
-  }
   const config = loadServingConfig(opts.configFile);
   config.network.domain = opts.domain;
   setAdmissionConfig(config);
   const token = ensureToken(dataDir);
+  const pki = ensureApiPki(dataDir, apiHosts(apiAddr.host));
 
   const store = new Store(path.join(dataDir, 'knit.db'));
   const containers = (await PodmanRuntime.available()) ? new PodmanRuntime() : new UnavailableRuntime();
@@ -124,7 +123,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   });
   const external = new Gateway('external', table, instances);
   const local = new Gateway('cluster-local', table, instances);
-  const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir });
+  const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, tls: { cert: pki.certPem, key: pki.keyPem } });
   const started: { close(): Promise<void> }[] = [];
   try {
     const ea = await external.listen(httpAddr.host, httpAddr.port);
@@ -135,11 +134,12 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     const aa = await api.listen(apiAddr.host, apiAddr.port);
     started.push(api);
     const endpoints: Endpoints = {
-      api: urlOf(apiAddr.host, aa.port),
+      api: urlOf(dialHost(apiAddr.host), aa.port, 'https'),
       http: urlOf(httpAddr.host, ea.port),
       localHttp: urlOf(localAddr.host, la.port),
       pid: process.pid,
     };
+    writeKubeconfig(path.join(dataDir, 'kubeconfig'), kubeconfigYaml({ server: endpoints.api, caPem: pki.caPem, token }));
     fs.writeFileSync(path.join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
     if (!opts.quiet && reaped > 0) console.log(`knit: stopped ${reaped} instance(s) left by a previous run`);
     let stopping: Promise<void> | undefined;
@@ -184,12 +184,16 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     console.log(`knit is serving Knative Services on one machine
   gateway:        ${e.http}   (curl -H 'Host: NAME.default.${opts.domain}' ${e.http})
   cluster-local:  ${e.localHttp}
-  API:            ${e.api}   (bearer token in ${path.join(dd, 'token')})
+  API:            ${e.api}   (HTTPS; CA and token in the kubeconfig below)
   data:           ${dd.startsWith(home) ? `~${dd.slice(home.length)}` : dd}
 
 Try:
   ${cli} service create hello --image ${rel(path.join(repo, 'examples', 'helloworld'))} --env TARGET=knit
   curl -H 'Host: hello.default.${opts.domain}' ${e.http}
+
+kubectl and the Kubernetes client libraries:
+  export KUBECONFIG=${path.join(dd, 'kubeconfig')}
+  kubectl get ksvc
 `);
   }
   await new Promise<void>((resolve) => {

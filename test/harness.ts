@@ -3,10 +3,11 @@
 
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnCli, type RunResult } from './cli-runner.ts';
-import { KNIT, REPO, startKnitServe, type Endpoints, type KnitServeProcess } from './knit-server.ts';
+import { KNIT, REPO, apiCa, startKnitServe, type Endpoints, type KnitServeProcess } from './knit-server.ts';
 
 export { KNIT, REPO, type Endpoints, type RunResult };
 export const EXAMPLES = path.join(REPO, 'examples');
@@ -114,21 +115,25 @@ export class KnitServer {
     return spawnCli(args, { cwd: opts.cwd ?? REPO, env: { ...process.env, KNIT_SERVER: '', KNIT_DATA_DIR: this.dataDir, ...opts.env }, input: opts.input });
   }
 
-  /** An API request with the bearer token. */
+  /** An API request with the bearer token, over HTTPS trusting the server's own CA. */
   async api(method: string, pathname: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-    const r = await fetch(this.endpoints.api + pathname, {
-      method,
-      headers: { authorization: `Bearer ${this.token}`, 'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json' },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await r.text();
-    let json: unknown = text;
+    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const r = await apiRequest(this.endpoints.api, this.caPem(), method, pathname, {
+      authorization: `Bearer ${this.token}`,
+      'content-type': method === 'PATCH' ? 'application/merge-patch+json' : 'application/json',
+    }, text);
+    let json: unknown = r.body;
     try {
-      json = JSON.parse(text);
+      json = JSON.parse(r.body);
     } catch {
       // not JSON
     }
     return { status: r.status, json };
+  }
+
+  /** The PEM of the CA that signed this server's API certificate. */
+  caPem(): string {
+    return apiCa(this.dataDir);
   }
 
   /** GET through the external gateway (or the local one) with a Host header. */
@@ -144,6 +149,21 @@ export interface HttpResult {
   headers: http.IncomingHttpHeaders;
   /** False when the response was cut before its end. */
   complete?: boolean;
+}
+
+/** One request to knit's HTTPS API (Node's fetch cannot be given a CA). */
+export function apiRequest(base: string, ca: string, method: string, pathname: string, headers: Record<string, string>, body?: string): Promise<HttpResult> {
+  const u = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(u.port), method, path: pathname, headers, ca, agent: false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** A plain HTTP GET with an explicit Host header (fetch would override it). */

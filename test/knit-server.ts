@@ -35,6 +35,11 @@ export interface KnitServeOptions {
   onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
 }
 
+/** The PEM of the CA that signs the API's certificate of the knit serve using `dataDir`. */
+export function apiCa(dataDir: string): string {
+  return fs.readFileSync(path.join(dataDir, 'pki', 'ca.crt'), 'utf8');
+}
+
 /** Output kept per stream: the last MiB. */
 const KEEP = 1 << 20;
 
@@ -113,13 +118,13 @@ export class KnitServeProcess {
   }
 
   /** Waits until the server wrote its endpoints.json (and its token); throws when it exits first or after timeoutMs. */
-  async ready(timeoutMs = 20_000): Promise<{ endpoints: Endpoints; token: string }> {
+  async ready(timeoutMs = 20_000): Promise<{ endpoints: Endpoints; token: string; ca: string }> {
     const file = path.join(this.dataDir, 'endpoints.json');
     const deadline = performance.now() + timeoutMs;
     while (!this.exit && performance.now() < deadline) {
       try {
         const e = JSON.parse(fs.readFileSync(file, 'utf8')) as Endpoints;
-        if (e.pid === this.pid && e.api && e.http) return { endpoints: e, token: fs.readFileSync(path.join(this.dataDir, 'token'), 'utf8').trim() };
+        if (e.pid === this.pid && e.api && e.http) return { endpoints: e, token: fs.readFileSync(path.join(this.dataDir, 'token'), 'utf8').trim(), ca: apiCa(this.dataDir) };
       } catch {
         // not written yet, or half-written
       }

@@ -1,7 +1,9 @@
 // HTTP client of the knit API (Kubernetes-style REST + watch for serving.knative.dev/v1), used by the CLI.
 
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, RequestOptions } from 'node:http';
+import { rootCertificates } from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import type { RequestOptions } from 'node:https';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { API_VERSION, type Configuration, type Resource, type Revision, type Route, type Service } from '../api/types.ts';
@@ -9,7 +11,7 @@ import { CliError } from './errors.ts';
 import { StatusError, type Status } from '../api/status-error.ts';
 
 /** The default API address of `knit serve`. */
-export const DEFAULT_SERVER = 'http://127.0.0.1:8081';
+export const DEFAULT_SERVER = 'https://127.0.0.1:8081';
 
 /** Objects per REST resource. */
 export interface ObjectOf {
@@ -52,6 +54,8 @@ export interface Watch {
 export interface ClientConfig {
   server: string;
   token?: string;
+  /** PEM of knit's CA (DATA_DIR/pki/ca.crt), trusted beside the system's roots for https servers. */
+  ca?: string;
   logHttp?: boolean;
   /** Receives API warnings (`Warning` response headers) and --log-http dumps. */
   stderr?: (text: string) => void;
@@ -97,7 +101,8 @@ export function resolveClientConfig(loc: ClientLocation): ClientConfig {
     }
   }
   const token = readTextFile(join(dataDir, 'token'))?.trim();
-  return { server: server || DEFAULT_SERVER, token: token || undefined, logHttp: loc.logHttp, stderr: loc.stderr };
+  const ca = readTextFile(join(dataDir, 'pki', 'ca.crt'));
+  return { server: server || DEFAULT_SERVER, token: token || undefined, ca: ca || undefined, logHttp: loc.logHttp, stderr: loc.stderr };
 }
 
 interface RawResponse {
@@ -121,9 +126,9 @@ export class ServingClient {
     try {
       base = new URL(config.server);
     } catch {
-      throw new CliError(`invalid server URL '${config.server}': expected http://HOST:PORT`);
+      throw new CliError(`invalid server URL '${config.server}': expected https://HOST:PORT`);
     }
-    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new CliError(`invalid server URL '${config.server}': expected http://HOST:PORT`);
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new CliError(`invalid server URL '${config.server}': expected https://HOST:PORT`);
     this.base = base;
   }
 
@@ -278,6 +283,7 @@ export class ServingClient {
       path: basePath + path,
       headers,
     };
+    if (this.base.protocol === 'https:' && this.config.ca) options.ca = [...rootCertificates, this.config.ca];
     if (this.config.logHttp) this.log(`===== REQUEST =====\n${method} ${basePath + path} HTTP/1.1\nHost: ${this.base.host}\n${headerLines(headers)}\n${body ?? ''}\n`);
     const mod = this.base.protocol === 'https:' ? await import('node:https') : await import('node:http');
     return new Promise((resolve, reject) => {

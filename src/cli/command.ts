@@ -48,7 +48,7 @@ export interface CommandSpec {
 
 /** Flags every command accepts (cobra persistent flags); listed by `knit options`. */
 export const GLOBAL_FLAGS: FlagSpec[] = [
-  { name: 'server', type: 'string', usage: 'URL of the knit API server (default: $KNIT_SERVER, else the API address in DATA_DIR/endpoints.json, else http://127.0.0.1:8081)' },
+  { name: 'server', type: 'string', usage: 'URL of the knit API server (default: $KNIT_SERVER, else the API address in DATA_DIR/endpoints.json, else https://127.0.0.1:8081)' },
   { name: 'data-dir', type: 'string', usage: 'knit data directory holding endpoints.json and token (default: $KNIT_DATA_DIR, else ~/.knit)' },
   { name: 'log-http', type: 'boolean', usage: 'log http traffic' },
 ];

@@ -254,6 +254,7 @@ const load = {
   misc: () => import('./misc.ts'),
   serve: () => import('./serve-command.ts'),
   logs: () => import('./logs.ts'),
+  kubeconfig: () => import('./kubeconfig.ts'),
 };
 
 const serviceCommand: CommandSpec = {
@@ -688,9 +689,30 @@ option), else $KNIT_DATA_DIR, else ~/.knit.`,
         { name: 'local-http', type: 'string', default: '127.0.0.1:8082', usage: 'HOST:PORT of the cluster-local HTTP gateway.' },
         { name: 'domain', type: 'string', default: 'example.com', usage: 'Domain of the service URLs (http://NAME.NAMESPACE.DOMAIN).' },
         { name: 'config', type: 'string', usage: 'Optional YAML configuration file of the server.' },
-        { name: 'insecure', type: 'boolean', usage: 'Allow --api on a non-loopback address although the API has no TLS (the bearer token then crosses the network in clear text).' },
       ],
       run: async () => (await load.serve()).serveCommand,
+    },
+    {
+      name: 'kubeconfig',
+      use: 'kubeconfig',
+      short: 'Print the kubeconfig for kubectl, or merge it into ~/.kube/config',
+      long: `Print the kubeconfig that knit serve wrote to DATA_DIR/kubeconfig: cluster "knit" (the API's
+https URL and its CA), user "knit-admin" (the bearer token) and context "knit" (namespace default).
+With --merge, add those entries to the kubeconfig kubectl reads (the first file of $KUBECONFIG,
+else ~/.kube/config), replacing earlier knit entries, and make "knit" the current context.`,
+      group: 'Server Commands:',
+      example: `
+  # Point kubectl at knit for this shell
+  export KUBECONFIG=~/.knit/kubeconfig
+
+  # Or add knit to kubectl's own configuration
+  knit kubeconfig --merge
+  kubectl get ksvc`,
+      flags: [
+        { name: 'merge', type: 'boolean', usage: "Merge into kubectl's kubeconfig instead of printing." },
+        { name: 'kubeconfig', type: 'string', usage: 'The kubeconfig file to merge into (default: the first file of $KUBECONFIG, else ~/.kube/config).' },
+      ],
+      run: async () => (await load.kubeconfig()).kubeconfigCommand,
     },
     {
       name: 'completion',

@@ -17,7 +17,6 @@ export interface ServeOptions {
   /** Optional YAML configuration file. */
   configFile?: string;
   /** Allow the API on a non-loopback address without TLS. */
-  insecure?: boolean;
 }
 
 interface ServeModule {
@@ -45,7 +44,6 @@ export function serveOptionsOf(ctx: CommandContext): ServeOptions {
     domain,
   };
   if (f.string('config')) opts.configFile = f.string('config');
-  if (f.bool('insecure')) opts.insecure = true;
   return opts;
 }
 

@@ -2,6 +2,8 @@
 // for serving.knative.dev/v1, with Knative's admission (defaulting + validation) in front.
 
 import http from 'node:http';
+import https from 'node:https';
+import net from 'node:net';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../listen.ts';
@@ -125,11 +127,21 @@ export interface ApiServerOptions {
   user: string;
   /** Where instance logs live (`DIR/NS/REVISION/INSTANCE.log`). */
   logDir?: string;
+  /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
+  tls?: { cert: string; key: string };
 }
+
+/** What Go's net/http (and so kube-apiserver) answers a plain-HTTP request on a TLS port. */
+const PLAIN_HTTP_ON_TLS = 'HTTP/1.0 400 Bad Request\r\n\r\nClient sent an HTTP request to an HTTPS server.\n';
+/** The first byte of a TLS record carrying a handshake (RFC 8446 §5.1 ContentType handshake). */
+const TLS_HANDSHAKE = 0x16;
 
 /** The REST API of one knit process. */
 export class ApiServer {
-  readonly server: http.Server;
+  readonly server: http.Server | https.Server;
+  /** With TLS: the listener that hands TLS connections to `server` and answers plain HTTP with a 400. */
+  private readonly front: net.Server | undefined;
+  private readonly frontSockets = new Set<net.Socket>();
   private readonly store: Store;
   private readonly token: Buffer | undefined;
   private readonly user: string;
@@ -141,21 +153,44 @@ export class ApiServer {
     this.token = opts.token ? Buffer.from(opts.token) : undefined;
     this.user = opts.user;
     this.logDir = opts.logDir;
-    this.server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (req, res) => {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => sendError(res, err));
+    };
+    const options = { maxHeaderSize: 16 * 1024, requestTimeout: 60_000 };
+    if (!opts.tls) {
+      this.server = http.createServer(options, handler);
+      return;
+    }
+    const server = https.createServer({ ...options, cert: opts.tls.cert, key: opts.tls.key }, handler);
+    this.server = server;
+    const sockets = this.frontSockets;
+    this.front = net.createServer((socket) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+      socket.once('data', (first: Buffer) => {
+        socket.pause();
+        socket.unshift(first);
+        if (first[0] === TLS_HANDSHAKE) server.emit('connection', socket);
+        else socket.end(PLAIN_HTTP_ON_TLS);
+      });
+      socket.on('error', () => socket.destroy());
     });
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
-    return listen(this.server, host, port);
+    return listen(this.front ?? this.server, host, port);
   }
 
   close(): Promise<void> {
     for (const w of this.watches) w.end();
-    return new Promise((resolve) => {
+    const closing = new Promise<void>((resolve) => {
       this.server.close(() => resolve());
       this.server.closeAllConnections();
     });
+    const front = this.front;
+    if (!front) return closing;
+    for (const socket of this.frontSockets) socket.destroy();
+    return Promise.all([closing, new Promise<void>((resolve) => front.close(() => resolve()))]).then(() => undefined);
   }
 
   private authorized(req: http.IncomingMessage): boolean {
