@@ -5,7 +5,7 @@
 // println, eq, ne, lt, le, gt, ge plus kubectl's exists and base64decode. Not supported: define, template,
 // block and the html/js/urlquery/slice/call functions.
 
-import { goFloat, goFmtValue } from './gofmt.ts';
+import { goFloat, goFmtValue } from './fmt.ts';
 
 /** A parse or execution error, worded like Go's (`template: output:1:2: executing "output" at <.x>: …`). */
 export class GoTemplateError extends Error {}
