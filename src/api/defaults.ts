@@ -1,7 +1,7 @@
 // Knative's mutating webhook (SetDefaults, spec §2.7) for Service, Configuration, Revision and Route.
 
 import { createHash } from 'node:crypto';
-import { renderTemplate } from './config.ts';
+import { renderContainerNameTemplate } from './config.ts';
 import type { ServingConfig } from './config.ts';
 import { ANNOTATION } from './types.ts';
 import type {
@@ -162,8 +162,8 @@ export function defaultRevisionSpec(
     Name: parent.name ?? '', Namespace: parent.namespace ?? '', GenerateName: parent.generateName ?? '',
     Labels: parent.labels ?? {}, Annotations: parent.annotations ?? {},
   };
-  applyDefaultContainerNames(containers, taken, templateOr(d.containerNameTemplate, tplValues, 'user-container'));
-  applyDefaultContainerNames(initContainers, taken, templateOr(d.initContainerNameTemplate, tplValues, 'init-container'));
+  applyDefaultContainerNames(containers, taken, templateOr('container-name-template', d.containerNameTemplate, tplValues, 'user-container'));
+  applyDefaultContainerNames(initContainers, taken, templateOr('init-container-name-template', d.initContainerNameTemplate, tplValues, 'init-container'));
 
   const writable = new Set<string>();
   for (const v of objectsIn(raw.volumes)) {
@@ -193,9 +193,11 @@ function objectsIn(v: unknown): Obj[] {
   return Array.isArray(v) ? v.filter(isObj) : [];
 }
 
-function templateOr(tpl: string, values: Record<string, string | Record<string, string>>, fallback: string): string {
+function templateOr(
+  key: Parameters<typeof renderContainerNameTemplate>[0], tpl: string, values: Parameters<typeof renderContainerNameTemplate>[2], fallback: string,
+): string {
   try {
-    return renderTemplate(tpl, values);
+    return renderContainerNameTemplate(key, tpl, values);
   } catch {
     return fallback;
   }

@@ -3,7 +3,7 @@
 import { CURRENT_FIELD, FieldError, rejects } from './field-error.ts';
 import {
   parseGoDuration, parseGoFloat, parseGoInt, parseQuantity, QUANTITY_ERROR,
-} from './config.ts';
+} from './go-values.ts';
 import type { FeaturesConfig, ServingConfig } from './config.ts';
 import { ANNOTATION, API_VERSION, LABEL } from './types.ts';
 import type { Configuration, Kind, Revision, Route, Service } from './types.ts';

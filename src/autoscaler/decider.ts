@@ -1,7 +1,7 @@
 // The KPA decider (spec §4.2, §4.5): per-revision scaling inputs and the per-tick desired-scale computation.
 
 import type { AutoscalerConfig } from '../api/config.ts';
-import { parseDurationSeconds, parseGoFloat, parseGoInt } from '../api/config.ts';
+import { parseDurationSeconds, parseGoFloat, parseGoInt } from '../api/go-values.ts';
 import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/validation.ts';
 import { MaxTimeWindow, newMetricWindow, type Aggregation, type MetricWindow } from './window.ts';
 

@@ -1,7 +1,7 @@
 // The hpa.autoscaling.knative.dev class (spec §4.8): the HPA Knative would create, and Kubernetes' replica formula.
 
 import type { AutoscalerConfig } from '../api/config.ts';
-import { parseDurationSeconds, parseGoFloat } from '../api/config.ts';
+import { parseDurationSeconds, parseGoFloat } from '../api/go-values.ts';
 import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/validation.ts';
 import { scaleBoundsFor } from './scaler.ts';
 

@@ -1,7 +1,7 @@
 // The KPA reconciler's scale decision (spec §4.6): bounds, initial scale, the scale-to-zero gate and the Active condition.
 
 import type { AutoscalerConfig } from '../api/config.ts';
-import { parseDurationSeconds, parseGoInt } from '../api/config.ts';
+import { parseDurationSeconds, parseGoInt } from '../api/go-values.ts';
 import { ANNOTATION } from '../api/types.ts';
 import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/validation.ts';
 import { initialScaleFor, podRetentionSecondsFor, stableWindowSecondsFor } from './decider.ts';
