@@ -13,7 +13,6 @@ import { PodmanRuntime } from './runtime/podman.ts';
 import { UnavailableRuntime } from './runtime/unavailable.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { ApiServer } from './server/api.ts';
-import { setAdmissionConfig } from './server/admission.ts';
 import { loadKnitSettings, loadServingConfig } from './config-file.ts';
 import { Autoscaler } from './autoscaler/kpa.ts';
 
@@ -98,7 +97,6 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   }
   const config = loadServingConfig(opts.configFile);
   config.network.domain = opts.domain;
-  setAdmissionConfig(config);
   const token = ensureToken(dataDir);
 
   const store = new Store(path.join(dataDir, 'knit.db'));
@@ -126,7 +124,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   });
   const external = new Gateway('external', table, instances);
   const local = new Gateway('cluster-local', table, instances);
-  const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir });
+  const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config });
   const started: { close(): Promise<void> }[] = [];
   try {
     const ea = await external.listen(httpAddr.host, httpAddr.port);

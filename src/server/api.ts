@@ -8,7 +8,8 @@ import { listen } from '../listen.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { API_VERSION, GROUP, RESOURCES, VERSION, type Resource } from '../api/types.ts';
 import { Store, StoreError, type StoredObject, type WatchEvent } from '../store/store.ts';
-import { admit } from './admission.ts';
+import { Admission } from './admission.ts';
+import type { ServingConfig } from '../api/config.ts';
 import { StatusError } from './status-error.ts';
 import { discovery } from './discovery.ts';
 import { streamRevisionLogs } from './logs.ts';
@@ -133,6 +134,8 @@ export interface ApiServerOptions {
   user: string;
   /** Where instance logs live (`DIR/NS/REVISION/INSTANCE.log`). */
   logDir?: string;
+  /** The serving configuration admission applies; Knative's defaults when omitted. */
+  config?: ServingConfig;
 }
 
 /** The REST API of one knit process. */
@@ -142,6 +145,7 @@ export class ApiServer {
   private readonly token: Buffer | undefined;
   private readonly user: string;
   private readonly logDir: string | undefined;
+  private readonly admission: Admission;
   private readonly watches = new Set<http.ServerResponse>();
 
   constructor(opts: ApiServerOptions) {
@@ -149,6 +153,7 @@ export class ApiServer {
     this.token = opts.token ? Buffer.from(opts.token) : undefined;
     this.user = opts.user;
     this.logDir = opts.logDir;
+    this.admission = new Admission(opts.config);
     this.server = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000 }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => sendError(res, err));
     });
@@ -305,7 +310,7 @@ export class ApiServer {
         (md as { namespace?: string }).namespace = ns;
       }
     }
-    const { object, warnings } = admit(p.resource, 'create', raw, undefined, this.user);
+    const { object, warnings } = this.admission.admit(p.resource, 'create', raw, undefined, this.user);
     if (url.searchParams.get('dryRun') === 'All') {
       sendJSON(res, 201, object, warnings);
       return;
@@ -328,7 +333,7 @@ export class ApiServer {
       sendJSON(res, 200, updated);
       return;
     }
-    const { object, warnings } = admit(p.resource, 'update', raw, current, this.user);
+    const { object, warnings } = this.admission.admit(p.resource, 'update', raw, current, this.user);
     if (url.searchParams.get('dryRun') === 'All') {
       sendJSON(res, 200, object, warnings);
       return;
