@@ -8,7 +8,7 @@ import {
   childName, defaultConfiguration, defaultObject, defaultRevision, defaultRevisionSpec, defaultRoute, defaultService, defaultTrafficTarget,
 } from './defaults.ts';
 import type { DefaultingContext } from './defaults.ts';
-import { validateService } from './validation.ts';
+import { validateService } from './service-validation.ts';
 
 // Fixtures are free-form JSON: defaulting must cope with whatever the client sent.
 type J = any;

@@ -7,7 +7,7 @@ import { ANNOTATION } from './types.ts';
 import type {
   Configuration, ObjectMeta, Probe, Revision, RevisionSpec, RevisionTemplateSpec, Route, Service, TrafficTarget,
 } from './types.ts';
-import { semanticEqual } from './validation.ts';
+import { semanticEqual } from './semantic-diff.ts';
 
 /** What defaulting needs to know about the request. `old` is the stored object on update. */
 export interface DefaultingContext<T> {

@@ -4,10 +4,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultServingConfig } from './config.ts';
 import type { ServingConfig } from './config.ts';
-import {
-  isDNS1035Label, isImageReference, isQualifiedName, rejects, semanticEqual, shortDiff,
-  validateConfiguration, validateObject, validateRevision, validateRoute, validateService,
-} from './validation.ts';
+import { validateConfiguration } from './configuration-validation.ts';
+import { rejects } from './field-error.ts';
+import { isDNS1035Label, isQualifiedName } from './name-validation.ts';
+import { isImageReference } from './podspec-validation.ts';
+import { validateRevision } from './revision-validation.ts';
+import { validateRoute } from './route-validation.ts';
+import { semanticEqual, shortDiff } from './semantic-diff.ts';
+import { validateService } from './service-validation.ts';
+import { validateObject } from './validation.ts';
 
 // Test fixtures are free-form JSON on purpose: the validator takes `unknown`.
 type J = any;

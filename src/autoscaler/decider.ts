@@ -2,7 +2,7 @@
 
 import type { AutoscalerConfig } from '../api/config.ts';
 import { parseDurationSeconds, parseGoFloat, parseGoInt } from '../api/go-values.ts';
-import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/validation.ts';
+import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/autoscaling-annotations.ts';
 import { MaxTimeWindow, newMetricWindow, type Aggregation, type MetricWindow } from './window.ts';
 
 /** The metric the KPA scales on. */

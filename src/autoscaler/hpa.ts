@@ -2,7 +2,7 @@
 
 import type { AutoscalerConfig } from '../api/config.ts';
 import { parseDurationSeconds, parseGoFloat } from '../api/go-values.ts';
-import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/validation.ts';
+import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/autoscaling-annotations.ts';
 import { scaleBoundsFor } from './scaler.ts';
 
 /** Autoscaler class value for the Kubernetes HPA. */

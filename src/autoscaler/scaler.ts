@@ -3,7 +3,7 @@
 import type { AutoscalerConfig } from '../api/config.ts';
 import { parseDurationSeconds, parseGoInt } from '../api/go-values.ts';
 import { ANNOTATION } from '../api/types.ts';
-import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/validation.ts';
+import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/autoscaling-annotations.ts';
 import { initialScaleFor, podRetentionSecondsFor, stableWindowSecondsFor } from './decider.ts';
 
 /** The PodAutoscaler's Active condition: True, Unknown, False. */

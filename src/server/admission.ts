@@ -6,9 +6,11 @@ import { defaultServingConfig, type ServingConfig } from '../api/config.ts';
 import {
   defaultConfiguration, defaultRevision, defaultRoute, defaultService, type DefaultingContext,
 } from '../api/defaults.ts';
-import {
-  validateConfiguration, validateRevision, validateRoute, validateService, type ValidationContext,
-} from '../api/validation.ts';
+import { validateConfiguration } from '../api/configuration-validation.ts';
+import { validateRevision } from '../api/revision-validation.ts';
+import { validateRoute } from '../api/route-validation.ts';
+import { validateService } from '../api/service-validation.ts';
+import type { ValidationContext } from '../api/validation.ts';
 import type { Configuration, Container, Resource, Revision, RevisionSpec, Route, Service } from '../api/types.ts';
 import type { StoredObject } from '../store/store.ts';
 
