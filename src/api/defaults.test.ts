@@ -4,10 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultServingConfig } from './config.ts';
 import type { ServingConfig } from './config.ts';
-import {
-  childName, defaultConfiguration, defaultObject, defaultRevision, defaultRevisionSpec, defaultRoute, defaultService, defaultTrafficTarget,
-} from './defaults.ts';
-import type { DefaultingContext } from './defaults.ts';
+import { defaultConfiguration } from './configuration-defaults.ts';
+import { defaultObject, type DefaultingContext } from './defaults.ts';
+import { childName, defaultRevision, defaultRevisionSpec } from './revision-defaults.ts';
+import { defaultRoute, defaultTrafficTarget } from './route-defaults.ts';
+import { defaultService } from './service-defaults.ts';
 import { validateService } from './service-validation.ts';
 
 // Fixtures are free-form JSON: defaulting must cope with whatever the client sent.

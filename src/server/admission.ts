@@ -3,9 +3,11 @@
 
 import { FieldError, rejects } from '../api/field-error.ts';
 import { defaultServingConfig, type ServingConfig } from '../api/config.ts';
-import {
-  defaultConfiguration, defaultRevision, defaultRoute, defaultService, type DefaultingContext,
-} from '../api/defaults.ts';
+import { defaultConfiguration } from '../api/configuration-defaults.ts';
+import type { DefaultingContext } from '../api/defaults.ts';
+import { defaultRevision } from '../api/revision-defaults.ts';
+import { defaultRoute } from '../api/route-defaults.ts';
+import { defaultService } from '../api/service-defaults.ts';
 import { validateConfiguration } from '../api/configuration-validation.ts';
 import { validateRevision } from '../api/revision-validation.ts';
 import { validateRoute } from '../api/route-validation.ts';
