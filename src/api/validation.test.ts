@@ -821,15 +821,65 @@ test('validateObject dispatches on kind', () => {
   assert.equal(validateObject({}, ctx)?.error, 'missing field(s): kind');
 });
 
-test('never throws on arbitrary JSON', () => {
-  const weird: J[] = [null, 1, [], 'x', { spec: null }, { spec: { template: 5 } }, { spec: { template: { spec: { containers: [null, 1, 'a', []] } } } },
-    { spec: { traffic: {} } }, { spec: { template: { spec: { containers: [{ ports: 'x', env: {}, volumeMounts: 1, readinessProbe: [] }], volumes: [1] } } } },
-    { metadata: { labels: [], annotations: 'x', ownerReferences: {} } }];
-  for (const w of weird) {
+type AnyKind = 'Service' | 'Configuration' | 'Revision' | 'Route';
+const withTemplate = (k: AnyKind): boolean => k === 'Service' || k === 'Configuration';
+const withTraffic = (k: AnyKind): boolean => k === 'Service' || k === 'Route';
+
+/**
+ * Malformed JSON of every sort: validation must not throw, must refuse it, and must say what is wrong.
+ * `want(kind)` lists diagnostics (message and path) that the refusal must contain.
+ */
+const malformedRows: { input: J; want: (kind: AnyKind) => string[] }[] = [
+  { input: null, want: (k) => [`invalid value: <nil>: \nexpected a ${k} object`] },
+  { input: 1, want: (k) => [`invalid value: 1: \nexpected a ${k} object`] },
+  { input: [], want: (k) => [`invalid value: []: \nexpected a ${k} object`] },
+  { input: 'x', want: (k) => [`invalid value: x: \nexpected a ${k} object`] },
+  { input: { spec: null }, want: () => ['name or generateName is required: metadata.name'] },
+  {
+    input: { spec: { template: 5 } },
+    want: (k) => [withTemplate(k) ? 'invalid value: 5: spec.template\nmust be an object' : 'must not set the field(s): spec.template'],
+  },
+  {
+    input: { spec: { template: { spec: { containers: [null, 1, 'a', []] } } } },
+    want: (k) => withTemplate(k)
+      ? ['invalid value: <nil>: spec.template.spec.containers[0]\nmust be an object', 'invalid value: a: spec.template.spec.containers[2]\nmust be an object']
+      : ['must not set the field(s): spec.template'],
+  },
+  {
+    input: { spec: { traffic: {} } },
+    want: (k) => [withTraffic(k) ? 'invalid value: {}: spec.traffic\nmust be a list' : 'must not set the field(s): spec.traffic'],
+  },
+  {
+    input: { spec: { template: { spec: { containers: [{ ports: 'x', env: {}, volumeMounts: 1, readinessProbe: [] }], volumes: [1] } } } },
+    want: (k) => withTemplate(k)
+      ? [
+        'invalid value: x: spec.template.spec.containers[0].ports\nmust be a list',
+        'invalid value: {}: spec.template.spec.containers[0].env\nmust be a list',
+        'invalid value: 1: spec.template.spec.containers[0].volumeMounts\nmust be a list',
+        'invalid value: []: spec.template.spec.containers[0].readinessProbe\nmust be an object',
+        'invalid value: 1: spec.template.spec.volumes[0]\nmust be an object',
+      ]
+      : ['must not set the field(s): spec.template'],
+  },
+  {
+    input: { metadata: { labels: [], annotations: 'x', ownerReferences: {} } },
+    want: () => [
+      'invalid value: []: metadata.labels\nmust be a map of strings to strings',
+      'invalid value: x: metadata.annotations\nmust be a map of strings to strings',
+      'invalid value: {}: metadata.ownerReferences\nmust be a list',
+    ],
+  },
+];
+
+test('malformed JSON is refused with what is wrong, never with a throw', () => {
+  for (const { input, want } of malformedRows) {
     for (const kind of ['Service', 'Configuration', 'Revision', 'Route'] as const) {
-      const obj = w !== null && typeof w === 'object' && !Array.isArray(w) ? { apiVersion: 'serving.knative.dev/v1', kind, ...w } : w;
+      const obj = input !== null && typeof input === 'object' && !Array.isArray(input) ? { apiVersion: 'serving.knative.dev/v1', kind, ...input } : input;
       const err = run({ name: '', kind, obj, want: null });
-      assert.ok(err === null || typeof err.error === 'string');
+      const label = `${kind} ${JSON.stringify(input)}`;
+      assert.equal(rejects(err), true, `${label} must be refused`);
+      const message = err?.filter('Error')?.error ?? '';
+      for (const diagnostic of want(kind)) assert.ok(message.includes(diagnostic), `${label}: want ${JSON.stringify(diagnostic)} in ${JSON.stringify(message)}`);
     }
   }
 });
