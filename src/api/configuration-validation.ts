@@ -2,7 +2,7 @@
 
 import type { FieldError } from './field-error.ts';
 import {
-  checkMeta, checkTypeMeta, validateNames, validateNoAutoscalingAnnotations, validateUserInfoUpdate, verifyLabelOwnerRef,
+  checkObject, validateNoAutoscalingAnnotations, validateObjectMeta, validateUserInfoUpdate, verifyOwnerLabel,
 } from './metadata-validation.ts';
 import { validateRevisionTemplate, verifyTemplateNameChange } from './revision-validation.ts';
 import { checkShape, combine, via, type Errs } from './shape-check.ts';
@@ -11,25 +11,20 @@ import type { ValidationContext } from './validation.ts';
 
 /** Validates a Configuration (create/update). */
 export function validateConfiguration(obj: unknown, ctx: ValidationContext<Configuration>): FieldError | null {
-  const { errs: typeErrs, top } = checkTypeMeta(obj, 'Configuration');
-  if (!top) return typeErrs;
-  const errs: Errs = [typeErrs];
-  const m = checkMeta(top.metadata);
+  const o = checkObject(obj, 'Configuration');
+  const { top, meta } = o;
+  if (!top) return o.errs;
+  const errs: Errs = [o.errs];
   if (!ctx.statusUpdate) {
-    const service = m.meta.labels[LABEL.service];
-    errs.push(via(combine([
-      m.errs,
-      validateNames(m.meta),
-      via(service === undefined ? null : verifyLabelOwnerRef(service, LABEL.service, 'Service', m.meta.ownerReferences), 'labels'),
-      via(validateNoAutoscalingAnnotations(m.meta.annotations), 'annotations'),
-    ]), 'metadata'));
+    errs.push(validateObjectMeta(o,
+      via(verifyOwnerLabel(meta, LABEL.service, 'Service'), 'labels'),
+      via(validateNoAutoscalingAnnotations(meta.annotations), 'annotations')));
     const spec = checkShape(top.spec, { allowed: { template: 'object' } });
-    errs.push(via(combine([spec.errs, via(validateRevisionTemplate(spec.v.template, ctx, m.meta), 'template')]), 'spec'));
+    errs.push(via(combine([spec.errs, via(validateRevisionTemplate(spec.v.template, ctx, meta), 'template')]), 'spec'));
   }
   if (ctx.op === 'update' && ctx.old) {
-    if (m.meta.ownerReferences.length === 0) errs.push(validateUserInfoUpdate(ctx.old, top, m.meta));
+    if (meta.ownerReferences.length === 0) errs.push(validateUserInfoUpdate(ctx.old, top, meta));
     errs.push(verifyTemplateNameChange(ctx.old, top));
   }
   return combine(errs);
 }
-

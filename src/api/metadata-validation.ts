@@ -23,7 +23,7 @@ const OWNER_REFERENCE: Shape = {
 };
 
 /** TypeMeta and the top-level field mask: apiVersion, kind, metadata, spec, status. */
-export function checkTypeMeta(obj: unknown, kind: Kind): { errs: FieldError | null; top: Obj | null } {
+function checkTypeMeta(obj: unknown, kind: Kind): { errs: FieldError | null; top: Obj | null } {
   if (!isObj(obj)) return { errs: FieldError.invalidValue(obj, CURRENT_FIELD, `expected a ${kind} object`), top: null };
   const errs: Errs = [];
   const { apiVersion, kind: k } = obj;
@@ -70,8 +70,31 @@ export function checkMeta(raw: unknown): { errs: FieldError | null; meta: Meta }
   };
 }
 
+/** A top-level object with its TypeMeta and ObjectMeta type-checked. */
+export interface CheckedObject {
+  /** TypeMeta and top-level field errors. */
+  errs: FieldError | null;
+  /** The object, or null when it is not one (then `errs` says so). */
+  top: Obj | null;
+  meta: Meta;
+  /** ObjectMeta type errors, relative to metadata. */
+  metaErrs: FieldError | null;
+}
+
+/** checkTypeMeta and checkMeta of a top-level object. */
+export function checkObject(obj: unknown, kind: Kind): CheckedObject {
+  const { errs, top } = checkTypeMeta(obj, kind);
+  const m = checkMeta(top?.metadata);
+  return { errs, top, meta: m.meta, metaErrs: m.errs };
+}
+
+/** The metadata errors of a top-level object: its types, its names, and the kind's own `rules` (relative to metadata). */
+export function validateObjectMeta(o: CheckedObject, ...rules: (FieldError | null)[]): FieldError | null {
+  return via(combine([o.metaErrs, validateNames(o.meta), ...rules]), 'metadata');
+}
+
 /** knative/pkg apis ValidateObjectMetadata: DNS-1035 name/generateName, one of them required. */
-export function validateNames(meta: Meta): FieldError | null {
+function validateNames(meta: Meta): FieldError | null {
   const badPrefix = meta.generateName === '' ? null : notDNS1035Label(meta.generateName, true);
   if (badPrefix) return new FieldError(badPrefix, ['generateName']);
   const badName = meta.name === '' ? null : notDNS1035Label(meta.name, false);
@@ -86,9 +109,11 @@ export function validateNoAutoscalingAnnotations(annotations: Record<string, str
     FieldError.invalidKey(k, CURRENT_FIELD, 'autoscaling annotations must be put under "spec.template.metadata.annotations" to work')));
 }
 
-/** A label naming an owner must match an ownerReference of that kind. */
-export function verifyLabelOwnerRef(value: string, label: string, kind: string, owners: Obj[]): FieldError | null {
-  return owners.some((o) => o.kind === kind && o.name === value) ? null : FieldError.missing(label);
+/** A label naming an owner (serving.knative.dev/service, .../configuration) must match an ownerReference of that kind. */
+export function verifyOwnerLabel(meta: Meta, label: string, kind: string): FieldError | null {
+  const value = meta.labels[label];
+  if (value === undefined) return null;
+  return meta.ownerReferences.some((o) => o.kind === kind && o.name === value) ? null : FieldError.missing(label);
 }
 
 /** networking.knative.dev/visibility may only be cluster-local. */

@@ -6,7 +6,7 @@ import type { FeaturesConfig, ServingConfig } from './config.ts';
 import { parseQuantity } from './go-values.ts';
 import { isDNS1123Label, isDNS1123Subdomain } from './name-validation.ts';
 import {
-  checkShape, combine, INT32_MAX, isObj, KIND_DETAILS, num, objectsOf, str, via, viaIdx,
+  checkShape, combine, INT32_MAX, isObj, KIND_DETAILS, num, objectsOf, OneOf, str, via, viaIdx,
   type Checked, type Errs, type FieldKind, type Obj, type Shape,
 } from './shape-check.ts';
 
@@ -379,7 +379,7 @@ function validateProbe(raw: unknown, port: ServingPort | null, isUser: boolean):
   const s = checkShape(raw, PROBE);
   const p = s.v;
   const errs: Errs = [s.errs];
-  const handlers: string[] = [];
+  const handlers = new OneOf(p, errs);
   const checkPort = (handler: string, value: unknown): void => {
     if (isUser) {
       if (port && typeof value === 'string' && value !== '' && value !== port.name) {
@@ -389,33 +389,20 @@ function validateProbe(raw: unknown, port: ServingPort | null, isUser: boolean):
       errs.push(FieldError.invalidValue(value ?? 0, `${handler}.port`, 'Probe port must be specified'));
     }
   };
-  if (isObj(p.httpGet)) {
-    handlers.push('httpGet');
-    const h = checkShape(p.httpGet, HTTP_GET);
-    errs.push(via(h.errs, 'httpGet'));
-    const headers = objectsOf(h.v.httpHeaders, 'httpHeaders');
+  const httpGet = handlers.member('httpGet', HTTP_GET);
+  if (httpGet) {
+    const headers = objectsOf(httpGet.httpHeaders, 'httpHeaders');
     errs.push(via(headers.errs, 'httpGet'));
     for (const [i, hd] of headers.items) errs.push(via(viaIdx(checkShape(hd, HTTP_HEADER).errs, 'httpHeaders', i), 'httpGet'));
-    checkPort('httpGet', h.v.port);
+    checkPort('httpGet', httpGet.port);
   }
-  if (isObj(p.tcpSocket)) {
-    handlers.push('tcpSocket');
-    const h = checkShape(p.tcpSocket, TCP_SOCKET);
-    errs.push(via(h.errs, 'tcpSocket'));
-    checkPort('tcpSocket', h.v.port);
-  }
-  if (isObj(p.exec)) {
-    handlers.push('exec');
-    errs.push(via(checkShape(p.exec, EXEC).errs, 'exec'));
-  }
-  if (isObj(p.grpc)) {
-    handlers.push('grpc');
-    const g = checkShape(p.grpc, GRPC);
-    errs.push(via(g.errs, 'grpc'));
-    if (!isUser && num(g.v.port) === 0) errs.push(FieldError.invalidValue(0, 'grpc.port', 'Probe port must be specified'));
-  }
-  if (handlers.length === 0) errs.push(FieldError.oneOfNone(...PROBE_HANDLERS));
-  else if (handlers.length > 1) errs.push(FieldError.oneOfBoth(...handlers));
+  const tcpSocket = handlers.member('tcpSocket', TCP_SOCKET);
+  if (tcpSocket) checkPort('tcpSocket', tcpSocket.port);
+  handlers.member('exec', EXEC);
+  const grpc = handlers.member('grpc', GRPC);
+  if (grpc && !isUser && num(grpc.port) === 0) errs.push(FieldError.invalidValue(0, 'grpc.port', 'Probe port must be specified'));
+  if (handlers.set.length === 0) errs.push(FieldError.oneOfNone(...PROBE_HANDLERS));
+  else if (handlers.set.length > 1) errs.push(FieldError.oneOfBoth(...handlers.set));
   return combine(errs);
 }
 
@@ -584,49 +571,30 @@ function validateVolumes(raw: unknown, mounted: Set<string>, f: FeaturesConfig):
 
 function validateVolumeSource(vol: Obj, f: FeaturesConfig, raw: Obj): FieldError | null {
   const errs: Errs = [];
-  const specified: string[] = [];
-  const items = (list: unknown): FieldError | null => {
-    const l = objectsOf(list, 'items');
-    const e: Errs = [l.errs];
-    for (const [i, k2p] of l.items) e.push(viaIdx(validateKeyToPath(k2p), 'items', i));
-    return combine(e);
-  };
-  if (isObj(vol.secret)) {
-    specified.push('secret');
-    const s = checkShape(vol.secret, SECRET_VOLUME);
-    errs.push(via(s.errs, 'secret'), items(s.v.items));
-  }
-  if (isObj(vol.configMap)) {
-    specified.push('configMap');
-    const s = checkShape(vol.configMap, CONFIGMAP_VOLUME);
-    errs.push(via(s.errs, 'configMap'), items(s.v.items));
-  }
-  if (isObj(vol.projected)) {
-    specified.push('projected');
-    const s = checkShape(vol.projected, PROJECTED_VOLUME);
-    errs.push(via(s.errs, 'projected'));
-    const sources = objectsOf(s.v.sources, 'sources');
-    errs.push(via(sources.errs, 'projected'));
+  const sources = new OneOf(vol, errs);
+  const secret = sources.member('secret', SECRET_VOLUME);
+  if (secret) errs.push(keyToPathItems(secret.items));
+  const configMap = sources.member('configMap', CONFIGMAP_VOLUME);
+  if (configMap) errs.push(keyToPathItems(configMap.items));
+  const projected = sources.member('projected', PROJECTED_VOLUME);
+  if (projected) {
+    const projections = objectsOf(projected.sources, 'sources');
+    errs.push(via(projections.errs, 'projected'));
     // Knative reports projections at projected[i], without "sources".
-    for (const [i, src] of sources.items) errs.push(viaIdx(validateProjection(src), 'projected', i));
+    for (const [i, src] of projections.items) errs.push(viaIdx(validateProjection(src), 'projected', i));
   }
-  if (isObj(vol.emptyDir)) {
-    specified.push('emptyDir');
-    const s = checkShape(vol.emptyDir, EMPTY_DIR);
-    const e: Errs = [s.errs];
-    const medium = str(s.v.medium);
-    if (medium !== '' && medium !== 'Memory') e.push(FieldError.invalidValue(medium, 'medium'));
-    if (s.v.sizeLimit !== undefined && (parseQuantity(s.v.sizeLimit as string | number) ?? 0) < 0) {
-      e.push(FieldError.invalidValue(s.v.sizeLimit, 'sizeLimit'));
+  const emptyDir = sources.member('emptyDir', EMPTY_DIR);
+  if (emptyDir) {
+    const medium = str(emptyDir.medium);
+    if (medium !== '' && medium !== 'Memory') errs.push(FieldError.invalidValue(medium, 'emptyDir.medium'));
+    if (emptyDir.sizeLimit !== undefined && (parseQuantity(emptyDir.sizeLimit as string | number) ?? 0) < 0) {
+      errs.push(FieldError.invalidValue(emptyDir.sizeLimit, 'emptyDir.sizeLimit'));
     }
-    errs.push(via(combine(e), 'emptyDir'));
   }
-  if (isObj(vol.persistentVolumeClaim)) {
-    specified.push('persistentVolumeClaim');
-    const s = checkShape(vol.persistentVolumeClaim, PVC_SOURCE);
-    errs.push(via(s.errs, 'persistentVolumeClaim'));
-    if (s.v.readOnly !== true && f.podSpecPersistentVolumeWrite === 'Disabled') {
-      errs.push(new FieldError(`Persistent volume write support is disabled, but found persistent volume claim ${str(s.v.claimName)} that is not read-only`));
+  const pvc = sources.member('persistentVolumeClaim', PVC_SOURCE);
+  if (pvc) {
+    if (pvc.readOnly !== true && f.podSpecPersistentVolumeWrite === 'Disabled') {
+      errs.push(new FieldError(`Persistent volume write support is disabled, but found persistent volume claim ${str(pvc.claimName)} that is not read-only`));
     }
   } else if (isObj(raw.persistentVolumeClaim) && f.podSpecPersistentVolumeClaim === 'Disabled') {
     const claim = str(raw.persistentVolumeClaim.claimName);
@@ -635,8 +603,7 @@ function validateVolumeSource(vol: Obj, f: FeaturesConfig, raw: Obj): FieldError
       errs.push(new FieldError(`Persistent volume write support is disabled, but found persistent volume claim ${claim} that is not read-only`));
     }
   }
-  for (const gated of ['hostPath', 'csi', 'image', 'ephemeral']) if (isObj(vol[gated])) specified.push(gated);
-
+  const specified = [...sources.set, ...['hostPath', 'csi', 'image', 'ephemeral'].filter((gated) => isObj(vol[gated]))];
   if (specified.length === 0) {
     const paths = ['secret', 'configMap', 'projected'];
     if (f.podSpecVolumesEmptyDir === 'Enabled') paths.push('emptyDir');
@@ -658,32 +625,28 @@ function validateKeyToPath(raw: unknown): FieldError | null {
   return combine(errs);
 }
 
+/** A KeyToPath list at `items`. */
+function keyToPathItems(list: unknown): FieldError | null {
+  const l = objectsOf(list, 'items');
+  const e: Errs = [l.errs];
+  for (const [i, k2p] of l.items) e.push(viaIdx(validateKeyToPath(k2p), 'items', i));
+  return combine(e);
+}
+
 function validateProjection(raw: unknown): FieldError | null {
   const s = checkShape(raw, PROJECTION);
-  const p = s.v;
   const errs: Errs = [s.errs];
-  const specified: string[] = [];
+  const projections = new OneOf(s.v, errs);
   for (const k of ['secret', 'configMap'] as const) {
-    if (!isObj(p[k])) continue;
-    specified.push(k);
-    const o = checkShape(p[k], OBJECT_PROJECTION);
-    const e: Errs = [o.errs];
-    if (str(o.v.name) === '') e.push(FieldError.missing('name'));
-    const items = objectsOf(o.v.items, 'items');
-    e.push(items.errs);
-    for (const [i, k2p] of items.items) e.push(viaIdx(validateKeyToPath(k2p), 'items', i));
-    errs.push(via(combine(e), k));
+    const o = projections.member(k, OBJECT_PROJECTION);
+    if (o) errs.push(via(combine([str(o.name) === '' ? FieldError.missing('name') : null, keyToPathItems(o.items)]), k));
   }
-  if (isObj(p.serviceAccountToken)) {
-    specified.push('serviceAccountToken');
-    const t = checkShape(p.serviceAccountToken, SA_TOKEN_PROJECTION);
-    errs.push(via(combine([t.errs, str(t.v.path) === '' ? FieldError.missing('path') : null]), 'serviceAccountToken'));
-  }
-  if (isObj(p.downwardAPI)) {
-    specified.push('downwardAPI');
-    const d = checkShape(p.downwardAPI, DOWNWARD_API_PROJECTION);
-    const e: Errs = [d.errs];
-    const items = objectsOf(d.v.items, 'items');
+  const token = projections.member('serviceAccountToken', SA_TOKEN_PROJECTION);
+  if (token && str(token.path) === '') errs.push(FieldError.missing('serviceAccountToken.path'));
+  const downward = projections.member('downwardAPI', DOWNWARD_API_PROJECTION);
+  if (downward) {
+    const e: Errs = [];
+    const items = objectsOf(downward.items, 'items');
     e.push(items.errs);
     for (const [i, item] of items.items) {
       const it = checkShape(item, DOWNWARD_API_FILE);
@@ -699,6 +662,7 @@ function validateProjection(raw: unknown): FieldError | null {
     }
     errs.push(via(combine(e), 'downwardAPI'));
   }
+  const specified = projections.set;
   if (specified.length === 0) {
     if (Object.keys(raw as Obj).every((k) => (raw as Obj)[k] === null || (raw as Obj)[k] === undefined)) {
       errs.push(FieldError.oneOfNone('configMap', 'downwardAPI', 'secret', 'serviceAccountToken'));

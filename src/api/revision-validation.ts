@@ -5,7 +5,7 @@ import { CURRENT_FIELD, FieldError } from './field-error.ts';
 import { getAnnotation, validateAutoscalingAnnotations } from './autoscaling-annotations.ts';
 import { parseGoFloat, parseQuantity, QUANTITY_ERROR } from './go-values.ts';
 import {
-  checkMeta, checkTypeMeta, validateNames, validateSecondsAnnotation, verifyLabelOwnerRef, type Meta,
+  checkMeta, checkObject, validateObjectMeta, validateSecondsAnnotation, verifyOwnerLabel, type Meta,
 } from './metadata-validation.ts';
 import { notDNS1035Label } from './name-validation.ts';
 import { validatePodSpec } from './podspec-validation.ts';
@@ -122,16 +122,12 @@ function validateRevisionSpec(raw: unknown, ctx: ValidationContext<unknown>): Fi
 
 /** Validates a Revision; on update only the (immutable) spec is compared. */
 export function validateRevision(obj: unknown, ctx: ValidationContext<Revision>): FieldError | null {
-  const { errs: typeErrs, top } = checkTypeMeta(obj, 'Revision');
-  if (!top) return typeErrs;
-  const m = checkMeta(top.metadata);
-  const configuration = m.meta.labels[LABEL.configuration];
-  const errs: Errs = [typeErrs, via(combine([
-    m.errs,
-    validateNames(m.meta),
-    via(validateAutoscalingAnnotations(m.meta.annotations, ctx.config, ctx.op), 'annotations'),
-    via(configuration === undefined ? null : verifyLabelOwnerRef(configuration, LABEL.configuration, 'Configuration', m.meta.ownerReferences), 'labels'),
-  ]), 'metadata')];
+  const o = checkObject(obj, 'Revision');
+  const { top, meta } = o;
+  if (!top) return o.errs;
+  const errs: Errs = [o.errs, validateObjectMeta(o,
+    via(validateAutoscalingAnnotations(meta.annotations, ctx.config, ctx.op), 'annotations'),
+    via(verifyOwnerLabel(meta, LABEL.configuration, 'Configuration'), 'labels'))];
   if (ctx.op === 'update' && ctx.old) {
     const diff = shortDiff(ctx.old.spec, top.spec);
     if (diff !== '') return new FieldError('Immutable fields changed (-old +new)', ['spec'], diff);

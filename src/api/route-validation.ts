@@ -2,8 +2,8 @@
 
 import { CURRENT_FIELD, FieldError } from './field-error.ts';
 import {
-  checkMeta, checkTypeMeta, validateNames, validateNoAutoscalingAnnotations, validateRolloutDuration, validateUserInfoUpdate,
-  validateVisibilityLabel, verifyLabelOwnerRef,
+  checkObject, validateNoAutoscalingAnnotations, validateObjectMeta, validateRolloutDuration, validateUserInfoUpdate,
+  validateVisibilityLabel, verifyOwnerLabel,
 } from './metadata-validation.ts';
 import { isQualifiedName, notDNS1035Label } from './name-validation.ts';
 import { checkShape, combine, KIND_DETAILS, num, str, via, type Errs, type Obj, type Shape } from './shape-check.ts';
@@ -75,23 +75,15 @@ export function validateTrafficList(raw: unknown, opts: TrafficOpts): FieldError
 
 /** Validates a Route (create/update). */
 export function validateRoute(obj: unknown, ctx: ValidationContext<Route>): FieldError | null {
-  const { errs: typeErrs, top } = checkTypeMeta(obj, 'Route');
-  if (!top) return typeErrs;
-  const m = checkMeta(top.metadata);
-  const service = m.meta.labels[LABEL.service];
-  const errs: Errs = [typeErrs, via(combine([
-    m.errs,
-    validateNames(m.meta),
-    via(validateNoAutoscalingAnnotations(m.meta.annotations), 'annotations'),
-    via(combine([
-      validateVisibilityLabel(m.meta.labels),
-      service === undefined ? null : verifyLabelOwnerRef(service, LABEL.service, 'Service', m.meta.ownerReferences),
-    ]), 'labels'),
-    via(validateRolloutDuration(m.meta.annotations), 'annotations'),
-  ]), 'metadata')];
+  const o = checkObject(obj, 'Route');
+  const { top, meta } = o;
+  if (!top) return o.errs;
+  const errs: Errs = [o.errs, validateObjectMeta(o,
+    via(validateNoAutoscalingAnnotations(meta.annotations), 'annotations'),
+    via(combine([validateVisibilityLabel(meta.labels), verifyOwnerLabel(meta, LABEL.service, 'Service')]), 'labels'),
+    via(validateRolloutDuration(meta.annotations), 'annotations'))];
   const spec = checkShape(top.spec, { allowed: { traffic: 'array' } });
   errs.push(via(combine([spec.errs, via(validateTrafficList(spec.v.traffic, { defaultConfigurationName: false }), 'traffic')]), 'spec'));
-  if (ctx.op === 'update' && ctx.old && m.meta.ownerReferences.length === 0) errs.push(validateUserInfoUpdate(ctx.old, top, m.meta));
+  if (ctx.op === 'update' && ctx.old && meta.ownerReferences.length === 0) errs.push(validateUserInfoUpdate(ctx.old, top, meta));
   return combine(errs);
 }
-

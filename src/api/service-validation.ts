@@ -2,7 +2,7 @@
 
 import type { FieldError } from './field-error.ts';
 import {
-  checkMeta, checkTypeMeta, validateNames, validateNoAutoscalingAnnotations, validateRolloutDuration, validateUserInfoUpdate,
+  checkObject, validateNoAutoscalingAnnotations, validateObjectMeta, validateRolloutDuration, validateUserInfoUpdate,
   validateVisibilityLabel,
 } from './metadata-validation.ts';
 import { validateRevisionTemplate, verifyTemplateNameChange } from './revision-validation.ts';
@@ -13,26 +13,22 @@ import type { ValidationContext } from './validation.ts';
 
 /** Validates a Service (create/update). Returns Error and Warning diagnostics, or null. */
 export function validateService(obj: unknown, ctx: ValidationContext<Service>): FieldError | null {
-  const { errs: typeErrs, top } = checkTypeMeta(obj, 'Service');
-  if (!top) return typeErrs;
-  const errs: Errs = [typeErrs];
-  const m = checkMeta(top.metadata);
+  const o = checkObject(obj, 'Service');
+  const { top, meta } = o;
+  if (!top) return o.errs;
+  const errs: Errs = [o.errs];
   if (!ctx.statusUpdate) {
-    errs.push(via(combine([
-      m.errs,
-      validateNames(m.meta),
-      via(validateNoAutoscalingAnnotations(m.meta.annotations), 'annotations'),
-      via(validateVisibilityLabel(m.meta.labels), 'labels'),
-      via(validateRolloutDuration(m.meta.annotations), 'annotations'),
-    ]), 'metadata'));
+    errs.push(validateObjectMeta(o,
+      via(validateNoAutoscalingAnnotations(meta.annotations), 'annotations'),
+      via(validateVisibilityLabel(meta.labels), 'labels'),
+      via(validateRolloutDuration(meta.annotations), 'annotations')));
     const spec = checkShape(top.spec, { allowed: { template: 'object', traffic: 'array' } });
     errs.push(via(combine([
       spec.errs,
-      via(validateRevisionTemplate(spec.v.template, ctx, m.meta), 'template'),
+      via(validateRevisionTemplate(spec.v.template, ctx, meta), 'template'),
       via(validateTrafficList(spec.v.traffic, { defaultConfigurationName: true }), 'traffic'),
     ]), 'spec'));
   }
-  if (ctx.op === 'update' && ctx.old) errs.push(validateUserInfoUpdate(ctx.old, top, m.meta), verifyTemplateNameChange(ctx.old, top));
+  if (ctx.op === 'update' && ctx.old) errs.push(validateUserInfoUpdate(ctx.old, top, meta), verifyTemplateNameChange(ctx.old, top));
   return combine(errs);
 }
-

@@ -143,3 +143,29 @@ export const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 export const num = (v: unknown): number => (typeof v === 'number' ? v : 0);
 /** A string map's value, {} when unset. */
 export const strMap = (v: unknown): Record<string, string> => (isObj(v) ? (v as Record<string, string>) : {});
+
+/**
+ * The members of a one-of (probe handlers, volume sources, projections): each member that is set is
+ * type-checked under its own name, and `set` lists them for the none/several checks.
+ */
+export class OneOf {
+  readonly set: string[] = [];
+  private readonly parent: Obj;
+  private readonly errs: Errs;
+
+  /** Errors found are pushed onto `errs`. */
+  constructor(parent: Obj, errs: Errs) {
+    this.parent = parent;
+    this.errs = errs;
+  }
+
+  /** The member's well-typed fields, or null when it is not set. */
+  member(key: string, shape: Shape): Obj | null {
+    const raw = this.parent[key];
+    if (!isObj(raw)) return null;
+    this.set.push(key);
+    const c = checkShape(raw, shape);
+    this.errs.push(via(c.errs, key));
+    return c.v;
+  }
+}
