@@ -44,7 +44,7 @@ interface Row {
 
 const rows: Row[] = [
   {
-    name: 'seed-004 Service on create',
+    name: 'hello-world Service on create',
     kind: 'Service',
     input: rawService({
       template: {
@@ -355,7 +355,7 @@ test('update changing the BYO template name defaults the template', () => {
   assert.equal(next.spec.template.spec.enableServiceLinks, undefined);
 });
 
-test('defaulted seed Service validates without errors', () => {
+test('defaulted hello-world Service validates without errors', () => {
   const svc = defaultService(rawService({
     template: {
       metadata: { annotations: { 'autoscaling.knative.dev/target': '10' } },
