@@ -1,5 +1,5 @@
-// Defaulting helpers every kind uses, and ObjectMeta defaults (knative/pkg apis SetUserInfo via
-// knative/serving pkg/apis/serving/v1 *_defaults.go).
+// Defaulting helpers every kind uses, and the creator/lastModifier annotations
+// (knative/serving pkg/apis/serving/metadata_validation.go SetUserInfo).
 
 import { isObj, type Obj } from './shape-check.ts';
 import { semanticEqual } from './semantic-diff.ts';

@@ -93,7 +93,7 @@ export function validateObjectMeta(o: CheckedObject, ...rules: (FieldError | nul
   return via(combine([o.metaErrs, validateNames(o.meta), ...rules]), 'metadata');
 }
 
-/** knative/pkg apis ValidateObjectMetadata: DNS-1035 name/generateName, one of them required. */
+/** knative/pkg apis/metadata_validation.go ValidateObjectMetadata: DNS-1035 name/generateName, one of them required. */
 function validateNames(meta: Meta): FieldError | null {
   const badPrefix = meta.generateName === '' ? null : notDNS1035Label(meta.generateName, true);
   if (badPrefix) return new FieldError(badPrefix, ['generateName']);
@@ -138,7 +138,7 @@ export function validateRolloutDuration(annotations: Record<string, string>): Fi
   return validateSecondsAnnotation(annotations, [ANNOTATION.rolloutDuration, ANNOTATION.rolloutDurationAlias], 'rollout-duration');
 }
 
-/** knative/serving pkg/apis/serving/metadata_validation.go ValidateCreatorAndModifier. */
+/** knative/pkg apis/metadata_validation.go ValidateCreatorAndModifier. */
 function validateCreatorAndModifier(oldSpec: unknown, newSpec: unknown, oldAnn: Record<string, string>, newAnn: Record<string, string>): FieldError | null {
   const errs: Errs = [];
   if ((oldAnn[ANNOTATION.creator] ?? '') !== (newAnn[ANNOTATION.creator] ?? '')) {

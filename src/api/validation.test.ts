@@ -106,7 +106,7 @@ const serviceRows: Row[] = [
   { name: 'valid hello-world Service', obj: helloService(), want: null },
   { name: 'valid Service before defaulting (raw user YAML)', obj: svc((o) => { delete o.spec.traffic; o.spec.traffic = [{ percent: 100, latestRevision: true }]; }), want: null },
 
-  // metadata (knative/pkg apis ValidateObjectMetadata)
+  // metadata (knative/pkg apis/metadata_validation.go ValidateObjectMetadata)
   { name: 'name Bad_Name', obj: svc((o) => { o.metadata.name = 'Bad_Name'; }), want: `not a DNS 1035 label: ${DNS1035}: metadata.name` },
   { name: 'name too long', obj: svc((o) => { o.metadata.name = 'a'.repeat(64); }), want: 'not a DNS 1035 label: [must be no more than 63 characters]: metadata.name' },
   { name: 'name starting with a digit', obj: svc((o) => { o.metadata.name = '1hello'; }), want: `not a DNS 1035 label: ${DNS1035}: metadata.name` },
