@@ -226,8 +226,6 @@ export function defaultServingConfig(): ServingConfig {
 // ---------------------------------------------------------------------------
 // Knative's configured Go templates, executed by the one text/template engine (src/gotemplate/).
 
-type StructFields = ConstructorParameters<typeof GoStruct>[1];
-
 function executeTemplate(name: string, tpl: string, data: GoStruct): string {
   return executeGoTemplate(parseGoTemplate(tpl, name), data);
 }
@@ -265,8 +263,8 @@ export type TemplateValues = Record<string, string | Record<string, string> | un
  * that do not name the template; renderDomainTemplate and renderTagTemplate say which one runs.
  */
 export function renderTemplate(tpl: string, values: TemplateValues): string {
-  const fields: StructFields = {};
-  for (const [k, v] of Object.entries(values)) if (v !== undefined) (fields as Record<string, unknown>)[k] = v;
+  const fields: Record<string, string | Record<string, string>> = {};
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) fields[k] = v;
   return executeTemplate('template', tpl, new GoStruct('struct', fields));
 }
 
