@@ -13,7 +13,6 @@ import { PodmanRuntime } from './runtime/podman.ts';
 import { UnavailableRuntime } from './runtime/unavailable.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { ApiServer } from './server/api.ts';
-import { setAdmissionConfig } from './server/admission.ts';
 import { loadKnitSettings, loadServingConfig } from './config-file.ts';
 import { Autoscaler } from './autoscaler/kpa.ts';
 import { apiHosts, ensureApiPki } from './kube/pki.ts';
@@ -94,7 +93,6 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const localAddr = parseHostPort(opts.localHttp ?? '127.0.0.1:8082', '--local-http');
   const config = loadServingConfig(opts.configFile);
   config.network.domain = opts.domain;
-  setAdmissionConfig(config);
   const token = ensureToken(dataDir);
   const pki = ensureApiPki(dataDir, apiHosts(apiAddr.host));
 
@@ -123,7 +121,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   });
   const external = new Gateway('external', table, instances);
   const local = new Gateway('cluster-local', table, instances);
-  const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, tls: { cert: pki.certPem, key: pki.keyPem } });
+  const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem } });
   const started: { close(): Promise<void> }[] = [];
   try {
     const ea = await external.listen(httpAddr.host, httpAddr.port);

@@ -1,13 +1,14 @@
-// Tests for the serving configuration: Knative's defaults, YAML-style overrides and the Go value parsers.
+// Tests for the serving configuration: Knative's defaults, YAML-style overrides and its Go templates.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  CONFIG_KEYS, defaultServingConfig, formatGoDuration, GC_DISABLED, mergeServingConfig, parseGoDuration, parseQuantity, renderTemplate,
+  CONFIG_KEYS, defaultServingConfig, GC_DISABLED, mergeServingConfig, renderContainerNameTemplate, renderDomainTemplate,
+  renderTagTemplate, renderTemplate,
 } from './config.ts';
 import type { ServingConfig } from './config.ts';
 
-test('defaults are Knative HEAD values (spec §2.8, §4.1, §8.2, §9)', () => {
+test('defaults are Knative HEAD values (config-defaults, config-autoscaler, config-gc, config-network)', () => {
   const c = defaultServingConfig();
   assert.equal(c.defaults.revisionTimeoutSeconds, 300);
   assert.equal(c.defaults.maxRevisionTimeoutSeconds, 600);
@@ -123,7 +124,9 @@ const badRows: { name: string; override: unknown; want: RegExp }[] = [
   { name: 'max-scale above limit', override: { autoscaler: { 'max-scale-limit': 10, 'max-scale': 20 } }, want: /max-scale = 20, must be in \[1, 10\] range/ },
   { name: 'gc min above max', override: { gc: { 'min-non-active-revisions': 30, 'max-non-active-revisions': 10 } }, want: /max-non-active-revisions\(10\) must be >= min-non-active-revisions\(30\)/ },
   { name: 'domain template with a path', override: { network: { 'domain-template': '{{.Domain}}/{{.Name}}' } }, want: /domain-template has url path: \/foo/ },
-  { name: 'domain template with an unknown field', override: { network: { 'domain-template': '{{.Nom}}.{{.Domain}}' } }, want: /domain-template: template: can't evaluate field Nom/ },
+  { name: 'domain template with an unknown field', override: { network: { 'domain-template': '{{.Nom}}.{{.Domain}}' } }, want: /network: domain-template: template: domain-template:1:2: executing "domain-template" at <\.Nom>: can't evaluate field Nom in type config\.DomainTemplateValues/ },
+  { name: 'tag template that does not parse', override: { network: { 'tag-template': '{{.Tag' } }, want: /network: tag-template: template: tag-template:1: unclosed action/ },
+  { name: 'container name template with an unknown field', override: { defaults: { 'container-name-template': '{{.Uid}}' } }, want: /defaults: container-name-template: template: container-name-template:1:2: executing "container-name-template" at <\.Uid>: can't evaluate field Uid in type v1\.ObjectMeta/ },
   { name: 'negative rollout duration', override: { network: { 'rollout-duration': -1 } }, want: /rollout-duration must be non-negative/ },
 ];
 
@@ -141,36 +144,25 @@ test('CONFIG_KEYS lists the accepted ConfigMap keys per section', () => {
   assert.equal(CONFIG_KEYS.autoscaler.length, 20);
 });
 
-const durationRows: [string, bigint | null][] = [
-  ['0', 0n], ['60s', 60_000_000_000n], ['1h', 3_600_000_000_000n], ['1.5s', 1_500_000_000n], ['1m30s', 90_000_000_000n],
-  ['-1s', -1_000_000_000n], ['+2ms', 2_000_000n], ['300us', 300_000n], ['1µs', 1_000n], ['1.s', 1_000_000_000n], ['.5h', 1_800_000_000_000n],
-  ['', null], ['60', null], ['1d', null], ['s', null], ['.s', null], ['1.2.3s', null], ['1 s', null],
-];
-for (const [input, want] of durationRows) {
-  test(`parseGoDuration(${JSON.stringify(input)})`, () => assert.equal(parseGoDuration(input), want));
-}
-
-const formatRows: [bigint, string][] = [
-  [0n, '0s'], [6_000_000_000n, '6s'], [3_600_000_000_000n, '1h0m0s'], [90_000_000_000n, '1m30s'], [6_500_000_000n, '6.5s'],
-  [1_500_000n, '1.5ms'], [-1_000_000_000n, '-1s'], [999n, '999ns'],
-];
-for (const [input, want] of formatRows) {
-  test(`formatGoDuration(${input})`, () => assert.equal(formatGoDuration(input), want));
-}
-
-const quantityRows: [string | number, number | null][] = [
-  ['128Mi', 128 * 2 ** 20], ['250m', 0.25], ['1', 1], [2, 2], ['1G', 1e9], ['1e3', 1000], ['0.5Gi', 2 ** 29], ['+1k', 1000],
-  ['lots', null], ['1Mb', null], ['', null], ['1.2.3', null],
-];
-for (const [input, want] of quantityRows) {
-  test(`parseQuantity(${JSON.stringify(input)})`, () => assert.equal(parseQuantity(input), want));
-}
-
-test('renderTemplate: the Go template subset Knative templates use', () => {
+test('renderTemplate: Knative templates run on the text/template engine, on Go structs', () => {
   assert.equal(renderTemplate('{{.Name}}.{{.Namespace}}.{{.Domain}}', { Name: 'hello', Namespace: 'default', Domain: 'example.com' }), 'hello.default.example.com');
   assert.equal(renderTemplate('{{ .Tag }}-{{.Name}}', { Tag: 'v2', Name: 'hello' }), 'v2-hello');
   assert.equal(renderTemplate('{{index .Labels "app"}}.{{.Domain}}', { Labels: { app: 'web' }, Domain: 'd' }), 'web.d');
+  // map[string]string: a missing key indexes to "", not <no value>.
   assert.equal(renderTemplate('{{index .Annotations "missing"}}x', { Annotations: {} }), 'x');
-  assert.throws(() => renderTemplate('{{.Missing}}', {}), /can't evaluate field Missing/);
-  assert.throws(() => renderTemplate('{{if .Name}}x{{end}}', { Name: 'a' }), /unsupported action/);
+  assert.throws(() => renderTemplate('{{.Missing}}', {}), /can't evaluate field Missing in type struct/);
+  // The whole language, not a subset: conditionals and functions work as in Go.
+  assert.equal(renderTemplate('{{if .Name}}x{{end}}', { Name: 'a' }), 'x');
+  assert.equal(renderTemplate('{{with index .Labels "sub"}}{{.}}.{{end}}{{.Name}}', { Name: 'n', Labels: { sub: 's' } }), 's.n');
+});
+
+test('renderDomainTemplate, renderTagTemplate and renderContainerNameTemplate name their template and type', () => {
+  const domain = { Name: 'hello', Namespace: 'default', Domain: 'example.com', Annotations: {}, Labels: { team: 'web' } };
+  assert.equal(renderDomainTemplate('{{.Name}}.{{index .Labels "team"}}.{{.Domain}}', domain), 'hello.web.example.com');
+  assert.throws(() => renderDomainTemplate('{{.Tag}}', domain),
+    /^Error: template: domain-template:1:2: executing "domain-template" at <\.Tag>: can't evaluate field Tag in type config\.DomainTemplateValues$/);
+  assert.equal(renderTagTemplate('{{.Tag}}-{{.Name}}', { Name: 'hello', Tag: 'v2' }), 'v2-hello');
+  assert.throws(() => renderTagTemplate('{{.Domain}}', { Name: 'hello', Tag: 'v2' }), /in type config\.TagTemplateValues/);
+  const meta = { Name: 'svc', Namespace: 'ns', GenerateName: '', Labels: {}, Annotations: {} };
+  assert.equal(renderContainerNameTemplate('container-name-template', '{{.Name}}-app', meta), 'svc-app');
 });

@@ -1,12 +1,17 @@
 // Cluster-wide settings (Knative's config-defaults, -features, -autoscaler, -gc, -network, -deployment) and their parsing.
 
+import { executeGoTemplate, GoStruct, parseGoTemplate } from '../gotemplate/template.ts';
+import {
+  formatGoDuration, parseGoBool, parseGoDuration, parseGoFloat, parseGoInt, parseQuantity, QUANTITY_ERROR,
+} from './go-values.ts';
+
 /** A config-features flag value. */
 export type FeatureFlag = 'Enabled' | 'Disabled' | 'Allowed';
 
 /** secure-pod-defaults: Disabled (warn only), AllowRootBounded or Enabled (apply secure defaults). */
 export type SecurePodDefaults = 'Disabled' | 'AllowRootBounded' | 'Enabled';
 
-/** config-defaults (spec §2.8). Resource defaults are Kubernetes quantities, null when not configured. */
+/** config-defaults (knative/serving pkg/apis/config/defaults.go). Resource defaults are Kubernetes quantities, null when not configured. */
 export interface DefaultsConfig {
   revisionTimeoutSeconds: number;
   maxRevisionTimeoutSeconds: number;
@@ -27,7 +32,7 @@ export interface DefaultsConfig {
   revisionEphemeralStorageLimit: string | null;
 }
 
-/** config-features (spec §2.4): which PodSpec extensions are accepted. */
+/** config-features (knative/serving pkg/apis/config/features.go): which PodSpec extensions are accepted. */
 export interface FeaturesConfig {
   multiContainer: FeatureFlag;
   multiContainerProbing: FeatureFlag;
@@ -60,7 +65,7 @@ export interface FeaturesConfig {
   securePodDefaults: SecurePodDefaults;
 }
 
-/** config-autoscaler (spec §4.1). Durations are in seconds. */
+/** config-autoscaler (knative/serving pkg/autoscaler/config/config.go). Durations are in seconds. */
 export interface AutoscalerConfig {
   podAutoscalerClass: string;
   enableScaleToZero: boolean;
@@ -85,7 +90,7 @@ export interface AutoscalerConfig {
   maxScaleLimit: number;
 }
 
-/** config-gc (spec §8.2). -1 means "disabled". Durations are in seconds. */
+/** config-gc (knative/serving pkg/gc/config.go). -1 means "disabled". Durations are in seconds. */
 export interface GCConfig {
   retainSinceCreateTimeSeconds: number;
   retainSinceLastActiveTimeSeconds: number;
@@ -93,7 +98,7 @@ export interface GCConfig {
   maxNonActiveRevisions: number;
 }
 
-/** config-network / config-domain subset (spec §3.3). */
+/** config-network / config-domain subset (knative/networking pkg/config/config.go, knative/serving pkg/reconciler/route/config/domain.go). */
 export interface NetworkConfig {
   domain: string;
   domainTemplate: string;
@@ -219,140 +224,48 @@ export function defaultServingConfig(): ServingConfig {
 }
 
 // ---------------------------------------------------------------------------
-// Value parsers with Go semantics (ConfigMap values and annotations are strings).
+// Knative's configured Go templates, executed by the one text/template engine (src/gotemplate/).
 
-const NS_PER_UNIT: Record<string, bigint> = {
-  ns: 1n, us: 1_000n, 'µs': 1_000n, 'μs': 1_000n, ms: 1_000_000n, s: 1_000_000_000n, m: 60_000_000_000n, h: 3_600_000_000_000n,
-};
-const MAX_INT64 = (1n << 63n) - 1n;
-
-/** time.ParseDuration: returns nanoseconds, or null when the string is not a Go duration. */
-export function parseGoDuration(s: string): bigint | null {
-  let rest = s;
-  let neg = false;
-  if (rest.startsWith('-') || rest.startsWith('+')) {
-    neg = rest[0] === '-';
-    rest = rest.slice(1);
-  }
-  if (rest === '0') return 0n;
-  if (rest === '') return null;
-  let total = 0n;
-  const part = /^(\d*)(?:\.(\d*))?([^\d.]+)/;
-  while (rest !== '') {
-    const m = part.exec(rest);
-    if (!m) return null;
-    const [all, int, frac = '', unit] = m;
-    if (int === '' && frac === '') return null;
-    const scale = NS_PER_UNIT[unit];
-    if (scale === undefined) return null;
-    let v = BigInt(int === '' ? '0' : int) * scale;
-    if (frac !== '') v += (BigInt(frac) * scale) / 10n ** BigInt(frac.length);
-    total += v;
-    if (total > MAX_INT64) return null;
-    rest = rest.slice(all.length);
-  }
-  return neg ? -total : total;
+function executeTemplate(name: string, tpl: string, data: GoStruct): string {
+  return executeGoTemplate(parseGoTemplate(tpl, name), data);
 }
 
-/** Duration.String() for a number of nanoseconds, e.g. 3600s → "1h0m0s", 0 → "0s". */
-export function formatGoDuration(ns: bigint): string {
-  if (ns === 0n) return '0s';
-  const neg = ns < 0n;
-  let u = neg ? -ns : ns;
-  const sign = neg ? '-' : '';
-  const fracStr = (v: bigint, digits: number): string => {
-    const s = v.toString().padStart(digits, '0').replace(/0+$/, '');
-    return s === '' ? '' : `.${s}`;
-  };
-  if (u < 1_000_000_000n) {
-    if (u < 1_000n) return `${sign}${u}ns`;
-    if (u < 1_000_000n) return `${sign}${u / 1_000n}${fracStr(u % 1_000n, 3)}µs`;
-    return `${sign}${u / 1_000_000n}${fracStr(u % 1_000_000n, 6)}ms`;
-  }
-  const h = u / 3_600_000_000_000n;
-  u %= 3_600_000_000_000n;
-  const m = u / 60_000_000_000n;
-  u %= 60_000_000_000n;
-  const s = `${u / 1_000_000_000n}${fracStr(u % 1_000_000_000n, 9)}s`;
-  if (h > 0n) return `${sign}${h}h${m}m${s}`;
-  if (m > 0n) return `${sign}${m}m${s}`;
-  return `${sign}${s}`;
+/**
+ * config-network domain-template on knative/networking pkg/config DomainTemplateValues
+ * (Name, Namespace, Domain, Annotations, Labels). Throws GoTemplateError.
+ */
+export function renderDomainTemplate(tpl: string, values: {
+  Name: string; Namespace: string; Domain: string; Annotations: Record<string, string>; Labels: Record<string, string>;
+}): string {
+  return executeTemplate('domain-template', tpl, new GoStruct('config.DomainTemplateValues', values));
 }
 
-/** Seconds as a JS number for a Go duration string, or null when invalid. */
-export function parseDurationSeconds(s: string): number | null {
-  const ns = parseGoDuration(s);
-  return ns === null ? null : Number(ns) / 1e9;
+/** config-network tag-template on knative/networking pkg/config TagTemplateValues (Name, Tag). */
+export function renderTagTemplate(tpl: string, values: { Name: string; Tag: string }): string {
+  return executeTemplate('tag-template', tpl, new GoStruct('config.TagTemplateValues', values));
 }
 
-/** strconv.ParseBool. */
-export function parseGoBool(s: string): boolean | null {
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(s)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(s)) return false;
-  return null;
+/**
+ * config-defaults container-name-template / init-container-name-template on the parent's ObjectMeta
+ * (knative/serving pkg/apis/config/defaults.go UserContainerName). Throws GoTemplateError.
+ */
+export function renderContainerNameTemplate(key: 'container-name-template' | 'init-container-name-template', tpl: string, meta: {
+  Name: string; Namespace: string; GenerateName: string; Labels: Record<string, string>; Annotations: Record<string, string>;
+}): string {
+  return executeTemplate(key, tpl, new GoStruct('v1.ObjectMeta', meta));
 }
 
-/** strconv.ParseFloat(s, 64) for decimal input (plus Inf/NaN). */
-export function parseGoFloat(s: string): number | null {
-  if (/^[+-]?(inf|infinity)$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
-  if (/^nan$/i.test(s)) return NaN;
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) return null;
-  return Number(s);
-}
-
-/** strconv.ParseInt(s, 10, bits): a number, 'range' when out of range, or null when malformed. */
-export function parseGoInt(s: string, bits = 64): number | 'range' | null {
-  if (!/^[+-]?\d+$/.test(s)) return null;
-  const v = BigInt(s);
-  const lim = 1n << BigInt(bits - 1);
-  if (v < -lim || v > lim - 1n) return 'range';
-  return Number(v);
-}
-
-const QUANTITY = /^([+-]?(?:\d+\.?\d*|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
-const QUANTITY_SUFFIX: Record<string, number> = {
-  Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60,
-  n: 1e-9, u: 1e-6, m: 1e-3, '': 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18,
-};
-
-/** The message Kubernetes gives for a malformed resource.Quantity. */
-export const QUANTITY_ERROR = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
-
-/** resource.ParseQuantity: the numeric value (e.g. "128Mi" → 134217728, "250m" → 0.25), or null. */
-export function parseQuantity(q: string | number): number | null {
-  if (typeof q === 'number') return Number.isFinite(q) ? q : null;
-  const m = QUANTITY.exec(q);
-  if (!m) return null;
-  const base = Number(m[1]);
-  const suffix = m[2] ?? '';
-  if (suffix in QUANTITY_SUFFIX) return base * QUANTITY_SUFFIX[suffix];
-  return base * 10 ** Number(suffix.slice(1));
-}
-
-/** Values a Go text/template here may see: strings or string maps (Annotations/Labels). */
+/** Values for `renderTemplate`: strings or string maps (Annotations/Labels). */
 export type TemplateValues = Record<string, string | Record<string, string> | undefined>;
 
 /**
- * Executes the small subset of Go text/template that Knative's templates use:
- * `{{.Field}}` and `{{index .Map "key"}}`. Throws on anything else.
+ * Executes a Go text/template on `values` as a Go struct (a field it lacks is an error). For callers
+ * that do not name the template; renderDomainTemplate and renderTagTemplate say which one runs.
  */
 export function renderTemplate(tpl: string, values: TemplateValues): string {
-  return tpl.replace(/\{\{-?\s*(.*?)\s*-?\}\}/g, (_, expr: string) => {
-    let m = /^\.([A-Za-z_][A-Za-z0-9_]*)$/.exec(expr);
-    if (m) {
-      const v = values[m[1]];
-      if (v === undefined) throw new Error(`template: can't evaluate field ${m[1]}`);
-      if (typeof v !== 'string') throw new Error(`template: field ${m[1]} is not a string`);
-      return v;
-    }
-    m = /^index\s+\.([A-Za-z_][A-Za-z0-9_]*)\s+"((?:[^"\\]|\\.)*)"$/.exec(expr);
-    if (m) {
-      const map = values[m[1]];
-      if (map !== undefined && typeof map !== 'object') throw new Error(`template: can't index field ${m[1]}`);
-      return map?.[JSON.parse(`"${m[2]}"`) as string] ?? '';
-    }
-    throw new Error(`template: unsupported action {{${expr}}}`);
-  });
+  const fields: Record<string, string | Record<string, string>> = {};
+  for (const [k, v] of Object.entries(values)) if (v !== undefined) fields[k] = v;
+  return executeTemplate('template', tpl, new GoStruct('struct', fields));
 }
 
 // ---------------------------------------------------------------------------
@@ -631,7 +544,7 @@ export function validateServingConfig(cfg: ServingConfig): string[] {
   }
   for (const [key, tpl] of [['container-name-template', d.containerNameTemplate], ['init-container-name-template', d.initContainerNameTemplate]] as const) {
     try {
-      renderTemplate(tpl, { Name: 'foo', Namespace: 'bar', GenerateName: '' });
+      renderContainerNameTemplate(key, tpl, { Name: 'foo', Namespace: 'bar', GenerateName: '', Labels: {}, Annotations: {} });
     } catch (e) {
       p.push(`defaults: ${key}: ${(e as Error).message}`);
     }
@@ -688,7 +601,8 @@ export function validateServingConfig(cfg: ServingConfig): string[] {
     p.push(`network: default-external-scheme must be "http" or "https", was: ${JSON.stringify(n.defaultExternalScheme)}`);
   }
   try {
-    const host = renderTemplate(n.domainTemplate, { Name: 'foo', Namespace: 'bar', Domain: 'baz.com', Annotations: {}, Labels: {} });
+    // knative/networking pkg/config checkDomainTemplate: the result must be a host without a path.
+    const host = renderDomainTemplate(n.domainTemplate, { Name: 'foo', Namespace: 'bar', Domain: 'baz.com', Annotations: {}, Labels: {} });
     const url = new URL(`https://${host}`);
     if (url.hostname === '') p.push('network: domain-template: empty hostname');
     else if (`${url.pathname}${url.search}` !== '/') p.push(`network: domain-template has url path: ${url.pathname}${url.search}`);
@@ -696,7 +610,7 @@ export function validateServingConfig(cfg: ServingConfig): string[] {
     p.push(`network: domain-template: ${(e as Error).message}`);
   }
   try {
-    renderTemplate(n.tagTemplate, { Name: 'foo', Tag: 'v2' });
+    renderTagTemplate(n.tagTemplate, { Name: 'foo', Tag: 'v2' });
   } catch (e) {
     p.push(`network: tag-template: ${(e as Error).message}`);
   }

@@ -4,11 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultServingConfig } from './config.ts';
 import type { ServingConfig } from './config.ts';
-import {
-  childName, defaultConfiguration, defaultObject, defaultRevision, defaultRevisionSpec, defaultRoute, defaultService, defaultTrafficTarget,
-} from './defaults.ts';
-import type { DefaultingContext } from './defaults.ts';
-import { validateService } from './validation.ts';
+import { defaultConfiguration } from './configuration-defaults.ts';
+import { defaultObject, type DefaultingContext } from './defaults.ts';
+import { childName, defaultRevision, defaultRevisionSpec } from './revision-defaults.ts';
+import { defaultRoute, defaultTrafficTarget } from './route-defaults.ts';
+import { defaultService } from './service-defaults.ts';
+import { validateService } from './service-validation.ts';
 
 // Fixtures are free-form JSON: defaulting must cope with whatever the client sent.
 type J = any;
@@ -43,7 +44,7 @@ interface Row {
 
 const rows: Row[] = [
   {
-    name: 'seed-004 Service on create',
+    name: 'hello-world Service on create',
     kind: 'Service',
     input: rawService({
       template: {
@@ -354,7 +355,7 @@ test('update changing the BYO template name defaults the template', () => {
   assert.equal(next.spec.template.spec.enableServiceLinks, undefined);
 });
 
-test('defaulted seed Service validates without errors', () => {
+test('defaulted hello-world Service validates without errors', () => {
   const svc = defaultService(rawService({
     template: {
       metadata: { annotations: { 'autoscaling.knative.dev/target': '10' } },

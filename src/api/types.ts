@@ -239,7 +239,7 @@ export function resourceOf(kind: Kind): Resource {
   }
 }
 
-/** Labels and annotations the system sets (spec §1.5). */
+/** Labels and annotations the system sets (knative/serving pkg/apis/serving/register.go). */
 export const LABEL = {
   service: 'serving.knative.dev/service',
   serviceUID: 'serving.knative.dev/serviceUID',

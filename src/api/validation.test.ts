@@ -4,10 +4,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultServingConfig } from './config.ts';
 import type { ServingConfig } from './config.ts';
-import {
-  isDNS1035Label, isImageReference, isQualifiedName, rejects, semanticEqual, shortDiff,
-  validateConfiguration, validateObject, validateRevision, validateRoute, validateService,
-} from './validation.ts';
+import { validateConfiguration } from './configuration-validation.ts';
+import { rejects } from './field-error.ts';
+import { isDNS1035Label, isQualifiedName } from './name-validation.ts';
+import { isImageReference } from './podspec-validation.ts';
+import { validateRevision } from './revision-validation.ts';
+import { validateRoute } from './route-validation.ts';
+import { semanticEqual, shortDiff } from './semantic-diff.ts';
+import { validateService } from './service-validation.ts';
+import { validateObject } from './validation.ts';
 
 // Test fixtures are free-form JSON on purpose: the validator takes `unknown`.
 type J = any;
@@ -20,8 +25,8 @@ const V = `${P}.volumes[0]`;
 const A = 'spec.template.metadata.annotations.autoscaling.knative.dev/';
 const INSECURE = 'Kubernetes default value is insecure, Knative may default this to secure in a future release';
 
-/** A seed-004-like Service in its defaulted form (what the API server validates). */
-function seedService(): J {
+/** A hello-world Service (Knative's helloworld-go sample) in its defaulted form (what the API server validates). */
+function helloService(): J {
   return {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
@@ -51,17 +56,17 @@ function seedService(): J {
   };
 }
 
-function seedConfiguration(): J {
-  const s = seedService();
+function helloConfiguration(): J {
+  const s = helloService();
   return { apiVersion: s.apiVersion, kind: 'Configuration', metadata: s.metadata, spec: { template: s.spec.template } };
 }
 
-function seedRevision(): J {
-  const s = seedService();
+function helloRevision(): J {
+  const s = helloService();
   return { apiVersion: s.apiVersion, kind: 'Revision', metadata: { name: 'hello-00001', namespace: 'default' }, spec: s.spec.template.spec };
 }
 
-function seedRoute(): J {
+function helloRoute(): J {
   return {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Route',
@@ -71,7 +76,7 @@ function seedRoute(): J {
 }
 
 const svc = (mutate: (o: J) => void): J => {
-  const o = seedService();
+  const o = helloService();
   mutate(o);
   return o;
 };
@@ -98,10 +103,10 @@ interface Row {
 }
 
 const serviceRows: Row[] = [
-  { name: 'valid seed-004-like Service', obj: seedService(), want: null },
+  { name: 'valid hello-world Service', obj: helloService(), want: null },
   { name: 'valid Service before defaulting (raw user YAML)', obj: svc((o) => { delete o.spec.traffic; o.spec.traffic = [{ percent: 100, latestRevision: true }]; }), want: null },
 
-  // metadata (§2.1)
+  // metadata (knative/pkg apis/metadata_validation.go ValidateObjectMetadata)
   { name: 'name Bad_Name', obj: svc((o) => { o.metadata.name = 'Bad_Name'; }), want: `not a DNS 1035 label: ${DNS1035}: metadata.name` },
   { name: 'name too long', obj: svc((o) => { o.metadata.name = 'a'.repeat(64); }), want: 'not a DNS 1035 label: [must be no more than 63 characters]: metadata.name' },
   { name: 'name starting with a digit', obj: svc((o) => { o.metadata.name = '1hello'; }), want: `not a DNS 1035 label: ${DNS1035}: metadata.name` },
@@ -158,7 +163,7 @@ const serviceRows: Row[] = [
   { name: 'status is ignored', obj: svc((o) => { o.status = { observedGeneration: 3 }; }), want: null },
   { name: 'not an object at all', obj: 'hello', want: 'invalid value: hello: \nexpected a Service object' },
 
-  // PodSpec field mask (§2.4)
+  // PodSpec field mask (knative/serving pkg/apis/serving/fieldmask.go PodSpecMask)
   { name: 'unknown PodSpec field nodeName', obj: podSpec((p) => { p.nodeName = 'node-1'; }), want: `must not set the field(s): ${P}.nodeName` },
   {
     name: 'several refused PodSpec fields',
@@ -183,12 +188,12 @@ const serviceRows: Row[] = [
   },
   { name: 'imagePullSecrets ok', obj: podSpec((p) => { p.imagePullSecrets = [{ name: 'regcred' }]; }), want: null },
 
-  // scalars (§2.5)
+  // RevisionSpec scalars (knative/serving pkg/apis/serving/v1/revision_validation.go RevisionSpec.Validate)
   { name: 'containerConcurrency is a string', obj: podSpec((p) => { p.containerConcurrency = 'x'; }), want: `invalid value: x: ${P}.containerConcurrency\nmust be an integer` },
   { name: 'containerConcurrency above the limit', obj: podSpec((p) => { p.containerConcurrency = 1001; }), want: `expected 0 <= 1001 <= 1000: ${P}.containerConcurrency` },
   {
     name: 'containerConcurrency 0 when zero is not allowed',
-    obj: seedService(),
+    obj: helloService(),
     cfg: config((c) => { c.defaults.allowContainerConcurrencyZero = false; }),
     want: `expected 1 <= 0 <= 1000: ${P}.containerConcurrency`,
   },
@@ -451,7 +456,7 @@ const serviceRows: Row[] = [
     want: `invalid value: V_1: ${V}.name`,
   },
 
-  // traffic (§2.3)
+  // traffic (knative/serving pkg/apis/serving/v1/route_validation.go validateTrafficList)
   { name: 'traffic summing to 90', obj: svc((o) => { o.spec.traffic[0].percent = 90; }), want: 'Traffic targets sum to 90, want 100: spec.traffic' },
   {
     name: 'duplicate tags',
@@ -484,7 +489,7 @@ const serviceRows: Row[] = [
   },
   { name: 'unknown traffic field', obj: svc((o) => { o.spec.traffic[0].weight = 1; }), want: 'must not set the field(s): spec.traffic[0].weight' },
 
-  // template metadata (§2.2)
+  // template metadata (knative/serving pkg/apis/serving/v1/revision_validation.go RevisionTemplateSpec.Validate)
   { name: 'BYO revision name', obj: svc((o) => { o.spec.template.metadata.name = 'hello-v1'; }), want: null },
   { name: 'BYO revision name without prefix', obj: svc((o) => { o.spec.template.metadata.name = 'foo'; }), want: 'invalid value: "foo" must have prefix "hello-": spec.template.metadata.name' },
   {
@@ -515,7 +520,7 @@ const serviceRows: Row[] = [
     want: 'expected 0.1 <= 0.05 <= 100: spec.template.metadata.annotations.[queue.sidecar.serving.knative.dev/resource-percentage]',
   },
 
-  // autoscaling annotations (§2.6)
+  // autoscaling annotations (knative/serving pkg/apis/autoscaling/annotation_validation.go)
   { name: 'target 0', obj: annotate({ 'autoscaling.knative.dev/target': '0' }), want: `target 0 should be at least 0.01: ${A}target` },
   { name: 'min-scale -1', obj: annotate({ 'autoscaling.knative.dev/min-scale': '-1' }), want: `expected 0 <= -1 <= 2147483647: ${A}min-scale` },
   { name: 'minScale alias not a number', obj: annotate({ 'autoscaling.knative.dev/minScale': 'x' }), want: `invalid value: x: ${A}minScale` },
@@ -560,7 +565,7 @@ const serviceRows: Row[] = [
   },
   {
     name: 'unlimited max-scale with max-scale-limit',
-    obj: seedService(),
+    obj: helloService(),
     cfg: config((c) => { c.autoscaler.maxScaleLimit = 10; }),
     want: `max-scale=0 (unlimited), must be less than 10: ${A}max-scale`,
   },
@@ -586,29 +591,29 @@ const updateRows: Row[] = [
   { name: 'BYO name unchanged, template unchanged', old: renamedTemplate(), obj: renamedTemplate(), op: 'update', want: null },
   {
     name: 'creator changed',
-    old: seedService(),
+    old: helloService(),
     obj: svc((o) => { o.metadata.annotations['serving.knative.dev/creator'] = 'mallory'; }),
     op: 'update',
     want: 'annotation value is immutable: metadata.annotations.serving.knative.dev/creator',
   },
   {
     name: 'lastModifier changed without a spec change',
-    old: seedService(),
+    old: helloService(),
     obj: svc((o) => { o.metadata.annotations['serving.knative.dev/lastModifier'] = 'bob'; }),
     op: 'update',
     want: 'invalid value: bob: metadata.annotations.serving.knative.dev/lastModifier',
   },
   {
     name: 'lastModifier changed with a spec change',
-    old: seedService(),
+    old: helloService(),
     obj: svc((o) => { o.metadata.annotations['serving.knative.dev/lastModifier'] = 'bob'; o.spec.template.spec.containers[0].image = 'busybox'; }),
     op: 'update',
     want: null,
   },
   {
     name: 'max-scale-limit is only enforced on create',
-    old: seedService(),
-    obj: seedService(),
+    old: helloService(),
+    obj: helloService(),
     op: 'update',
     cfg: config((c) => { c.autoscaler.maxScaleLimit = 10; }),
     want: null,
@@ -616,11 +621,11 @@ const updateRows: Row[] = [
 ];
 
 const configurationRows: Row[] = [
-  { name: 'valid Configuration', kind: 'Configuration', obj: seedConfiguration(), want: null },
+  { name: 'valid Configuration', kind: 'Configuration', obj: helloConfiguration(), want: null },
   {
     name: 'service label without an owner',
     kind: 'Configuration',
-    obj: ((o: J) => { o.metadata.labels = { 'serving.knative.dev/service': 'hello' }; return o; })(seedConfiguration()),
+    obj: ((o: J) => { o.metadata.labels = { 'serving.knative.dev/service': 'hello' }; return o; })(helloConfiguration()),
     want: 'missing field(s): metadata.labels.serving.knative.dev/service',
   },
   {
@@ -630,87 +635,87 @@ const configurationRows: Row[] = [
       o.metadata.labels = { 'serving.knative.dev/service': 'hello' };
       o.metadata.ownerReferences = [{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'hello', uid: 'u1', controller: true }];
       return o;
-    })(seedConfiguration()),
+    })(helloConfiguration()),
     want: null,
   },
-  { name: 'traffic on a Configuration', kind: 'Configuration', obj: ((o: J) => { o.spec.traffic = []; return o; })(seedConfiguration()), want: 'must not set the field(s): spec.traffic' },
+  { name: 'traffic on a Configuration', kind: 'Configuration', obj: ((o: J) => { o.spec.traffic = []; return o; })(helloConfiguration()), want: 'must not set the field(s): spec.traffic' },
   {
     name: 'autoscaling annotation on a Configuration',
     kind: 'Configuration',
-    obj: ((o: J) => { o.metadata.annotations['autoscaling.knative.dev/class'] = 'kpa.autoscaling.knative.dev'; return o; })(seedConfiguration()),
+    obj: ((o: J) => { o.metadata.annotations['autoscaling.knative.dev/class'] = 'kpa.autoscaling.knative.dev'; return o; })(helloConfiguration()),
     want: 'invalid key name "autoscaling.knative.dev/class": metadata.annotations\nautoscaling annotations must be put under "spec.template.metadata.annotations" to work',
   },
   {
     name: 'owned Configuration: creator is not checked on update',
     kind: 'Configuration',
     op: 'update',
-    old: seedConfiguration(),
+    old: helloConfiguration(),
     obj: ((o: J) => {
       o.metadata.ownerReferences = [{ apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'hello', uid: 'u1' }];
       o.metadata.annotations['serving.knative.dev/creator'] = 'someone-else';
       return o;
-    })(seedConfiguration()),
+    })(helloConfiguration()),
     want: null,
   },
 ];
 
 const revisionRows: Row[] = [
-  { name: 'valid Revision', kind: 'Revision', obj: seedRevision(), want: null },
+  { name: 'valid Revision', kind: 'Revision', obj: helloRevision(), want: null },
   {
     name: 'Revision port 8012',
     kind: 'Revision',
-    obj: ((o: J) => { o.spec.containers[0].ports = [{ containerPort: 8012 }]; return o; })(seedRevision()),
+    obj: ((o: J) => { o.spec.containers[0].ports = [{ containerPort: 8012 }]; return o; })(helloRevision()),
     want: 'invalid value: 8012 is a reserved port: spec.containers[0].ports.containerPort\n8012 is a reserved port, please use a different value',
   },
   {
     name: 'Revision may carry autoscaling annotations',
     kind: 'Revision',
-    obj: ((o: J) => { o.metadata.annotations = { 'autoscaling.knative.dev/min-scale': '1' }; return o; })(seedRevision()),
+    obj: ((o: J) => { o.metadata.annotations = { 'autoscaling.knative.dev/min-scale': '1' }; return o; })(helloRevision()),
     want: null,
   },
   {
     name: 'Revision autoscaling annotation out of range',
     kind: 'Revision',
-    obj: ((o: J) => { o.metadata.annotations = { 'autoscaling.knative.dev/min-scale': '-1' }; return o; })(seedRevision()),
+    obj: ((o: J) => { o.metadata.annotations = { 'autoscaling.knative.dev/min-scale': '-1' }; return o; })(helloRevision()),
     want: 'expected 0 <= -1 <= 2147483647: metadata.annotations.autoscaling.knative.dev/min-scale',
   },
   {
     name: 'configuration label without an owner',
     kind: 'Revision',
-    obj: ((o: J) => { o.metadata.labels = { 'serving.knative.dev/configuration': 'hello' }; return o; })(seedRevision()),
+    obj: ((o: J) => { o.metadata.labels = { 'serving.knative.dev/configuration': 'hello' }; return o; })(helloRevision()),
     want: 'missing field(s): metadata.labels.serving.knative.dev/configuration',
   },
   {
     name: 'Revision spec changed on update',
     kind: 'Revision',
     op: 'update',
-    old: seedRevision(),
-    obj: ((o: J) => { o.spec.containers[0].image = 'busybox'; return o; })(seedRevision()),
+    old: helloRevision(),
+    obj: ((o: J) => { o.spec.containers[0].image = 'busybox'; return o; })(helloRevision()),
     want: 'Immutable fields changed (-old +new): spec\ncontainers[0].image:\n\t-: "file:///tmp/app"\n\t+: "busybox"\n',
   },
   {
     name: 'Revision metadata changed on update',
     kind: 'Revision',
     op: 'update',
-    old: seedRevision(),
-    obj: ((o: J) => { o.metadata.labels = { 'serving.knative.dev/routingState': 'active' }; return o; })(seedRevision()),
+    old: helloRevision(),
+    obj: ((o: J) => { o.metadata.labels = { 'serving.knative.dev/routingState': 'active' }; return o; })(helloRevision()),
     want: null,
   },
 ];
 
 const routeRows: Row[] = [
-  { name: 'valid Route', kind: 'Route', obj: seedRoute(), want: null },
-  { name: 'Route without traffic', kind: 'Route', obj: ((o: J) => { o.spec.traffic = []; return o; })(seedRoute()), want: 'Traffic targets sum to 0, want 100: spec.traffic' },
+  { name: 'valid Route', kind: 'Route', obj: helloRoute(), want: null },
+  { name: 'Route without traffic', kind: 'Route', obj: ((o: J) => { o.spec.traffic = []; return o; })(helloRoute()), want: 'Traffic targets sum to 0, want 100: spec.traffic' },
   {
     name: 'Route target with neither name',
     kind: 'Route',
-    obj: ((o: J) => { o.spec.traffic = [{ percent: 100 }]; return o; })(seedRoute()),
+    obj: ((o: J) => { o.spec.traffic = [{ percent: 100 }]; return o; })(helloRoute()),
     want: 'expected exactly one, got neither: spec.traffic[0].configurationName, spec.traffic[0].revisionName',
   },
   {
     name: 'Route target with both names',
     kind: 'Route',
-    obj: ((o: J) => { o.spec.traffic = [{ configurationName: 'a', revisionName: 'a-00001', percent: 100 }]; return o; })(seedRoute()),
+    obj: ((o: J) => { o.spec.traffic = [{ configurationName: 'a', revisionName: 'a-00001', percent: 100 }]; return o; })(helloRoute()),
     want: 'expected exactly one, got both: spec.traffic[0].configurationName, spec.traffic[0].revisionName',
   },
   {
@@ -719,27 +724,27 @@ const routeRows: Row[] = [
     obj: ((o: J) => {
       o.spec.traffic = [{ revisionName: 'hello-00001', percent: 90 }, { tag: 'canary', revisionName: 'hello-00002', percent: 10 }];
       return o;
-    })(seedRoute()),
+    })(helloRoute()),
     want: null,
   },
   {
     name: 'Route service label without owner',
     kind: 'Route',
-    obj: ((o: J) => { o.metadata.labels = { 'serving.knative.dev/service': 'hello' }; return o; })(seedRoute()),
+    obj: ((o: J) => { o.metadata.labels = { 'serving.knative.dev/service': 'hello' }; return o; })(helloRoute()),
     want: 'missing field(s): metadata.labels.serving.knative.dev/service',
   },
   {
     name: 'Route rollout-duration',
     kind: 'Route',
-    obj: ((o: J) => { o.metadata.annotations = { 'serving.knative.dev/rollout-duration': '100ms' }; return o; })(seedRoute()),
+    obj: ((o: J) => { o.metadata.annotations = { 'serving.knative.dev/rollout-duration': '100ms' }; return o; })(helloRoute()),
     want: 'rollout-duration=100ms is not at second precision: metadata.annotations.serving.knative.dev/rollout-duration',
   },
   {
     name: 'unowned Route creator changed',
     kind: 'Route',
     op: 'update',
-    old: ((o: J) => { o.metadata.annotations = { 'serving.knative.dev/creator': 'alice' }; return o; })(seedRoute()),
-    obj: ((o: J) => { o.metadata.annotations = { 'serving.knative.dev/creator': 'bob' }; return o; })(seedRoute()),
+    old: ((o: J) => { o.metadata.annotations = { 'serving.knative.dev/creator': 'alice' }; return o; })(helloRoute()),
+    obj: ((o: J) => { o.metadata.annotations = { 'serving.knative.dev/creator': 'bob' }; return o; })(helloRoute()),
     want: 'annotation value is immutable: metadata.annotations.serving.knative.dev/creator',
   },
 ];
@@ -766,12 +771,12 @@ for (const row of [...serviceRows, ...updateRows, ...configurationRows, ...revis
 const warningRows: { name: string; obj: J; cfg?: ServingConfig; want: string | null }[] = [
   {
     name: 'Kubernetes insecure defaults',
-    obj: seedService(),
+    obj: helloService(),
     want: `${INSECURE}: ${C}.securityContext.allowPrivilegeEscalation, ${C}.securityContext.capabilities, ${C}.securityContext.runAsNonRoot, ${C}.securityContext.seccompProfile`,
   },
   {
     name: 'secure-pod-defaults enabled',
-    obj: seedService(),
+    obj: helloService(),
     cfg: config((c) => { c.features.securePodDefaults = 'Enabled'; }),
     want: null,
   },
@@ -810,21 +815,71 @@ for (const row of warningRows) {
 
 test('validateObject dispatches on kind', () => {
   const ctx = { config: config(), op: 'create' } as const;
-  assert.equal(validateObject(seedRoute(), ctx), null);
-  assert.equal(validateObject(seedService(), ctx)?.filter('Error') ?? null, null);
+  assert.equal(validateObject(helloRoute(), ctx), null);
+  assert.equal(validateObject(helloService(), ctx)?.filter('Error') ?? null, null);
   assert.equal(validateObject({ kind: 'Pod' }, ctx)?.error, 'invalid value: Pod: kind\nexpected one of Service, Configuration, Revision, Route');
   assert.equal(validateObject({}, ctx)?.error, 'missing field(s): kind');
 });
 
-test('never throws on arbitrary JSON', () => {
-  const weird: J[] = [null, 1, [], 'x', { spec: null }, { spec: { template: 5 } }, { spec: { template: { spec: { containers: [null, 1, 'a', []] } } } },
-    { spec: { traffic: {} } }, { spec: { template: { spec: { containers: [{ ports: 'x', env: {}, volumeMounts: 1, readinessProbe: [] }], volumes: [1] } } } },
-    { metadata: { labels: [], annotations: 'x', ownerReferences: {} } }];
-  for (const w of weird) {
+type AnyKind = 'Service' | 'Configuration' | 'Revision' | 'Route';
+const withTemplate = (k: AnyKind): boolean => k === 'Service' || k === 'Configuration';
+const withTraffic = (k: AnyKind): boolean => k === 'Service' || k === 'Route';
+
+/**
+ * Malformed JSON of every sort: validation must not throw, must refuse it, and must say what is wrong.
+ * `want(kind)` lists diagnostics (message and path) that the refusal must contain.
+ */
+const malformedRows: { input: J; want: (kind: AnyKind) => string[] }[] = [
+  { input: null, want: (k) => [`invalid value: <nil>: \nexpected a ${k} object`] },
+  { input: 1, want: (k) => [`invalid value: 1: \nexpected a ${k} object`] },
+  { input: [], want: (k) => [`invalid value: []: \nexpected a ${k} object`] },
+  { input: 'x', want: (k) => [`invalid value: x: \nexpected a ${k} object`] },
+  { input: { spec: null }, want: () => ['name or generateName is required: metadata.name'] },
+  {
+    input: { spec: { template: 5 } },
+    want: (k) => [withTemplate(k) ? 'invalid value: 5: spec.template\nmust be an object' : 'must not set the field(s): spec.template'],
+  },
+  {
+    input: { spec: { template: { spec: { containers: [null, 1, 'a', []] } } } },
+    want: (k) => withTemplate(k)
+      ? ['invalid value: <nil>: spec.template.spec.containers[0]\nmust be an object', 'invalid value: a: spec.template.spec.containers[2]\nmust be an object']
+      : ['must not set the field(s): spec.template'],
+  },
+  {
+    input: { spec: { traffic: {} } },
+    want: (k) => [withTraffic(k) ? 'invalid value: {}: spec.traffic\nmust be a list' : 'must not set the field(s): spec.traffic'],
+  },
+  {
+    input: { spec: { template: { spec: { containers: [{ ports: 'x', env: {}, volumeMounts: 1, readinessProbe: [] }], volumes: [1] } } } },
+    want: (k) => withTemplate(k)
+      ? [
+        'invalid value: x: spec.template.spec.containers[0].ports\nmust be a list',
+        'invalid value: {}: spec.template.spec.containers[0].env\nmust be a list',
+        'invalid value: 1: spec.template.spec.containers[0].volumeMounts\nmust be a list',
+        'invalid value: []: spec.template.spec.containers[0].readinessProbe\nmust be an object',
+        'invalid value: 1: spec.template.spec.volumes[0]\nmust be an object',
+      ]
+      : ['must not set the field(s): spec.template'],
+  },
+  {
+    input: { metadata: { labels: [], annotations: 'x', ownerReferences: {} } },
+    want: () => [
+      'invalid value: []: metadata.labels\nmust be a map of strings to strings',
+      'invalid value: x: metadata.annotations\nmust be a map of strings to strings',
+      'invalid value: {}: metadata.ownerReferences\nmust be a list',
+    ],
+  },
+];
+
+test('malformed JSON is refused with what is wrong, never with a throw', () => {
+  for (const { input, want } of malformedRows) {
     for (const kind of ['Service', 'Configuration', 'Revision', 'Route'] as const) {
-      const obj = w !== null && typeof w === 'object' && !Array.isArray(w) ? { apiVersion: 'serving.knative.dev/v1', kind, ...w } : w;
+      const obj = input !== null && typeof input === 'object' && !Array.isArray(input) ? { apiVersion: 'serving.knative.dev/v1', kind, ...input } : input;
       const err = run({ name: '', kind, obj, want: null });
-      assert.ok(err === null || typeof err.error === 'string');
+      const label = `${kind} ${JSON.stringify(input)}`;
+      assert.equal(rejects(err), true, `${label} must be refused`);
+      const message = err?.filter('Error')?.error ?? '';
+      for (const diagnostic of want(kind)) assert.ok(message.includes(diagnostic), `${label}: want ${JSON.stringify(diagnostic)} in ${JSON.stringify(message)}`);
     }
   }
 });

@@ -2,8 +2,8 @@
 // and the per-tick desired-scale computation (pkg/autoscaler/scaling/autoscaler.go Scale).
 
 import type { AutoscalerConfig } from '../api/config.ts';
-import { parseDurationSeconds, parseGoFloat, parseGoInt } from '../api/config.ts';
-import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/validation.ts';
+import { parseDurationSeconds, parseGoFloat, parseGoInt } from '../api/go-values.ts';
+import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/autoscaling-annotations.ts';
 import { MaxTimeWindow, newMetricWindow, type Aggregation, type MetricWindow } from './window.ts';
 
 /** The metric the KPA scales on. */

@@ -1,8 +1,8 @@
 // The hpa.autoscaling.knative.dev class (knative/serving pkg/reconciler/autoscaling/hpa/resources/hpa.go MakeHPA): the HPA Knative would create, and Kubernetes' replica formula.
 
 import type { AutoscalerConfig } from '../api/config.ts';
-import { parseDurationSeconds, parseGoFloat } from '../api/config.ts';
-import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/validation.ts';
+import { parseDurationSeconds, parseGoFloat } from '../api/go-values.ts';
+import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/autoscaling-annotations.ts';
 import { scaleBoundsFor } from './scaler.ts';
 
 /** Autoscaler class value for the Kubernetes HPA. */

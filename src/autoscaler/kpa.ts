@@ -6,7 +6,7 @@ import { Decider, TICK_INTERVAL_MS, deciderSpecFor } from './decider.ts';
 import { decideScale, scalerSettingsFor, type ActiveReason, type ActiveState, type ScalerSettings } from './scaler.ts';
 import { HPA_CLASS, hpaDesiredReplicas, hpaSpecFor, type HPASpec } from './hpa.ts';
 import { MaxTimeWindow } from './window.ts';
-import { parseQuantity } from '../api/config.ts';
+import { parseQuantity } from '../api/go-values.ts';
 
 /** What the autoscaler needs from the instance manager. */
 export interface ScaleTarget {

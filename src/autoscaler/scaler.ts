@@ -1,9 +1,9 @@
 // The KPA reconciler's scale decision (knative/serving pkg/reconciler/autoscaling/kpa/scaler.go scale): bounds, initial scale, the scale-to-zero gate and the Active condition.
 
 import type { AutoscalerConfig } from '../api/config.ts';
-import { parseDurationSeconds, parseGoInt } from '../api/config.ts';
+import { parseDurationSeconds, parseGoInt } from '../api/go-values.ts';
 import { ANNOTATION } from '../api/types.ts';
-import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/validation.ts';
+import { AUTOSCALING_ANNOTATIONS as A, getAnnotation } from '../api/autoscaling-annotations.ts';
 import { initialScaleFor, podRetentionSecondsFor, stableWindowSecondsFor } from './decider.ts';
 
 /** The PodAutoscaler's Active condition: True, Unknown, False. */

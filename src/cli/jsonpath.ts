@@ -2,7 +2,7 @@
 // text with `{…}` actions holding paths (`.a.b`, `[n]`, `[a:b:c]`, `[*]`, `.*`, `..x`, `['k']`, `[a,b]`,
 // `[?(@.x=="y")]`), quoted literals (`{"\n"}`), and `{range …}…{end}` blocks.
 
-import { goFmtValue, goJsonCompact, goJsonIndent } from './gofmt.ts';
+import { goFmtValue, goJsonCompact, goJsonIndent } from '../gotemplate/fmt.ts';
 
 /** A parse or execution error of a JSONPath template (message as client-go words it). */
 export class JsonPathError extends Error {}

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { API_VERSION, GROUP } from '../api/types.ts';
 import { CliError } from './errors.ts';
 import type { ParsedFlags } from './flags.ts';
-import type { GoTemplate } from './gotemplate.ts';
+import type { GoTemplate } from '../gotemplate/template.ts';
 import type { JsonPath } from './jsonpath.ts';
 
 /** Plain formats of `-o` (describe of a service additionally accepts `url`, handled by the caller). */
@@ -77,7 +77,7 @@ export async function printerOf(flags: ParsedFlags, cwd: string, allowed: readon
       throw new CliError(`error parsing jsonpath ${template}, ${(e as Error).message}`);
     }
   }
-  const { parseGoTemplate } = await import('./gotemplate.ts');
+  const { parseGoTemplate } = await import('../gotemplate/template.ts');
   try {
     return { format: 'go-template', template: parseGoTemplate(template), raw: template, allowMissingKeys };
   } catch (e) {
@@ -96,7 +96,7 @@ async function renderTemplate(doc: object, printer: Extract<Printer, { raw: stri
       throw new CliError(`error executing jsonpath ${JSON.stringify(printer.raw)}: ${(e as Error).message}`);
     }
   }
-  const { executeGoTemplate } = await import('./gotemplate.ts');
+  const { executeGoTemplate } = await import('../gotemplate/template.ts');
   try {
     return executeGoTemplate(printer.template, data, { missingKeyError: !printer.allowMissingKeys });
   } catch (e) {

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { expandFlags, parseCommandLine, type FlagSpec } from './flags.ts';
-import { goFloat } from './gofmt.ts';
-import { executeGoTemplate, goSprintf, parseGoTemplate } from './gotemplate.ts';
+import { goFloat } from '../gotemplate/fmt.ts';
+import { executeGoTemplate, goSprintf, parseGoTemplate } from '../gotemplate/template.ts';
 import { executeJsonPath, parseJsonPath } from './jsonpath.ts';
 import { printerOf } from './output.ts';
 
@@ -218,7 +218,7 @@ describe('printerOf (kubectl PrintFlags.ToPrinter)', () => {
 describe('template engines never fail with anything but their own errors', () => {
   it('on arbitrary templates built from their syntax (fast-check)', async () => {
     const fc = (await import('fast-check')).default;
-    const { GoTemplateError } = await import('./gotemplate.ts');
+    const { GoTemplateError } = await import('../gotemplate/template.ts');
     const { JsonPathError } = await import('./jsonpath.ts');
     const goPieces = ['{{', '}}', '{{-', ' -}}', '.', 'items', 'metadata', 'name', '$', '$x', ':=', '=', '|', '(', ')', ' ', '"s"', '`r`', "'c'", '1', '-2', '3.5', 'range', 'if', 'else', 'end', 'with', 'break', 'continue', 'index', 'len', 'printf', 'eq', 'and', 'not', 'nil', 'true', ',', '/*', '*/', '\n', 'x'];
     const jpPieces = ['{', '}', '.', 'items', 'metadata', 'name', '[', ']', '*', '0', '-1', ':', ',', "'", '"', '\\n', '?(', '@', '==', '>', ')', '..', 'range', 'end', ' ', '$', 'x', '\\'];

@@ -1,7 +1,7 @@
 // Revision reconciler: resolves the image, runs the revision's instances at the scale it should
 // have, and reports ResourcesAvailable / ContainerHealthy / Active as Knative does (spec §1.1, §1.7).
 
-import { parseDurationSeconds } from '../api/config.ts';
+import { parseDurationSeconds } from '../api/go-values.ts';
 import { isDeepStrictEqual } from 'node:util';
 import { READY, RevisionConditions } from '../api/conditions.ts';
 import { ANNOTATION, LABEL, type Container, type Revision } from '../api/types.ts';

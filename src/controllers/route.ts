@@ -6,7 +6,8 @@ import { READY, RouteConditions, getCondition, isFailed, isReady } from '../api/
 import { ANNOTATION, LABEL, type Configuration, type Revision, type Route, type TrafficTarget } from '../api/types.ts';
 import type { HostRule, HostTarget } from '../dataplane/routing.ts';
 import type { ConditionManager } from '../api/conditions.ts';
-import { parseDurationSeconds, renderTemplate } from '../api/config.ts';
+import { renderTemplate } from '../api/config.ts';
+import { parseDurationSeconds } from '../api/go-values.ts';
 import { objectKey, splitKey } from './names.ts';
 import { controllerRef, type ControllerContext } from './context.ts';
 import { rfc3339 } from '../api/time.ts';

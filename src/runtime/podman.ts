@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseQuantity } from '../api/config.ts';
+import { parseQuantity } from '../api/go-values.ts';
 import { ChildInstance, signalNumber } from './child-instance.ts';
 import { freePort, killGroup } from './process.ts';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';

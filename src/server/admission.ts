@@ -3,21 +3,22 @@
 
 import { FieldError, rejects } from '../api/field-error.ts';
 import { defaultServingConfig, type ServingConfig } from '../api/config.ts';
-import { defaultConfiguration, defaultRevision, defaultRoute, defaultService } from '../api/defaults.ts';
-import { validateConfiguration, validateRevision, validateRoute, validateService } from '../api/validation.ts';
+import { defaultConfiguration } from '../api/configuration-defaults.ts';
+import type { DefaultingContext } from '../api/defaults.ts';
+import { defaultRevision } from '../api/revision-defaults.ts';
+import { defaultRoute } from '../api/route-defaults.ts';
+import { defaultService } from '../api/service-defaults.ts';
+import { validateConfiguration } from '../api/configuration-validation.ts';
+import { validateRevision } from '../api/revision-validation.ts';
+import { validateRoute } from '../api/route-validation.ts';
+import { validateService } from '../api/service-validation.ts';
+import type { ValidationContext } from '../api/validation.ts';
 import type { Configuration, Container, Resource, Revision, RevisionSpec, Route, Service } from '../api/types.ts';
 import type { StoredObject } from '../store/store.ts';
 
 import { StatusError } from '../api/status-error.ts';
 
 const WEBHOOK = 'admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: ';
-
-let servingConfig: ServingConfig = defaultServingConfig();
-
-/** Sets the cluster-wide configuration admission uses (from `knit serve --config`). */
-export function setAdmissionConfig(config: ServingConfig): void {
-  servingConfig = config;
-}
 
 function unsupportedContainerFields(c: Container, path: string): FieldError | null {
   let errs: FieldError | null = null;
@@ -63,60 +64,62 @@ function templateSpec(resource: Resource, obj: StoredObject): { spec: RevisionSp
   return { spec: s?.template?.spec, path: 'spec.template.spec' };
 }
 
-function runDefaults(resource: Resource, obj: StoredObject, op: 'create' | 'update', old: StoredObject | undefined, user: string): void {
-  const ctx = { config: servingConfig, user, op };
-  switch (resource) {
-    case 'services':
-      defaultService(obj as Service, { ...ctx, old: old as Service | undefined });
-      break;
-    case 'configurations':
-      defaultConfiguration(obj as Configuration, { ...ctx, old: old as Configuration | undefined });
-      break;
-    case 'revisions':
-      defaultRevision(obj as Revision, { ...ctx, old: old as Revision | undefined });
-      break;
-    case 'routes':
-      defaultRoute(obj as Route, { ...ctx, old: old as Route | undefined });
-      break;
-  }
+/** One kind's SetDefaults and Validate, over stored objects. */
+interface KindAdmission {
+  setDefaults(obj: StoredObject, ctx: DefaultingContext<StoredObject>): void;
+  validate(obj: unknown, ctx: ValidationContext<StoredObject>): FieldError | null;
 }
 
-function runValidation(resource: Resource, obj: unknown, op: 'create' | 'update', old: StoredObject | undefined): FieldError | null {
-  const ctx = { config: servingConfig, op };
-  switch (resource) {
-    case 'services':
-      return validateService(obj, { ...ctx, old: old as Service | undefined });
-    case 'configurations':
-      return validateConfiguration(obj, { ...ctx, old: old as Configuration | undefined });
-    case 'revisions':
-      return validateRevision(obj, { ...ctx, old: old as Revision | undefined });
-    case 'routes':
-      return validateRoute(obj, { ...ctx, old: old as Route | undefined });
-  }
+function kind<T>(
+  setDefaults: (obj: T, ctx: DefaultingContext<T>) => unknown,
+  validate: (obj: unknown, ctx: ValidationContext<T>) => FieldError | null,
+): KindAdmission {
+  return {
+    setDefaults: (obj, ctx) => { setDefaults(obj as T, ctx as DefaultingContext<T>); },
+    validate: (obj, ctx) => validate(obj, ctx as ValidationContext<T>),
+  };
 }
 
-/**
- * Defaults and validates an object for create or update. Returns the object to store and the
- * warnings to pass on; throws StatusError (422) with Knative's message when refused.
- */
-export function admit(resource: Resource, op: 'create' | 'update', raw: unknown, old: StoredObject | undefined, user: string): { object: StoredObject; warnings: string[] } {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw new StatusError(400, 'BadRequest', 'the request body must be a JSON object');
+const KINDS: Readonly<Record<Resource, KindAdmission>> = {
+  services: kind<Service>(defaultService, validateService),
+  configurations: kind<Configuration>(defaultConfiguration, validateConfiguration),
+  revisions: kind<Revision>(defaultRevision, validateRevision),
+  routes: kind<Route>(defaultRoute, validateRoute),
+};
+
+/** Knative's webhooks for one API server, with the cluster configuration it was started with. */
+export class Admission {
+  private readonly config: ServingConfig;
+
+  /** `config` is the serving configuration (`knit serve --config`); Knative's defaults when omitted. */
+  constructor(config: ServingConfig = defaultServingConfig()) {
+    this.config = config;
   }
-  const obj = structuredClone(raw) as StoredObject;
-  try {
-    runDefaults(resource, obj, op, old, user);
-  } catch {
-    // Defaulting assumes well-typed input; validation of the raw object says what is wrong.
-    const err = runValidation(resource, raw, op, old);
-    throw new StatusError(422, 'Invalid', WEBHOOK + (err?.error ?? 'the object is malformed'));
+
+  /**
+   * Defaults and validates an object for create or update. Returns the object to store and the
+   * warnings to pass on; throws StatusError (422) with Knative's message when refused.
+   */
+  admit(resource: Resource, op: 'create' | 'update', raw: unknown, old: StoredObject | undefined, user: string): { object: StoredObject; warnings: string[] } {
+    if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
+      throw new StatusError(400, 'BadRequest', 'the request body must be a JSON object');
+    }
+    const k = KINDS[resource];
+    const obj = structuredClone(raw) as StoredObject;
+    try {
+      k.setDefaults(obj, { config: this.config, user, op, old });
+    } catch {
+      // Defaulting assumes well-typed input; validation of the raw object says what is wrong.
+      const err = k.validate(raw, { config: this.config, op, old });
+      throw new StatusError(422, 'Invalid', WEBHOOK + (err?.error ?? 'the object is malformed'));
+    }
+    let err = k.validate(obj, { config: this.config, op, old });
+    if (!rejects(err)) {
+      const { spec, path } = templateSpec(resource, obj);
+      err = FieldError.combine(err, machineLimits(spec, path));
+    }
+    if (rejects(err)) throw new StatusError(422, 'Invalid', WEBHOOK + err!.filter('Error')!.error);
+    const warnings = err?.filter('Warning')?.error;
+    return { object: obj, warnings: warnings ? warnings.split('\n') : [] };
   }
-  let err = runValidation(resource, obj, op, old);
-  if (!rejects(err)) {
-    const { spec, path } = templateSpec(resource, obj);
-    err = FieldError.combine(err, machineLimits(spec, path));
-  }
-  if (rejects(err)) throw new StatusError(422, 'Invalid', WEBHOOK + err!.filter('Error')!.error);
-  const warnings = err?.filter('Warning')?.error;
-  return { object: obj, warnings: warnings ? warnings.split('\n') : [] };
 }

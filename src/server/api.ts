@@ -10,7 +10,8 @@ import { listen } from '../listen.ts';
 import { timingSafeEqual } from 'node:crypto';
 import { API_VERSION, GROUP, RESOURCES, VERSION, type Resource } from '../api/types.ts';
 import { Store, type StoredObject, type WatchEvent } from '../store/store.ts';
-import { admit } from './admission.ts';
+import { Admission } from './admission.ts';
+import type { ServingConfig } from '../api/config.ts';
 import { StatusError, asStatusError, badRequest, methodNotAllowed } from '../api/status-error.ts';
 import { discovery } from './discovery.ts';
 import { streamRevisionLogs } from './logs.ts';
@@ -129,6 +130,8 @@ export interface ApiServerOptions {
   logDir?: string;
   /** Serve HTTPS with this certificate and key (PEM); plain HTTP when absent. */
   tls?: { cert: string; key: string };
+  /** The serving configuration admission applies; Knative's defaults when omitted. */
+  config?: ServingConfig;
 }
 
 /** What Go's net/http (and so kube-apiserver) answers a plain-HTTP request on a TLS port. */
@@ -146,6 +149,7 @@ export class ApiServer {
   private readonly token: Buffer | undefined;
   private readonly user: string;
   private readonly logDir: string | undefined;
+  private readonly admission: Admission;
   private readonly watches = new Set<http.ServerResponse>();
 
   constructor(opts: ApiServerOptions) {
@@ -153,6 +157,7 @@ export class ApiServer {
     this.token = opts.token ? Buffer.from(opts.token) : undefined;
     this.user = opts.user;
     this.logDir = opts.logDir;
+    this.admission = new Admission(opts.config);
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => sendError(res, err));
     };
@@ -332,7 +337,7 @@ export class ApiServer {
         (md as { namespace?: string }).namespace = ns;
       }
     }
-    const { object, warnings } = admit(p.resource, 'create', raw, undefined, this.user);
+    const { object, warnings } = this.admission.admit(p.resource, 'create', raw, undefined, this.user);
     if (url.searchParams.get('dryRun') === 'All') {
       sendJSON(res, 201, object, warnings);
       return;
@@ -355,7 +360,7 @@ export class ApiServer {
       sendJSON(res, 200, updated);
       return;
     }
-    const { object, warnings } = admit(p.resource, 'update', raw, current, this.user);
+    const { object, warnings } = this.admission.admit(p.resource, 'update', raw, current, this.user);
     if (url.searchParams.get('dryRun') === 'All') {
       sendJSON(res, 200, object, warnings);
       return;

@@ -1,16 +1,33 @@
-// A subset of Go's text/template, as kubectl's -o go-template runs it on an object decoded from JSON:
+// A subset of Go's text/template, shared by kubectl-style `-o go-template` output (on objects decoded from
+// JSON) and Knative's configured templates (domain-template, tag-template, container-name-template, on GoStructs):
 // actions with pipelines, fields (`.a.b`), variables (`$`, `$x := …`), `if`/`else if`/`else`, `range`
 // (with `$i, $e :=`, `else`, `break`, `continue`), `with`, parenthesized pipelines, string/number/bool/nil
 // literals, trim markers (`{{-`, `-}}`), comments, and the functions and, or, not, len, index, print, printf,
 // println, eq, ne, lt, le, gt, ge plus kubectl's exists and base64decode. Not supported: define, template,
 // block and the html/js/urlquery/slice/call functions.
 
-import { goFloat, goFmtValue } from './gofmt.ts';
+import { goFloat, goFmtValue } from './fmt.ts';
 
 /** A parse or execution error, worded like Go's (`template: output:1:2: executing "output" at <.x>: …`). */
 export class GoTemplateError extends Error {}
 
-const NAME = 'output';
+/** The template name kubectl gives `-o go-template` (it appears in every error message). */
+const DEFAULT_NAME = 'output';
+
+/**
+ * A Go struct, for templates that Knative executes on typed values (network.DomainTemplateValues,
+ * metav1.ObjectMeta) rather than on decoded JSON: a field it lacks is an execution error naming the
+ * type, and its object-valued fields are map[string]string, so `index` of a missing key gives "".
+ */
+export class GoStruct {
+  readonly typeName: string;
+  readonly fields: Readonly<Record<string, string | Readonly<Record<string, string>>>>;
+
+  constructor(typeName: string, fields: Readonly<Record<string, string | Readonly<Record<string, string>>>>) {
+    this.typeName = typeName;
+    this.fields = fields;
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // Lexer
@@ -41,11 +58,11 @@ function lineOf(input: string, pos: number): number {
   return n;
 }
 
-function lex(input: string): Token[] {
+function lex(input: string, name: string): Token[] {
   const toks: Token[] = [];
   let pos = 0;
   const fail = (at: number, msg: string): never => {
-    throw new GoTemplateError(`template: ${NAME}:${lineOf(input, at)}: ${msg}`);
+    throw new GoTemplateError(`template: ${name}:${lineOf(input, at)}: ${msg}`);
   };
   let trimNextText = false;
   while (pos <= input.length) {
@@ -278,16 +295,18 @@ class TemplateParser {
   private i = 0;
   private readonly toks: Token[];
   private readonly input: string;
+  private readonly name: string;
   private vars: string[] = ['$'];
   private rangeDepth = 0;
 
-  constructor(input: string) {
+  constructor(input: string, name: string) {
     this.input = input;
-    this.toks = lex(input);
+    this.name = name;
+    this.toks = lex(input, name);
   }
 
   private fail(pos: number, msg: string): never {
-    throw new GoTemplateError(`template: ${NAME}:${lineOf(this.input, pos)}: ${msg}`);
+    throw new GoTemplateError(`template: ${this.name}:${lineOf(this.input, pos)}: ${msg}`);
   }
 
   private next(): Token {
@@ -552,11 +571,12 @@ class BreakSignal {}
 class ContinueSignal {}
 
 function isMap(v: Value): v is Record<string, Value> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof GoStruct);
 }
 
 function goTypeName(v: Value): string {
   if (v === undefined || v === null) return '<nil>';
+  if (v instanceof GoStruct) return v.typeName;
   if (Array.isArray(v)) return '[]interface {}';
   if (isMap(v)) return 'map[string]interface {}';
   if (typeof v === 'string') return 'string';
@@ -573,6 +593,7 @@ export function isTrue(v: Value): boolean {
   if (typeof v === 'string') return v.length > 0;
   if (Array.isArray(v)) return v.length > 0;
   if (isMap(v)) return Object.keys(v).length > 0;
+  // A struct is always true.
   return true;
 }
 
@@ -585,13 +606,17 @@ class ExecError extends Error {}
 
 class Executor {
   private readonly input: string;
+  private readonly name: string;
   private readonly missingKeyError: boolean;
+  /** Maps read from a GoStruct's fields: map[string]string, whose missing keys index to "". */
+  private readonly stringMaps = new WeakSet<object>();
   private vars: Scope[];
   private at: { pos: number; text: string } = { pos: 0, text: '' };
   out = '';
 
-  constructor(input: string, root: Value, missingKeyError: boolean) {
+  constructor(input: string, name: string, root: Value, missingKeyError: boolean) {
     this.input = input;
+    this.name = name;
     this.missingKeyError = missingKeyError;
     this.vars = [{ name: '$', value: root }];
   }
@@ -602,7 +627,7 @@ class Executor {
     const col = nl < 0 ? this.at.pos : this.at.pos - nl - 1;
     let context = this.at.text;
     if (context.length > 20) context = `${context.slice(0, 20)}...`;
-    throw new ExecError(`template: ${NAME}:${lineOf(this.input, this.at.pos)}:${col}: executing "${NAME}" at <${context}>: ${msg}`);
+    throw new ExecError(`template: ${this.name}:${lineOf(this.input, this.at.pos)}:${col}: executing "${this.name}" at <${context}>: ${msg}`);
   }
 
   private setAt(a: { pos: number }, text: string): void {
@@ -746,7 +771,11 @@ class Executor {
         if (this.missingKeyError) this.fail(`nil data; no entry for key ${JSON.stringify(name)}`);
         return undefined;
       }
-      if (isMap(v)) {
+      if (v instanceof GoStruct) {
+        if (!Object.hasOwn(v.fields, name)) this.fail(`can't evaluate field ${name} in type ${v.typeName}`);
+        v = v.fields[name];
+        if (isMap(v)) this.stringMaps.add(v);
+      } else if (isMap(v)) {
         if (Object.hasOwn(v, name)) {
           v = v[name];
         } else {
@@ -836,7 +865,7 @@ class Executor {
             v = typeof v === 'string' ? Buffer.from(v)[key] : v[key];
           } else if (isMap(v)) {
             if (typeof key !== 'string') this.fail(`error calling index: value has type ${goTypeName(key)}; should be string`);
-            v = Object.hasOwn(v, key) ? v[key] : null;
+            v = Object.hasOwn(v, key) ? v[key] : this.stringMaps.has(v) ? '' : null;
           } else if (v === undefined || v === null) {
             this.fail('error calling index: index of untyped nil');
           } else {
@@ -919,6 +948,7 @@ function goFmtValueOrNoValue(v: Value): string {
 
 /** How an action prints its value (text/template's printValue). */
 function printValue(v: Value): string {
+  if (v instanceof GoStruct) return `{${Object.values(v.fields).map(goFmtValue).join(' ')}}`;
   return goFmtValueOrNoValue(v);
 }
 
@@ -1043,12 +1073,14 @@ export function goSprintf(format: string, args: readonly Value[]): string {
 /** A parsed template. */
 export interface GoTemplate {
   source: string;
+  /** template.New(name): the name its error messages carry. */
+  name: string;
   root: Node[];
 }
 
 /** Parses a template; errors read like Go's (`template: output:1: unclosed action`). */
-export function parseGoTemplate(source: string): GoTemplate {
-  return { source, root: new TemplateParser(source).parse() };
+export function parseGoTemplate(source: string, name = DEFAULT_NAME): GoTemplate {
+  return { source, name, root: new TemplateParser(source, name).parse() };
 }
 
 /**
@@ -1056,7 +1088,7 @@ export function parseGoTemplate(source: string): GoTemplate {
  * --allow-missing-template-keys=false); by default a missing key prints `<no value>`.
  */
 export function executeGoTemplate(t: GoTemplate, data: unknown, opts: { missingKeyError?: boolean } = {}): string {
-  const ex = new Executor(t.source, data, opts.missingKeyError ?? false);
+  const ex = new Executor(t.source, t.name, data, opts.missingKeyError ?? false);
   try {
     ex.walk(data, t.root);
   } catch (e) {

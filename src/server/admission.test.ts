@@ -1,0 +1,37 @@
+// Admission owns its serving configuration: two API servers in one process admit by their own config.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { defaultServingConfig } from '../api/config.ts';
+import { Admission } from './admission.ts';
+import { StatusError } from '../api/status-error.ts';
+
+function service(timeoutSeconds: number): unknown {
+  return {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name: 'hello', namespace: 'default' },
+    spec: { template: { spec: { timeoutSeconds, containers: [{ image: 'ghcr.io/knative/helloworld-go' }] } } },
+  };
+}
+
+test('each Admission validates with the config it was constructed with', () => {
+  const strict = defaultServingConfig();
+  strict.defaults.maxRevisionTimeoutSeconds = 400;
+  const lenient = new Admission();
+  const bounded = new Admission(strict);
+
+  const ok = lenient.admit('services', 'create', service(500), undefined, 'alice');
+  assert.equal((ok.object.spec as { template: { spec: { timeoutSeconds: number } } }).template.spec.timeoutSeconds, 500);
+  assert.equal((ok.object.metadata.annotations ?? {})['serving.knative.dev/creator'], 'alice');
+
+  assert.throws(() => bounded.admit('services', 'create', service(500), undefined, 'alice'), (e: unknown) => {
+    assert.ok(e instanceof StatusError);
+    assert.equal(e.code, 422);
+    assert.equal(e.message, 'admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: '
+      + 'expected 0 <= 500 <= 400: spec.template.spec.timeoutSeconds');
+    return true;
+  });
+  // The first one is unaffected by the second's construction.
+  assert.doesNotThrow(() => lenient.admit('services', 'create', service(500), undefined, 'alice'));
+});
