@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { rfc3339 } from '../../src/api/time.ts';
 import type { Condition, ConditionStatus, ObjectMeta, Status } from '../../src/api/types.ts';
-import { RoutingTable } from '../../src/dataplane/routing.ts';
+import type { HostRule } from '../../src/dataplane/routing.ts';
 import { Store, type StoredObject, type WatchEvent } from '../../src/store/store.ts';
-import type { ControllerContext, ControllerSettings, Instances, Scaler } from '../../src/controllers/context.ts';
+import type { ControllerContext, ControllerSettings, Instances, Routing, Scaler } from '../../src/controllers/context.ts';
 import { MemoryEventRecorder } from '../../src/controllers/events.ts';
 
 /** The reconcile time of every row: new conditions get this lastTransitionTime. */
@@ -156,11 +156,24 @@ function unused<T extends object>(what: string): T {
   });
 }
 
+/** The routing port, keeping what each route programmed (the gateway's table is tested on its own). */
+export class RecordingRouting implements Routing {
+  readonly routes = new Map<string, HostRule[]>();
+  readonly deleted: string[] = [];
+  setRoute(route: string, rules: HostRule[]): void {
+    this.routes.set(route, structuredClone(rules));
+  }
+  deleteRoute(route: string): void {
+    this.routes.delete(route);
+    this.deleted.push(route);
+  }
+}
+
 /** What a row's reconcile is run with. */
 export interface TableEnv {
   ctx: ControllerContext;
   store: Store;
-  table: RoutingTable;
+  table: RecordingRouting;
   events: MemoryEventRecorder;
   /** Row uid → store uid. */
   uids: Map<string, string>;
@@ -198,7 +211,7 @@ export function runTable<R extends Row>(
     names.add(row.name);
     test(`${suite}: ${row.name}`, async () => {
       const store = new Store(':memory:', () => NOW);
-      const table = new RoutingTable();
+      const table = new RecordingRouting();
       const events = new MemoryEventRecorder(100, () => NOW);
       let unwatch = (): void => {};
       try {
