@@ -1,4 +1,4 @@
-// Condition set rules of knative.dev/pkg (spec §0.1), with an injected clock.
+// Condition set rules of knative.dev/pkg apis/condition_set.go, with an injected clock.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -18,13 +18,10 @@ export class ConditionSet {
   }
 }
 
-export const ServiceConditions = new ConditionSet(['ConfigurationsReady', 'RoutesReady']);
-export const ConfigurationConditions = new ConditionSet([]);
-export const RouteConditions = new ConditionSet(['AllTrafficAssigned', 'IngressReady', 'CertificateProvisioned']);
-export const RevisionConditions = new ConditionSet(['ResourcesAvailable', 'ContainerHealthy']);
-
-
-/** Mutates `status.conditions` following the rules of spec §0.1. */
+/**
+ * Mutates `status.conditions` as knative.dev/pkg apis/condition_set.go's conditionsImpl does
+ * (SetCondition, MarkTrue, MarkUnknown, MarkFalse, InitializeConditions).
+ */
 export class ConditionManager {
   private readonly set: ConditionSet;
   private readonly status: Status;
@@ -38,10 +35,6 @@ export class ConditionManager {
 
   get(type: string): Condition | undefined {
     return this.status.conditions?.find((c) => c.type === type);
-  }
-
-  isHappy(): boolean {
-    return this.get(READY)?.status === 'True';
   }
 
   private isDependent(type: string): boolean {
@@ -138,14 +131,14 @@ export class ConditionManager {
   }
 }
 
-/** Ready at the current generation (spec §0.2 IsReady). */
+/** Ready at the current generation (knative/serving pkg/apis/serving/v1/service_lifecycle.go IsReady). */
 export function isReady(obj: { metadata: { generation?: number }; status?: Status }): boolean {
   const st = obj.status;
   if (!st || st.observedGeneration !== obj.metadata.generation) return false;
   return st.conditions?.find((c) => c.type === READY)?.status === 'True';
 }
 
-/** Failed at the current generation (spec §0.2 IsFailed). */
+/** Failed at the current generation (knative/serving pkg/apis/serving/v1/service_lifecycle.go IsFailed). */
 export function isFailed(obj: { metadata: { generation?: number }; status?: Status }): boolean {
   const st = obj.status;
   if (!st || st.observedGeneration !== obj.metadata.generation) return false;
@@ -154,4 +147,44 @@ export function isFailed(obj: { metadata: { generation?: number }; status?: Stat
 
 export function getCondition(status: Status | undefined, type: string): Condition | undefined {
   return status?.conditions?.find((c) => c.type === type);
+}
+
+/**
+ * The base of each kind's lifecycle (knative/serving pkg/apis/serving/v1/*_lifecycle.go): typed
+ * markers over one condition set, bound to one status. Reconcilers call markers, never raw
+ * condition types, reasons or messages.
+ */
+export class Lifecycle {
+  protected readonly m: ConditionManager;
+  protected readonly status: Status;
+
+  constructor(set: ConditionSet, status: Status, now: () => Date) {
+    this.status = status;
+    this.m = set.manage(status, now);
+  }
+
+  /** InitializeConditions: Ready and missing dependents. */
+  initialize(): void {
+    this.m.initialize();
+  }
+
+  /**
+   * knative.dev/pkg reconciler/reconcile_common.go PreProcessReconcile: a generation not yet
+   * observed makes Ready Unknown until this reconcile says otherwise.
+   */
+  markNewGeneration(): void {
+    this.m.markUnknown(READY, 'NewObservedGenFailure', 'unsuccessfully observed a new generation');
+  }
+
+  condition(type: string): Condition | undefined {
+    return this.m.get(type);
+  }
+
+  /** Copies another object's Ready condition onto `type` (the Propagate*Status helpers). */
+  protected propagate(type: string, from: Status | undefined): void {
+    const c = getCondition(from, READY);
+    if (c?.status === 'True') this.m.markTrue(type);
+    else if (c?.status === 'False') this.m.markFalse(type, c.reason ?? '', c.message ?? '');
+    else if (c) this.m.markUnknown(type, c.reason ?? '', c.message ?? '');
+  }
 }

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   CONFIG_KEYS, defaultServingConfig, GC_DISABLED, mergeServingConfig, renderContainerNameTemplate, renderDomainTemplate,
-  renderTagTemplate, renderTemplate,
+  renderTagTemplate,
 } from './config.ts';
 import type { ServingConfig } from './config.ts';
 
@@ -144,16 +144,17 @@ test('CONFIG_KEYS lists the accepted ConfigMap keys per section', () => {
   assert.equal(CONFIG_KEYS.autoscaler.length, 20);
 });
 
-test('renderTemplate: Knative templates run on the text/template engine, on Go structs', () => {
-  assert.equal(renderTemplate('{{.Name}}.{{.Namespace}}.{{.Domain}}', { Name: 'hello', Namespace: 'default', Domain: 'example.com' }), 'hello.default.example.com');
-  assert.equal(renderTemplate('{{ .Tag }}-{{.Name}}', { Tag: 'v2', Name: 'hello' }), 'v2-hello');
-  assert.equal(renderTemplate('{{index .Labels "app"}}.{{.Domain}}', { Labels: { app: 'web' }, Domain: 'd' }), 'web.d');
+test('the domain and tag templates run on the text/template engine, on Go structs', () => {
+  const v = { Name: 'hello', Namespace: 'default', Domain: 'example.com', Annotations: {}, Labels: { app: 'web' } };
+  assert.equal(renderDomainTemplate('{{.Name}}.{{.Namespace}}.{{.Domain}}', v), 'hello.default.example.com');
+  assert.equal(renderTagTemplate('{{ .Tag }}-{{.Name}}', { Tag: 'v2', Name: 'hello' }), 'v2-hello');
+  assert.equal(renderDomainTemplate('{{index .Labels "app"}}.{{.Domain}}', v), 'web.example.com');
   // map[string]string: a missing key indexes to "", not <no value>.
-  assert.equal(renderTemplate('{{index .Annotations "missing"}}x', { Annotations: {} }), 'x');
-  assert.throws(() => renderTemplate('{{.Missing}}', {}), /can't evaluate field Missing in type struct/);
+  assert.equal(renderDomainTemplate('{{index .Annotations "missing"}}x', v), 'x');
+  assert.throws(() => renderDomainTemplate('{{.Missing}}', v), /can't evaluate field Missing in type config\.DomainTemplateValues/);
   // The whole language, not a subset: conditionals and functions work as in Go.
-  assert.equal(renderTemplate('{{if .Name}}x{{end}}', { Name: 'a' }), 'x');
-  assert.equal(renderTemplate('{{with index .Labels "sub"}}{{.}}.{{end}}{{.Name}}', { Name: 'n', Labels: { sub: 's' } }), 's.n');
+  assert.equal(renderDomainTemplate('{{if .Name}}x{{end}}', v), 'x');
+  assert.equal(renderDomainTemplate('{{with index .Labels "app"}}{{.}}.{{end}}{{.Name}}', v), 'web.hello');
 });
 
 test('renderDomainTemplate, renderTagTemplate and renderContainerNameTemplate name their template and type', () => {

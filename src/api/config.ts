@@ -255,19 +255,6 @@ export function renderContainerNameTemplate(key: 'container-name-template' | 'in
   return executeTemplate(key, tpl, new GoStruct('v1.ObjectMeta', meta));
 }
 
-/** Values for `renderTemplate`: strings or string maps (Annotations/Labels). */
-export type TemplateValues = Record<string, string | Record<string, string> | undefined>;
-
-/**
- * Executes a Go text/template on `values` as a Go struct (a field it lacks is an error). For callers
- * that do not name the template; renderDomainTemplate and renderTagTemplate say which one runs.
- */
-export function renderTemplate(tpl: string, values: TemplateValues): string {
-  const fields: Record<string, string | Record<string, string>> = {};
-  for (const [k, v] of Object.entries(values)) if (v !== undefined) fields[k] = v;
-  return executeTemplate('template', tpl, new GoStruct('struct', fields));
-}
-
 // ---------------------------------------------------------------------------
 // Merging a user override (YAML: sections → ConfigMap-style kebab-case keys).
 

@@ -1,11 +1,13 @@
 // Configuration reconciler: stamps out one immutable Revision per generation and tracks the latest
-// created and latest ready ones (spec §1.2).
+// created and latest ready ones (knative/serving pkg/reconciler/configuration/configuration.go).
 
 import { isDeepStrictEqual } from 'node:util';
-import { ConfigurationConditions, READY, getCondition, isReady } from '../api/conditions.ts';
+import { READY, getCondition, isReady } from '../api/conditions.ts';
+import { ConfigurationLifecycle } from '../api/configuration-lifecycle.ts';
 import { ANNOTATION, API_VERSION, LABEL, type Configuration, type Revision } from '../api/types.ts';
-import { revisionName, splitKey } from './names.ts';
+import { revisionName } from './names.ts';
 import { controllerRef, isControlledBy, type ControllerContext } from './context.ts';
+import type { Reconciler } from './kit.ts';
 import { rfc3339 } from '../api/time.ts';
 
 /** The Revision a Configuration's current generation stamps out (MakeRevision). */
@@ -42,7 +44,9 @@ export function makeRevision(config: Configuration, now: Date): Revision {
   };
 }
 
-class RevisionCreationError extends Error {}
+class RevisionCreationError extends Error {
+  override name = 'RevisionCreationError';
+}
 
 /** Finds (or creates) the revision of the configuration's current generation. */
 function latestCreatedRevision(ctx: ControllerContext, config: Configuration): Revision {
@@ -67,46 +71,53 @@ function latestCreatedRevision(ctx: ControllerContext, config: Configuration): R
     });
     if (found.length > 0) return found[0];
   }
-  return store.create('revisions', makeRevision(config, ctx.now()));
+  let created: Revision;
+  try {
+    created = store.create('revisions', makeRevision(config, ctx.now()));
+  } catch (err) {
+    ctx.events.event(config, 'Warning', 'CreationFailed', `Failed to create Revision: ${(err as Error).message}`);
+    throw err;
+  }
+  ctx.events.event(config, 'Normal', 'Created', `Created Revision "${created.metadata.name}"`);
+  return created;
 }
 
 function generationOf(rev: Revision): number {
   return Number(rev.metadata.labels?.[LABEL.configurationGeneration] ?? 0);
 }
 
-/** Reconciles one Configuration key (`namespace/name`). */
-export function reconcileConfiguration(ctx: ControllerContext, key: string): void {
-  const [ns, name] = splitKey(key);
-  const { store } = ctx;
-  const config = store.get<Configuration>('configurations', ns, name);
-  if (!config || config.metadata.deletionTimestamp) return;
-  const before = structuredClone(config.status ?? {});
-  const status = config.status ?? {};
-  config.status = status;
-  const conds = ConfigurationConditions.manage(status, ctx.now);
-  conds.initialize();
-  const gen = config.metadata.generation ?? 0;
-  if (status.observedGeneration !== gen) conds.markUnknown(READY, 'NewObservedGenFailure', 'unsuccessfully observed a new generation');
-
-  try {
-    const lcr = latestCreatedRevision(ctx, config);
-    const revName = lcr.metadata.name ?? '';
-    status.latestCreatedRevisionName = revName;
-    if (status.latestReadyRevisionName !== revName) conds.markUnknown(READY, '', '');
-    const rc = getCondition(lcr.status, READY);
-    if (rc?.status === 'False' && lcr.status?.observedGeneration === lcr.metadata.generation) {
-      conds.markFalse(READY, 'RevisionFailed', `Revision "${revName}" failed with message: ${rc.message ?? ''}.`);
+/** The Configuration reconciler (knative/serving pkg/reconciler/configuration/configuration.go ReconcileKind). */
+export const configurationReconciler: Reconciler<Configuration, ConfigurationLifecycle> = {
+  resource: 'configurations',
+  lifecycle: ConfigurationLifecycle,
+  reconcile(ctx, { object: config, status, lifecycle }) {
+    let lcr: Revision;
+    try {
+      lcr = latestCreatedRevision(ctx, config);
+    } catch (err) {
+      if (!(err instanceof RevisionCreationError)) throw err;
+      return lifecycle.markRevisionCreationFailed(err.message);
     }
-    findAndSetLatestReady(ctx, config);
-  } catch (err) {
-    if (!(err instanceof RevisionCreationError)) throw err;
-    conds.markFalse(READY, 'RevisionFailed', `Revision creation failed with message: ${err.message}.`);
-  }
-  status.observedGeneration = gen;
-  if (!isDeepStrictEqual(before, status)) store.update('configurations', config, { subresource: 'status' });
-}
+    const revName = lcr.metadata.name ?? '';
+    lifecycle.setLatestCreatedRevisionName(revName);
+    const rc = getCondition(lcr.status, READY);
+    if (rc?.status === 'True' && !status.latestReadyRevisionName) {
+      ctx.events.event(config, 'Normal', 'ConfigurationReady', 'Configuration becomes ready');
+    }
+    if (rc?.status === 'False' && lcr.status?.observedGeneration === lcr.metadata.generation) {
+      const beforeReady = lifecycle.condition(READY);
+      lifecycle.markLatestCreatedFailed(revName, rc.message ?? '');
+      if (!isDeepStrictEqual(beforeReady, lifecycle.condition(READY))) {
+        if (revName === status.latestReadyRevisionName) ctx.events.event(config, 'Warning', 'LatestReadyFailed', `Latest ready revision "${revName}" has failed`);
+        else ctx.events.event(config, 'Warning', 'LatestCreatedFailed', `Latest created revision "${revName}" has failed`);
+      }
+    }
+    findAndSetLatestReady(ctx, config, lifecycle);
+  },
+};
 
-function findAndSetLatestReady(ctx: ControllerContext, config: Configuration): void {
+/** findAndSetLatestReadyRevision: the newest ready revision from the latest ready one's generation on. */
+function findAndSetLatestReady(ctx: ControllerContext, config: Configuration, lifecycle: ConfigurationLifecycle): void {
   const status = config.status!;
   const ns = config.metadata.namespace ?? 'default';
   let candidates = ctx.store.list<Revision>('revisions', { namespace: ns, labelSelector: { [LABEL.configuration]: config.metadata.name ?? '' } });
@@ -125,8 +136,7 @@ function findAndSetLatestReady(ctx: ControllerContext, config: Configuration): v
   const ready = candidates.find((r) => isReady(r));
   if (!ready) return;
   const name = ready.metadata.name ?? '';
-  if (status.latestReadyRevisionName !== name || getCondition(status, READY)?.status !== 'True') {
-    status.latestReadyRevisionName = name;
-    if (name === status.latestCreatedRevisionName) ConfigurationConditions.manage(status, ctx.now).markTrue(READY);
-  }
+  const old = status.latestReadyRevisionName;
+  lifecycle.setLatestReadyRevisionName(name);
+  if (old !== name) ctx.events.event(config, 'Normal', 'LatestReadyUpdate', `LatestReadyRevisionName updated to "${name}"`);
 }

@@ -1,11 +1,13 @@
-// What every reconciler is handed: the store, the clock, the data plane and the runtime.
+// What every reconciler is handed: the store, the clock, events, settings and the ports to the
+// data plane, the instance manager and the autoscaler (interfaces the real classes satisfy).
 
 import type { ObjectMeta, OwnerReference } from '../api/types.ts';
 import { API_VERSION } from '../api/types.ts';
 import type { Store } from '../store/store.ts';
-import type { RoutingTable } from '../dataplane/routing.ts';
-import type { InstanceManager } from '../runtime/instances.ts';
-import type { Autoscaler } from '../autoscaler/kpa.ts';
+import type { HostRule } from '../dataplane/routing.ts';
+import type { Workload, WorkloadStatus } from '../runtime/instances.ts';
+import type { AutoscalerState, RevisionScaling } from '../autoscaler/kpa.ts';
+import type { EventRecorder } from './events.ts';
 
 /** Cluster-wide settings the reconcilers read (a subset of Knative's ConfigMaps). */
 export interface ControllerSettings {
@@ -26,15 +28,48 @@ export interface ControllerSettings {
   tagHeaderBasedRouting: boolean;
 }
 
+/** What the Revision reconciler needs from the instance manager (the Deployment role). */
+export interface Instances {
+  has(key: string): boolean;
+  ensure(workload: Workload): void;
+  status(key: string): WorkloadStatus | undefined;
+  remove(key: string): Promise<void>;
+  runtimeFor(image: string): { resolveDigest(image: string): Promise<string | undefined> };
+  /** Called when a revision's instances change (ready, failed, gone). */
+  onChange: (key: string) => void;
+  /** Called when a request arrives for a revision. */
+  onActivate: (key: string) => void;
+}
+
+/** What the reconcilers need from the autoscaler (the PodAutoscaler role). */
+export interface Scaler {
+  start(): void;
+  stop(): void;
+  ensure(key: string, input: RevisionScaling): void;
+  remove(key: string): void;
+  state(key: string): AutoscalerState | undefined;
+  poke(key: string): void;
+  readyChanged(key: string): void;
+  /** Called when a revision's scaling state changes. */
+  onChange: (key: string) => void;
+}
+
+/** What the Route reconciler programs (the KIngress role). */
+export interface Routing {
+  setRoute(route: string, rules: HostRule[]): void;
+  deleteRoute(route: string): void;
+}
+
 export interface ControllerContext {
   store: Store;
   now: () => Date;
-  table: RoutingTable;
-  instances: InstanceManager;
-  autoscaler: Autoscaler;
+  table: Routing;
+  instances: Instances;
+  autoscaler: Scaler;
   settings: ControllerSettings;
+  /** Where reconcilers record events. */
+  events: EventRecorder;
 }
-
 
 /** The controller owner reference to put on a child. */
 export function controllerRef(kind: string, meta: ObjectMeta): OwnerReference {

@@ -6,10 +6,15 @@ import type { StoredObject, WatchEvent } from '../store/store.ts';
 import { WorkQueue } from './queue.ts';
 import { objectKey } from './names.ts';
 import { controllerOf, type ControllerContext } from './context.ts';
-import { reconcileService } from './service.ts';
-import { reconcileConfiguration } from './configuration.ts';
-import { reconcileRevision } from './revision.ts';
-import { reconcileRoute } from './route.ts';
+import { MemoryEventRecorder, type EventRecorder } from './events.ts';
+import { reconcileKey } from './kit.ts';
+import { serviceReconciler } from './service.ts';
+import { configurationReconciler } from './configuration.ts';
+import { RevisionReconciler } from './revision.ts';
+import { routeReconciler } from './route.ts';
+
+/** The context minus the event recorder, which defaults to a bounded in-memory one. */
+export type ControllerDeps = Omit<ControllerContext, 'events'> & { events?: EventRecorder };
 
 /** All controllers of one knit process. */
 export class ControllerManager {
@@ -17,15 +22,20 @@ export class ControllerManager {
   readonly configurations: WorkQueue;
   readonly revisions: WorkQueue;
   readonly routes: WorkQueue;
+  /** The events the reconcilers recorded. */
+  readonly events: EventRecorder;
   private readonly ctx: ControllerContext;
   private unwatch: (() => void) | undefined;
 
-  constructor(ctx: ControllerContext) {
+  constructor(deps: ControllerDeps) {
+    const ctx: ControllerContext = { ...deps, events: deps.events ?? new MemoryEventRecorder(1000, deps.now) };
     this.ctx = ctx;
-    this.services = new WorkQueue('service', (k) => reconcileService(ctx, k));
-    this.configurations = new WorkQueue('configuration', (k) => reconcileConfiguration(ctx, k));
-    this.revisions = new WorkQueue('revision', (k) => reconcileRevision(ctx, k, (key) => this.revisions.add(key)));
-    this.routes = new WorkQueue('route', (k) => reconcileRoute(ctx, k));
+    this.events = ctx.events;
+    const revisions = new RevisionReconciler((key) => this.revisions.add(key));
+    this.services = new WorkQueue('service', (k) => reconcileKey(ctx, serviceReconciler, k));
+    this.configurations = new WorkQueue('configuration', (k) => reconcileKey(ctx, configurationReconciler, k));
+    this.revisions = new WorkQueue('revision', (k) => reconcileKey(ctx, revisions, k));
+    this.routes = new WorkQueue('route', (k) => reconcileKey(ctx, routeReconciler, k));
     ctx.instances.onChange = (key) => {
       ctx.autoscaler.readyChanged(key);
       this.revisions.add(key);
@@ -47,11 +57,6 @@ export class ControllerManager {
     this.ctx.autoscaler.stop();
     this.unwatch?.();
     for (const q of [this.services, this.configurations, this.revisions, this.routes]) q.stop();
-  }
-
-  /** Resolves when every queue is idle (for tests and orderly shutdown). */
-  async idle(): Promise<void> {
-    await Promise.all([this.services.idle(), this.configurations.idle(), this.revisions.idle(), this.routes.idle()]);
   }
 
   private onEvent(ev: WatchEvent): void {

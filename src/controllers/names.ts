@@ -1,4 +1,5 @@
-// Derived names: Knative's child-name shortener and revision names (spec §1.6).
+// Derived names: Knative's child-name shortener (knative.dev/pkg kmeta/names.go ChildName) and
+// revision names (knative/serving pkg/reconciler/configuration/resources/revision.go).
 
 import { createHash } from 'node:crypto';
 

@@ -19,7 +19,6 @@ export class WorkQueue {
   private readonly retries = new Map<string, number>();
   private scheduled = false;
   private stopped = false;
-  private idleWaiters: (() => void)[] = [];
 
   constructor(name: string, reconcile: ReconcileFn) {
     this.name = name;
@@ -79,16 +78,7 @@ export class WorkQueue {
     } finally {
       this.running.delete(key);
       if (this.dirty.delete(key)) this.add(key);
-      if (this.running.size === 0 && this.pending.size === 0) {
-        for (const w of this.idleWaiters.splice(0)) w();
-      }
     }
-  }
-
-  /** Resolves when nothing is pending or running (delayed keys excluded). */
-  idle(): Promise<void> {
-    if (this.running.size === 0 && this.pending.size === 0) return Promise.resolve();
-    return new Promise((r) => this.idleWaiters.push(r));
   }
 
   stop(): void {

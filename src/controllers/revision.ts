@@ -1,15 +1,16 @@
 // Revision reconciler: resolves the image, runs the revision's instances at the scale it should
-// have, and reports ResourcesAvailable / ContainerHealthy / Active as Knative does (spec §1.1, §1.7).
+// have, and reports ResourcesAvailable / ContainerHealthy / Active as Knative does
+// (knative/serving pkg/reconciler/revision, pkg/apis/serving/v1/revision_lifecycle.go).
 
 import { parseDurationSeconds } from '../api/go-values.ts';
-import { isDeepStrictEqual } from 'node:util';
-import { READY, RevisionConditions } from '../api/conditions.ts';
+import { RevisionLifecycle } from '../api/revision-lifecycle.ts';
 import { ANNOTATION, LABEL, type Container, type Revision } from '../api/types.ts';
 import { RuntimeError } from '../runtime/runtime.ts';
 import type { Workload } from '../runtime/instances.ts';
 import { cpuCoresOf } from '../autoscaler/kpa.ts';
-import { objectKey, splitKey } from './names.ts';
+import { objectKey } from './names.ts';
 import type { ControllerContext } from './context.ts';
+import type { Observed, Reconciler } from './kit.ts';
 
 /** The serving container: the one with a port, or the only one. */
 export function servingContainer(rev: Revision): Container {
@@ -61,99 +62,97 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
   };
 }
 
-/** Image digests being resolved in the background, by revision key. */
-const resolving = new Map<string, Promise<void>>();
-const resolved = new Map<string, { digest?: string; error?: RuntimeError }>();
+/** An image digest resolved for a revision: pinned for the revision's life. */
+interface Resolution {
+  digest?: string;
+  error?: RuntimeError;
+}
 
-/** Reconciles one Revision key (`namespace/name`). */
-export function reconcileRevision(ctx: ControllerContext, key: string, requeue: (key: string) => void): void {
-  const [ns, name] = splitKey(key);
-  const { store, instances } = ctx;
-  const rev = store.get<Revision>('revisions', ns, name);
-  if (!rev || rev.metadata.deletionTimestamp) {
-    resolved.delete(key);
+/**
+ * The Revision reconciler (knative/serving pkg/reconciler/revision/revision.go ReconcileKind and
+ * reconcile_resources.go). One per knit: it holds the digests resolved in the background.
+ */
+export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycle> {
+  readonly resource = 'revisions';
+  readonly lifecycle = RevisionLifecycle;
+  private readonly resolving = new Map<string, Promise<void>>();
+  private readonly resolved = new Map<string, Resolution>();
+  private readonly requeue: (key: string) => void;
+
+  /** `requeue` asks for another reconcile of a key (when its digest is resolved). */
+  constructor(requeue: (key: string) => void) {
+    this.requeue = requeue;
+  }
+
+  finalize(ctx: ControllerContext, key: string): void {
+    this.resolved.delete(key);
     ctx.autoscaler.remove(key);
-    void instances.remove(key);
-    return;
+    void ctx.instances.remove(key);
   }
-  const before = structuredClone(rev.status ?? {});
-  const status = rev.status ?? {};
-  rev.status = status;
-  const conds = RevisionConditions.manage(status, ctx.now);
-  conds.initialize();
-  const gen = rev.metadata.generation ?? 0;
-  if (status.observedGeneration !== gen) conds.markUnknown(READY, 'NewObservedGenFailure', 'unsuccessfully observed a new generation');
-  const write = (): void => {
-    status.observedGeneration = gen;
-    if (!isDeepStrictEqual(before, status)) store.update('revisions', rev, { subresource: 'status' });
-  };
 
-  const container = servingContainer(rev);
-  const image = container.image ?? '';
-
-  // Image digest: resolved once, in the background, then pinned for the revision's life.
-  if (!instances.has(key)) {
-    const r = resolved.get(key);
-    if (!r) {
-      if (!resolving.has(key)) {
-        const p = (async () => {
-          try {
-            const digest = await instances.runtimeFor(image).resolveDigest(image);
-            resolved.set(key, { digest });
-          } catch (err) {
-            resolved.set(key, { error: err instanceof RuntimeError ? err : new RuntimeError('ContainerMissing', (err as Error).message) });
-          } finally {
-            resolving.delete(key);
-            requeue(key);
-          }
-        })();
-        resolving.set(key, p);
+  /** Starts resolving the image's digest in the background, once per revision. */
+  private resolve(ctx: ControllerContext, key: string, image: string): void {
+    if (this.resolving.has(key)) return;
+    const p = (async () => {
+      try {
+        const digest = await ctx.instances.runtimeFor(image).resolveDigest(image);
+        this.resolved.set(key, { digest });
+      } catch (err) {
+        this.resolved.set(key, { error: err instanceof RuntimeError ? err : new RuntimeError('ContainerMissing', (err as Error).message) });
+      } finally {
+        this.resolving.delete(key);
+        this.requeue(key);
       }
-      conds.markUnknown('ResourcesAvailable', 'ResolvingDigests', '');
-      return write();
-    }
-    if (r.error) {
-      conds.markFalse('ContainerHealthy', 'ContainerMissing', r.error.message);
-      return write();
-    }
-    status.containerStatuses = rev.spec.containers.map((c) => ({ name: c.name ?? 'user-container', ...(c === container && r.digest ? { imageDigest: r.digest } : {}) }));
-    instances.ensure(workloadFor(rev, ctx, r.digest ?? image));
+    })();
+    this.resolving.set(key, p);
   }
 
-  // The autoscaler owns the scale; routingState reserve makes the revision unreachable (§8.1).
-  const workload = workloadFor(rev, ctx, image);
-  ctx.autoscaler.ensure(key, {
-    annotations: rev.metadata.annotations ?? {},
-    containerConcurrency: rev.spec.containerConcurrency ?? 0,
-    reachable: rev.metadata.labels?.[LABEL.routingState] !== 'reserve' && !(instances.status(key)?.failing && instances.status(key)?.ready === 0),
-    progressDeadlineSeconds: workload.progressDeadlineSeconds,
-    cpuRequestCores: cpuCoresOf(servingContainer(rev).resources),
-  });
-  const pa = ctx.autoscaler.state(key)!;
-  const ws = instances.status(key)!;
-  status.actualReplicas = ws.ready;
-  // Before the decider's first decision, the scale being applied is the desired one.
-  status.desiredReplicas = pa.desiredScale >= 0 ? pa.desiredScale : pa.scale;
+  reconcile(ctx: ControllerContext, { key, object: rev, status, lifecycle }: Observed<Revision, RevisionLifecycle>): void {
+    const { instances } = ctx;
+    const container = servingContainer(rev);
+    const image = container.image ?? '';
 
-  // Healthy once an instance is ready — or, for initial-scale 0, once the autoscaler reached it.
-  if (ws.ready > 0 || (pa.scaleTargetInitialized && !ws.failing)) {
-    conds.markTrue('ContainerHealthy');
-    conds.markTrue('ResourcesAvailable');
-  } else {
-    if (ws.failing && ws.lastFailure) {
-      conds.markFalse('ContainerHealthy', ws.lastFailure.reason, ws.lastFailure.message);
-    } else if (!ws.everReady) {
-      conds.markUnknown('ContainerHealthy', 'Deploying', '');
+    // Image digest: resolved once, in the background, then pinned for the revision's life.
+    if (!instances.has(key)) {
+      const r = this.resolved.get(key);
+      if (!r) {
+        this.resolve(ctx, key, image);
+        return lifecycle.markResolvingDigests();
+      }
+      if (r.error) return lifecycle.markContainerMissing(r.error.message);
+      status.containerStatuses = rev.spec.containers.map((c) => ({ name: c.name ?? 'user-container', ...(c === container && r.digest ? { imageDigest: r.digest } : {}) }));
+      instances.ensure(workloadFor(rev, ctx, r.digest ?? image));
     }
-    if (ws.deadlineExceeded && !ws.everReady) {
-      conds.markFalse('ResourcesAvailable', 'ProgressDeadlineExceeded', 'Initial scale was never achieved');
-    } else if (!ws.everReady) {
-      conds.markUnknown('ResourcesAvailable', 'Deploying', '');
+
+    // The autoscaler owns the scale; routingState reserve makes the revision unreachable
+    // (knative/serving pkg/reconciler/labeler and the PodAutoscaler's reachability).
+    const workload = workloadFor(rev, ctx, image);
+    ctx.autoscaler.ensure(key, {
+      annotations: rev.metadata.annotations ?? {},
+      containerConcurrency: rev.spec.containerConcurrency ?? 0,
+      reachable: rev.metadata.labels?.[LABEL.routingState] !== 'reserve' && !(instances.status(key)?.failing && instances.status(key)?.ready === 0),
+      progressDeadlineSeconds: workload.progressDeadlineSeconds,
+      cpuRequestCores: cpuCoresOf(servingContainer(rev).resources),
+    });
+    const pa = ctx.autoscaler.state(key)!;
+    const ws = instances.status(key)!;
+    status.actualReplicas = ws.ready;
+    // Before the decider's first decision, the scale being applied is the desired one.
+    status.desiredReplicas = pa.desiredScale >= 0 ? pa.desiredScale : pa.scale;
+
+    // Healthy once an instance is ready — or, for initial-scale 0, once the autoscaler reached it.
+    if (ws.ready > 0 || (pa.scaleTargetInitialized && !ws.failing)) {
+      lifecycle.markContainerHealthy();
+      lifecycle.markResourcesAvailable();
+    } else {
+      if (ws.failing && ws.lastFailure) lifecycle.markContainerUnhealthy(ws.lastFailure.reason, ws.lastFailure.message);
+      else if (!ws.everReady) lifecycle.markContainerDeploying();
+      if (ws.deadlineExceeded && !ws.everReady) lifecycle.markProgressDeadlineExceeded();
+      else if (!ws.everReady) lifecycle.markResourcesDeploying();
     }
+    if (pa.active === 'Active' && ws.ready > 0) lifecycle.markActive();
+    else if (pa.active === 'Inactive' && pa.reason === 'TimedOut') lifecycle.markInactive('TimedOut');
+    else if (pa.active === 'Inactive') lifecycle.markInactive('NoTraffic');
+    else lifecycle.markActivating();
   }
-  if (pa.active === 'Active' && ws.ready > 0) conds.markTrue('Active');
-  else if (pa.active === 'Inactive' && pa.reason === 'TimedOut') conds.markFalse('Active', 'TimedOut', 'The target could not be activated.');
-  else if (pa.active === 'Inactive') conds.markFalse('Active', 'NoTraffic', 'The target is not receiving traffic.');
-  else conds.markUnknown('Active', 'Queued', 'Requests to the target are being buffered as resources are provisioned.');
-  write();
 }

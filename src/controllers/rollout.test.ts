@@ -1,4 +1,4 @@
-// Gradual rollout steps (spec §3.7), driven by an injected clock.
+// Gradual rollout steps (knative/serving pkg/reconciler/route/traffic/rollout.go Step), driven by an injected clock.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

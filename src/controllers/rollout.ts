@@ -1,5 +1,5 @@
-// Gradual rollout (spec §3.7): moves a latestRevision target's traffic to a new revision in steps
-// over serving.knative.dev/rollout-duration, as Knative's traffic/rollout.go does.
+// Gradual rollout: moves a latestRevision target's traffic to a new revision in steps over
+// serving.knative.dev/rollout-duration (knative/serving pkg/reconciler/route/traffic/rollout.go).
 
 /** One revision's share inside a configuration target during a rollout. */
 export interface RolloutRevision {

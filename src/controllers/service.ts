@@ -1,11 +1,11 @@
 // Service reconciler: owns a Configuration and a Route of the same name and mirrors their status
-// (spec §1.4).
+// (knative/serving pkg/reconciler/service/service.go).
 
 import { isDeepStrictEqual } from 'node:util';
-import { READY, ServiceConditions, getCondition } from '../api/conditions.ts';
-import { ANNOTATION, API_VERSION, LABEL, type Configuration, type Route, type Service, type TrafficTarget } from '../api/types.ts';
-import { splitKey } from './names.ts';
+import { ServiceLifecycle } from '../api/service-lifecycle.ts';
+import { ANNOTATION, API_VERSION, LABEL, type Configuration, type Revision, type Route, type Service, type TrafficTarget } from '../api/types.ts';
 import { controllerRef, isControlledBy, type ControllerContext } from './context.ts';
+import type { Reconciler } from './kit.ts';
 
 function withoutKeys(src: Record<string, string> | undefined, keys: string[]): Record<string, string> {
   const out: Record<string, string> = { ...src };
@@ -88,12 +88,26 @@ function trafficNotMigrated(config: Configuration, route: Route): boolean {
   return false;
 }
 
+const KIND_OF = { configurations: 'Configuration', routes: 'Route' } as const;
+
 /**
  * Creates the Service's child, or brings an existing one's labels, annotations and spec to what
- * the Service wants. Returns undefined when a child of that name is not the Service's.
+ * the Service wants. Returns undefined when a child of that name is not the Service's
+ * (knative/serving pkg/reconciler/service/service.go config and route).
  */
 function ensureChild<T extends Configuration | Route>(ctx: ControllerContext, resource: 'configurations' | 'routes', svc: Service, existing: T | undefined, want: T): T | undefined {
-  if (!existing) return ctx.store.create(resource, want);
+  if (!existing) {
+    const kind = KIND_OF[resource];
+    let created: T;
+    try {
+      created = ctx.store.create(resource, want);
+    } catch (err) {
+      ctx.events.event(svc, 'Warning', 'CreationFailed', `Failed to create ${kind} "${want.metadata.name}": ${(err as Error).message}`);
+      throw err;
+    }
+    ctx.events.event(svc, 'Normal', 'Created', `Created ${kind} "${want.metadata.name}"`);
+    return created;
+  }
   if (!isControlledBy(existing.metadata, svc.metadata.uid)) return undefined;
   if (sameMeta(existing, want)) return existing;
   existing.metadata.labels = want.metadata.labels;
@@ -102,84 +116,42 @@ function ensureChild<T extends Configuration | Route>(ctx: ControllerContext, re
   return ctx.store.update(resource, existing);
 }
 
-/** Reconciles one Service key (`namespace/name`). */
-export function reconcileService(ctx: ControllerContext, key: string): void {
-  const [ns, name] = splitKey(key);
-  const { store } = ctx;
-  const svc = store.get<Service>('services', ns, name);
-  if (!svc || svc.metadata.deletionTimestamp) return;
-  const before = structuredClone(svc.status ?? {});
-  const status = svc.status ?? {};
-  svc.status = status;
-  const conds = ServiceConditions.manage(status, ctx.now);
-  conds.initialize();
-  const gen = svc.metadata.generation ?? 0;
-  if (status.observedGeneration !== gen) conds.markUnknown(READY, 'NewObservedGenFailure', 'unsuccessfully observed a new generation');
+/** The Service reconciler (knative/serving pkg/reconciler/service/service.go ReconcileKind). */
+export const serviceReconciler: Reconciler<Service, ServiceLifecycle> = {
+  resource: 'services',
+  lifecycle: ServiceLifecycle,
+  reconcile(ctx, { namespace: ns, name, object: svc, lifecycle }) {
+    const { store } = ctx;
 
-  const done = (): void => {
-    status.observedGeneration = gen;
-    if (!isDeepStrictEqual(before, status)) store.update('services', svc, { subresource: 'status' });
-  };
+    // 1. Configuration.
+    const existingConfig = store.get<Configuration>('configurations', ns, name);
+    const config = ensureChild(ctx, 'configurations', svc, existingConfig, desiredConfiguration(svc, existingConfig));
+    if (!config) return lifecycle.markConfigurationNotOwned(name);
 
-  // 1. Configuration.
-  const existingConfig = store.get<Configuration>('configurations', ns, name);
-  const config = ensureChild(ctx, 'configurations', svc, existingConfig, desiredConfiguration(svc, existingConfig));
-  if (!config) {
-    conds.markFalse('ConfigurationsReady', 'NotOwned', `There is an existing Configuration "${name}" that we do not own.`);
-    return done();
-  }
-
-  // 2. Configuration status.
-  const byoName = svc.spec.template.metadata?.name;
-  const cs = config.status;
-  if (cs?.observedGeneration !== config.metadata.generation) {
-    conds.markUnknown('ConfigurationsReady', 'OutOfDate', 'The Configuration is still working to reflect the latest desired specification.');
-    if (byoName) return done();
-  } else {
-    status.latestCreatedRevisionName = cs?.latestCreatedRevisionName;
-    status.latestReadyRevisionName = cs?.latestReadyRevisionName;
-    if (!status.latestCreatedRevisionName) delete status.latestCreatedRevisionName;
-    if (!status.latestReadyRevisionName) delete status.latestReadyRevisionName;
-    const c = getCondition(cs, READY);
-    if (c?.status === 'True') conds.markTrue('ConfigurationsReady');
-    else if (c?.status === 'False') conds.markFalse('ConfigurationsReady', c.reason ?? '', c.message ?? '');
-    else if (c) conds.markUnknown('ConfigurationsReady', c.reason ?? '', c.message ?? '');
-  }
-
-  // 3. A BYO revision name taken by someone else.
-  if (byoName) {
-    const rev = store.get<{ apiVersion: string; kind: string; metadata: Configuration['metadata']; spec: unknown }>('revisions', ns, byoName);
-    if (rev && (!isControlledBy(rev.metadata, config.metadata.uid) || !isDeepStrictEqual(rev.spec, config.spec.template.spec))) {
-      conds.markFalse('RoutesReady', 'RevisionNameTaken', `The revision name "${byoName}" is taken by a conflicting Revision, so traffic will not be migrated`);
-      return done();
+    // 2. Configuration status.
+    const byoName = svc.spec.template.metadata?.name;
+    if (config.status?.observedGeneration !== config.metadata.generation) {
+      lifecycle.markConfigurationNotReconciled();
+      if (byoName) return;
+    } else {
+      lifecycle.propagateConfigurationStatus(config.status);
     }
-  }
 
-  // 4. Route.
-  const route = ensureChild(ctx, 'routes', svc, store.get<Route>('routes', ns, name), desiredRoute(svc));
-  if (!route) {
-    conds.markFalse('RoutesReady', 'NotOwned', `There is an existing Route "${name}" that we do not own.`);
-    return done();
-  }
-
-  // 5. Route status.
-  const rs = route.status;
-  if (rs?.observedGeneration !== route.metadata.generation) {
-    conds.markUnknown('RoutesReady', 'OutOfDate', 'The Route is still working to reflect the latest desired specification.');
-  } else {
-    if (rs?.url) status.url = rs.url;
-    else delete status.url;
-    if (rs?.address) status.address = rs.address;
-    else delete status.address;
-    if (rs?.traffic) status.traffic = rs.traffic;
-    else delete status.traffic;
-    const c = getCondition(rs, READY);
-    if (c?.status === 'True') conds.markTrue('RoutesReady');
-    else if (c?.status === 'False') conds.markFalse('RoutesReady', c.reason ?? '', c.message ?? '');
-    else if (c) conds.markUnknown('RoutesReady', c.reason ?? '', c.message ?? '');
-    if (getCondition(status, 'RoutesReady')?.status === 'True' && trafficNotMigrated(config, route)) {
-      conds.markUnknown('RoutesReady', 'TrafficNotMigrated', 'Traffic is not yet migrated to the latest revision.');
+    // 3. A BYO revision name taken by someone else.
+    if (byoName) {
+      const rev = store.get<Revision>('revisions', ns, byoName);
+      if (rev && (!isControlledBy(rev.metadata, config.metadata.uid) || !isDeepStrictEqual(rev.spec, config.spec.template.spec))) {
+        return lifecycle.markRevisionNameTaken(byoName);
+      }
     }
-  }
-  done();
-}
+
+    // 4. Route.
+    const route = ensureChild(ctx, 'routes', svc, store.get<Route>('routes', ns, name), desiredRoute(svc));
+    if (!route) return lifecycle.markRouteNotOwned(name);
+
+    // 5. Route status.
+    if (route.status?.observedGeneration !== route.metadata.generation) return lifecycle.markRouteNotReconciled();
+    lifecycle.propagateRouteStatus(route.status);
+    if (lifecycle.routesReady() && trafficNotMigrated(config, route)) lifecycle.markRouteNotYetReady();
+  },
+};
