@@ -1,7 +1,7 @@
 // Revision and RevisionSpec defaults (knative/serving pkg/apis/serving/v1/revision_defaults.go): timeouts,
 // container concurrency, container names, resources, probes, read-only mounts and secure-pod-defaults.
 
-import { createHash } from 'node:crypto';
+import { childName } from './child-name.ts';
 import { renderContainerNameTemplate } from './config.ts';
 import type { ServingConfig } from './config.ts';
 import type { DefaultingContext } from './defaults.ts';
@@ -104,16 +104,6 @@ function applyDefaultContainerNames(containers: Obj[], taken: Set<string>, base:
     c.name = name;
     taken.add(name);
   }
-}
-
-/** kmeta.ChildName: parent+suffix, shortened with an MD5 of the parent when over 63 characters. */
-export function childName(parent: string, suffix: string): string {
-  const longest = 63;
-  if (parent.length + suffix.length <= longest) return parent + suffix;
-  const md5 = (s: string): string => createHash('md5').update(s).digest('hex');
-  const head = longest - 32 - suffix.length;
-  if (head <= 0) return `a${md5(parent + suffix)}`.slice(0, longest);
-  return parent.slice(0, head) + md5(parent) + suffix;
 }
 
 function applyResourceDefaults(c: Obj, config: ServingConfig): void {

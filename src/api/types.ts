@@ -230,15 +230,6 @@ export const RESOURCES = {
 } as const satisfies Record<string, Kind>;
 export type Resource = keyof typeof RESOURCES;
 
-export function resourceOf(kind: Kind): Resource {
-  switch (kind) {
-    case 'Service': return 'services';
-    case 'Configuration': return 'configurations';
-    case 'Revision': return 'revisions';
-    case 'Route': return 'routes';
-  }
-}
-
 /** Labels and annotations the system sets (knative/serving pkg/apis/serving/register.go). */
 export const LABEL = {
   service: 'serving.knative.dev/service',

@@ -98,7 +98,7 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
         const digest = await ctx.instances.runtimeFor(image).resolveDigest(image);
         this.resolved.set(key, { digest });
       } catch (err) {
-        this.resolved.set(key, { error: err instanceof RuntimeError ? err : new RuntimeError('ContainerMissing', (err as Error).message) });
+        this.resolved.set(key, { error: err instanceof RuntimeError ? err : new RuntimeError('ContainerMissing', (err as Error).message, { cause: err }) });
       } finally {
         this.resolving.delete(key);
         this.requeue(key);
