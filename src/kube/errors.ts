@@ -21,6 +21,14 @@ const TYPE_TEXT: Record<FieldErrorType, string> = {
   FieldValueTypeInvalid: 'Invalid value',
 };
 
+/** A bad value already rendered the way Go prints it (for Go structs, whose JSON keeps field order). */
+export class GoRendered {
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
+}
+
 /** One field.Error: a type, the field path as a string, the offending value and a detail. */
 export interface FieldProblem {
   type: FieldErrorType;
@@ -52,7 +60,8 @@ export function errorBody(e: FieldProblem): string {
       break;
     default: {
       const v = e.badValue;
-      if (typeof v === 'string') s += `: ${goQuote(v)}`;
+      if (v instanceof GoRendered) s += `: ${v.text}`;
+      else if (typeof v === 'string') s += `: ${goQuote(v)}`;
       else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') s += `: ${String(v)}`;
       else s += `: ${goJSON(v ?? null)}`;
     }
