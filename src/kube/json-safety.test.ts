@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { KubeRequestError } from './errors.ts';
 import {
   checkJSONSyntax, cloneJSON, decodeObjectBody, decodePatchBody, decodeRequestPath, GoJSONSyntaxError, jsonDepth,
-  KUBE_MAX_JSON_DEPTH, mergePatch, parseJSON, stringifyJSON,
+  KUBE_MAX_JSON_DEPTH, mergePatch, parseJSON, requestEntityTooLarge, stringifyJSON,
 } from './json-safety.ts';
 import type { JSONValue } from './json-safety.ts';
 
@@ -194,3 +194,8 @@ for (const row of paths) {
     }
   });
 }
+
+test('an oversized body is the apiserver\'s 413', () => {
+  const err = requestEntityTooLarge();
+  assert.deepEqual({ code: err.code, reason: err.reason, message: err.message }, { code: 413, reason: 'RequestEntityTooLarge', message: 'Request entity too large: limit is 3145728' });
+});
