@@ -392,9 +392,13 @@ export interface OpenAPIResponse {
   etag?: string;
 }
 
-/** The v2 MIME types kube-openapi serves (pkg/handler/handler.go). */
-export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
-const V2_TYPES = ['application/json', OPENAPI_V2_PROTOBUF, 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf'];
+/**
+ * The v2 protobuf MIME type kube-openapi answers with (pkg/handler/handler.go). Clients ask for the
+ * deprecated `…spec.v2@v1.0+protobuf` too, but Go's mime parser rejects `@` in a Content-Type, so
+ * both are answered with this one.
+ */
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+const V2_TYPES = ['application/json', 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf', OPENAPI_V2_PROTOBUF];
 const V3_TYPES = ['application/json'];
 
 /** The first of `offered` that `accept` allows (`*\/*` and `type/*` included); no Accept header means the first. */
@@ -433,7 +437,7 @@ function v2Bodies(opts: OpenAPIOptions) {
   return hit;
 }
 
-function notAcceptable(accept: string, offered: string[]): OpenAPIResponse {
+function notAcceptable(offered: string[]): OpenAPIResponse {
   const status = {
     kind: 'Status',
     apiVersion: 'v1',
@@ -443,7 +447,6 @@ function notAcceptable(accept: string, offered: string[]): OpenAPIResponse {
     reason: 'NotAcceptable',
     code: 406,
   };
-  void accept;
   return { status: 406, contentType: 'application/json', body: JSON.stringify(status) };
 }
 
@@ -452,13 +455,13 @@ export function openapiResponse(path: string, accept?: string, opts: OpenAPIOpti
   const p = path.replace(/\/+$/, '');
   if (p === '/openapi/v2') {
     const type = negotiate(accept, V2_TYPES);
-    if (!type) return notAcceptable(accept ?? '', V2_TYPES);
+    if (!type) return notAcceptable(V2_TYPES);
     const b = v2Bodies(opts);
-    return type === 'application/json' ? { status: 200, contentType: 'application/json', body: b.json, etag: `"${b.hash}"` } : { status: 200, contentType: type, body: b.proto, etag: `"${b.hash}"` };
+    return type === 'application/json' ? { status: 200, contentType: 'application/json', body: b.json, etag: `"${b.hash}"` } : { status: 200, contentType: OPENAPI_V2_PROTOBUF, body: b.proto, etag: `"${b.hash}"` };
   }
   if (p === '/openapi/v3') {
     const type = negotiate(accept, V3_TYPES);
-    if (!type) return notAcceptable(accept ?? '', V3_TYPES);
+    if (!type) return notAcceptable(V3_TYPES);
     return { status: 200, contentType: 'application/json', body: JSON.stringify(openapiV3Index(opts)) };
   }
   const m = /^\/openapi\/v3\/(.+)$/.exec(p);
@@ -466,7 +469,7 @@ export function openapiResponse(path: string, accept?: string, opts: OpenAPIOpti
     const b = v3Body(m[1], opts);
     if (!b) return { status: 404, contentType: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `the server could not find the requested resource`, reason: 'NotFound', code: 404 }) };
     const type = negotiate(accept, V3_TYPES);
-    if (!type) return notAcceptable(accept ?? '', V3_TYPES);
+    if (!type) return notAcceptable(V3_TYPES);
     return { status: 200, contentType: 'application/json', body: b.body, etag: `"${b.hash}"` };
   }
   return undefined;
