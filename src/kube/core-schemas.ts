@@ -91,6 +91,45 @@ function revisionCrdSchema(): Schema {
 
 const revisionSpec = ((revisionCrdSchema().properties as Record<string, Schema>).spec.properties ?? {}) as Record<string, Schema>;
 const containerFromKnative = structuredClone((revisionSpec.containers as { items: Schema }).items);
+
+/**
+ * Kubernetes' names for the types of Container's fields, so the inline schemas of the CRD become
+ * named definitions as in kube-apiserver's OpenAPI (`kubectl explain` prints `<[]ContainerPort>`).
+ */
+const CONTAINER_FIELD_TYPES: Record<string, string> = {
+  env: 'EnvVar',
+  envFrom: 'EnvFromSource',
+  livenessProbe: 'Probe',
+  ports: 'ContainerPort',
+  readinessProbe: 'Probe',
+  resources: 'ResourceRequirements',
+  securityContext: 'SecurityContext',
+  startupProbe: 'Probe',
+  volumeMounts: 'VolumeMount',
+};
+
+/** Moves Container's field types into `defs` under their Kubernetes names, leaving references. */
+function nameContainerFieldTypes(container: Schema, defs: Record<string, Schema>): Schema {
+  const props = { ...(container.properties as Record<string, Schema>) };
+  for (const [field, typeName] of Object.entries(CONTAINER_FIELD_TYPES)) {
+    const f = props[field];
+    if (!f) continue;
+    const name = `io.k8s.api.core.v1.${typeName}`;
+    if (f.type === 'array' && f.items) {
+      const { items, ...rest } = f;
+      defs[name] ??= items as Schema;
+      props[field] = { ...rest, items: { $ref: name } };
+    } else {
+      const { description, ...type } = f;
+      defs[name] ??= type;
+      props[field] = description === undefined ? { $ref: name } : { $ref: name, description };
+    }
+  }
+  return { ...container, properties: props };
+}
+
+const containerFieldTypes: Record<string, Schema> = {};
+const container = nameContainerFieldTypes(containerFromKnative, containerFieldTypes);
 const volumeFromKnative = structuredClone((revisionSpec.volumes as { items: Schema }).items);
 
 const meta: Record<string, Schema> = {
@@ -231,7 +270,8 @@ const containerStateDocs = {
 
 const core: Record<string, Schema> = {
   [`${CORE}.ObjectReference`]: objectReference,
-  [`${CORE}.Container`]: containerFromKnative,
+  [`${CORE}.Container`]: container,
+  ...containerFieldTypes,
   [`${CORE}.Volume`]: volumeFromKnative,
   [`${CORE}.PodSpec`]: obj(
     'PodSpec is a description of a pod.',
