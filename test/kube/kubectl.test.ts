@@ -163,7 +163,7 @@ describe('kubectl against the kube face (server advertises fieldValidation)', { 
     assert.match(r.stdout, /\n {2}ports\t<\[\]ContainerPort>\n/);
   });
 
-  it('kubectl explain follows metadata into ObjectMeta's definition', async () => {
+  it('kubectl explain follows metadata into the ObjectMeta definition', async () => {
     const r = await kubectl.run('explain', 'ksvc.metadata.ownerReferences');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /FIELD: ownerReferences <\[\]OwnerReference>/);
