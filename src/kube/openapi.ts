@@ -196,7 +196,7 @@ interface PathSpec {
 /** The REST paths of one kind, as kube-apiserver's installer lays them out (pkg/endpoints/installer.go). */
 function pathsOf(k: KindInfo, fieldValidation: boolean): PathSpec[] {
   const prefix = k.group === '' ? `/api/${k.version}` : `/apis/${k.group}/${k.version}`;
-  const id = `${groupIdentifier(k.group)}${upper(k.version)}`;
+  const id = `${upper(groupIdentifier(k.group))}${upper(k.version)}`;
   const scope = k.namespaced ? 'Namespaced' : '';
   const base = k.namespaced ? `${prefix}/namespaces/{namespace}/${k.resource}` : `${prefix}/${k.resource}`;
   const nsParams = k.namespaced ? [P.namespace] : [];
