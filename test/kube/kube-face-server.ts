@@ -3,6 +3,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { discoveryResponse } from '../../src/kube/discovery.ts';
+import { strictDecodingError, unknownFields, unknownFieldWarnings } from '../../src/kube/field-validation.ts';
 import { openapiResponse, type OpenAPIOptions } from '../../src/kube/openapi.ts';
 import { registry } from '../../src/kube/registry.ts';
 import { tableContentType, tableOptions, tableRequested, toTable } from '../../src/kube/table.ts';
@@ -25,6 +26,25 @@ export interface KubeFaceServer {
 
 const notFound = JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', code: 404 });
 
+/** A create that only checks fields: Strict answers kube-apiserver's 400, Warn adds Warning headers, then the body is echoed. */
+function create(req: http.IncomingMessage, res: http.ServerResponse, kind: NonNullable<ReturnType<typeof registry.byResource>>, fieldValidation: string | null): void {
+  const chunks: Buffer[] = [];
+  req.on('data', (c: Buffer) => chunks.push(c));
+  req.on('end', () => {
+    const body = JSON.parse(Buffer.concat(chunks).toString() || '{}') as Record<string, unknown>;
+    const unknown = fieldValidation === 'Ignore' ? [] : unknownFields(kind, body);
+    if (unknown.length && fieldValidation === 'Strict') {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: strictDecodingError(kind, body, unknown), reason: 'BadRequest', code: 400 }));
+      return;
+    }
+    const headers: Record<string, string | string[]> = { 'content-type': 'application/json' };
+    if (unknown.length) headers.warning = unknownFieldWarnings(unknown).map((w) => `299 - ${JSON.stringify(w)}`);
+    res.writeHead(201, headers);
+    res.end(JSON.stringify(body));
+  });
+}
+
 /** Starts the server on 127.0.0.1, port 0. */
 export async function startKubeFaceServer(fixtures: Fixtures = {}, openapi: OpenAPIOptions = {}): Promise<KubeFaceServer> {
   const requests: SeenRequest[] = [];
@@ -42,10 +62,12 @@ export async function startKubeFaceServer(fixtures: Fixtures = {}, openapi: Open
     if (o) return send(o.status, o.contentType, o.body);
     // GET /api/v1/[namespaces/NS/]RES[/NAME] and /apis/G/V/[namespaces/NS/]RES[/NAME]
     const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
-    if (req.method !== 'GET' || !m) return send(404, 'application/json', notFound);
+    if (!m) return send(404, 'application/json', notFound);
     const [group, version] = m[1] ? ['', m[1]] : [m[2], m[3]];
     const kind = registry.byResource(group, version, m[5]);
     if (!kind) return send(404, 'application/json', notFound);
+    if (req.method === 'POST' && m[6] === undefined) return create(req, res, kind, url.searchParams.get('fieldValidation'));
+    if (req.method !== 'GET') return send(405, 'application/json', notFound);
     const all = fixtures[`${group}/${version}/${m[5]}`] ?? [];
     const inNs = all.filter((o) => m[4] === undefined || (o.metadata as { namespace?: string }).namespace === m[4]);
     const picked = m[6] === undefined ? inNs : inNs.filter((o) => (o.metadata as { name?: string }).name === m[6]);

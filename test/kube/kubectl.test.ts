@@ -182,6 +182,27 @@ describe('kubectl against the kube face (server advertises fieldValidation)', { 
     assert.ok(!urls.some((u) => u.startsWith('/openapi/v2')), urls.join('\n'));
   });
 
+  it('kubectl create --validate=strict sends fieldValidation=Strict and prints the server\'s unknown-field error', async () => {
+    const file = kubectl.write('bad.yaml', BAD_SERVICE);
+    const before = server.requests.length;
+    const r = await kubectl.run('create', '--validate=strict', '-f', file);
+    assert.equal(r.code, 1);
+    assert.equal(
+      r.stderr,
+      `Error from server (BadRequest): error when creating "${file}": Service in version "v1" cannot be handled as a Service: strict decoding error: unknown field "spec.bogus", unknown field "spec.template.spec.containers[0].imagePullPolicyy"\n`,
+    );
+    const post = server.requests.slice(before).find((q) => q.method === 'POST');
+    assert.equal(post?.url, '/apis/serving.knative.dev/v1/namespaces/default/services?fieldManager=kubectl-create&fieldValidation=Strict');
+  });
+
+  it('kubectl create --validate=warn prints the server\'s warnings and creates', async () => {
+    const file = kubectl.write('bad.yaml', BAD_SERVICE);
+    const r = await kubectl.run('create', '--validate=warn', '-f', file);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stderr, 'Warning: unknown field "spec.bogus"\nWarning: unknown field "spec.template.spec.containers[0].imagePullPolicyy"\n');
+    assert.equal(r.stdout, 'service.serving.knative.dev/hello created\n');
+  });
+
   it('kubectl get ksvc prints Knative columns from the server-side Table', async () => {
     const before = server.requests.length;
     const r = await kubectl.run('get', 'ksvc');
