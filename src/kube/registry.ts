@@ -55,6 +55,8 @@ export interface KindInfo {
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
+/** The verbs, in the order, that kube-apiserver lists for a CRD (apiextensions-apiserver customresource_discovery_controller.go). */
+const CRD_VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'] as const;
 const READ_VERBS = ['get', 'list', 'watch'] as const;
 const STATUS_VERBS = ['get', 'patch', 'update'] as const;
 
@@ -128,7 +130,7 @@ function knativeKind(file: string): KindInfo {
     shortNames: names.shortNames ?? [],
     categories: names.categories ?? [],
     namespaced: scope === 'Namespaced',
-    verbs: ALL_VERBS,
+    verbs: CRD_VERBS,
     subresources,
     storage: 'stored',
     printer: crdPrinter(v.additionalPrinterColumns ?? []),
