@@ -8,8 +8,7 @@
 // of the objects knit serves and for `kubectl explain`. Container and Volume are taken from Knative's
 // Revision CRD (src/kube/schemas/revision.yaml), which carries Kubernetes' own field documentation.
 
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
+import { knativeCrd } from './crds.ts';
 
 /** An OpenAPI v3 schema object, as JSON. */
 export type Schema = Record<string, unknown>;
@@ -84,12 +83,7 @@ export function listKind(gvk: { group: string; version: string; kind: string }, 
   };
 }
 
-function revisionCrdSchema(): Schema {
-  const crd = parse(readFileSync(new URL('./schemas/revision.yaml', import.meta.url), 'utf8')) as { spec: { versions: { schema: { openAPIV3Schema: Schema } }[] } };
-  return crd.spec.versions[0].schema.openAPIV3Schema;
-}
-
-const revisionSpec = ((revisionCrdSchema().properties as Record<string, Schema>).spec.properties ?? {}) as Record<string, Schema>;
+const revisionSpec = ((knativeCrd('revision.yaml').spec.versions[0].schema.openAPIV3Schema.properties as Record<string, Schema>).spec.properties ?? {}) as Record<string, Schema>;
 const containerFromKnative = structuredClone((revisionSpec.containers as { items: Schema }).items);
 
 /**

@@ -253,8 +253,7 @@ function v2Param(p: Param): Schema {
 function v3Param(p: Param): Schema {
   const out: Schema = { name: p.name, in: p.in, description: p.description };
   if (p.required) out.required = true;
-  out.schema = { type: p.type, uniqueItems: p.uniqueItems ? true : undefined };
-  if (!p.uniqueItems) delete (out.schema as Schema).uniqueItems;
+  out.schema = p.uniqueItems ? { type: p.type, uniqueItems: true } : { type: p.type };
   return out;
 }
 

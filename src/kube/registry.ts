@@ -12,10 +12,9 @@
 // Adding a kind is one entry here (plus its reconciler or projection).
 
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { parse } from 'yaml';
 import { CORE_DEFINITIONS, TOP_LEVEL_DOCS, type Schema } from './core-schemas.ts';
-import { CORE_PRINTERS, crdPrinter, type CrdColumn, type Printer } from './printers.ts';
+import { knativeCrd } from './crds.ts';
+import { CORE_PRINTERS, crdPrinter, type Printer } from './printers.ts';
 
 /** A subresource as discovery lists it (`pods/log`, `deployments/scale`). */
 export interface Subresource {
@@ -79,15 +78,6 @@ function builtinDefinitionName(group: string, version: string, kind: string): st
   return `io.k8s.api.${pkg}.${version}.${kind}`;
 }
 
-interface CrdDocument {
-  spec: {
-    group: string;
-    names: { kind: string; listKind?: string; plural: string; singular: string; shortNames?: string[]; categories?: string[] };
-    scope: 'Namespaced' | 'Cluster';
-    versions: { name: string; served: boolean; subresources?: { status?: object; scale?: object }; additionalPrinterColumns?: CrdColumn[]; schema: { openAPIV3Schema: Schema } }[];
-  };
-}
-
 /**
  * The schema the apiserver publishes for a CRD version (apiextensions-apiserver pkg/controller/openapi/builder
  * BuildOpenAPIV3): metadata refers to ObjectMeta, apiVersion/kind carry the standard docs, and the
@@ -110,7 +100,7 @@ const EXTRA_SUBRESOURCES: Record<string, Subresource[]> = {
 };
 
 function knativeKind(file: string): KindInfo {
-  const crd = parse(readFileSync(new URL(`./schemas/${file}`, import.meta.url), 'utf8')) as CrdDocument;
+  const crd = knativeCrd(file);
   const { group, names, scope } = crd.spec;
   const v = crd.spec.versions.find((x) => x.served);
   if (!v) throw new Error(`${file}: no served version`);

@@ -59,7 +59,7 @@ export function tableRequested(accept: string | undefined): 'v1' | 'v1beta1' | u
   return undefined;
 }
 
-/** The error text kube-apiserver gives for an includeObject it does not know (metav1 validation). */
+/** An includeObject kube-apiserver does not know; answer 400 BadRequest with its message (metav1 validation ValidateTableOptions). */
 export class TableOptionsError extends Error {}
 
 /** TableOptions from a request's query: `includeObject` (None, Metadata, Object) and `noHeaders`. */
