@@ -163,6 +163,14 @@ describe('kubectl against the kube face (server advertises fieldValidation)', { 
     assert.match(r.stdout, /\n {2}ports\t<\[\]ContainerPort>\n/);
   });
 
+  it('kubectl explain --output=plaintext-openapiv2 reads the protobuf /openapi/v2', async () => {
+    const before = server.requests.length;
+    const r = await kubectl.run('explain', 'pods.spec.containers.image', '--output=plaintext-openapiv2');
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^KIND: {5}Pod\nVERSION: {2}v1\n\nFIELD: {4}image <string>\n\nDESCRIPTION:\n {5}Container image name\./);
+    assert.ok(server.requests.slice(before).some((q) => q.url.startsWith('/openapi/v2')));
+  });
+
   it('kubectl explain follows metadata into the ObjectMeta definition', async () => {
     const r = await kubectl.run('explain', 'ksvc.metadata.ownerReferences');
     assert.equal(r.code, 0, r.stderr);
