@@ -9,7 +9,7 @@ const resources = (path: string) => (discoveryDocument(path) as { resources: Res
 
 describe('discovery', () => {
   it('/api lists the core version', () => {
-    assert.deepEqual(discoveryDocument('/api'), { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] });
+    assert.deepEqual(discoveryDocument('/api', { serverAddress: '127.0.0.1:6443' }), { kind: 'APIVersions', versions: ['v1'], serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '127.0.0.1:6443' }] });
   });
 
   it('/apis lists every other group with its preferred version', () => {

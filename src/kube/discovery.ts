@@ -1,13 +1,14 @@
 // Kubernetes discovery documents (/api, /api/v1, /apis, /apis/GROUP, /apis/GROUP/VERSION, aggregated discovery) and /version, generated from the kind registry.
 //
 // Exported entry points:
-//   - `discoveryResponse(path, accept?, opts?)`: the whole answer for a GET of a discovery path or
+//   - `discoveryResponse(path, accept?, opts?)` (opts: `serverAddress` for /api's
+//     serverAddressByClientCIDRs, `registry`): the whole answer for a GET of a discovery path or
 //     `/version` — `{ status, contentType, body }` — or undefined when `path` is not one. It
 //     negotiates aggregated discovery (`application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList`,
 //     which kubectl and client-go ≥ 1.30 ask for first) and falls back to the legacy documents.
 //     The API server answers with it before its REST routing: `const d = discoveryResponse(url.pathname,
 //     req.headers.accept); if (d) { res.writeHead(d.status, { 'content-type': d.contentType }); res.end(d.body); }`
-//   - `discoveryDocument(path)`: the legacy JSON document at `path` (for tests and callers that want the object).
+//   - `discoveryDocument(path, opts?)`: the legacy JSON document at `path` (for tests and callers that want the object).
 //   - `versionInfo()`: the /version document (every field of k8s.io/apimachinery pkg/version Info).
 // Shapes follow k8s.io/apimachinery pkg/apis/meta/v1 types.go (APIVersions, APIGroupList, APIGroup,
 // APIResourceList, APIResource) and k8s.io/api apidiscovery/v2 types.go (APIGroupDiscoveryList).
@@ -72,11 +73,19 @@ function groupNames(reg: KindRegistry): string[] {
   return [...new Set(reg.groupVersions().map((g) => g.group))].filter((g) => g !== '');
 }
 
+/** Options of the discovery documents. */
+export interface DiscoveryOptions {
+  /** host:port clients reach the API at, listed in /api's serverAddressByClientCIDRs. */
+  serverAddress?: string;
+  registry?: KindRegistry;
+}
+
 /** The legacy discovery document at `path`, or undefined when `path` is not a discovery path. */
-export function discoveryDocument(path: string, reg: KindRegistry = defaultRegistry): Record<string, unknown> | undefined {
+export function discoveryDocument(path: string, opts: DiscoveryOptions = {}): Record<string, unknown> | undefined {
+  const reg = opts.registry ?? defaultRegistry;
   const p = path.replace(/\/+$/, '') || '/';
   if (p === '/version') return versionInfo();
-  if (p === '/api') return { kind: 'APIVersions', versions: reg.groupVersions().filter((g) => g.group === '').map((g) => g.version), serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: '' }] };
+  if (p === '/api') return { kind: 'APIVersions', versions: reg.groupVersions().filter((g) => g.group === '').map((g) => g.version), serverAddressByClientCIDRs: [{ clientCIDR: '0.0.0.0/0', serverAddress: opts.serverAddress ?? '' }] };
   if (p === '/apis') return { kind: 'APIGroupList', apiVersion: 'v1', groups: groupNames(reg).map((g) => apiGroup(reg, g)) };
   let m = /^\/api\/([^/]+)$/.exec(p);
   if (m) return resourceList(reg, '', m[1]);
@@ -152,13 +161,14 @@ function wantsAggregated(accept: string | undefined): 'v2' | 'v2beta1' | undefin
  * The response to a GET of `path` with `accept`, or undefined when `path` is not a discovery path
  * (nor /version). Aggregated discovery is answered for /api and /apis when asked for.
  */
-export function discoveryResponse(path: string, accept?: string, reg: KindRegistry = defaultRegistry): DiscoveryResponse | undefined {
+export function discoveryResponse(path: string, accept?: string, opts: DiscoveryOptions = {}): DiscoveryResponse | undefined {
+  const reg = opts.registry ?? defaultRegistry;
   const p = path.replace(/\/+$/, '') || '/';
   const agg = wantsAggregated(accept);
   if (agg && (p === '/api' || p === '/apis')) {
     return { status: 200, contentType: `application/json;g=apidiscovery.k8s.io;v=${agg};as=APIGroupDiscoveryList`, body: JSON.stringify(aggregatedDiscovery(p, reg, agg)) };
   }
-  const doc = discoveryDocument(p, reg);
+  const doc = discoveryDocument(p, opts);
   if (doc === undefined) return undefined;
   return { status: 200, contentType: 'application/json', body: JSON.stringify(doc) };
 }

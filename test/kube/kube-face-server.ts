@@ -2,9 +2,9 @@
 
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { discoveryResponse } from '../../src/kube/discovery.ts';
+import { apiDocumentResponse } from '../../src/kube/api-documents.ts';
 import { strictDecodingError, unknownFields, unknownFieldWarnings } from '../../src/kube/field-validation.ts';
-import { openapiResponse, type OpenAPIOptions } from '../../src/kube/openapi.ts';
+import type { OpenAPIOptions } from '../../src/kube/openapi.ts';
 import { registry } from '../../src/kube/registry.ts';
 import { tableContentType, tableOptions, tableRequested, toTable } from '../../src/kube/table.ts';
 
@@ -56,10 +56,8 @@ export async function startKubeFaceServer(fixtures: Fixtures = {}, openapi: Open
       res.writeHead(status, { 'content-type': contentType });
       res.end(body);
     };
-    const d = discoveryResponse(url.pathname, accept);
-    if (d) return send(d.status, d.contentType, d.body);
-    const o = openapiResponse(url.pathname, accept, openapi);
-    if (o) return send(o.status, o.contentType, o.body);
+    const doc = apiDocumentResponse(req.method, url.pathname, accept, { ...openapi, serverAddress: req.headers.host });
+    if (doc) return send(doc.status, doc.contentType, doc.body);
     // GET /api/v1/[namespaces/NS/]RES[/NAME] and /apis/G/V/[namespaces/NS/]RES[/NAME]
     const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
     if (!m) return send(404, 'application/json', notFound);
