@@ -83,6 +83,18 @@ describe('OpenAPI v3', () => {
     assert.ok(doc.paths['/api/v1/namespaces/{name}'].put, 'namespaces are cluster-scoped and writable');
   });
 
+  it('a stale hash is redirected to the current one; the current hash may be cached for good', () => {
+    const current = openapiV3Index().paths['apis/apps/v1'].serverRelativeURL;
+    const stale = openapiResponse('/openapi/v3/apis/apps/v1?hash=0123', 'application/json')!;
+    assert.equal(stale.status, 301);
+    assert.equal(stale.headers?.location, current);
+    const fresh = openapiResponse(current, 'application/json')!;
+    assert.equal(fresh.status, 200);
+    assert.equal(fresh.headers?.['cache-control'], 'public, immutable');
+    assert.equal(fresh.headers?.vary, 'Accept');
+    assert.deepEqual(openapiResponse('/openapi/v3/apis/apps/v1', 'application/json')!.headers, {});
+  });
+
   it('unknown group-versions are 404', () => {
     assert.equal(openapiResponse('/openapi/v3/apis/batch/v1')!.status, 404);
     assert.equal(openapiV3Document('apis/batch/v1'), undefined);

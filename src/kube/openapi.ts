@@ -1,11 +1,11 @@
 // OpenAPI v2 (/openapi/v2) and v3 (/openapi/v3, /openapi/v3/apis/GROUP/VERSION) documents for every group-version in the kind registry.
 //
 // Exported entry points:
-//   - `openapiResponse(path, accept?, opts?)`: the whole answer to a GET of `/openapi/v2`,
-//     `/openapi/v3` or `/openapi/v3/<api|apis/GROUP>/VERSION` — `{ status, contentType, body, etag }`
+//   - `openapiResponse(pathAndQuery, accept?, opts?)`: the whole answer to a GET of `/openapi/v2`,
+//     `/openapi/v3` or `/openapi/v3/<api|apis/GROUP>/VERSION[?hash=…]` — `{ status, contentType, body, etag, headers }`
 //     (406 when the Accept header allows nothing served) — or undefined for other paths. The API
 //     server calls it before REST routing, as it does `discoveryResponse`:
-//     `const o = openapiResponse(url.pathname, req.headers.accept); if (o) { res.writeHead(o.status, {'content-type': o.contentType, etag: o.etag}); res.end(o.body); }`
+//     `const o = openapiResponse(req.url, req.headers.accept); if (o) { res.writeHead(o.status, { ...o.headers, 'content-type': o.contentType, etag: o.etag }); res.end(o.body); }`
 //   - `openapiV2()`, `openapiV3Index()`, `openapiV3Document(gvPath)`: the documents as objects.
 // Options: `fieldValidation` (default true) advertises the `fieldValidation` query parameter on
 // writes, as kube-apiserver ≥ 1.27 does; kubectl then leaves unknown-field checks to the server
@@ -389,6 +389,8 @@ export interface OpenAPIResponse {
   contentType: string;
   body: string | Buffer;
   etag?: string;
+  /** Further headers to send (Location of a redirect, caching of hashed v3 documents). */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -449,9 +451,15 @@ function notAcceptable(offered: string[]): OpenAPIResponse {
   return { status: 406, contentType: 'application/json', body: JSON.stringify(status) };
 }
 
-/** The response to a GET of an OpenAPI path, or undefined when `path` is not one. */
-export function openapiResponse(path: string, accept?: string, opts: OpenAPIOptions = {}): OpenAPIResponse | undefined {
-  const p = path.replace(/\/+$/, '');
+/**
+ * The response to a GET of an OpenAPI path (`pathAndQuery` may carry the `?hash=` of a v3
+ * document), or undefined when it is not one. A v3 document asked for by a stale hash is a 301 to
+ * its current URL, and one asked for by its current hash may be cached for good, as kube-openapi's
+ * handler3 answers (pkg/handler3/handler.go).
+ */
+export function openapiResponse(pathAndQuery: string, accept?: string, opts: OpenAPIOptions = {}): OpenAPIResponse | undefined {
+  const url = new URL(pathAndQuery, 'http://localhost');
+  const p = url.pathname.replace(/\/+$/, '');
   if (p === '/openapi/v2') {
     const type = negotiate(accept, V2_TYPES);
     if (!type) return notAcceptable(V2_TYPES);
@@ -469,7 +477,13 @@ export function openapiResponse(path: string, accept?: string, opts: OpenAPIOpti
     if (!b) return { status: 404, contentType: 'application/json', body: JSON.stringify({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `the server could not find the requested resource`, reason: 'NotFound', code: 404 }) };
     const type = negotiate(accept, V3_TYPES);
     if (!type) return notAcceptable(V3_TYPES);
-    return { status: 200, contentType: 'application/json', body: b.body, etag: `"${b.hash}"` };
+    const hash = url.searchParams.get('hash');
+    if (hash !== null && hash !== b.hash) {
+      const location = `/openapi/v3/${m[1]}?hash=${b.hash}`;
+      return { status: 301, contentType: 'text/html; charset=utf-8', body: `<a href="${location}">Moved Permanently</a>.\n`, headers: { location } };
+    }
+    const headers: Record<string, string> = hash === null ? {} : { vary: 'Accept', 'cache-control': 'public, immutable', expires: new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString() };
+    return { status: 200, contentType: 'application/json', body: b.body, etag: `"${b.hash}"`, headers };
   }
   return undefined;
 }

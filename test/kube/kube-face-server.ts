@@ -56,8 +56,12 @@ export async function startKubeFaceServer(fixtures: Fixtures = {}, openapi: Open
       res.writeHead(status, { 'content-type': contentType });
       res.end(body);
     };
-    const doc = apiDocumentResponse(req.method, url.pathname, accept, { ...openapi, serverAddress: req.headers.host });
-    if (doc) return send(doc.status, doc.contentType, doc.body);
+    const doc = apiDocumentResponse(req.method, req.url ?? '/', accept, { ...openapi, serverAddress: req.headers.host });
+    if (doc) {
+      res.writeHead(doc.status, { ...doc.headers, 'content-type': doc.contentType, ...(doc.etag ? { etag: doc.etag } : {}) });
+      res.end(doc.body);
+      return;
+    }
     // GET /api/v1/[namespaces/NS/]RES[/NAME] and /apis/G/V/[namespaces/NS/]RES[/NAME]
     const m = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/([^/]+))?\/([^/]+)(?:\/([^/]+))?$/.exec(url.pathname);
     if (!m) return send(404, 'application/json', notFound);
