@@ -479,20 +479,27 @@ function cellForJSONValue(type: string, value: unknown): Cell {
   return null;
 }
 
-/** How the JSONPath printer writes one value (client-go util/jsonpath PrintResults). */
-function printValue(v: unknown): string {
+const singleValue = parseJsonPath('{.v}');
+
+/**
+ * How the JSONPath printer writes one value (client-go util/jsonpath PrintResults: maps and lists as
+ * compact JSON with sorted keys, scalars as Go prints them); a JSON null cannot be printed, so its
+ * cell is null.
+ */
+function printValue(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
   if (typeof v === 'string') return v;
-  if (v === null || v === undefined) return '<nil>';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  return executeJsonPath(singleValue, { v });
 }
 
 /**
  * The printer of a CRD version: `Name` first, then its additionalPrinterColumns, or `Age` when it
- * declares none (apiextensions' SetDefaults_CustomResourceDefinitionSpec adds that column).
+ * declares none (apiextensions-apiserver pkg/apiserver/customresource_handler.go
+ * serveDefaultColumnsIfEmpty). Knative's kinds all declare columns, so they have no Age, as
+ * `kubectl get ksvc` shows on a cluster.
  */
 export function crdPrinter(columns: readonly CrdColumn[]): Printer {
-  const declared: CrdColumn[] = columns.length ? [...columns] : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }];
+  const declared: CrdColumn[] = columns.length ? [...columns] : [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: OBJECT_META_DOCS.creationTimestamp }];
   const paths: JsonPath[] = declared.map((c) => parseJsonPath(`{${c.jsonPath}}`));
   return {
     columns: [nameColumn(), ...declared.map((c) => col(c.name, c.type, c.description ?? '', c.priority ?? 0, c.format ?? ''))],

@@ -187,7 +187,11 @@ describe('CRD printer columns (apiextensions tableconvertor)', () => {
       { name: 'N', type: 'integer', jsonPath: '.spec.name' },
       { name: 'B', type: 'boolean', jsonPath: '.spec.on' },
     ]);
-    assert.deepEqual(p.cells({ metadata: { name: 'x' }, spec: { name: 'n', on: true } }, NOW), ['x', '{"name":"n","on":true}', null, true]);
+    assert.deepEqual(p.cells({ metadata: { name: 'x' }, spec: { on: true, name: 'n' } }, NOW), ['x', '{"name":"n","on":true}', null, true]);
+    const q = crdPrinter([{ name: 'V', type: 'string', jsonPath: '.v' }]);
+    assert.deepEqual(q.cells({ metadata: { name: 'x' }, v: 1.5 }, NOW), ['x', '1.5']);
+    assert.deepEqual(q.cells({ metadata: { name: 'x' }, v: null }, NOW), ['x', null]);
+    assert.deepEqual(q.cells({ metadata: { name: 'x' }, v: [2, 'a'] }, NOW), ['x', '[2,"a"]']);
   });
 });
 
