@@ -1,8 +1,8 @@
 // One entry point for the documents kube clients read before any object: /version, discovery and OpenAPI.
 //
 // The API server calls `apiDocumentResponse(req.method, req.url, req.headers.accept, { serverAddress: req.headers.host })`
-// first (after authentication) and, when it answers, writes `status`, `contentType`, `etag`,
-// `headers` and `body`; anything else goes on to REST routing, which finds kinds with `registry.byResource`
+// first (after authentication) and, when it answers, writes `status`, `headers` (ETag among them),
+// `contentType` and `body`; anything else goes on to REST routing, which finds kinds with `registry.byResource`
 // (registry.ts), converts GETs asked `as=Table` with `toTable` (table.ts) and checks writes with
 // `unknownFields` (field-validation.ts).
 

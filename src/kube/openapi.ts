@@ -5,7 +5,8 @@
 //     `/openapi/v3` or `/openapi/v3/<api|apis/GROUP>/VERSION[?hash=…]` — `{ status, contentType, body, etag, headers }`
 //     (406 when the Accept header allows nothing served) — or undefined for other paths. The API
 //     server calls it before REST routing, as it does `discoveryResponse`:
-//     `const o = openapiResponse(req.url, req.headers.accept); if (o) { res.writeHead(o.status, { ...o.headers, 'content-type': o.contentType, etag: o.etag }); res.end(o.body); }`
+//     `const o = openapiResponse(req.url, req.headers.accept); if (o) { res.writeHead(o.status, { ...o.headers, 'content-type': o.contentType }); res.end(o.body); }`
+//     (`headers` holds the ETag too).
 //   - `openapiV2()`, `openapiV3Index()`, `openapiV3Document(gvPath)`: the documents as objects.
 // Options: `fieldValidation` (default true) advertises the `fieldValidation` query parameter on
 // writes, as kube-apiserver ≥ 1.27 does; kubectl then leaves unknown-field checks to the server
@@ -389,8 +390,13 @@ export interface OpenAPIResponse {
   contentType: string;
   body: string | Buffer;
   etag?: string;
-  /** Further headers to send (Location of a redirect, caching of hashed v3 documents). */
+  /** Further headers to send (ETag, Location of a redirect, caching of hashed v3 documents). */
   headers?: Record<string, string>;
+}
+
+/** `r` with its ETag among its headers too. */
+function withEtag(r: OpenAPIResponse): OpenAPIResponse {
+  return r.etag ? { ...r, headers: { ...r.headers, etag: r.etag } } : r;
 }
 
 /**
@@ -464,7 +470,7 @@ export function openapiResponse(pathAndQuery: string, accept?: string, opts: Ope
     const type = negotiate(accept, V2_TYPES);
     if (!type) return notAcceptable(V2_TYPES);
     const b = v2Bodies(opts);
-    return type === 'application/json' ? { status: 200, contentType: 'application/json', body: b.json, etag: `"${b.hash}"` } : { status: 200, contentType: OPENAPI_V2_PROTOBUF, body: b.proto, etag: `"${b.hash}"` };
+    return withEtag(type === 'application/json' ? { status: 200, contentType: 'application/json', body: b.json, etag: `"${b.hash}"` } : { status: 200, contentType: OPENAPI_V2_PROTOBUF, body: b.proto, etag: `"${b.hash}"` });
   }
   if (p === '/openapi/v3') {
     const type = negotiate(accept, V3_TYPES);
@@ -483,7 +489,7 @@ export function openapiResponse(pathAndQuery: string, accept?: string, opts: Ope
       return { status: 301, contentType: 'text/html; charset=utf-8', body: `<a href="${location}">Moved Permanently</a>.\n`, headers: { location } };
     }
     const headers: Record<string, string> = hash === null ? {} : { vary: 'Accept', 'cache-control': 'public, immutable', expires: new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString() };
-    return { status: 200, contentType: 'application/json', body: b.body, etag: `"${b.hash}"`, headers };
+    return withEtag({ status: 200, contentType: 'application/json', body: b.body, etag: `"${b.hash}"`, headers });
   }
   return undefined;
 }

@@ -58,7 +58,7 @@ export async function startKubeFaceServer(fixtures: Fixtures = {}, openapi: Open
     };
     const doc = apiDocumentResponse(req.method, req.url ?? '/', accept, { ...openapi, serverAddress: req.headers.host });
     if (doc) {
-      res.writeHead(doc.status, { ...doc.headers, 'content-type': doc.contentType, ...(doc.etag ? { etag: doc.etag } : {}) });
+      res.writeHead(doc.status, { ...doc.headers, 'content-type': doc.contentType });
       res.end(doc.body);
       return;
     }
