@@ -8,7 +8,8 @@
 //     `byResource`, `byKind`, `groupVersions()`, `forGroupVersion()`.
 // The API server routes `/api/v1/…` and `/apis/GROUP/VERSION/…` through `registry.byResource(…)`; an
 // entry's `storage` says whether the store holds it (`stored`) or knit computes it from its own state
-// (`projected`, read-only: verbs get, list, watch).
+// (`projected`: read-only views with verbs get, list, watch, and the access reviews, answered on
+// create and never kept). `verbs` is what discovery advertises and what the router should allow.
 // Adding a kind is one entry here (plus its reconciler or projection).
 
 import { createHash } from 'node:crypto';
@@ -42,7 +43,7 @@ export interface KindInfo {
   namespaced: boolean;
   verbs: readonly string[];
   subresources: readonly Subresource[];
-  /** `stored`: kept in the store; `projected`: a read-only view computed from knit's state. */
+  /** `stored`: kept in the store; `projected`: computed from knit's state, never stored. */
   storage: 'stored' | 'projected';
   printer: Printer;
   /** The OpenAPI definition name of the kind (`io.k8s.api.core.v1.Pod`, `dev.knative.serving.v1.Service`). */
