@@ -75,7 +75,12 @@ export class StatusError extends Error {
 
 /** `services.serving.knative.dev` style qualified resource names, as in `"x" not found` messages. */
 export function qualifiedResource(resource: string): string {
-  return `${resource}.serving.knative.dev`;
+  // Store keys (kube/registry.ts storageKeyOf): Knative's plurals, else GROUP.PLURAL with `core` for the core group.
+  const dot = resource.indexOf('.');
+  if (dot < 0) return `${resource}.serving.knative.dev`;
+  const group = resource.slice(0, dot);
+  const plural = resource.slice(dot + 1);
+  return group === 'core' ? plural : `${plural}.${group}`;
 }
 
 // Constructors with the apiserver's texts (k8s.io/apimachinery pkg/api/errors errors.go NewNotFound, NewAlreadyExists, ...).

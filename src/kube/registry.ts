@@ -52,6 +52,20 @@ export interface KindInfo {
   schema: Schema;
   /** Discovery's storageVersionHash, for stored kinds. */
   storageVersionHash?: string;
+  /**
+   * The store's resource key: the plural for Knative's kinds (`services`), `GROUP.PLURAL` for the rest
+   * (`core.pods`, `apps.deployments`); both Event kinds share `core.events`, as both read one etcd prefix.
+   */
+  storageKey: string;
+  /** The resource as the apiserver names it in messages: `pods`, `deployments.apps`, `services.serving.knative.dev`. */
+  qualifiedResource: string;
+}
+
+/** The store's key for a resource of `group` (see KindInfo.storageKey). */
+export function storageKeyOf(group: string, resource: string): string {
+  if (group === 'serving.knative.dev') return resource;
+  if (group === 'events.k8s.io' && resource === 'events') return 'core.events';
+  return `${group || 'core'}.${resource}`;
 }
 
 const ALL_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'] as const;
@@ -128,6 +142,8 @@ function knativeKind(file: string): KindInfo {
     definition: crdDefinitionName(group, v.name, names.kind),
     schema: publishedCrdSchema(v.schema.openAPIV3Schema, gvk),
     storageVersionHash: storageVersionHash(group, v.name, names.kind),
+    storageKey: storageKeyOf(group, names.plural),
+    qualifiedResource: `${names.plural}.${group}`,
   };
 }
 
@@ -167,6 +183,8 @@ function builtinKind(s: BuiltinSpec): KindInfo {
     definition,
     schema,
     storageVersionHash: s.storage === 'stored' ? storageVersionHash(s.group, s.version, s.kind) : undefined,
+    storageKey: storageKeyOf(s.group, s.resource),
+    qualifiedResource: s.group ? `${s.resource}.${s.group}` : s.resource,
   };
 }
 
