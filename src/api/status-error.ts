@@ -24,6 +24,8 @@ export interface StatusDetails {
 
 export interface StatusErrorOptions {
   details?: StatusDetails;
+  /** `metadata.continue` of the Status (a 410 for a compacted continue token carries a fresh one). */
+  continueToken?: string;
   /** The error this one reports (kept for logs; never sent to the client). */
   cause?: unknown;
 }
@@ -39,12 +41,14 @@ export class StatusError extends Error {
   /** A Kubernetes StatusReason (`NotFound`, `Conflict`, ...); empty when the server gave none. */
   readonly reason: string;
   readonly details: StatusDetails | undefined;
+  readonly continueToken: string | undefined;
 
   constructor(code: number, reason: string, message: string, options: StatusErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.reason = reason;
     this.details = options.details;
+    this.continueToken = options.continueToken;
   }
 
   /** The response body the apiserver writes for this error (field order as in its JSON). */
@@ -52,7 +56,7 @@ export class StatusError extends Error {
     return {
       kind: 'Status',
       apiVersion: 'v1',
-      metadata: {},
+      metadata: this.continueToken === undefined ? {} : { continue: this.continueToken },
       status: 'Failure',
       message: this.message,
       reason: this.reason,
@@ -106,8 +110,8 @@ export function invalid(message: string): StatusError {
 }
 
 /** 400 BadRequest. */
-export function badRequest(message: string): StatusError {
-  return new StatusError(400, 'BadRequest', message);
+export function badRequest(message: string, cause?: unknown): StatusError {
+  return new StatusError(400, 'BadRequest', message, { cause });
 }
 
 /** 410 Gone (a watch asked for a resourceVersion older than the kept history). */

@@ -1,6 +1,11 @@
 // Kubernetes field errors (k8s.io/apimachinery/pkg/util/validation/field) and the request errors the apiserver answers with.
 
 import { goJSON, goQuote } from './gotext.ts';
+import { StatusError, badRequest, type StatusDetails } from '../api/status-error.ts';
+
+export { StatusError, badRequest };
+/** One entry of a Status's `details.causes`. */
+export type StatusCause = NonNullable<StatusDetails['causes']>[number];
 
 /** field.ErrorType: the value that lands in `details.causes[].reason`. */
 export type FieldErrorType =
@@ -80,50 +85,9 @@ export function aggregateMessage(errs: readonly FieldProblem[]): string {
   return msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`;
 }
 
-/** One entry of a Status's `details.causes`. */
-export interface StatusCause {
-  reason: string;
-  message: string;
-  field: string;
-}
-
-/** What the apiserver puts in a Status's `details`. */
-export interface StatusDetails {
-  name?: string;
-  group?: string;
-  kind?: string;
-  causes?: StatusCause[];
-  retryAfterSeconds?: number;
-}
-
-/**
- * A refused request as the apiserver answers it: HTTP code, Status reason, message and optional details.
- * Kept deliberately plain so the API server can map it onto its own Status error type.
- */
-export class KubeRequestError extends Error {
-  readonly code: number;
-  readonly reason: string;
-  readonly details?: StatusDetails;
-  /** `metadata.continue` of the Status (set on 410 for a compacted continue token). */
-  readonly continueToken?: string;
-
-  constructor(code: number, reason: string, message: string, options: { details?: StatusDetails; continueToken?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'KubeRequestError';
-    this.code = code;
-    this.reason = reason;
-    if (options.details !== undefined) this.details = options.details;
-    if (options.continueToken !== undefined) this.continueToken = options.continueToken;
-  }
-}
-
-/** errors.NewBadRequest. */
-export const badRequest = (message: string, cause?: unknown): KubeRequestError =>
-  new KubeRequestError(400, 'BadRequest', message, { cause });
-
 /** errors.NewResourceExpired (410, reason Expired). */
-export const resourceExpired = (message: string, continueToken?: string): KubeRequestError =>
-  new KubeRequestError(410, 'Expired', message, { continueToken });
+export const resourceExpired = (message: string, continueToken?: string): StatusError =>
+  new StatusError(410, 'Expired', message, { continueToken });
 
 /** A group and kind as GroupKind.String() prints them: "Service.serving.knative.dev", or "Namespace" for the core group. */
 export interface GroupKind {
@@ -144,8 +108,8 @@ export function invalidMessage(gk: GroupKind, name: string, errs: readonly Field
 }
 
 /** errors.NewInvalid: 422 Invalid with the causes in `details`. */
-export function invalid(gk: GroupKind, name: string, errs: readonly FieldProblem[]): KubeRequestError {
-  return new KubeRequestError(422, 'Invalid', invalidMessage(gk, name, errs), {
+export function invalid(gk: GroupKind, name: string, errs: readonly FieldProblem[]): StatusError {
+  return new StatusError(422, 'Invalid', invalidMessage(gk, name, errs), {
     // Go omits empty strings from StatusDetails.
     details: { ...(name === '' ? {} : { name }), ...(gk.group === '' ? {} : { group: gk.group }), kind: gk.kind, causes: statusCauses(errs) },
   });

@@ -1,6 +1,6 @@
 // The apiserver's read-verb and input rules for knit's API server: one import for selectors, query options, paging, ObjectMeta and body/path safety.
 /**
- * Entry points, in the order a request meets them. Every refusal is thrown as a KubeRequestError
+ * Entry points, in the order a request meets them. Every refusal is thrown as a StatusError
  * ({ code, reason, message, details?, continueToken? }) for the API server to render as a Status; nothing here
  * touches HTTP or the store.
  *

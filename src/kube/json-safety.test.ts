@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KubeRequestError } from './errors.ts';
+import { StatusError } from './errors.ts';
 import {
   checkJSONSyntax, cloneJSON, decodeObjectBody, decodePatchBody, decodeRequestPath, GoJSONSyntaxError, jsonDepth,
   KUBE_MAX_JSON_DEPTH, mergePatch, parseJSON, requestEntityTooLarge, stringifyJSON,
@@ -110,11 +110,11 @@ test('depth-safe helpers work where JSON.stringify and recursion overflow', () =
   assert.equal(stringifyJSON(sample), JSON.stringify(sample));
 });
 
-function refusal(fn: () => unknown): KubeRequestError {
+function refusal(fn: () => unknown): StatusError {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof KubeRequestError, String(err));
+    assert.ok(err instanceof StatusError, String(err));
     return err;
   }
   assert.fail('expected a refusal');

@@ -1,7 +1,7 @@
 // Request bodies and URL paths read as the apiserver reads them: Go's JSON syntax checks and 10000-level depth limit
 // with its messages, no stack overflow at any depth, `__proto__` kept as ordinary data, and path decoding that never throws.
 
-import { badRequest, KubeRequestError } from './errors.ts';
+import { badRequest, StatusError } from './errors.ts';
 import { goQuoteChar } from './gotext.ts';
 
 /** encoding/json's maxNestingDepth (also sigs.k8s.io/json's): 10000 nested arrays/objects parse, 10001 do not. */
@@ -11,8 +11,8 @@ export const KUBE_MAX_JSON_DEPTH = 10000;
 export const KUBE_MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 
 /** limitedReadBody's refusal once a body passes the limit: 413 `Request entity too large: limit is 3145728`. */
-export const requestEntityTooLarge = (limit = KUBE_MAX_REQUEST_BODY_BYTES): KubeRequestError =>
-  new KubeRequestError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+export const requestEntityTooLarge = (limit = KUBE_MAX_REQUEST_BODY_BYTES): StatusError =>
+  new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 
 /** A JSON syntax error with encoding/json's message (SyntaxError.Error()) and byte offset. */
 export class GoJSONSyntaxError extends Error {
@@ -252,7 +252,7 @@ const jsonKind = (v: JSONValue): string =>
  */
 export function decodeObjectBody(body: Uint8Array | string, kind: string): Record<string, JSONValue> {
   const bytes = toBytes(body);
-  const refuse = (why: string, cause?: unknown): KubeRequestError =>
+  const refuse = (why: string, cause?: unknown): StatusError =>
     badRequest(`the object provided is unrecognized (must be of type ${kind}): ${why} (${summarizeBody(bytes)})`, cause);
   let value: JSONValue;
   try {

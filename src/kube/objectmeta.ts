@@ -4,7 +4,7 @@
 import {
   fieldForbidden, fieldInvalid, fieldRequired, fieldTooLong, GoRendered, invalid,
 } from './errors.ts';
-import type { FieldProblem, GroupKind, KubeRequestError } from './errors.ts';
+import type { FieldProblem, GroupKind, StatusError } from './errors.ts';
 import { goJSON, goQuote } from './gotext.ts';
 import { byteLength, isLabelKey, isLabelValue, nameIsDNSLabel, nameIsDNSSubdomain } from './names.ts';
 import type { NameValidator } from './names.ts';
@@ -181,6 +181,6 @@ export function validateObjectMetaUpdate(next: Meta | undefined, old: Meta | und
  * The whole refusal for an object: 422 Invalid, message `Kind.group "name" is invalid: [...]`, causes in details.
  * Returns undefined when the metadata is valid.
  */
-export function objectMetaRefusal(gk: GroupKind, metadata: Meta | undefined, errs: readonly FieldProblem[]): KubeRequestError | undefined {
+export function objectMetaRefusal(gk: GroupKind, metadata: Meta | undefined, errs: readonly FieldProblem[]): StatusError | undefined {
   return errs.length === 0 ? undefined : invalid(gk, str(metadata?.name), errs);
 }

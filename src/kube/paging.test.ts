@@ -2,15 +2,15 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KubeRequestError } from './errors.ts';
+import { StatusError } from './errors.ts';
 import { decodeContinue, encodeContinue, INCONSISTENT_CONTINUE, listKey, planList, planWatch, takePage } from './paging.ts';
 import type { ListPagingRequest } from './paging.ts';
 
-function refusal(fn: () => unknown): KubeRequestError {
+function refusal(fn: () => unknown): StatusError {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof KubeRequestError, String(err));
+    assert.ok(err instanceof StatusError, String(err));
     return err;
   }
   assert.fail('expected a refusal');

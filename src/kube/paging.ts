@@ -2,7 +2,7 @@
 // storage has them (apiserver pkg/storage/continue.go, interfaces.go ValidateListOptions, etcd3/store.go GetList,
 // etcd3/errors.go, cacher/watch_cache.go): pure functions over plain objects and the store's revisions.
 
-import { badRequest, fieldInvalid, aggregateMessage, KubeRequestError, resourceExpired } from './errors.ts';
+import { badRequest, fieldInvalid, aggregateMessage, StatusError, resourceExpired } from './errors.ts';
 import { GoNumError, parseGoUint64 } from './gotext.ts';
 import { checkJSONSyntax } from './json-safety.ts';
 
@@ -90,7 +90,7 @@ export interface ContinuePoint {
 
 /** DecodeContinue, with the apiserver's 400 `invalid continue token: continue key is not valid...` on any problem. */
 export function decodeContinue(token: string): ContinuePoint {
-  const invalidToken = (detail: string, cause?: unknown): KubeRequestError => badRequest(`invalid continue token: ${detail}`, cause);
+  const invalidToken = (detail: string, cause?: unknown): StatusError => badRequest(`invalid continue token: ${detail}`, cause);
   let text: string;
   try {
     text = decodeRawURLBase64(token).toString('utf8');
@@ -152,8 +152,8 @@ export const INCONSISTENT_CONTINUE = 'The provided continue parameter is too old
   + 'were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 
 /** storage.NewTooLargeResourceVersionError: 504 Timeout with a ResourceVersionTooLarge cause. */
-export function tooLargeResourceVersion(minimum: number, current: number, retryAfterSeconds = 0): KubeRequestError {
-  return new KubeRequestError(504, 'Timeout', `Timeout: Too large resource version: ${minimum}, current: ${current}`, {
+export function tooLargeResourceVersion(minimum: number, current: number, retryAfterSeconds = 0): StatusError {
+  return new StatusError(504, 'Timeout', `Timeout: Too large resource version: ${minimum}, current: ${current}`, {
     details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version', field: '' }], retryAfterSeconds },
   });
 }

@@ -2,17 +2,17 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { KubeRequestError } from './errors.ts';
+import { StatusError } from './errors.ts';
 import {
   isPrettyPrint, parseDeleteOptions, parseGetOptions, parseListOptions, parseQueryString, parseWriteOptions, queryBool,
 } from './query.ts';
 import { FIELD_SELECTABLE } from './selectors.ts';
 
-function refusal(fn: () => unknown): KubeRequestError {
+function refusal(fn: () => unknown): StatusError {
   try {
     fn();
   } catch (err) {
-    assert.ok(err instanceof KubeRequestError, `expected a KubeRequestError, got ${String(err)}`);
+    assert.ok(err instanceof StatusError, `expected a StatusError, got ${String(err)}`);
     return err;
   }
   assert.fail('expected the call to throw');

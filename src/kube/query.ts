@@ -155,7 +155,7 @@ function validateListOptions(o: ListOptions, watchList: boolean): FieldProblem[]
 /**
  * The list/watch handler's listOpts: decode (400 on a bad number or selector), default (WatchList), validate
  * (422 `ListOptions.meta.k8s.io "" is invalid: ...`), convert field labels for the kind (400), and fold the URL's
- * object name into the field selector. Throws KubeRequestError.
+ * object name into the field selector. Throws StatusError.
  */
 export function parseListOptions(query: QueryInput, ctx: ListRequestContext = {}): ListOptions {
   const q = toValues(query);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
-  decodeRequestPath, FIELD_SELECTABLE, GO_BAD_REQUEST, KubeRequestError, parseListOptions, planList, stringifyJSON, takePage,
+  decodeRequestPath, FIELD_SELECTABLE, GO_BAD_REQUEST, StatusError, parseListOptions, planList, stringifyJSON, takePage,
 } from './index.ts';
 import type { JSONValue } from './index.ts';
 
@@ -43,7 +43,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (page.remainingItemCount !== undefined) metadata.remainingItemCount = page.remainingItemCount;
     send(res, 200, { apiVersion: 'serving.knative.dev/v1', kind: 'ServiceList', metadata, items: page.items as unknown as JSONValue[] });
   } catch (err) {
-    if (!(err instanceof KubeRequestError)) throw err;
+    if (!(err instanceof StatusError)) throw err;
     const status: Record<string, JSONValue> = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: err.message, reason: err.reason, code: err.code };
     if (err.details) status.details = err.details as unknown as JSONValue;
     send(res, err.code, status);
