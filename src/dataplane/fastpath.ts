@@ -161,6 +161,8 @@ class FastConnection implements UpstreamUser {
   readonly socket: net.Socket;
   private readonly fp: FastPath;
   private readonly lines = new HeaderLines();
+  /** The current head's comma-combined values of the list headers (Connection, TE, X-Forwarded-*, Forwarded, the tag header), by Hdr kind. */
+  private readonly lists: (string | undefined)[] = [];
   private readonly remote: string;
   private state = IDLE;
   private sniffed = false;
@@ -352,18 +354,15 @@ class FastConnection implements UpstreamUser {
     const L = this.lines;
     if (!L.scan(buf, lineEnd, end)) return false;
     let host: string | undefined;
-    let tag: string | undefined;
-    let conn: string | undefined;
-    let xff: string | undefined;
-    let xfp: string | undefined;
-    let fwd: string | undefined;
-    let te: string | undefined;
+    const lists = this.lists;
+    lists.length = 0;
     let teCount = 0;
     let cl = -1;
     let transfer: string | undefined;
     const kinds = L.kinds;
     for (let n = 0; n < L.count; n++) {
-      switch (kinds[n]) {
+      const kind = kinds[n];
+      switch (kind) {
         case Hdr.Other:
         case Hdr.KeepAlive:
         case Hdr.Drop:
@@ -381,30 +380,22 @@ class FastConnection implements UpstreamUser {
           if (transfer !== undefined) return false;
           transfer = L.value(buf, n);
           break;
-        case Hdr.Connection:
-          conn = L.joined(buf, n, conn);
-          break;
         case Hdr.Upgrade:
         case Hdr.Expect:
           return false;
         case Hdr.Te:
-          te = L.joined(buf, n, te);
-          teCount++;
-          break;
+        case Hdr.Connection:
         case Hdr.XForwardedFor:
-          xff = L.joined(buf, n, xff);
-          break;
         case Hdr.XForwardedProto:
-          xfp = L.joined(buf, n, xfp);
-          break;
         case Hdr.Forwarded:
-          fwd = L.joined(buf, n, fwd);
-          break;
         case Hdr.Tag:
-          tag = L.joined(buf, n, tag);
+          lists[kind] = L.joined(buf, n, lists[kind]);
+          if (kind === Hdr.Te) teCount++;
           break;
       }
     }
+    const conn = lists[Hdr.Connection];
+    const tag = lists[Hdr.Tag];
     // HTTP/1.1 without Host is a 400 from Node.
     if (!host) return false;
     let chunked = false;
@@ -436,7 +427,7 @@ class FastConnection implements UpstreamUser {
     this.resDone = false;
     this.upHead = undefined;
     if (r.d !== undefined) {
-      this.upHead = this.upstreamHead(buf, r.host, xff, xfp, fwd, te, teCount, chunked, connTokens);
+      this.upHead = this.upstreamHead(buf, r.host, lists[Hdr.XForwardedFor], lists[Hdr.XForwardedProto], lists[Hdr.Forwarded], lists[Hdr.Te], teCount, chunked, connTokens);
     }
     this.buf = end < buf.length ? buf.subarray(end) : undefined;
     const d = r.d;

@@ -57,38 +57,31 @@ export const Hdr = {
 } as const;
 export type Hdr = (typeof Hdr)[keyof typeof Hdr];
 
+/** The names classify recognises, by length (the name's length picks the few candidates to compare). */
+const NAMED: Array<Array<[name: string, kind: Hdr]>> = [];
+for (const [name, kind] of [
+  ['te', Hdr.Te],
+  ['host', Hdr.Host],
+  ['date', Hdr.Date],
+  ['expect', Hdr.Expect],
+  ['upgrade', Hdr.Upgrade],
+  ['trailer', Hdr.Drop],
+  ['forwarded', Hdr.Forwarded],
+  ['connection', Hdr.Connection],
+  ['keep-alive', Hdr.KeepAlive],
+  ['content-length', Hdr.ContentLength],
+  ['http2-settings', Hdr.Drop],
+  ['x-forwarded-for', Hdr.XForwardedFor],
+  ['proxy-connection', Hdr.Drop],
+  ['transfer-encoding', Hdr.TransferEncoding],
+  ['x-forwarded-proto', Hdr.XForwardedProto],
+  ['knative-serving-tag', Hdr.Tag],
+] as const) (NAMED[name.length] ??= []).push([name, kind]);
+
 function classify(buf: Buffer, s: number, len: number): Hdr {
-  switch (len) {
-    case 2:
-      return nameIs(buf, s, len, 'te') ? Hdr.Te : Hdr.Other;
-    case 4:
-      if (nameIs(buf, s, len, 'host')) return Hdr.Host;
-      return nameIs(buf, s, len, 'date') ? Hdr.Date : Hdr.Other;
-    case 6:
-      return nameIs(buf, s, len, 'expect') ? Hdr.Expect : Hdr.Other;
-    case 7:
-      if (nameIs(buf, s, len, 'upgrade')) return Hdr.Upgrade;
-      return nameIs(buf, s, len, 'trailer') ? Hdr.Drop : Hdr.Other;
-    case 9:
-      return nameIs(buf, s, len, 'forwarded') ? Hdr.Forwarded : Hdr.Other;
-    case 10:
-      if (nameIs(buf, s, len, 'connection')) return Hdr.Connection;
-      return nameIs(buf, s, len, 'keep-alive') ? Hdr.KeepAlive : Hdr.Other;
-    case 14:
-      if (nameIs(buf, s, len, 'content-length')) return Hdr.ContentLength;
-      return nameIs(buf, s, len, 'http2-settings') ? Hdr.Drop : Hdr.Other;
-    case 15:
-      return nameIs(buf, s, len, 'x-forwarded-for') ? Hdr.XForwardedFor : Hdr.Other;
-    case 16:
-      return nameIs(buf, s, len, 'proxy-connection') ? Hdr.Drop : Hdr.Other;
-    case 17:
-      if (nameIs(buf, s, len, 'transfer-encoding')) return Hdr.TransferEncoding;
-      return nameIs(buf, s, len, 'x-forwarded-proto') ? Hdr.XForwardedProto : Hdr.Other;
-    case 19:
-      return nameIs(buf, s, len, 'knative-serving-tag') ? Hdr.Tag : Hdr.Other;
-    default:
-      return Hdr.Other;
-  }
+  const candidates = NAMED[len];
+  if (candidates !== undefined) for (const [name, kind] of candidates) if (nameIs(buf, s, len, name)) return kind;
+  return Hdr.Other;
 }
 
 /**
