@@ -161,8 +161,11 @@ class FastConnection implements UpstreamUser {
   readonly socket: net.Socket;
   private readonly fp: FastPath;
   private readonly lines = new HeaderLines();
-  /** The current head's comma-combined values of the list headers (Connection, TE, X-Forwarded-*, Forwarded, the tag header), by Hdr kind. */
-  private readonly lists: (string | undefined)[] = [];
+  /**
+   * The current head's header values by Hdr kind: Host and Transfer-Encoding (which may come once), and
+   * the comma-combined list headers (Connection, TE, X-Forwarded-*, Forwarded, the tag header).
+   */
+  private readonly values: (string | undefined)[] = [];
   private readonly remote: string;
   private state = IDLE;
   private sniffed = false;
@@ -353,12 +356,10 @@ class FastConnection implements UpstreamUser {
     if (lineEnd < 0) return false;
     const L = this.lines;
     if (!L.scan(buf, lineEnd, end)) return false;
-    let host: string | undefined;
-    const lists = this.lists;
-    lists.length = 0;
+    const values = this.values;
+    values.length = 0;
     let teCount = 0;
     let cl = -1;
-    let transfer: string | undefined;
     const kinds = L.kinds;
     for (let n = 0; n < L.count; n++) {
       const kind = kinds[n];
@@ -368,17 +369,14 @@ class FastConnection implements UpstreamUser {
         case Hdr.Drop:
           break;
         case Hdr.Host:
-          if (host !== undefined) return false;
-          host = L.value(buf, n);
+        case Hdr.TransferEncoding:
+          if (values[kind] !== undefined) return false;
+          values[kind] = L.value(buf, n);
           break;
         case Hdr.ContentLength:
           if (cl >= 0) return false;
           cl = parseLength(buf, L.offsets[n * 5 + 2], L.offsets[n * 5 + 3]);
           if (cl < 0) return false;
-          break;
-        case Hdr.TransferEncoding:
-          if (transfer !== undefined) return false;
-          transfer = L.value(buf, n);
           break;
         case Hdr.Upgrade:
         case Hdr.Expect:
@@ -389,13 +387,15 @@ class FastConnection implements UpstreamUser {
         case Hdr.XForwardedProto:
         case Hdr.Forwarded:
         case Hdr.Tag:
-          lists[kind] = L.joined(buf, n, lists[kind]);
+          values[kind] = L.joined(buf, n, values[kind]);
           if (kind === Hdr.Te) teCount++;
           break;
       }
     }
-    const conn = lists[Hdr.Connection];
-    const tag = lists[Hdr.Tag];
+    const host = values[Hdr.Host];
+    const transfer = values[Hdr.TransferEncoding];
+    const conn = values[Hdr.Connection];
+    const tag = values[Hdr.Tag];
     // HTTP/1.1 without Host is a 400 from Node.
     if (!host) return false;
     let chunked = false;
@@ -427,7 +427,7 @@ class FastConnection implements UpstreamUser {
     this.resDone = false;
     this.upHead = undefined;
     if (r.d !== undefined) {
-      this.upHead = this.upstreamHead(buf, r.host, lists[Hdr.XForwardedFor], lists[Hdr.XForwardedProto], lists[Hdr.Forwarded], lists[Hdr.Te], teCount, chunked, connTokens);
+      this.upHead = this.upstreamHead(buf, r.host, values[Hdr.XForwardedFor], values[Hdr.XForwardedProto], values[Hdr.Forwarded], values[Hdr.Te], teCount, chunked, connTokens);
     }
     this.buf = end < buf.length ? buf.subarray(end) : undefined;
     const d = r.d;

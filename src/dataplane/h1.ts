@@ -277,15 +277,20 @@ export class ChunkedScanner {
           break;
         }
         case Ext:
+        case TrailerLine: {
+          // The rest of a chunk-size line (its extensions) or of a trailer line, up to its CR.
+          const trailer = this.state === TrailerLine;
           while (i < to && buf[i] !== CR) {
             if (buf[i] === LF) return -2;
             i++;
+            if (trailer && ++this.trailerBytes > MAX_HEAD) return -2;
           }
           if (i < to) {
-            this.state = SizeLf;
+            this.state = trailer ? TrailerLf : SizeLf;
             i++;
           }
           break;
+        }
         case SizeLf:
           if (buf[i++] !== LF) return -2;
           this.digits = 0;
@@ -311,17 +316,6 @@ export class ChunkedScanner {
             this.state = LastLf;
             i++;
           } else this.state = TrailerLine;
-          break;
-        case TrailerLine:
-          while (i < to && buf[i] !== CR) {
-            if (buf[i] === LF) return -2;
-            i++;
-            if (++this.trailerBytes > MAX_HEAD) return -2;
-          }
-          if (i < to) {
-            this.state = TrailerLf;
-            i++;
-          }
           break;
         case TrailerLf:
           if (buf[i++] !== LF) return -2;
