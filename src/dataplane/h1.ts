@@ -240,6 +240,14 @@ const TrailerLf = 8;
 const LastLf = 9;
 const Done = 10;
 
+/** The states that expect one byte: that byte and the state after it. */
+const ONE_BYTE: Record<number, readonly [byte: number, next: number]> = {
+  [DataCr]: [CR, DataLf],
+  [DataLf]: [LF, Size],
+  [TrailerLf]: [LF, TrailerStart],
+  [LastLf]: [LF, Done],
+};
+
 /** Finds the end of a chunked body fed in pieces (the bytes themselves are passed on untouched). */
 export class ChunkedScanner {
   private state = Size;
@@ -304,27 +312,21 @@ export class ChunkedScanner {
           break;
         }
         case DataCr:
-          if (buf[i++] !== CR) return -2;
-          this.state = DataLf;
-          break;
         case DataLf:
-          if (buf[i++] !== LF) return -2;
-          this.state = Size;
+        case TrailerLf:
+        case LastLf: {
+          const [byte, next] = ONE_BYTE[this.state];
+          if (buf[i++] !== byte) return -2;
+          this.state = next;
+          if (next === Done) return i;
           break;
+        }
         case TrailerStart:
           if (buf[i] === CR) {
             this.state = LastLf;
             i++;
           } else this.state = TrailerLine;
           break;
-        case TrailerLf:
-          if (buf[i++] !== LF) return -2;
-          this.state = TrailerStart;
-          break;
-        case LastLf:
-          if (buf[i++] !== LF) return -2;
-          this.state = Done;
-          return i;
         case Done:
           return i;
       }
