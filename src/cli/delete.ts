@@ -1,5 +1,5 @@
-// The delete commands' shared steps: each name in turn with the failures reported together, and one
-// object's deletion with --wait (knative/client pkg/commands/service/delete.go and pkg/commands/revision/delete.go).
+// The steps `service delete` and `revision delete` share: every name in turn, and one object's deletion.
+// As kn's (knative/client pkg/commands/service/delete.go and pkg/commands/revision/delete.go).
 
 import type { ServingClient } from './client.ts';
 import type { CommandContext } from './command.ts';
