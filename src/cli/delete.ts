@@ -21,7 +21,8 @@ export async function deleteEach(names: readonly string[], deleteOne: (name: str
 
 /**
  * Deletes one service or revision, refusing one already marked for deletion; with --wait the deletion
- * is in the foreground and waited for (--wait-timeout seconds).
+ * is in the foreground and waited for (--wait-timeout seconds); knative/client-pkg pkg/serving/v1/client.go
+ * DeleteService and DeleteRevision.
  */
 export async function deleteObject(ctx: CommandContext, client: ServingClient, resource: 'services' | 'revisions', ns: string, name: string): Promise<void> {
   const kind = resource === 'services' ? 'service' : 'revision';
