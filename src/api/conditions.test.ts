@@ -9,16 +9,21 @@ const set = new ConditionSet(['A', 'B']);
 let t = 0;
 const clock = (): Date => new Date(Date.UTC(2026, 0, 1, 0, 0, t++));
 
-test('initialize creates Ready and dependents as Unknown, sorted by type', () => {
+/** A new status managed by `set`, initialized. */
+function initialized() {
   const st: Status = {};
-  set.manage(st, clock).initialize();
+  const m = set.manage(st, clock);
+  m.initialize();
+  return { st, m };
+}
+
+test('initialize creates Ready and dependents as Unknown, sorted by type', () => {
+  const { st } = initialized();
   assert.deepEqual(st.conditions?.map((c) => `${c.type}=${c.status}`), ['A=Unknown', 'B=Unknown', 'Ready=Unknown']);
 });
 
 test('Ready becomes True only when every dependent is True', () => {
-  const st: Status = {};
-  const m = set.manage(st, clock);
-  m.initialize();
+  const { m } = initialized();
   m.markTrue('A');
   assert.equal(m.get('Ready')?.status, 'Unknown');
   m.markTrue('B');
@@ -27,9 +32,7 @@ test('Ready becomes True only when every dependent is True', () => {
 });
 
 test('markFalse on a dependent copies reason and message to Ready; Unknown does not override False', () => {
-  const st: Status = {};
-  const m = set.manage(st, clock);
-  m.initialize();
+  const { m } = initialized();
   m.markFalse('A', 'ExitCode1', 'Container failed with: boom');
   assert.deepEqual([m.get('Ready')?.status, m.get('Ready')?.reason, m.get('Ready')?.message], ['False', 'ExitCode1', 'Container failed with: boom']);
   m.markUnknown('B', 'Deploying', '');
@@ -38,9 +41,7 @@ test('markFalse on a dependent copies reason and message to Ready; Unknown does 
 });
 
 test('lastTransitionTime changes only when something else changes', () => {
-  const st: Status = {};
-  const m = set.manage(st, clock);
-  m.initialize();
+  const { m } = initialized();
   m.markUnknown('A', 'R', 'msg');
   const first = m.get('A')?.lastTransitionTime;
   m.markUnknown('A', 'R', 'msg');
@@ -50,9 +51,7 @@ test('lastTransitionTime changes only when something else changes', () => {
 });
 
 test('non-dependent conditions have Info severity and never affect Ready', () => {
-  const st: Status = {};
-  const m = set.manage(st, clock);
-  m.initialize();
+  const { m } = initialized();
   m.markTrue('A');
   m.markTrue('B');
   m.markFalse('Active', 'NoTraffic', 'The target is not receiving traffic.');
@@ -61,9 +60,7 @@ test('non-dependent conditions have Info severity and never affect Ready', () =>
 });
 
 test('isReady requires observedGeneration == generation', () => {
-  const st: Status = {};
-  const m = set.manage(st, clock);
-  m.initialize();
+  const { st, m } = initialized();
   m.markTrue('A');
   m.markTrue('B');
   st.observedGeneration = 1;

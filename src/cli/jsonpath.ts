@@ -2,7 +2,7 @@
 // text with `{…}` actions holding paths (`.a.b`, `[n]`, `[a:b:c]`, `[*]`, `.*`, `..x`, `['k']`, `[a,b]`,
 // `[?(@.x=="y")]`), quoted literals (`{"\n"}`), and `{range …}…{end}` blocks.
 
-import { goFmtValue, goJsonCompact, goJsonIndent } from '../gotemplate/fmt.ts';
+import { goFmtValue, goJsonCompact, goJsonIndent, goJsonTypeName, isMap } from '../gotemplate/fmt.ts';
 
 /** A parse or execution error of a JSONPath template (message as client-go words it). */
 export class JsonPathError extends Error {}
@@ -331,19 +331,6 @@ export function parseJsonPath(template: string): JsonPath {
 
 type Value = unknown;
 
-function isMap(v: Value): v is Record<string, Value> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function goTypeName(v: Value): string {
-  if (Array.isArray(v)) return '[]interface {}';
-  if (isMap(v)) return 'map[string]interface {}';
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return 'float64';
-  if (typeof v === 'boolean') return 'bool';
-  return 'interface {}';
-}
-
 interface EvalOptions {
   allowMissingKeys: boolean;
 }
@@ -366,7 +353,7 @@ function evalArray(input: Value[], slice: Slice): Value[] {
   const out: Value[] = [];
   for (const v of input) {
     if (v === null || v === undefined) continue;
-    if (!Array.isArray(v)) throw new JsonPathError(`${goTypeName(v)} is not array or slice`);
+    if (!Array.isArray(v)) throw new JsonPathError(`${goJsonTypeName(v)} is not array or slice`);
     const len = v.length;
     let start = slice.start ?? 0;
     let end = slice.end ?? len;

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { API_VERSION, GROUP } from '../api/types.ts';
+import type { Writer } from './command.ts';
 import { CliError } from './errors.ts';
 import type { ParsedFlags } from './flags.ts';
 import type { GoTemplate } from '../gotemplate/template.ts';
@@ -167,4 +168,20 @@ export async function printList(items: readonly object[], kind: string, printer:
   if (printer.format === 'name') return typed.map((i) => toName(kind, (i as { metadata?: { name?: string } }).metadata?.name ?? '')).join('');
   const list = { kind: `${kind}List`, apiVersion: API_VERSION, metadata: { resourceVersion: resourceVersion ?? '' }, items: typed };
   return printDocument(list, printer);
+}
+
+/**
+ * What a list command prints instead of its table: the list in the -o format, or kn's `No <kind>s found.`
+ * when there is nothing to list. Returns false when the caller is to print its table.
+ */
+export async function wroteListOrNone(out: Writer, items: readonly object[], kind: string, printer: Printer | undefined, resourceVersion?: string): Promise<boolean> {
+  if (printer) {
+    out.write(await printList(items, kind, printer, resourceVersion));
+    return true;
+  }
+  if (items.length === 0) {
+    out.write(`No ${kind.toLowerCase()}s found.\n`);
+    return true;
+  }
+  return false;
 }

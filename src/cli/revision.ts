@@ -6,9 +6,9 @@ import { isNotFound } from '../api/status-error.ts';
 import type { CommandContext } from './command.ts';
 import { connect, listNamespaceOf, namespaceOf, nowOf } from './context.ts';
 import { CliError } from './errors.ts';
-import { printerOf, printList, printObject } from './output.ts';
+import { printerOf, printObject, wroteListOrNone } from './output.ts';
 import { describeRevision, printRevisionList, sortRevisions, trafficAndTagsForRevision, type RevisionRow } from './printers.ts';
-import { waitForDeletion } from './wait.ts';
+import { deleteEach, deleteObject } from './delete.ts';
 
 /** Looks services up once per namespace/name; a missing service means no traffic. */
 function serviceLookup(client: ServingClient): (ns: string, name: string) => Promise<Service | undefined> {
@@ -46,14 +46,7 @@ export async function listCommand(ctx: CommandContext): Promise<void> {
   if (name) items = items.filter((r) => r.metadata.name === name);
   if (serviceName !== undefined) items = items.filter((r) => r.metadata.labels?.[LABEL.service] === serviceName);
   items = sortRevisions(items);
-  if (format) {
-    ctx.out.write(await printList(items, 'Revision', format, list.metadata?.resourceVersion));
-    return;
-  }
-  if (items.length === 0) {
-    ctx.out.write('No revisions found.\n');
-    return;
-  }
+  if (await wroteListOrNone(ctx.out, items, 'Revision', format, list.metadata?.resourceVersion)) return;
   const lookup = serviceLookup(client);
   const rows: RevisionRow[] = await Promise.all(
     items.map(async (revision) => {
@@ -111,21 +104,8 @@ export async function deleteCommand(ctx: CommandContext): Promise<void> {
       return;
     }
   }
-  const errors: string[] = [];
-  for (const name of names) {
-    try {
-      const rev = await client.get('revisions', ns, name);
-      if (rev.metadata.deletionTimestamp) throw new CliError(`can't delete revision '${name}' because it has been already marked for deletion`);
-      if (f.bool('wait')) {
-        await client.delete('revisions', ns, name, 'Foreground');
-        await waitForDeletion(client, 'revisions', 'revision', ns, name, rev.metadata.resourceVersion ?? '', f.int('wait-timeout'));
-      } else {
-        await client.delete('revisions', ns, name, 'Background');
-      }
-      ctx.out.write(`Revision '${name}' deleted in namespace '${ns}'.\n`);
-    } catch (e) {
-      errors.push((e as Error).message);
-    }
-  }
-  if (errors.length > 0) throw new CliError('Error: ' + errors.join('\nError: '));
+  await deleteEach(names, async (name) => {
+    await deleteObject(ctx, client, 'revisions', ns, name);
+    ctx.out.write(`Revision '${name}' deleted in namespace '${ns}'.\n`);
+  });
 }

@@ -3,7 +3,7 @@
 import type { CommandContext } from './command.ts';
 import { connect, listNamespaceOf, namespaceOf, nowOf } from './context.ts';
 import { CliError } from './errors.ts';
-import { printerOf, printList, printObject } from './output.ts';
+import { printerOf, printObject, wroteListOrNone } from './output.ts';
 import { describeRoute, printRouteList } from './printers.ts';
 
 /** `knit route list [NAME]`. */
@@ -15,14 +15,7 @@ export async function listCommand(ctx: CommandContext): Promise<void> {
   const name = ctx.args[0];
   const list = await client.list('routes', ns, name ? { fieldSelector: `metadata.name=${name}` } : {});
   const items = name ? list.items.filter((r) => r.metadata.name === name) : list.items;
-  if (format) {
-    ctx.out.write(await printList(items, 'Route', format, list.metadata?.resourceVersion));
-    return;
-  }
-  if (items.length === 0) {
-    ctx.out.write('No routes found.\n');
-    return;
-  }
+  if (await wroteListOrNone(ctx.out, items, 'Route', format, list.metadata?.resourceVersion)) return;
   ctx.out.write(printRouteList(items, { noHeaders: ctx.flags.bool('no-headers'), now: nowOf(ctx) }));
 }
 

@@ -7,14 +7,15 @@ import { isConflict, isNotFound } from '../api/status-error.ts';
 import type { CommandContext } from './command.ts';
 import { connect, listNamespaceOf, namespaceOf, nowOf, waitConfigOf } from './context.ts';
 import { progressSeconds } from './duration.ts';
+import { deleteEach, deleteObject } from './delete.ts';
 import { anyMutation, applyEditFlags, newService, readServiceFile } from './edit.ts';
 import { CliError } from './errors.ts';
 import { stableStringify, threeWayMergePatch } from './merge-patch.ts';
-import { EXPORT_OUTPUT_FORMATS, printDocument, printerOf, printList, printObject } from './output.ts';
+import { EXPORT_OUTPUT_FORMATS, printDocument, printerOf, printObject, wroteListOrNone } from './output.ts';
 import type { OfflineServices } from './offline.ts';
 import { describeService, newRevisionDesc, orderByConfigurationGeneration, printServiceList, type RevisionDesc } from './printers.ts';
 import { computeTraffic } from './traffic.ts';
-import { simpleMessageCallback, waitForDeletion, waitForService } from './wait.ts';
+import { simpleMessageCallback, waitForService } from './wait.ts';
 
 const UPDATE_RETRIES = 5;
 
@@ -314,21 +315,15 @@ export async function applyCommand(ctx: CommandContext): Promise<void> {
 }
 
 /** Offline delete: the files go (--wait has nothing to wait for); errors are collected like online. */
-function deleteOffline(ctx: CommandContext, offline: OfflineServices, ns: string, names: readonly string[]): void {
+async function deleteOffline(ctx: CommandContext, offline: OfflineServices, ns: string, names: readonly string[]): Promise<void> {
   if (names.length === 0) {
     ctx.out.write('No services found.\n');
     return;
   }
-  const errors: string[] = [];
-  for (const name of names) {
-    try {
-      offline.remove(name);
-      ctx.out.write(`Service '${name}' successfully deleted in namespace '${ns}'.\n`);
-    } catch (e) {
-      errors.push((e as Error).message);
-    }
-  }
-  if (errors.length > 0) throw new CliError('Error: ' + errors.join('\nError: '));
+  await deleteEach(names, (name) => {
+    offline.remove(name);
+    ctx.out.write(`Service '${name}' successfully deleted in namespace '${ns}'.\n`);
+  });
 }
 
 /** `knit service delete NAME [NAME ...]` (or --all). */
@@ -340,7 +335,7 @@ export async function deleteCommand(ctx: CommandContext): Promise<void> {
   const ns = namespaceOf(ctx);
   const offline = await offlineOf(ctx, ns);
   if (offline) {
-    deleteOffline(ctx, offline, ns, all ? offline.list().map((s) => s.metadata.name ?? '') : ctx.args);
+    await deleteOffline(ctx, offline, ns, all ? offline.list().map((s) => s.metadata.name ?? '') : ctx.args);
     return;
   }
   const client = connect(ctx);
@@ -352,23 +347,10 @@ export async function deleteCommand(ctx: CommandContext): Promise<void> {
       return;
     }
   }
-  const errors: string[] = [];
-  for (const name of names) {
-    try {
-      const svc = await client.get('services', ns, name);
-      if (svc.metadata.deletionTimestamp) throw new CliError(`can't delete service '${name}' because it has been already marked for deletion`);
-      if (f.bool('wait')) {
-        await client.delete('services', ns, name, 'Foreground');
-        await waitForDeletion(client, 'services', 'service', ns, name, svc.metadata.resourceVersion ?? '', f.int('wait-timeout'));
-      } else {
-        await client.delete('services', ns, name, 'Background');
-      }
-      ctx.out.write(`Service '${name}' successfully deleted in namespace '${ns}'.\n`);
-    } catch (e) {
-      errors.push((e as Error).message);
-    }
-  }
-  if (errors.length > 0) throw new CliError('Error: ' + errors.join('\nError: '));
+  await deleteEach(names, async (name) => {
+    await deleteObject(ctx, client, 'services', ns, name);
+    ctx.out.write(`Service '${name}' successfully deleted in namespace '${ns}'.\n`);
+  });
 }
 
 async function revisionForTarget(client: ServingClient, ns: string, svc: Service, target: TrafficTarget): Promise<Revision> {
@@ -452,14 +434,7 @@ export async function listCommand(ctx: CommandContext): Promise<void> {
     resourceVersion = list.metadata?.resourceVersion;
   }
   if (name) items = items.filter((s) => s.metadata.name === name);
-  if (format) {
-    ctx.out.write(await printList(items, 'Service', format, resourceVersion));
-    return;
-  }
-  if (items.length === 0) {
-    ctx.out.write('No services found.\n');
-    return;
-  }
+  if (await wroteListOrNone(ctx.out, items, 'Service', format, resourceVersion)) return;
   ctx.out.write(printServiceList(items, { allNamespaces: ns === undefined, noHeaders: ctx.flags.bool('no-headers'), now: nowOf(ctx) }));
 }
 

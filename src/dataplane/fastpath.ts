@@ -161,6 +161,11 @@ class FastConnection implements UpstreamUser {
   readonly socket: net.Socket;
   private readonly fp: FastPath;
   private readonly lines = new HeaderLines();
+  /**
+   * The current head's header values by Hdr kind: Host and Transfer-Encoding (which may come once), and
+   * the comma-combined list headers (Connection, TE, X-Forwarded-*, Forwarded, the tag header).
+   */
+  private readonly values: (string | undefined)[] = [];
   private readonly remote: string;
   private state = IDLE;
   private sniffed = false;
@@ -351,60 +356,46 @@ class FastConnection implements UpstreamUser {
     if (lineEnd < 0) return false;
     const L = this.lines;
     if (!L.scan(buf, lineEnd, end)) return false;
-    let host: string | undefined;
-    let tag: string | undefined;
-    let conn: string | undefined;
-    let xff: string | undefined;
-    let xfp: string | undefined;
-    let fwd: string | undefined;
-    let te: string | undefined;
+    const values = this.values;
+    values.length = 0;
     let teCount = 0;
     let cl = -1;
-    let transfer: string | undefined;
     const kinds = L.kinds;
     for (let n = 0; n < L.count; n++) {
-      switch (kinds[n]) {
+      const kind = kinds[n];
+      switch (kind) {
         case Hdr.Other:
         case Hdr.KeepAlive:
         case Hdr.Drop:
           break;
         case Hdr.Host:
-          if (host !== undefined) return false;
-          host = L.value(buf, n);
+        case Hdr.TransferEncoding:
+          if (values[kind] !== undefined) return false;
+          values[kind] = L.value(buf, n);
           break;
         case Hdr.ContentLength:
           if (cl >= 0) return false;
           cl = parseLength(buf, L.offsets[n * 5 + 2], L.offsets[n * 5 + 3]);
           if (cl < 0) return false;
           break;
-        case Hdr.TransferEncoding:
-          if (transfer !== undefined) return false;
-          transfer = L.value(buf, n);
-          break;
-        case Hdr.Connection:
-          conn = L.joined(buf, n, conn);
-          break;
         case Hdr.Upgrade:
         case Hdr.Expect:
           return false;
         case Hdr.Te:
-          te = L.joined(buf, n, te);
-          teCount++;
-          break;
+        case Hdr.Connection:
         case Hdr.XForwardedFor:
-          xff = L.joined(buf, n, xff);
-          break;
         case Hdr.XForwardedProto:
-          xfp = L.joined(buf, n, xfp);
-          break;
         case Hdr.Forwarded:
-          fwd = L.joined(buf, n, fwd);
-          break;
         case Hdr.Tag:
-          tag = L.joined(buf, n, tag);
+          values[kind] = L.joined(buf, n, values[kind]);
+          if (kind === Hdr.Te) teCount++;
           break;
       }
     }
+    const host = values[Hdr.Host];
+    const transfer = values[Hdr.TransferEncoding];
+    const conn = values[Hdr.Connection];
+    const tag = values[Hdr.Tag];
     // HTTP/1.1 without Host is a 400 from Node.
     if (!host) return false;
     let chunked = false;
@@ -436,7 +427,7 @@ class FastConnection implements UpstreamUser {
     this.resDone = false;
     this.upHead = undefined;
     if (r.d !== undefined) {
-      this.upHead = this.upstreamHead(buf, r.host, xff, xfp, fwd, te, teCount, chunked, connTokens);
+      this.upHead = this.upstreamHead(buf, r.host, values[Hdr.XForwardedFor], values[Hdr.XForwardedProto], values[Hdr.Forwarded], values[Hdr.Te], teCount, chunked, connTokens);
     }
     this.buf = end < buf.length ? buf.subarray(end) : undefined;
     const d = r.d;

@@ -57,38 +57,31 @@ export const Hdr = {
 } as const;
 export type Hdr = (typeof Hdr)[keyof typeof Hdr];
 
+/** The names classify recognises, by length (the name's length picks the few candidates to compare). */
+const NAMED: Array<Array<[name: string, kind: Hdr]>> = [];
+for (const [name, kind] of [
+  ['te', Hdr.Te],
+  ['host', Hdr.Host],
+  ['date', Hdr.Date],
+  ['expect', Hdr.Expect],
+  ['upgrade', Hdr.Upgrade],
+  ['trailer', Hdr.Drop],
+  ['forwarded', Hdr.Forwarded],
+  ['connection', Hdr.Connection],
+  ['keep-alive', Hdr.KeepAlive],
+  ['content-length', Hdr.ContentLength],
+  ['http2-settings', Hdr.Drop],
+  ['x-forwarded-for', Hdr.XForwardedFor],
+  ['proxy-connection', Hdr.Drop],
+  ['transfer-encoding', Hdr.TransferEncoding],
+  ['x-forwarded-proto', Hdr.XForwardedProto],
+  ['knative-serving-tag', Hdr.Tag],
+] as const) (NAMED[name.length] ??= []).push([name, kind]);
+
 function classify(buf: Buffer, s: number, len: number): Hdr {
-  switch (len) {
-    case 2:
-      return nameIs(buf, s, len, 'te') ? Hdr.Te : Hdr.Other;
-    case 4:
-      if (nameIs(buf, s, len, 'host')) return Hdr.Host;
-      return nameIs(buf, s, len, 'date') ? Hdr.Date : Hdr.Other;
-    case 6:
-      return nameIs(buf, s, len, 'expect') ? Hdr.Expect : Hdr.Other;
-    case 7:
-      if (nameIs(buf, s, len, 'upgrade')) return Hdr.Upgrade;
-      return nameIs(buf, s, len, 'trailer') ? Hdr.Drop : Hdr.Other;
-    case 9:
-      return nameIs(buf, s, len, 'forwarded') ? Hdr.Forwarded : Hdr.Other;
-    case 10:
-      if (nameIs(buf, s, len, 'connection')) return Hdr.Connection;
-      return nameIs(buf, s, len, 'keep-alive') ? Hdr.KeepAlive : Hdr.Other;
-    case 14:
-      if (nameIs(buf, s, len, 'content-length')) return Hdr.ContentLength;
-      return nameIs(buf, s, len, 'http2-settings') ? Hdr.Drop : Hdr.Other;
-    case 15:
-      return nameIs(buf, s, len, 'x-forwarded-for') ? Hdr.XForwardedFor : Hdr.Other;
-    case 16:
-      return nameIs(buf, s, len, 'proxy-connection') ? Hdr.Drop : Hdr.Other;
-    case 17:
-      if (nameIs(buf, s, len, 'transfer-encoding')) return Hdr.TransferEncoding;
-      return nameIs(buf, s, len, 'x-forwarded-proto') ? Hdr.XForwardedProto : Hdr.Other;
-    case 19:
-      return nameIs(buf, s, len, 'knative-serving-tag') ? Hdr.Tag : Hdr.Other;
-    default:
-      return Hdr.Other;
-  }
+  const candidates = NAMED[len];
+  if (candidates !== undefined) for (const [name, kind] of candidates) if (nameIs(buf, s, len, name)) return kind;
+  return Hdr.Other;
 }
 
 /**
@@ -247,6 +240,14 @@ const TrailerLf = 8;
 const LastLf = 9;
 const Done = 10;
 
+/** The states that expect one byte: that byte and the state after it. */
+const ONE_BYTE: Record<number, readonly [byte: number, next: number]> = {
+  [DataCr]: [CR, DataLf],
+  [DataLf]: [LF, Size],
+  [TrailerLf]: [LF, TrailerStart],
+  [LastLf]: [LF, Done],
+};
+
 /** Finds the end of a chunked body fed in pieces (the bytes themselves are passed on untouched). */
 export class ChunkedScanner {
   private state = Size;
@@ -284,15 +285,20 @@ export class ChunkedScanner {
           break;
         }
         case Ext:
+        case TrailerLine: {
+          // The rest of a chunk-size line (its extensions) or of a trailer line, up to its CR.
+          const trailer = this.state === TrailerLine;
           while (i < to && buf[i] !== CR) {
             if (buf[i] === LF) return -2;
             i++;
+            if (trailer && ++this.trailerBytes > MAX_HEAD) return -2;
           }
           if (i < to) {
-            this.state = SizeLf;
+            this.state = trailer ? TrailerLf : SizeLf;
             i++;
           }
           break;
+        }
         case SizeLf:
           if (buf[i++] !== LF) return -2;
           this.digits = 0;
@@ -306,38 +312,21 @@ export class ChunkedScanner {
           break;
         }
         case DataCr:
-          if (buf[i++] !== CR) return -2;
-          this.state = DataLf;
-          break;
         case DataLf:
-          if (buf[i++] !== LF) return -2;
-          this.state = Size;
+        case TrailerLf:
+        case LastLf: {
+          const [byte, next] = ONE_BYTE[this.state];
+          if (buf[i++] !== byte) return -2;
+          this.state = next;
+          if (next === Done) return i;
           break;
+        }
         case TrailerStart:
           if (buf[i] === CR) {
             this.state = LastLf;
             i++;
           } else this.state = TrailerLine;
           break;
-        case TrailerLine:
-          while (i < to && buf[i] !== CR) {
-            if (buf[i] === LF) return -2;
-            i++;
-            if (++this.trailerBytes > MAX_HEAD) return -2;
-          }
-          if (i < to) {
-            this.state = TrailerLf;
-            i++;
-          }
-          break;
-        case TrailerLf:
-          if (buf[i++] !== LF) return -2;
-          this.state = TrailerStart;
-          break;
-        case LastLf:
-          if (buf[i++] !== LF) return -2;
-          this.state = Done;
-          return i;
         case Done:
           return i;
       }

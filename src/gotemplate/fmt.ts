@@ -14,8 +14,19 @@ export function goFloat(v: number): string {
   return String(v);
 }
 
-function isMap(v: unknown): v is Record<string, unknown> {
+/** A decoded JSON object (Go's map[string]interface{}). */
+export function isMap(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** fmt's %T of a decoded JSON value that is not nil; `interface {}` for anything else. */
+export function goJsonTypeName(v: unknown): string {
+  if (Array.isArray(v)) return '[]interface {}';
+  if (isMap(v)) return 'map[string]interface {}';
+  if (typeof v === 'string') return 'string';
+  if (typeof v === 'number') return 'float64';
+  if (typeof v === 'boolean') return 'bool';
+  return 'interface {}';
 }
 
 /** fmt's %v of a decoded JSON value. */

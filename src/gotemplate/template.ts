@@ -6,7 +6,7 @@
 // println, eq, ne, lt, le, gt, ge plus kubectl's exists and base64decode. Not supported: define, template,
 // block and the html/js/urlquery/slice/call functions.
 
-import { goFloat, goFmtValue } from './fmt.ts';
+import { goFloat, goFmtValue, goJsonTypeName } from './fmt.ts';
 
 /** A parse or execution error, worded like Go's (`template: output:1:2: executing "output" at <.x>: …`). */
 export class GoTemplateError extends Error {}
@@ -577,12 +577,7 @@ function isMap(v: Value): v is Record<string, Value> {
 function goTypeName(v: Value): string {
   if (v === undefined || v === null) return '<nil>';
   if (v instanceof GoStruct) return v.typeName;
-  if (Array.isArray(v)) return '[]interface {}';
-  if (isMap(v)) return 'map[string]interface {}';
-  if (typeof v === 'string') return 'string';
-  if (typeof v === 'number') return 'float64';
-  if (typeof v === 'boolean') return 'bool';
-  return 'interface {}';
+  return goJsonTypeName(v);
 }
 
 /** text/template's truth: false, 0, nil, and empty strings, slices and maps are false. */

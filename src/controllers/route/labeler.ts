@@ -10,6 +10,14 @@ function routesOf(meta: { annotations?: Record<string, string> }): Set<string> {
   return new Set((meta.annotations?.[ANNOTATION.routes] ?? '').split(',').filter(Boolean));
 }
 
+/** The routes of meta's annotation with routeName added (when referenced) or removed. */
+function routesWith(meta: { annotations?: Record<string, string> }, routeName: string, referenced: boolean): Set<string> {
+  const routes = routesOf(meta);
+  if (referenced) routes.add(routeName);
+  else routes.delete(routeName);
+  return routes;
+}
+
 function setRoutes(meta: { annotations?: Record<string, string> }, routes: Set<string>): void {
   const ann = { ...meta.annotations };
   if (routes.size === 0) delete ann[ANNOTATION.routes];
@@ -57,9 +65,7 @@ export function labelRevisions(ctx: ControllerContext, ns: string, routeName: st
   for (const rn of changes) {
     const rev = store.get<Revision>('revisions', ns, rn);
     if (!rev) continue;
-    const routes = routesOf(rev.metadata);
-    if (revNames.has(rn)) routes.add(routeName);
-    else routes.delete(routeName);
+    const routes = routesWith(rev.metadata, routeName, revNames.has(rn));
     const state = routes.size > 0 ? 'active' : 'reserve';
     const labels = { ...rev.metadata.labels };
     const before = { labels: rev.metadata.labels, annotations: rev.metadata.annotations };
@@ -80,10 +86,7 @@ export function labelRevisions(ctx: ControllerContext, ns: string, routeName: st
   for (const cn of cfgChanges) {
     const cfg = store.get<Configuration>('configurations', ns, cn);
     if (!cfg) continue;
-    const routes = routesOf(cfg.metadata);
-    if (cfgNames.has(cn)) routes.add(routeName);
-    else routes.delete(routeName);
-    setRoutes(cfg.metadata, routes);
+    setRoutes(cfg.metadata, routesWith(cfg.metadata, routeName, cfgNames.has(cn)));
     store.update('configurations', cfg);
   }
 }
