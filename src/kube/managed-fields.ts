@@ -177,11 +177,15 @@ export function compareObjects(before: unknown, after: unknown, schema: SchemaNo
 }
 
 function walkCompare(l: unknown, r: unknown, node: SchemaNode, path: PathElement[], cmp: Comparison): void {
-  const gl = l === undefined ? undefined : granular(node, l);
-  const gr = r === undefined ? undefined : granular(node, r);
+  let gl = l === undefined ? undefined : granular(node, l);
+  let gr = r === undefined ? undefined : granular(node, r);
+  // A null on one side of a granular value is an empty value that is present (structured-merge-diff
+  // compares a null list or map as empty, without adding or removing the field itself).
+  if (l === null && gr) gl = gr;
+  if (r === null && gl) gr = gl;
   const shape = r !== undefined ? gr : gl;
   const leaf =
-    !shape || (l !== undefined && r !== undefined && gl !== gr) || (isEmptyContainer(l) && isEmptyContainer(r));
+    !shape || (l !== undefined && r !== undefined && gl !== gr) || (isEmptyContainer(l ?? undefined) && isEmptyContainer(r ?? undefined));
   if (leaf) {
     if (l === undefined) cmp.added.insert(path);
     else if (r === undefined) cmp.removed.insert(path);
@@ -547,7 +551,7 @@ export function recordUpdate(old: KubeObject | undefined, next: KubeObject, opts
     managers = decodeOrEmpty(next);
     if (managers.size === 0) managers = decodeOrEmpty(old);
   }
-  const before = withoutManagedFields(old ?? {});
+  const before = withoutManagedFields(old ?? opts.schema.zero ?? {});
   const after = withoutManagedFields(next);
   const cmp = compareObjects(before, after, opts.schema);
   const ignored = opts.ignoredFields ?? new FieldSet();

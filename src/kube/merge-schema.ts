@@ -39,6 +39,11 @@ export interface SchemaNode {
   readonly patchStrategy?: string;
   /** Strategic merge patch: the key that identifies list items. */
   readonly patchMergeKey?: string;
+  /**
+   * Root only: the object a create is compared against. For built-in kinds it is the Go zero value as
+   * JSON (non-pointer structs are `{}`, nil slices `null`), which decides where `.` entries appear.
+   */
+  readonly zero?: Json;
 }
 
 export const UNTYPED: SchemaNode = { type: 'untyped' };
@@ -119,15 +124,19 @@ const conditions = (key = 'type'): SchemaNode => mapList(struct({}), [key], { pa
 
 const podTemplateSpec = struct({ metadata: OBJECT_META, spec: podSpec });
 
-function kindRoot(fields: Record<string, SchemaNode>): SchemaNode {
-  return struct({ apiVersion: SCALAR, kind: SCALAR, metadata: OBJECT_META, ...fields });
+function kindRoot(fields: Record<string, SchemaNode>, zero: Record<string, Json> = {}): SchemaNode {
+  return struct(
+    { apiVersion: SCALAR, kind: SCALAR, metadata: OBJECT_META, ...fields },
+    { zero: { metadata: { creationTimestamp: null }, ...zero } },
+  );
 }
+const zeroTemplate = { metadata: { creationTimestamp: null }, spec: { containers: null } };
 
 const builtins: Record<string, SchemaNode> = {
   'v1/Namespace': kindRoot({
     spec: struct({ finalizers: atomicList(SCALAR) }),
     status: struct({ conditions: conditions() }),
-  }),
+  }, { spec: {}, status: {} }),
   'v1/Pod': kindRoot({
     spec: podSpec,
     status: struct({
@@ -138,7 +147,7 @@ const builtins: Record<string, SchemaNode> = {
       initContainerStatuses: atomicList(),
       ephemeralContainerStatuses: atomicList(),
     }),
-  }),
+  }, { spec: { containers: null }, status: {} }),
   'v1/Service': kindRoot({
     spec: struct({
       ports: mapList(struct({}), ['port', 'protocol'], { patchKey: 'port', keyDefaults: { protocol: 'TCP' } }),
@@ -149,10 +158,18 @@ const builtins: Record<string, SchemaNode> = {
       loadBalancerSourceRanges: atomicList(SCALAR),
     }),
     status: struct({ conditions: conditions(), loadBalancer: struct({ ingress: atomicList() }) }),
-  }),
+  }, { spec: {}, status: { loadBalancer: {} } }),
   'v1/Secret': kindRoot({ data: stringMap, stringData: stringMap }),
   'v1/ConfigMap': kindRoot({ data: stringMap, binaryData: stringMap }),
-  'v1/Event': kindRoot({}),
+  'v1/Event': kindRoot({}, {
+    involvedObject: {},
+    source: {},
+    firstTimestamp: null,
+    lastTimestamp: null,
+    eventTime: null,
+    reportingComponent: '',
+    reportingInstance: '',
+  }),
   'apps/v1/Deployment': kindRoot({
     spec: struct({
       selector: labelSelector,
@@ -160,11 +177,11 @@ const builtins: Record<string, SchemaNode> = {
       strategy: struct({}, { patchStrategy: 'retainKeys' }),
     }),
     status: struct({ conditions: conditions() }),
-  }),
+  }, { spec: { selector: null, template: zeroTemplate, strategy: {} }, status: {} }),
   'apps/v1/ReplicaSet': kindRoot({
     spec: struct({ selector: labelSelector, template: podTemplateSpec }),
     status: struct({ conditions: conditions() }),
-  }),
+  }, { spec: { selector: null, template: zeroTemplate }, status: { replicas: 0 } }),
 };
 
 /** The merge schema of a built-in kind knit serves, or undefined for any other kind. */
