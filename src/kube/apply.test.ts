@@ -277,6 +277,10 @@ test('list items merge by key in structured-merge-diff order; duplicate keys in 
   assert.deepEqual(names(c), ['b', 'sidecar', 'a']);
   const dup = thrown(() => apply(c, cfg([{ name: 'x' }, { name: 'x' }]), 'one', t0));
   assert.equal(dup.status.code, 500);
+  assert.equal(
+    dup.status.message,
+    'failed to create typed patch object (/web; apps/v1, Kind=Deployment): .spec.template.spec.containers: duplicate entries for key [name="x"]',
+  );
 });
 
 test('managerFromUserAgent takes the program name as the apiserver does', () => {

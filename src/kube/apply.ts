@@ -131,7 +131,16 @@ export function applyPatch(live: KubeObject | undefined, applied: KubeObject, op
   const myId = managerIdentifier(me);
   const lastSet = managers.get(myId)?.set;
   const lastTime = managers.get(myId)?.time;
-  const appliedSet = fieldSetOf(applied, opts.schema).recursiveDifference(ignored);
+  let appliedSet: FieldSet;
+  try {
+    appliedSet = fieldSetOf(applied, opts.schema, true).recursiveDifference(ignored);
+  } catch (e) {
+    if (!(e instanceof KubeStatusError)) throw e;
+    const ns = typeof md?.namespace === 'string' ? md.namespace : '';
+    const name = typeof md?.name === 'string' ? md.name : '';
+    const gvk = gvkString(String(applied.apiVersion ?? ''), String(applied.kind ?? ''));
+    throw new KubeStatusError(500, '', `failed to create typed patch object (${ns}/${name}; ${gvk}): ${e.message}`);
+  }
   managers.set(myId, { ...me, set: appliedSet });
 
   let merged = mergeObjects(liveObj, applied, opts.schema) as KubeObject;

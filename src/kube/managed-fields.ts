@@ -15,6 +15,7 @@
 import {
   FieldSet,
   cloneJson,
+  pathToString,
   isObject,
   jsonEqual,
   keyElement,
@@ -82,7 +83,7 @@ function listItemElement(list: SchemaNode, item: unknown, path: FieldPath): Path
 }
 
 function pathText(path: FieldPath): string {
-  return path.map((pe) => ('field' in pe ? '.' + pe.field : '')).join('');
+  return pathToString(path);
 }
 
 function isEmptyContainer(v: unknown): boolean {
@@ -115,14 +116,17 @@ function objectNodeOf(node: SchemaNode, v: unknown): SchemaNode {
 
 // ---------------------------------------------------------------- field set
 
-/** The fields a value sets, as structured-merge-diff `TypedValue.ToFieldSet`. */
-export function fieldSetOf(value: unknown, schema: SchemaNode): FieldSet {
+/**
+ * The fields a value sets, as structured-merge-diff `TypedValue.ToFieldSet`. With `strict`, duplicate
+ * keys in map and set lists are refused as its validation does for an applied configuration.
+ */
+export function fieldSetOf(value: unknown, schema: SchemaNode, strict = false): FieldSet {
   const set = new FieldSet();
-  walkSet(value, schema, [], set);
+  walkSet(value, schema, [], set, strict);
   return set;
 }
 
-function walkSet(v: unknown, node: SchemaNode, path: PathElement[], set: FieldSet): void {
+function walkSet(v: unknown, node: SchemaNode, path: PathElement[], set: FieldSet, strict = false): void {
   const g = granular(node, v);
   if (!g) {
     set.insert(path);
@@ -142,10 +146,11 @@ function walkSet(v: unknown, node: SchemaNode, path: PathElement[], set: FieldSe
       done.add(k);
       const p = [...path, pes[i]];
       if ((counts.get(k) ?? 0) > 1) {
+        if (strict) throw internalError(`${pathText(path)}: duplicate entries for key ${pathToString([pes[i]])}`);
         set.insert(p);
         return;
       }
-      walkSet(it, list.items ?? UNTYPED, p, set);
+      walkSet(it, list.items ?? UNTYPED, p, set, strict);
       set.insert(p);
     });
     return;
@@ -156,7 +161,7 @@ function walkSet(v: unknown, node: SchemaNode, path: PathElement[], set: FieldSe
     const c = childOf(on, k);
     const child = obj[k];
     const p = [...path, { field: k }];
-    walkSet(child, c.node, p, set);
+    walkSet(child, c.node, p, set, strict);
     if (child === null || (isObject(child) && Object.keys(child).length === 0) || !c.named) set.insert(p);
   }
 }
@@ -279,13 +284,6 @@ function mergeList(l: unknown[], r: unknown[], list: SchemaNode, path: PathEleme
   const items = list.items ?? UNTYPED;
   const key = (it: unknown) => JSON.stringify(listItemElement(list, it, path));
   const rKeys = r.map(key);
-  const rSeen = new Set<string>();
-  for (let i = 0; i < rKeys.length; i++) {
-    if (rSeen.has(rKeys[i])) {
-      throw internalError(`${pathText(path)}: duplicate entries for key ${rKeys[i]}`);
-    }
-    rSeen.add(rKeys[i]);
-  }
   const lKeys = l.map(key);
   const lByKey = new Map<string, unknown>();
   lKeys.forEach((k, i) => lByKey.set(k, lByKey.has(k) ? undefined : l[i]));

@@ -24,7 +24,8 @@ export interface KubeStatus {
   metadata: Record<string, never>;
   status: 'Failure';
   message: string;
-  reason: string;
+  /** Omitted (Go's omitempty) for errors that are not API status errors. */
+  reason?: string;
   details?: StatusDetails;
   code: number;
 }
@@ -41,7 +42,7 @@ export class KubeStatusError extends Error {
       metadata: {},
       status: 'Failure',
       message,
-      reason,
+      ...(reason ? { reason } : {}),
       ...(details ? { details } : {}),
       code,
     };

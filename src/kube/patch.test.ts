@@ -1,0 +1,287 @@
+// Tests for PATCH dispatch: content types, PatchOptions checks, JSON patch, merge patch, strategic merge patch, apply.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { applyJsonPatch, decodeApplyBody, parseDryRun, patchObject, type PatchRequest, type PatchTarget } from './patch.ts';
+import type { KubeObject } from './managed-fields.ts';
+import { builtinSchema, schemaFromCRD, type SchemaNode } from './merge-schema.ts';
+import { strategicMergePatch } from './strategic-merge.ts';
+import { KubeStatusError } from './status.ts';
+
+const now = new Date('2026-12-01T12:00:00Z');
+const deploymentSchema = builtinSchema('apps/v1', 'Deployment') as SchemaNode;
+const configMapTarget: PatchTarget = {
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  group: '',
+  resource: 'configmaps',
+  name: 'c',
+  schema: builtinSchema('v1', 'ConfigMap') as SchemaNode,
+  strategic: true,
+};
+const serviceCRD = parseYaml(readFileSync('/work/shared/schemas/knative-serving-v1/service.yaml', 'utf8')) as unknown;
+const knativeTarget: PatchTarget = {
+  apiVersion: 'serving.knative.dev/v1',
+  kind: 'Service',
+  group: 'serving.knative.dev',
+  resource: 'services',
+  name: 'hello',
+  schema: schemaFromCRD(serviceCRD, 'v1'),
+  strategic: false,
+  hasStatusSubresource: true,
+};
+const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default', uid: 'u1' }, data: { a: '1', b: '2' } };
+
+function req(over: Partial<PatchRequest>): PatchRequest {
+  return { contentType: 'application/merge-patch+json', body: '{}', live: cm, target: configMapTarget, now, userAgent: 'kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07', ...over };
+}
+
+function statusOf(fn: () => unknown): KubeStatusError['status'] {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof KubeStatusError) return e.status;
+    throw e;
+  }
+  assert.fail('expected a KubeStatusError');
+}
+
+const builtinTypes =
+  'application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml';
+const crdTypes = 'application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml';
+
+test('content types the apiserver refuses get 415 with its text', () => {
+  const rows: Array<[string | undefined, PatchTarget, string]> = [
+    ['application/json', configMapTarget, builtinTypes],
+    [undefined, configMapTarget, builtinTypes],
+    ['text/plain', configMapTarget, builtinTypes],
+    ['application/apply-patch+cbor', configMapTarget, builtinTypes],
+    ['application/strategic-merge-patch+json', knativeTarget, crdTypes],
+    ['application/json', knativeTarget, crdTypes],
+  ];
+  for (const [contentType, target, accepted] of rows) {
+    const s = statusOf(() => patchObject(req({ contentType, target, live: {} })));
+    assert.deepEqual(s, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: `the body of the request was in an unknown format - accepted media types include: ${accepted}`,
+      reason: 'UnsupportedMediaType',
+      code: 415,
+    }, String(contentType));
+  }
+  // Parameters after `;` are ignored.
+  const ok = patchObject(req({ contentType: 'application/merge-patch+json; charset=utf-8', body: '{"data":{"c":"3"}}' }));
+  assert.equal((ok.object.data as Record<string, string>).c, '3');
+});
+
+test('PatchOptions are checked as ValidatePatchOptions does', () => {
+  const force = statusOf(() => patchObject(req({ force: 'true' })));
+  assert.deepEqual(force, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'PatchOptions.meta.k8s.io "" is invalid: force: Forbidden: may not be specified for non-apply patch',
+    reason: 'Invalid',
+    details: {
+      group: 'meta.k8s.io',
+      kind: 'PatchOptions',
+      causes: [{ reason: 'FieldValueForbidden', message: 'Forbidden: may not be specified for non-apply patch', field: 'force' }],
+    },
+    code: 422,
+  });
+  const noManager = statusOf(() => patchObject(req({ contentType: 'application/apply-patch+yaml', body: 'apiVersion: v1\nkind: ConfigMap\n' })));
+  assert.equal(noManager.message, 'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+  const dry = statusOf(() => patchObject(req({ dryRun: ['Yes'] })));
+  assert.equal(dry.message, 'PatchOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Yes"}: supported values: "All"');
+  assert.equal(parseDryRun(['All']), true);
+  assert.equal(parseDryRun(undefined), false);
+  assert.equal(statusOf(() => parseDryRun(['x'], 'CreateOptions')).message.startsWith('CreateOptions.meta.k8s.io "" is invalid'), true);
+  // kubectl sends force=false with every server-side apply.
+  const applied = patchObject(req({ contentType: 'application/apply-patch+yaml', fieldManager: 'kubectl', force: 'false', live: undefined, body: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}}', dryRun: ['All'] }));
+  assert.equal(applied.created, true);
+  assert.equal(applied.dryRun, true);
+});
+
+test('a non-apply patch of a missing object is 404; apply creates it', () => {
+  const s = statusOf(() => patchObject(req({ live: undefined, target: knativeTarget })));
+  assert.deepEqual(s, {
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'services.serving.knative.dev "hello" not found',
+    reason: 'NotFound',
+    details: { name: 'hello', group: 'serving.knative.dev', kind: 'services' },
+    code: 404,
+  });
+  const yamlBody = [
+    'apiVersion: serving.knative.dev/v1',
+    'kind: Service',
+    'metadata:',
+    '  name: hello',
+    'spec:',
+    '  template:',
+    '    spec:',
+    '      containers:',
+    '        - image: ghcr.io/knative/helloworld-go',
+    '          env:',
+    '            - name: TARGET',
+    '              value: knit',
+    '  traffic:',
+    '    - latestRevision: true',
+    '      percent: 100',
+    '',
+  ].join('\n');
+  const r = patchObject(req({ live: undefined, target: knativeTarget, contentType: 'application/apply-patch+yaml', fieldManager: 'kubectl', body: yamlBody }));
+  assert.equal(r.created, true);
+  const mf = (r.object.metadata as { managedFields: Array<Record<string, unknown>> }).managedFields;
+  // Knative's CRD has no list type on containers and traffic: both are atomic; env is a map by name.
+  assert.deepEqual(mf[0].fieldsV1, { 'f:spec': { 'f:template': { 'f:spec': { 'f:containers': {} } }, 'f:traffic': {} } });
+  assert.equal(mf[0].apiVersion, 'serving.knative.dev/v1');
+});
+
+test('JSON patch: RFC 6902 operations with the apiserver json-patch semantics', () => {
+  const doc = { metadata: { name: 'x' }, spec: { list: [1, 2, 3], obj: { k: 'v' }, nil: null } } as KubeObject;
+  const rows: Array<[string, unknown[], unknown]> = [
+    ['add to object', [{ op: 'add', path: '/spec/obj/n', value: 1 }], { k: 'v', n: 1 }],
+    ['add in list', [{ op: 'add', path: '/spec/list/1', value: 9 }], [1, 9, 2, 3]],
+    ['append', [{ op: 'add', path: '/spec/list/-', value: 4 }], [1, 2, 3, 4]],
+    ['negative index', [{ op: 'remove', path: '/spec/list/-1' }], [1, 2]],
+    ['replace of a missing key adds it', [{ op: 'replace', path: '/spec/obj/new', value: 'x' }], { k: 'v', new: 'x' }],
+    ['test then replace', [{ op: 'test', path: '/spec/obj/k', value: 'v' }, { op: 'replace', path: '/spec/obj/k', value: 'w' }], { k: 'w' }],
+    ['test of null matches absent', [{ op: 'test', path: '/spec/obj/none', value: null }], { k: 'v' }],
+    ['move', [{ op: 'move', from: '/spec/obj/k', path: '/spec/obj/m' }], { m: 'v' }],
+    ['copy', [{ op: 'copy', from: '/spec/obj/k', path: '/spec/obj/c' }], { k: 'v', c: 'v' }],
+    ['escaped keys', [{ op: 'add', path: '/spec/obj/a~1b~0c', value: 1 }], { k: 'v', 'a/b~c': 1 }],
+  ];
+  for (const [name, ops, want] of rows) {
+    const out = applyJsonPatch(doc, ops as Array<Record<string, unknown>>);
+    const spec = out.spec as Record<string, unknown>;
+    assert.deepEqual(Array.isArray(want) ? spec.list : spec.obj, want, name);
+  }
+  assert.deepEqual(doc.spec, { list: [1, 2, 3], obj: { k: 'v' }, nil: null }, 'input untouched');
+  const failing: Array<[string, unknown[]]> = [
+    ['failed test', [{ op: 'test', path: '/spec/obj/k', value: 'nope' }]],
+    ['remove missing key', [{ op: 'remove', path: '/spec/obj/none' }]],
+    ['missing parent', [{ op: 'add', path: '/spec/none/x', value: 1 }]],
+    ['index past the end', [{ op: 'add', path: '/spec/list/9', value: 1 }]],
+    ['unknown op', [{ op: 'frobnicate', path: '/spec' }]],
+    ['no path', [{ op: 'add', value: 1 }]],
+  ];
+  for (const [name, ops] of failing) {
+    const s = statusOf(() => patchObject(req({ contentType: 'application/json-patch+json', body: JSON.stringify(ops), live: doc })));
+    assert.deepEqual(s, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'the server rejected our request due to an error in our request',
+      reason: 'Invalid',
+      details: {},
+      code: 422,
+    }, name);
+  }
+  const notList = statusOf(() => patchObject(req({ contentType: 'application/json-patch+json', body: '{"op":"add"}' })));
+  assert.deepEqual([notList.code, notList.message], [400, 'json: cannot unmarshal object into Go value of type jsonpatch.Patch']);
+});
+
+test('JSON patch and merge patch store __proto__ keys as data', () => {
+  const jp = patchObject(req({ contentType: 'application/json-patch+json', body: '[{"op":"add","path":"/data/__proto__","value":"x"},{"op":"add","path":"/metadata/labels","value":{"__proto__":"y"}}]' }));
+  assert.equal(JSON.stringify(jp.object.data), '{"a":"1","b":"2","__proto__":"x"}');
+  assert.equal(JSON.stringify((jp.object.metadata as any).labels), '{"__proto__":"y"}');
+  assert.equal(Object.getPrototypeOf(jp.object.data), Object.prototype);
+  const mp = patchObject(req({ body: '{"data":{"__proto__":"z","a":null}}' }));
+  assert.equal(JSON.stringify(mp.object.data), '{"b":"2","__proto__":"z"}');
+  const mf = (mp.object.metadata as { managedFields: Array<{ manager: string; fieldsV1: Record<string, unknown> }> }).managedFields;
+  assert.equal(mf[0].manager, 'kubectl');
+  assert.equal(JSON.stringify(mf[0].fieldsV1), '{"f:data":{"f:__proto__":{}}}');
+});
+
+test('merge patch: null deletes, objects merge, lists replace; bad JSON is 400', () => {
+  const live = { ...cm, spec: { list: [1, 2], o: { a: 1, b: 2 } } };
+  const r = patchObject(req({ live, body: '{"spec":{"list":[3],"o":{"a":null,"c":{"d":null,"e":1}}}}', fieldManager: 'mgr' }));
+  assert.deepEqual(r.object.spec, { list: [3], o: { b: 2, c: { e: 1 } } });
+  assert.equal((r.object.metadata as any).managedFields[0].manager, 'mgr');
+  for (const body of ['{', 'null', '5']) {
+    const s = statusOf(() => patchObject(req({ body })));
+    assert.deepEqual([s.code, s.reason, s.message], [400, 'BadRequest', 'Invalid JSON Patch'], body);
+  }
+});
+
+test('strategic merge patch: merge keys, $patch, $setElementOrder, $retainKeys, primitive sets', () => {
+  const live: KubeObject = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'web', finalizers: ['a', 'b'] },
+    spec: {
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1 } },
+      template: {
+        spec: {
+          containers: [
+            { name: 'app', image: 'app:1', env: [{ name: 'A', value: '1' }, { name: 'B', value: '2' }], args: ['x'] },
+            { name: 'sidecar', image: 'side:1' },
+          ],
+        },
+      },
+    },
+  };
+  const patch = {
+    metadata: { finalizers: ['c'], '$deleteFromPrimitiveList/finalizers': ['a'] },
+    spec: {
+      strategy: { $retainKeys: ['type'], type: 'Recreate' },
+      template: {
+        spec: {
+          '$setElementOrder/containers': [{ name: 'sidecar' }, { name: 'app' }],
+          containers: [
+            { name: 'app', image: 'app:2', env: [{ name: 'B', $patch: 'delete' }, { name: 'C', value: '3' }], args: ['y'] },
+          ],
+        },
+      },
+    },
+  };
+  const out = strategicMergePatch(live, patch, deploymentSchema);
+  assert.deepEqual((out.metadata as any).finalizers, ['b', 'c']);
+  assert.deepEqual((out.spec as any).strategy, { type: 'Recreate' });
+  assert.deepEqual((out.spec as any).template.spec.containers, [
+    { name: 'sidecar', image: 'side:1' },
+    { name: 'app', image: 'app:2', env: [{ name: 'A', value: '1' }, { name: 'C', value: '3' }], args: ['y'] },
+  ]);
+  const replaced = strategicMergePatch(live, { spec: { template: { spec: { containers: [{ name: 'only', image: 'o' }, { $patch: 'replace' }] } } } }, deploymentSchema);
+  assert.deepEqual((replaced.spec as any).template.spec.containers, [{ name: 'only', image: 'o' }]);
+  const deleted = strategicMergePatch(live, { spec: { strategy: { $patch: 'delete' } } }, deploymentSchema);
+  assert.equal((deleted.spec as any).strategy, undefined);
+  assert.equal((live.spec as any).template.spec.containers.length, 2, 'input untouched');
+  const noKey = statusOf(() => strategicMergePatch(live, { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }, deploymentSchema));
+  assert.deepEqual([noKey.code, noKey.message], [400, 'map: map[image:x] does not contain declared merge key: name']);
+  const mismatch = statusOf(() => strategicMergePatch(live, { spec: { strategy: { $retainKeys: ['type'], rollingUpdate: {} } } }, deploymentSchema));
+  assert.deepEqual([mismatch.code, mismatch.message], [422, "patch content doesn't match retainKeys list"]);
+});
+
+test('strategic merge patch through patchObject records kubectl-patch as an Update manager', () => {
+  const live: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1 } };
+  const target: PatchTarget = { apiVersion: 'apps/v1', kind: 'Deployment', group: 'apps', resource: 'deployments', name: 'web', schema: deploymentSchema, strategic: true };
+  const r = patchObject(req({ live, target, contentType: 'application/strategic-merge-patch+json', fieldManager: 'kubectl-patch', body: '{"spec":{"replicas":4}}' }));
+  assert.equal((r.object.spec as any).replicas, 4);
+  assert.deepEqual((r.object.metadata as any).managedFields, [
+    { manager: 'kubectl-patch', operation: 'Update', apiVersion: 'apps/v1', time: '2026-12-01T12:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
+  ]);
+  assert.deepEqual(live.spec, { replicas: 1 }, 'input untouched');
+});
+
+test('apply bodies decode as sigs.k8s.io/yaml does', () => {
+  assert.deepEqual(decodeApplyBody('{"a": 1}'), { a: 1 });
+  assert.deepEqual(decodeApplyBody(''), {});
+  const list = statusOf(() => decodeApplyBody('- a\n- b\n'));
+  assert.deepEqual(
+    [list.code, list.message],
+    [400, 'error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go value of type map[string]interface {}'],
+  );
+  assert.equal(statusOf(() => decodeApplyBody('a: [')).code, 400);
+  const empty = statusOf(() => patchObject(req({ contentType: 'application/apply-patch+yaml', fieldManager: 'kubectl', body: '' })));
+  assert.deepEqual([empty.code, empty.message], [400, 'invalid object type: /, Kind=']);
+});
