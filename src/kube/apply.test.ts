@@ -283,6 +283,26 @@ test('list items merge by key in structured-merge-diff order; duplicate keys in 
   );
 });
 
+test('more than ten Update managers: the oldest merge into ancient-changes', () => {
+  let o: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: {} };
+  for (let i = 0; i < 12; i++) {
+    const next = structuredClone(o) as { data: Record<string, string> } & KubeObject;
+    next.data[`k${i}`] = 'v';
+    o = recordUpdate(o, next, { manager: `m${i}`, apiVersion: 'v1', now: new Date(Date.UTC(2026, 0, 1, 0, i)), schema: configMap });
+  }
+  const entries = managedFields(o);
+  assert.equal(entries.length, 10);
+  assert.deepEqual(entries[0], {
+    manager: 'ancient-changes',
+    operation: 'Update',
+    apiVersion: 'v1',
+    time: '2026-01-01T00:02:00Z',
+    fieldsType: 'FieldsV1',
+    fieldsV1: { 'f:data': { 'f:k0': {}, 'f:k1': {}, 'f:k2': {} } },
+  });
+  assert.deepEqual(entries.slice(1).map((e) => e.manager), ['m3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11']);
+});
+
 test('managerFromUserAgent takes the program name as the apiserver does', () => {
   assert.equal(managerFromUserAgent('kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07'), 'kubectl');
   assert.equal(managerFromUserAgent('Go-http-client/1.1'), 'Go-http-client');

@@ -572,7 +572,44 @@ export function recordUpdate(old: KubeObject | undefined, next: KubeObject, opts
     const prev = managers.get(id);
     managers.set(id, { ...entry, set: prev ? prev.set.union(opSet) : opSet, time: rfc3339(opts.now) });
   }
+  capUpdateManagers(managers, MAX_UPDATE_MANAGERS);
   return setManagedFields(after, managers);
+}
+
+/** How many Update entries an object keeps (internal DefaultMaxUpdateManagers). */
+export const MAX_UPDATE_MANAGERS = 10;
+
+/**
+ * Merges the oldest Update entries into one `ancient-changes` entry per apiVersion until at most `max`
+ * remain (internal/capmanagers.go capUpdateManagers).
+ */
+export function capUpdateManagers(managers: Managers, max: number): void {
+  const updaters = [...managers.entries()].filter(([, m]) => m.operation === 'Update').map(([id]) => id);
+  if (updaters.length <= max) return;
+  updaters.sort((a, b) => seconds(managers.get(a)?.time) - seconds(managers.get(b)?.time) || cmpStr(a, b));
+  const firstOfVersion = new Map<string, string>();
+  let length = updaters.length;
+  for (let i = 0; i < updaters.length && length > max; i++) {
+    const id = updaters[i];
+    const m = managers.get(id);
+    if (!m) continue;
+    const bucket = { manager: 'ancient-changes', operation: 'Update' as const, apiVersion: m.apiVersion };
+    const bucketId = managerIdentifier(bucket);
+    const first = firstOfVersion.get(m.apiVersion);
+    if (first === undefined) {
+      firstOfVersion.set(m.apiVersion, id);
+      continue;
+    }
+    if (!managers.has(bucketId)) {
+      const f = managers.get(first);
+      managers.delete(first);
+      if (f) managers.set(bucketId, { ...bucket, set: f.set, ...(f.time ? { time: f.time } : {}) });
+    }
+    const b = managers.get(bucketId);
+    managers.delete(id);
+    managers.set(bucketId, { ...bucket, set: m.set.union(b?.set ?? new FieldSet()), ...(m.time ? { time: m.time } : {}) });
+    length--;
+  }
 }
 
 /** The fields an endpoint resets: `status` on the main resource, all but `status` on the status subresource. */

@@ -128,7 +128,7 @@ test('a non-apply patch of a missing object is 404; apply creates it', () => {
     '  template:',
     '    spec:',
     '      containers:',
-    '        - image: ghcr.io/knative/helloworld-go',
+    '        - image: helloworld-go',
     '          env:',
     '            - name: TARGET',
     '              value: knit',

@@ -120,12 +120,11 @@ function bodyText(body: string | Uint8Array): string {
   return typeof body === 'string' ? body : Buffer.from(body).toString('utf8');
 }
 
+/** Query booleans as metav1's conversion reads them: `0` and `false` (any case) are false, all else true. */
 function parseForce(f: string | boolean | undefined): boolean | undefined {
   if (f === undefined) return undefined;
   if (typeof f === 'boolean') return f;
-  if (f === 'true' || f === '1' || f === '') return true;
-  if (f === 'false' || f === '0') return false;
-  throw badRequest(`invalid value for force: ${JSON.stringify(f)}`);
+  return !(f === '0' || f.toLowerCase() === 'false');
 }
 
 /** Runs one PATCH; pure (inputs are not modified). Throws KubeStatusError with the apiserver's answer. */
