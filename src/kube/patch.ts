@@ -185,11 +185,14 @@ export function patchObject(req: PatchRequest): PatchResult {
 
 // ---------------------------------------------------------------- apply body
 
-/** Decodes an apply body (YAML or JSON) into an object, as sigs.k8s.io/yaml Unmarshal does. */
+/**
+ * Decodes an apply body (YAML or JSON) into an object, as sigs.k8s.io/yaml Unmarshal does: YAML 1.1
+ * (goyaml.v2: `yes` is true, `0755` is octal), later duplicate keys win.
+ */
 export function decodeApplyBody(text: string): KubeObject {
   let v: unknown;
   try {
-    v = text.trim() === '' ? null : parseYaml(text, { uniqueKeys: false });
+    v = text.trim() === '' ? null : parseYaml(text, { version: '1.1', uniqueKeys: false });
   } catch (e) {
     throw badRequest(`error decoding YAML: error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
   }
