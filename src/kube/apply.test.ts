@@ -303,6 +303,36 @@ test('more than ten Update managers: the oldest merge into ancient-changes', () 
   assert.deepEqual(entries.slice(1).map((e) => e.manager), ['m3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11']);
 });
 
+test('kubectl takes over from client-side apply where the live object still matches last-applied-configuration', () => {
+  const cfg = (replicas: number): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default' }, data: { a: String(replicas) } });
+  const lastApplied = JSON.stringify(cfg(1)) + '\n';
+  const csa = recordUpdate(undefined, { ...cfg(1), metadata: { name: 'c', namespace: 'default', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } } }, {
+    manager: 'kubectl-client-side-apply',
+    apiVersion: 'v1',
+    now: t0,
+    schema: configMap,
+  });
+  const opts = { manager: 'kubectl', apiVersion: 'v1', kind: 'ConfigMap', now: t1, schema: configMap };
+  const upgraded = applyPatch(csa, cfg(2), opts);
+  assert.deepEqual(upgraded.data, { a: '2' });
+  assert.equal(
+    (upgraded.metadata as any).annotations['kubectl.kubernetes.io/last-applied-configuration'],
+    '{"apiVersion":"v1","data":{"a":"2"},"kind":"ConfigMap","metadata":{"name":"c","namespace":"default"}}\n',
+  );
+  assert.deepEqual(managedFields(upgraded).map((e) => [e.manager, e.fieldsV1]), [
+    ['kubectl', { 'f:data': { 'f:a': {} } }],
+    ['kubectl-client-side-apply', { 'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } }, 'f:data': {} }],
+  ]);
+  // Another manager gets the conflict; so does kubectl once the live value differs from the annotation.
+  assert.equal(thrown(() => applyPatch(csa, cfg(2), { ...opts, manager: 'other' })).status.code, 409);
+  const drifted = structuredClone(csa) as KubeObject & { data: Record<string, string> };
+  drifted.data.a = '5';
+  assert.equal(
+    thrown(() => applyPatch(drifted, cfg(2), opts)).status.message,
+    'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a',
+  );
+});
+
 test('managerFromUserAgent takes the program name as the apiserver does', () => {
   assert.equal(managerFromUserAgent('kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07'), 'kubectl');
   assert.equal(managerFromUserAgent('Go-http-client/1.1'), 'Go-http-client');

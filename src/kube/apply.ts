@@ -12,7 +12,7 @@
 // result unless `dryRun=All`, and for a new object (live undefined) fills in uid, creationTimestamp and
 // the rest of the system metadata as on create.
 
-import { FieldSet, isObject, jsonEqual, pathToString, type FieldPath } from './fieldpath.ts';
+import { FieldSet, goJson, isObject, jsonEqual, pathToString, type FieldPath, type Json } from './fieldpath.ts';
 import {
   STRIPPED_FIELDS,
   compareObjects,
@@ -100,11 +100,84 @@ function gvkString(apiVersion: string, kind: string): string {
   return `${group}/${version}, Kind=${kind}`;
 }
 
+/** The annotation client-side `kubectl apply` keeps its last applied configuration in. */
+export const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
+
 /**
  * Server-side apply of `applied` (the decoded YAML/JSON body) to `live` (undefined when the object does
  * not exist yet, and apply creates it). Returns a new object; inputs are not modified.
+ *
+ * For the manager `kubectl`, as internal/lastappliedmanager.go and lastappliedupdater.go: conflicts on
+ * fields whose live value is still what the client-side apply annotation says are taken over without
+ * `force` (upgrading from `kubectl apply` to `kubectl apply --server-side`), and an existing annotation
+ * is rewritten to the applied configuration.
  */
 export function applyPatch(live: KubeObject | undefined, applied: KubeObject, opts: ApplyOptions): KubeObject {
+  let result: KubeObject;
+  try {
+    result = applyOnce(live, applied, opts, opts.force ?? false);
+  } catch (e) {
+    if (!(e instanceof ApplyConflictError)) throw e;
+    if (opts.manager !== 'kubectl') throw conflictError(e.conflicts);
+    const allowed = allowedByLastApplied(live, opts);
+    const left = allowed ? e.conflicts.filter((c) => !allowed.has(c.path)) : e.conflicts;
+    if (left.length > 0) throw conflictError(left);
+    result = applyOnce(live, applied, opts, true);
+  }
+  if (opts.manager === 'kubectl') {
+    const annotations = (result.metadata as Record<string, unknown> | undefined)?.annotations;
+    if (isObject(annotations) && typeof annotations[LAST_APPLIED] === 'string' && annotations[LAST_APPLIED] !== '') {
+      const config = withoutManagedFields(applied);
+      const md = isObject(config.metadata) ? config.metadata : undefined;
+      if (md && isObject(md.annotations)) {
+        delete md.annotations[LAST_APPLIED];
+        if (Object.keys(md.annotations).length === 0) delete md.annotations;
+      }
+      annotations[LAST_APPLIED] = goJsonSorted(config) + '\n';
+    }
+  }
+  return result;
+}
+
+/** The fields of the client-side apply annotation whose live values still match it. */
+function allowedByLastApplied(live: KubeObject | undefined, opts: ApplyOptions): FieldSet | undefined {
+  const annotations = (live?.metadata as Record<string, unknown> | undefined)?.annotations;
+  const text = isObject(annotations) ? annotations[LAST_APPLIED] : undefined;
+  if (typeof text !== 'string' || text === '') return undefined;
+  let last: unknown;
+  try {
+    last = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!isObject(last) || last.apiVersion !== opts.apiVersion) return undefined;
+  try {
+    const liveObj = withoutManagedFields(live);
+    const cmp = compareObjects(last, liveObj, opts.schema);
+    return fieldSetOf(last, opts.schema).difference(cmp.modified).difference(cmp.added).difference(cmp.removed);
+  } catch {
+    return undefined;
+  }
+}
+
+/** JSON as Go's encoding/json writes a map: keys sorted, HTML characters escaped. */
+function goJsonSorted(v: unknown): string {
+  if (Array.isArray(v)) return '[' + v.map(goJsonSorted).join(',') + ']';
+  if (isObject(v)) {
+    return '{' + Object.keys(v).sort().map((k) => goJson(k) + ':' + goJsonSorted(v[k])).join(',') + '}';
+  }
+  return goJson(v as Json);
+}
+
+class ApplyConflictError extends Error {
+  readonly conflicts: ApplyConflict[];
+  constructor(conflicts: ApplyConflict[]) {
+    super('apply conflicts');
+    this.conflicts = conflicts;
+  }
+}
+
+function applyOnce(live: KubeObject | undefined, applied: KubeObject, opts: ApplyOptions, force: boolean): KubeObject {
   const md = isObject(applied.metadata) ? applied.metadata : undefined;
   if (md && md.managedFields !== undefined && md.managedFields !== null) {
     throw badRequest('metadata.managedFields must be nil');
@@ -159,9 +232,9 @@ export function applyPatch(live: KubeObject | undefined, applied: KubeObject, op
       for (const path of c.paths()) conflicts.push({ manager: id, path });
     }
   }
-  if (conflicts.length > 0 && !opts.force) {
+  if (conflicts.length > 0 && !force) {
     conflicts.sort((a, b) => (a.manager < b.manager ? -1 : a.manager > b.manager ? 1 : 0));
-    throw conflictError(conflicts);
+    throw new ApplyConflictError(conflicts);
   }
   for (const [id, m] of managers) {
     if (id === myId) continue;
