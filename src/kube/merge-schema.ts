@@ -113,7 +113,7 @@ const podSpec = struct({
     patchKey: 'topologyKey',
   }),
   schedulingGates: mapList(struct({}), ['name'], { patchKey: 'name' }),
-  resourceClaims: mapList(struct({}), ['name'], { patchKey: 'name' }, ),
+  resourceClaims: mapList(struct({}), ['name'], { patchKey: 'name' }),
   affinity: struct({
     podAffinity: struct({ requiredDuringSchedulingIgnoredDuringExecution: atomicList(affinityTerm) }),
     podAntiAffinity: struct({ requiredDuringSchedulingIgnoredDuringExecution: atomicList(affinityTerm) }),

@@ -254,12 +254,16 @@ test('strategic merge patch: merge keys, $patch, $setElementOrder, $retainKeys, 
   const replaced = strategicMergePatch(live, { spec: { template: { spec: { containers: [{ name: 'only', image: 'o' }, { $patch: 'replace' }] } } } }, deploymentSchema);
   assert.deepEqual((replaced.spec as any).template.spec.containers, [{ name: 'only', image: 'o' }]);
   const deleted = strategicMergePatch(live, { spec: { strategy: { $patch: 'delete' } } }, deploymentSchema);
-  assert.equal((deleted.spec as any).strategy, undefined);
+  assert.deepEqual((deleted.spec as any).strategy, {});
   assert.equal((live.spec as any).template.spec.containers.length, 2, 'input untouched');
   const noKey = statusOf(() => strategicMergePatch(live, { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }, deploymentSchema));
-  assert.deepEqual([noKey.code, noKey.message], [400, 'map: map[image:x] does not contain declared merge key: name']);
+  assert.deepEqual([noKey.code, noKey.reason, noKey.message], [500, undefined, 'map: map[image:x] does not contain declared merge key: name']);
   const mismatch = statusOf(() => strategicMergePatch(live, { spec: { strategy: { $retainKeys: ['type'], rollingUpdate: {} } } }, deploymentSchema));
-  assert.deepEqual([mismatch.code, mismatch.message], [422, "patch content doesn't match retainKeys list"]);
+  assert.deepEqual([mismatch.code, mismatch.message], [422, 'the server rejected our request due to an error in our request']);
+  const badDirective = statusOf(() => strategicMergePatch(live, { spec: { strategy: { $patch: 'bogus' } } }, deploymentSchema));
+  assert.deepEqual([badDirective.code, badDirective.message], [500, 'unknown patch type: bogus in map: map[$patch:bogus]']);
+  const badRetain = statusOf(() => strategicMergePatch(live, { spec: { strategy: { $retainKeys: 'type' } } }, deploymentSchema));
+  assert.deepEqual([badRetain.code, badRetain.message], [400, 'invalid patch format of retainKeys']);
 });
 
 test('strategic merge patch through patchObject records kubectl-patch as an Update manager', () => {

@@ -7,12 +7,19 @@
 // mergeSliceWithoutSpecialElements, normalizeElementOrder) for the cases kubectl produces; the schema
 // facts (`patchStrategy`, `patchMergeKey`) come from merge-schema.ts.
 //
-// Entry point: `strategicMergePatch(original, patch, schema)`; throws `KubeStatusError` (400) for
-// malformed directives, like interpretStrategicMergePatchError in the apiserver's patch handler.
+// Entry point: `strategicMergePatch(original, patch, schema)`; throws `KubeStatusError` as the
+// apiserver's patch handler answers (interpretStrategicMergePatchError): 400 with the text for malformed
+// directives, the generic 422 for a patch that contradicts `$retainKeys`, and 500 with the text for
+// other errors such as an item without its merge key.
 
 import { cloneJson, isObject, jsonEqual, setOwn, type Json } from './fieldpath.ts';
 import { OPEN, childOf, type SchemaNode } from './merge-schema.ts';
-import { KubeStatusError, badRequest } from './status.ts';
+import { KubeStatusError, badRequest, unprocessablePatch } from './status.ts';
+
+/** A plain Go error, which the apiserver answers with 500 and no reason. */
+function serverError(message: string): KubeStatusError {
+  return new KubeStatusError(500, '', message);
+}
 
 const PATCH = '$patch';
 const RETAIN_KEYS = '$retainKeys';
@@ -29,15 +36,16 @@ export function strategicMergePatch(
   patch: Record<string, unknown>,
   schema: SchemaNode,
 ): Record<string, unknown> {
-  return mergeMap(original, patch, schema) ?? {};
+  return mergeMap(original, patch, schema);
 }
 
-function mergeMap(original: Record<string, unknown>, patch: Record<string, unknown>, node: SchemaNode): Record<string, unknown> | undefined {
+function mergeMap(original: Record<string, unknown>, patch: Record<string, unknown>, node: SchemaNode): Record<string, unknown> {
   const directive = patch[PATCH];
   if (directive !== undefined) {
+    // handleDirectiveInMergeMap: `replace` takes the patch as is, `delete` leaves an empty map.
     if (directive === 'replace') return withoutDirectives(patch) as Record<string, unknown>;
-    if (directive === 'delete') return undefined;
-    if (directive !== 'merge') throw badRequest(`unknown patch type: ${String(directive)} in map: ${goMap(patch)}`);
+    if (directive === 'delete') return {};
+    throw serverError(`unknown patch type: ${String(directive)} in map: ${goMap(patch)}`);
   }
   let out = cloneJson(original) as Record<string, unknown>;
   const retain = patch[RETAIN_KEYS];
@@ -47,7 +55,7 @@ function mergeMap(original: Record<string, unknown>, patch: Record<string, unkno
     }
     for (const k of Object.keys(patch)) {
       if (!isDirectiveKey(k) && patch[k] !== null && !retain.includes(k)) {
-        throw new KubeStatusError(422, 'Invalid', "patch content doesn't match retainKeys list", {});
+        throw unprocessablePatch();
       }
     }
     const kept: Record<string, unknown> = {};
@@ -64,9 +72,7 @@ function mergeMap(original: Record<string, unknown>, patch: Record<string, unkno
     }
     const ov = Object.prototype.hasOwnProperty.call(out, k) ? out[k] : undefined;
     if (isObject(pv)) {
-      const merged = mergeMap(isObject(ov) ? ov : {}, pv, child);
-      if (merged === undefined) delete out[k];
-      else setOwn(out, k, merged);
+      setOwn(out, k, mergeMap(isObject(ov) ? ov : {}, pv, child));
     } else if (Array.isArray(pv)) {
       setOwn(out, k, mergeList(Array.isArray(ov) ? ov : [], pv, child, patch[SET_ORDER + k]));
     } else {
@@ -103,7 +109,7 @@ function mergeList(original: unknown[], patch: unknown[], node: SchemaNode, orde
   if (!key) {
     out = [...cloneJson(original)];
     for (const p of patch) {
-      if (isObject(p)) throw badRequest('unable to find api field in struct for the primitive list');
+      if (isObject(p)) throw serverError('expected a string, but received a map');
       if (!out.some((x) => jsonEqual(x, p))) out.push(cloneJson(p));
     }
   } else {
@@ -112,9 +118,9 @@ function mergeList(original: unknown[], patch: unknown[], node: SchemaNode, orde
     }
     out = cloneJson(original);
     for (const p of patch) {
-      if (!isObject(p)) throw badRequest(`invalid patch: ${JSON.stringify(p)} is not a map`);
+      if (!isObject(p)) throw serverError(`expected a map, but received a ${Array.isArray(p) ? 'slice' : typeof p}`);
       if (!Object.prototype.hasOwnProperty.call(p, key)) {
-        throw badRequest(`map: ${goMap(p)} does not contain declared merge key: ${key}`);
+        throw serverError(`map: ${goMap(p)} does not contain declared merge key: ${key}`);
       }
       const i = out.findIndex((x) => isObject(x) && jsonEqual(x[key], p[key]));
       if (p[PATCH] === 'delete') {
@@ -122,10 +128,8 @@ function mergeList(original: unknown[], patch: unknown[], node: SchemaNode, orde
         continue;
       }
       const merged = mergeMap(i >= 0 && isObject(out[i]) ? (out[i] as Record<string, unknown>) : {}, p, items);
-      if (i >= 0) {
-        if (merged === undefined) out.splice(i, 1);
-        else out[i] = merged;
-      } else if (merged !== undefined) out.push(merged);
+      if (i >= 0) out[i] = merged;
+      else out.push(merged);
     }
   }
   return Array.isArray(order) ? applyOrder(out, order, key) : out;
