@@ -1,6 +1,8 @@
-// Server-side apply: merges an applied configuration into the live object, owns its fields for the
-// applying manager, prunes what that manager applied before and no longer applies, and reports
-// conflicts with other managers the way the apiserver does.
+// Server-side apply with managedFields and the apiserver's conflict errors.
+//
+// Merges an applied configuration into the live object, owns its fields for the applying manager,
+// prunes what that manager applied before and no longer applies, and reports conflicts with other
+// managers the way the apiserver does.
 //
 // Follows sigs.k8s.io/structured-merge-diff `merge/update.go` (Updater.Apply, prune, addBackOwnedItems,
 // addBackDanglingItems, update) and k8s.io/apimachinery `pkg/util/managedfields/internal`

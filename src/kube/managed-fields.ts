@@ -1,5 +1,6 @@
-// managedFields on every object: field sets of JSON objects, the walks server-side apply needs
-// (field set, compare, merge, remove), and the bookkeeping of an `Update` operation.
+// managedFields on every object: the schema-aware walks over JSON objects and the bookkeeping of Update operations.
+//
+// The walks are the ones server-side apply needs (field set, compare, merge, remove).
 //
 // The walks follow sigs.k8s.io/structured-merge-diff `typed/tofieldset.go`, `typed/compare.go`,
 // `typed/merge.go` and `typed/remove.go`; the bookkeeping follows `merge/update.go` (Updater.Update)

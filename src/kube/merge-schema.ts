@@ -1,5 +1,7 @@
-// Schema facts that server-side apply and strategic merge patch need: which objects are structs or maps,
-// which lists are atomic, sets or maps keyed by fields, and the patch strategies of the built-in kinds.
+// Merge schemas: the list, map and struct facts server-side apply and strategic merge patch need per kind.
+//
+// Which objects are structs or maps, which lists are atomic, sets or maps keyed by fields, and the
+// patch strategies of the built-in kinds.
 //
 // The built-in kinds follow the Kubernetes API's markers (`+listType`, `+listMapKey`, `+structType`,
 // `patchStrategy`/`patchMergeKey` in k8s.io/api core/v1 and apps/v1 types.go), which

@@ -1,5 +1,7 @@
-// PATCH as the apiserver does it: content-type dispatch, PatchOptions checks, JSON patch (RFC 6902),
-// merge patch (RFC 7386), strategic merge patch (built-in kinds only) and server-side apply.
+// PATCH as the apiserver does it, dispatched by content type.
+//
+// PatchOptions checks, JSON patch (RFC 6902), merge patch (RFC 7386), strategic merge patch (built-in
+// kinds only) and server-side apply.
 //
 // Follows k8s.io/apiserver `pkg/endpoints/handlers/patch.go` (PatchResource, applyJSPatch,
 // strategicPatchObject, applyPatcher), k8s.io/apimachinery `pkg/apis/meta/v1/validation`

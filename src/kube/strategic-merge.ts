@@ -1,7 +1,9 @@
-// Strategic merge patch for the built-in kinds: lists merged by their patch merge key (containers and
-// env by name, ports by containerPort, volumes by name), primitive lists with strategy `merge` as sets,
-// and the directives kubectl sends: `$patch: replace|delete|merge`, `$retainKeys`,
-// `$setElementOrder/<field>` and `$deleteFromPrimitiveList/<field>`.
+// Strategic merge patch for the built-in kinds.
+//
+// Lists merge by their patch merge key (containers and env by name, ports by containerPort, volumes by
+// name), primitive lists with strategy `merge` as sets, with the directives kubectl sends:
+// `$patch: replace|delete`, `$retainKeys`, `$setElementOrder/<field>` and
+// `$deleteFromPrimitiveList/<field>`.
 //
 // Follows k8s.io/apimachinery `pkg/util/strategicpatch/patch.go` (mergeMap, mergeSlice,
 // mergeSliceWithoutSpecialElements, normalizeElementOrder) for the cases kubectl produces; the schema
