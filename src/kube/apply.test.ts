@@ -333,6 +333,20 @@ test('kubectl takes over from client-side apply where the live object still matc
   );
 });
 
+test('a null in the applied configuration unsets the field, and conflicts with its owner as a change does', () => {
+  const live = apply(undefined, deploymentConfig(2), 'kubectl', t0);
+  const cfg = deploymentConfig(undefined);
+  (cfg.spec as Record<string, unknown>).replicas = null;
+  (cfg.spec as Record<string, unknown>).strategy = { rollingUpdate: { maxSurge: null, maxUnavailable: 1 } };
+  const err = thrown(() => apply(live, cfg, 'hpa-migration', t1));
+  assert.equal(err.status.message, 'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas');
+  const forced = apply(live, cfg, 'hpa-migration', t1, true);
+  assert.equal(Object.prototype.hasOwnProperty.call(forced.spec, 'replicas'), false);
+  assert.deepEqual((forced.spec as Record<string, unknown>).strategy, { rollingUpdate: { maxUnavailable: 1 } });
+  const owners = managedFields(forced).map((e) => [e.manager, 'f:replicas' in (e.fieldsV1 as any)['f:spec']]);
+  assert.deepEqual(owners, [['kubectl', false], ['hpa-migration', true]]);
+});
+
 test('managerFromUserAgent takes the program name as the apiserver does', () => {
   assert.equal(managerFromUserAgent('kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07'), 'kubectl');
   assert.equal(managerFromUserAgent('Go-http-client/1.1'), 'Go-http-client');

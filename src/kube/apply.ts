@@ -218,10 +218,12 @@ function applyOnce(live: KubeObject | undefined, applied: KubeObject, opts: Appl
   }
   managers.set(myId, { ...me, set: appliedSet });
 
-  let merged = mergeObjects(liveObj, applied, opts.schema) as KubeObject;
-  merged = prune(merged, managers, lastSet, opts.schema);
+  // Conflicts are found on the merge that keeps applied nulls (a null changes the field); the stored
+  // object drops them.
+  const withNulls = prune(mergeObjects(liveObj, applied, opts.schema, true) as KubeObject, managers, lastSet, opts.schema);
+  const merged = prune(mergeObjects(liveObj, applied, opts.schema) as KubeObject, managers, lastSet, opts.schema);
 
-  const cmp = compareObjects(liveObj, merged, opts.schema);
+  const cmp = compareObjects(liveObj, withNulls, opts.schema);
   const changed = cmp.modified.union(cmp.added).recursiveDifference(ignored);
   const removed = cmp.removed.recursiveDifference(ignored);
   const conflicts: ApplyConflict[] = [];

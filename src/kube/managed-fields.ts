@@ -253,18 +253,28 @@ function walkCompare(l: unknown, r: unknown, node: SchemaNode, path: PathElement
  * Merges an applied configuration into a live object (structured-merge-diff `Merge`): the applied value
  * wins at leaves and atomic fields; maps and structs merge key by key; map and set lists merge by item,
  * keeping the live order for live-only items and the applied order for the others. A `null` in the
- * applied configuration removes the field.
+ * applied configuration removes the field, as decoding into the built-in Go types does; with
+ * `keepNulls` it stays, which is the object structured-merge-diff compares for conflicts.
  */
-export function mergeObjects(live: unknown, applied: unknown, schema: SchemaNode): Json {
-  return (walkMerge(live, applied, schema, []) ?? {}) as Json;
+export function mergeObjects(live: unknown, applied: unknown, schema: SchemaNode, keepNulls = false): Json {
+  return (walkMerge(live, applied, schema, [], keepNulls) ?? {}) as Json;
 }
 
-function walkMerge(l: unknown, r: unknown, node: SchemaNode, path: PathElement[]): unknown {
+function withoutNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(withoutNulls);
+  if (!isObject(v)) return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) if (v[k] !== null) setOwn(out, k, withoutNulls(v[k]));
+  return out;
+}
+
+function walkMerge(l: unknown, r: unknown, node: SchemaNode, path: PathElement[], keepNulls: boolean): unknown {
   if (r === undefined) return cloneJson(l);
-  if (l === undefined) return cloneJson(r);
+  const fromConfig = (v: unknown) => (keepNulls ? cloneJson(v) : withoutNulls(cloneJson(v)));
+  if (l === undefined) return fromConfig(r);
   const gl = granular(node, l);
   const gr = granular(node, r);
-  if (!gr || gl !== gr || (isEmptyContainer(l) && isEmptyContainer(r))) return cloneJson(r);
+  if (!gr || gl !== gr || (isEmptyContainer(l) && isEmptyContainer(r))) return fromConfig(r);
   if (gr === 'object') {
     const lo = l as Record<string, unknown>;
     const ro = r as Record<string, unknown>;
@@ -273,15 +283,17 @@ function walkMerge(l: unknown, r: unknown, node: SchemaNode, path: PathElement[]
     const has = (o: Record<string, unknown>, k: string) => Object.prototype.hasOwnProperty.call(o, k);
     for (const k of Object.keys(lo)) {
       if (!has(ro, k)) setOwn(out, k, cloneJson(lo[k]));
-      else if (ro[k] !== null) setOwn(out, k, walkMerge(lo[k], ro[k], childOf(on, k).node, [...path, { field: k }]));
+      else if (ro[k] !== null || keepNulls) {
+        setOwn(out, k, walkMerge(lo[k], ro[k], childOf(on, k).node, [...path, { field: k }], keepNulls));
+      }
     }
-    for (const k of Object.keys(ro)) if (!has(lo, k) && ro[k] !== null) setOwn(out, k, cloneJson(ro[k]));
+    for (const k of Object.keys(ro)) if (!has(lo, k) && (ro[k] !== null || keepNulls)) setOwn(out, k, fromConfig(ro[k]));
     return out;
   }
-  return mergeList(l as unknown[], r as unknown[], listNodeOf(node, r), path);
+  return mergeList(l as unknown[], r as unknown[], listNodeOf(node, r), path, keepNulls);
 }
 
-function mergeList(l: unknown[], r: unknown[], list: SchemaNode, path: PathElement[]): unknown[] {
+function mergeList(l: unknown[], r: unknown[], list: SchemaNode, path: PathElement[], keepNulls: boolean): unknown[] {
   const items = list.items ?? UNTYPED;
   const key = (it: unknown) => JSON.stringify(listItemElement(list, it, path));
   const rKeys = r.map(key);
@@ -289,7 +301,7 @@ function mergeList(l: unknown[], r: unknown[], list: SchemaNode, path: PathEleme
   const lByKey = new Map<string, unknown>();
   lKeys.forEach((k, i) => lByKey.set(k, lByKey.has(k) ? undefined : l[i]));
   const rByKey = new Map(rKeys.map((k, i) => [k, r[i]] as const));
-  const merged = (k: string) => walkMerge(lByKey.get(k), rByKey.get(k), items, path);
+  const merged = (k: string) => walkMerge(lByKey.get(k), rByKey.get(k), items, path, keepNulls);
   // Shared items (in both lists) appear in the applied order; live-only items stay where they were.
   const shared = rKeys.filter((k) => lByKey.has(k));
   let nextShared = 0;
