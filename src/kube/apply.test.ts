@@ -281,6 +281,12 @@ test('list items merge by key in structured-merge-diff order; duplicate keys in 
     dup.status.message,
     'failed to create typed patch object (/web; apps/v1, Kind=Deployment): .spec.template.spec.containers: duplicate entries for key [name="x"]',
   );
+  const keyless = thrown(() => apply(c, cfg([{ name: 'a' }, { image: 'no-name' }]), 'one', t0));
+  assert.equal(
+    keyless.status.message,
+    'failed to create typed patch object (/web; apps/v1, Kind=Deployment): .spec.template.spec.containers: element 1: ' +
+      'associative list with keys has an element that omits all key fields ["name"] (and doesn\'t have default values for any key fields)',
+  );
 });
 
 test('more than ten Update managers: the oldest merge into ancient-changes', () => {

@@ -64,27 +64,28 @@ function internalError(message: string): KubeStatusError {
 
 // ---------------------------------------------------------------- list items
 
-function listItemElement(list: SchemaNode, item: unknown, path: FieldPath): PathElement {
+/** The path element of a list item (structured-merge-diff `listItemToPathElement`). */
+function listItemElement(list: SchemaNode, item: unknown, path: FieldPath, index = 0): PathElement {
+  const fail = (msg: string) => internalError(`${pathToString(path)}: element ${index}: ${msg}`);
   if (list.listType === 'set') {
-    if (item === null || typeof item === 'object') {
-      throw internalError(`${pathText(path)}: associative list without keys has an element that's a ${item === null ? 'explicit null' : Array.isArray(item) ? 'list' : 'map type'}`);
-    }
+    if (item === null) throw fail("associative list without keys has an element that's an explicit null");
+    if (Array.isArray(item)) throw fail('not supported: associative list with lists as elements');
+    if (typeof item === 'object') throw fail("associative list without keys has an element that's a map type");
     return { value: item as Json };
   }
-  if (!isObject(item)) throw internalError(`${pathText(path)}: associative list with keys may not have non-map elements`);
+  if (item === null) throw fail('associative list with keys may not have a null element');
+  if (!isObject(item)) throw fail('associative list with keys may not have non-map elements');
   const fields: Array<readonly [string, Json]> = [];
   for (const k of list.keys ?? []) {
     if (Object.prototype.hasOwnProperty.call(item, k)) fields.push([k, item[k]]);
     else if (list.keyDefaults && k in list.keyDefaults) fields.push([k, list.keyDefaults[k]]);
   }
   if ((list.keys ?? []).length > 0 && fields.length === 0) {
-    throw internalError(`${pathText(path)}: associative list with keys has an element that omits all key fields ${JSON.stringify(list.keys)}`);
+    throw fail(
+      `associative list with keys has an element that omits all key fields ${JSON.stringify(list.keys)} (and doesn't have default values for any key fields)`,
+    );
   }
   return keyElement(fields);
-}
-
-function pathText(path: FieldPath): string {
-  return pathToString(path);
 }
 
 function isEmptyContainer(v: unknown): boolean {
@@ -98,11 +99,6 @@ function granular(node: SchemaNode, v: unknown): 'object' | 'list' | undefined {
   if (r.kind === 'object' && !r.atomic) return 'object';
   if (r.kind === 'list' && r.listType !== 'atomic') return 'list';
   return undefined;
-}
-
-function itemsOf(node: SchemaNode, v: unknown): SchemaNode {
-  const r = resolve(node, v);
-  return r.kind === 'list' ? (r.node.items ?? UNTYPED) : UNTYPED;
 }
 
 function listNodeOf(node: SchemaNode, v: unknown): SchemaNode {
@@ -136,7 +132,7 @@ function walkSet(v: unknown, node: SchemaNode, path: PathElement[], set: FieldSe
   if (g === 'list') {
     const list = listNodeOf(node, v);
     const items = v as unknown[];
-    const pes = items.map((it) => listItemElement(list, it, path));
+    const pes = items.map((it, i) => listItemElement(list, it, path, i));
     const counts = new Map<string, number>();
     const keyOf = (pe: PathElement) => JSON.stringify(pe);
     for (const pe of pes) counts.set(keyOf(pe), (counts.get(keyOf(pe)) ?? 0) + 1);
@@ -147,7 +143,7 @@ function walkSet(v: unknown, node: SchemaNode, path: PathElement[], set: FieldSe
       done.add(k);
       const p = [...path, pes[i]];
       if ((counts.get(k) ?? 0) > 1) {
-        if (strict) throw internalError(`${pathText(path)}: duplicate entries for key ${pathToString([pes[i]])}`);
+        if (strict) throw internalError(`${pathToString(path)}: duplicate entries for key ${pathToString([pes[i]])}`);
         set.insert(p);
         return;
       }
