@@ -180,14 +180,15 @@ class ApplyConflictError extends Error {
 }
 
 function applyOnce(live: KubeObject | undefined, applied: KubeObject, opts: ApplyOptions, force: boolean): KubeObject {
-  const md = isObject(applied.metadata) ? applied.metadata : undefined;
-  if (md && md.managedFields !== undefined && md.managedFields !== null) {
-    throw badRequest('metadata.managedFields must be nil');
-  }
+  // versionCheckManager runs before structuredMergeManager's managedFields check.
   if (opts.kind !== undefined) {
     const av = typeof applied.apiVersion === 'string' ? applied.apiVersion : '';
     const k = typeof applied.kind === 'string' ? applied.kind : '';
     if (av !== opts.apiVersion || k !== opts.kind) throw badRequest(`invalid object type: ${gvkString(av, k)}`);
+  }
+  const md = isObject(applied.metadata) ? applied.metadata : undefined;
+  if (md && md.managedFields !== undefined && md.managedFields !== null) {
+    throw badRequest('metadata.managedFields must be nil');
   }
   let managers: Managers;
   try {
