@@ -558,9 +558,12 @@ export function recordUpdate(old: KubeObject | undefined, next: KubeObject, opts
     managers = decodeOrEmpty(next);
     if (managers.size === 0) managers = decodeOrEmpty(old);
   }
-  const before = withoutManagedFields(old ?? opts.schema.zero ?? {});
   const after = withoutManagedFields(next);
-  const cmp = compareObjects(before, after, opts.schema);
+  // Built-in objects are compared as the apiserver sees them, decoded into Go types: always-present
+  // structs are there even when the stored JSON leaves them out.
+  const zero = opts.schema.zero;
+  const before = withZero(withoutManagedFields(old ?? {}), zero);
+  const cmp = compareObjects(before, withZero(after, zero), opts.schema);
   const ignored = opts.ignoredFields ?? new FieldSet();
   const changed = cmp.modified.union(cmp.added).recursiveDifference(ignored);
   const removed = cmp.removed.recursiveDifference(ignored);
@@ -619,6 +622,19 @@ export function capUpdateManagers(managers: Managers, max: number): void {
     managers.set(bucketId, { ...bucket, set: m.set.union(b?.set ?? new FieldSet()), ...(m.time ? { time: m.time } : {}) });
     length--;
   }
+}
+
+/** `obj` with the keys of `zero` it lacks, recursively (a copy; `obj` is not modified). */
+function withZero(obj: KubeObject, zero: Json | undefined): KubeObject {
+  if (!isObject(zero)) return obj;
+  const fill = (o: unknown, z: Json): unknown => {
+    if (o === undefined) return cloneJson(z);
+    if (!isObject(o) || !isObject(z)) return o;
+    const out: Record<string, unknown> = { ...o };
+    for (const k of Object.keys(z)) setOwn(out, k, fill(Object.prototype.hasOwnProperty.call(o, k) ? o[k] : undefined, z[k]));
+    return out;
+  };
+  return fill(obj, zero) as KubeObject;
 }
 
 /** The fields an endpoint resets: `status` on the main resource, all but `status` on the status subresource. */
