@@ -255,12 +255,20 @@ test('strategic merge patch: merge keys, $patch, $setElementOrder, $retainKeys, 
     },
   };
   const out = strategicMergePatch(live, patch, deploymentSchema);
-  assert.deepEqual((out.metadata as any).finalizers, ['b', 'c']);
+  // mergeSortedSlice puts a patch item that is new to the live list before the server-only items.
+  assert.deepEqual((out.metadata as any).finalizers, ['c', 'b']);
   assert.deepEqual((out.spec as any).strategy, { type: 'Recreate' });
   assert.deepEqual((out.spec as any).template.spec.containers, [
     { name: 'sidecar', image: 'side:1' },
-    { name: 'app', image: 'app:2', env: [{ name: 'A', value: '1' }, { name: 'C', value: '3' }], args: ['y'] },
+    { name: 'app', image: 'app:2', env: [{ name: 'C', value: '3' }, { name: 'A', value: '1' }], args: ['y'] },
   ]);
+  // With the order kubectl sends, the list ends up in that order.
+  const ordered = strategicMergePatch(live, {
+    spec: { template: { spec: { containers: [{ name: 'app', '$setElementOrder/env': [{ name: 'A' }, { name: 'C' }], env: [{ name: 'C', value: '3' }] }] } } },
+  }, deploymentSchema);
+  // B is server-only (not in the order list): it keeps its place after A.
+  assert.deepEqual((ordered.spec as any).template.spec.containers[0].env.map((e: { name: string }) => e.name), ['A', 'C', 'B']);
+  assert.deepEqual((ordered.spec as any).template.spec.containers.map((c: { name: string }) => c.name), ['app', 'sidecar']);
   const replaced = strategicMergePatch(live, { spec: { template: { spec: { containers: [{ name: 'only', image: 'o' }, { $patch: 'replace' }] } } } }, deploymentSchema);
   assert.deepEqual((replaced.spec as any).template.spec.containers, [{ name: 'only', image: 'o' }]);
   const deleted = strategicMergePatch(live, { spec: { strategy: { $patch: 'delete' } } }, deploymentSchema);
@@ -269,7 +277,7 @@ test('strategic merge patch: merge keys, $patch, $setElementOrder, $retainKeys, 
   const noKey = statusOf(() => strategicMergePatch(live, { spec: { template: { spec: { containers: [{ image: 'x' }] } } } }, deploymentSchema));
   assert.deepEqual([noKey.code, noKey.reason, noKey.message], [500, undefined, 'map: map[image:x] does not contain declared merge key: name']);
   const mismatch = statusOf(() => strategicMergePatch(live, { spec: { strategy: { $retainKeys: ['type'], rollingUpdate: {} } } }, deploymentSchema));
-  assert.deepEqual([mismatch.code, mismatch.message], [422, 'the server rejected our request due to an error in our request']);
+  assert.deepEqual([mismatch.code, mismatch.message], [400, 'invalid patch format of retainKeys']);
   const badDirective = statusOf(() => strategicMergePatch(live, { spec: { strategy: { $patch: 'bogus' } } }, deploymentSchema));
   assert.deepEqual([badDirective.code, badDirective.message], [500, 'unknown patch type: bogus in map: map[$patch:bogus]']);
   const badRetain = statusOf(() => strategicMergePatch(live, { spec: { strategy: { $retainKeys: 'type' } } }, deploymentSchema));
