@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { patchObject } from './patch.ts';
 import { builtinSchema, type SchemaNode } from './merge-schema.ts';
 import { KubeStatusError } from './status.ts';
-import type { KubeObject } from './managed-fields.ts';
+import { managerFromUserAgent, recordUpdate, resetFieldsFor, type KubeObject } from './managed-fields.ts';
 
 const KUBECTL = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p));
 const schema = builtinSchema('apps/v1', 'Deployment') as SchemaNode;
@@ -45,12 +45,31 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
       resources: [{ name: 'deployments', singularName: 'deployment', namespaced: true, kind: 'Deployment', verbs: ['get', 'patch', 'list'], shortNames: ['deploy'] }],
     });
   }
+  const coll = url.pathname.match(/^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments$/);
+  if (coll && req.method === 'POST') {
+    // Create, as client-side `kubectl apply` does for a new object.
+    const obj = JSON.parse(body) as KubeObject;
+    const name = (obj.metadata as { name: string }).name;
+    const created = recordUpdate(undefined, obj, {
+      manager: url.searchParams.get('fieldManager') || managerFromUserAgent(req.headers['user-agent']),
+      apiVersion: 'apps/v1',
+      now: new Date('2026-12-01T12:00:00Z'),
+      schema,
+      ignoredFields: resetFieldsFor(undefined, true),
+    });
+    created.metadata = { ...(created.metadata as object), namespace: coll[1], uid: 'uid-2', resourceVersion: '1' };
+    store.set(`${coll[1]}/${name}`, created);
+    return send(res, 201, created);
+  }
   const m = url.pathname.match(/^\/apis\/apps\/v1\/namespaces\/([^/]+)\/deployments\/([^/]+)$/);
   if (!m) return send(res, 404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', code: 404 });
   const key = `${m[1]}/${m[2]}`;
   if (req.method === 'GET') {
     const o = store.get(key);
     return o ? send(res, 200, o) : send(res, 404, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: `deployments.apps "${m[2]}" not found`, reason: 'NotFound', code: 404 });
+  }
+  if (req.method === 'POST' || req.method === 'PUT') {
+    return send(res, 405, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'not served', reason: 'MethodNotAllowed', code: 405 });
   }
   try {
     const live = store.get(key);
@@ -161,4 +180,33 @@ test('kubectl patch --type strategic|merge|json as the apiserver answers them', 
   const merge = await kubectl(['patch', 'deployment', 'web', '-n', 'default', '--type', 'merge', '-p', '{"metadata":{"labels":{"__proto__":"kept"}}}']);
   assert.equal(merge.code, 0, merge.stderr);
   assert.equal(JSON.stringify((store.get('default/web')?.metadata as { labels: unknown }).labels), '{"__proto__":"kept"}');
+});
+
+test('client-side kubectl apply: create, then a strategic merge patch with $setElementOrder', { skip: KUBECTL ? false : 'kubectl is not installed' }, async () => {
+  const csa = (env: string[], image: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: csa
+  namespace: default
+spec:
+  selector:
+    matchLabels: {app: csa}
+  template:
+    metadata:
+      labels: {app: csa}
+    spec:
+      containers:
+      - name: app
+        image: ${image}
+        env:
+${env.map((n) => `        - {name: ${n}, value: "1"}`).join('\n')}
+`;
+  const first = await kubectl(['apply', '--validate=false', '-f', '-'], csa(['A', 'B'], 'app:1'));
+  assert.equal(first.stdout.trim(), 'deployment.apps/csa created', first.stderr);
+  const second = await kubectl(['apply', '--validate=false', '-f', '-'], csa(['C', 'A'], 'app:2'));
+  assert.equal(second.stdout.trim(), 'deployment.apps/csa configured', second.stderr);
+  const d = store.get('default/csa') as { spec: { template: { spec: { containers: Array<{ image: string; env: Array<{ name: string }> }> } } }; metadata: { managedFields: Array<{ manager: string }> } };
+  assert.equal(d.spec.template.spec.containers[0].image, 'app:2');
+  assert.deepEqual(d.spec.template.spec.containers[0].env.map((e) => e.name), ['C', 'A']);
+  assert.deepEqual(d.metadata.managedFields.map((e) => e.manager), ['kubectl-client-side-apply']);
 });
