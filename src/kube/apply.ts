@@ -23,6 +23,7 @@ import {
   managerIdentifier,
   mergeObjects,
   removeFields,
+  resetFieldsFor,
   rfc3339,
   setManagedFields,
   withoutManagedFields,
@@ -45,7 +46,7 @@ export interface ApplyOptions {
   now: Date;
   schema: SchemaNode;
   subresource?: string;
-  /** Fields the endpoint resets (see managed-fields.ts `resetFieldsFor`). */
+  /** Fields the endpoint resets (managed-fields.ts `resetFieldsFor`); defaults as for recordUpdate. */
   ignoredFields?: FieldSet;
 }
 
@@ -197,7 +198,7 @@ function applyOnce(live: KubeObject | undefined, applied: KubeObject, opts: Appl
     managers = new Map();
   }
   const liveObj = withoutManagedFields(live ?? {});
-  const ignored = opts.ignoredFields ?? new FieldSet();
+  const ignored = opts.ignoredFields ?? resetFieldsFor(opts.subresource, false);
   const me: Omit<Manager, 'set'> = {
     manager: opts.manager,
     operation: 'Apply',

@@ -9,12 +9,14 @@
 //   ConfigMap, Event and apps/v1 Deployment, ReplicaSet; `schemaFromCRD(crdObject, version)` for CRD
 //   kinds (the Knative ones), from the parsed CustomResourceDefinition.
 // - POST (create): `recordUpdate(undefined, obj, { manager, apiVersion, now, schema, ignoredFields })`
-//   before storing, with `manager` = `fieldManager` query or `managerFromUserAgent(User-Agent)`.
+//   after defaulting and before storing, with `manager` = `fieldManager` query or
+//   `managerFromUserAgent(User-Agent)`, so the creator owns the defaulted fields as on a cluster.
 // - PUT (update): `recordUpdate(stored, obj, { ... })`; on the status subresource pass
-//   `subresource: 'status'` and `ignoredFields: resetFieldsFor('status', true)`.
+//   `subresource: 'status'` (then `spec` is ignored by default).
 // - PATCH: `patchObject({ contentType, body, live, target, fieldManager, force, dryRun, userAgent,
-//   subresource, now })`; store `object` unless `dryRun`, answer 201 when `created` (apply of a new
-//   object; fill in uid, creationTimestamp and the other system metadata first), else 200.
+//   subresource, now })`; default and validate `object` as for an update (or a create when
+//   `created`: apply of a new object; fill in uid, creationTimestamp and the other system metadata),
+//   store it unless `dryRun`, and answer 201 when `created`, else 200.
 // - Query `dryRun` on any verb: `parseDryRun(values, 'CreateOptions' | 'UpdateOptions' | ...)`.
 // - `ignoredFields`: `resetFieldsFor(subresource, hasStatusSubresource)`; the endpoint itself still
 //   resets the object's status (main resource) or spec (status subresource) as the strategies do.

@@ -539,7 +539,10 @@ export interface UpdateOptions {
   schema: SchemaNode;
   /** `status` for writes to the status subresource. */
   subresource?: string;
-  /** Fields the endpoint resets (e.g. `status` on the main resource); never owned through it. */
+  /**
+   * Fields the endpoint resets, never owned through it: `resetFieldsFor(subresource, hasStatus)`.
+   * Defaults to `spec` on the status subresource and nothing on the main resource.
+   */
   ignoredFields?: FieldSet;
   /** Always `Update` here; accepted so callers can pass one options object around. */
   operation?: 'Update';
@@ -564,7 +567,7 @@ export function recordUpdate(old: KubeObject | undefined, next: KubeObject, opts
   const zero = opts.schema.zero;
   const before = withZero(withoutManagedFields(old ?? {}), zero);
   const cmp = compareObjects(before, withZero(after, zero), opts.schema);
-  const ignored = opts.ignoredFields ?? new FieldSet();
+  const ignored = opts.ignoredFields ?? resetFieldsFor(opts.subresource, false);
   const changed = cmp.modified.union(cmp.added).recursiveDifference(ignored);
   const removed = cmp.removed.recursiveDifference(ignored);
   for (const [id, m] of managers) {
