@@ -200,11 +200,14 @@ test('JSON patch: RFC 6902 operations with the apiserver json-patch semantics', 
   assert.deepEqual([notList.code, notList.message], [400, 'json: cannot unmarshal object into Go value of type jsonpatch.Patch']);
 });
 
-test('JSON patch and merge patch store __proto__ keys as data', () => {
+test('JSON patch, strategic merge patch and merge patch store __proto__ keys as data', () => {
   const jp = patchObject(req({ contentType: 'application/json-patch+json', body: '[{"op":"add","path":"/data/__proto__","value":"x"},{"op":"add","path":"/metadata/labels","value":{"__proto__":"y"}}]' }));
   assert.equal(JSON.stringify(jp.object.data), '{"a":"1","b":"2","__proto__":"x"}');
   assert.equal(JSON.stringify((jp.object.metadata as any).labels), '{"__proto__":"y"}');
   assert.equal(Object.getPrototypeOf(jp.object.data), Object.prototype);
+  const smp = patchObject(req({ contentType: 'application/strategic-merge-patch+json', body: '{"data":{"__proto__":"s"},"metadata":{"annotations":{"__proto__":"t"}}}' }));
+  assert.equal(JSON.stringify(smp.object.data), '{"a":"1","b":"2","__proto__":"s"}');
+  assert.equal(JSON.stringify((smp.object.metadata as any).annotations), '{"__proto__":"t"}');
   const mp = patchObject(req({ body: '{"data":{"__proto__":"z","a":null}}' }));
   assert.equal(JSON.stringify(mp.object.data), '{"b":"2","__proto__":"z"}');
   const mf = (mp.object.metadata as { managedFields: Array<{ manager: string; fieldsV1: Record<string, unknown> }> }).managedFields;
