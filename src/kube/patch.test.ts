@@ -312,3 +312,53 @@ test('apply bodies decode as sigs.k8s.io/yaml does', () => {
   const empty = statusOf(() => patchObject(req({ contentType: 'application/apply-patch+yaml', fieldManager: 'kubectl', body: '' })));
   assert.deepEqual([empty.code, empty.message], [400, 'invalid object type: /, Kind=']);
 });
+
+// Scenarios of kubernetes test/integration/apiserver/apply/apply_test.go, with its expected managedFields.
+test('apiserver integration scenarios: TestApplyManagedFields, TestApplyRemovesEmptyManagedFields, TestClearManagedFieldsWith*', () => {
+  const applyBody = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'test-cm', namespace: 'default', labels: { 'test-label': 'test' } },
+    data: { key: 'value' },
+  });
+  const t = { ...configMapTarget, name: 'test-cm' };
+  const applied = patchObject({ contentType: 'application/apply-patch+yaml', body: applyBody, live: undefined, target: t, fieldManager: 'apply_test', now });
+  const updated = patchObject({
+    contentType: 'application/merge-patch+json',
+    body: '{"data":{"key": "new value", "new-key": "value"}}',
+    live: applied.object,
+    target: t,
+    fieldManager: 'updater',
+    now: new Date('2026-12-01T12:00:01Z'),
+  });
+  assert.deepEqual(updated.object, {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: 'test-cm',
+      namespace: 'default',
+      labels: { 'test-label': 'test' },
+      managedFields: [
+        { manager: 'apply_test', operation: 'Apply', apiVersion: 'v1', time: '2026-12-01T12:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:test-label': {} } } } },
+        { manager: 'updater', operation: 'Update', apiVersion: 'v1', time: '2026-12-01T12:00:01Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:data': { 'f:key': {}, 'f:new-key': {} } } },
+      ],
+    },
+    data: { key: 'new value', 'new-key': 'value' },
+  });
+
+  const bare = JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'test-cm', namespace: 'default' } });
+  const empty = patchObject({ contentType: 'application/apply-patch+yaml', body: bare, live: undefined, target: t, fieldManager: 'apply_test', now });
+  const again = patchObject({ contentType: 'application/apply-patch+yaml', body: bare, live: empty.object, target: t, fieldManager: 'apply_test', now });
+  assert.equal((again.object.metadata as Record<string, unknown>).managedFields, undefined);
+
+  const clears: Array<[string, string]> = [
+    ['application/merge-patch+json', '{"metadata":{"managedFields": [{}]}}'],
+    ['application/strategic-merge-patch+json', '{"metadata":{"managedFields": [{}]}}'],
+    ['application/json-patch+json', '[{"op": "replace", "path": "/metadata/managedFields", "value": [{}]}]'],
+  ];
+  for (const [contentType, body] of clears) {
+    const r = patchObject({ contentType, body, live: applied.object, target: t, now });
+    assert.equal((r.object.metadata as Record<string, unknown>).managedFields, undefined, contentType);
+    assert.deepEqual((r.object.metadata as Record<string, unknown>).labels, { 'test-label': 'test' }, contentType);
+  }
+});
