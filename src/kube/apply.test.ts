@@ -290,7 +290,13 @@ test('list items merge by key in structured-merge-diff order; duplicate keys in 
 });
 
 test('more than ten Update managers: the oldest merge into ancient-changes', () => {
-  let o: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: {} };
+  // creator and m0..m11 make 13; creator, m0, m1 and m2 merge into one entry with m2's time.
+  let o = recordUpdate(undefined, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: {} }, {
+    manager: 'creator',
+    apiVersion: 'v1',
+    now: new Date('2025-01-01T00:00:00Z'),
+    schema: configMap,
+  });
   for (let i = 0; i < 12; i++) {
     const next = structuredClone(o) as { data: Record<string, string> } & KubeObject;
     next.data[`k${i}`] = 'v';
@@ -304,7 +310,7 @@ test('more than ten Update managers: the oldest merge into ancient-changes', () 
     apiVersion: 'v1',
     time: '2026-01-01T00:02:00Z',
     fieldsType: 'FieldsV1',
-    fieldsV1: { 'f:data': { 'f:k0': {}, 'f:k1': {}, 'f:k2': {} } },
+    fieldsV1: { 'f:data': { '.': {}, 'f:k0': {}, 'f:k1': {}, 'f:k2': {} } },
   });
   assert.deepEqual(entries.slice(1).map((e) => e.manager), ['m3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9', 'm10', 'm11']);
 });
@@ -351,6 +357,23 @@ test('a null in the applied configuration unsets the field, and conflicts with i
   assert.deepEqual((forced.spec as Record<string, unknown>).strategy, { rollingUpdate: { maxUnavailable: 1 } });
   const owners = managedFields(forced).map((e) => [e.manager, 'f:replicas' in (e.fieldsV1 as any)['f:spec']]);
   assert.deepEqual(owners, [['kubectl', false], ['hpa-migration', true]]);
+});
+
+test('an object without managedFields stays untracked by updates; the first apply meets before-first-apply', () => {
+  const untracked: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', uid: 'u' }, data: { a: '1' } };
+  const updated = recordUpdate(untracked, { ...untracked, data: { a: '2' } }, { manager: 'kubectl-edit', apiVersion: 'v1', now: t0, schema: configMap });
+  assert.equal((updated.metadata as Record<string, unknown>).managedFields, undefined);
+  const opts = { manager: 'kubectl', apiVersion: 'v1', kind: 'ConfigMap', now: t1, schema: configMap };
+  const cfg = (a: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a } });
+  assert.equal(
+    thrown(() => applyPatch(updated, cfg('3'), opts)).status.message,
+    'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .data.a',
+  );
+  const shared = applyPatch(updated, cfg('2'), opts);
+  assert.deepEqual(managedFields(shared).map((e) => [e.manager, e.operation, e.fieldsV1]), [
+    ['kubectl', 'Apply', { 'f:data': { 'f:a': {} } }],
+    ['before-first-apply', 'Update', { 'f:data': { '.': {}, 'f:a': {} } }],
+  ]);
 });
 
 test('managerFromUserAgent takes the program name as the apiserver does', () => {

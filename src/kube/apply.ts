@@ -22,6 +22,7 @@ import {
   fieldSetOf,
   managerIdentifier,
   mergeObjects,
+  recordUpdate,
   removeFields,
   resetFieldsFor,
   rfc3339,
@@ -199,6 +200,17 @@ function applyOnce(live: KubeObject | undefined, applied: KubeObject, opts: Appl
   }
   const liveObj = withoutManagedFields(live ?? {});
   const ignored = opts.ignoredFields ?? resetFieldsFor(opts.subresource, false);
+  if (managers.size === 0 && live !== undefined) {
+    // skipNonAppliedManager: the first apply to an untracked object gives its fields to `before-first-apply`.
+    const tracked = recordUpdate(undefined, liveObj, {
+      manager: 'before-first-apply',
+      apiVersion: opts.apiVersion,
+      now: opts.now,
+      schema: opts.schema,
+      ignoredFields: ignored,
+    });
+    managers = decodeManagedFields(tracked);
+  }
   const me: Omit<Manager, 'set'> = {
     manager: opts.manager,
     operation: 'Apply',

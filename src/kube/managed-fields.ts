@@ -551,7 +551,8 @@ export interface UpdateOptions {
 /**
  * Records a create, update or non-apply patch: returns a copy of `next` whose managedFields give the
  * manager the fields it added or changed and take them (and removed fields) from every other manager.
- * `old` is undefined for a create. Inputs are not modified.
+ * `old` is undefined for a create. An existing object without managedFields stays untracked, as on a
+ * cluster, until it is applied to. Inputs are not modified.
  */
 export function recordUpdate(old: KubeObject | undefined, next: KubeObject, opts: UpdateOptions): KubeObject {
   let managers: Managers;
@@ -562,6 +563,9 @@ export function recordUpdate(old: KubeObject | undefined, next: KubeObject, opts
     if (managers.size === 0) managers = decodeOrEmpty(old);
   }
   const after = withoutManagedFields(next);
+  // skipNonAppliedManager: an existing object that tracks no managers is not tracked by updates
+  // (managers start with the first apply); a create is.
+  if (managers.size === 0 && old !== undefined) return after;
   // Built-in objects are compared as the apiserver sees them, decoded into Go types: always-present
   // structs are there even when the stored JSON leaves them out.
   const zero = opts.schema.zero;

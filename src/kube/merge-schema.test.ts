@@ -101,11 +101,17 @@ test('creating a Deployment owns what the apiserver would: "." on new maps and i
 
 test('an update of a stored Deployment without its empty structs does not take status or strategy as new', () => {
   const schema = builtinSchema('apps/v1', 'Deployment') as SchemaNode;
-  const stored = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1 } };
+  const stored = recordUpdate(undefined, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1 } }, {
+    manager: 'creator',
+    apiVersion: 'apps/v1',
+    now: new Date('2025-01-01T00:00:00Z'),
+    schema,
+  });
+  // What the store keeps can lack the empty structs a Go object always has.
   const next = { ...stored, spec: { replicas: 1, strategy: { type: 'Recreate' } }, status: { replicas: 1 } };
   const o = recordUpdate(stored, next, { manager: 'm', apiVersion: 'apps/v1', now: new Date('2026-01-01T00:00:00Z'), schema });
   const mf = (o.metadata as { managedFields: Array<{ fieldsV1: unknown }> }).managedFields;
-  assert.deepEqual(mf[0].fieldsV1, { 'f:spec': { 'f:strategy': { 'f:type': {} } }, 'f:status': { 'f:replicas': {} } });
+  assert.deepEqual(mf[1].fieldsV1, { 'f:spec': { 'f:strategy': { 'f:type': {} } }, 'f:status': { 'f:replicas': {} } });
   assert.deepEqual(o.spec, { replicas: 1, strategy: { type: 'Recreate' } }, 'the stored object is not filled in');
 });
 

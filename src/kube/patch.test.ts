@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { applyJsonPatch, decodeApplyBody, parseDryRun, patchObject, type PatchRequest, type PatchTarget } from './patch.ts';
-import type { KubeObject } from './managed-fields.ts';
+import { recordUpdate, type KubeObject } from './managed-fields.ts';
 import { builtinSchema, schemaFromCRD, type SchemaNode } from './merge-schema.ts';
 import { strategicMergePatch } from './strategic-merge.ts';
 import { KubeStatusError } from './status.ts';
@@ -42,7 +42,15 @@ const knativeTarget: PatchTarget = {
   strategic: false,
   hasStatusSubresource: true,
 };
-const cm: KubeObject = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default', uid: 'u1' }, data: { a: '1', b: '2' } };
+// A stored ConfigMap, created (and so tracked) by kubectl create.
+const cm: KubeObject = recordUpdate(
+  undefined,
+  { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', namespace: 'default', uid: 'u1' }, data: { a: '1', b: '2' } },
+  { manager: 'kubectl-create', apiVersion: 'v1', now: new Date('2026-12-01T11:00:00Z'), schema: configMapTarget.schema },
+);
+type Entry = { manager: string; operation: string; fieldsV1: Record<string, unknown> };
+const entry = (o: KubeObject, manager: string) =>
+  (o.metadata as { managedFields: Entry[] }).managedFields.find((e) => e.manager === manager);
 
 function req(over: Partial<PatchRequest>): PatchRequest {
   return { contentType: 'application/merge-patch+json', body: '{}', live: cm, target: configMapTarget, now, userAgent: 'kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07', ...over };
@@ -210,16 +218,16 @@ test('JSON patch, strategic merge patch and merge patch store __proto__ keys as 
   assert.equal(JSON.stringify((smp.object.metadata as any).annotations), '{"__proto__":"t"}');
   const mp = patchObject(req({ body: '{"data":{"__proto__":"z","a":null}}' }));
   assert.equal(JSON.stringify(mp.object.data), '{"b":"2","__proto__":"z"}');
-  const mf = (mp.object.metadata as { managedFields: Array<{ manager: string; fieldsV1: Record<string, unknown> }> }).managedFields;
-  assert.equal(mf[0].manager, 'kubectl');
-  assert.equal(JSON.stringify(mf[0].fieldsV1), '{"f:data":{"f:__proto__":{}}}');
+  // The manager comes from the user agent; `a` left kubectl-create's fields when it was removed.
+  assert.equal(JSON.stringify(entry(mp.object, 'kubectl')?.fieldsV1), '{"f:data":{"f:__proto__":{}}}');
+  assert.equal(JSON.stringify(entry(mp.object, 'kubectl-create')?.fieldsV1), '{"f:data":{".":{},"f:b":{}}}');
 });
 
 test('merge patch: null deletes, objects merge, lists replace; bad JSON is 400', () => {
   const live = { ...cm, spec: { list: [1, 2], o: { a: 1, b: 2 } } };
   const r = patchObject(req({ live, body: '{"spec":{"list":[3],"o":{"a":null,"c":{"d":null,"e":1}}}}', fieldManager: 'mgr' }));
   assert.deepEqual(r.object.spec, { list: [3], o: { b: 2, c: { e: 1 } } });
-  assert.equal((r.object.metadata as any).managedFields[0].manager, 'mgr');
+  assert.deepEqual(entry(r.object, 'mgr')?.fieldsV1, { 'f:spec': { 'f:list': {}, 'f:o': { 'f:c': { '.': {}, 'f:e': {} } } } });
   for (const body of ['{', 'null', '5']) {
     const s = statusOf(() => patchObject(req({ body })));
     assert.deepEqual([s.code, s.reason, s.message], [400, 'BadRequest', 'Invalid JSON Patch'], body);
@@ -288,10 +296,16 @@ test('strategic merge patch: merge keys, $patch, $setElementOrder, $retainKeys, 
 });
 
 test('strategic merge patch through patchObject records kubectl-patch as an Update manager', () => {
-  const live: KubeObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1 } };
+  const live = recordUpdate(undefined, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1 } }, {
+    manager: 'kubectl-create',
+    apiVersion: 'apps/v1',
+    now: new Date('2026-12-01T11:00:00Z'),
+    schema: deploymentSchema,
+  });
   const target: PatchTarget = { apiVersion: 'apps/v1', kind: 'Deployment', group: 'apps', resource: 'deployments', name: 'web', schema: deploymentSchema, strategic: true };
   const r = patchObject(req({ live, target, contentType: 'application/strategic-merge-patch+json', fieldManager: 'kubectl-patch', body: '{"spec":{"replicas":4}}' }));
   assert.equal((r.object.spec as any).replicas, 4);
+  // kubectl-create owned only .spec.replicas, which kubectl-patch took: kubectl-create is gone.
   assert.deepEqual((r.object.metadata as any).managedFields, [
     { manager: 'kubectl-patch', operation: 'Update', apiVersion: 'apps/v1', time: '2026-12-01T12:00:00Z', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } },
   ]);
