@@ -428,8 +428,9 @@ export function decodeManagedFields(obj: unknown): Managers {
       ...(typeof e.time === 'string' ? { time: e.time } : {}),
       ...(typeof e.subresource === 'string' && e.subresource ? { subresource: e.subresource } : {}),
     };
+    // Entries that name the same manager collapse into the last one, as decodeManagedFields keys them.
     const id = managerIdentifier(m);
-    if (managers.has(id)) throw new Error(`duplicate entries for manager ${id}`);
+    managers.delete(id);
     managers.set(id, m);
   }
   return managers;

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { applyJsonPatch, decodeApplyBody, parseDryRun, patchObject, type PatchRequest, type PatchTarget } from './patch.ts';
-import { recordUpdate, type KubeObject } from './managed-fields.ts';
+import { recordUpdate, resetFieldsFor, type KubeObject } from './managed-fields.ts';
 import { builtinSchema, schemaFromCRD, type SchemaNode } from './merge-schema.ts';
 import { strategicMergePatch } from './strategic-merge.ts';
 import { KubeStatusError } from './status.ts';
@@ -375,4 +375,25 @@ test('apiserver integration scenarios: TestApplyManagedFields, TestApplyRemovesE
     assert.equal((r.object.metadata as Record<string, unknown>).managedFields, undefined, contentType);
     assert.deepEqual((r.object.metadata as Record<string, unknown>).labels, { 'test-label': 'test' }, contentType);
   }
+});
+
+// test/integration/apiserver/apply/apply_test.go TestRenamingUpdatedFieldManagers and TestDroppingSubresourceField.
+test('apiserver integration scenarios: renaming managers in a PUT collapses entries into the last one', () => {
+  const podTarget: PatchTarget = { apiVersion: 'v1', kind: 'Pod', group: '', resource: 'pods', name: 'just-a-pod', schema: builtinSchema('v1', 'Pod') as SchemaNode, strategic: true, hasStatusSubresource: true };
+  const pod = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'just-a-pod' }, spec: { containers: [{ name: 'test-container-a', image: 'test-image-one' }] } });
+  let o = patchObject({ contentType: 'application/apply-patch+yaml', body: pod, live: undefined, target: podTarget, fieldManager: 'first', now }).object;
+  o = patchObject({ contentType: 'application/merge-patch+json', body: '{"metadata":{"labels":{"a":"one"}}}', live: o, target: podTarget, fieldManager: 'multi_manager_one', now }).object;
+  o = patchObject({ contentType: 'application/merge-patch+json', body: '{"metadata":{"labels":{"b":"two"}}}', live: o, target: podTarget, fieldManager: 'multi_manager_two', now }).object;
+  const entries = (o.metadata as { managedFields: Array<Record<string, unknown>> }).managedFields;
+  assert.deepEqual(entries.map((e) => [e.manager, e.fieldsV1]), [
+    ['first', { 'f:spec': { 'f:containers': { 'k:{"name":"test-container-a"}': { '.': {}, 'f:image': {}, 'f:name': {} } } } }],
+    ['multi_manager_one', { 'f:metadata': { 'f:labels': { '.': {}, 'f:a': {} } } }],
+    ['multi_manager_two', { 'f:metadata': { 'f:labels': { 'f:b': {} } } }],
+  ]);
+  const renamed = structuredClone(o) as KubeObject & { metadata: { managedFields: Array<Record<string, unknown>> } };
+  for (const e of renamed.metadata.managedFields) if (e.operation === 'Update') e.manager = 'multi_manager';
+  const put = recordUpdate(o, renamed, { manager: 'kubectl-replace', apiVersion: 'v1', now, schema: podTarget.schema, ignoredFields: resetFieldsFor(undefined, true) });
+  const after = (put.metadata as { managedFields: Array<Record<string, unknown>> }).managedFields;
+  assert.equal(after.length, 2);
+  assert.deepEqual([after[1].manager, after[1].operation, after[1].fieldsV1], ['multi_manager', 'Update', { 'f:metadata': { 'f:labels': { 'f:b': {} } } }]);
 });
