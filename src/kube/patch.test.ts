@@ -315,7 +315,8 @@ test('strategic merge patch through patchObject records kubectl-patch as an Upda
 test('apply bodies decode as sigs.k8s.io/yaml does', () => {
   assert.deepEqual(decodeApplyBody('{"a": 1}'), { a: 1 });
   assert.deepEqual(decodeApplyBody(''), {});
-  assert.deepEqual(decodeApplyBody('a: yes\nb: 0755\nc: 1\nc: 2\n'), { a: true, b: 493, c: 2 });
+  assert.deepEqual(decodeApplyBody('a: yes\nb: 0755\nc: 1\nc: 2\nd: 2001-12-14\n'), { a: true, b: 493, c: 2, d: '2001-12-14' });
+  assert.deepEqual(decodeApplyBody('a: 1\n---\nb: 2\n'), { a: 1 });
   assert.equal(JSON.stringify(decodeApplyBody('__proto__: {x: 1}\n')), '{"__proto__":{"x":1}}');
   const list = statusOf(() => decodeApplyBody('- a\n- b\n'));
   assert.deepEqual(

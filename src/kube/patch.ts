@@ -19,7 +19,7 @@
 // `target.strategic` is true for the built-in kinds (merge-schema.ts builtinSchema) and false for
 // CRD kinds such as Knative's, which then get 415 for strategic merge patch as on a real cluster.
 
-import { parse as parseYaml } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { cloneJson, isObject, jsonEqual, setOwn, type FieldSet } from './fieldpath.ts';
 import { applyPatch } from './apply.ts';
 import { managerFromUserAgent, recordUpdate, resetFieldsFor, type KubeObject } from './managed-fields.ts';
@@ -189,12 +189,20 @@ export function patchObject(req: PatchRequest): PatchResult {
 
 /**
  * Decodes an apply body (YAML or JSON) into an object, as sigs.k8s.io/yaml Unmarshal does: YAML 1.1
- * (goyaml.v2: `yes` is true, `0755` is octal), later duplicate keys win.
+ * (goyaml.v2: `yes` is true, `0755` is octal), timestamps stay strings, later duplicate keys win, and
+ * only the first document counts.
  */
 export function decodeApplyBody(text: string): KubeObject {
   let v: unknown;
   try {
-    v = text.trim() === '' ? null : parseYaml(text, { version: '1.1', uniqueKeys: false });
+    const docs = parseAllDocuments(text, {
+      version: '1.1',
+      uniqueKeys: false,
+      customTags: (tags) => tags.filter((t) => typeof t === 'string' || t.tag !== 'tag:yaml.org,2002:timestamp'),
+    });
+    const first = Array.isArray(docs) ? docs[0] : docs;
+    if (first && first.errors.length > 0) throw first.errors[0];
+    v = first ? first.toJS() : null;
   } catch (e) {
     throw badRequest(`error decoding YAML: error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
   }
