@@ -14,9 +14,12 @@
 // - PUT (update): `recordUpdate(stored, obj, { ... })`; on the status subresource pass
 //   `subresource: 'status'` (then `spec` is ignored by default).
 // - PATCH: `patchObject({ contentType, body, live, target, fieldManager, force, dryRun, userAgent,
-//   subresource, now })`; default and validate `object` as for an update (or a create when
-//   `created`: apply of a new object; fill in uid, creationTimestamp and the other system metadata),
-//   store it unless `dryRun`, and answer 201 when `created`, else 200.
+//   subresource, now })` with `target` = { apiVersion, kind, group, resource, name, namespace,
+//   schema, strategic, hasStatusSubresource }. It checks content type, PatchOptions, uid, name and
+//   namespace as the apiserver does. Then default and validate `object` as for an update (or a create
+//   when `created`: apply of a new object; fill in uid, creationTimestamp and the other system
+//   metadata), check `metadata.resourceVersion` if the body had one, store it unless `dryRun`, and
+//   answer 201 when `created`, else 200.
 // - Query `dryRun` on any verb: `parseDryRun(values, 'CreateOptions' | 'UpdateOptions' | ...)`.
 // - `ignoredFields`: `resetFieldsFor(subresource, hasStatusSubresource)`; the endpoint itself still
 //   resets the object's status (main resource) or spec (status subresource) as the strategies do.
