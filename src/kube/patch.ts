@@ -287,8 +287,6 @@ export function decodeJsonPatch(text: string): Operation[] {
 
 class PatchFailure extends Error {}
 
-type Container = { kind: 'object'; o: Record<string, unknown> } | { kind: 'array'; parent: Container | null; a: unknown[]; set: (a: unknown[]) => void };
-
 function decodeKey(k: string): string {
   return k.replace(/~1/g, '/').replace(/~0/g, '~');
 }
