@@ -320,7 +320,7 @@ export class FieldSet {
     const keys = new Map<string, PathElement>();
     for (const [k, pe] of this.members) keys.set(k, pe);
     for (const [k, c] of this.children) keys.set(k, c.pe);
-    for (const [k, pe] of [...keys].sort((a, b) => comparePathElements(a[1], b[1]))) {
+    for (const [k] of [...keys].sort((a, b) => comparePathElements(a[1], b[1]))) {
       const child: Record<string, unknown> = {};
       const c = this.children.get(k);
       if (c) c.set.writeFieldsV1(child, this.members.has(k));

@@ -77,7 +77,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
       contentType: req.headers['content-type'],
       body,
       live,
-      target: { apiVersion: 'apps/v1', kind: 'Deployment', group: 'apps', resource: 'deployments', name: m[2], schema, strategic: true, hasStatusSubresource: true },
+      target: { apiVersion: 'apps/v1', kind: 'Deployment', group: 'apps', resource: 'deployments', name: m[2], namespace: m[1], schema, strategic: true, hasStatusSubresource: true },
       fieldManager: url.searchParams.get('fieldManager') ?? undefined,
       force: url.searchParams.get('force') ?? undefined,
       dryRun: url.searchParams.getAll('dryRun'),

@@ -19,6 +19,7 @@ const configMapTarget: PatchTarget = {
   group: '',
   resource: 'configmaps',
   name: 'c',
+  namespace: 'default',
   schema: builtinSchema('v1', 'ConfigMap') as SchemaNode,
   strategic: true,
 };
@@ -38,6 +39,7 @@ const knativeTarget: PatchTarget = {
   group: 'serving.knative.dev',
   resource: 'services',
   name: 'hello',
+  namespace: 'default',
   schema: schemaFromCRD(serviceCRD, 'v1'),
   strategic: false,
   hasStatusSubresource: true,
@@ -302,7 +304,7 @@ test('strategic merge patch through patchObject records kubectl-patch as an Upda
     now: new Date('2026-12-01T11:00:00Z'),
     schema: deploymentSchema,
   });
-  const target: PatchTarget = { apiVersion: 'apps/v1', kind: 'Deployment', group: 'apps', resource: 'deployments', name: 'web', schema: deploymentSchema, strategic: true };
+  const target: PatchTarget = { apiVersion: 'apps/v1', kind: 'Deployment', group: 'apps', resource: 'deployments', name: 'web', namespace: 'default', schema: deploymentSchema, strategic: true };
   const r = patchObject(req({ live, target, contentType: 'application/strategic-merge-patch+json', fieldManager: 'kubectl-patch', body: '{"spec":{"replicas":4}}' }));
   assert.equal((r.object.spec as any).replicas, 4);
   // kubectl-create owned only .spec.replicas, which kubectl-patch took: kubectl-create is gone.
@@ -380,7 +382,7 @@ test('apiserver integration scenarios: TestApplyManagedFields, TestApplyRemovesE
 
 // test/integration/apiserver/apply/apply_test.go TestRenamingUpdatedFieldManagers and TestDroppingSubresourceField.
 test('apiserver integration scenarios: renaming managers in a PUT collapses entries into the last one', () => {
-  const podTarget: PatchTarget = { apiVersion: 'v1', kind: 'Pod', group: '', resource: 'pods', name: 'just-a-pod', schema: builtinSchema('v1', 'Pod') as SchemaNode, strategic: true, hasStatusSubresource: true };
+  const podTarget: PatchTarget = { apiVersion: 'v1', kind: 'Pod', group: '', resource: 'pods', name: 'just-a-pod', namespace: 'default', schema: builtinSchema('v1', 'Pod') as SchemaNode, strategic: true, hasStatusSubresource: true };
   const pod = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'just-a-pod' }, spec: { containers: [{ name: 'test-container-a', image: 'test-image-one' }] } });
   let o = patchObject({ contentType: 'application/apply-patch+yaml', body: pod, live: undefined, target: podTarget, fieldManager: 'first', now }).object;
   o = patchObject({ contentType: 'application/merge-patch+json', body: '{"metadata":{"labels":{"a":"one"}}}', live: o, target: podTarget, fieldManager: 'multi_manager_one', now }).object;
@@ -397,4 +399,30 @@ test('apiserver integration scenarios: renaming managers in a PUT collapses entr
   const after = (put.metadata as { managedFields: Array<Record<string, unknown>> }).managedFields;
   assert.equal(after.length, 2);
   assert.deepEqual([after[1].manager, after[1].operation, after[1].fieldsV1], ['multi_manager', 'Update', { 'f:metadata': { 'f:labels': { 'f:b': {} } } }]);
+});
+
+test('the patched object must keep the name and namespace of the URL (handlers/patch.go checkName)', () => {
+  const apply = (body: object, live: KubeObject | undefined = undefined) =>
+    patchObject({ contentType: 'application/apply-patch+yaml', body: JSON.stringify(body), live, target: configMapTarget, fieldManager: 'kubectl', now });
+  const base = { apiVersion: 'v1', kind: 'ConfigMap' };
+  assert.equal((apply({ ...base, metadata: { name: 'c' } }).object.metadata as any).namespace, 'default');
+  assert.deepEqual(
+    [statusOf(() => apply({ ...base, metadata: { name: 'other' } })).message],
+    ['the name of the object (other) does not match the name on the URL (c)'],
+  );
+  assert.equal(
+    statusOf(() => apply({ ...base, metadata: { name: 'c', namespace: 'kube-system' } })).message,
+    'the namespace of the provided object does not match the namespace sent on the request',
+  );
+  assert.equal(statusOf(() => apply({ ...base, metadata: {} })).message, 'the name of the object (c based on URL) was undeterminable: name must be provided');
+  const uid = statusOf(() => apply({ ...base, metadata: { name: 'c', uid: 'x-1' } }));
+  assert.deepEqual([uid.code, uid.reason, uid.message], [
+    409,
+    'Conflict',
+    'Operation cannot be fulfilled on configmaps "c": uid mismatch: the provided object specified uid x-1, and no existing object was found',
+  ]);
+  const wiped = apply({ ...base, metadata: { name: 'c', creationTimestamp: '2020-01-01T00:00:00Z' } }).object.metadata as Record<string, unknown>;
+  assert.equal(wiped.creationTimestamp, undefined);
+  const renamed = statusOf(() => patchObject(req({ body: '{"metadata":{"name":"d"}}' })));
+  assert.equal(renamed.message, 'the name of the object (d) does not match the name on the URL (c)');
 });

@@ -54,6 +54,8 @@ export interface PatchTarget {
   group: string;
   resource: string;
   name: string;
+  /** The namespace of the request; undefined for cluster-scoped kinds such as Namespace. */
+  namespace?: string;
   schema: SchemaNode;
   /** Built-in kinds accept strategic merge patch; CRD kinds do not. */
   strategic: boolean;
@@ -165,7 +167,7 @@ export function patchObject(req: PatchRequest): PatchResult {
       ignoredFields,
       ...(req.subresource ? { subresource: req.subresource } : {}),
     });
-    return { object, created: req.live === undefined, dryRun };
+    return { object: checkIdentity(object, req.live === undefined, target), created: req.live === undefined, dryRun };
   }
 
   if (!req.live) throw notFound(target.group, target.resource, target.name);
@@ -182,7 +184,44 @@ export function patchObject(req: PatchRequest): PatchResult {
     ignoredFields,
     ...(req.subresource ? { subresource: req.subresource } : {}),
   });
-  return { object, created: false, dryRun };
+  return { object: checkIdentity(object, false, target), created: false, dryRun };
+}
+
+/**
+ * What the patch handler checks after patching (handlers/patch.go applyPatch): a uid on an object
+ * that does not exist is a conflict, a create wipes system metadata, the namespace must match the
+ * request's (and is filled in when absent), and the name must match the URL's.
+ */
+function checkIdentity(object: KubeObject, created: boolean, target: PatchTarget): KubeObject {
+  const md = (isObject(object.metadata) ? object.metadata : (object.metadata = {})) as Record<string, unknown>;
+  const qualified = target.group ? `${target.resource}.${target.group}` : target.resource;
+  if (created && typeof md.uid === 'string' && md.uid !== '') {
+    throw new KubeStatusError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${qualified} "${target.name}": uid mismatch: the provided object specified uid ${md.uid}, and no existing object was found`,
+      { name: target.name, ...(target.group ? { group: target.group } : {}), kind: target.resource },
+    );
+  }
+  if (created) {
+    // rest.WipeObjectMetaSystemFields
+    for (const f of ['creationTimestamp', 'uid', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'selfLink']) delete md[f];
+  }
+  const ns = typeof md.namespace === 'string' ? md.namespace : '';
+  const want = target.namespace ?? '';
+  if (ns !== want) {
+    if (ns === '') md.namespace = want;
+    else if (want === '') delete md.namespace;
+    else throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  const name = typeof md.name === 'string' ? md.name : '';
+  if (name === '') {
+    throw badRequest(`the name of the object (${target.name} based on URL) was undeterminable: name must be provided`);
+  }
+  if (name !== target.name) {
+    throw badRequest(`the name of the object (${name}) does not match the name on the URL (${target.name})`);
+  }
+  return object;
 }
 
 // ---------------------------------------------------------------- apply body
@@ -247,8 +286,6 @@ export function decodeJsonPatch(text: string): Operation[] {
 }
 
 class PatchFailure extends Error {}
-
-type Container = { kind: 'object'; o: Record<string, unknown> } | { kind: 'array'; parent: Container | null; a: unknown[]; set: (a: unknown[]) => void };
 
 function decodeKey(k: string): string {
   return k.replace(/~1/g, '/').replace(/~0/g, '~');

@@ -14,7 +14,7 @@
 // directives (including a patch that contradicts `$retainKeys`), and 500 with the text for other errors
 // such as an item without its merge key.
 
-import { cloneJson, isObject, jsonEqual, setOwn, type Json } from './fieldpath.ts';
+import { cloneJson, isObject, jsonEqual, setOwn } from './fieldpath.ts';
 import { OPEN, childOf, type SchemaNode } from './merge-schema.ts';
 import { KubeStatusError, badRequest } from './status.ts';
 

@@ -1,7 +1,7 @@
 // One import for the write verbs as the Kubernetes apiserver has them: server-side apply with managedFields, JSON patch, merge patch, strategic merge patch.
 //
 // Everything here is pure: functions take plain JSON objects and return new ones, never modifying
-// their inputs, so `dryRun=All` is "do everything, store nothing". Errors are `KubeStatusError`, whose
+// their inputs, so `dryRun=All` is "do everything, store nothing". Errors are `StatusError`, whose
 // `status` is the `meta/v1` Status to answer with (HTTP code `status.code`).
 //
 // How the API server calls it:
@@ -14,9 +14,12 @@
 // - PUT (update): `recordUpdate(stored, obj, { ... })`; on the status subresource pass
 //   `subresource: 'status'` (then `spec` is ignored by default).
 // - PATCH: `patchObject({ contentType, body, live, target, fieldManager, force, dryRun, userAgent,
-//   subresource, now })`; default and validate `object` as for an update (or a create when
-//   `created`: apply of a new object; fill in uid, creationTimestamp and the other system metadata),
-//   store it unless `dryRun`, and answer 201 when `created`, else 200.
+//   subresource, now })` with `target` = { apiVersion, kind, group, resource, name, namespace,
+//   schema, strategic, hasStatusSubresource }. It checks content type, PatchOptions, uid, name and
+//   namespace as the apiserver does. Then default and validate `object` as for an update (or a create
+//   when `created`: apply of a new object; fill in uid, creationTimestamp and the other system
+//   metadata), check `metadata.resourceVersion` if the body had one, store it unless `dryRun`, and
+//   answer 201 when `created`, else 200.
 // - Query `dryRun` on any verb: `parseDryRun(values, 'CreateOptions' | 'UpdateOptions' | ...)`.
 // - `ignoredFields`: `resetFieldsFor(subresource, hasStatusSubresource)`; the endpoint itself still
 //   resets the object's status (main resource) or spec (status subresource) as the strategies do.
@@ -51,4 +54,4 @@ export {
   type PatchTarget,
 } from './patch.ts';
 export { strategicMergePatch } from './strategic-merge.ts';
-export { KubeStatusError, type KubeStatus, type StatusCause } from './status.ts';
+export { StatusError, type KubeStatus, type StatusCause } from './status.ts';
