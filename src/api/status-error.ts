@@ -52,14 +52,14 @@ export class StatusError extends Error {
   }
 
   /** The response body the apiserver writes for this error (field order as in its JSON). */
-  toStatus(): Status & { kind: 'Status'; apiVersion: 'v1'; status: 'Failure' } {
+  toStatus(): Status & { kind: 'Status'; apiVersion: 'v1'; status: 'Failure'; message: string; code: number } {
     return {
       kind: 'Status',
       apiVersion: 'v1',
       metadata: this.continueToken === undefined ? {} : { continue: this.continueToken },
       status: 'Failure',
       message: this.message,
-      reason: this.reason,
+      ...(this.reason ? { reason: this.reason } : {}),
       ...(this.details ? { details: this.details } : {}),
       code: this.code,
     };

@@ -6,7 +6,7 @@ import { applyPatch, conflictError, printManager } from './apply.ts';
 import { FieldSet } from './fieldpath.ts';
 import { managerFromUserAgent, recordUpdate, resetFieldsFor, type KubeObject } from './managed-fields.ts';
 import { builtinSchema, type SchemaNode } from './merge-schema.ts';
-import { KubeStatusError } from './status.ts';
+import { StatusError } from './status.ts';
 
 const deployment = builtinSchema('apps/v1', 'Deployment') as SchemaNode;
 const configMap = builtinSchema('v1', 'ConfigMap') as SchemaNode;
@@ -36,14 +36,14 @@ function managedFields(o: KubeObject): Array<Record<string, unknown>> {
   return (o.metadata as { managedFields: Array<Record<string, unknown>> }).managedFields;
 }
 
-function thrown(fn: () => unknown): KubeStatusError {
+function thrown(fn: () => unknown): StatusError {
   try {
     fn();
   } catch (e) {
-    if (e instanceof KubeStatusError) return e;
+    if (e instanceof StatusError) return e;
     throw e;
   }
-  assert.fail('expected a KubeStatusError');
+  assert.fail('expected a StatusError');
 }
 
 const kubectlFields = (withReplicas: boolean) => ({
@@ -84,7 +84,7 @@ test('kubectl apply --server-side, then another manager: conflict, --force-confl
 
   // 2. --field-manager other with a different replicas value: 409 with the apiserver's text.
   const err = thrown(() => apply(created, deploymentConfig(3), 'other', t1));
-  assert.deepEqual(err.status, {
+  assert.deepEqual(err.toStatus(), {
     kind: 'Status',
     apiVersion: 'v1',
     metadata: {},
@@ -141,16 +141,16 @@ test('conflict texts: Update managers are named with their apiVersion, several c
   const edited = recordUpdate(created, cm({ a: '1', b: '2', c: '3' }), { manager: 'kubectl-edit', apiVersion: 'v1', now: t1, schema: configMap });
   const opts = { manager: 'kubectl', apiVersion: 'v1', kind: 'ConfigMap', now: t1, schema: configMap };
   const one = thrown(() => applyPatch(created, cm({ a: 'x' }), opts));
-  assert.equal(one.status.message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a');
-  assert.deepEqual(one.status.details?.causes, [
+  assert.equal(one.toStatus().message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a');
+  assert.deepEqual(one.toStatus().details?.causes, [
     { reason: 'FieldManagerConflict', message: 'conflict with "kubectl-client-side-apply" using v1', field: '.data.a' },
   ]);
   const several = thrown(() => applyPatch(edited, cm({ a: 'x', b: 'y', c: 'z' }), opts));
   assert.equal(
-    several.status.message,
+    several.toStatus().message,
     'Apply failed with 3 conflicts: conflicts with "kubectl-client-side-apply" using v1:\n- .data.a\n- .data.b\nconflicts with "kubectl-edit" using v1:\n- .data.c',
   );
-  assert.equal(several.status.details?.causes?.length, 3);
+  assert.equal(several.toStatus().details?.causes?.length, 3);
   // Applying the values already there is no conflict: ownership is shared.
   const shared = applyPatch(created, cm({ a: '1' }), opts);
   assert.deepEqual(
@@ -171,7 +171,7 @@ test('printManager and conflictError match internal/conflict.go for subresources
       path: [{ field: 'spec' }, { field: 'containers' }, { key: [['name', 'app']] }, { field: 'image' }],
     },
   ]);
-  assert.equal(e.status.message, 'Apply failed with 1 conflict: conflict with "kubectl": .spec.containers[name="app"].image');
+  assert.equal(e.toStatus().message, 'Apply failed with 1 conflict: conflict with "kubectl": .spec.containers[name="app"].image');
 });
 
 test('an Update records the fields it changed, with "." for new maps and list items, and takes them from others', () => {
@@ -236,9 +236,9 @@ test('status is not owned through the main resource when the kind has a status s
 test('apply refuses managedFields in the body and a different kind, and keeps keys such as __proto__', () => {
   const opts = { manager: 'kubectl', apiVersion: 'v1', kind: 'ConfigMap', now: t0, schema: configMap };
   const withMf = thrown(() => applyPatch(undefined, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', managedFields: [] } }, opts));
-  assert.deepEqual([withMf.status.code, withMf.status.reason, withMf.status.message], [400, 'BadRequest', 'metadata.managedFields must be nil']);
+  assert.deepEqual([withMf.toStatus().code, withMf.toStatus().reason, withMf.toStatus().message], [400, 'BadRequest', 'metadata.managedFields must be nil']);
   const wrongKind = thrown(() => applyPatch(undefined, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'c' } }, opts));
-  assert.equal(wrongKind.status.message, 'invalid object type: apps/v1, Kind=Deployment');
+  assert.equal(wrongKind.toStatus().message, 'invalid object type: apps/v1, Kind=Deployment');
   const cfg = JSON.parse('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","labels":{"__proto__":"x"}},"data":{"__proto__":"y","constructor":"z"}}');
   const o = applyPatch(undefined, cfg, opts);
   assert.equal(JSON.stringify((o.metadata as any).labels), '{"__proto__":"x"}');
@@ -276,14 +276,14 @@ test('list items merge by key in structured-merge-diff order; duplicate keys in 
   // structured-merge-diff's order: shared items in applied order, the live-only item where the walk meets it.
   assert.deepEqual(names(c), ['b', 'sidecar', 'a']);
   const dup = thrown(() => apply(c, cfg([{ name: 'x' }, { name: 'x' }]), 'one', t0));
-  assert.equal(dup.status.code, 500);
+  assert.equal(dup.toStatus().code, 500);
   assert.equal(
-    dup.status.message,
+    dup.toStatus().message,
     'failed to create typed patch object (/web; apps/v1, Kind=Deployment): .spec.template.spec.containers: duplicate entries for key [name="x"]',
   );
   const keyless = thrown(() => apply(c, cfg([{ name: 'a' }, { image: 'no-name' }]), 'one', t0));
   assert.equal(
-    keyless.status.message,
+    keyless.toStatus().message,
     'failed to create typed patch object (/web; apps/v1, Kind=Deployment): .spec.template.spec.containers: element 1: ' +
       'associative list with keys has an element that omits all key fields ["name"] (and doesn\'t have default values for any key fields)',
   );
@@ -336,11 +336,11 @@ test('kubectl takes over from client-side apply where the live object still matc
     ['kubectl-client-side-apply', { 'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } }, 'f:data': {} }],
   ]);
   // Another manager gets the conflict; so does kubectl once the live value differs from the annotation.
-  assert.equal(thrown(() => applyPatch(csa, cfg(2), { ...opts, manager: 'other' })).status.code, 409);
+  assert.equal(thrown(() => applyPatch(csa, cfg(2), { ...opts, manager: 'other' })).toStatus().code, 409);
   const drifted = structuredClone(csa) as KubeObject & { data: Record<string, string> };
   drifted.data.a = '5';
   assert.equal(
-    thrown(() => applyPatch(drifted, cfg(2), opts)).status.message,
+    thrown(() => applyPatch(drifted, cfg(2), opts)).toStatus().message,
     'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a',
   );
 });
@@ -351,7 +351,7 @@ test('a null in the applied configuration unsets the field, and conflicts with i
   (cfg.spec as Record<string, unknown>).replicas = null;
   (cfg.spec as Record<string, unknown>).strategy = { rollingUpdate: { maxSurge: null, maxUnavailable: 1 } };
   const err = thrown(() => apply(live, cfg, 'hpa-migration', t1));
-  assert.equal(err.status.message, 'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas');
+  assert.equal(err.toStatus().message, 'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas');
   const forced = apply(live, cfg, 'hpa-migration', t1, true);
   assert.equal(Object.prototype.hasOwnProperty.call(forced.spec, 'replicas'), false);
   assert.deepEqual((forced.spec as Record<string, unknown>).strategy, { rollingUpdate: { maxUnavailable: 1 } });
@@ -366,7 +366,7 @@ test('an object without managedFields stays untracked by updates; the first appl
   const opts = { manager: 'kubectl', apiVersion: 'v1', kind: 'ConfigMap', now: t1, schema: configMap };
   const cfg = (a: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a } });
   assert.equal(
-    thrown(() => applyPatch(updated, cfg('3'), opts)).status.message,
+    thrown(() => applyPatch(updated, cfg('3'), opts)).toStatus().message,
     'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .data.a',
   );
   const shared = applyPatch(updated, cfg('2'), opts);

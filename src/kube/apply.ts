@@ -9,7 +9,7 @@
 // (conflict.go NewConflictError, stripmeta.go, managedfieldsupdater.go, fieldmanager.go).
 //
 // Entry point: `applyPatch(live | undefined, applied, opts)` returns the new object with managedFields, or
-// throws `KubeStatusError` (409 Conflict with `details.causes[].reason: FieldManagerConflict`, or 400).
+// throws `StatusError` (409 Conflict with `details.causes[].reason: FieldManagerConflict`, or 400).
 // The API server calls it for PATCH with `application/apply-patch+yaml` (through patch.ts), stores the
 // result unless `dryRun=All`, and for a new object (live undefined) fills in uid, creationTimestamp and
 // the rest of the system metadata as on create.
@@ -33,7 +33,7 @@ import {
   type Managers,
 } from './managed-fields.ts';
 import type { SchemaNode } from './merge-schema.ts';
-import { KubeStatusError, badRequest } from './status.ts';
+import { StatusError, badRequest } from './status.ts';
 
 export interface ApplyOptions {
   /** `fieldManager` of the request (required for apply). */
@@ -75,7 +75,7 @@ export function printManager(identifier: string): string {
 }
 
 /** The 409 Status for apply conflicts (internal/conflict.go NewConflictError, errors.NewApplyConflict). */
-export function conflictError(conflicts: ApplyConflict[]): KubeStatusError {
+export function conflictError(conflicts: ApplyConflict[]): StatusError {
   const causes = conflicts.map((c) => ({
     reason: 'FieldManagerConflict',
     message: `conflict with ${printManager(c.manager)}`,
@@ -94,7 +94,7 @@ export function conflictError(conflicts: ApplyConflict[]): KubeStatusError {
     }
     message = `Apply failed with ${conflicts.length} conflicts: ${lines.join('\n')}`;
   }
-  return new KubeStatusError(409, 'Conflict', message, { causes });
+  return new StatusError(409, 'Conflict', message, { details: { causes } });
 }
 
 function gvkString(apiVersion: string, kind: string): string {
@@ -224,11 +224,11 @@ function applyOnce(live: KubeObject | undefined, applied: KubeObject, opts: Appl
   try {
     appliedSet = fieldSetOf(applied, opts.schema, true).recursiveDifference(ignored);
   } catch (e) {
-    if (!(e instanceof KubeStatusError)) throw e;
+    if (!(e instanceof StatusError)) throw e;
     const ns = typeof md?.namespace === 'string' ? md.namespace : '';
     const name = typeof md?.name === 'string' ? md.name : '';
     const gvk = gvkString(String(applied.apiVersion ?? ''), String(applied.kind ?? ''));
-    throw new KubeStatusError(500, '', `failed to create typed patch object (${ns}/${name}; ${gvk}): ${e.message}`);
+    throw new StatusError(500, '', `failed to create typed patch object (${ns}/${name}; ${gvk}): ${e.message}`);
   }
   managers.set(myId, { ...me, set: appliedSet });
 

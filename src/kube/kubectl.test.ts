@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { patchObject } from './patch.ts';
 import { builtinSchema, type SchemaNode } from './merge-schema.ts';
-import { KubeStatusError } from './status.ts';
+import { StatusError } from './status.ts';
 import { managerFromUserAgent, recordUpdate, resetFieldsFor, type KubeObject } from './managed-fields.ts';
 
 const KUBECTL = ['/usr/bin/kubectl', '/usr/local/bin/kubectl'].find((p) => existsSync(p));
@@ -88,7 +88,7 @@ function handle(req: http.IncomingMessage, res: http.ServerResponse, body: strin
     if (!r.dryRun) store.set(key, r.object);
     send(res, r.created ? 201 : 200, r.object);
   } catch (e) {
-    if (e instanceof KubeStatusError) return send(res, e.status.code, e.status);
+    if (e instanceof StatusError) return send(res, e.code, e.toStatus());
     throw e;
   }
 }

@@ -26,7 +26,7 @@ import {
   type PathElement,
 } from './fieldpath.ts';
 import { UNTYPED, childOf, resolve, type SchemaNode } from './merge-schema.ts';
-import { KubeStatusError } from './status.ts';
+import { StatusError } from './status.ts';
 
 /** A Kubernetes object as JSON. */
 export type KubeObject = Record<string, unknown>;
@@ -58,8 +58,8 @@ export interface Manager {
 export type Managers = Map<string, Manager>;
 
 /** An error the apiserver would answer with 500 (a schema the object does not fit). */
-function internalError(message: string): KubeStatusError {
-  return new KubeStatusError(500, '', message);
+function internalError(message: string): StatusError {
+  return new StatusError(500, '', message);
 }
 
 // ---------------------------------------------------------------- list items

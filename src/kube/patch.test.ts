@@ -9,7 +9,7 @@ import { applyJsonPatch, decodeApplyBody, parseDryRun, patchObject, type PatchRe
 import { recordUpdate, resetFieldsFor, type KubeObject } from './managed-fields.ts';
 import { builtinSchema, schemaFromCRD, type SchemaNode } from './merge-schema.ts';
 import { strategicMergePatch } from './strategic-merge.ts';
-import { KubeStatusError } from './status.ts';
+import { StatusError } from './status.ts';
 
 const now = new Date('2026-12-01T12:00:00Z');
 const deploymentSchema = builtinSchema('apps/v1', 'Deployment') as SchemaNode;
@@ -58,14 +58,14 @@ function req(over: Partial<PatchRequest>): PatchRequest {
   return { contentType: 'application/merge-patch+json', body: '{}', live: cm, target: configMapTarget, now, userAgent: 'kubectl/v1.32.4 (linux/amd64) kubernetes/4cb5f07', ...over };
 }
 
-function statusOf(fn: () => unknown): KubeStatusError['status'] {
+function statusOf(fn: () => unknown): ReturnType<StatusError['toStatus']> {
   try {
     fn();
   } catch (e) {
-    if (e instanceof KubeStatusError) return e.status;
+    if (e instanceof StatusError) return e.toStatus();
     throw e;
   }
-  assert.fail('expected a KubeStatusError');
+  assert.fail('expected a StatusError');
 }
 
 const builtinTypes =

@@ -14,7 +14,7 @@
 //   const { object, created } = patchObject({ contentType, body, live, target, fieldManager, force,
 //     dryRun, userAgent, subresource, now });
 //   // store `object` unless dryRun is All; answer 201 when `created`, else 200;
-//   // on KubeStatusError answer err.status with HTTP code err.status.code.
+//   // on StatusError answer err.status with HTTP code err.status.code.
 //
 // `target.strategic` is true for the built-in kinds (merge-schema.ts builtinSchema) and false for
 // CRD kinds such as Knative's, which then get 415 for strategic merge patch as on a real cluster.
@@ -26,7 +26,7 @@ import { managerFromUserAgent, recordUpdate, resetFieldsFor, type KubeObject } f
 import type { SchemaNode } from './merge-schema.ts';
 import { strategicMergePatch } from './strategic-merge.ts';
 import {
-  KubeStatusError,
+  StatusError,
   badRequest,
   invalidOptions,
   notFound,
@@ -131,7 +131,7 @@ function parseForce(f: string | boolean | undefined): boolean | undefined {
   return !(f === '0' || f.toLowerCase() === 'false');
 }
 
-/** Runs one PATCH; pure (inputs are not modified). Throws KubeStatusError with the apiserver's answer. */
+/** Runs one PATCH; pure (inputs are not modified). Throws StatusError with the apiserver's answer. */
 export function patchObject(req: PatchRequest): PatchResult {
   let type = req.contentType ?? '';
   const semi = type.indexOf(';');
@@ -196,11 +196,11 @@ function checkIdentity(object: KubeObject, created: boolean, target: PatchTarget
   const md = (isObject(object.metadata) ? object.metadata : (object.metadata = {})) as Record<string, unknown>;
   const qualified = target.group ? `${target.resource}.${target.group}` : target.resource;
   if (created && typeof md.uid === 'string' && md.uid !== '') {
-    throw new KubeStatusError(
+    throw new StatusError(
       409,
       'Conflict',
       `Operation cannot be fulfilled on ${qualified} "${target.name}": uid mismatch: the provided object specified uid ${md.uid}, and no existing object was found`,
-      { name: target.name, ...(target.group ? { group: target.group } : {}), kind: target.resource },
+      { details: { name: target.name, ...(target.group ? { group: target.group } : {}), kind: target.resource } },
     );
   }
   if (created) {
@@ -280,7 +280,7 @@ export function decodeJsonPatch(text: string): Operation[] {
     }
   }
   if (v.length > 10000) {
-    throw new KubeStatusError(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is 10000, got ${v.length}`);
+    throw new StatusError(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is 10000, got ${v.length}`);
   }
   return v.map((op) => (op ?? {}) as Operation);
 }
@@ -475,9 +475,9 @@ export function mergePatch(doc: KubeObject, patchText: string): KubeObject {
   if (Array.isArray(patch)) {
     // The patched document is the array itself, which then fails to decode as an object.
     const body = `Invalid value: ${JSON.stringify(JSON.stringify(pruneNulls(patch)))}: json: cannot unmarshal array into Go value of type map[string]interface {}`;
-    throw new KubeStatusError(422, 'Invalid', ` "" is invalid: patch: ${body}`, {
+    throw new StatusError(422, 'Invalid', ` "" is invalid: patch: ${body}`, { details: {
       causes: [{ reason: 'FieldValueInvalid', message: body, field: 'patch' }],
-    });
+    } });
   }
   const out = cloneJson(doc);
   mergeInto(out, patch);

@@ -9,18 +9,18 @@
 // mergeSliceWithoutSpecialElements, normalizeElementOrder) for the cases kubectl produces; the schema
 // facts (`patchStrategy`, `patchMergeKey`) come from merge-schema.ts.
 //
-// Entry point: `strategicMergePatch(original, patch, schema)`; throws `KubeStatusError` as the
+// Entry point: `strategicMergePatch(original, patch, schema)`; throws `StatusError` as the
 // apiserver's patch handler answers (interpretStrategicMergePatchError): 400 with the text for malformed
 // directives (including a patch that contradicts `$retainKeys`), and 500 with the text for other errors
 // such as an item without its merge key.
 
 import { cloneJson, isObject, jsonEqual, setOwn } from './fieldpath.ts';
 import { OPEN, childOf, type SchemaNode } from './merge-schema.ts';
-import { KubeStatusError, badRequest } from './status.ts';
+import { StatusError, badRequest } from './status.ts';
 
 /** A plain Go error, which the apiserver answers with 500 and no reason. */
-function serverError(message: string): KubeStatusError {
-  return new KubeStatusError(500, '', message);
+function serverError(message: string): StatusError {
+  return new StatusError(500, '', message);
 }
 
 const PATCH = '$patch';

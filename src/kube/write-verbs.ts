@@ -54,4 +54,4 @@ export {
   type PatchTarget,
 } from './patch.ts';
 export { strategicMergePatch } from './strategic-merge.ts';
-export { StatusError, type KubeStatus, type StatusCause } from './status.ts';
+export { StatusError } from './status.ts';
