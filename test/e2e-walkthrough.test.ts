@@ -145,7 +145,8 @@ spec:
 });
 
 const bad: [string, string, RegExp][] = [
-  ['name Bad_Name', `metadata:\n  name: Bad_Name\nspec:\n  template:\n    spec:\n      containers:\n      - image: file:///tmp\n`, /validation failed: not a DNS 1035 label: \[a DNS-1035 label must consist of lower case alphanumeric characters.*\]: metadata\.name\n/],
+  // A valid Kubernetes name that is not a DNS-1035 label reaches Knative's webhook; Bad_Name is refused before it (below).
+  ['name 1bad', `metadata:\n  name: 1bad\nspec:\n  template:\n    spec:\n      containers:\n      - image: file:///tmp\n`, /validation failed: not a DNS 1035 label: \[a DNS-1035 label must consist of lower case alphanumeric characters.*\]: metadata\.name\n/],
   ['port 8012', `metadata:\n  name: bad1\nspec:\n  template:\n    spec:\n      containers:\n      - image: file:///tmp\n        ports:\n        - containerPort: 8012\n`, /8012 is a reserved port: spec\.template\.spec\.containers\[0\]\.ports\.containerPort/],
   ['env PORT', `metadata:\n  name: bad2\nspec:\n  template:\n    spec:\n      containers:\n      - image: file:///tmp\n        env:\n        - name: PORT\n          value: "1"\n`, /"PORT" is a reserved environment variable: spec\.template\.spec\.containers\[0\]\.env\[0\]\.name\n/],
   ['two ports', `metadata:\n  name: bad3\nspec:\n  template:\n    spec:\n      containers:\n      - image: file:///tmp\n        ports:\n        - containerPort: 8080\n        - containerPort: 8081\n`, /more than one container port is set: spec\.template\.spec\.containers\[\*\]\.ports/],
@@ -166,6 +167,17 @@ for (const [what, body, want] of bad) {
     assert.equal(afterList.metadata.resourceVersion, before.metadata.resourceVersion, 'no write happened');
   });
 }
+
+test('a name that is not a Kubernetes name (Bad_Name) is refused by the apiserver\'s ObjectMeta check, before Knative\'s webhook', async () => {
+  const before = (await knit.api('GET', '/apis/serving.knative.dev/v1/services')).json as { metadata: { resourceVersion: string } };
+  const file = path.join(knit.dataDir, 'bad-Bad_Name.yaml');
+  fs.writeFileSync(file, `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: Bad_Name\nspec:\n  template:\n    spec:\n      containers:\n      - image: file:///tmp\n`);
+  const r = await knit.knit(['service', 'create', '-f', file]);
+  assert.equal(r.code, 1, r.stdout);
+  assert.match(r.stderr, /^Error: Service\.serving\.knative\.dev "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '\.', and must start and end with an alphanumeric character/);
+  const after = (await knit.api('GET', '/apis/serving.knative.dev/v1/services')).json as { metadata: { resourceVersion: string } };
+  assert.equal(after.metadata.resourceVersion, before.metadata.resourceVersion, 'no write happened');
+});
 
 test('an app that exits before it is ready fails the revision with ExitCode<N>, and the Service shows it', async () => {
   const r = await knit.knit(['service', 'create', 'crash', '--image', path.join(FIXTURES, 'crash-app'), '--wait-window', '0']);

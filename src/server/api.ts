@@ -1,52 +1,31 @@
-// The API server: Kubernetes-style REST (list, get, create, replace, merge-patch, delete, watch)
-// for serving.knative.dev/v1, with Knative's admission (defaulting + validation) in front.
+// The API server: Kubernetes' REST API over HTTPS for every kind in knit's registry (kube/registry.ts):
+// discovery, OpenAPI and /version, then the verbs of rest.ts, with Knative's admission in front of
+// serving.knative.dev. A refused request changes nothing.
 
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../listen.ts';
 import { timingSafeEqual } from 'node:crypto';
-import { API_VERSION, GROUP, RESOURCES, VERSION, type Resource } from '../api/types.ts';
-import { Store, type StoredObject, type WatchEvent } from '../store/store.ts';
+import type { Store } from '../store/store.ts';
 import { Admission } from './admission.ts';
 import type { ServingConfig } from '../api/config.ts';
-import { StatusError, asStatusError, badRequest, methodNotAllowed } from '../api/status-error.ts';
-import { discovery } from './discovery.ts';
-import { streamRevisionLogs } from './logs.ts';
+import { StatusError, asStatusError } from '../api/status-error.ts';
+import { apiDocumentResponse } from '../kube/api-documents.ts';
+import { GO_BAD_REQUEST, decodeRequestPath, requestEntityTooLarge } from '../kube/json-safety.ts';
+import { queryBool } from '../kube/query.ts';
+import { noRoute, resolveResourcePath } from './request.ts';
+import { RestHandler, type PodAccess, type RestAnswer } from './rest.ts';
+import { Namespaces } from './namespaces.ts';
+import { verbNotAllowed } from './kinds.ts';
 
-/** Largest request body the API accepts (bytes). */
+/** Largest request body the API accepts (bytes): kube-apiserver's 3 MiB. */
 export const MAX_BODY = 3 * 1024 * 1024;
 
-interface Parsed {
-  resource: Resource;
-  namespace: string | undefined;
-  name: string | undefined;
-  subresource: string | undefined;
-}
-
-const PREFIX = `/apis/${GROUP}/${VERSION}/`;
-
-function parsePath(pathname: string): Parsed | undefined {
-  if (!pathname.startsWith(PREFIX)) return undefined;
-  const parts = pathname.slice(PREFIX.length).split('/').filter(Boolean).map(decodeURIComponent);
-  let namespace: string | undefined;
-  if (parts[0] === 'namespaces') {
-    if (parts.length < 3) return undefined;
-    namespace = parts[1];
-    parts.splice(0, 2);
-  }
-  const [resource, name, subresource, ...rest] = parts;
-  if (rest.length > 0 || !(resource in RESOURCES)) return undefined;
-  if (subresource && subresource !== 'status' && !(subresource === 'log' && resource === 'revisions')) return undefined;
-  if (name && namespace === undefined) return undefined;
-  return { resource: resource as Resource, namespace, name, subresource };
-}
-
-function sendJSON(res: http.ServerResponse, code: number, body: unknown, warnings?: string[]): void {
+function sendJSON(res: http.ServerResponse, code: number, body: unknown, warnings?: string[], contentType = 'application/json'): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) };
+  const headers: http.OutgoingHttpHeaders = { 'content-type': contentType, 'content-length': Buffer.byteLength(text) };
   if (warnings && warnings.length > 0) headers.warning = warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ');
   res.writeHead(code, headers);
   res.end(text);
@@ -56,9 +35,12 @@ function sendJSON(res: http.ServerResponse, code: number, body: unknown, warning
 function sendError(res: http.ServerResponse, err: unknown): void {
   if (!(err instanceof StatusError)) console.error('knit: API error:', err);
   const e = asStatusError(err);
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
   sendJSON(res, e.code, e.toStatus());
 }
-
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -71,53 +53,11 @@ function readBody(req: http.IncomingMessage): Promise<Buffer> {
       else if (size <= MAX_BODY) chunks.push(c);
     });
     req.on('end', () => {
-      if (size > MAX_BODY) reject(new StatusError(413, 'RequestEntityTooLarge', `the request body exceeds ${MAX_BODY} bytes`));
+      if (size > MAX_BODY) reject(requestEntityTooLarge(MAX_BODY));
       else resolve(Buffer.concat(chunks));
     });
     req.on('error', reject);
   });
-}
-
-async function readJSON(req: http.IncomingMessage): Promise<unknown> {
-  const body = await readBody(req);
-  try {
-    return JSON.parse(body.toString('utf8'));
-  } catch (err) {
-    throw badRequest(`the request body is not valid JSON: ${(err as Error).message}`);
-  }
-}
-
-/** RFC 7386 JSON merge patch. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> = target && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
-}
-
-function parseSelector(sel: string | null): Record<string, string> | undefined {
-  if (!sel) return undefined;
-  const out: Record<string, string> = {};
-  for (const part of sel.split(',')) {
-    const m = /^\s*([^=!\s]+)\s*==?\s*([^\s]*)\s*$/.exec(part);
-    if (!m) throw badRequest(`unable to parse requirement: ${part}`);
-    out[m[1]] = m[2];
-  }
-  return out;
-}
-
-function parseFieldSelector(sel: string | null): { name?: string; namespace?: string } {
-  const out: { name?: string; namespace?: string } = {};
-  if (!sel) return out;
-  for (const part of sel.split(',')) {
-    const m = /^\s*metadata\.(name|namespace)\s*==?\s*(\S*)\s*$/.exec(part);
-    if (!m) throw badRequest(`field label not supported: ${part.split('=')[0]}`);
-    out[m[1] as 'name' | 'namespace'] = m[2];
-  }
-  return out;
 }
 
 export interface ApiServerOptions {
@@ -132,6 +72,9 @@ export interface ApiServerOptions {
   tls?: { cert: string; key: string };
   /** The serving configuration admission applies; Knative's defaults when omitted. */
   config?: ServingConfig;
+  /** The pods' write paths (delete, logs, scale), from the projector. */
+  pods?: PodAccess;
+  now?: () => Date;
 }
 
 /** What Go's net/http (and so kube-apiserver) answers a plain-HTTP request on a TLS port. */
@@ -145,19 +88,25 @@ export class ApiServer {
   /** With TLS: the listener that hands TLS connections to `server` and answers plain HTTP with a 400. */
   private readonly front: net.Server | undefined;
   private readonly frontSockets = new Set<net.Socket>();
-  private readonly store: Store;
   private readonly token: Buffer | undefined;
-  private readonly user: string;
-  private readonly logDir: string | undefined;
-  private readonly admission: Admission;
+  private readonly rest: RestHandler;
   private readonly watches = new Set<http.ServerResponse>();
+  private readonly namespaces: Namespaces;
 
   constructor(opts: ApiServerOptions) {
-    this.store = opts.store;
     this.token = opts.token ? Buffer.from(opts.token) : undefined;
-    this.user = opts.user;
-    this.logDir = opts.logDir;
-    this.admission = new Admission(opts.config);
+    const now = opts.now ?? (() => new Date());
+    this.namespaces = new Namespaces(opts.store, now);
+    this.rest = new RestHandler({
+      store: opts.store,
+      admission: new Admission(opts.config),
+      namespaces: this.namespaces,
+      user: opts.user,
+      now,
+      logDir: opts.logDir,
+      pods: opts.pods,
+      watches: this.watches,
+    });
     const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
       this.handle(req, res).catch((err: unknown) => sendError(res, err));
     };
@@ -182,7 +131,9 @@ export class ApiServer {
     });
   }
 
+  /** Creates the system namespaces (namespaces.ts) and listens. */
   listen(host: string, port: number): Promise<AddressInfo> {
+    this.namespaces.ensureInitial();
     return listen(this.front ?? this.server, host, port);
   }
 
@@ -208,8 +159,10 @@ export class ApiServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (url.pathname === '/healthz' || url.pathname === '/readyz' || url.pathname === '/livez') {
+    const raw = req.url ?? '/';
+    const q = raw.indexOf('?');
+    const rawPath = q < 0 ? raw : raw.slice(0, q);
+    if (rawPath === '/healthz' || rawPath === '/readyz' || rawPath === '/livez') {
       res.writeHead(200, { 'content-type': 'text/plain' });
       res.end('ok');
       return;
@@ -218,154 +171,46 @@ export class ApiServer {
       sendError(res, new StatusError(401, 'Unauthorized', 'Unauthorized'));
       return;
     }
-    const disc = discovery(url.pathname);
-    if (disc !== undefined) {
-      if (req.method !== 'GET') throw methodNotAllowed(`method ${req.method} not allowed`);
-      sendJSON(res, 200, disc);
+    const decoded = decodeRequestPath(rawPath);
+    if (!decoded.ok) {
+      res.writeHead(GO_BAD_REQUEST.status, GO_BAD_REQUEST.headers);
+      res.end(GO_BAD_REQUEST.body);
       return;
     }
-    const p = parsePath(url.pathname);
-    if (!p) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    const doc = apiDocumentResponse(req.method, raw, req.headers.accept, { serverAddress: req.headers.host });
+    if (doc) {
+      res.writeHead(doc.status, { ...doc.headers, ...(doc.etag ? { etag: doc.etag } : {}), 'content-type': doc.contentType, 'content-length': Buffer.byteLength(doc.body) });
+      res.end(doc.body);
+      return;
+    }
+    const r = resolveResourcePath(decoded.segments);
+    if (!r) throw noRoute();
+    const query = new URLSearchParams(q < 0 ? '' : raw.slice(q + 1));
     const method = req.method ?? 'GET';
-    if (!p.name) {
-      if (method === 'GET') return this.list(req, res, p, url);
-      if (method === 'POST' && p.namespace !== undefined) return this.create(req, res, p, url);
-      throw methodNotAllowed(`method ${method} not allowed on a collection`);
-    }
-    const ns = p.namespace ?? 'default';
-    if (p.subresource === 'log') {
-      if (method !== 'GET') throw methodNotAllowed(`method ${method} not allowed on revisions/log`);
-      this.store.mustGet(p.resource, ns, p.name);
-      if (!this.logDir) throw new StatusError(404, 'NotFound', 'logs are not kept by this server');
-      const tail = url.searchParams.get('tailLines');
-      const tailLines = tail === null ? undefined : Number(tail);
-      if (tailLines !== undefined && (!Number.isInteger(tailLines) || tailLines < 0)) throw badRequest(`invalid tailLines "${tail}"`);
-      streamRevisionLogs(path.join(this.logDir, ns, p.name), res, { tailLines, follow: url.searchParams.get('follow') === 'true' });
-      return;
+    const answer = (a: RestAnswer): void => sendJSON(res, a.status, a.body, a.warnings, a.contentType);
+    const bodyType = (req.headers['content-type'] ?? '').split(';')[0].trim();
+    if ((method === 'POST' || method === 'PUT') && bodyType !== '' && bodyType !== 'application/json' && bodyType !== '*/*') {
+      // knit decodes JSON only; the apiserver's answer to a media type it cannot decode (negotiation errUnsupportedMediaType).
+      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
     }
     switch (method) {
       case 'GET':
-        sendJSON(res, 200, this.store.mustGet(p.resource, ns, p.name));
-        return;
+        if (r.subresource === 'log') return this.rest.log(r, res, query);
+        if (queryBool(query.get('watch') ?? undefined)) return this.rest.watch(r, req, res, query);
+        return answer(r.name === undefined ? this.rest.list(r, req.headers.accept, query) : this.rest.get(r, req.headers.accept, query));
+      case 'POST':
+        return answer(this.rest.create(r, req, await readBody(req), query));
       case 'PUT':
-        return this.replace(req, res, p, ns, p.name, (await readJSON(req)) as StoredObject, url);
-      case 'PATCH': {
-        const ctype = (req.headers['content-type'] ?? '').split(';')[0].trim();
-        if (ctype !== 'application/merge-patch+json' && ctype !== 'application/json') {
-          throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/merge-patch+json`);
-        }
-        const patch = await readJSON(req);
-        const current = this.store.mustGet(p.resource, ns, p.name);
-        const merged = mergePatch(current, patch) as StoredObject;
-        if (merged && typeof merged === 'object' && merged.metadata && typeof merged.metadata === 'object') {
-          merged.metadata.resourceVersion ??= current.metadata.resourceVersion;
-        }
-        return this.replace(req, res, p, ns, p.name, merged, url);
-      }
-      case 'DELETE': {
-        const obj = this.store.delete(p.resource, ns, p.name);
-        sendJSON(res, 200, obj);
-        return;
-      }
+        if (r.name === undefined) throw verbNotAllowed();
+        return answer(this.rest.update(r, req, await readBody(req), query));
+      case 'PATCH':
+        if (r.name === undefined) throw verbNotAllowed();
+        return answer(this.rest.patch(r, req, await readBody(req), query));
+      case 'DELETE':
+        if (r.name === undefined) return answer(this.rest.deleteCollection(r, query));
+        return answer(this.rest.delete(r, await readBody(req), query));
       default:
-        throw methodNotAllowed(`method ${method} not allowed`);
+        throw verbNotAllowed();
     }
-  }
-
-  private list(req: http.IncomingMessage, res: http.ServerResponse, p: Parsed, url: URL): void {
-    const labelSelector = parseSelector(url.searchParams.get('labelSelector'));
-    const fields = parseFieldSelector(url.searchParams.get('fieldSelector'));
-    const namespace = p.namespace ?? fields.namespace;
-    const matches = (o: StoredObject): boolean => {
-      if (namespace !== undefined && o.metadata.namespace !== namespace) return false;
-      if (fields.name !== undefined && o.metadata.name !== fields.name) return false;
-      if (labelSelector) for (const [k, v] of Object.entries(labelSelector)) if (o.metadata.labels?.[k] !== v) return false;
-      return true;
-    };
-    const watch = url.searchParams.get('watch');
-    if (watch === 'true' || watch === '1') return this.watch(req, res, p, url, matches);
-    const items = this.store.list(p.resource, { namespace, labelSelector, name: fields.name });
-    sendJSON(res, 200, {
-      apiVersion: API_VERSION,
-      kind: `${RESOURCES[p.resource]}List`,
-      metadata: { resourceVersion: this.store.resourceVersion },
-      items,
-    });
-  }
-
-  private watch(req: http.IncomingMessage, res: http.ServerResponse, p: Parsed, url: URL, matches: (o: StoredObject) => boolean): void {
-    const from = url.searchParams.get('resourceVersion') ?? undefined;
-    const timeoutSeconds = Number(url.searchParams.get('timeoutSeconds') ?? 0);
-    res.writeHead(200, { 'content-type': 'application/json', 'transfer-encoding': 'chunked', 'cache-control': 'no-cache' });
-    res.flushHeaders();
-    const send = (ev: WatchEvent): void => {
-      if (!matches(ev.object)) return;
-      res.write(`${JSON.stringify({ type: ev.type, object: ev.object })}\n`);
-    };
-    let unwatch: () => void;
-    try {
-      // Without a resourceVersion, a watch starts with ADDED events for what exists (like k8s).
-      if (!from || from === '0') for (const obj of this.store.list(p.resource)) send({ type: 'ADDED', resource: p.resource, object: obj });
-      unwatch = this.store.watch(p.resource, send, from && from !== '0' ? from : undefined);
-    } catch (err) {
-      // A watch that cannot start answers 200 with one ERROR event carrying the Status, as the apiserver does.
-      res.end(`${JSON.stringify({ type: 'ERROR', object: asStatusError(err).toStatus() })}\n`);
-      return;
-    }
-    this.watches.add(res);
-    let timer: NodeJS.Timeout | undefined;
-    const stop = (): void => {
-      unwatch();
-      this.watches.delete(res);
-      if (timer) clearTimeout(timer);
-    };
-    if (timeoutSeconds > 0) timer = setTimeout(() => res.end(), timeoutSeconds * 1000);
-    res.once('close', stop);
-    req.once('close', stop);
-  }
-
-  private async create(req: http.IncomingMessage, res: http.ServerResponse, p: Parsed, url: URL): Promise<void> {
-    const raw = await readJSON(req);
-    const ns = p.namespace ?? 'default';
-    if (raw && typeof raw === 'object' && !Array.isArray(raw)) {
-      const md = (raw as { metadata?: unknown }).metadata;
-      if (md && typeof md === 'object' && !Array.isArray(md)) {
-        const mns = (md as { namespace?: unknown }).namespace;
-        if (mns !== undefined && mns !== ns) {
-          throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
-        }
-        (md as { namespace?: string }).namespace = ns;
-      }
-    }
-    const { object, warnings } = this.admission.admit(p.resource, 'create', raw, undefined, this.user);
-    if (url.searchParams.get('dryRun') === 'All') {
-      sendJSON(res, 201, object, warnings);
-      return;
-    }
-    const created = this.store.create(p.resource, object);
-    sendJSON(res, 201, created, warnings);
-  }
-
-  private replace(_req: http.IncomingMessage, res: http.ServerResponse, p: Parsed, ns: string, name: string, raw: StoredObject, url: URL): void {
-    const current = this.store.mustGet(p.resource, ns, name);
-    if (raw && typeof raw === 'object' && raw.metadata && typeof raw.metadata === 'object') {
-      if (raw.metadata.name !== undefined && raw.metadata.name !== name) {
-        throw badRequest(`the name of the object (${String(raw.metadata.name)}) does not match the name on the URL (${name})`);
-      }
-      raw.metadata.name = name;
-      raw.metadata.namespace = ns;
-    }
-    if (p.subresource === 'status') {
-      const updated = this.store.update(p.resource, { ...current, status: (raw as { status?: unknown }).status, metadata: { ...current.metadata, resourceVersion: raw.metadata?.resourceVersion } }, { subresource: 'status' });
-      sendJSON(res, 200, updated);
-      return;
-    }
-    const { object, warnings } = this.admission.admit(p.resource, 'update', raw, current, this.user);
-    if (url.searchParams.get('dryRun') === 'All') {
-      sendJSON(res, 200, object, warnings);
-      return;
-    }
-    const updated = this.store.update(p.resource, object);
-    sendJSON(res, 200, updated, warnings);
   }
 }

@@ -77,3 +77,40 @@ export function streamRevisionLogs(dir: string, res: http.ServerResponse, opts: 
   const timer = setInterval(poll, 200);
   res.once('close', () => clearInterval(timer));
 }
+
+/** Streams one instance's log file (a pod's container log): the last `tailLines` lines, then new ones when following. */
+export function streamInstanceLog(file: string, res: http.ServerResponse, opts: LogOptions): void {
+  res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-cache' });
+  let offset = 0;
+  let text = '';
+  try {
+    text = fs.readFileSync(file, 'utf8');
+    offset = Buffer.byteLength(text);
+  } catch {
+    // not written yet
+  }
+  for (const line of lastLines(text, opts.tailLines)) res.write(`${line}\n`);
+  if (!opts.follow) {
+    res.end();
+    return;
+  }
+  const poll = setInterval(() => {
+    let size: number;
+    try {
+      size = fs.statSync(file).size;
+    } catch {
+      return;
+    }
+    if (size <= offset) return;
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(size - offset);
+      fs.readSync(fd, buf, 0, buf.length, offset);
+      offset = size;
+      res.write(buf);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }, 200);
+  res.once('close', () => clearInterval(poll));
+}

@@ -100,6 +100,15 @@ export class Store {
     if (this.db.isOpen) this.db.close();
   }
 
+  /**
+   * The oldest resourceVersion a watch can resume from (one before the oldest kept event), or the newest one
+   * when no event is kept.
+   */
+  oldestResourceVersion(): number {
+    const oldest = this.db.prepare('SELECT MIN(rv) AS rv FROM events').get();
+    return oldest?.rv == null ? this.rv : Number(oldest.rv) - 1;
+  }
+
   /** The newest resourceVersion as a string (list metadata). */
   get resourceVersion(): string {
     return String(this.rv);
@@ -212,8 +221,10 @@ export class Store {
   create<T extends StoredObject>(resource: string, input: T): T {
     const obj = structuredClone(input);
     const md = obj.metadata;
+    // '' is the scope of cluster-scoped objects (Namespaces): kept under '', written without a namespace.
     const ns = md.namespace ?? 'default';
-    md.namespace = ns;
+    if (ns === '') delete md.namespace;
+    else md.namespace = ns;
     if (!md.name && md.generateName) {
       for (let i = 0; i < 10 && !md.name; i++) {
         const candidate = md.generateName + randomSuffix(5);
@@ -235,8 +246,8 @@ export class Store {
    * Spec changes bump generation; the status subresource only replaces status.
    */
   update<T extends StoredObject>(resource: string, input: T, opts: UpdateOptions = {}): T {
-    const ns = input.metadata.namespace ?? 'default';
     const name = input.metadata.name ?? '';
+    const ns = input.metadata.namespace ?? (this.cache.get(resource)?.has(key('', name)) ? '' : 'default');
     const current = this.cache.get(resource)?.get(key(ns, name));
     if (!current) throw notFound(resource, name);
     const rv = input.metadata.resourceVersion;
@@ -256,7 +267,7 @@ export class Store {
       // System-owned metadata cannot be changed by an update.
       next.metadata.uid = current.metadata.uid;
       next.metadata.creationTimestamp = current.metadata.creationTimestamp;
-      next.metadata.namespace = ns;
+      if (ns !== '') next.metadata.namespace = ns;
       next.metadata.generation = current.metadata.generation;
       if (current.metadata.deletionTimestamp) next.metadata.deletionTimestamp = current.metadata.deletionTimestamp;
       if (!isDeepStrictEqual(current.spec, next.spec)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;

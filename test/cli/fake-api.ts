@@ -4,7 +4,7 @@
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mergePatch } from '../../src/server/api.ts';
+import { mergePatch, type JSONValue } from '../../src/kube/json-safety.ts';
 
 type Obj = { apiVersion?: string; kind?: string; metadata: Record<string, unknown> & { name?: string; namespace?: string; resourceVersion?: string; generation?: number; labels?: Record<string, string> }; spec?: unknown; status?: unknown };
 
@@ -173,7 +173,7 @@ export class FakeApi {
           return;
         }
       } else {
-        next = mergePatch(structuredClone(current), body) as Obj;
+        next = mergePatch(structuredClone(current) as unknown as JSONValue, body as JSONValue) as unknown as Obj;
       }
       next.metadata = { ...next.metadata, namespace, uid: current.metadata.uid, creationTimestamp: current.metadata.creationTimestamp };
       // As the API server does: a spec change bumps metadata.generation; status stays the controllers' business.

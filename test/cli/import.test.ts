@@ -150,6 +150,11 @@ describe('service import on a real knit server', () => {
     const file = join(tmp, 'imp.yaml');
     writeFileSync(file, exported.stdout);
 
+    // As on a cluster, the namespace must exist first.
+    const missing = await knit.knit(['service', 'import', file, '-n', 'copy']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /namespaces "copy" not found/);
+    assert.equal((await knit.api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'copy' } })).status, 201);
     const r = await knit.knit(['service', 'import', file, '-n', 'copy']);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^Importing service 'imp' in namespace 'copy':\n\n[\s\S]*Ready to serve\.\n\nService 'imp' imported to latest revision 'imp-v2' is available at URL:\nhttp:\/\/imp\.copy\.example\.com\n$/);
