@@ -12,8 +12,9 @@ import { serviceReconciler } from './service.ts';
 import { configurationReconciler } from './configuration.ts';
 import { RevisionReconciler } from './revision.ts';
 import { routeReconciler } from './route.ts';
+import { WorkloadEvents } from './workload-events.ts';
 
-/** The context minus the event recorder, which defaults to a bounded in-memory one. */
+/** The context minus the event recorder, which defaults to a bounded in-memory one (`knit serve` passes the store's, see stored-events.ts). */
 export type ControllerDeps = Omit<ControllerContext, 'events'> & { events?: EventRecorder };
 
 /** All controllers of one knit process. */
@@ -31,17 +32,32 @@ export class ControllerManager {
     const ctx: ControllerContext = { ...deps, events: deps.events ?? new MemoryEventRecorder(1000, deps.now) };
     this.ctx = ctx;
     this.events = ctx.events;
+    // Scaling and crash events about each revision's Deployment and pods.
+    const workload = new WorkloadEvents(ctx.store, ctx.events, {
+      scale: (key) => ctx.autoscaler.state(key)?.scale,
+      lastFailure: (key) => ctx.instances.status(key)?.lastFailure,
+    });
     const revisions = new RevisionReconciler((key) => this.revisions.add(key));
     this.services = new WorkQueue('service', (k) => reconcileKey(ctx, serviceReconciler, k));
     this.configurations = new WorkQueue('configuration', (k) => reconcileKey(ctx, configurationReconciler, k));
-    this.revisions = new WorkQueue('revision', (k) => reconcileKey(ctx, revisions, k));
+    this.revisions = new WorkQueue('revision', (k) => {
+      try {
+        return reconcileKey(ctx, revisions, k);
+      } finally {
+        workload.observe(k);
+      }
+    });
     this.routes = new WorkQueue('route', (k) => reconcileKey(ctx, routeReconciler, k));
     ctx.instances.onChange = (key) => {
       ctx.autoscaler.readyChanged(key);
       this.revisions.add(key);
+      workload.observe(key);
     };
     ctx.instances.onActivate = (key) => ctx.autoscaler.poke(key);
-    ctx.autoscaler.onChange = (key) => this.revisions.add(key);
+    ctx.autoscaler.onChange = (key) => {
+      this.revisions.add(key);
+      workload.observe(key);
+    };
   }
 
   /** Subscribes to the store and enqueues every existing object once. */
