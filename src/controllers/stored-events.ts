@@ -40,7 +40,10 @@ export interface StoredEventsOptions {
   now?: () => Date;
   /** Events kept per namespace; the least recently written go first (default 1000). */
   maxPerNamespace?: number;
-  /** How long an event lives after its last write: kube-apiserver's --event-ttl default, 1 h. */
+  /**
+   * How long an event lives after its last write: kube-apiserver's --event-ttl default, 1 h (every
+   * create and update renews the lease, kubernetes pkg/registry/core/event/storage/storage.go NewREST TTLFunc).
+   */
   ttlMs?: number;
   /** How often expired events are deleted (default every minute). */
   sweepIntervalMs?: number;
