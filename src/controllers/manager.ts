@@ -26,17 +26,19 @@ export class ControllerManager {
   /** The events the reconcilers recorded. */
   readonly events: EventRecorder;
   private readonly ctx: ControllerContext;
+  /** Scaling, pod and crash events about each revision's Deployment, ReplicaSet and pods. */
+  private readonly workload: WorkloadEvents;
   private unwatch: (() => void) | undefined;
 
   constructor(deps: ControllerDeps) {
     const ctx: ControllerContext = { ...deps, events: deps.events ?? new MemoryEventRecorder(1000, deps.now) };
     this.ctx = ctx;
     this.events = ctx.events;
-    // Scaling and crash events about each revision's Deployment and pods.
     const workload = new WorkloadEvents(ctx.store, ctx.events, {
       scale: (key) => ctx.autoscaler.state(key)?.scale,
       lastFailure: (key) => ctx.instances.status(key)?.lastFailure,
     });
+    this.workload = workload;
     const revisions = new RevisionReconciler((key) => this.revisions.add(key));
     this.services = new WorkQueue('service', (k) => reconcileKey(ctx, serviceReconciler, k));
     this.configurations = new WorkQueue('configuration', (k) => reconcileKey(ctx, configurationReconciler, k));
@@ -77,6 +79,8 @@ export class ControllerManager {
 
   private onEvent(ev: WatchEvent): void {
     if (ev.type === 'DELETED') this.collectGarbage(ev.object.metadata);
+    // After this write's listeners ran, so that the event's own write follows it on every watch.
+    if (ev.resource === 'core.pods') queueMicrotask(() => this.workload.podChanged(ev.type, ev.object));
     this.enqueue(ev.resource, ev.object);
   }
 

@@ -1,9 +1,9 @@
-// The events a cluster's deployment controller and kubelet record about a revision's pods, from knit's autoscaler and instances: scaling (to and from zero) and container crashes.
+// The events a cluster's deployment and replicaset controllers and kubelet record about a revision's pods, from knit's autoscaler, instances and projected pods: scaling (to and from zero), pods created and deleted, container crashes.
 
 import os from 'node:os';
 import { childName } from '../api/child-name.ts';
 import { LABEL, type ObjectMeta, type Revision } from '../api/types.ts';
-import type { Store, StoredObject } from '../store/store.ts';
+import type { Store, StoredObject, WatchEventType } from '../store/store.ts';
 import type { InstanceExit } from '../runtime/runtime.ts';
 import type { EventRecorder, InvolvedObject } from './events.ts';
 import { splitKey } from './names.ts';
@@ -40,6 +40,9 @@ function controlledBy(meta: ObjectMeta, uid: string | undefined): boolean {
  *   on the revision's Deployment (kubernetes pkg/controller/deployment sync.go scaleReplicaSet and
  *   getNewReplicaSet's "from 0 to N") whenever the autoscaler changes the scale — this is how
  *   scaling from and to zero shows;
+ * - `SuccessfulCreate` "Created pod: P" and `SuccessfulDelete` "Deleted pod: P" by the
+ *   replicaset-controller on the pod's ReplicaSet (kubernetes pkg/controller/controller_utils.go
+ *   RealPodControl createPods and DeletePod) as pods appear in and leave the store;
  * - `BackOff` "Back-off restarting failed container C in pod P" by the kubelet on the pod
  *   (kubernetes pkg/kubelet/kuberuntime kuberuntime_manager.go doBackOff) for every crash of an instance.
  * The Deployment and pods are knit's projections in the store; while one is not there, the
@@ -76,6 +79,18 @@ export class WorkloadEvents {
       this.failures.set(key, failure);
       if (!failure.requested) this.crashed(key);
     }
+  }
+
+  /** A pod was stored or deleted (a store watch event of `core.pods`). */
+  podChanged(type: WatchEventType, pod: StoredObject): void {
+    if (type === 'MODIFIED') return;
+    const ns = pod.metadata.namespace ?? 'default';
+    const owner = pod.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'ReplicaSet');
+    if (!owner) return;
+    const rs = this.store.get(REPLICASETS, ns, owner.name);
+    if (!rs || rs.metadata.uid !== owner.uid) return;
+    const [reason, verb] = type === 'ADDED' ? ['SuccessfulCreate', 'Created'] : ['SuccessfulDelete', 'Deleted'];
+    this.events.event(asInvolved(rs), 'Normal', reason, `${verb} pod: ${pod.metadata.name}`, { source: { component: 'replicaset-controller' } });
   }
 
   private revision(key: string): Revision | undefined {

@@ -127,3 +127,21 @@ test('a revision the autoscaler no longer knows is forgotten: no events, and a n
   env.events.observe(KEY);
   assert.deepEqual(env.list(), ['Revision/foo-00001 deployment-controller Normal ScalingReplicaSet Scaled up replica set foo-00001-deployment from 0 to 2 x2']);
 });
+
+test('pods stored and deleted are the replicaset-controller\'s SuccessfulCreate and SuccessfulDelete on their ReplicaSet', () => {
+  using env = setup();
+  const rs = env.store.create<StoredObject>('apps.replicasets', { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'foo-00001-deployment-7d9f8b6c5', namespace: 'default' } });
+  const pod = (name: string, uid = rs.metadata.uid ?? ''): StoredObject => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: 'default', ownerReferences: [{ apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name ?? '', uid, controller: true }] },
+  });
+  env.events.podChanged('ADDED', pod('foo-00001-deployment-7d9f8b6c5-abcde'));
+  env.events.podChanged('MODIFIED', pod('foo-00001-deployment-7d9f8b6c5-abcde'));
+  env.events.podChanged('DELETED', pod('foo-00001-deployment-7d9f8b6c5-abcde'));
+  env.events.podChanged('ADDED', pod('foo-00001-deployment-7d9f8b6c5-zzzzz', 'a-replica-set-since-deleted'));
+  assert.deepEqual(env.list(), [
+    'ReplicaSet/foo-00001-deployment-7d9f8b6c5 replicaset-controller Normal SuccessfulCreate Created pod: foo-00001-deployment-7d9f8b6c5-abcde x1',
+    'ReplicaSet/foo-00001-deployment-7d9f8b6c5 replicaset-controller Normal SuccessfulDelete Deleted pod: foo-00001-deployment-7d9f8b6c5-abcde x1',
+  ]);
+});
