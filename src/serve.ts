@@ -12,6 +12,7 @@ import { ProcessRuntime } from './runtime/process.ts';
 import { PodmanRuntime } from './runtime/podman.ts';
 import { UnavailableRuntime } from './runtime/unavailable.ts';
 import { ControllerManager } from './controllers/manager.ts';
+import { StoredEventRecorder } from './controllers/stored-events.ts';
 import { ApiServer } from './server/api.ts';
 import { loadKnitSettings, loadServingConfig } from './config-file.ts';
 import { Autoscaler } from './autoscaler/kpa.ts';
@@ -102,8 +103,10 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const reaped = await instances.reapOrphans();
   const table = new RoutingTable();
   const autoscaler = new Autoscaler(config.autoscaler, instances);
+  const events = new StoredEventRecorder(store);
   const controllers = new ControllerManager({
     store,
+    events,
     now: () => new Date(),
     table,
     instances,
@@ -128,6 +131,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     started.push(external);
     const la = await local.listen(localAddr.host, localAddr.port);
     started.push(local);
+    events.start();
     controllers.start();
     const aa = await api.listen(apiAddr.host, apiAddr.port);
     started.push(api);
@@ -152,6 +156,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         controllers.stop();
         await Promise.all([external.close(), local.close()]);
         await instances.stopAll();
+        events.stop();
         store.close();
       })();
       return stopping;
@@ -160,6 +165,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   } catch (err) {
     controllers.stop();
     await Promise.all(started.map((s) => s.close()));
+    events.stop();
     store.close();
     throw err;
   }

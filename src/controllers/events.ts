@@ -1,4 +1,4 @@
-// Events the reconcilers record (Kubernetes' EventRecorder), kept in a bounded in-memory list.
+// Events the reconcilers record (Kubernetes' EventRecorder): the recorder interface, the reporting components, and a bounded in-memory recorder.
 
 import { rfc3339 } from '../api/time.ts';
 import type { ObjectMeta } from '../api/types.ts';
@@ -7,13 +7,45 @@ export type EventType = 'Normal' | 'Warning';
 
 /** The object an event is about (an event's involvedObject). */
 export interface InvolvedObject {
+  /** `serving.knative.dev/v1` when absent (the reconcilers' kinds). */
+  apiVersion?: string;
   kind: string;
   metadata: ObjectMeta;
 }
 
+/** core/v1 EventSource: the component that reports an event, and its host. */
+export interface EventSource {
+  component: string;
+  host?: string;
+}
+
+/** Who reports an event (default: the controller of the object's kind, see `controllerComponent`) and which part of the object it is about. */
+export interface EventOptions {
+  source?: EventSource;
+  /** involvedObject.fieldPath, e.g. `spec.containers{user-container}` for a container of a pod. */
+  fieldPath?: string;
+}
+
 /** client-go tools/record EventRecorder.Eventf, as the reconcilers use it. */
 export interface EventRecorder {
-  event(object: InvolvedObject, type: EventType, reason: string, message: string): void;
+  event(object: InvolvedObject, type: EventType, reason: string, message: string, opts?: EventOptions): void;
+}
+
+/**
+ * The component that reports events about a Knative kind: each controller's event source is its
+ * agent name (knative/serving pkg/client/injection/reconciler/serving/v1/service/controller.go
+ * defaultControllerAgentName, and likewise for configuration, revision and route).
+ */
+const CONTROLLER_OF_KIND: Readonly<Record<string, string>> = {
+  Service: 'service-controller',
+  Configuration: 'configuration-controller',
+  Revision: 'revision-controller',
+  Route: 'route-controller',
+};
+
+/** The reporting component for events about `kind` recorded without an explicit source. */
+export function controllerComponent(kind: string): string {
+  return CONTROLLER_OF_KIND[kind] ?? `${kind.toLowerCase()}-controller`;
 }
 
 /** One recorded event; repeats of the same (object, type, reason, message) bump `count`. */

@@ -12,8 +12,9 @@ import { serviceReconciler } from './service.ts';
 import { configurationReconciler } from './configuration.ts';
 import { RevisionReconciler } from './revision.ts';
 import { routeReconciler } from './route.ts';
+import { WorkloadEvents } from './workload-events.ts';
 
-/** The context minus the event recorder, which defaults to a bounded in-memory one. */
+/** The context minus the event recorder, which defaults to a bounded in-memory one (`knit serve` passes the store's, see stored-events.ts). */
 export type ControllerDeps = Omit<ControllerContext, 'events'> & { events?: EventRecorder };
 
 /** All controllers of one knit process. */
@@ -25,23 +26,40 @@ export class ControllerManager {
   /** The events the reconcilers recorded. */
   readonly events: EventRecorder;
   private readonly ctx: ControllerContext;
+  /** Scaling, pod and crash events about each revision's Deployment, ReplicaSet and pods. */
+  private readonly workload: WorkloadEvents;
   private unwatch: (() => void) | undefined;
 
   constructor(deps: ControllerDeps) {
     const ctx: ControllerContext = { ...deps, events: deps.events ?? new MemoryEventRecorder(1000, deps.now) };
     this.ctx = ctx;
     this.events = ctx.events;
+    const workload = new WorkloadEvents(ctx.store, ctx.events, {
+      scale: (key) => ctx.autoscaler.state(key)?.scale,
+      lastFailure: (key) => ctx.instances.status(key)?.lastFailure,
+    });
+    this.workload = workload;
     const revisions = new RevisionReconciler((key) => this.revisions.add(key));
     this.services = new WorkQueue('service', (k) => reconcileKey(ctx, serviceReconciler, k));
     this.configurations = new WorkQueue('configuration', (k) => reconcileKey(ctx, configurationReconciler, k));
-    this.revisions = new WorkQueue('revision', (k) => reconcileKey(ctx, revisions, k));
+    this.revisions = new WorkQueue('revision', (k) => {
+      try {
+        return reconcileKey(ctx, revisions, k);
+      } finally {
+        workload.observe(k);
+      }
+    });
     this.routes = new WorkQueue('route', (k) => reconcileKey(ctx, routeReconciler, k));
     ctx.instances.onChange = (key) => {
       ctx.autoscaler.readyChanged(key);
       this.revisions.add(key);
+      workload.observe(key);
     };
     ctx.instances.onActivate = (key) => ctx.autoscaler.poke(key);
-    ctx.autoscaler.onChange = (key) => this.revisions.add(key);
+    ctx.autoscaler.onChange = (key) => {
+      this.revisions.add(key);
+      workload.observe(key);
+    };
   }
 
   /** Subscribes to the store and enqueues every existing object once. */
@@ -61,6 +79,8 @@ export class ControllerManager {
 
   private onEvent(ev: WatchEvent): void {
     if (ev.type === 'DELETED') this.collectGarbage(ev.object.metadata);
+    // After this write's listeners ran, so that the event's own write follows it on every watch.
+    if (ev.resource === 'core.pods') queueMicrotask(() => this.workload.podChanged(ev.type, ev.object));
     this.enqueue(ev.resource, ev.object);
   }
 
