@@ -43,6 +43,11 @@ function key(namespace: string, name: string): string {
   return `${namespace}/${name}`;
 }
 
+/** Store keys of the core group start `core.` (kube/registry.ts storageKeyOf). */
+function tracksGeneration(resource: string): boolean {
+  return !resource.startsWith('core.');
+}
+
 function matchesLabels(obj: StoredObject, selector: Record<string, string> | undefined): boolean {
   if (!selector) return true;
   const labels = obj.metadata.labels ?? {};
@@ -234,7 +239,10 @@ export class Store {
     if (!md.name) throw invalid('name or generateName is required');
     if (this.cache.get(resource)?.has(key(ns, md.name))) throw alreadyExists(resource, md.name);
     md.uid = randomUUID();
-    md.generation = 1;
+    // Custom resources and apps/v1 kinds track spec generations; the core group's Namespaces, Secrets,
+    // ConfigMaps, Events, Pods and Services carry none (their registry strategies never set it).
+    if (tracksGeneration(resource)) md.generation = 1;
+    else delete md.generation;
     md.creationTimestamp = rfc3339(this.now());
     delete md.deletionTimestamp;
     this.commit(resource, 'ADDED', obj);
@@ -268,9 +276,10 @@ export class Store {
       next.metadata.uid = current.metadata.uid;
       next.metadata.creationTimestamp = current.metadata.creationTimestamp;
       if (ns !== '') next.metadata.namespace = ns;
-      next.metadata.generation = current.metadata.generation;
+      if (current.metadata.generation === undefined) delete next.metadata.generation;
+      else next.metadata.generation = current.metadata.generation;
       if (current.metadata.deletionTimestamp) next.metadata.deletionTimestamp = current.metadata.deletionTimestamp;
-      if (!isDeepStrictEqual(current.spec, next.spec)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
+      if (tracksGeneration(resource) && !isDeepStrictEqual(current.spec, next.spec)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
     }
     next.metadata.resourceVersion = current.metadata.resourceVersion;
     if (isDeepStrictEqual(next, current)) return structuredClone(current) as T;
