@@ -27,7 +27,8 @@ const methodNotAllowed = (): ApiDocumentResponse => ({
 
 /** The answer for `/version`, a discovery path or an OpenAPI path (`pathAndQuery` as in the request line), or undefined for any other path. */
 export function apiDocumentResponse(method: string | undefined, pathAndQuery: string, accept: string | undefined, opts: DiscoveryOptions & OpenAPIOptions = {}): ApiDocumentResponse | undefined {
-  const path = new URL(pathAndQuery, 'http://localhost').pathname;
+  // Prefixed rather than resolved: a request path such as `//host:99999/x` is a path to Go's server, not an authority.
+  const path = new URL(pathAndQuery.startsWith('/') ? `http://localhost${pathAndQuery}` : 'http://localhost/').pathname;
   const answer = discoveryResponse(path, accept, opts) ?? openapiResponse(pathAndQuery, accept, opts);
   if (!answer) return undefined;
   if (method !== undefined && method !== 'GET' && method !== 'HEAD') return methodNotAllowed();

@@ -464,7 +464,8 @@ function notAcceptable(offered: string[]): OpenAPIResponse {
  * handler3 answers (pkg/handler3/handler.go).
  */
 export function openapiResponse(pathAndQuery: string, accept?: string, opts: OpenAPIOptions = {}): OpenAPIResponse | undefined {
-  const url = new URL(pathAndQuery, 'http://localhost');
+  // Prefixed rather than resolved, so that `//host:port/…` stays a path (as Go's url.ParseRequestURI reads it).
+  const url = new URL(pathAndQuery.startsWith('/') ? `http://localhost${pathAndQuery}` : 'http://localhost/');
   const p = url.pathname.replace(/\/+$/, '');
   if (p === '/openapi/v2') {
     const type = negotiate(accept, V2_TYPES);

@@ -11,7 +11,7 @@ import { knativeCrd } from '../kube/crds.ts';
 import { rfc3339 } from '../api/time.ts';
 import { StatusError, badRequest, notFound } from '../api/status-error.ts';
 import { Store, randomSuffix, type StoredObject, type WatchEvent } from '../store/store.ts';
-import { decodeObjectBody, jsonDepth, type JSONValue } from '../kube/json-safety.ts';
+import { GoJSONSyntaxError, checkJSONSyntax, decodeObjectBody, jsonDepth, type JSONValue } from '../kube/json-safety.ts';
 import { parseDeleteOptions, parseListOptions, parseWriteOptions, type ListOptions, type WriteOptions } from '../kube/query.ts';
 import { FIELD_SELECTABLE, type FieldSelectableKind } from '../kube/selectors.ts';
 import { planList, planWatch, takePage } from '../kube/paging.ts';
@@ -421,6 +421,7 @@ export class RestHandler {
     if (r.kind.storage === 'projected' || !r.kind.verbs.includes('patch')) throw verbNotAllowed();
     const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
     const opts = parseWriteOptions(query, 'patch', contentType);
+    refuseDeepPatch(contentType, body);
     const live = this.store.get(r.kind.storageKey, r.namespace ?? '', r.name ?? '');
     const servedLive = live ? (served(r.kind, live) as unknown as Obj) : undefined;
     const result = patchObject({
@@ -499,6 +500,20 @@ export class RestHandler {
       }
     }
     return { status: 200, body: { apiVersion: r.kind.groupVersion, kind: r.kind.listKind, metadata: { resourceVersion: this.store.resourceVersion }, items: deleted.map((o) => served(r.kind, o)) } };
+  }
+}
+
+/**
+ * The patch helpers recurse, so a JSON patch body nested deeper than any object knit stores (a JSON patch
+ * wraps its values in two levels) is refused before they run, with the answer a too-deep patched object
+ * gets; other syntax errors are left to the patch decoders and their messages.
+ */
+function refuseDeepPatch(contentType: string, body: Buffer): void {
+  if (contentType === 'application/apply-patch+yaml') return;
+  try {
+    checkJSONSyntax(body, MAX_OBJECT_DEPTH + 2);
+  } catch (err) {
+    if (err instanceof GoJSONSyntaxError && err.message === 'exceeded max depth') throw badRequest('error decoding patch: exceeded max depth');
   }
 }
 
