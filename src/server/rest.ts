@@ -6,11 +6,11 @@
 import type http from 'node:http';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { KindInfo } from '../kube/registry.ts';
+import { registry, type KindInfo } from '../kube/registry.ts';
 import { knativeCrd } from '../kube/crds.ts';
 import { rfc3339 } from '../api/time.ts';
 import { StatusError, badRequest, notFound } from '../api/status-error.ts';
-import { Store, randomSuffix, type StoredObject, type WatchEvent } from '../store/store.ts';
+import { Store, randomSuffix, type FieldRecorder, type StoredObject, type WatchEvent } from '../store/store.ts';
 import { decodeObjectBody, jsonDepth, type JSONValue } from '../kube/json-safety.ts';
 import { parseDeleteOptions, parseListOptions, parseWriteOptions, type ListOptions, type WriteOptions } from '../kube/query.ts';
 import { FIELD_SELECTABLE, type FieldSelectableKind } from '../kube/selectors.ts';
@@ -358,7 +358,7 @@ export class RestHandler {
       return { status: 201, body: served(kind, preview as unknown as StoredObject), warnings: all };
     }
     if (!kind.namespaced) metaOf(object).namespace = ''; // the store's scope for cluster-scoped objects
-    const created = this.store.create(kind.storageKey, object as unknown as StoredObject);
+    const created = this.store.create(kind.storageKey, object as unknown as StoredObject, { recorded: true });
     return { status: 201, body: served(kind, created), warnings: all };
   }
 
@@ -412,7 +412,7 @@ export class RestHandler {
     }
     const all = [...warnings, ...admittedWarnings];
     if (opts.dryRun) return { status: 200, body: served(kind, next as unknown as StoredObject), warnings: all };
-    const updated = this.store.update(kind.storageKey, next as unknown as StoredObject, r.subresource === 'status' ? { subresource: 'status' } : {});
+    const updated = this.store.update(kind.storageKey, next as unknown as StoredObject, { recorded: true, ...(r.subresource === 'status' ? { subresource: 'status' } : {}) });
     return { status: 200, body: served(kind, updated), warnings: all };
   }
 
@@ -500,6 +500,22 @@ export class RestHandler {
     }
     return { status: 200, body: { apiVersion: r.kind.groupVersion, kind: r.kind.listKind, metadata: { resourceVersion: this.store.resourceVersion }, items: deleted.map((o) => served(r.kind, o)) } };
   }
+}
+
+/**
+ * managedFields for the writes of knit's own controllers under `manager` (Knative's controllers write as
+ * `controller`, their client-go user agent's program name).
+ */
+export function controllerFieldRecorder(manager: string, now: () => Date = () => new Date()): FieldRecorder {
+  const byKey = new Map(registry.kinds.filter((k) => k.storage === 'stored' || k.storage === 'projected').map((k) => [k.storageKey, k]));
+  return (resource, old, next, subresource) => {
+    const kind = byKey.get(resource);
+    if (!kind || kind.group === 'authorization.k8s.io') return next;
+    return recordUpdate(old as unknown as Obj | undefined, next as unknown as Obj, {
+      manager, apiVersion: kind.groupVersion, now: now(), schema: mergeSchemaOf(kind),
+      ignoredFields: resetFieldsFor(subresource, hasStatus(kind)), ...(subresource ? { subresource } : {}),
+    }) as unknown as StoredObject;
+  };
 }
 
 function hasStatus(kind: KindInfo): boolean {
