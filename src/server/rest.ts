@@ -72,7 +72,10 @@ const schemas = new Map<KindInfo, SchemaNode>();
 function mergeSchemaOf(kind: KindInfo): SchemaNode {
   let s = schemas.get(kind);
   if (!s) {
-    s = kind.group === 'serving.knative.dev' ? schemaFromCRD(knativeCrd(`${kind.singular}.yaml`), kind.version) : builtinSchema(kind.groupVersion, kind.kind);
+    s = kind.group === 'serving.knative.dev'
+      ? schemaFromCRD(knativeCrd(`${kind.singular}.yaml`), kind.version)
+      // events.k8s.io/v1 Events are merged on their stored core/v1 form's rules (scalars and atomic structs alike).
+      : builtinSchema(kind.group === 'events.k8s.io' ? 'v1' : kind.groupVersion, kind.kind);
     if (!s) throw new Error(`no merge schema for ${kind.groupVersion} ${kind.kind}`);
     schemas.set(kind, s);
   }
@@ -507,7 +510,9 @@ export class RestHandler {
  * `controller`, their client-go user agent's program name).
  */
 export function controllerFieldRecorder(manager: string, now: () => Date = () => new Date()): FieldRecorder {
-  const byKey = new Map(registry.kinds.filter((k) => k.storage === 'stored' || k.storage === 'projected').map((k) => [k.storageKey, k]));
+  // The first kind of a store key is its stored form (core/v1 Event before events.k8s.io/v1).
+  const byKey = new Map<string, KindInfo>();
+  for (const k of registry.kinds) if (!byKey.has(k.storageKey)) byKey.set(k.storageKey, k);
   return (resource, old, next, subresource) => {
     const kind = byKey.get(resource);
     if (!kind || kind.group === 'authorization.k8s.io') return next;
