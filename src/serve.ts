@@ -14,6 +14,7 @@ import { UnavailableRuntime } from './runtime/unavailable.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { StoredEventRecorder } from './controllers/stored-events.ts';
 import { ApiServer } from './server/api.ts';
+import { controllerFieldRecorder } from './server/rest.ts';
 import { loadKnitSettings, loadServingConfig } from './config-file.ts';
 import { Autoscaler } from './autoscaler/kpa.ts';
 import { apiHosts, ensureApiPki } from './kube/pki.ts';
@@ -98,6 +99,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const pki = ensureApiPki(dataDir, apiHosts(apiAddr.host));
 
   const store = new Store(path.join(dataDir, 'knit.db'));
+  store.fieldRecorder = controllerFieldRecorder('controller');
   const containers = (await PodmanRuntime.available()) ? new PodmanRuntime() : new UnavailableRuntime();
   const instances = new InstanceManager(dataDir, [new ProcessRuntime(), containers], loadKnitSettings(opts.configFile).instances);
   const reaped = await instances.reapOrphans();

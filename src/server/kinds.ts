@@ -138,53 +138,33 @@ function admitConfigMap(cm: StoredObject): void {
 // ---------------------------------------------------------------------------------------------
 // Events: one stored form (core/v1), two served versions (k8s.io/kubernetes pkg/apis/events/v1 conversion.go).
 
+/** core/v1 Event field ↔ events.k8s.io/v1 field (pkg/apis/events/v1 conversion.go). */
+const EVENT_FIELDS: readonly [string, string][] = [
+  ['metadata', 'metadata'], ['eventTime', 'eventTime'], ['reportingComponent', 'reportingController'],
+  ['reportingInstance', 'reportingInstance'], ['action', 'action'], ['reason', 'reason'], ['involvedObject', 'regarding'],
+  ['related', 'related'], ['message', 'note'], ['type', 'type'], ['source', 'deprecatedSource'],
+  ['firstTimestamp', 'deprecatedFirstTimestamp'], ['lastTimestamp', 'deprecatedLastTimestamp'], ['count', 'deprecatedCount'],
+  ['series', 'series'],
+];
+
+function convertEvent(ev: Obj, apiVersion: string, from: 0 | 1): Obj {
+  const out: Obj = { apiVersion, kind: 'Event' };
+  for (const pair of EVENT_FIELDS) if (ev[pair[from]] !== undefined) out[pair[1 - from]] = ev[pair[from]];
+  return out;
+}
+
 /** A stored core/v1 Event as events.k8s.io/v1 shows it. */
 export function toEventsV1(ev: Obj): Obj {
-  const out: Obj = {
-    apiVersion: 'events.k8s.io/v1',
-    kind: 'Event',
-    metadata: ev.metadata,
-    eventTime: ev.eventTime ?? null,
-    reportingController: ev.reportingComponent ?? (isObj(ev.source) ? ev.source.component : undefined),
-    reportingInstance: ev.reportingInstance,
-    action: ev.action,
-    reason: ev.reason,
-    regarding: ev.involvedObject,
-    related: ev.related,
-    note: ev.message,
-    type: ev.type,
-    deprecatedSource: ev.source,
-    deprecatedFirstTimestamp: ev.firstTimestamp,
-    deprecatedLastTimestamp: ev.lastTimestamp,
-    deprecatedCount: ev.count,
-    series: ev.series,
-  };
-  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  const out = convertEvent(ev, 'events.k8s.io/v1', 0);
+  out.eventTime ??= null;
+  if (out.reportingController === undefined && isObj(ev.source)) out.reportingController = ev.source.component;
   return out;
 }
 
 /** An events.k8s.io/v1 Event in its stored core/v1 form. */
 export function fromEventsV1(ev: Obj): Obj {
-  const out: Obj = {
-    apiVersion: 'v1',
-    kind: 'Event',
-    metadata: ev.metadata,
-    involvedObject: ev.regarding ?? {},
-    reason: ev.reason,
-    message: ev.note,
-    source: ev.deprecatedSource,
-    firstTimestamp: ev.deprecatedFirstTimestamp,
-    lastTimestamp: ev.deprecatedLastTimestamp,
-    count: ev.deprecatedCount,
-    type: ev.type,
-    eventTime: ev.eventTime,
-    series: ev.series,
-    action: ev.action,
-    related: ev.related,
-    reportingComponent: ev.reportingController,
-    reportingInstance: ev.reportingInstance,
-  };
-  for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
+  const out = convertEvent(ev, 'v1', 1);
+  out.involvedObject ??= {};
   return out;
 }
 

@@ -6,11 +6,11 @@
 import type http from 'node:http';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import type { KindInfo } from '../kube/registry.ts';
+import { registry, type KindInfo } from '../kube/registry.ts';
 import { knativeCrd } from '../kube/crds.ts';
 import { rfc3339 } from '../api/time.ts';
 import { StatusError, badRequest, notFound } from '../api/status-error.ts';
-import { Store, randomSuffix, type StoredObject, type WatchEvent } from '../store/store.ts';
+import { Store, randomSuffix, type FieldRecorder, type StoredObject, type WatchEvent } from '../store/store.ts';
 import { GoJSONSyntaxError, checkJSONSyntax, decodeObjectBody, jsonDepth, type JSONValue } from '../kube/json-safety.ts';
 import { parseDeleteOptions, parseListOptions, parseWriteOptions, type ListOptions, type WriteOptions } from '../kube/query.ts';
 import { FIELD_SELECTABLE, type FieldSelectableKind } from '../kube/selectors.ts';
@@ -72,7 +72,10 @@ const schemas = new Map<KindInfo, SchemaNode>();
 function mergeSchemaOf(kind: KindInfo): SchemaNode {
   let s = schemas.get(kind);
   if (!s) {
-    s = kind.group === 'serving.knative.dev' ? schemaFromCRD(knativeCrd(`${kind.singular}.yaml`), kind.version) : builtinSchema(kind.groupVersion, kind.kind);
+    s = kind.group === 'serving.knative.dev'
+      ? schemaFromCRD(knativeCrd(`${kind.singular}.yaml`), kind.version)
+      // events.k8s.io/v1 Events are merged on their stored core/v1 form's rules (scalars and atomic structs alike).
+      : builtinSchema(kind.group === 'events.k8s.io' ? 'v1' : kind.groupVersion, kind.kind);
     if (!s) throw new Error(`no merge schema for ${kind.groupVersion} ${kind.kind}`);
     schemas.set(kind, s);
   }
@@ -358,7 +361,7 @@ export class RestHandler {
       return { status: 201, body: served(kind, preview as unknown as StoredObject), warnings: all };
     }
     if (!kind.namespaced) metaOf(object).namespace = ''; // the store's scope for cluster-scoped objects
-    const created = this.store.create(kind.storageKey, object as unknown as StoredObject);
+    const created = this.store.create(kind.storageKey, object as unknown as StoredObject, { recorded: true });
     return { status: 201, body: served(kind, created), warnings: all };
   }
 
@@ -412,7 +415,7 @@ export class RestHandler {
     }
     const all = [...warnings, ...admittedWarnings];
     if (opts.dryRun) return { status: 200, body: served(kind, next as unknown as StoredObject), warnings: all };
-    const updated = this.store.update(kind.storageKey, next as unknown as StoredObject, r.subresource === 'status' ? { subresource: 'status' } : {});
+    const updated = this.store.update(kind.storageKey, next as unknown as StoredObject, { recorded: true, ...(r.subresource === 'status' ? { subresource: 'status' } : {}) });
     return { status: 200, body: served(kind, updated), warnings: all };
   }
 
@@ -501,6 +504,24 @@ export class RestHandler {
     }
     return { status: 200, body: { apiVersion: r.kind.groupVersion, kind: r.kind.listKind, metadata: { resourceVersion: this.store.resourceVersion }, items: deleted.map((o) => served(r.kind, o)) } };
   }
+}
+
+/**
+ * managedFields for the writes of knit's own controllers under `manager` (Knative's controllers write as
+ * `controller`, their client-go user agent's program name).
+ */
+export function controllerFieldRecorder(manager: string, now: () => Date = () => new Date()): FieldRecorder {
+  // The first kind of a store key is its stored form (core/v1 Event before events.k8s.io/v1).
+  const byKey = new Map<string, KindInfo>();
+  for (const k of registry.kinds) if (!byKey.has(k.storageKey)) byKey.set(k.storageKey, k);
+  return (resource, old, next, subresource) => {
+    const kind = byKey.get(resource);
+    if (!kind || kind.group === 'authorization.k8s.io') return next;
+    return recordUpdate(old as unknown as Obj | undefined, next as unknown as Obj, {
+      manager, apiVersion: kind.groupVersion, now: now(), schema: mergeSchemaOf(kind),
+      ignoredFields: resetFieldsFor(subresource, hasStatus(kind)), ...(subresource ? { subresource } : {}),
+    }) as unknown as StoredObject;
+  };
 }
 
 /**

@@ -33,7 +33,15 @@ export interface ListOptions {
 export interface UpdateOptions {
   /** 'status' updates only the status; otherwise status is kept from the stored object. */
   subresource?: 'status';
+  /** The writer recorded managedFields itself (the API server does); otherwise `fieldRecorder` does. */
+  recorded?: boolean;
 }
+
+/**
+ * Records a write in the object's managedFields (kube/managed-fields.ts recordUpdate), for the writes of
+ * knit's own controllers, as client-go writes are recorded by the apiserver.
+ */
+export type FieldRecorder = (resource: string, old: StoredObject | undefined, next: StoredObject, subresource: 'status' | undefined) => StoredObject;
 
 type Listener = (ev: WatchEvent) => void;
 
@@ -72,6 +80,8 @@ export class Store {
   private readonly upsertObject: StatementSync;
   private readonly deleteObject: StatementSync;
   private readonly now: () => Date;
+  /** Set by `knit serve`: managedFields for writes that do not record their own. */
+  fieldRecorder: FieldRecorder | undefined;
 
   constructor(path: string, now: () => Date = () => new Date()) {
     this.now = now;
@@ -223,8 +233,8 @@ export class Store {
   }
 
   /** Creates an object: assigns uid, resourceVersion, generation 1 and creationTimestamp. */
-  create<T extends StoredObject>(resource: string, input: T): T {
-    const obj = structuredClone(input);
+  create<T extends StoredObject>(resource: string, input: T, opts: Pick<UpdateOptions, 'recorded'> = {}): T {
+    let obj = structuredClone(input);
     const md = obj.metadata;
     // '' is the scope of cluster-scoped objects (Namespaces): kept under '', written without a namespace.
     const ns = md.namespace ?? 'default';
@@ -245,6 +255,7 @@ export class Store {
     else delete md.generation;
     md.creationTimestamp = rfc3339(this.now());
     delete md.deletionTimestamp;
+    if (!opts.recorded) obj = this.record(resource, undefined, obj, undefined);
     this.commit(resource, 'ADDED', obj);
     return structuredClone(obj);
   }
@@ -283,8 +294,20 @@ export class Store {
     }
     next.metadata.resourceVersion = current.metadata.resourceVersion;
     if (isDeepStrictEqual(next, current)) return structuredClone(current) as T;
+    if (!opts.recorded) next = this.record(resource, current, next, opts.subresource);
     this.commit(resource, 'MODIFIED', next);
     return structuredClone(next) as T;
+  }
+
+  private record<T extends StoredObject>(resource: string, old: StoredObject | undefined, next: T, subresource: 'status' | undefined): T {
+    if (!this.fieldRecorder) return next;
+    try {
+      return this.fieldRecorder(resource, old, next, subresource) as T;
+    } catch (err) {
+      // Bookkeeping must never fail a controller's write.
+      console.error(`knit: managedFields of ${resource} "${next.metadata.name ?? ''}" not recorded:`, err);
+      return next;
+    }
   }
 
   /** Deletes an object (dependents are removed by the garbage collector). */
