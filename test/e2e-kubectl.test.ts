@@ -113,6 +113,9 @@ test('seed 002: kubectl apply -f, kubectl get kservice, configurations.serving.k
     return out.includes('deployment.apps/h1-00001-deployment') ? out : undefined;
   }, 20_000, 200);
   const byName = new Map(sections(all).map((s) => [s.rows[0]?.[0]?.split('/')[0], s]));
+  const pod = byName.get('pod');
+  assert.deepEqual(pod?.header, ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'], all);
+  assert.match(pod.rows[0][0], /^pod\/h1-00001-deployment-[a-z0-9]+-[a-z0-9]{5}$/);
   const svc = byName.get('service');
   assert.ok(svc, all);
   assert.deepEqual(svc.header, ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE']);
