@@ -56,7 +56,7 @@ export interface PodSnapshot {
   instanceId: string | undefined;
   /** The instance's state, or 'waiting' between a crash and the restart. */
   state: InstanceState | 'waiting';
-  /** Set once `deletePod` asked for the replica to go (the pod's deletionTimestamp). */
+  /** Set once `deletePod` or a scale-down asked for the replica to go (the pod's deletionTimestamp). */
   deletedAt: Date | undefined;
   /** The runtime that runs it (`process`, `podman`). */
   runtime: string;
@@ -88,6 +88,8 @@ interface Replica {
   restartCount: number;
   lastExit: RecordedExit | undefined;
   deletedAt: Date | undefined;
+  /** When a scale-down chose it to stop. */
+  stoppingAt: Date | undefined;
   backoffMs: number | undefined;
   logFile: string | undefined;
   previousLogFile: string | undefined;
@@ -194,7 +196,7 @@ class RevisionInstances {
         podId: r.podId,
         instanceId: inst?.id,
         state: inst ? inst.state : 'waiting',
-        deletedAt: r.deletedAt,
+        deletedAt: r.deletedAt ?? r.stoppingAt,
         runtime: inst ? this.manager.runtimeFor(inst.spec.image).name : this.manager.runtimeFor(this.workload.template.image).name,
         pid: inst?.pid,
         host: inst?.host ?? '127.0.0.1',
@@ -257,7 +259,12 @@ class RevisionInstances {
       const victims = live
         .sort((a, b) => rank(a, this.endpoints) - rank(b, this.endpoints))
         .slice(0, live.length - want);
-      for (const v of victims) void this.stopOne(v);
+      for (const v of victims) {
+        const r = this.replicaOf(v);
+        if (r) r.stoppingAt ??= this.manager.now();
+        void this.stopOne(v);
+      }
+      if (victims.length > 0) this.manager.podsChanged(this.workload.key);
     }
     this.armDeadline();
   }
@@ -292,7 +299,7 @@ class RevisionInstances {
       replica.restartCount++;
       replica.previousLogFile = replica.logFile;
     } else {
-      replica = { podId: suffix, createdAt: now, instance: undefined, startedAt: undefined, readyChangedAt: undefined, restartCount: 0, lastExit: undefined, deletedAt: undefined, backoffMs: undefined, logFile: undefined, previousLogFile: undefined };
+      replica = { podId: suffix, createdAt: now, instance: undefined, startedAt: undefined, readyChangedAt: undefined, restartCount: 0, lastExit: undefined, deletedAt: undefined, stoppingAt: undefined, backoffMs: undefined, logFile: undefined, previousLogFile: undefined };
       this.replicas.set(suffix, replica);
     }
     const inst = this.manager.runtimeFor(spec.image).start(spec);
