@@ -12,6 +12,7 @@ import { ProcessRuntime } from './runtime/process.ts';
 import { PodmanRuntime } from './runtime/podman.ts';
 import { UnavailableRuntime } from './runtime/unavailable.ts';
 import { ControllerManager } from './controllers/manager.ts';
+import { Projector } from './controllers/projector.ts';
 import { ApiServer } from './server/api.ts';
 import { loadKnitSettings, loadServingConfig } from './config-file.ts';
 import { Autoscaler } from './autoscaler/kpa.ts';
@@ -46,6 +47,8 @@ export interface Knit {
   store: Store;
   controllers: ControllerManager;
   instances: InstanceManager;
+  /** The pods, deployments, replicasets and services projected from knit's state. */
+  projector: Projector;
   token: string;
   stop(): Promise<void>;
 }
@@ -119,6 +122,13 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       tagHeaderBasedRouting: config.network.tagHeaderBasedRouting,
     },
   });
+  const projector = new Projector({
+    store,
+    instances,
+    now: () => new Date(),
+    node: { nodeName: os.hostname(), hostIP: '127.0.0.1' },
+    settings: { clusterDomain: config.network.clusterDomain, tagTemplate: config.network.tagTemplate, progressDeadlineSeconds: config.deployment.progressDeadlineSeconds },
+  });
   const external = new Gateway('external', table, instances);
   const local = new Gateway('cluster-local', table, instances);
   const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem } });
@@ -128,7 +138,9 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     started.push(external);
     const la = await local.listen(localAddr.host, localAddr.port);
     started.push(local);
+    projector.setGateways({ external: { ip: dialHost(httpAddr.host), port: ea.port }, local: { ip: dialHost(localAddr.host), port: la.port } });
     controllers.start();
+    projector.start();
     const aa = await api.listen(apiAddr.host, apiAddr.port);
     started.push(api);
     const endpoints: Endpoints = {
@@ -150,15 +162,17 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         await api.close();
         await instances.drained(DRAIN_TIMEOUT_MS);
         controllers.stop();
+        projector.stop();
         await Promise.all([external.close(), local.close()]);
         await instances.stopAll();
         store.close();
       })();
       return stopping;
     };
-    return { endpoints, store, controllers, instances, token, stop };
+    return { endpoints, store, controllers, instances, projector, token, stop };
   } catch (err) {
     controllers.stop();
+    projector.stop();
     await Promise.all(started.map((s) => s.close()));
     store.close();
     throw err;
