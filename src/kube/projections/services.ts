@@ -122,7 +122,7 @@ function loadBalancer(ns: string, name: string, labels: Record<string, string>, 
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace: ns, labels },
-    spec: { ...clusterIPSpec(ns, name), type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: true, selector, ports },
+    spec: { ...clusterIPSpec(ns, name), type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: false, selector, ports },
     status: { loadBalancer: { ingress: [{ ip, ipMode: 'VIP' }] } },
   };
 }
