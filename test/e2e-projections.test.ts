@@ -28,8 +28,10 @@ interface Obj extends StoredObject {
 
 let knit: KnitServer;
 
+const CONFIG = 'autoscaler:\n  scale-to-zero-grace-period: 1s\n';
+
 before(async () => {
-  knit = await new KnitServer([], undefined, 'autoscaler:\n  scale-to-zero-grace-period: 1s\n').start();
+  knit = await new KnitServer([], undefined, CONFIG).start();
 });
 
 after(async () => {
@@ -155,6 +157,21 @@ test('scale to zero removes the pod; the deployment keeps existing at replicas 0
       return pods(s, 'idle').length === 0 && d?.spec.replicas === 0 ? d : undefined;
     }), 40_000, 200);
   assert.equal(dep.status.readyReplicas, undefined, 'no ready replicas (omitted at zero, as the apiserver does)');
+});
+
+test('a restart drops the previous run\'s pods and projects the new ones and the new gateway port', async () => {
+  const old = snapshot((s) => pods(s, 'hello').map((p) => p.metadata.name));
+  assert.equal(old.length, 1);
+  await knit.stop();
+  knit = await new KnitServer([], knit.dataDir, CONFIG).start();
+  const fresh = await eventually('a new ready hello pod', () =>
+    snapshot((s) => {
+      const ps = pods(s, 'hello');
+      return ps.length === 1 && ps[0].status.containerStatuses?.[0]?.ready ? ps[0] : undefined;
+    }), 20_000, 100);
+  assert.notEqual(fresh.metadata.name, old[0], 'a new pod, the old one is gone');
+  const svc = snapshot((s) => s.mustGet<Obj>('core.services', 'kourier-system', 'kourier'));
+  assert.equal(svc.spec.ports?.[0]?.port, Number(new URL(knit.endpoints.http).port));
 });
 
 // deletePod and the log file are the projector's own entry points (the API server calls them), so this
