@@ -162,6 +162,7 @@ test('scale to zero removes the pod; the deployment keeps existing at replicas 0
 test('a restart drops the previous run\'s pods and projects the new ones and the new gateway port', async () => {
   const old = snapshot((s) => pods(s, 'hello').map((p) => p.metadata.name));
   assert.equal(old.length, 1);
+  const deploymentUid = snapshot((s) => s.mustGet('apps.deployments', 'default', 'hello-00001-deployment').metadata.uid);
   await knit.stop();
   knit = await new KnitServer([], knit.dataDir, CONFIG).start();
   const fresh = await eventually('a new ready hello pod', () =>
@@ -170,6 +171,7 @@ test('a restart drops the previous run\'s pods and projects the new ones and the
       return ps.length === 1 && ps[0].status.containerStatuses?.[0]?.ready ? ps[0] : undefined;
     }), 20_000, 100);
   assert.notEqual(fresh.metadata.name, old[0], 'a new pod, the old one is gone');
+  assert.equal(snapshot((s) => s.mustGet('apps.deployments', 'default', 'hello-00001-deployment').metadata.uid), deploymentUid, 'the Deployment is kept');
   const svc = snapshot((s) => s.mustGet<Obj>('core.services', 'kourier-system', 'kourier'));
   assert.equal(svc.spec.ports?.[0]?.port, Number(new URL(knit.endpoints.http).port));
 });

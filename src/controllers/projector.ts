@@ -224,12 +224,15 @@ export class Projector {
     const key = objectKey(ns, name);
     const rev = store.get<Revision>('revisions', ns, name);
     const wanted = new Set<string>();
-    // Knative creates the Deployment once the image is resolved; knit registers the workload then.
-    if (rev && rev.metadata.uid && !rev.metadata.deletionTimestamp && instances.has(key)) {
+    // Knative creates the Deployment once the image is resolved; knit registers the workload then and
+    // records the resolution in status.containerStatuses, which also keeps the Deployment across a restart
+    // of knit until the revision's reconcile registers the workload again.
+    const resolved = instances.has(key) || (rev?.status?.containerStatuses?.length ?? 0) > 0;
+    if (rev && rev.metadata.uid && !rev.metadata.deletionTimestamp && resolved) {
       const st = instances.status(key);
       const pods = instances.pods(key);
       const live = pods.filter((p) => !p.deletedAt);
-      const counts = { desired: st?.desired ?? 0, current: live.length, ready: live.filter((p) => p.state === 'ready').length, deadlineExceeded: st?.deadlineExceeded ?? false };
+      const counts = { desired: st?.desired ?? rev.status?.desiredReplicas ?? 0, current: live.length, ready: live.filter((p) => p.state === 'ready').length, deadlineExceeded: st?.deadlineExceeded ?? false };
       const progressDeadline = parseDurationSeconds(rev.metadata.annotations?.[ANNOTATION.progressDeadline] ?? '') ?? settings.progressDeadlineSeconds;
       const hash = podTemplateHash(rev.metadata.uid);
       const prev = store.get(PROJECTED.deployments, ns, deploymentName(name));
