@@ -1,6 +1,7 @@
 // The Kubernetes objects knit projects from its state, end to end: pods per instance with Knative's
 // labels and owner chain, restarts after a crash, scale to zero, deleting a pod, and the gateway services
-// that seed scripts read the ingress address from (docs/differences.md "Kubernetes objects").
+// that Knative's install guides read the ingress address from, `kubectl -n kourier-system get service kourier`
+// (docs/differences.md "Kubernetes objects").
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
