@@ -249,17 +249,21 @@ test('services: per route and tag an ExternalName one; per revision a public and
 });
 
 test('services: the gateways report knit\'s listeners', () => {
-  const svcs = gatewayServices({ external: { ip: '127.0.0.1', port: 8080 }, local: { ip: '127.0.0.1', port: 8082 } });
+  const svcs = gatewayServices({ external: { ip: '127.0.0.1', port: 8080 }, local: { ip: '127.0.0.2', port: 8082 } });
   const byName = new Map(svcs.map((s) => [`${s.metadata.namespace}/${s.metadata.name}`, s]));
   for (const name of ['kourier-system/kourier', 'istio-system/istio-ingressgateway']) {
     const s = byName.get(name);
     assert.equal(s?.spec.type, 'LoadBalancer', name);
     assert.equal((s?.spec.ports as { port: number }[])[0].port, 8080, name);
     assert.deepEqual((s?.status.loadBalancer as { ingress: { ip: string }[] }).ingress[0].ip, '127.0.0.1', name);
+    assert.equal(s?.spec.clusterIP, '127.0.0.1', `${name}: its ClusterIP is where the gateway listens`);
   }
   for (const name of ['kourier-system/kourier-internal', 'istio-system/knative-local-gateway']) {
     assert.equal((byName.get(name)?.spec.ports as { port: number }[])[0].port, 8082, name);
+    assert.equal(byName.get(name)?.spec.clusterIP, '127.0.0.2', name);
   }
+  const v6 = gatewayServices({ external: { ip: '::1', port: 8080 }, local: { ip: '::1', port: 8082 } })[0];
+  assert.deepEqual([v6.spec.clusterIP, v6.spec.ipFamilies], ['::1', ['IPv6']]);
 });
 
 test('writes: kubectl scale is refused with the annotations to use; the Scale subresource reads the deployment', () => {

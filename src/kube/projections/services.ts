@@ -25,9 +25,9 @@ export interface GatewayAddresses {
   local: GatewayAddress;
 }
 
-function clusterIPSpec(namespace: string, name: string): JsonObject {
-  const ip = clusterIP(namespace, name);
-  return { clusterIP: ip, clusterIPs: [ip], ipFamilies: ['IPv4'], ipFamilyPolicy: 'SingleStack', internalTrafficPolicy: 'Cluster', sessionAffinity: 'None' };
+/** The ClusterIP fields; `ip` defaults to the stable unroutable address of the service (names.ts clusterIP). */
+function clusterIPSpec(namespace: string, name: string, ip = clusterIP(namespace, name)): JsonObject {
+  return { clusterIP: ip, clusterIPs: [ip], ipFamilies: [ip.includes(':') ? 'IPv6' : 'IPv4'], ipFamilyPolicy: 'SingleStack', internalTrafficPolicy: 'Cluster', sessionAffinity: 'None' };
 }
 
 /**
@@ -122,17 +122,17 @@ function loadBalancer(ns: string, name: string, labels: Record<string, string>, 
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace: ns, labels },
-    spec: { ...clusterIPSpec(ns, name), type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: false, selector, ports },
+    spec: { ...clusterIPSpec(ns, name, ip), type: 'LoadBalancer', externalTrafficPolicy: 'Cluster', allocateLoadBalancerNodePorts: false, selector, ports },
     status: { loadBalancer: { ingress: [{ ip, ipMode: 'VIP' }] } },
   };
 }
 
-function internal(ns: string, name: string, labels: Record<string, string>, selector: Record<string, string>, ports: JsonObject[]): Projected {
+function internal(ns: string, name: string, labels: Record<string, string>, selector: Record<string, string>, ports: JsonObject[], ip: string): Projected {
   return {
     apiVersion: 'v1',
     kind: 'Service',
     metadata: { name, namespace: ns, labels },
-    spec: { ...clusterIPSpec(ns, name), type: 'ClusterIP', selector, ports },
+    spec: { ...clusterIPSpec(ns, name, ip), type: 'ClusterIP', selector, ports },
     status: { loadBalancer: {} },
   };
 }
@@ -141,7 +141,8 @@ function internal(ns: string, name: string, labels: Record<string, string>, sele
  * The gateways as Kourier's and Istio's installs name them: `kourier` (kourier-system) and
  * `istio-ingressgateway` (istio-system) of type LoadBalancer, whose ingress IP and first port are knit's
  * external gateway, so `curl -H "Host: …" http://$IP:$PORT` reaches it; `kourier-internal` and
- * `knative-local-gateway` are the cluster-local gateway, which route services point at.
+ * `knative-local-gateway` are the cluster-local gateway, which route services point at. Their ClusterIP
+ * is the gateway's own address, since that is where it is reached on this machine.
  */
 export function gatewayServices(gw: GatewayAddresses): Projected[] {
   const ext = gw.external;
@@ -152,8 +153,8 @@ export function gatewayServices(gw: GatewayAddresses): Projected[] {
   const istioSelector = { app: 'istio-ingressgateway', istio: 'ingressgateway' };
   return [
     loadBalancer('kourier-system', 'kourier', kourierLabels, kourierSelector, [{ name: 'http2', protocol: 'TCP', port: ext.port, targetPort: ext.port }], ext.ip),
-    internal('kourier-system', 'kourier-internal', kourierLabels, kourierSelector, [{ name: 'http2', protocol: 'TCP', port: local.port, targetPort: local.port }]),
+    internal('kourier-system', 'kourier-internal', kourierLabels, kourierSelector, [{ name: 'http2', protocol: 'TCP', port: local.port, targetPort: local.port }], local.ip),
     loadBalancer('istio-system', 'istio-ingressgateway', istioLabels, istioSelector, [{ name: 'http2', protocol: 'TCP', port: ext.port, targetPort: ext.port }], ext.ip),
-    internal('istio-system', 'knative-local-gateway', { app: 'knative-local-gateway', 'experimental.istio.io/disable-gateway-port-translation': 'true' }, istioSelector, [{ name: 'http2', protocol: 'TCP', port: local.port, targetPort: local.port }]),
+    internal('istio-system', 'knative-local-gateway', { app: 'knative-local-gateway', 'experimental.istio.io/disable-gateway-port-translation': 'true' }, istioSelector, [{ name: 'http2', protocol: 'TCP', port: local.port, targetPort: local.port }], local.ip),
   ];
 }
