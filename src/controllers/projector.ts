@@ -268,7 +268,8 @@ export class Projector {
       if (OBSERVES_GENERATION.has(resource)) want.status = { observedGeneration: 1, ...want.status };
       return store.create(resource, want);
     }
-    const { uid: _u, resourceVersion: _rv, creationTimestamp: _c, generation: _g, ...stored } = current.metadata;
+    // What the store (and its managedFields recording) sets is not part of the projection.
+    const { uid: _u, resourceVersion: _rv, creationTimestamp: _c, generation: _g, managedFields: _m, ...stored } = current.metadata as ObjectMeta & { managedFields?: unknown };
     if (!isDeepStrictEqual(stored, md) || !isDeepStrictEqual(current.spec, want.spec)) {
       current = store.update(resource, { ...want, metadata: { ...md, resourceVersion: '' } });
     }
