@@ -341,7 +341,8 @@ class RevisionInstances {
       }
       if (rep.instance === inst) rep.instance = undefined;
       rep.lastExit = { ...exit, startedAt: rep.startedAt ?? this.manager.now(), finishedAt: this.manager.now() };
-      if (exit.requested || this.closed) this.replicas.delete(rep.podId);
+      // A replica asked to go is not restarted, even if its instance crashed while draining.
+      if (exit.requested || this.closed || rep.deletedAt || rep.stoppingAt) this.replicas.delete(rep.podId);
       if (!exit.requested && !this.closed) {
         this.lastFailure = exit;
         this.failing = true;
