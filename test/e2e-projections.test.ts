@@ -6,11 +6,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Store, type StoredObject } from '../src/store/store.ts';
 import { startKnit, type Knit } from '../src/serve.ts';
+import { servePodLog } from '../src/server/pod-logs.ts';
 import { EXAMPLES, FIXTURES, KnitServer, apiRequest, eventually, httpGet } from './harness.ts';
 import { apiCa } from './knit-server.ts';
 
@@ -179,9 +182,10 @@ test('a restart drops the previous run\'s pods and projects the new ones and the
 
 // deletePod and the log file are the projector's own entry points (the API server calls them), so this
 // part runs knit in this process.
-test('deletePod stops that instance, the pod shows Terminating, and a replacement pod appears', async () => {
+test('deletePod stops that instance, the pod shows Terminating, and a replacement pod appears', { timeout: 60_000 }, async () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-projections-'));
   let k: Knit | undefined;
+  let stopLogServer = (): void => {};
   try {
     k = await startKnit({ dataDir, http: '127.0.0.1:0', api: '127.0.0.1:0', localHttp: '127.0.0.1:0', domain: 'example.com', quiet: true });
     const kn = k;
@@ -209,6 +213,27 @@ test('deletePod stops that instance, the pod shows Terminating, and a replacemen
     kn.projector.start();
     assert.equal(kn.store.resourceVersion, rv, 'a resync of unchanged state writes nothing');
 
+    // `kubectl logs -f POD` follows the container's log until the container stops.
+    const logServer = http.createServer((_req, res) => {
+      try {
+        servePodLog(kn.projector, 'default', name, res, { follow: true });
+      } catch (err) {
+        res.writeHead(500).end(String(err));
+      }
+    });
+    await new Promise<void>((r) => logServer.listen(0, '127.0.0.1', r));
+    stopLogServer = () => logServer.close();
+    const logResponse = await new Promise<http.IncomingMessage>((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: (logServer.address() as AddressInfo).port, path: '/', agent: false }, resolve).on('error', reject);
+    });
+    assert.equal(logResponse.statusCode, 200);
+    const followed = new Promise<string>((resolve) => {
+      let text = '';
+      logResponse.setEncoding('utf8');
+      logResponse.on('data', (c: string) => (text += c));
+      logResponse.on('end', () => resolve(text));
+    });
+
     assert.equal(kn.projector.deletePod('default', 'hello-00001-deployment-nope-nope1'), false);
     assert.equal(kn.projector.deletePod('default', name), true);
     assert.ok(kn.store.get('core.pods', 'default', name)?.metadata.deletionTimestamp, 'the deleted pod is Terminating');
@@ -218,7 +243,9 @@ test('deletePod stops that instance, the pod shows Terminating, and a replacemen
     }, 20_000, 50);
     assert.equal(replacement.status.containerStatuses?.[0]?.restartCount, 0, 'a new pod, not a restart');
     assert.equal(kn.store.get<Obj>('apps.deployments', 'default', 'hello-00001-deployment')?.spec.replicas, 1);
+    assert.match(await followed, /helloworld: listening on port \d+\n$/, 'the followed log ended with its container');
   } finally {
+    stopLogServer();
     await k?.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }

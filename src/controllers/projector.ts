@@ -40,6 +40,16 @@ const SKS_LABEL = 'networking.internal.knative.dev/serverlessservice';
 /** The kinds whose status carries observedGeneration. */
 const OBSERVES_GENERATION = new Set<string>([PROJECTED.deployments, PROJECTED.replicasets]);
 
+/** What the API server calls for the writes and logs of projected objects (server/pod-logs.ts servePodLog uses the log ones). */
+export interface ProjectedWrites {
+  /** `DELETE pods/NAME`; false when no instance backs the pod (answer NotFound). */
+  deletePod(namespace: string, name: string): boolean;
+  /** `GET pods/NAME/log`: the file to read; throws NotFound or BadRequest as the apiserver does. */
+  podLogFile(namespace: string, name: string, opts?: { container?: string; previous?: boolean }): string;
+  /** True while `file` is still being written by the pod's running container. */
+  podLogLive(namespace: string, name: string, file: string): boolean;
+}
+
 type Task = { kind: 'revision' | 'route'; ns: string; name: string } | { kind: 'gateways' };
 
 /**
@@ -48,7 +58,7 @@ type Task = { kind: 'revision' | 'route'; ns: string; name: string } | { kind: '
  * object differs from what is stored (resourceVersion and the store's metadata aside), so an idle knit
  * writes nothing.
  */
-export class Projector {
+export class Projector implements ProjectedWrites {
   private readonly deps: ProjectorDeps;
   private gateways: GatewayAddresses | undefined;
   private unwatch: (() => void) | undefined;

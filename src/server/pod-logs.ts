@@ -3,6 +3,7 @@
 
 import fs from 'node:fs';
 import type http from 'node:http';
+import type { ProjectedWrites } from '../controllers/projector.ts';
 import type { LogOptions } from './logs.ts';
 
 /** How often a followed log looks for new output. */
@@ -56,4 +57,14 @@ export function streamPodLog(file: string, res: http.ServerResponse, opts: LogOp
   };
   const timer = setInterval(poll, POLL_MS);
   res.once('close', () => clearInterval(timer));
+}
+
+/**
+ * Answers `GET /api/v1/namespaces/NS/pods/NAME/log?container=&previous=&tailLines=&follow=`: finds the
+ * file first, so a NotFound or BadRequest StatusError is thrown before anything is written, then streams it.
+ */
+export function servePodLog(writes: ProjectedWrites, namespace: string, name: string, res: http.ServerResponse, opts: LogOptions & { container?: string; previous?: boolean }): void {
+  const file = writes.podLogFile(namespace, name, { container: opts.container, previous: opts.previous });
+  // A previous container's log is complete: following it ends at its end.
+  streamPodLog(file, res, opts, () => !opts.previous && writes.podLogLive(namespace, name, file));
 }
