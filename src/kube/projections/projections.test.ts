@@ -146,6 +146,11 @@ test('pods: the kubelet\'s back-off message, the termination message, deletion a
   assert.deepEqual(c.ports, [{ name: 'user-port', containerPort: 9000, protocol: 'TCP' }]);
   assert.deepEqual(c.env.map((e) => `${e.name}=${e.value}`), ['TARGET=knit', 'PORT=9000', 'K_REVISION=hello-00001', 'K_CONFIGURATION=hello', 'K_SERVICE=hello']);
   assert.equal(pod.spec.nodeName, 'laptop');
+  const probed = revision();
+  probed.spec.containers[0].readinessProbe = { httpGet: { path: '/healthz' } };
+  assert.equal((podSpec(probed).containers as { readinessProbe?: unknown }[])[0].readinessProbe, undefined, 'an HTTP probe is the queue-proxy\'s');
+  probed.spec.containers[0].readinessProbe = { exec: { command: ['true'] } };
+  assert.deepEqual((podSpec(probed).containers as { readinessProbe?: unknown }[])[0].readinessProbe, { exec: { command: ['true'] } });
   assert.equal((pod.status as { qosClass: string }).qosClass, 'Burstable');
 });
 

@@ -88,7 +88,10 @@ export function podImage(rev: Revision): string {
 export function podSpec(rev: Revision): JsonObject {
   const c = servingContainer(rev);
   const port = containerPort(c);
-  const { ports: _ports, env, name: _name, ...rest } = c;
+  const { ports: _ports, env, name: _name, readinessProbe, ...rest } = c;
+  // deploy.go makeContainer: HTTP, TCP and gRPC readiness probes move to the queue-proxy (knit's gateway
+  // probes them); only an exec probe stays on the user container.
+  if (readinessProbe && !readinessProbe.httpGet && !readinessProbe.tcpSocket && !readinessProbe.grpc) (rest as JsonObject).readinessProbe = readinessProbe;
   const container: JsonObject = {
     ...rest,
     name: userContainerName(rev),
