@@ -7,6 +7,7 @@
 // cells follow kubernetes/kubernetes staging/src/k8s.io/apiextensions-apiserver
 // pkg/registry/customresource/tableconvertor (ConvertToTable, cellForJSONValue).
 
+import { humanDuration } from '../api/duration.ts';
 import { executeJsonPath, parseJsonPath, type JsonPath } from '../cli/jsonpath.ts';
 import { OBJECT_META_DOCS } from './core-schemas.ts';
 
@@ -46,37 +47,6 @@ export interface CrdColumn {
 const col = (name: string, type: string, description: string, priority = 0, format = ''): ColumnDefinition => ({ name, type, format, description, priority });
 const nameColumn = (priority = 0): ColumnDefinition => col('Name', 'string', OBJECT_META_DOCS.name, priority, 'name');
 const ageColumn = (): ColumnDefinition => col('Age', 'string', OBJECT_META_DOCS.creationTimestamp);
-
-/** k8s.io/apimachinery pkg/util/duration HumanDuration: e.g. `45s`, `2m42s`, `5h3m`, `3d4h`, `2y30d`. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 60 * 2) return `${seconds}s`;
-  const minutes = Math.trunc(ms / 60_000);
-  if (minutes < 10) {
-    const s = seconds % 60;
-    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-  }
-  if (minutes < 60 * 3) return `${minutes}m`;
-  const hours = Math.trunc(ms / 3_600_000);
-  if (hours < 8) {
-    const m = minutes % 60;
-    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-  }
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) {
-    const h = hours % 24;
-    return h === 0 ? `${Math.trunc(hours / 24)}d` : `${Math.trunc(hours / 24)}d${h}h`;
-  }
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const dy = Math.trunc(hours / 24) % 365;
-    const y = Math.trunc(hours / 24 / 365);
-    return dy === 0 ? `${y}y` : `${y}y${dy}d`;
-  }
-  return `${Math.trunc(hours / 24 / 365)}y`;
-}
 
 /** printers.go translateTimestampSince: `<unknown>` for a missing time, else its age. */
 export function translateTimestampSince(timestamp: unknown, now: number): string {
