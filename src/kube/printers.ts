@@ -326,9 +326,8 @@ const configMapPrinter: Printer = {
 
 /**
  * Where printEvent's fields stand in a core/v1 or an events.k8s.io/v1 Event, which the apiserver converts to one
- * internal Event before printing (kubernetes/kubernetes pkg/apis/events/v1 conversion.go
- * Convert_v1_Event_To_core_Event); the other fields it
- * reads (name, eventTime, series, type, reason, reportingInstance) have one name in both.
+ * internal Event before printing (kubernetes/kubernetes pkg/apis/events/v1 conversion.go Convert_v1_Event_To_core_Event);
+ * the other fields it reads (name, eventTime, series, type, reason, reportingInstance) have one name in both.
  */
 interface EventFields {
   firstTimestamp: string;
