@@ -13,6 +13,7 @@ import { PodmanRuntime } from './runtime/podman.ts';
 import { UnavailableRuntime } from './runtime/unavailable.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { StoredEventRecorder } from './controllers/stored-events.ts';
+import { Projector } from './controllers/projector.ts';
 import { ApiServer } from './server/api.ts';
 import { controllerFieldRecorder } from './server/rest.ts';
 import { loadKnitSettings, loadServingConfig } from './config-file.ts';
@@ -48,6 +49,8 @@ export interface Knit {
   store: Store;
   controllers: ControllerManager;
   instances: InstanceManager;
+  /** The pods, deployments, replicasets and services projected from knit's state. */
+  projector: Projector;
   token: string;
   stop(): Promise<void>;
 }
@@ -124,9 +127,16 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       tagHeaderBasedRouting: config.network.tagHeaderBasedRouting,
     },
   });
+  const projector = new Projector({
+    store,
+    instances,
+    now: () => new Date(),
+    node: { nodeName: os.hostname(), hostIP: '127.0.0.1' },
+    settings: { clusterDomain: config.network.clusterDomain, tagTemplate: config.network.tagTemplate, progressDeadlineSeconds: config.deployment.progressDeadlineSeconds },
+  });
   const external = new Gateway('external', table, instances);
   const local = new Gateway('cluster-local', table, instances);
-  const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem } });
+  const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem }, pods: projector });
   const started: { close(): Promise<void> }[] = [];
   try {
     const ea = await external.listen(httpAddr.host, httpAddr.port);
@@ -134,7 +144,9 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     const la = await local.listen(localAddr.host, localAddr.port);
     started.push(local);
     events.start();
+    projector.setGateways({ external: { ip: dialHost(httpAddr.host), port: ea.port }, local: { ip: dialHost(localAddr.host), port: la.port } });
     controllers.start();
+    projector.start();
     const aa = await api.listen(apiAddr.host, apiAddr.port);
     started.push(api);
     const endpoints: Endpoints = {
@@ -156,6 +168,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         await api.close();
         await instances.drained(DRAIN_TIMEOUT_MS);
         controllers.stop();
+        projector.stop();
         await Promise.all([external.close(), local.close()]);
         await instances.stopAll();
         events.stop();
@@ -163,9 +176,10 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       })();
       return stopping;
     };
-    return { endpoints, store, controllers, instances, token, stop };
+    return { endpoints, store, controllers, instances, projector, token, stop };
   } catch (err) {
     controllers.stop();
+    projector.stop();
     await Promise.all(started.map((s) => s.close()));
     events.stop();
     store.close();

@@ -6,7 +6,7 @@ import { defaultServingConfig } from './config.ts';
 import type { ServingConfig } from './config.ts';
 import { validateConfiguration } from './configuration-validation.ts';
 import { rejects } from './field-error.ts';
-import { isDNS1035Label, isQualifiedName } from './name-validation.ts';
+import { isDNS1035Label, isQualifiedName, notDNS1035Label } from './name-validation.ts';
 import { isImageReference } from './podspec-validation.ts';
 import { validateRevision } from './revision-validation.ts';
 import { validateRoute } from './route-validation.ts';
@@ -889,6 +889,12 @@ test('name helpers match Kubernetes', () => {
   assert.equal(isDNS1035Label('a-').length, 1);
   assert.deepEqual(isQualifiedName('example.com/MyName'), []);
   assert.deepEqual(isQualifiedName('/x'), ['prefix part must be non-empty']);
+  // Knative's wording: "a qualified name" and lengths in characters, where the API server says "a valid label key" and bytes.
+  assert.match(isQualifiedName('a/b/c')[0], /^a qualified name must consist of/);
+  assert.deepEqual(isQualifiedName(`x/${'n'.repeat(64)}`), ['name part must be no more than 63 characters']);
+  // Go's maskTrailingDash drops the two last bytes of a generateName ending in '-': "a_-" is checked as "aa".
+  assert.equal(notDNS1035Label('a_-', true), null);
+  assert.equal(notDNS1035Label('a_-', false)?.startsWith('not a DNS 1035 label: [a DNS-1035 label must consist'), true);
   assert.equal(isImageReference('file:///srv/app'), true);
   assert.equal(isImageReference('file://relative'), false);
   assert.equal(isImageReference('docker.io/library/nginx:1.27'), true);

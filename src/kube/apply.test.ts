@@ -6,7 +6,7 @@ import { applyPatch, conflictError, printManager } from './apply.ts';
 import { FieldSet } from './fieldpath.ts';
 import { managerFromUserAgent, recordUpdate, resetFieldsFor, type KubeObject } from './managed-fields.ts';
 import { builtinSchema, type SchemaNode } from './merge-schema.ts';
-import { StatusError } from './status.ts';
+import { nginxContainerFields, refusal } from '../../test/kube/helpers.ts';
 
 const deployment = builtinSchema('apps/v1', 'Deployment') as SchemaNode;
 const configMap = builtinSchema('v1', 'ConfigMap') as SchemaNode;
@@ -36,16 +36,6 @@ function managedFields(o: KubeObject): Array<Record<string, unknown>> {
   return (o.metadata as { managedFields: Array<Record<string, unknown>> }).managedFields;
 }
 
-function thrown(fn: () => unknown): StatusError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StatusError) return e;
-    throw e;
-  }
-  assert.fail('expected a StatusError');
-}
-
 const kubectlFields = (withReplicas: boolean) => ({
   'f:metadata': { 'f:labels': { 'f:app': {} } },
   'f:spec': {
@@ -54,14 +44,7 @@ const kubectlFields = (withReplicas: boolean) => ({
     'f:template': {
       'f:metadata': { 'f:labels': { 'f:app': {} } },
       'f:spec': {
-        'f:containers': {
-          'k:{"name":"nginx"}': {
-            '.': {},
-            'f:image': {},
-            'f:name': {},
-            'f:ports': { 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } },
-          },
-        },
+        'f:containers': nginxContainerFields({ 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {} } }),
       },
     },
   },
@@ -83,7 +66,7 @@ test('kubectl apply --server-side, then another manager: conflict, --force-confl
   assert.equal((created.spec as { replicas: number }).replicas, 1);
 
   // 2. --field-manager other with a different replicas value: 409 with the apiserver's text.
-  const err = thrown(() => apply(created, deploymentConfig(3), 'other', t1));
+  const err = refusal(() => apply(created, deploymentConfig(3), 'other', t1));
   assert.deepEqual(err.toStatus(), {
     kind: 'Status',
     apiVersion: 'v1',
@@ -140,12 +123,12 @@ test('conflict texts: Update managers are named with their apiVersion, several c
   });
   const edited = recordUpdate(created, cm({ a: '1', b: '2', c: '3' }), { manager: 'kubectl-edit', apiVersion: 'v1', now: t1, schema: configMap });
   const opts = { manager: 'kubectl', apiVersion: 'v1', kind: 'ConfigMap', now: t1, schema: configMap };
-  const one = thrown(() => applyPatch(created, cm({ a: 'x' }), opts));
+  const one = refusal(() => applyPatch(created, cm({ a: 'x' }), opts));
   assert.equal(one.toStatus().message, 'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a');
   assert.deepEqual(one.toStatus().details?.causes, [
     { reason: 'FieldManagerConflict', message: 'conflict with "kubectl-client-side-apply" using v1', field: '.data.a' },
   ]);
-  const several = thrown(() => applyPatch(edited, cm({ a: 'x', b: 'y', c: 'z' }), opts));
+  const several = refusal(() => applyPatch(edited, cm({ a: 'x', b: 'y', c: 'z' }), opts));
   assert.equal(
     several.toStatus().message,
     'Apply failed with 3 conflicts: conflicts with "kubectl-client-side-apply" using v1:\n- .data.a\n- .data.b\nconflicts with "kubectl-edit" using v1:\n- .data.c',
@@ -235,9 +218,9 @@ test('status is not owned through the main resource when the kind has a status s
 
 test('apply refuses managedFields in the body and a different kind, and keeps keys such as __proto__', () => {
   const opts = { manager: 'kubectl', apiVersion: 'v1', kind: 'ConfigMap', now: t0, schema: configMap };
-  const withMf = thrown(() => applyPatch(undefined, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', managedFields: [] } }, opts));
+  const withMf = refusal(() => applyPatch(undefined, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c', managedFields: [] } }, opts));
   assert.deepEqual([withMf.toStatus().code, withMf.toStatus().reason, withMf.toStatus().message], [400, 'BadRequest', 'metadata.managedFields must be nil']);
-  const wrongKind = thrown(() => applyPatch(undefined, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'c' } }, opts));
+  const wrongKind = refusal(() => applyPatch(undefined, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'c' } }, opts));
   assert.equal(wrongKind.toStatus().message, 'invalid object type: apps/v1, Kind=Deployment');
   const cfg = JSON.parse('{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","labels":{"__proto__":"x"}},"data":{"__proto__":"y","constructor":"z"}}');
   const o = applyPatch(undefined, cfg, opts);
@@ -275,13 +258,13 @@ test('list items merge by key in structured-merge-diff order; duplicate keys in 
   const c = apply(b, cfg([{ name: 'b', image: 'b' }, { name: 'a', image: 'a' }]), 'one', t0);
   // structured-merge-diff's order: shared items in applied order, the live-only item where the walk meets it.
   assert.deepEqual(names(c), ['b', 'sidecar', 'a']);
-  const dup = thrown(() => apply(c, cfg([{ name: 'x' }, { name: 'x' }]), 'one', t0));
+  const dup = refusal(() => apply(c, cfg([{ name: 'x' }, { name: 'x' }]), 'one', t0));
   assert.equal(dup.toStatus().code, 500);
   assert.equal(
     dup.toStatus().message,
     'failed to create typed patch object (/web; apps/v1, Kind=Deployment): .spec.template.spec.containers: duplicate entries for key [name="x"]',
   );
-  const keyless = thrown(() => apply(c, cfg([{ name: 'a' }, { image: 'no-name' }]), 'one', t0));
+  const keyless = refusal(() => apply(c, cfg([{ name: 'a' }, { image: 'no-name' }]), 'one', t0));
   assert.equal(
     keyless.toStatus().message,
     'failed to create typed patch object (/web; apps/v1, Kind=Deployment): .spec.template.spec.containers: element 1: ' +
@@ -336,11 +319,11 @@ test('kubectl takes over from client-side apply where the live object still matc
     ['kubectl-client-side-apply', { 'f:metadata': { 'f:annotations': { '.': {}, 'f:kubectl.kubernetes.io/last-applied-configuration': {} } }, 'f:data': {} }],
   ]);
   // Another manager gets the conflict; so does kubectl once the live value differs from the annotation.
-  assert.equal(thrown(() => applyPatch(csa, cfg(2), { ...opts, manager: 'other' })).toStatus().code, 409);
+  assert.equal(refusal(() => applyPatch(csa, cfg(2), { ...opts, manager: 'other' })).toStatus().code, 409);
   const drifted = structuredClone(csa) as KubeObject & { data: Record<string, string> };
   drifted.data.a = '5';
   assert.equal(
-    thrown(() => applyPatch(drifted, cfg(2), opts)).toStatus().message,
+    refusal(() => applyPatch(drifted, cfg(2), opts)).toStatus().message,
     'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using v1: .data.a',
   );
 });
@@ -350,7 +333,7 @@ test('a null in the applied configuration unsets the field, and conflicts with i
   const cfg = deploymentConfig(undefined);
   (cfg.spec as Record<string, unknown>).replicas = null;
   (cfg.spec as Record<string, unknown>).strategy = { rollingUpdate: { maxSurge: null, maxUnavailable: 1 } };
-  const err = thrown(() => apply(live, cfg, 'hpa-migration', t1));
+  const err = refusal(() => apply(live, cfg, 'hpa-migration', t1));
   assert.equal(err.toStatus().message, 'Apply failed with 1 conflict: conflict with "kubectl": .spec.replicas');
   const forced = apply(live, cfg, 'hpa-migration', t1, true);
   assert.equal(Object.prototype.hasOwnProperty.call(forced.spec, 'replicas'), false);
@@ -366,7 +349,7 @@ test('an object without managedFields stays untracked by updates; the first appl
   const opts = { manager: 'kubectl', apiVersion: 'v1', kind: 'ConfigMap', now: t1, schema: configMap };
   const cfg = (a: string): KubeObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { a } });
   assert.equal(
-    thrown(() => applyPatch(updated, cfg('3'), opts)).toStatus().message,
+    refusal(() => applyPatch(updated, cfg('3'), opts)).toStatus().message,
     'Apply failed with 1 conflict: conflict with "before-first-apply" using v1: .data.a',
   );
   const shared = applyPatch(updated, cfg('2'), opts);

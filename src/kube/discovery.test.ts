@@ -49,7 +49,7 @@ describe('discovery', () => {
     });
     assert.match(ksvc.storageVersionHash!, /^[A-Za-z0-9+/]{11}=$/);
     const pods = resources('/api/v1').find((r) => r.name === 'pods')!;
-    assert.deepEqual(pods, { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['get', 'list', 'watch'], shortNames: ['po'], categories: ['all'] });
+    assert.deepEqual(pods, { name: 'pods', singularName: 'pod', namespaced: true, kind: 'Pod', verbs: ['delete', 'get', 'list', 'watch'], shortNames: ['po'], categories: ['all'] });
     const ns = resources('/api/v1').find((r) => r.name === 'namespaces')!;
     assert.equal(ns.namespaced, false);
   });

@@ -264,24 +264,21 @@ export class FieldSet {
 
   /** Paths in this set and not in `other`; a member of `other` does not remove this set's deeper paths. */
   difference(other: FieldSet): FieldSet {
-    const out = new FieldSet();
-    for (const [k, pe] of this.members) if (!other.members.has(k)) out.members.set(k, pe);
-    for (const [k, c] of this.children) {
-      const o = other.children.get(k);
-      const d = o ? c.set.difference(o.set) : c.set.copy();
-      if (!d.empty()) out.children.set(k, { pe: c.pe, set: d });
-    }
-    return out;
+    return this.subtract(other, false);
   }
 
   /** Like difference, but a member of `other` also removes everything below it. */
   recursiveDifference(other: FieldSet): FieldSet {
+    return this.subtract(other, true);
+  }
+
+  private subtract(other: FieldSet, recursive: boolean): FieldSet {
     const out = new FieldSet();
     for (const [k, pe] of this.members) if (!other.members.has(k)) out.members.set(k, pe);
     for (const [k, c] of this.children) {
-      if (other.members.has(k)) continue;
+      if (recursive && other.members.has(k)) continue;
       const o = other.children.get(k);
-      const d = o ? c.set.recursiveDifference(o.set) : c.set.copy();
+      const d = o ? c.set.subtract(o.set, recursive) : c.set.copy();
       if (!d.empty()) out.children.set(k, { pe: c.pe, set: d });
     }
     return out;

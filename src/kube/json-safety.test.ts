@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError } from './errors.ts';
+import { refusal } from '../../test/kube/helpers.ts';
 import {
   checkJSONSyntax, cloneJSON, decodeObjectBody, decodePatchBody, decodeRequestPath, GoJSONSyntaxError, jsonDepth,
   KUBE_MAX_JSON_DEPTH, mergePatch, parseJSON, requestEntityTooLarge, stringifyJSON,
@@ -109,16 +109,6 @@ test('depth-safe helpers work where JSON.stringify and recursion overflow', () =
   const sample = { b: [1, 'x', null, { c: true }], a: { '': -0.5, 'q"': 'é\n' } };
   assert.equal(stringifyJSON(sample), JSON.stringify(sample));
 });
-
-function refusal(fn: () => unknown): StatusError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof StatusError, String(err));
-    return err;
-  }
-  assert.fail('expected a refusal');
-}
 
 const STRUCT = 'struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }';
 

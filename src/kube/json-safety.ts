@@ -125,42 +125,40 @@ export function checkJSONSyntax(data: Uint8Array, maxDepth = KUBE_MAX_JSON_DEPTH
   // States: expecting a value, or having just finished one.
   let wantValue = true;
   let afterTop = false;
+  const endValue = (): void => {
+    wantValue = false;
+    afterTop = stack.length === 0;
+  };
+  const close = (): void => {
+    i++;
+    stack.pop();
+    endValue();
+  };
+  // An object key and its colon, from the key's opening quote; a value follows.
+  const scanKey = (): void => {
+    skipSpace();
+    if (i >= n) eof();
+    if (data[i] !== 0x22) fail('looking for beginning of object key string');
+    scanString();
+    skipSpace();
+    if (i >= n) eof();
+    if (data[i] !== 0x3a) fail('after object key');
+    i++;
+    wantValue = true;
+  };
   for (;;) {
     skipSpace();
     if (wantValue) {
       if (i >= n) eof();
       const c = data[i];
-      if (c === 0x7b) {
-        push('object');
+      if (c === 0x7b || c === 0x5b) {
+        const object = c === 0x7b;
+        push(object ? 'object' : 'array');
         i++;
         skipSpace();
         if (i >= n) eof();
-        if (data[i] === 0x7d) {
-          i++;
-          stack.pop();
-          wantValue = false;
-          afterTop = stack.length === 0;
-          continue;
-        }
-        if (data[i] !== 0x22) fail('looking for beginning of object key string');
-        scanString();
-        skipSpace();
-        if (i >= n) eof();
-        if (data[i] !== 0x3a) fail('after object key');
-        i++;
-        continue; // a value follows
-      }
-      if (c === 0x5b) {
-        push('array');
-        i++;
-        skipSpace();
-        if (i >= n) eof();
-        if (data[i] === 0x5d) {
-          i++;
-          stack.pop();
-          wantValue = false;
-          afterTop = stack.length === 0;
-        }
+        if (data[i] === (object ? 0x7d : 0x5d)) close();
+        else if (object) scanKey();
         continue;
       }
       if (c === 0x22) scanString();
@@ -169,8 +167,7 @@ export function checkJSONSyntax(data: Uint8Array, maxDepth = KUBE_MAX_JSON_DEPTH
       else if (c === 0x66) scanLiteral('false');
       else if (c === 0x6e) scanLiteral('null');
       else fail('looking for beginning of value');
-      wantValue = false;
-      afterTop = stack.length === 0;
+      endValue();
       continue;
     }
     if (afterTop) {
@@ -178,42 +175,17 @@ export function checkJSONSyntax(data: Uint8Array, maxDepth = KUBE_MAX_JSON_DEPTH
       return;
     }
     if (i >= n) eof();
-    const top = stack[stack.length - 1];
+    const object = stack[stack.length - 1] === 'object';
     const c = data[i];
-    if (top === 'object') {
-      if (c === 0x2c) {
-        i++;
-        skipSpace();
-        if (i >= n) eof();
-        if (data[i] !== 0x22) fail('looking for beginning of object key string');
-        scanString();
-        skipSpace();
-        if (i >= n) eof();
-        if (data[i] !== 0x3a) fail('after object key');
-        i++;
-        wantValue = true;
-        continue;
-      }
-      if (c === 0x7d) {
-        i++;
-        stack.pop();
-        afterTop = stack.length === 0;
-        continue;
-      }
-      fail('after object key:value pair');
-    }
     if (c === 0x2c) {
       i++;
-      wantValue = true;
-      continue;
+      if (object) scanKey();
+      else wantValue = true;
+    } else if (c === (object ? 0x7d : 0x5d)) {
+      close();
+    } else {
+      fail(object ? 'after object key:value pair' : 'after array element');
     }
-    if (c === 0x5d) {
-      i++;
-      stack.pop();
-      afterTop = stack.length === 0;
-      continue;
-    }
-    fail('after array element');
   }
 }
 

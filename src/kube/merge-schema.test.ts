@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { recordUpdate } from './managed-fields.ts';
 import { builtinSchema, schemaFromCRD, type SchemaNode } from './merge-schema.ts';
+import { nginxContainerFields } from '../../test/kube/helpers.ts';
 
 // The Knative CRDs: in the repository once copied there, else in the shared references beside it.
 const repo = join(import.meta.dirname, '..', '..');
@@ -85,14 +86,7 @@ test('creating a Deployment owns what the apiserver would: "." on new maps and i
       'f:template': {
         'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
         'f:spec': {
-          'f:containers': {
-            'k:{"name":"nginx"}': {
-              '.': {},
-              'f:image': {},
-              'f:name': {},
-              'f:ports': { '.': {}, 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {}, 'f:protocol': {} } },
-            },
-          },
+          'f:containers': nginxContainerFields({ '.': {}, 'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {}, 'f:protocol': {} } }),
         },
       },
     },

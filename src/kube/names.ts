@@ -1,4 +1,5 @@
-// Kubernetes 1.36 name, label-key and label-value rules with their exact messages
+// Kubernetes' name, label-key and label-value rules with their exact messages, in two wordings: Kubernetes 1.36's,
+// as knit's API server answers, and the older k8s.io/apimachinery's that Knative's webhooks vendor
 // (k8s.io/apimachinery pkg/util/validation/validation.go, pkg/api/validate/content/{dns,kube}.go, pkg/api/validation/generic.go).
 
 const DNS1123_LABEL_FMT = '[a-z0-9]([-a-z0-9]*[a-z0-9])?';
@@ -60,8 +61,17 @@ export function isDNS1035Label(value: string): string[] {
   return errs;
 }
 
-/** content.IsLabelKey (also validation.IsQualifiedName): optional DNS-subdomain prefix, '/', name part ≤ 63. */
-export function isLabelKey(value: string): string[] {
+/**
+ * Whose messages a qualified name gets. 'kubernetes': content.IsLabelKey of Kubernetes 1.35 and later ("a valid
+ * label key", lengths in "bytes"), as the API server answers. 'knative': validation.IsQualifiedName of the older
+ * apimachinery that knative/serving's webhooks are built with ("a qualified name", lengths in "characters").
+ * Both count bytes, as Go's len() does.
+ */
+export type NameWording = 'kubernetes' | 'knative';
+
+/** content.IsLabelKey / validation.IsQualifiedName: optional DNS-subdomain prefix, '/', name part ≤ 63. */
+export function isQualifiedName(value: string, wording: NameWording): string[] {
+  const maxLen = wording === 'kubernetes' ? maxLenBytes : maxLenChars;
   const errs: string[] = [];
   const parts = value.split('/');
   let name: string;
@@ -71,15 +81,19 @@ export function isLabelKey(value: string): string[] {
     const prefix = parts[0];
     name = parts[1];
     if (prefix.length === 0) errs.push('prefix part must be non-empty');
-    else errs.push(...isDNS1123Subdomain(prefix, maxLenBytes).map((m) => `prefix part ${m}`));
+    else errs.push(...isDNS1123Subdomain(prefix, maxLen).map((m) => `prefix part ${m}`));
   } else {
-    return [`a valid label key ${regexError(LABEL_KEY_MSG, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+    const what = wording === 'kubernetes' ? 'a valid label key' : 'a qualified name';
+    return [`${what} ${regexError(LABEL_KEY_MSG, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc')} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
   }
   if (name.length === 0) errs.push('name part must be non-empty');
-  else if (byteLength(name) > 63) errs.push(`name part ${maxLenBytes(63)}`);
+  else if (byteLength(name) > 63) errs.push(`name part ${maxLen(63)}`);
   if (!LABEL_KEY_RE.test(name)) errs.push(`name part ${regexError(LABEL_KEY_MSG, LABEL_KEY_FMT, 'MyName', 'my.name', '123-abc')}`);
   return errs;
 }
+
+/** content.IsLabelKey: a qualified name in Kubernetes 1.36's wording. */
+export const isLabelKey = (value: string): string[] => isQualifiedName(value, 'kubernetes');
 
 /** content.IsLabelValue: empty, or ≤ 63 bytes of the label-key alphabet. */
 export function isLabelValue(value: string): string[] {

@@ -83,14 +83,21 @@ function any(w: Writer, value: unknown): void {
   w.string(2, JSON.stringify(value));
 }
 
+/** gnostic's Named* messages (NamedAny, NamedSchema, NamedPathItem, NamedResponse…): the name at 1, the value at 2. */
+function named(w: Writer, field: number, name: string, value: (w: Writer) => void): void {
+  w.message(field, (n) => {
+    n.string(1, name);
+    n.message(2, value);
+  });
+}
+
+/** A map as repeated Named* messages at `field`, for its entries whose values are objects. */
+function namedObjects(w: Writer, field: number, map: Json, value: (w: Writer, v: Json) => void): void {
+  for (const [name, v] of Object.entries(map)) if (isObj(v)) named(w, field, name, (x) => value(x, v));
+}
+
 function vendorExtensions(w: Writer, field: number, o: Json): void {
-  for (const [k, v] of Object.entries(o)) {
-    if (!k.startsWith('x-')) continue;
-    w.message(field, (n) => {
-      n.string(1, k);
-      n.message(2, (a) => any(a, v));
-    });
-  }
+  for (const [k, v] of Object.entries(o)) if (k.startsWith('x-')) named(w, field, k, (a) => any(a, v));
 }
 
 /** openapi_v2.Schema. */
@@ -130,15 +137,7 @@ function schema(w: Writer, s: Json): void {
   if (Array.isArray(s.allOf)) for (const a of s.allOf) if (isObj(a)) w.message(24, (x) => schema(x, a));
   if (isObj(s.properties)) {
     const props = s.properties;
-    w.message(25, (p) => {
-      for (const [name, ps] of Object.entries(props)) {
-        if (!isObj(ps)) continue;
-        p.message(1, (n) => {
-          n.string(1, name);
-          n.message(2, (x) => schema(x, ps));
-        });
-      }
-    });
+    w.message(25, (p) => namedObjects(p, 1, props, schema));
   }
   w.bool(27, s.readOnly);
   if (s.example !== undefined) w.message(30, (a) => any(a, s.example));
@@ -195,23 +194,17 @@ function operation(w: Writer, op: Json): void {
   if (Array.isArray(op.parameters)) for (const p of op.parameters) if (isObj(p)) w.message(8, (x) => parameter(x, p));
   if (isObj(op.responses)) {
     const responses = op.responses;
-    w.message(9, (rs) => {
-      for (const [code, r] of Object.entries(responses)) {
-        if (!isObj(r)) continue;
-        rs.message(1, (n) => {
-          n.string(1, code);
-          n.message(2, (rv) =>
-            rv.message(1, (resp) => {
-              resp.string(1, r.description);
-              if (isObj(r.schema)) {
-                const s = r.schema;
-                resp.message(2, (si) => si.message(1, (x) => schema(x, s)));
-              }
-            }),
-          );
-        });
-      }
-    });
+    w.message(9, (rs) =>
+      namedObjects(rs, 1, responses, (rv, r) =>
+        rv.message(1, (resp) => {
+          resp.string(1, r.description);
+          if (isObj(r.schema)) {
+            const s = r.schema;
+            resp.message(2, (si) => si.message(1, (x) => schema(x, s)));
+          }
+        }),
+      ),
+    );
   }
   w.strings(10, op.schemes);
   w.bool(11, op.deprecated);
@@ -239,33 +232,19 @@ export function encodeOpenAPIV2(doc: Json): Buffer {
   w.strings(7, doc.produces);
   if (isObj(doc.paths)) {
     const paths = doc.paths;
-    w.message(8, (ps) => {
-      for (const [path, item] of Object.entries(paths)) {
-        if (!isObj(item)) continue;
-        ps.message(2, (n) => {
-          n.string(1, path);
-          n.message(2, (pi) => {
-            for (const [method, field] of Object.entries(PATH_ITEM_FIELDS)) {
-              const op = item[method];
-              if (isObj(op)) pi.message(field, (x) => operation(x, op));
-            }
-            if (Array.isArray(item.parameters)) for (const p of item.parameters) if (isObj(p)) pi.message(9, (x) => parameter(x, p));
-          });
-        });
-      }
-    });
+    w.message(8, (ps) =>
+      namedObjects(ps, 2, paths, (pi, item) => {
+        for (const [method, field] of Object.entries(PATH_ITEM_FIELDS)) {
+          const op = item[method];
+          if (isObj(op)) pi.message(field, (x) => operation(x, op));
+        }
+        if (Array.isArray(item.parameters)) for (const p of item.parameters) if (isObj(p)) pi.message(9, (x) => parameter(x, p));
+      }),
+    );
   }
   if (isObj(doc.definitions)) {
     const defs = doc.definitions;
-    w.message(9, (d) => {
-      for (const [name, s] of Object.entries(defs)) {
-        if (!isObj(s)) continue;
-        d.message(1, (n) => {
-          n.string(1, name);
-          n.message(2, (x) => schema(x, s));
-        });
-      }
-    });
+    w.message(9, (d) => namedObjects(d, 1, defs, schema));
   }
   vendorExtensions(w, 16, doc);
   return w.finish();

@@ -74,10 +74,12 @@ describe('OpenAPI v3', () => {
     assert.notEqual(openapiV3Index().paths['api/v1'].serverRelativeURL, openapiV3Index({ fieldValidation: false }).paths['api/v1'].serverRelativeURL);
   });
 
-  it('projected kinds have read paths only; core paths live under /api/v1', () => {
+  it('projected kinds have read paths only (and delete for pods); core paths live under /api/v1', () => {
     const doc = openapiV3Document('api/v1') as Json;
     const pod = doc.paths['/api/v1/namespaces/{namespace}/pods/{name}'];
-    assert.deepEqual(Object.keys(pod).filter((k) => k !== 'parameters'), ['get']);
+    assert.deepEqual(Object.keys(pod).filter((k) => k !== 'parameters').sort(), ['delete', 'get']);
+    const svc = doc.paths['/api/v1/namespaces/{namespace}/services/{name}'];
+    assert.deepEqual(Object.keys(svc).filter((k) => k !== 'parameters'), ['get']);
     assert.equal(pod.get.operationId, 'readCoreV1NamespacedPod');
     assert.ok(doc.paths['/api/v1/pods'].get, 'list across namespaces');
     assert.ok(doc.paths['/api/v1/namespaces/{name}'].put, 'namespaces are cluster-scoped and writable');

@@ -310,17 +310,21 @@ function v3Paths(specs: PathSpec[]): Schema {
   return paths;
 }
 
+/** The definitions a document of these kinds carries: theirs, their lists', Status, Patch, DeleteOptions and all they refer to. */
+function documentDefinitions(reg: KindRegistry, kinds: readonly KindInfo[], convert: (s: unknown) => unknown): Record<string, unknown> {
+  const defs = allDefinitions(reg);
+  const roots = kinds.flatMap((k) => [k.definition, `${k.definition}List`]).concat([`${META}.Status`, `${META}.Patch`, `${META}.DeleteOptions`]);
+  return Object.fromEntries(closure(defs, roots).map((n) => [n, convert(defs.get(n))]));
+}
+
 /** The Swagger 2.0 document of every kind (kube-apiserver's /openapi/v2). */
 export function openapiV2(opts: OpenAPIOptions = {}): Schema {
   const reg = opts.registry ?? defaultRegistry;
-  const defs = allDefinitions(reg);
-  const roots = reg.kinds.flatMap((k) => [k.definition, `${k.definition}List`]).concat([`${META}.Status`, `${META}.Patch`, `${META}.DeleteOptions`]);
-  const names = closure(defs, roots);
   return {
     swagger: '2.0',
     info: { title: 'Kubernetes', version: KUBE_VERSION.gitVersion },
     paths: v2Paths(reg.kinds.flatMap((k) => pathsOf(k, opts.fieldValidation ?? true))),
-    definitions: Object.fromEntries(names.map((n) => [n, toV2(defs.get(n))])),
+    definitions: documentDefinitions(reg, reg.kinds, toV2),
     securityDefinitions: { BearerToken: { description: 'Bearer Token authentication', type: 'apiKey', name: 'authorization', in: 'header' } },
     security: [{ BearerToken: [] }],
   };
@@ -336,15 +340,12 @@ export function openapiV3Document(path: string, opts: OpenAPIOptions = {}): Sche
   const reg = opts.registry ?? defaultRegistry;
   const gv = reg.groupVersions().find((g) => gvPath(g.group, g.version) === path.replace(/^\/+|\/+$/g, ''));
   if (!gv) return undefined;
-  const defs = allDefinitions(reg);
-  const roots = gv.kinds.flatMap((k) => [k.definition, `${k.definition}List`]).concat([`${META}.Status`, `${META}.Patch`, `${META}.DeleteOptions`]);
-  const names = closure(defs, roots);
   return {
     openapi: '3.0.0',
     info: { title: 'Kubernetes', version: KUBE_VERSION.gitVersion },
     paths: v3Paths(gv.kinds.flatMap((k) => pathsOf(k, opts.fieldValidation ?? true))),
     components: {
-      schemas: Object.fromEntries(names.map((n) => [n, toV3(defs.get(n))])),
+      schemas: documentDefinitions(reg, gv.kinds, toV3),
       securitySchemes: { BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' } },
     },
   };

@@ -2,19 +2,9 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { StatusError } from './errors.ts';
+import { refusal } from '../../test/kube/helpers.ts';
 import { decodeContinue, encodeContinue, INCONSISTENT_CONTINUE, listKey, planList, planWatch, takePage } from './paging.ts';
 import type { ListPagingRequest } from './paging.ts';
-
-function refusal(fn: () => unknown): StatusError {
-  try {
-    fn();
-  } catch (err) {
-    assert.ok(err instanceof StatusError, String(err));
-    return err;
-  }
-  assert.fail('expected a refusal');
-}
 
 const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64url');
 

@@ -9,7 +9,8 @@ import { applyJsonPatch, decodeApplyBody, parseDryRun, patchObject, type PatchRe
 import { recordUpdate, resetFieldsFor, type KubeObject } from './managed-fields.ts';
 import { builtinSchema, schemaFromCRD, type SchemaNode } from './merge-schema.ts';
 import { strategicMergePatch } from './strategic-merge.ts';
-import { StatusError } from './status.ts';
+import type { StatusError } from './status.ts';
+import { refusal } from '../../test/kube/helpers.ts';
 
 const now = new Date('2026-12-01T12:00:00Z');
 const deploymentSchema = builtinSchema('apps/v1', 'Deployment') as SchemaNode;
@@ -59,13 +60,7 @@ function req(over: Partial<PatchRequest>): PatchRequest {
 }
 
 function statusOf(fn: () => unknown): ReturnType<StatusError['toStatus']> {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StatusError) return e.toStatus();
-    throw e;
-  }
-  assert.fail('expected a StatusError');
+  return refusal(fn).toStatus();
 }
 
 const builtinTypes =

@@ -7,6 +7,7 @@
 // cells follow kubernetes/kubernetes staging/src/k8s.io/apiextensions-apiserver
 // pkg/registry/customresource/tableconvertor (ConvertToTable, cellForJSONValue).
 
+import { humanDuration } from '../api/duration.ts';
 import { executeJsonPath, parseJsonPath, type JsonPath } from '../cli/jsonpath.ts';
 import { OBJECT_META_DOCS } from './core-schemas.ts';
 
@@ -46,37 +47,6 @@ export interface CrdColumn {
 const col = (name: string, type: string, description: string, priority = 0, format = ''): ColumnDefinition => ({ name, type, format, description, priority });
 const nameColumn = (priority = 0): ColumnDefinition => col('Name', 'string', OBJECT_META_DOCS.name, priority, 'name');
 const ageColumn = (): ColumnDefinition => col('Age', 'string', OBJECT_META_DOCS.creationTimestamp);
-
-/** k8s.io/apimachinery pkg/util/duration HumanDuration: e.g. `45s`, `2m42s`, `5h3m`, `3d4h`, `2y30d`. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.trunc(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 60 * 2) return `${seconds}s`;
-  const minutes = Math.trunc(ms / 60_000);
-  if (minutes < 10) {
-    const s = seconds % 60;
-    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-  }
-  if (minutes < 60 * 3) return `${minutes}m`;
-  const hours = Math.trunc(ms / 3_600_000);
-  if (hours < 8) {
-    const m = minutes % 60;
-    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-  }
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) {
-    const h = hours % 24;
-    return h === 0 ? `${Math.trunc(hours / 24)}d` : `${Math.trunc(hours / 24)}d${h}h`;
-  }
-  if (hours < 24 * 365 * 2) return `${Math.trunc(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const dy = Math.trunc(hours / 24) % 365;
-    const y = Math.trunc(hours / 24 / 365);
-    return dy === 0 ? `${y}y` : `${y}y${dy}d`;
-  }
-  return `${Math.trunc(hours / 24 / 365)}y`;
-}
 
 /** printers.go translateTimestampSince: `<unknown>` for a missing time, else its age. */
 export function translateTimestampSince(timestamp: unknown, now: number): string {
@@ -354,25 +324,22 @@ const configMapPrinter: Printer = {
   cells: (cm, now) => [asStr(metaOf(cm).name), Object.keys(asObj(cm.data)).length + Object.keys(asObj(cm.binaryData)).length, age(cm, now)],
 };
 
-/** The fields printEvent reads, from either a core/v1 or an events.k8s.io/v1 Event (converted as the apiserver's internal Event). */
-interface EventView {
-  name: string;
-  firstTimestamp: unknown;
-  lastTimestamp: unknown;
-  eventTime: unknown;
-  count: number;
-  series?: KubeObject;
-  involved: KubeObject;
-  type: string;
-  reason: string;
+/**
+ * Where printEvent's fields stand in a core/v1 or an events.k8s.io/v1 Event, which the apiserver converts to one
+ * internal Event before printing (kubernetes/kubernetes pkg/apis/events/v1 conversion.go Convert_v1_Event_To_core_Event);
+ * the other fields it reads (name, eventTime, series, type, reason, reportingInstance) have one name in both.
+ */
+interface EventFields {
+  firstTimestamp: string;
+  lastTimestamp: string;
+  count: string;
+  involved: string;
   message: string;
-  sourceComponent: string;
-  sourceHost: string;
+  source: string;
   reportingController: string;
-  reportingInstance: string;
 }
 
-function eventPrinter(view: (e: KubeObject) => EventView): Printer {
+function eventPrinter(f: EventFields): Printer {
   return {
     columns: [
       col('Last Seen', 'string', 'The time at which the most recent occurrence of this event was recorded.'),
@@ -386,58 +353,36 @@ function eventPrinter(view: (e: KubeObject) => EventView): Printer {
       col('Count', 'string', 'The number of times this event has occurred.', 1),
       nameColumn(1),
     ],
-    cells(obj, now) {
-      const e = view(obj);
-      const first = e.firstTimestamp ? translateTimestampSince(e.firstTimestamp, now) : translateTimestampSince(e.eventTime, now);
-      let last = e.lastTimestamp ? translateTimestampSince(e.lastTimestamp, now) : first;
-      let count = e.count;
-      if (e.series) {
-        last = translateTimestampSince(e.series.lastObservedTime, now);
-        count = asNum(e.series.count);
+    cells(e, now) {
+      const first = e[f.firstTimestamp] ? translateTimestampSince(e[f.firstTimestamp], now) : translateTimestampSince(e.eventTime, now);
+      let last = e[f.lastTimestamp] ? translateTimestampSince(e[f.lastTimestamp], now) : first;
+      let count = asNum(e[f.count]);
+      if (e.series != null) {
+        const series = asObj(e.series);
+        last = translateTimestampSince(series.lastObservedTime, now);
+        count = asNum(series.count);
       } else if (count === 0) count = 1;
-      const kind = asStr(e.involved.kind).toLowerCase();
-      const target = asStr(e.involved.name) ? `${kind}/${asStr(e.involved.name)}` : kind;
-      const component = e.sourceComponent || e.reportingController;
-      const instance = e.sourceHost || e.reportingInstance;
-      const source = !component ? '<unknown>' : instance ? `${component}, ${instance}` : component;
-      return [last, e.type, e.reason, target, asStr(e.involved.fieldPath), source, e.message.trim(), first, count, e.name];
+      const involved = asObj(e[f.involved]);
+      const kind = asStr(involved.kind).toLowerCase();
+      const target = asStr(involved.name) ? `${kind}/${asStr(involved.name)}` : kind;
+      const source = asObj(e[f.source]);
+      const component = asStr(source.component) || asStr(e[f.reportingController]);
+      const instance = asStr(source.host) || asStr(e.reportingInstance);
+      const where = !component ? '<unknown>' : instance ? `${component}, ${instance}` : component;
+      return [last, asStr(e.type), asStr(e.reason), target, asStr(involved.fieldPath), where, asStr(e[f.message]).trim(), first, count, asStr(metaOf(e).name)];
     },
   };
 }
 
-const coreEventPrinter = eventPrinter((e) => ({
-  name: asStr(metaOf(e).name),
-  firstTimestamp: e.firstTimestamp,
-  lastTimestamp: e.lastTimestamp,
-  eventTime: e.eventTime,
-  count: asNum(e.count),
-  series: e.series == null ? undefined : asObj(e.series),
-  involved: asObj(e.involvedObject),
-  type: asStr(e.type),
-  reason: asStr(e.reason),
-  message: asStr(e.message),
-  sourceComponent: asStr(asObj(e.source).component),
-  sourceHost: asStr(asObj(e.source).host),
-  reportingController: asStr(e.reportingComponent),
-  reportingInstance: asStr(e.reportingInstance),
-}));
+const coreEventPrinter = eventPrinter({
+  firstTimestamp: 'firstTimestamp', lastTimestamp: 'lastTimestamp', count: 'count', involved: 'involvedObject',
+  message: 'message', source: 'source', reportingController: 'reportingComponent',
+});
 
-const eventsV1Printer = eventPrinter((e) => ({
-  name: asStr(metaOf(e).name),
-  firstTimestamp: e.deprecatedFirstTimestamp,
-  lastTimestamp: e.deprecatedLastTimestamp,
-  eventTime: e.eventTime,
-  count: asNum(e.deprecatedCount),
-  series: e.series == null ? undefined : asObj(e.series),
-  involved: asObj(e.regarding),
-  type: asStr(e.type),
-  reason: asStr(e.reason),
-  message: asStr(e.note),
-  sourceComponent: asStr(asObj(e.deprecatedSource).component),
-  sourceHost: asStr(asObj(e.deprecatedSource).host),
-  reportingController: asStr(e.reportingController),
-  reportingInstance: asStr(e.reportingInstance),
-}));
+const eventsV1Printer = eventPrinter({
+  firstTimestamp: 'deprecatedFirstTimestamp', lastTimestamp: 'deprecatedLastTimestamp', count: 'deprecatedCount', involved: 'regarding',
+  message: 'note', source: 'deprecatedSource', reportingController: 'reportingController',
+});
 
 /** The apiserver's default table for kinds without a printer (pkg/registry/rest/table.go DefaultTableConvertor): Name and Created At. */
 export const defaultPrinter: Printer = {

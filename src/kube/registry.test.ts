@@ -51,10 +51,10 @@ describe('kind registry', () => {
     assert.deepEqual(inAll, ['/pods', '/services', 'apps/deployments', 'apps/replicasets', 'serving.knative.dev/configurations', 'serving.knative.dev/revisions', 'serving.knative.dev/routes', 'serving.knative.dev/services']);
   });
 
-  it('marks projected kinds read-only and stored kinds writable', () => {
+  it('marks projected kinds read-only (pods may be deleted) and stored kinds writable', () => {
     for (const k of KINDS) {
       if (k.group === 'authorization.k8s.io') assert.deepEqual(k.verbs, ['create'], k.kind);
-      else if (k.storage === 'projected') assert.deepEqual(k.verbs, ['get', 'list', 'watch'], k.kind);
+      else if (k.storage === 'projected') assert.deepEqual(k.verbs, k.kind === 'Pod' ? ['delete', 'get', 'list', 'watch'] : ['get', 'list', 'watch'], k.kind);
       else assert.ok(k.verbs.includes('create') && k.verbs.includes('patch') && k.verbs.includes('watch'), k.kind);
     }
     assert.equal(registry.byResource('', 'v1', 'pods')!.storage, 'projected');

@@ -212,6 +212,8 @@ export const KINDS: readonly KindInfo[] = [
     categories: ['all'],
     namespaced: true,
     storage: 'projected',
+    // Deleting a pod stops its instance, which the revision replaces (as a ReplicaSet would).
+    verbs: ['delete', 'get', 'list', 'watch'],
     subresources: [
       { name: 'log', kind: 'Pod', verbs: ['get'] },
       { name: 'status', kind: 'Pod', verbs: ['get'] },

@@ -49,3 +49,41 @@ test('max instances per revision and in total are never exceeded; freed slots ar
   m.setScale('default/a-00001', 0);
   await until('b to use the freed slots', () => m.status('default/b-00001')?.ready === 2);
 });
+
+test('replicas as pods: a crash restarts in the same replica, deletePod replaces it, scale-down removes it', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-replicas-'));
+  const m = new InstanceManager(dir, [new ProcessRuntime()]);
+  t.after(async () => {
+    await m.stopAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const key = 'default/r-00001';
+  m.ensure(workload('r-00001'));
+  m.setScale(key, 1);
+  await until('one ready replica', () => m.pods(key)[0]?.state === 'ready');
+  const first = m.pods(key)[0];
+  assert.equal(first.restartCount, 0);
+  assert.ok(first.pid && first.startedAt && first.logFile?.endsWith(`${first.instanceId}.log`));
+
+  process.kill(first.pid, 'SIGKILL');
+  await until('the replica to run again', () => m.pods(key)[0]?.restartCount === 1 && m.pods(key)[0]?.state === 'ready');
+  const restarted = m.pods(key);
+  assert.equal(restarted.length, 1);
+  assert.equal(restarted[0].podId, first.podId, 'the same pod');
+  assert.notEqual(restarted[0].instanceId, first.instanceId, 'a new instance');
+  assert.equal(restarted[0].lastExit?.code, 137);
+  assert.equal(restarted[0].lastExit?.requested, false);
+  assert.equal(restarted[0].previousLogFile, first.logFile);
+
+  assert.equal(m.deletePod(key, 'nope1'), false);
+  assert.equal(m.deletePod(key, first.podId), true);
+  assert.ok(m.pods(key).find((p) => p.podId === first.podId)?.deletedAt, 'the deleted replica is terminating');
+  await until('a replacement and the old one gone', () => {
+    const ps = m.pods(key);
+    return ps.length === 1 && ps[0].podId !== first.podId && ps[0].state === 'ready';
+  });
+  assert.equal(m.pods(key)[0].restartCount, 0);
+
+  m.setScale(key, 0);
+  await until('no replicas', () => m.pods(key).length === 0);
+});

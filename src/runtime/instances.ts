@@ -8,7 +8,7 @@ import { randomSuffix } from '../store/store.ts';
 import { Endpoint, QueueBound, RevisionDispatcher, type DispatcherSettings } from '../dataplane/dispatcher.ts';
 import type { DispatcherLookup } from '../dataplane/gateway.ts';
 import { killGroup } from './process.ts';
-import type { Instance, InstanceExit, InstanceSpec, Runtime } from './runtime.ts';
+import type { Instance, InstanceExit, InstanceSpec, InstanceState, Runtime } from './runtime.ts';
 
 /** Everything needed to run a revision's instances; fixed for the revision's life. */
 export interface Workload {
@@ -38,6 +38,63 @@ export interface WorkloadStatus {
   firstReadyMs: number | undefined;
 }
 
+/** An instance's last exit, with when it ran (a pod's `lastState.terminated`). */
+export interface RecordedExit extends InstanceExit {
+  startedAt: Date;
+  finishedAt: Date;
+}
+
+/**
+ * One replica of a revision as a pod sees it: it lives from its first start until it is stopped on
+ * purpose (scale-down, `deletePod`), and a crashed instance is restarted in the same replica with
+ * `restartCount` one higher, as the kubelet restarts a container in its pod (restartPolicy Always).
+ */
+export interface PodSnapshot {
+  /** Stable for the replica's life: the pod name's random suffix. */
+  podId: string;
+  /** The running instance's id; undefined while waiting to restart after a crash. */
+  instanceId: string | undefined;
+  /** The instance's state, or 'waiting' between a crash and the restart. */
+  state: InstanceState | 'waiting';
+  /** Set once `deletePod` or a scale-down asked for the replica to go (the pod's deletionTimestamp). */
+  deletedAt: Date | undefined;
+  /** The runtime that runs it (`process`, `podman`). */
+  runtime: string;
+  pid: number | undefined;
+  host: string;
+  port: number;
+  createdAt: Date;
+  /** When the current instance started. */
+  startedAt: Date | undefined;
+  /** When the current instance last became ready or unready. */
+  readyChangedAt: Date | undefined;
+  restartCount: number;
+  lastExit: RecordedExit | undefined;
+  /** The back-off before the restart, while waiting. */
+  backoffMs: number | undefined;
+  /** The current (or, while waiting, the last) instance's log file. */
+  logFile: string | undefined;
+  /** The previous instance's log file, once restarted. */
+  previousLogFile: string | undefined;
+}
+
+/** A replica's mutable record inside RevisionInstances. */
+interface Replica {
+  podId: string;
+  createdAt: Date;
+  instance: Instance | undefined;
+  startedAt: Date | undefined;
+  readyChangedAt: Date | undefined;
+  restartCount: number;
+  lastExit: RecordedExit | undefined;
+  deletedAt: Date | undefined;
+  /** When a scale-down chose it to stop. */
+  stoppingAt: Date | undefined;
+  backoffMs: number | undefined;
+  logFile: string | undefined;
+  previousLogFile: string | undefined;
+}
+
 const MAX_BACKOFF_MS = 30_000;
 
 /** How many instances knit runs at most: per revision and in total. */
@@ -54,6 +111,8 @@ class RevisionInstances {
   readonly dispatcher: RevisionDispatcher;
   desired = 0;
   private readonly instances = new Map<string, Instance>();
+  /** Replicas by pod id, in start order. */
+  private readonly replicas = new Map<string, Replica>();
   private readonly endpoints = new Map<string, Endpoint>();
   private readonly manager: InstanceManager;
   private everReady = false;
@@ -100,6 +159,7 @@ class RevisionInstances {
     let ready = 0;
     let starting = 0;
     for (const inst of this.instances.values()) {
+      if (this.deleting(inst)) continue;
       if (inst.state === 'ready') ready++;
       else if (inst.state === 'starting') starting++;
     }
@@ -128,11 +188,65 @@ class RevisionInstances {
     return n;
   }
 
+  /** The revision's replicas as pods show them, oldest first. */
+  pods(): PodSnapshot[] {
+    return [...this.replicas.values()].map((r) => {
+      const inst = r.instance;
+      return {
+        podId: r.podId,
+        instanceId: inst?.id,
+        state: inst ? inst.state : 'waiting',
+        deletedAt: r.deletedAt ?? r.stoppingAt,
+        runtime: inst ? this.manager.runtimeFor(inst.spec.image).name : this.manager.runtimeFor(this.workload.template.image).name,
+        pid: inst?.pid,
+        host: inst?.host ?? '127.0.0.1',
+        port: inst?.port ?? 0,
+        createdAt: r.createdAt,
+        startedAt: inst ? r.startedAt : undefined,
+        readyChangedAt: inst ? r.readyChangedAt : undefined,
+        restartCount: r.restartCount,
+        lastExit: r.lastExit,
+        backoffMs: inst ? undefined : r.backoffMs,
+        logFile: r.logFile,
+        previousLogFile: r.previousLogFile,
+      };
+    });
+  }
+
+  /**
+   * Stops one replica as deleting its pod does: it leaves rotation and drains, and a replacement
+   * starts at once (a ReplicaSet does not count terminating pods). False if there is no such replica.
+   */
+  deletePod(podId: string): boolean {
+    const r = this.replicas.get(podId);
+    if (!r || r.deletedAt) return r !== undefined;
+    r.deletedAt = this.manager.now();
+    if (r.instance) void this.stopOne(r.instance);
+    else this.replicas.delete(podId);
+    this.manager.podsChanged(this.workload.key);
+    this.reconcile();
+    return true;
+  }
+
+  private deleting(inst: Instance): boolean {
+    return this.replicaOf(inst)?.deletedAt !== undefined;
+  }
+
+  private replicaOf(inst: Instance): Replica | undefined {
+    for (const r of this.replicas.values()) if (r.instance === inst) return r;
+    return undefined;
+  }
+
   /** Starts or stops instances so that live ones match `desired` (within the limits). */
   reconcile(): void {
     if (this.closed) return;
-    const live = [...this.instances.values()].filter((i) => i.state === 'starting' || i.state === 'ready');
+    const live = [...this.instances.values()].filter((i) => (i.state === 'starting' || i.state === 'ready') && !this.deleting(i));
     const want = Math.min(this.desired, this.manager.limits.perRevision);
+    // Crashed replicas beyond what is wanted are not restarted: their pods go.
+    const waiting = [...this.replicas.values()].filter((r) => !r.instance);
+    const spare = waiting.length - Math.max(0, want - live.length);
+    for (const r of waiting.slice(0, Math.max(0, spare))) this.replicas.delete(r.podId);
+    if (spare > 0) this.manager.podsChanged(this.workload.key);
     if (live.length < want) {
       if (this.restartTimer) return; // backing off after a crash
       for (let i = live.length; i < want; i++) {
@@ -145,7 +259,12 @@ class RevisionInstances {
       const victims = live
         .sort((a, b) => rank(a, this.endpoints) - rank(b, this.endpoints))
         .slice(0, live.length - want);
-      for (const v of victims) void this.stopOne(v);
+      for (const v of victims) {
+        const r = this.replicaOf(v);
+        if (r) r.stoppingAt ??= this.manager.now();
+        void this.stopOne(v);
+      }
+      if (victims.length > 0) this.manager.podsChanged(this.workload.key);
     }
     this.armDeadline();
   }
@@ -169,14 +288,32 @@ class RevisionInstances {
 
   private startOne(): void {
     const [ns, rev] = this.workload.key.split('/');
-    const id = `${rev}-${randomSuffix(5)}`;
+    const suffix = randomSuffix(5);
+    const id = `${rev}-${suffix}`;
     const env = { ...this.workload.template.env, [OWNER_ENV]: this.manager.ownerTag };
     const spec: InstanceSpec = { ...this.workload.template, env, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`) };
+    // A crashed replica is restarted in place (its pod keeps its name); otherwise a new replica.
+    const now = this.manager.now();
+    let replica = [...this.replicas.values()].find((r) => !r.instance && !r.deletedAt);
+    if (replica) {
+      replica.restartCount++;
+      replica.previousLogFile = replica.logFile;
+    } else {
+      replica = { podId: suffix, createdAt: now, instance: undefined, startedAt: undefined, readyChangedAt: undefined, restartCount: 0, lastExit: undefined, deletedAt: undefined, stoppingAt: undefined, backoffMs: undefined, logFile: undefined, previousLogFile: undefined };
+      this.replicas.set(suffix, replica);
+    }
     const inst = this.manager.runtimeFor(spec.image).start(spec);
+    Object.assign(replica, { instance: inst, startedAt: now, readyChangedAt: now, backoffMs: undefined, logFile: spec.logFile });
+    const rep = replica;
     this.firstStart ??= performance.now();
     this.instances.set(id, inst);
-    inst.on('spawned', (pid: number) => this.manager.recordPid(id, pid));
+    this.manager.podsChanged(this.workload.key);
+    inst.on('spawned', (pid: number) => {
+      this.manager.recordPid(id, pid);
+      this.manager.podsChanged(this.workload.key);
+    });
     inst.on('ready', () => {
+      rep.readyChangedAt = this.manager.now();
       if (this.closed) return;
       if (!this.everReady) this.firstReadyMs = performance.now() - (this.firstStart ?? 0);
       this.everReady = true;
@@ -187,6 +324,7 @@ class RevisionInstances {
       this.manager.changed(this.workload.key);
     });
     inst.on('unready', () => {
+      rep.readyChangedAt = this.manager.now();
       this.endpoints.delete(id);
       this.publish();
       this.manager.changed(this.workload.key);
@@ -201,6 +339,10 @@ class RevisionInstances {
         this.publish();
         ep.close();
       }
+      if (rep.instance === inst) rep.instance = undefined;
+      rep.lastExit = { ...exit, startedAt: rep.startedAt ?? this.manager.now(), finishedAt: this.manager.now() };
+      // A replica asked to go is not restarted, even if its instance crashed while draining.
+      if (exit.requested || this.closed || rep.deletedAt || rep.stoppingAt) this.replicas.delete(rep.podId);
       if (!exit.requested && !this.closed) {
         this.lastFailure = exit;
         this.failing = true;
@@ -211,6 +353,7 @@ class RevisionInstances {
         this.consecutiveFailures++;
         // Like the kubelet: the first crash is replaced at once, repeated ones back off (1 s, 2 s, … 30 s).
         const delay = this.consecutiveFailures <= 1 ? 0 : Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (this.consecutiveFailures - 2));
+        rep.backoffMs = delay;
         if (!this.restartTimer) {
           this.restartTimer = setTimeout(() => {
             this.restartTimer = undefined;
@@ -273,6 +416,10 @@ export class InstanceManager implements DispatcherLookup {
   onChange: (key: string) => void = () => {};
   /** Called when a request waits for a revision that has no instance (scale-from-zero). */
   onActivate: (key: string) => void = () => {};
+  /** Called whenever a revision's replicas change in a way its pods show (also on every onChange). */
+  onPodsChange: (key: string) => void = () => {};
+  /** The wall clock of pod timestamps. */
+  readonly now: () => Date;
 
   /** Marks this data directory's instances (env KNIT_OWNER) so a restart finds every one of them. */
   readonly ownerTag: string;
@@ -283,8 +430,9 @@ export class InstanceManager implements DispatcherLookup {
   readonly queue = new QueueBound();
   private readonly starved = new Set<RevisionInstances>();
 
-  constructor(dataDir: string, runtimes: Runtime[], limits: InstanceLimits = DEFAULT_INSTANCE_LIMITS) {
+  constructor(dataDir: string, runtimes: Runtime[], limits: InstanceLimits = DEFAULT_INSTANCE_LIMITS, now: () => Date = () => new Date()) {
     this.limits = limits;
+    this.now = now;
     this.ownerTag = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
     this.runtimes = runtimes;
     this.logDir = path.join(dataDir, 'logs');
@@ -367,6 +515,16 @@ export class InstanceManager implements DispatcherLookup {
     return this.revisions.get(key)?.status();
   }
 
+  /** The revision's replicas (pods), oldest first; empty for an unknown revision. */
+  pods(key: string): PodSnapshot[] {
+    return this.revisions.get(key)?.pods() ?? [];
+  }
+
+  /** Stops the replica `podId` of a revision (a replacement starts); false if there is none. */
+  deletePod(key: string, podId: string): boolean {
+    return this.revisions.get(key)?.deletePod(podId) ?? false;
+  }
+
   /** Measured CPU and memory use of the revision's instances (the HPA class's input). */
   usage(key: string): { cpuCores: number; rssBytes: number; instances: number } | undefined {
     return this.revisions.get(key)?.usage();
@@ -413,6 +571,12 @@ export class InstanceManager implements DispatcherLookup {
   /** @internal */
   changed(key: string): void {
     this.onChange(key);
+    this.onPodsChange(key);
+  }
+
+  /** @internal */
+  podsChanged(key: string): void {
+    this.onPodsChange(key);
   }
 
   /** @internal */

@@ -16,7 +16,8 @@ import { apiDocumentResponse } from '../kube/api-documents.ts';
 import { GO_BAD_REQUEST, decodeRequestPath, requestEntityTooLarge } from '../kube/json-safety.ts';
 import { queryBool } from '../kube/query.ts';
 import { noRoute, resolveResourcePath } from './request.ts';
-import { RestHandler, type PodAccess, type RestAnswer } from './rest.ts';
+import { RestHandler, type RestAnswer } from './rest.ts';
+import type { ProjectedWrites } from '../controllers/projector.ts';
 import { Namespaces } from './namespaces.ts';
 import { verbNotAllowed } from './kinds.ts';
 
@@ -72,8 +73,8 @@ export interface ApiServerOptions {
   tls?: { cert: string; key: string };
   /** The serving configuration admission applies; Knative's defaults when omitted. */
   config?: ServingConfig;
-  /** The pods' write paths (delete, logs, scale), from the projector. */
-  pods?: PodAccess;
+  /** The projector's write paths (delete a pod, its logs). */
+  pods?: ProjectedWrites;
   now?: () => Date;
 }
 

@@ -5,7 +5,6 @@
 
 import type http from 'node:http';
 import path from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
 import { registry, type KindInfo } from '../kube/registry.ts';
 import { knativeCrd } from '../kube/crds.ts';
 import { rfc3339 } from '../api/time.ts';
@@ -17,7 +16,7 @@ import { FIELD_SELECTABLE, type FieldSelectableKind } from '../kube/selectors.ts
 import { planList, planWatch, takePage } from '../kube/paging.ts';
 import { OBJECT_META_RULES, validateObjectMeta, validateObjectMetaUpdate, objectMetaRefusal, type ObjectMetaRules } from '../kube/objectmeta.ts';
 import { strictDecodingError, unknownFields, unknownFieldWarnings } from '../kube/field-validation.ts';
-import { tableContentType, tableOptions, tableRequested, toTable, TableOptionsError, type Table } from '../kube/table.ts';
+import { tableContentType, tableOptions, tableRequested, toTable, TableOptionsError } from '../kube/table.ts';
 import { patchObject } from '../kube/patch.ts';
 import { recordUpdate, managerFromUserAgent, resetFieldsFor } from '../kube/managed-fields.ts';
 import { builtinSchema, schemaFromCRD, type SchemaNode } from '../kube/merge-schema.ts';
@@ -25,7 +24,10 @@ import { accessReview, admitObject, served, stored, verbNotAllowed } from './kin
 import type { Admission } from './admission.ts';
 import type { Namespaces } from './namespaces.ts';
 import type { ResourceRequest } from './request.ts';
-import { streamRevisionLogs, streamInstanceLog } from './logs.ts';
+import { streamRevisionLogs } from './logs.ts';
+import { servePodLog } from './pod-logs.ts';
+import type { ProjectedWrites } from '../controllers/projector.ts';
+import { readOnlyRefusal, scaleOf, scaleRefusal } from '../kube/projections/refusals.ts';
 
 /** knit's bound on object nesting; Kubernetes' is 10000, which Node's recursive JSON and clone functions cannot take. */
 export const MAX_OBJECT_DEPTH = 1000;
@@ -41,18 +43,9 @@ export interface RestContext {
   user: string;
   now: () => Date;
   logDir: string | undefined;
-  pods: PodAccess | undefined;
+  /** The projector's write paths (delete a pod, its logs). */
+  pods: ProjectedWrites | undefined;
   watches: Set<http.ServerResponse>;
-}
-
-/** The write paths of the projected kinds, owned by the projector (they change knit's state, not the store). */
-export interface PodAccess {
-  /** Stops the instance behind a pod; false when there is no such pod. */
-  deletePod(namespace: string, name: string): boolean;
-  /** The log file of a pod's container, or undefined when there is no such pod or container. */
-  podLogFile(namespace: string, name: string, container: string | undefined): string | undefined;
-  /** The refusal for a write to a Deployment's or ReplicaSet's scale (the autoscaler owns replicas). */
-  scaleRefusal(kind: string, name: string): StatusError;
 }
 
 /** An answer: status, body, and Warning texts. */
@@ -131,7 +124,7 @@ export class RestHandler {
 
   get(r: ResourceRequest, accept: string | undefined, query: URLSearchParams): RestAnswer {
     const obj = served(r.kind, this.mustGet(r.kind, r.namespace, r.name ?? ''));
-    if (r.subresource === 'scale') return { status: 200, body: scaleOf(r.kind, obj) };
+    if (r.subresource === 'scale') return { status: 200, body: scaleOf(obj) };
     return this.maybeTable(r.kind, obj, accept, query);
   }
 
@@ -273,10 +266,8 @@ export class RestHandler {
       streamRevisionLogs(path.join(this.ctx.logDir, ns, name), res, { tailLines, follow });
       return;
     }
-    const container = query.get('container') ?? undefined;
-    const file = this.ctx.pods?.podLogFile(ns, name, container);
-    if (!file) throw badRequest(`container ${container ?? ''} is not valid for pod ${name}`);
-    streamInstanceLog(file, res, { tailLines, follow });
+    if (!this.ctx.pods) throw verbNotAllowed();
+    servePodLog(this.ctx.pods, ns, name, res, { tailLines, follow, container: query.get('container') ?? undefined, previous: query.get('previous') === 'true' });
   }
 
   // -------------------------------------------------------------------------------------------
@@ -321,7 +312,8 @@ export class RestHandler {
     const opts = parseWriteOptions(query, 'create');
     const { obj, warnings } = this.decode(r.kind, body, opts);
     if (r.kind.group === 'authorization.k8s.io') return { status: 201, body: accessReview(r.kind, obj) };
-    if (r.kind.storage === 'projected' || !r.kind.verbs.includes('create')) throw verbNotAllowed();
+    if (r.kind.storage === 'projected') throw readOnlyRefusal(r.kind.qualifiedResource, typeof metaOf(obj).name === 'string' ? String(metaOf(obj).name) : '');
+    if (!r.kind.verbs.includes('create')) throw verbNotAllowed();
     const md = metaOf(obj);
     if (r.kind.namespaced) {
       if (md.namespace !== undefined && md.namespace !== '' && md.namespace !== r.namespace) {
@@ -366,8 +358,8 @@ export class RestHandler {
   }
 
   update(r: ResourceRequest, req: http.IncomingMessage, body: Buffer, query: URLSearchParams): RestAnswer {
-    if (r.subresource === 'scale') throw this.scaleRefusal(r);
-    if (r.kind.storage === 'projected' || !r.kind.verbs.includes('update')) throw verbNotAllowed();
+    if (r.kind.storage === 'projected') throw this.projectedRefusal(r);
+    if (!r.kind.verbs.includes('update')) throw verbNotAllowed();
     const opts = parseWriteOptions(query, 'update');
     const { obj, warnings } = this.decode(r.kind, body, opts);
     return this.updateObject(r, obj, opts, warnings, this.manager(opts, req));
@@ -420,8 +412,8 @@ export class RestHandler {
   }
 
   patch(r: ResourceRequest, req: http.IncomingMessage, body: Buffer, query: URLSearchParams): RestAnswer {
-    if (r.subresource === 'scale') throw this.scaleRefusal(r);
-    if (r.kind.storage === 'projected' || !r.kind.verbs.includes('patch')) throw verbNotAllowed();
+    if (r.kind.storage === 'projected') throw this.projectedRefusal(r);
+    if (!r.kind.verbs.includes('patch')) throw verbNotAllowed();
     const contentType = (req.headers['content-type'] ?? '').split(';')[0].trim();
     const opts = parseWriteOptions(query, 'patch', contentType);
     refuseDeepPatch(contentType, body);
@@ -455,9 +447,11 @@ export class RestHandler {
     return this.updateObject(r, obj, opts, warnings, 'patch', true);
   }
 
-  private scaleRefusal(r: ResourceRequest): StatusError {
-    if (this.ctx.pods && r.kind.group === 'apps') return this.ctx.pods.scaleRefusal(r.kind.kind, r.name ?? '');
-    return verbNotAllowed();
+  /** The refusal of a write to a projected kind: its scale belongs to the autoscaler, the rest to the Knative objects. */
+  private projectedRefusal(r: ResourceRequest): StatusError {
+    const name = r.name ?? '';
+    if (r.subresource === 'scale') return scaleRefusal(r.kind.qualifiedResource, this.mustGet(r.kind, r.namespace, name));
+    return readOnlyRefusal(r.kind.qualifiedResource, name);
   }
 
   delete(r: ResourceRequest, body: Buffer, query: URLSearchParams): RestAnswer {
@@ -474,9 +468,11 @@ export class RestHandler {
       throw new StatusError(409, 'Conflict', `Operation cannot be fulfilled on ${r.kind.qualifiedResource} "${name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion ?? ''}`);
     }
     if (r.kind.storage === 'projected') {
-      if (r.kind.group !== '' || r.kind.kind !== 'Pod' || !this.ctx.pods) throw verbNotAllowed();
-      if (!opts.dryRun && !this.ctx.pods.deletePod(r.namespace ?? '', name)) throw notFound(r.kind.storageKey, name);
-      return { status: 200, body: served(r.kind, current) };
+      if (r.kind.group !== '' || r.kind.kind !== 'Pod' || !this.ctx.pods) throw readOnlyRefusal(r.kind.qualifiedResource, name);
+      if (opts.dryRun) return { status: 200, body: current };
+      if (!this.ctx.pods.deletePod(r.namespace ?? '', name)) throw notFound(r.kind.storageKey, name);
+      // The projector marks the pod Terminating at once; its instance stops and the revision replaces it.
+      return { status: 200, body: this.store.get(r.kind.storageKey, r.namespace ?? '', name) ?? current };
     }
     if (opts.dryRun) return { status: 200, body: served(r.kind, current) };
     if (r.kind.group === '' && r.kind.kind === 'Namespace') return { status: 200, body: this.ctx.namespaces.delete(name) };
@@ -542,26 +538,3 @@ function hasStatus(kind: KindInfo): boolean {
   return kind.subresources.some((s) => s.name === 'status');
 }
 
-/** autoscaling/v1 Scale of a Deployment or ReplicaSet (what `kubectl scale` reads first). */
-function scaleOf(kind: KindInfo, obj: StoredObject): Obj {
-  const spec = (obj.spec ?? {}) as Obj;
-  const status = (obj.status ?? {}) as Obj;
-  const selector = isObj(spec.selector) && isObj(spec.selector.matchLabels)
-    ? Object.entries(spec.selector.matchLabels).map(([k, v]) => `${k}=${String(v)}`).join(',')
-    : '';
-  return {
-    kind: 'Scale',
-    apiVersion: 'autoscaling/v1',
-    metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace, uid: obj.metadata.uid, resourceVersion: obj.metadata.resourceVersion, creationTimestamp: obj.metadata.creationTimestamp },
-    spec: { replicas: spec.replicas ?? 0 },
-    status: { replicas: status.replicas ?? 0, selector },
-  };
-}
-
-/** True when two objects are equal but for their resourceVersion and managedFields. */
-export function sameContent(a: StoredObject, b: StoredObject): boolean {
-  const strip = (o: StoredObject): StoredObject => ({ ...o, metadata: { ...o.metadata, resourceVersion: undefined, managedFields: undefined } as StoredObject['metadata'] });
-  return isDeepStrictEqual(strip(a), strip(b));
-}
-
-export type { Table };
