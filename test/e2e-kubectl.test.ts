@@ -293,7 +293,7 @@ test('kubectl scale deployment refused, kubectl delete pod replaced, kubectl log
   const scale = await kubectl('scale', 'deployment', 'h1-00001-deployment', '--replicas=3');
   assert.equal(scale.code, 1);
   // Knative's autoscaler owns the replicas: a 405, and nothing changes.
-  assert.match(scale.stderr, /^Error from server \(MethodNotAllowed\): /);
+  assert.match(scale.stderr, /^Error from server \(MethodNotAllowed\): deployments\.apps "h1-00001-deployment" is scaled by Knative's autoscaler, which owns its replicas: set the autoscaling\.knative\.dev\/min-scale and autoscaling\.knative\.dev\/max-scale annotations/);
   assert.equal(await ok('get', 'deployment', 'h1-00001-deployment', '-o', 'jsonpath={.spec.replicas}'), '1');
 
   const name = (await ok('get', 'pods', '-l', 'serving.knative.dev/service=h1', '-o', 'jsonpath={.items[0].metadata.name}')).trim();
