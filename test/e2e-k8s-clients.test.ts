@@ -157,24 +157,21 @@ test('client-node: KubernetesObjectApi server-side apply creates, then updates, 
   await objects.delete({ apiVersion: `${GROUP}/v1`, kind: 'Service', metadata: { name: 'js-applied', namespace: 'default' } });
 });
 
-test('client-node: an informer gets add and update events, outlives an idle watch that times out, and keeps delivering', async () => {
+test('client-node: an informer gets add and update events, outlives an idle watch the server ends, and keeps delivering', async () => {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(kubeconfig);
   const co = kc.makeApiClient(k8s.CustomObjectsApi);
   const base = { group: GROUP, version: 'v1', namespace: 'default', plural: 'services' };
-  const watch = new k8s.Watch(kc);
-  // client-node's watch aborts a stream that is silent for requestTimeoutMs (30 s) and the informer
-  // reconnects from its last resourceVersion; a short one makes the idle period short.
-  (watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = 1500;
+  // The watch URL keeps the path's query: the server ends each watch after 2 s, as the apiserver ends one at
+  // its timeoutSeconds, and the informer watches again from the last resourceVersion it saw.
+  const informer = k8s.makeInformer<k8s.KubernetesObject>(
+    kc,
+    `/apis/${GROUP}/v1/namespaces/default/services?timeoutSeconds=2`,
+    () => co.listNamespacedCustomObject(base) as Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>,
+  );
   const events: string[] = [];
   let connects = 0;
   const errors: unknown[] = [];
-  const informer = new k8s.ListWatch<k8s.KubernetesObject>(
-    `/apis/${GROUP}/v1/namespaces/default/services`,
-    watch,
-    () => co.listNamespacedCustomObject(base) as Promise<k8s.KubernetesListObject<k8s.KubernetesObject>>,
-    false,
-  );
   informer.on('add', (o) => events.push(`add ${o.metadata?.name}`));
   informer.on('update', (o) => events.push(`update ${o.metadata?.name} ${(o.metadata?.labels ?? {}).step ?? ''}`));
   informer.on('connect', () => connects++);
@@ -187,13 +184,14 @@ test('client-node: an informer gets add and update events, outlives an idle watc
       co.patchNamespacedCustomObject({ ...base, name: 'informed', body: { metadata: { labels: { step } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
     await label('before');
     await eventually('an update before the idle period', () => events.includes('update informed before'), 20_000);
-    // Idle: nothing changes until the silent watch has timed out and the informer reconnected.
+    // Idle: nothing is written until the server has ended the watch and the informer has watched again.
     const before = connects;
-    await eventually('the informer reconnecting after an idle watch', () => connects > before, 20_000, 50);
+    await eventually('the informer watching again after the server ended its watch', () => connects > before, 20_000, 50);
     await label('after');
     await eventually('an update after the idle period', () => events.includes('update informed after'), 20_000);
     assert.deepEqual(errors, []);
     assert.equal(informer.get('informed', 'default')?.metadata?.labels?.step, 'after');
+    assert.equal(events.filter((e) => e === 'add informed').length, 1, 'watching again did not replay the object as new');
   } finally {
     await informer.stop();
     await co.deleteNamespacedCustomObject({ ...base, name: 'informed' }).catch(() => undefined);
