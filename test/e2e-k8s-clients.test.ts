@@ -83,7 +83,7 @@ namespaces = dyn.resources.get(api_version="v1", kind="Namespace")
 out["namespaces"] = sorted(i.metadata.name for i in namespaces.get().items)
 
 deleted = co.delete_namespaced_custom_object(*args, "py-hello")
-out["deleted"] = deleted.get("kind")
+out["deleted"] = [deleted.get("kind"), deleted.get("status"), deleted.get("details")]
 try:
     co.get_namespaced_custom_object(*args, "py-hello")
     out["afterDelete"] = "found"
@@ -113,9 +113,12 @@ test('the Python client: VersionApi, CustomObjectsApi create/get/list/patch/dele
   assert.deepEqual(out.dynamic, ['py-hello']);
   assert.equal(out.dynamicGet, 'py');
   assert.ok((out.namespaces as string[]).includes('default') && (out.namespaces as string[]).includes('knative-serving'), JSON.stringify(out.namespaces));
-  // A custom resource deleted at once is answered with the object itself, not a Status (apiextensions-apiserver
-  // pkg/registry/customresource/etcd.go NewStorage sets ReturnDeletedObject).
-  assert.equal(out.deleted, 'Service');
+  // A custom resource deleted at once is answered with a Status naming it (k8s.io/apiserver
+  // pkg/registry/generic/registry/store.go finalizeDelete: custom resources do not set ReturnDeletedObject).
+  const [kind, status, details] = out.deleted as [string, string, Record<string, string>];
+  assert.deepEqual([kind, status], ['Status', 'Success']);
+  assert.deepEqual(Object.keys(details), ['name', 'group', 'kind', 'uid']);
+  assert.deepEqual([details.name, details.group, details.kind], ['py-hello', 'serving.knative.dev', 'services']);
   assert.deepEqual(out.afterDelete, [404, 'services.serving.knative.dev "py-hello" not found']);
 });
 

@@ -474,9 +474,10 @@ export class RestHandler {
       // The projector marks the pod Terminating at once; its instance stops and the revision replaces it.
       return { status: 200, body: this.store.get(r.kind.storageKey, r.namespace ?? '', name) ?? current };
     }
-    if (opts.dryRun) return { status: 200, body: served(r.kind, current) };
-    if (r.kind.group === '' && r.kind.kind === 'Namespace') return { status: 200, body: this.ctx.namespaces.delete(name) };
-    return { status: 200, body: served(r.kind, this.store.delete(r.kind.storageKey, r.namespace ?? '', name, pre?.uid ? { uid: pre.uid } : undefined)) };
+    const namespace = r.kind.group === '' && r.kind.kind === 'Namespace';
+    if (opts.dryRun) return { status: 200, body: namespace ? served(r.kind, current) : deletedStatus(r.kind, current) };
+    if (namespace) return { status: 200, body: this.ctx.namespaces.delete(name) };
+    return { status: 200, body: deletedStatus(r.kind, this.store.delete(r.kind.storageKey, r.namespace ?? '', name, pre?.uid ? { uid: pre.uid } : undefined)) };
   }
 
   /** DELETE on a collection: every object the selectors match (k8s.io/apiserver registry store.go DeleteCollection). */
@@ -532,6 +533,19 @@ function refuseDeepPatch(contentType: string, body: Buffer): void {
   } catch (err) {
     if (err instanceof GoJSONSyntaxError && err.message === 'exceeded max depth') throw badRequest('error decoding patch: exceeded max depth');
   }
+}
+
+/**
+ * What a delete of a stored kind answers once the object is gone: a Status naming it, since neither custom
+ * resources nor ConfigMaps, Secrets and Events set ReturnDeletedObject (k8s.io/apiserver
+ * pkg/registry/generic/registry/store.go finalizeDelete, whose details carry the resource as `kind`).
+ */
+function deletedStatus(kind: KindInfo, obj: StoredObject): Obj {
+  const details: Obj = { name: obj.metadata.name ?? '' };
+  if (kind.group) details.group = kind.group;
+  details.kind = kind.resource;
+  if (obj.metadata.uid) details.uid = obj.metadata.uid;
+  return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details };
 }
 
 function hasStatus(kind: KindInfo): boolean {
