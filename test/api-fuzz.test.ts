@@ -256,3 +256,65 @@ test('__proto__ keys are stored or refused, never dropped: refused as a label ke
   const stored = store.get('core.configmaps', 'default', 'proto') as { data: Record<string, string> } | undefined;
   assert.equal(stored && Object.hasOwn(stored.data, '__proto__') ? stored.data.__proto__ : undefined, 'x');
 });
+
+// The apiserver's rules (k8s.io/apimachinery pkg/util/validation validation.go IsQualifiedName, IsValidLabelValue,
+// IsDNS1123Label), as the oracle of the property below.
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+const NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
+const LABEL_VALUE_RE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+
+function qualifiedName(key: string): boolean {
+  const parts = key.split('/');
+  if (parts.length > 2) return false;
+  const name = parts.at(-1) ?? '';
+  if (name.length === 0 || name.length > 63 || !NAME_PART.test(name)) return false;
+  if (parts.length === 2) return parts[0].length > 0 && parts[0].length <= 253 && DNS1123_SUBDOMAIN.test(parts[0]);
+  return true;
+}
+
+const labelText = fc.string({ unit: fc.constantFrom('a', 'Z', '0', '-', '_', '.', '/', ' ', '!', '\u00e9'), maxLength: 12 });
+
+test('random label keys and values and namespace names: accepted exactly when the apiserver accepts them, refused ones write nothing, accepted ones read back', async () => {
+  let n = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.oneof(labelText, fc.constantFrom('__proto__', 'constructor', 'x/__proto__', 'a'.repeat(64), `${'b'.repeat(254)}/c`, 'example.com/ok')),
+      fc.oneof(labelText, fc.constantFrom('', '__proto__', 'v'.repeat(64))),
+      fc.oneof(labelText, fc.constantFrom('kube-ok', 'a'.repeat(64), '-x', 'x-')),
+      async (key, value, nsName) => {
+        const name = `prop-${n++}`;
+        const valid = qualifiedName(key) && value.length <= 63 && LABEL_VALUE_RE.test(value);
+        const rv = store.resourceVersion;
+        const r = await raw('POST', '/api/v1/namespaces/default/configmaps', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels: { [key]: value } } }));
+        if (valid) {
+          assert.equal(r.status, 201, r.text);
+          const back = JSON.parse((await raw('GET', `/api/v1/namespaces/default/configmaps/${name}`)).text).metadata.labels as Record<string, string>;
+          assert.ok(Object.hasOwn(back, key) && back[key] === value, `label ${JSON.stringify(key)} read back: ${JSON.stringify(back)}`);
+        } else {
+          assert.equal(r.status, 422, `${JSON.stringify(key)}=${JSON.stringify(value)}: ${r.text}`);
+          assert.equal(r.json?.reason, 'Invalid');
+          assert.match(String(r.json?.message), new RegExp(`^ConfigMap "${name}" is invalid: \\[?metadata\\.labels: `));
+          assert.equal(store.resourceVersion, rv);
+        }
+
+        const nsValid = nsName.length <= 63 && DNS1123_LABEL.test(nsName);
+        const nsBefore = store.resourceVersion;
+        const existed = store.get('core.namespaces', '', nsName) !== undefined;
+        const created = await raw('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: nsName } }));
+        if (!nsValid) {
+          assert.equal(created.status, 422, `${JSON.stringify(nsName)}: ${created.text}`);
+          assert.ok(String(created.json?.message).startsWith(`Namespace "${nsName}" is invalid: metadata.name: `), created.text);
+          assert.equal(store.resourceVersion, nsBefore);
+        } else if (existed) {
+          assert.equal(created.status, 409, created.text);
+          assert.equal(created.json?.message, `namespaces "${nsName}" already exists`);
+          assert.equal(store.resourceVersion, nsBefore);
+        } else {
+          assert.equal(created.status, 201, created.text);
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
