@@ -96,7 +96,7 @@ function row(t: { header: string[]; rows: string[][] }, name: string): Record<st
   return Object.fromEntries(t.header.map((h, i) => [h, r[i]]));
 }
 
-test('seed 002: kubectl apply -f, kubectl get kservice, configurations.serving.knative.dev and all', async () => {
+test('kubectl apply -f, then kubectl get kservice, configurations.serving.knative.dev and all, as on a cluster', async () => {
   assert.equal(await ok('apply', '-f', 'service.yaml'), 'service.serving.knative.dev/h1 created\n');
   assert.equal(await ok('wait', '--for=condition=Ready', 'ksvc/h1', '--timeout=60s'), 'service.serving.knative.dev/h1 condition met\n');
 
@@ -142,7 +142,7 @@ test('seed 002: kubectl apply -f, kubectl get kservice, configurations.serving.k
   assert.deepEqual(byName.get('service.serving.knative.dev')?.rows, [['service.serving.knative.dev/h1', 'http://h1.default.example.com', 'h1-00001', 'h1-00001', 'True', '']]);
 });
 
-test('seed 003: the URL by jsonpath, the pods by label, and curl through the kourier service\'s address', async () => {
+test('the URL by jsonpath, the pods by label, and curl through the kourier service\'s address (Knative\'s getting-started flow)', async () => {
   const url = await ok('get', 'ksvc', 'h1', '-o', 'jsonpath={.status.url}');
   assert.equal(url, 'http://h1.default.example.com');
 
@@ -166,7 +166,7 @@ test('seed 003: the URL by jsonpath, the pods by label, and curl through the kou
   assert.equal(curl.stdout, 'Hello Go Sample v1!\n');
 });
 
-test('seed 004: service.serving.knative.dev, route and config as YAML, deployments, replicasets, pods, gateway services, api-resources', async () => {
+test('kubectl get service.serving.knative.dev, route and config as YAML, deployments, replicasets, pods, gateway services, api-resources', async () => {
   const ksvc = table(await ok('get', 'service.serving.knative.dev'));
   assert.deepEqual(ksvc.rows.map((r) => r[0]), ['h1']);
 
