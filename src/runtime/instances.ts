@@ -412,6 +412,8 @@ export class InstanceManager implements DispatcherLookup {
   private readonly runDir: string;
   private readonly runtimes: Runtime[];
   private readonly revisions = new Map<string, RevisionInstances>();
+  /** Revisions removed whose instances are still stopping (stopAll waits for them too). */
+  private readonly closing = new Set<Promise<void>>();
   /** Called whenever a revision's workload status changes. */
   onChange: (key: string) => void = () => {};
   /** Called when a request waits for a revision that has no instance (scale-from-zero). */
@@ -561,11 +563,18 @@ export class InstanceManager implements DispatcherLookup {
     const r = this.revisions.get(key);
     if (!r) return;
     this.revisions.delete(key);
-    await r.close();
+    const closing = r.close();
+    this.closing.add(closing);
+    try {
+      await closing;
+    } finally {
+      this.closing.delete(closing);
+    }
   }
 
+  /** Stops every revision's instances, and waits for those of revisions removed but still stopping. */
   async stopAll(): Promise<void> {
-    await Promise.all(this.keys().map((k) => this.remove(k)));
+    await Promise.all([...this.keys().map((k) => this.remove(k)), ...this.closing]);
   }
 
   /** @internal */
