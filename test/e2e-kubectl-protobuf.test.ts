@@ -106,6 +106,18 @@ test('kubectl auth can-i create ksvc answers yes; --list prints the rules', asyn
   ]);
 });
 
+test('kubectl replace of a manifest with creationTimestamp: null keeps the stored timestamp, as on a cluster', async () => {
+  assert.equal(await ok(['create', 'configmap', 'r1', '--from-literal=k=v1']), 'configmap/r1 created\n');
+  const created = (await stored('/api/v1/namespaces/default/configmaps/r1')).metadata as { creationTimestamp: string };
+  // What `kubectl create configmap r1 --from-literal=k=v2 --dry-run=client -o yaml` prints, for `kubectl replace -f`.
+  const manifest = path.join(files, 'r1.yaml');
+  fs.writeFileSync(manifest, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: r1\n  creationTimestamp: null\ndata:\n  k: v2\n');
+  assert.equal(await ok(['replace', '-f', manifest]), 'configmap/r1 replaced\n');
+  const replaced = await stored('/api/v1/namespaces/default/configmaps/r1');
+  assert.deepEqual(replaced.data, { k: 'v2' });
+  assert.equal((replaced.metadata as { creationTimestamp: string }).creationTimestamp, created.creationTimestamp);
+});
+
 // --- other protobuf clients (client-go with the protobuf content type), by hand-encoded bodies ---
 
 function varint(n: bigint | number): Buffer {
