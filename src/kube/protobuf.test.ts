@@ -239,6 +239,8 @@ test('every ObjectMeta field, in the JSON order Go prints; unknown fields of eve
 test('a message sent twice merges; a scalar sent twice keeps the last; an absent ObjectMeta is Go\'s zero struct', () => {
   const merged = decodeProtobufObject(envelope('v1', 'Secret', cat(len(1, len(1, 'a')), len(1, len(3, 'ns')), len(3, 'x'), len(3, 'Opaque'))), core('Secret'));
   assert.deepEqual(merged, { kind: 'Secret', apiVersion: 'v1', metadata: { name: 'a', namespace: 'ns', creationTimestamp: null }, type: 'Opaque' });
+  const proto = decodeProtobufObject(envelope('v1', 'ConfigMap', cat(len(1, entry(11, '__proto__', 'x')), entry(2, 'k', 'old'), entry(2, 'k', 'new'))), core('ConfigMap'));
+  assert.equal(JSON.stringify(proto), '{"kind":"ConfigMap","apiVersion":"v1","metadata":{"creationTimestamp":null,"labels":{"__proto__":"x"}},"data":{"k":"new"}}');
   const bare = decodeProtobufObject(envelope('v1', 'Secret', cat(num(5, false))), core('Secret'));
   assert.deepEqual(bare, { kind: 'Secret', apiVersion: 'v1', metadata: { creationTimestamp: null }, immutable: false });
 });

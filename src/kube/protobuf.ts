@@ -544,7 +544,8 @@ function render(m: Message, d: Decoded): Record<string, JSONValue> {
       const entries = v as Map<string, string | Uint8Array> | undefined;
       if (!entries || entries.size === 0) continue;
       const obj: Record<string, JSONValue> = {};
-      for (const [k, val] of entries) obj[k] = typeof val === 'string' ? val : base64(val);
+      // defineProperty: a key such as `__proto__` stays an own property, as JSON.parse would leave it.
+      for (const [k, val] of entries) Object.defineProperty(obj, k, { value: typeof val === 'string' ? val : base64(val), enumerable: true, writable: true, configurable: true });
       out[field.name] = obj;
     } else if (field.repeated) {
       const list = v as unknown[] | undefined;
