@@ -15,6 +15,8 @@ import { StatusError, asStatusError } from '../api/status-error.ts';
 import { apiDocumentResponse } from '../kube/api-documents.ts';
 import { GO_BAD_REQUEST, decodeRequestPath, requestEntityTooLarge } from '../kube/json-safety.ts';
 import { queryBool } from '../kube/query.ts';
+import { PROTOBUF_MEDIA_TYPE, protobufBodyToJSON, protobufTarget } from '../kube/protobuf.ts';
+import { unsupportedMediaType } from '../kube/status.ts';
 import { noRoute, resolveResourcePath } from './request.ts';
 import { RestHandler, type RestAnswer } from './rest.ts';
 import type { ProjectedWrites } from '../controllers/projector.ts';
@@ -190,26 +192,34 @@ export class ApiServer {
     const method = req.method ?? 'GET';
     const answer = (a: RestAnswer): void => sendJSON(res, a.status, a.body, a.warnings, a.contentType);
     const bodyType = (req.headers['content-type'] ?? '').split(';')[0].trim();
-    if ((method === 'POST' || method === 'PUT') && bodyType !== '' && bodyType !== 'application/json' && bodyType !== '*/*') {
-      // knit decodes JSON only; the apiserver's answer to a media type it cannot decode (negotiation errUnsupportedMediaType).
-      throw new StatusError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
+    // Built-in kinds also take Kubernetes protobuf (kubectl's typed clients send it); CRD kinds only JSON.
+    const builtin = r.kind.definition.startsWith('io.k8s.');
+    const protobuf = builtin && bodyType === PROTOBUF_MEDIA_TYPE;
+    if ((method === 'POST' || method === 'PUT') && bodyType !== '' && bodyType !== 'application/json' && bodyType !== '*/*' && !protobuf) {
+      // The apiserver's answer to a media type it cannot decode (negotiation errUnsupportedMediaType).
+      throw unsupportedMediaType(builtin ? ['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE] : ['application/json', 'application/yaml']);
     }
+    // The write verbs take JSON: a protobuf body becomes the JSON object it encodes (DELETE's may be empty).
+    const body = async (): Promise<Buffer> => {
+      const raw = await readBody(req);
+      return protobuf && !(method === 'DELETE' && raw.length === 0) ? protobufBodyToJSON(raw, protobufTarget(r.kind, r.subresource, method)) : raw;
+    };
     switch (method) {
       case 'GET':
         if (r.subresource === 'log') return this.rest.log(r, res, query);
         if (queryBool(query.get('watch') ?? undefined)) return this.rest.watch(r, req, res, query);
         return answer(r.name === undefined ? this.rest.list(r, req.headers.accept, query) : this.rest.get(r, req.headers.accept, query));
       case 'POST':
-        return answer(this.rest.create(r, req, await readBody(req), query));
+        return answer(this.rest.create(r, req, await body(), query));
       case 'PUT':
         if (r.name === undefined) throw verbNotAllowed();
-        return answer(this.rest.update(r, req, await readBody(req), query));
+        return answer(this.rest.update(r, req, await body(), query));
       case 'PATCH':
         if (r.name === undefined) throw verbNotAllowed();
         return answer(this.rest.patch(r, req, await readBody(req), query));
       case 'DELETE':
         if (r.name === undefined) return answer(this.rest.deleteCollection(r, query));
-        return answer(this.rest.delete(r, await readBody(req), query));
+        return answer(this.rest.delete(r, await body(), query));
       default:
         throw verbNotAllowed();
     }

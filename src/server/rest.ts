@@ -384,7 +384,8 @@ export class RestHandler {
     }
     // An update without a resourceVersion is unconditional (the generic store allows it for these kinds).
     md.resourceVersion = current.metadata.resourceVersion;
-    for (const f of ['uid', 'creationTimestamp']) if (md[f] === undefined) md[f] = (current.metadata as Obj)[f];
+    // Unset, null or empty is Go's zero value, which BeforeUpdate replaces (k8s.io/apiserver pkg/registry/rest update.go).
+    for (const f of ['uid', 'creationTimestamp']) if (md[f] === undefined || md[f] === null || md[f] === '') md[f] = (current.metadata as Obj)[f];
     const errs = validateObjectMetaUpdate(md, current.metadata as unknown as Obj);
     const refusal = objectMetaRefusal(groupKind(kind), md, errs);
     if (refusal) throw refusal;
