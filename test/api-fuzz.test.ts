@@ -318,3 +318,13 @@ test('random label keys and values and namespace names: accepted exactly when th
     { numRuns: 300 },
   );
 });
+
+test('a create sent as YAML is decoded like JSON; a YAML body nested too deep is a 400, not a crash', async () => {
+  const yamlBody = `apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: from-yaml\nspec:\n  template:\n    spec:\n      containers:\n      - image: file:///tmp/app\n`;
+  assert.equal(await send('POST', '/apis/serving.knative.dev/v1/namespaces/default/services', yamlBody, 'application/yaml'), 201);
+  assert.equal(store.get('services', 'default', 'from-yaml')?.metadata.name, 'from-yaml');
+  const rv = store.resourceVersion;
+  const deep = `metadata:\n  name: deep\nspec: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`;
+  assert.equal(await send('POST', '/apis/serving.knative.dev/v1/namespaces/default/services', deep, 'application/yaml'), 400);
+  assert.equal(store.resourceVersion, rv);
+});

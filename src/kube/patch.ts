@@ -243,7 +243,9 @@ export function decodeApplyBody(text: string): KubeObject {
     if (first && first.errors.length > 0) throw first.errors[0];
     v = first ? first.toJS() : null;
   } catch (e) {
-    throw badRequest(`error decoding YAML: error converting YAML to JSON: ${(e as Error).message.split('\n')[0]}`);
+    // A document nested past what the parser's recursion takes is refused as go-yaml refuses deep documents.
+    const why = e instanceof RangeError ? 'yaml: exceeded max depth of 10000' : (e as Error).message.split('\n')[0];
+    throw badRequest(`error decoding YAML: error converting YAML to JSON: ${why}`);
   }
   if (v === null || v === undefined) return {};
   if (!isObject(v)) {

@@ -16,6 +16,7 @@ import { apiDocumentResponse } from '../kube/api-documents.ts';
 import { GO_BAD_REQUEST, decodeRequestPath, requestEntityTooLarge } from '../kube/json-safety.ts';
 import { queryBool } from '../kube/query.ts';
 import { PROTOBUF_MEDIA_TYPE, protobufBodyToJSON, protobufTarget } from '../kube/protobuf.ts';
+import { decodeApplyBody } from '../kube/patch.ts';
 import { unsupportedMediaType } from '../kube/status.ts';
 import { noRoute, resolveResourcePath } from './request.ts';
 import { RestHandler, type RestAnswer } from './rest.ts';
@@ -195,13 +196,15 @@ export class ApiServer {
     // Built-in kinds also take Kubernetes protobuf (kubectl's typed clients send it); CRD kinds only JSON.
     const builtin = r.kind.definition.startsWith('io.k8s.');
     const protobuf = builtin && bodyType === PROTOBUF_MEDIA_TYPE;
-    if ((method === 'POST' || method === 'PUT') && bodyType !== '' && bodyType !== 'application/json' && bodyType !== '*/*' && !protobuf) {
+    const yaml = bodyType === 'application/yaml';
+    if ((method === 'POST' || method === 'PUT') && bodyType !== '' && bodyType !== 'application/json' && bodyType !== '*/*' && !protobuf && !yaml) {
       // The apiserver's answer to a media type it cannot decode (negotiation errUnsupportedMediaType).
       throw unsupportedMediaType(builtin ? ['application/json', 'application/yaml', PROTOBUF_MEDIA_TYPE] : ['application/json', 'application/yaml']);
     }
     // The write verbs take JSON: a protobuf body becomes the JSON object it encodes (DELETE's may be empty).
     const body = async (): Promise<Buffer> => {
       const raw = await readBody(req);
+      if (yaml && (method === 'POST' || method === 'PUT')) return Buffer.from(JSON.stringify(decodeApplyBody(raw.toString('utf8'))));
       return protobuf && !(method === 'DELETE' && raw.length === 0) ? protobufBodyToJSON(raw, protobufTarget(r.kind, r.subresource, method)) : raw;
     };
     switch (method) {
