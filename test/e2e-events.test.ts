@@ -32,19 +32,8 @@ function eventFor(what: string, want: (e: CoreEvent) => boolean, ms = 20_000): P
   return eventually(what, () => storedEvents().find(want), ms, 100);
 }
 
-async function createService(name: string, image: string, annotations: Record<string, string> = {}): Promise<{ uid: string }> {
-  const r = await knit.api('POST', '/apis/serving.knative.dev/v1/namespaces/default/services', {
-    apiVersion: 'serving.knative.dev/v1',
-    kind: 'Service',
-    metadata: { name },
-    spec: { template: { metadata: { annotations }, spec: { containers: [{ image }] } } },
-  });
-  assert.equal(r.status, 201, JSON.stringify(r.json));
-  return (r.json as { metadata: { uid: string } }).metadata;
-}
-
 test('creating a service records each controller\'s Created events about its objects', async () => {
-  const svc = await createService('ev', `file://${path.join(EXAMPLES, 'helloworld')}`, { 'autoscaling.knative.dev/window': '6s' });
+  const svc = await knit.createService('ev', `file://${path.join(EXAMPLES, 'helloworld')}`, { 'autoscaling.knative.dev/window': '6s' });
   const config = await eventFor('Created Configuration', (e) => e.involvedObject.kind === 'Service' && e.message === 'Created Configuration "ev"');
   assert.match(config.metadata.name ?? '', /^ev\.[0-9a-f]{16}$/);
   assert.equal(config.metadata.namespace, 'default');
@@ -75,7 +64,7 @@ test('scaling the revision from zero and back to zero is recorded as the deploym
 });
 
 test('each crash of a container is a Warning BackOff from the kubelet', async () => {
-  await createService('crashy', `file://${path.join(FIXTURES, 'crash-app')}`);
+  await knit.createService('crashy', `file://${path.join(FIXTURES, 'crash-app')}`);
   const backOffs = (): CoreEvent[] => storedEvents().filter((e) => e.reason === 'BackOff' && (e.involvedObject.name ?? '').startsWith('crashy-00001'));
   // Repeats of one message count on one event; crashes of different pods are events of their own.
   const seen = await eventually('two crashes', () => {

@@ -3,7 +3,6 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import https from 'node:https';
@@ -21,14 +20,6 @@ after(async () => {
   await knit?.cleanup();
 });
 
-function kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: path.join(knit.dataDir, 'kubeconfig'), HOME: knit.dataDir }, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
 test('the kubeconfig names knit\'s https API, its CA and the token, in context knit, namespace default', () => {
   const file = path.join(knit.dataDir, 'kubeconfig');
   assert.equal(fs.statSync(file).mode & 0o777, 0o600);
@@ -44,11 +35,11 @@ test('the kubeconfig names knit\'s https API, its CA and the token, in context k
 test('kubectl authenticates with the kubeconfig over TLS and reads Knative Services', async () => {
   const created = await knit.knit(['service', 'create', 'tls-hello', '--image', path.join(import.meta.dirname, '..', 'examples', 'helloworld'), '--no-wait']);
   assert.equal(created.code, 0, created.stderr);
-  const r = await kubectl(['get', '--raw', '/apis/serving.knative.dev/v1/namespaces/default/services']);
+  const r = await knit.kubectl(['get', '--raw', '/apis/serving.knative.dev/v1/namespaces/default/services']);
   assert.equal(r.code, 0, r.stderr);
   const list = JSON.parse(r.stdout) as { items: { metadata: { name: string } }[] };
   assert.deepEqual(list.items.map((i) => i.metadata.name), ['tls-hello']);
-  const url = await kubectl(['get', 'ksvc', 'tls-hello', '-o', 'jsonpath={.metadata.name}']);
+  const url = await knit.kubectl(['get', 'ksvc', 'tls-hello', '-o', 'jsonpath={.metadata.name}']);
   assert.equal(url.code, 0, url.stderr);
   assert.equal(url.stdout, 'tls-hello');
 });
@@ -92,9 +83,7 @@ test('knit kubeconfig prints it; --merge adds knit to another kubeconfig that ku
   assert.equal(merged.stdout, `Merged cluster "knit", user "knit-admin" and context "knit" into ${target}; current context is now "knit".\n`);
   const doc = parse(fs.readFileSync(target, 'utf8'));
   assert.deepEqual(doc.contexts.map((c: { name: string }) => c.name), ['prod', 'knit']);
-  const r = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile('kubectl', ['--kubeconfig', target, 'get', '--raw', '/apis/serving.knative.dev/v1'], { timeout: 30_000 }, (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }));
-  });
+  const r = await knit.kubectl(['--kubeconfig', target, 'get', '--raw', '/apis/serving.knative.dev/v1']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(JSON.parse(r.stdout).groupVersion, 'serving.knative.dev/v1');
 

@@ -5,7 +5,6 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -23,16 +22,8 @@ after(async () => {
   await knit?.cleanup();
 });
 
-function kubectl(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: path.join(knit.dataDir, 'kubeconfig'), HOME: knit.dataDir }, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
-  });
-}
-
 async function ok(args: string[]): Promise<string> {
-  const r = await kubectl(args);
+  const r = await knit.kubectl(args);
   assert.equal(r.code, 0, `kubectl ${args.join(' ')}: ${r.stderr}`);
   return r.stdout;
 }
@@ -57,7 +48,7 @@ test('kubectl create secret generic: created, and the store holds the values bas
   assert.deepEqual(md.managedFields.map((m) => [m.manager, m.operation]), [['kubectl-create', 'Update']]);
   const table = await ok(['get', 'secret', 's1']);
   assert.match(table, /^NAME\s+TYPE\s+DATA\s+AGE\ns1\s+Opaque\s+2\s+/);
-  const again = await kubectl(['create', 'secret', 'generic', 's1', '--from-literal=a=b']);
+  const again = await knit.kubectl(['create', 'secret', 'generic', 's1', '--from-literal=a=b']);
   assert.notEqual(again.code, 0);
   assert.match(again.stderr, /secrets "s1" already exists/);
 });
@@ -89,7 +80,7 @@ test('kubectl create namespace, then kubectl get ns lists it Active; objects can
   assert.match(list, /\nteam-a\s+Active\s+\d+s\n/);
   assert.equal(await ok(['create', 'configmap', 'in-team', '-n', 'team-a', '--from-literal=k=v']), 'configmap/in-team created\n');
   assert.deepEqual((await stored('/api/v1/namespaces/team-a/configmaps/in-team')).data, { k: 'v' });
-  const missing = await kubectl(['create', 'secret', 'generic', 'x', '-n', 'nowhere', '--from-literal=a=b']);
+  const missing = await knit.kubectl(['create', 'secret', 'generic', 'x', '-n', 'nowhere', '--from-literal=a=b']);
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /namespaces "nowhere" not found/);
 });

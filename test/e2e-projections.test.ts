@@ -56,16 +56,6 @@ function pods(store: Store, service: string): Obj[] {
   return store.list<Obj>('core.pods', { namespace: 'default', labelSelector: { 'serving.knative.dev/service': service } });
 }
 
-async function createService(name: string, image: string, annotations: Record<string, string>): Promise<void> {
-  const r = await knit.api('POST', '/apis/serving.knative.dev/v1/namespaces/default/services', {
-    apiVersion: 'serving.knative.dev/v1',
-    kind: 'Service',
-    metadata: { name },
-    spec: { template: { metadata: { annotations }, spec: { containers: [{ image }] } } },
-  });
-  assert.equal(r.status, 201, JSON.stringify(r.json));
-}
-
 function owner(obj: StoredObject): { kind: string; name: string; uid: string } {
   const refs = obj.metadata.ownerReferences ?? [];
   assert.equal(refs.length, 1, `${obj.kind} ${obj.metadata.name} has one owner`);
@@ -74,7 +64,7 @@ function owner(obj: StoredObject): { kind: string; name: string; uid: string } {
 }
 
 test('a service at scale 1 has one Running pod with Knative\'s labels and the owner chain pod → replicaset → deployment → revision', async () => {
-  await createService('hello', APP, { 'autoscaling.knative.dev/min-scale': '1' });
+  await knit.createService('hello', APP, { 'autoscaling.knative.dev/min-scale': '1' });
   const pod = await eventually('one ready hello pod', () =>
     snapshot((s) => {
       const ps = pods(s, 'hello');
@@ -153,7 +143,7 @@ test('a crash restarts the container in the same pod: restartCount goes up and l
 });
 
 test('scale to zero removes the pod; the deployment keeps existing at replicas 0', async () => {
-  await createService('idle', APP, { 'autoscaling.knative.dev/window': '6s' });
+  await knit.createService('idle', APP, { 'autoscaling.knative.dev/window': '6s' });
   await eventually('an idle pod', () => snapshot((s) => pods(s, 'idle').length === 1), 20_000, 100);
   const dep = await eventually('idle to scale to zero', () =>
     snapshot((s) => {

@@ -1,6 +1,7 @@
 // Test harness: a real `bin/knit serve` (started by knit-server.ts) on free loopback ports and a temp data dir,
 // the real CLI run against it, and cleanup of server, instances and temp dir.
 
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -113,6 +114,27 @@ export class KnitServer {
   /** Runs the real CLI against this server. */
   knit(args: string[], opts: { input?: string; cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
     return spawnCli(args, { cwd: opts.cwd ?? REPO, env: { ...process.env, KNIT_SERVER: '', KNIT_DATA_DIR: this.dataDir, ...opts.env }, input: opts.input });
+  }
+
+  /** Runs the real kubectl with this server's kubeconfig (and HOME in the data dir, so its cache is fresh). */
+  kubectl(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+    return new Promise((resolve) => {
+      execFile('kubectl', args, { env: { ...process.env, KUBECONFIG: path.join(this.dataDir, 'kubeconfig'), HOME: this.dataDir, ...env }, timeout: 30_000 }, (err, stdout, stderr) => {
+        resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  /** Creates a Knative Service through the API (201 asserted); its metadata. */
+  async createService(name: string, image: string, annotations: Record<string, string> = {}): Promise<{ uid: string }> {
+    const r = await this.api('POST', '/apis/serving.knative.dev/v1/namespaces/default/services', {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: { template: { metadata: { annotations }, spec: { containers: [{ image }] } } },
+    });
+    if (r.status !== 201) throw new Error(`creating service ${name}: ${r.status} ${JSON.stringify(r.json)}`);
+    return (r.json as { metadata: { uid: string } }).metadata;
   }
 
   /** An API request with the bearer token, over HTTPS trusting the server's own CA. */
