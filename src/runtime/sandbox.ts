@@ -146,6 +146,8 @@ export function bwrapArgs(tools: SandboxTools, layout: SandboxLayout, argv: stri
   const nodeDir = path.dirname(fs.realpathSync(process.execPath));
   return [
     '--unshare-pid', '--unshare-ipc', '--unshare-cgroup-try',
+    // The sandbox dies with bwrap (and bwrap with knit): a killed bwrap leaves no instance behind.
+    '--die-with-parent',
     ...system.args,
     '--proc', '/proc',
     '--dev', '/dev',
