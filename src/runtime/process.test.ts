@@ -85,12 +85,13 @@ test('process: unsandboxed as root, runAsNonRoot without runAsUser fails: the im
 test('process: an exec readiness probe runs inside the instance sandbox, as its user', { skip: noSandbox }, async () => {
   const img = image('runtime-app');
   // The app marks its private /tmp once it listens; only a probe inside the sandbox, as 4321, sees that mark.
-  const command = ['node', '-e', "require('http').createServer((q,r)=>r.end('ok')).listen(process.env.PORT,()=>require('fs').writeFileSync('/tmp/up','1'))"];
-  const probe = ['sh', '-c', 'test -f /tmp/up && test "$(id -u)" = 4321'];
+  const mark = `/tmp/knit-up-${process.pid}-${Date.now()}`;
+  const command = ['node', '-e', `require('http').createServer((q,r)=>r.end('ok')).listen(process.env.PORT,()=>require('fs').writeFileSync('${mark}','1'))`];
+  const probe = ['sh', '-c', `test -f ${mark} && test "$(id -u)" = 4321`];
   const inst = start(new ProcessRuntime(), {
     container: { image: img, command, securityContext: { runAsUser: 4321 } },
     readinessProbe: { exec: { command: probe } },
   });
   await waitFor(inst, 'ready');
-  assert.equal(fs.existsSync('/tmp/up'), false, "the mark is in the sandbox's /tmp, not the host's");
+  assert.equal(fs.existsSync(mark), false, "the mark is in the sandbox's /tmp, not the host's");
 });
