@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
 import { ChildInstance } from './child-instance.ts';
 import {
-  DEFAULT_GID, DEFAULT_UID, SANDBOX_ENV, bwrapArgs, detectSandbox, execInSandbox, instanceIdentity, readSandboxPid,
+  DEFAULT_GID, DEFAULT_UID, SANDBOX_ENV, bwrapArgs, childOf, detectSandbox, execInSandbox, instanceIdentity, readSandboxPid,
   signalGroupExcept, unsandboxedRefusal, verifyRunAsNonRoot, type SandboxLayout, type SandboxSupport,
 } from './sandbox.ts';
 
@@ -77,6 +77,9 @@ class ProcessInstance extends ChildInstance {
   private readonly options: Required<ProcessRuntimeOptions>;
   /** Set while the instance runs in a sandbox. */
   private sandboxed = false;
+  /** The sandbox's pid 1 (bwrap's init) and the app it started, as the host numbers them. */
+  private sandboxPid: number | undefined;
+  private appPid: number | undefined;
 
   constructor(spec: InstanceSpec, options: Required<ProcessRuntimeOptions>) {
     super(spec);
@@ -110,6 +113,7 @@ class ProcessInstance extends ChildInstance {
       });
       this.sandboxed = true;
       const sandboxPid = readSandboxPid(child);
+      void sandboxPid.then((pid) => (this.sandboxPid = pid));
       this.adopt(child, 'exit');
       this.startProbes({
         exec: async (command, timeoutMs) => {
@@ -120,6 +124,16 @@ class ProcessInstance extends ChildInstance {
     } catch (err) {
       this.failToStart(err instanceof RuntimeError ? err.reason : 'ContainerMissing', (err as Error).message);
     }
+  }
+
+  /**
+   * The app's own process once the sandbox runs it (what CPU and memory are measured on, and what a
+   * kill reaches as it would the app), else bwrap's.
+   */
+  override get pid(): number | undefined {
+    if (!this.sandboxed || this.state === 'exited') return super.pid;
+    if (this.appPid === undefined && this.sandboxPid !== undefined) this.appPid = childOf(this.sandboxPid);
+    return this.appPid ?? super.pid;
   }
 
   /** The kubelet's runAsNonRoot check against the uid the instance would run as. */

@@ -133,6 +133,21 @@ function bindsAt(dirs: string[], bound: string[]): string[] {
 }
 
 /**
+ * The `node_modules` directories of the image directory's ancestors: Node resolves a bare import
+ * there (nodejs/node lib/internal/modules/cjs/loader.js Module._nodeModulePaths), so an app in a
+ * project's subdirectory finds the project's dependencies, read-only, as it does on the host.
+ */
+export function ancestorNodeModules(imageDir: string): string[] {
+  const dirs: string[] = [];
+  for (let p = path.dirname(imageDir); ; p = path.dirname(p)) {
+    const nm = path.join(p, 'node_modules');
+    if (fs.statSync(nm, { throwIfNoEntry: false })?.isDirectory()) dirs.unshift(fs.realpathSync(nm));
+    if (p === '/') break;
+  }
+  return dirs;
+}
+
+/**
  * The bubblewrap command line that runs `argv` in a new sandbox: new pid (with its own /proc),
  * IPC and cgroup namespaces, a mount namespace holding /usr, /etc, the library directories, the
  * Node binary's directory and the image directory (all read-only), a private writable /tmp and a
@@ -152,7 +167,7 @@ export function bwrapArgs(tools: SandboxTools, layout: SandboxLayout, argv: stri
     '--proc', '/proc',
     '--dev', '/dev',
     '--perms', '1777', '--tmpfs', '/tmp',
-    ...bindsAt([nodeDir, layout.imageDir], system.binds),
+    ...bindsAt([nodeDir, ...ancestorNodeModules(layout.imageDir), layout.imageDir], system.binds),
     '--chdir', layout.cwd,
     '--info-fd', '3',
     '--',
@@ -219,29 +234,41 @@ function killProcessGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/** The first child of process `pid` (from /proc/PID/stat's ppid field), if it has one. */
+export function childOf(pid: number): number | undefined {
+  for (const entry of procEntries()) {
+    const stat = readStat(entry);
+    if (stat && Number(stat[1]) === pid) return entry;
+  }
+  return undefined;
+}
+
+function procEntries(): number[] {
+  try {
+    return fs.readdirSync('/proc').map(Number).filter((n) => Number.isInteger(n));
+  } catch {
+    return [];
+  }
+}
+
+/** The fields of /proc/PID/stat after the command's closing parenthesis: state, ppid, pgrp, ... */
+function readStat(pid: number): string[] | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Signals every process of the group `pgid` but `except`. A sandbox's processes stay in the group
  * knit gave bwrap, whose own process dies on SIGTERM instead of waiting for them: SIGTERM goes to
  * the instance's processes only, and bwrap exits with the status of the instance once it has gone.
  */
 export function signalGroupExcept(pgid: number, except: number, signal: NodeJS.Signals): void {
-  let entries: string[];
-  try {
-    entries = fs.readdirSync('/proc');
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === except) continue;
-    let stat: string;
-    try {
-      stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // Fields after the command's closing parenthesis: state, ppid, pgrp, ...
-    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
+  for (const pid of procEntries()) {
+    if (pid === except || Number(readStat(pid)?.[2]) !== pgid) continue;
     try {
       process.kill(pid, signal);
     } catch {
