@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
-# Installs what the tests need (podman, runc, busybox-static and the containers.conf these VMs require, and
-# python3-kubernetes for the Python client test) before `npm test`, when it can. Run by npm as the `pretest`
-# script; KNIT_TEST_INSTALL=0 turns it off. When it cannot install (not root, no apt-get), it says so in one
-# line and the tests that need what is missing skip.
+# Installs what the tests need (bubblewrap for the file:// sandbox, podman, runc, busybox-static and the
+# containers.conf these VMs require, and python3-kubernetes for the Python client test) before `npm test`,
+# when it can. Run by npm as the `pretest` script; KNIT_TEST_INSTALL=0 turns it off. When it cannot install
+# (not root, no apt-get), it says so in one line and the tests that need what is missing skip.
 set -u
 
+if [ "$(id -u)" != 0 ] && [ "${KNIT_SANDBOX:-}" != off ]; then
+  echo "knit tests: not root, so file:// instances cannot be sandboxed (docs/architecture.md \"Sandbox\"): the sandbox tests will be skipped and the other file:// tests need KNIT_SANDBOX=off" >&2
+fi
+
 need=()
+command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
 command -v podman >/dev/null 2>&1 || need+=(podman)
 command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /bin/busybox ] || need+=(busybox-static)
@@ -15,7 +20,7 @@ conf=/etc/containers/containers.conf
 
 if [ ${#need[@]} -eq 0 ] && [ -f "$conf" ]; then exit 0; fi
 
-how="apt-get install -y podman runc busybox-static python3-kubernetes, and put [containers] default_ulimits = [] and [engine] runtime = \"runc\" in $conf"
+how="apt-get install -y bubblewrap podman runc busybox-static python3-kubernetes, and put [containers] default_ulimits = [] and [engine] runtime = \"runc\" in $conf"
 if [ "${KNIT_TEST_INSTALL:-1}" = 0 ]; then
   echo "knit tests: ${need[*]:-containers.conf} missing and KNIT_TEST_INSTALL=0: the tests that need them will be skipped (install: $how)" >&2
   exit 0
@@ -31,7 +36,7 @@ fi
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "knit tests: ${need[*]} missing and no apt-get here: the tests that need them will be skipped (install podman, runc, a static busybox and the Python kubernetes client with your package manager)" >&2
+    echo "knit tests: ${need[*]} missing and no apt-get here: the tests that need them will be skipped (install bubblewrap, podman, runc, a static busybox and the Python kubernetes client with your package manager)" >&2
     exit 0
   fi
   echo "knit tests: installing ${need[*]} (apt-get; KNIT_TEST_INSTALL=0 skips this)" >&2

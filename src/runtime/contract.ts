@@ -108,6 +108,25 @@ export function runtimeContract(name: string, runtime: Runtime, images: Contract
     assert.match(exit.message, /^Container failed with: .*fatal: missing DATABASE_URL/s);
   });
 
+  test(`${name}: runAsUser and runAsGroup are the ids the app runs as`, async () => {
+    const inst = start(spec({ image: images.probeApp, container: { image: images.probeApp, securityContext: { runAsUser: 4321, runAsGroup: 4322 } } }));
+    await waitFor(inst, 'ready', 10_000);
+    const seen = JSON.parse((await get(inst, '/')).body);
+    assert.deepEqual([seen.uid, seen.euid, seen.gid], [4321, 4321, 4322]);
+  });
+
+  test(`${name}: the app cannot read the host's files outside its image (a private directory, its own log file)`, async () => {
+    const secretDir = fs.mkdtempSync(path.join(dir, 'private-'));
+    fs.writeFileSync(path.join(secretDir, 'token'), 'secret\n', { mode: 0o600 });
+    const s = spec({ image: images.probeApp });
+    const paths = [secretDir, path.join(secretDir, 'token'), dir, s.logFile];
+    s.env = { ...s.env, PROBE_PATHS: paths.join(':') };
+    const inst = start(s);
+    await waitFor(inst, 'ready', 10_000);
+    const seen = JSON.parse((await get(inst, '/')).body);
+    assert.deepEqual(seen.readable, Object.fromEntries(paths.map((p) => [p, false])));
+  });
+
   test(`${name}: stop sends SIGTERM and the app may exit cleanly`, async () => {
     const inst = start(spec({ image: images.probeApp }));
     await waitFor(inst, 'ready', 10_000);

@@ -1,16 +1,41 @@
-// The process runtime against the shared runtime contract, plus its own entrypoint rules.
+// The process runtime against the shared runtime contract, plus its own entrypoint and sandbox rules.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProcessRuntime, processCommand } from './process.ts';
-import { runtimeContract } from './contract.ts';
+import { get, runtimeContract, waitFor } from './contract.ts';
+import { detectSandbox } from './sandbox.ts';
+import type { Instance, InstanceExit, InstanceSpec } from './runtime.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../../test/fixtures');
 const image = (dir: string): string => pathToFileURL(path.join(fixtures, dir)).href;
+const support = detectSandbox();
+const noSandbox = support.ok ? false : `no sandbox here (${support.why}); KNIT_SANDBOX=off runs instances unsandboxed`;
 
-runtimeContract('process', new ProcessRuntime(), { probeApp: image('runtime-app'), crashApp: image('crash-app') });
+if (support.ok) runtimeContract('process', new ProcessRuntime(), { probeApp: image('runtime-app'), crashApp: image('crash-app') });
+else test('process: the runtime contract', { skip: noSandbox }, () => {});
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-process-'));
+const started: Instance[] = [];
+let n = 0;
+function start(runtime: ProcessRuntime, over: Partial<InstanceSpec> = {}): Instance {
+  const img = image('runtime-app');
+  const inst = runtime.start({
+    id: `sandbox-${++n}`, namespace: 'default', revision: 'r-00001', configuration: 'r', service: 'r',
+    container: { image: img }, image: img, env: {}, containerPort: 8080, gracePeriodSeconds: 2,
+    logFile: path.join(tmp, `sandbox-${n}.log`), ...over,
+  });
+  started.push(inst);
+  return inst;
+}
+test.after(async () => {
+  await Promise.all(started.map((i) => i.stop()));
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
 
 test('process: without a command, a package.json main runs on the Node that runs knit', () => {
   assert.deepEqual(processCommand(path.join(fixtures, 'runtime-app'), undefined, ['x']), [process.execPath, 'server.js', 'x']);
@@ -22,4 +47,51 @@ test('process: a directory without entrypoint is refused with a clear ContainerM
 
 test('process: a missing directory is ContainerMissing at digest resolution', async () => {
   await assert.rejects(new ProcessRuntime().resolveDigest('file:///nonexistent/knit'), (e: Error & { reason?: string }) => e.reason === 'ContainerMissing');
+});
+
+test('process: without a sandbox (and without KNIT_SANDBOX=off) an instance is refused, naming bubblewrap', async () => {
+  const inst = start(new ProcessRuntime({ sandbox: { ok: false, why: 'bubblewrap (bwrap) is not installed' } }));
+  const exit = await waitFor<InstanceExit>(inst, 'exit');
+  assert.equal(exit.reason, 'CreateContainerError');
+  assert.match(exit.message, /apt-get install bubblewrap.*KNIT_SANDBOX=off/);
+  assert.equal(inst.pid, undefined, 'nothing was started');
+});
+
+test('process: without runAsUser an instance runs as nobody/nogroup, with HOME in its private /tmp and only its own processes in /proc', { skip: noSandbox }, async () => {
+  const inst = start(new ProcessRuntime(), { env: { PROBE_PATHS: `/proc/${process.pid}/environ:/proc/1/environ:${os.homedir()}` } });
+  await waitFor(inst, 'ready');
+  const seen = JSON.parse((await get(inst, '/')).body);
+  assert.deepEqual([seen.uid, seen.gid], [65534, 65534]);
+  assert.equal(seen.env.HOME, '/tmp');
+  assert.deepEqual(seen.readable, { [`/proc/${process.pid}/environ`]: false, '/proc/1/environ': false, [os.homedir()]: false });
+});
+
+test('process: runAsNonRoot with runAsUser 0 fails as the kubelet reports it (CreateContainerConfigError)', { skip: noSandbox }, async () => {
+  const img = image('runtime-app');
+  const inst = start(new ProcessRuntime(), { container: { image: img, securityContext: { runAsNonRoot: true, runAsUser: 0 } } });
+  const exit = await waitFor<InstanceExit>(inst, 'exit');
+  assert.equal(exit.reason, 'CreateContainerConfigError');
+  assert.equal(exit.message, "container's runAsUser breaks non-root policy (container: user-container)");
+});
+
+test('process: unsandboxed as root, runAsNonRoot without runAsUser fails: the image would run as root', { skip: process.getuid?.() !== 0 && 'knit is not root here' }, async () => {
+  const img = image('runtime-app');
+  const inst = start(new ProcessRuntime({ sandbox: 'off' }), { container: { image: img, securityContext: { runAsNonRoot: true } } });
+  const exit = await waitFor<InstanceExit>(inst, 'exit');
+  assert.equal(exit.reason, 'CreateContainerConfigError');
+  assert.equal(exit.message, 'container has runAsNonRoot and image will run as root (container: user-container)');
+});
+
+test('process: an exec readiness probe runs inside the instance sandbox, as its user', { skip: noSandbox }, async () => {
+  const img = image('runtime-app');
+  // The app marks its private /tmp once it listens; only a probe inside the sandbox, as 4321, sees that mark.
+  const mark = `/tmp/knit-up-${process.pid}-${Date.now()}`;
+  const command = ['node', '-e', `require('http').createServer((q,r)=>r.end('ok')).listen(process.env.PORT,()=>require('fs').writeFileSync('${mark}','1'))`];
+  const probe = ['sh', '-c', `test -f ${mark} && test "$(id -u)" = 4321`];
+  const inst = start(new ProcessRuntime(), {
+    container: { image: img, command, securityContext: { runAsUser: 4321 } },
+    readinessProbe: { exec: { command: probe } },
+  });
+  await waitFor(inst, 'ready');
+  assert.equal(fs.existsSync(mark), false, "the mark is in the sandbox's /tmp, not the host's");
 });

@@ -1,4 +1,4 @@
-// The process runtime: a `file:///abs/dir` image runs as a host process started in that directory.
+// The process runtime: a `file:///abs/dir` image runs as a process in a sandbox holding that directory (see sandbox.ts).
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -7,6 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
 import { ChildInstance } from './child-instance.ts';
+import {
+  DEFAULT_GID, DEFAULT_UID, SANDBOX_ENV, bwrapArgs, childOf, detectSandbox, execInSandbox, instanceIdentity, readSandboxPid,
+  signalGroupExcept, unsandboxedRefusal, verifyRunAsNonRoot, type SandboxLayout, type SandboxSupport,
+} from './sandbox.ts';
 
 /** Picks a free loopback port by binding port 0 and releasing it. */
 export function freePort(host = '127.0.0.1'): Promise<number> {
@@ -70,6 +74,17 @@ function pathToImage(dir: string): string {
 
 class ProcessInstance extends ChildInstance {
   private killTimer: NodeJS.Timeout | undefined;
+  private readonly options: Required<ProcessRuntimeOptions>;
+  /** Set while the instance runs in a sandbox. */
+  private sandboxed = false;
+  /** The sandbox's pid 1 (bwrap's init) and the app it started, as the host numbers them. */
+  private sandboxPid: number | undefined;
+  private appPid: number | undefined;
+
+  constructor(spec: InstanceSpec, options: Required<ProcessRuntimeOptions>) {
+    super(spec);
+    this.options = options;
+  }
 
   async begin(): Promise<void> {
     try {
@@ -77,21 +92,78 @@ class ProcessInstance extends ChildInstance {
       const st = fs.statSync(dir, { throwIfNoEntry: false });
       if (!st?.isDirectory()) throw new RuntimeError('ContainerMissing', `Unable to fetch image "${this.spec.image}": ${dir} is not a directory`);
       const argv = processCommand(dir, this.spec.container.command, this.spec.container.args);
-      const cwd = this.spec.container.workingDir ? path.resolve(dir, this.spec.container.workingDir) : dir;
+      const sandbox = this.options.sandbox;
+      if (sandbox === 'off') return await this.beginUnsandboxed(dir, argv);
+      if (!sandbox.ok) throw new RuntimeError('CreateContainerError', unsandboxedRefusal(sandbox.why));
+      const sc = this.spec.container.securityContext;
+      const { uid, gid } = instanceIdentity(sc, { uid: DEFAULT_UID, gid: DEFAULT_GID });
+      this.refuseRoot(uid);
+      const real = fs.realpathSync(dir);
+      // workingDir resolves inside the sandbox: relative to the image directory, or as given.
+      const layout: SandboxLayout = { imageDir: real, cwd: path.resolve(real, this.spec.container.workingDir ?? '.'), uid, gid };
       this.port = await freePort();
       if (this.stopRequested) return this.finish(0, null);
-      const env = { ...baseEnv(), ...this.spec.env, PORT: String(this.port) };
-      const child = spawn(argv[0], argv.slice(1), {
-        cwd,
+      // A container's writable root is the private /tmp here, so HOME defaults to it.
+      const env = { ...baseEnv(), HOME: '/tmp', ...this.spec.env, PORT: String(this.port) };
+      const child = spawn(sandbox.tools.bwrap, bwrapArgs(sandbox.tools, layout, argv), {
+        cwd: '/',
         env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true, // own process group, so stop() reaches grandchildren too
+        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+        detached: true, // own process group, so stop() reaches the sandbox's processes
       });
+      this.sandboxed = true;
+      const sandboxPid = readSandboxPid(child);
+      void sandboxPid.then((pid) => (this.sandboxPid = pid));
       this.adopt(child, 'exit');
-      this.startProbes({ cwd, env });
+      this.startProbes({
+        exec: async (command, timeoutMs) => {
+          const pid = await sandboxPid;
+          return pid !== undefined && this.state !== 'exited' && execInSandbox(sandbox.tools, pid, layout, env, command, timeoutMs);
+        },
+      });
     } catch (err) {
       this.failToStart(err instanceof RuntimeError ? err.reason : 'ContainerMissing', (err as Error).message);
     }
+  }
+
+  /**
+   * The app's own process once the sandbox runs it (what CPU and memory are measured on, and what a
+   * kill reaches as it would the app), else bwrap's.
+   */
+  override get pid(): number | undefined {
+    if (!this.sandboxed || this.state === 'exited') return super.pid;
+    if (this.appPid === undefined && this.sandboxPid !== undefined) this.appPid = childOf(this.sandboxPid);
+    return this.appPid ?? super.pid;
+  }
+
+  /** The kubelet's runAsNonRoot check against the uid the instance would run as. */
+  private refuseRoot(uid: number): void {
+    const refusal = verifyRunAsNonRoot(this.spec.container.securityContext, uid, this.spec.container.name ?? 'user-container');
+    if (refusal) throw new RuntimeError('CreateContainerConfigError', refusal);
+  }
+
+  /**
+   * The explicit opt-out (KNIT_SANDBOX=off): a host process in the image directory, as knit's own
+   * user, or as runAsUser/runAsGroup when knit is root.
+   */
+  private async beginUnsandboxed(dir: string, argv: string[]): Promise<void> {
+    const sc = this.spec.container.securityContext;
+    const own = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    const id = own.uid === 0 ? instanceIdentity(sc, own) : own;
+    this.refuseRoot(id.uid);
+    const cwd = this.spec.container.workingDir ? path.resolve(dir, this.spec.container.workingDir) : dir;
+    this.port = await freePort();
+    if (this.stopRequested) return this.finish(0, null);
+    const env = { ...baseEnv(), ...this.spec.env, PORT: String(this.port) };
+    const child = spawn(argv[0], argv.slice(1), {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true, // own process group, so stop() reaches grandchildren too
+      ...(id.uid !== own.uid || id.gid !== own.gid ? { uid: id.uid, gid: id.gid } : {}),
+    });
+    this.adopt(child, 'exit');
+    this.startProbes({ cwd, env });
   }
 
   protected override onFinished(): void {
@@ -103,7 +175,9 @@ class ProcessInstance extends ChildInstance {
     if (this.beginStop()) {
       const pid = this.child?.pid;
       if (pid !== undefined) {
-        killGroup(pid, 'SIGTERM');
+        // bwrap itself would die on SIGTERM before the instance: only the instance gets it.
+        if (this.sandboxed) signalGroupExcept(pid, pid, 'SIGTERM');
+        else killGroup(pid, 'SIGTERM');
         this.killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), this.spec.gracePeriodSeconds * 1000);
       }
     }
@@ -124,9 +198,22 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Runs `file://` images as host processes. */
+export interface ProcessRuntimeOptions {
+  /**
+   * How instances are isolated: a detected sandbox (default: detected at construction), or
+   * `'off'` to run them as host processes (the default when KNIT_SANDBOX=off).
+   */
+  sandbox?: SandboxSupport | 'off';
+}
+
+/** Runs `file://` images as sandboxed processes (see sandbox.ts and docs/architecture.md "Sandbox"). */
 export class ProcessRuntime implements Runtime {
   readonly name = 'process';
+  private readonly options: Required<ProcessRuntimeOptions>;
+
+  constructor(options: ProcessRuntimeOptions = {}) {
+    this.options = { sandbox: options.sandbox ?? (process.env[SANDBOX_ENV] === 'off' ? 'off' : detectSandbox()) };
+  }
 
   handles(image: string): boolean {
     return image.startsWith('file://');
@@ -142,7 +229,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   start(spec: InstanceSpec): Instance {
-    const inst = new ProcessInstance(spec);
+    const inst = new ProcessInstance(spec, this.options);
     void inst.begin();
     return inst;
   }
