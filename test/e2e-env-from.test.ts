@@ -48,7 +48,7 @@ async function answer(service: string, names: string[]): Promise<Record<string, 
 
 test('env from a Secret and a ConfigMap reaches the app; a new revision sees the updated Secret', async () => {
   await put('secrets', 'db', { password: b64(FIRST), user: b64('admin') });
-  await put('configmaps', 'cfg', { MODE: 'prod', 'not valid': 'skipped' });
+  await put('configmaps', 'cfg', { MODE: 'prod', '1bad': 'skipped' });
   const r = await knit.api('POST', '/apis/serving.knative.dev/v1/namespaces/default/services', {
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
