@@ -132,6 +132,9 @@ test('no output of knit serve and no API object but the Secret itself shows a se
     const text = JSON.stringify(r.json);
     for (const v of [FIRST, SECOND]) assert.ok(!text.includes(v) && !text.includes(b64(v)), `${p} shows a secret value`);
   }
+  // The kubelet's warning about the ConfigMap key that is no env name, without any value.
+  const events = (await knit.api('GET', '/api/v1/namespaces/default/events')).json as { items: { reason: string; message: string }[] };
+  assert.ok(events.items.some((e) => e.reason === 'InvalidEnvironmentVariableNames' && e.message === 'Keys [1bad] from the EnvFrom configMap default/cfg were skipped since they are considered invalid environment variable names.'), JSON.stringify(events.items.map((e) => e.reason)));
   // The pods show where the value comes from, as Kubernetes does.
   const pods = (await knit.api('GET', '/api/v1/namespaces/default/pods')).json as { items: { spec: { containers: { env?: { name: string; valueFrom?: unknown }[] }[] } }[] };
   const env = pods.items.flatMap((p) => p.spec.containers[0].env ?? []);
