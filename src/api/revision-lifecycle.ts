@@ -63,6 +63,11 @@ export class RevisionLifecycle extends Lifecycle {
     this.m.markUnknown(REVISION_RESOURCES_AVAILABLE, 'Deploying', '');
   }
 
+  /** MarkResourcesAvailableFalse: a pod's container waits with `reason` (reconcile_resources.go reconcileDeployment). */
+  markResourcesUnavailable(reason: string, message: string): void {
+    this.m.markFalse(REVISION_RESOURCES_AVAILABLE, reason, message);
+  }
+
   /** PropagateAutoscalerStatus: initial scale not reached within the progress deadline. */
   markProgressDeadlineExceeded(): void {
     this.m.markFalse(REVISION_RESOURCES_AVAILABLE, 'ProgressDeadlineExceeded', 'Initial scale was never achieved');

@@ -35,6 +35,8 @@ export interface Instances {
   status(key: string): WorkloadStatus | undefined;
   remove(key: string): Promise<void>;
   runtimeFor(image: string): { resolveDigest(image: string): Promise<string | undefined> };
+  /** A Secret or ConfigMap the revision's env reads changed: a start waiting on it retries now. */
+  retryStart?(key: string): void;
   /** Called when a revision's instances change (ready, failed, gone). */
   onChange: (key: string) => void;
   /** Called when a request arrives for a revision. */

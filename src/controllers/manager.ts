@@ -1,7 +1,7 @@
 // Runs the reconcilers: maps store watch events to work-queue keys, and deletes the objects a
 // deleted owner controlled (the garbage collector's cascading delete).
 
-import { ANNOTATION, LABEL, type ObjectMeta, type Route } from '../api/types.ts';
+import { ANNOTATION, LABEL, type ObjectMeta, type Revision, type Route } from '../api/types.ts';
 import type { StoredObject, WatchEvent } from '../store/store.ts';
 import { WorkQueue } from './queue.ts';
 import { objectKey } from './names.ts';
@@ -10,7 +10,7 @@ import { MemoryEventRecorder, type EventRecorder } from './events.ts';
 import { reconcileKey } from './kit.ts';
 import { serviceReconciler } from './service.ts';
 import { configurationReconciler } from './configuration.ts';
-import { RevisionReconciler } from './revision.ts';
+import { RevisionReconciler, envSourceNames, servingContainer } from './revision.ts';
 import { routeReconciler } from './route.ts';
 import { WorkloadEvents } from './workload-events.ts';
 
@@ -82,6 +82,22 @@ export class ControllerManager {
     // After this write's listeners ran, so that the event's own write follows it on every watch.
     if (ev.resource === 'core.pods') queueMicrotask(() => this.workload.podChanged(ev.type, ev.object));
     this.enqueue(ev.resource, ev.object);
+    if (ev.resource === 'core.secrets' || ev.resource === 'core.configmaps') this.envSourceChanged(ev.resource, ev.object.metadata);
+  }
+
+  /**
+   * A Secret or ConfigMap was written: the revisions whose env reads it retry a start that failed on
+   * it (the kubelet retries a container whose config could not be created).
+   */
+  private envSourceChanged(resource: string, meta: ObjectMeta): void {
+    const retry = this.ctx.instances.retryStart?.bind(this.ctx.instances);
+    if (!retry) return;
+    this.ctx.store.scan<Revision>('revisions', meta.namespace, (rev) => {
+      const c = rev.spec.containers?.length ? servingContainer(rev) : undefined;
+      if (!c) return;
+      const names = envSourceNames(c);
+      if ((resource === 'core.secrets' ? names.secrets : names.configMaps).has(meta.name ?? '')) retry(objectKey(rev.metadata.namespace, rev.metadata.name));
+    });
   }
 
   private enqueue(resource: string, obj: StoredObject): void {

@@ -7,10 +7,15 @@ import { RevisionLifecycle } from '../api/revision-lifecycle.ts';
 import { ANNOTATION, LABEL, type Container, type Revision } from '../api/types.ts';
 import { RuntimeError } from '../runtime/runtime.ts';
 import type { Workload } from '../runtime/instances.ts';
+import { podName, podTemplateHash } from '../kube/projections/names.ts';
+import { podTemplateMeta } from '../kube/projections/workload.ts';
+import { configMapData, decodeSecretData, envObject, fieldValues, resolveContainerEnv, type EnvSourceLookup } from './env-sources.ts';
+import os from 'node:os';
 import { cpuCoresOf } from '../autoscaler/kpa.ts';
 import { objectKey } from './names.ts';
 import type { ControllerContext } from './context.ts';
 import type { Observed, Reconciler } from './kit.ts';
+import type { StoredObject } from '../store/store.ts';
 
 /** The serving container: the one with a port, or the only one. */
 export function servingContainer(rev: Revision): Container {
@@ -23,15 +28,80 @@ export function containerPort(c: Container): number {
   return c.ports?.[0]?.containerPort || 8080;
 }
 
-/** What the instance manager needs to run this revision. */
-export function workloadFor(rev: Revision, ctx: ControllerContext, image: string): Workload {
-  const c = servingContainer(rev);
-  const env: Record<string, string> = {};
-  for (const e of c.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
-  else if (!e.valueFrom) env[e.name] = '';
+/** True if the container takes env from Secrets, ConfigMaps or the downward API (resolved at each start). */
+function hasEnvSources(c: Container): boolean {
+  return (c.envFrom?.length ?? 0) > 0 || (c.env ?? []).some((e) => !e.value && e.valueFrom);
+}
+
+/** The names of the Secrets and ConfigMaps a container's env reads. */
+export function envSourceNames(c: Container): { secrets: Set<string>; configMaps: Set<string> } {
+  const secrets = new Set<string>();
+  const configMaps = new Set<string>();
+  for (const f of c.envFrom ?? []) {
+    if (f.secretRef) secrets.add(f.secretRef.name ?? '');
+    if (f.configMapRef) configMaps.add(f.configMapRef.name ?? '');
+  }
+  for (const e of c.env ?? []) {
+    if (e.valueFrom?.secretKeyRef) secrets.add(e.valueFrom.secretKeyRef.name ?? '');
+    if (e.valueFrom?.configMapKeyRef) configMaps.add(e.valueFrom.configMapKeyRef.name ?? '');
+  }
+  return { secrets, configMaps };
+}
+
+/** Secrets and ConfigMaps of one namespace as the store holds them (store keys `core.secrets`, `core.configmaps`). */
+function storeLookup(ctx: ControllerContext, ns: string): EnvSourceLookup {
+  return {
+    secret: (name) => {
+      const o = ctx.store.get<StoredObject & { data?: Record<string, unknown> }>('core.secrets', ns, name);
+      return o ? decodeSecretData(o.data) : undefined;
+    },
+    configMap: (name) => {
+      const o = ctx.store.get<StoredObject & { data?: Record<string, unknown> }>('core.configmaps', ns, name);
+      return o ? configMapData(o.data) : undefined;
+    },
+  };
+}
+
+/** The runtime contract's K_* variables, after the container's own. */
+function contractEnv(env: Record<string, string>, rev: Revision): Record<string, string> {
   env.K_REVISION = rev.metadata.name ?? '';
   env.K_CONFIGURATION = rev.metadata.labels?.[LABEL.configuration] ?? '';
   env.K_SERVICE = rev.metadata.labels?.[LABEL.service] ?? '';
+  return env;
+}
+
+/**
+ * The env of one instance, resolved when it starts. A fieldRef reads the pod knit projects for the
+ * replica: its name, namespace, labels and annotations, node and service account; its uid is assigned
+ * only when the projected pod is stored, after the start, so `metadata.uid` is the revision's uid.
+ * The kubelet's InvalidEnvironmentVariableNames warnings are recorded on the Revision.
+ */
+function resolveEnv(rev: Revision, ctx: ControllerContext, c: Container, podId: string): { env: Record<string, string> } | { error: { reason: string; message: string } } {
+  const ns = rev.metadata.namespace ?? 'default';
+  const tmpl = podTemplateMeta(rev);
+  const r = resolveContainerEnv(c, ns, storeLookup(ctx, ns), fieldValues({
+    name: podName(rev.metadata.name ?? '', podTemplateHash(rev.metadata.uid ?? ''), podId),
+    namespace: ns,
+    uid: rev.metadata.uid ?? '',
+    labels: tmpl.labels,
+    annotations: tmpl.annotations,
+    nodeName: os.hostname(),
+    serviceAccountName: rev.spec.serviceAccountName || 'default',
+    hostIP: '127.0.0.1',
+    podIP: '127.0.0.1',
+  }));
+  if (!r.ok) return { error: { reason: r.reason, message: r.message } };
+  for (const w of r.warnings) ctx.events.event({ apiVersion: rev.apiVersion, kind: rev.kind, metadata: rev.metadata }, 'Warning', 'InvalidEnvironmentVariableNames', w, { source: { component: 'kubelet', host: os.hostname() } });
+  return { env: contractEnv(r.env, rev) };
+}
+
+/** What the instance manager needs to run this revision. */
+export function workloadFor(rev: Revision, ctx: ControllerContext, image: string): Workload {
+  const c = servingContainer(rev);
+  // Literal values only; with env sources, resolveEnv builds each instance's env as it starts.
+  const env = envObject();
+  for (const e of c.env ?? []) if (!e.valueFrom || e.value) env[e.name] = e.value ?? '';
+  contractEnv(env, rev);
   const timeoutSeconds = rev.spec.timeoutSeconds || 300;
   return {
     key: objectKey(rev.metadata.namespace, rev.metadata.name),
@@ -59,6 +129,7 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
     timeoutSeconds,
     progressDeadlineSeconds:
       parseDurationSeconds(rev.metadata.annotations?.[ANNOTATION.progressDeadline] ?? '') ?? ctx.settings.progressDeadlineSeconds,
+    ...(hasEnvSources(c) ? { resolveEnv: (podId: string) => resolveEnv(rev, ctx, c, podId) } : {}),
   };
 }
 
@@ -147,7 +218,10 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
     } else {
       if (ws.failing && ws.lastFailure) lifecycle.markContainerUnhealthy(ws.lastFailure.reason, ws.lastFailure.message);
       else if (!ws.everReady) lifecycle.markContainerDeploying();
-      if (ws.deadlineExceeded && !ws.everReady) lifecycle.markProgressDeadlineExceeded();
+      // reconcile_resources.go reconcileDeployment: a container waiting to be created (e.g.
+      // CreateContainerConfigError) is surfaced on ResourcesAvailable once the deployment timed out.
+      if (ws.deadlineExceeded && !ws.everReady && ws.startError) lifecycle.markResourcesUnavailable(ws.startError.reason, ws.startError.message);
+      else if (ws.deadlineExceeded && !ws.everReady) lifecycle.markProgressDeadlineExceeded();
       else if (!ws.everReady) lifecycle.markResourcesDeploying();
     }
     if (pa.active === 'Active' && ws.ready > 0) lifecycle.markActive();

@@ -20,6 +20,18 @@ export interface Workload {
   /** The revision's timeoutSeconds: the drain bound and the SIGKILL grace period. */
   timeoutSeconds: number;
   progressDeadlineSeconds: number;
+  /**
+   * Builds the env of one instance as it starts (the kubelet resolves Secrets, ConfigMaps and
+   * downward-API fields when it starts a container); replaces `template.env` when given. An error
+   * (e.g. `CreateContainerConfigError`, `secret "x" not found`) keeps the instance from starting.
+   */
+  resolveEnv?: (podId: string) => { env: Record<string, string> } | { error: StartError };
+}
+
+/** Why an instance could not be created (a container's waiting reason and message). */
+export interface StartError {
+  reason: string;
+  message: string;
 }
 
 /** What the revision reconciler reads to write status. */
@@ -36,6 +48,8 @@ export interface WorkloadStatus {
   deadlineExceeded: boolean;
   /** Milliseconds from the first start to the first ready instance. */
   firstReadyMs: number | undefined;
+  /** Set while the newest start could not create its instance (its env could not be resolved). */
+  startError?: StartError;
 }
 
 /** An instance's last exit, with when it ran (a pod's `lastState.terminated`). */
@@ -96,6 +110,8 @@ interface Replica {
 }
 
 const MAX_BACKOFF_MS = 30_000;
+/** How often a start whose env could not be resolved is tried again (besides on a change of its sources). */
+const START_RETRY_MS = 5_000;
 
 /** How many instances knit runs at most: per revision and in total. */
 export interface InstanceLimits {
@@ -127,6 +143,8 @@ class RevisionInstances {
   private firstReadyMs: number | undefined;
   private closed = false;
   private readonly cpuSeen = new Map<string, { ticks: number; at: number }>();
+  private startError: StartError | undefined;
+  private startRetryTimer: NodeJS.Timeout | undefined;
 
   constructor(manager: InstanceManager, workload: Workload) {
     this.manager = manager;
@@ -172,6 +190,7 @@ class RevisionInstances {
       failing: this.failing,
       deadlineExceeded: this.deadlineExceeded,
       firstReadyMs: this.firstReadyMs,
+      startError: this.startError,
     };
   }
 
@@ -252,7 +271,7 @@ class RevisionInstances {
       for (let i = live.length; i < want; i++) {
         // One service cannot take the machine: past the total cap, wait for a free slot.
         if (!this.manager.reserveSlot(this)) break;
-        this.startOne();
+        if (!this.startOne()) break;
       }
     } else if (live.length > want) {
       // Stop starting instances first, then the least busy ready ones.
@@ -286,15 +305,47 @@ class RevisionInstances {
     }
   }
 
-  private startOne(): void {
+  /** An env source of the revision changed: a start waiting on it retries now. */
+  retryStart(): void {
+    if (!this.startError || this.closed) return;
+    if (this.startRetryTimer) clearTimeout(this.startRetryTimer);
+    this.startRetryTimer = undefined;
+    this.reconcile();
+  }
+
+  /** Starts one instance; false when its env could not be resolved (retried later, as the kubelet retries). */
+  private startOne(): boolean {
     const [ns, rev] = this.workload.key.split('/');
-    const suffix = randomSuffix(5);
-    const id = `${rev}-${suffix}`;
-    const env = { ...this.workload.template.env, [OWNER_ENV]: this.manager.ownerTag };
-    const spec: InstanceSpec = { ...this.workload.template, env, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`) };
     // A crashed replica is restarted in place (its pod keeps its name); otherwise a new replica.
     const now = this.manager.now();
     let replica = [...this.replicas.values()].find((r) => !r.instance && !r.deletedAt);
+    const suffix = replica?.podId ?? randomSuffix(5);
+    let base = this.workload.template.env;
+    if (this.workload.resolveEnv) {
+      const r = this.workload.resolveEnv(suffix);
+      if ('error' in r) {
+        const changed = this.startError?.reason !== r.error.reason || this.startError?.message !== r.error.message;
+        this.startError = r.error;
+        if (!this.startRetryTimer) {
+          this.startRetryTimer = setTimeout(() => {
+            this.startRetryTimer = undefined;
+            this.reconcile();
+          }, START_RETRY_MS);
+          this.startRetryTimer.unref();
+        }
+        if (changed) this.manager.changed(this.workload.key);
+        return false;
+      }
+      base = r.env;
+    }
+    if (this.startError) {
+      this.startError = undefined;
+      this.manager.changed(this.workload.key);
+    }
+    const id = `${rev}-${replica ? randomSuffix(5) : suffix}`;
+    // Spread keeps every own name (`__proto__` too) as a variable.
+    const env = { ...base, [OWNER_ENV]: this.manager.ownerTag };
+    const spec: InstanceSpec = { ...this.workload.template, env, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`) };
     if (replica) {
       replica.restartCount++;
       replica.previousLogFile = replica.logFile;
@@ -363,6 +414,7 @@ class RevisionInstances {
       }
       this.manager.changed(this.workload.key);
     });
+    return true;
   }
 
   private async stopOne(inst: Instance): Promise<void> {
@@ -384,6 +436,7 @@ class RevisionInstances {
     this.closed = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
+    if (this.startRetryTimer) clearTimeout(this.startRetryTimer);
     this.dispatcher.close();
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
   }
@@ -520,6 +573,11 @@ export class InstanceManager implements DispatcherLookup {
   /** The revision's replicas (pods), oldest first; empty for an unknown revision. */
   pods(key: string): PodSnapshot[] {
     return this.revisions.get(key)?.pods() ?? [];
+  }
+
+  /** The revision's env sources (Secrets, ConfigMaps) changed: a start that failed on them retries now. */
+  retryStart(key: string): void {
+    this.revisions.get(key)?.retryStart();
   }
 
   /** Stops the replica `podId` of a revision (a replacement starts); false if there is none. */

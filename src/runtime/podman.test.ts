@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { get, runtimeContract, waitFor } from './contract.ts';
-import { PodmanRuntime, containerName, pinnedReference, podmanRunArgs, runPodman } from './podman.ts';
+import { PodmanRuntime, containerName, pinnedReference, podmanEnv, podmanRunArgs, runPodman } from './podman.ts';
 import type { Instance, InstanceExit, InstanceSpec } from './runtime.ts';
 import { UnavailableRuntime } from './unavailable.ts';
 import { FIXTURES, TestImages, removeContainersOf } from '../../test/fixtures/podman-images.ts';
@@ -82,6 +82,19 @@ podmanSuite('podman runtime', () => {
       for (const a of c.absent ?? []) assert.ok(!args.includes(a), `${c.name}: no ${a} in ${line}`);
       assert.equal(args.filter((a) => a === 'img').length, 1, `${c.name}: the image appears once`);
     }
+  });
+
+  test('podman: env values travel in podman\'s environment, not on its command line', () => {
+    const s: InstanceSpec = { ...spec('img', {}, { PASSWORD: 'hunter2', ['__proto__']: 'p', HOME: '/app' }), id: 'x-1' };
+    const args = podmanRunArgs(s, 41000, 'o');
+    assert.ok(!JSON.stringify(args).includes('hunter2'), JSON.stringify(args));
+    assert.ok(args.includes('PASSWORD') && args.includes('__proto__'), JSON.stringify(args));
+    // A name podman reads itself stays on the command line, so podman's own HOME is untouched.
+    assert.ok(args.includes('HOME=/app'));
+    const env = podmanEnv(s);
+    assert.equal(env.PASSWORD, 'hunter2');
+    assert.equal(Object.getOwnPropertyDescriptor(env, '__proto__')?.value, 'p');
+    assert.equal(env.HOME, process.env.HOME);
   });
 
   test('podman: pinnedReference keeps the repository the user named', () => {

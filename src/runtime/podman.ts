@@ -116,7 +116,9 @@ export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: strin
     '--tmpfs', '/tmp:rw,mode=1777',
     '-e', `PORT=${spec.containerPort}`,
   ];
-  for (const [k, v] of Object.entries(spec.env)) args.push('-e', `${k}=${v}`);
+  // Values travel in podman's own environment (`-e NAME` takes the value from there), never on its
+  // command line, where any local user could read a Secret's value; see podmanEnv.
+  for (const [k, v] of Object.entries(spec.env)) args.push('-e', podmanReads(k) ? `${k}=${v}` : k);
   if (c.workingDir) args.push('-w', c.workingDir);
   const sc = c.securityContext;
   if (sc?.runAsUser !== undefined) args.push('--user', sc.runAsGroup !== undefined ? `${sc.runAsUser}:${sc.runAsGroup}` : String(sc.runAsUser));
@@ -141,6 +143,23 @@ export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: strin
   return args;
 }
 
+/**
+ * Names podman itself reads from its environment (its home, runtime and config directories, proxies,
+ * its own re-exec markers, the Go runtime): giving podman an instance's value for one of these would
+ * change podman, so such a variable is passed as `-e NAME=VALUE` on the command line instead.
+ */
+export function podmanReads(name: string): boolean {
+  return /^(HOME|PATH|TMPDIR|USER|LOGNAME|SHELL|LANG|LC_.*|TZ|XDG_.*|CONTAINERS?_.*|_CONTAINERS_.*|PODMAN_.*|STORAGE_.*|BUILDAH_.*|DOCKER_.*|REGISTRY_AUTH_FILE|DBUS_.*|NOTIFY_SOCKET|SSL_CERT_.*|GO[A-Z]*|(HTTPS?|FTP|NO|ALL)_PROXY)$/i.test(name);
+}
+
+/** podman's environment for `podman run`: knit's own, plus the instance's variables `-e NAME` names. */
+export function podmanEnv(spec: InstanceSpec): NodeJS.ProcessEnv {
+  // Null prototype: a variable named `__proto__` is a variable like any other.
+  const env = Object.assign(Object.create(null) as NodeJS.ProcessEnv, process.env);
+  for (const [k, v] of Object.entries(spec.env)) if (!podmanReads(k)) env[k] = v;
+  return env;
+}
+
 class PodmanInstance extends ChildInstance {
   private readonly runtime: PodmanRuntime;
   private readonly name: string;
@@ -161,6 +180,7 @@ class PodmanInstance extends ChildInstance {
     }
     if (this.stopRequested) return this.finish(0, null);
     const child = spawn(this.runtime.bin, podmanRunArgs(this.spec, this.port, this.runtime.owner), {
+      env: podmanEnv(this.spec),
       stdio: ['ignore', 'pipe', 'pipe'],
       // conmon drops files (e.g. `oom` after an OOM kill) into its working directory.
       cwd: path.dirname(this.spec.logFile),

@@ -35,3 +35,31 @@ test('each Admission validates with the config it was constructed with', () => {
   // The first one is unaffected by the second's construction.
   assert.doesNotThrow(() => lenient.admit('services', 'create', service(500), undefined, 'alice'));
 });
+
+test('env from Secrets and ConfigMaps is admitted; fieldRef follows kubernetes.podspec-fieldref; volume mounts are still refused', () => {
+  const withContainer = (c: Record<string, unknown>): unknown => ({
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name: 'hello', namespace: 'default' },
+    spec: { template: { spec: { containers: [{ image: 'ghcr.io/knative/helloworld-go', ...c }] } } },
+  });
+  const admission = new Admission();
+  assert.doesNotThrow(() => admission.admit('services', 'create', withContainer({
+    env: [{ name: 'A', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }, { name: 'B', valueFrom: { configMapKeyRef: { name: 'c', key: 'k', optional: true } } }],
+    envFrom: [{ secretRef: { name: 's' }, prefix: 'S_' }, { configMapRef: { name: 'c' } }],
+  }), undefined, 'alice'));
+  const fieldRef = withContainer({ env: [{ name: 'N', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }] });
+  assert.throws(() => admission.admit('services', 'create', fieldRef, undefined, 'alice'), (e: unknown) => {
+    assert.ok(e instanceof StatusError);
+    assert.match(e.message, /must not set the field\(s\): spec\.template\.spec\.containers\[0\]\.env\[0\]\.valueFrom\.fieldRef$/);
+    return true;
+  });
+  const enabled = defaultServingConfig();
+  enabled.features.podSpecFieldRef = 'Enabled';
+  assert.doesNotThrow(() => new Admission(enabled).admit('services', 'create', fieldRef, undefined, 'alice'));
+  assert.throws(() => admission.admit('services', 'create', withContainer({ volumeMounts: [{ name: 'v', mountPath: '/v' }] }), undefined, 'alice'), (e: unknown) => {
+    assert.ok(e instanceof StatusError);
+    assert.match(e.message, /volumeMounts/);
+    return true;
+  });
+});

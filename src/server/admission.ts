@@ -20,16 +20,12 @@ import { StatusError } from '../api/status-error.ts';
 
 const WEBHOOK = 'admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: ';
 
+/**
+ * What knit refuses in a container. Env from Secrets and ConfigMaps (valueFrom, envFrom) is honoured
+ * when an instance starts (controllers/env-sources.ts), so only volume mounts are left.
+ */
 function unsupportedContainerFields(c: Container, path: string): FieldError | null {
   let errs: FieldError | null = null;
-  (c.env ?? []).forEach((e, i) => {
-    if (e.valueFrom?.configMapKeyRef || e.valueFrom?.secretKeyRef) {
-      errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.env[${i}].valueFrom`), 'knit has no ConfigMaps or Secrets yet; set the value directly'));
-    }
-  });
-  (c.envFrom ?? []).forEach((_e, i) => {
-    errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.envFrom[${i}]`), 'knit has no ConfigMaps or Secrets yet; set the values directly'));
-  });
   (c.volumeMounts ?? []).forEach((_m, i) => {
     errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.volumeMounts[${i}]`), 'knit does not mount volumes yet'));
   });
