@@ -192,8 +192,8 @@ const ENV_FROM_USAGE =
 /** kn's AddCreateFlags: the flags create and apply add on top of the shared ones. */
 const CREATE_ONLY_FLAGS: FlagSpec[] = [
   { name: 'env', short: 'e', type: 'stringArray', usage: 'Environment variable to set. NAME=value; you may provide this flag any number of times to set multiple environment variables.' },
-  { name: 'env-value-from', type: 'stringArray', usage: ENV_VALUE_FROM_USAGE + NOT_SUPPORTED },
-  { name: 'env-from', type: 'stringArray', usage: ENV_FROM_USAGE + NOT_SUPPORTED },
+  { name: 'env-value-from', type: 'stringArray', usage: ENV_VALUE_FROM_USAGE },
+  { name: 'env-from', type: 'stringArray', usage: ENV_FROM_USAGE },
   { name: 'force', type: 'boolean', usage: 'Create service forcefully, replaces existing service if any.' },
   {
     name: 'filename',
@@ -212,8 +212,8 @@ const UPDATE_ONLY_FLAGS: FlagSpec[] = [
     type: 'stringArray',
     usage: 'Environment variable to set. NAME=value; you may provide this flag any number of times to set multiple environment variables. To unset, specify the environment variable name followed by a "-" (e.g., NAME-).',
   },
-  { name: 'env-value-from', type: 'stringArray', usage: ENV_VALUE_FROM_USAGE + NOT_SUPPORTED },
-  { name: 'env-from', type: 'stringArray', usage: ENV_FROM_USAGE + NOT_SUPPORTED },
+  { name: 'env-value-from', type: 'stringArray', usage: ENV_VALUE_FROM_USAGE },
+  { name: 'env-from', type: 'stringArray', usage: ENV_FROM_USAGE },
   {
     name: 'annotation',
     short: 'a',

@@ -6,6 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ANNOTATION, API_VERSION, LABEL, type Container, type EnvVar, type Probe, type Revision, type RevisionTemplateSpec, type Service } from '../api/types.ts';
 import { CliError } from './errors.ts';
+import { goQuote } from '../kube/gotext.ts';
 import type { ParsedFlags } from './flags.ts';
 
 const AUTOSCALING = 'autoscaling.knative.dev';
@@ -199,37 +200,108 @@ function readEnvFile(file: string, cwd: string): string[] {
     .filter((l) => l !== '' && !l.startsWith('#'));
 }
 
-/** Applies --env / --env-file in command-line order: existing variables change in place, new ones are appended. */
+/**
+ * kn's createEnvVarSource (knative/client pkg/commands/flags/podspec_helper.go): `config-map:NAME:KEY`
+ * (or `cm:`) and `secret:NAME:KEY` (or `sc:`) for --env-value-from.
+ */
+function envVarSource(spec: string): NonNullable<EnvVar['valueFrom']> {
+  const parts = splitN(spec, ':', 3);
+  if (parts.length !== 3) {
+    throw new CliError(`argument requires a value in form "resourceType:name:key" where "resourceType" can be one of "config-map" ("cm") or "secret" ("sc"); got ${goQuote(spec)}`);
+  }
+  const [type, name, key] = parts.map((p) => p.trim());
+  let kind: 'ConfigMap' | 'Secret';
+  if (type === 'config-map' || type === 'cm') kind = 'ConfigMap';
+  else if (type === 'secret' || type === 'sc') kind = 'Secret';
+  else throw new CliError(`unsupported env source type "${goQuote(parts[0])}"; supported source types are "config-map" ("cm") and "secret" ("sc")`);
+  if (name === '') throw new CliError(`the name of ${kind} cannot be an empty string`);
+  if (key === '') throw new CliError(`the key referenced by resource ${kind} "${name}" cannot be an empty string`);
+  return kind === 'ConfigMap' ? { configMapKeyRef: { name, key } } : { secretKeyRef: { name, key } };
+}
+
+/** Go's strings.SplitN. */
+function splitN(s: string, sep: string, n: number): string[] {
+  const out = s.split(sep);
+  return out.length <= n ? out : [...out.slice(0, n - 1), out.slice(n - 1).join(sep)];
+}
+
+/**
+ * Applies --env, --env-value-from and --env-file in command-line order (kn's UpdateEnvVars): existing
+ * variables change in place, new ones are appended, removals (`NAME-`) come last.
+ */
 function applyEnv(template: RevisionTemplateSpec, flags: ParsedFlags, cwd: string): void {
-  const updates = new Map<string, string>();
+  const updates = new Map<string, EnvVar>();
   const removals: string[] = [];
   for (const occ of flags.occurrences) {
     let entries: string[];
-    if (occ.name === 'env') entries = [occ.value];
+    if (occ.name === 'env' || occ.name === 'env-value-from') entries = [occ.value];
     else if (occ.name === 'env-file') entries = readEnvFile(occ.value, cwd);
     else continue;
-    const label = occ.name === 'env' ? 'Invalid --env' : 'Invalid --env-file';
+    const label = occ.name === 'env' ? 'Invalid --env' : occ.name === 'env-value-from' ? 'Invalid --env-value-from' : 'Invalid --env-file';
     let parsed: { set: [string, string][]; remove: string[] } = { set: [], remove: [] };
     prefixError(label, () => {
       parsed = orderedPairs(entries);
     });
-    for (const [k, v] of parsed.set) updates.set(k, v);
+    for (const [k, v] of parsed.set) updates.set(k, occ.name === 'env-value-from' ? { name: k, valueFrom: envVarSource(v) } : { name: k, value: v });
     removals.push(...parsed.remove);
   }
   const c = container0(template);
   const env: EnvVar[] = (c.env ?? []).map((e) => ({ ...e }));
-  for (const [name, value] of updates) {
-    const existing = env.find((e) => e.name === name);
-    if (existing) {
-      existing.value = value;
-      delete existing.valueFrom;
-    } else {
-      env.push({ name, value });
-    }
+  for (const [name, want] of updates) {
+    const i = env.findIndex((e) => e.name === name);
+    if (i >= 0) env[i] = want;
+    else env.push(want);
   }
   const filtered = env.filter((e) => !removals.includes(e.name));
   if (filtered.length > 0) c.env = filtered;
   else delete c.env;
+}
+
+/** kn's newVolumeSourceInfoWithSpecString for --env-from: `config-map:NAME` (`cm:`) or `secret:NAME` (`sc:`). */
+function envFromRef(spec: string): { kind: 'config-map' | 'secret'; name: string } {
+  const parts = splitN(spec, ':', 3);
+  if (parts.length < 2) throw new CliError(`argument requires a value that contains the : character; got ${goQuote(spec)}, [${parts.map(goQuote).join(' ')}]`);
+  const type = parts[0].trim();
+  if (parts.length === 3) {
+    if (['config-map', 'cm', 'secret', 'sc'].includes(type)) throw new CliError(`incorrect mount details for type ${goQuote(type)}`);
+    throw new CliError(`unsupported volume type "${goQuote(parts[0])}"; supported volume types are "config-map or cm", "secret or sc", "volume or vo", and "emptyDir or ed"`);
+  }
+  let kind: 'config-map' | 'secret';
+  if (type === 'config-map' || type === 'cm') kind = 'config-map';
+  else if (type === 'secret' || type === 'sc') kind = 'secret';
+  else throw new CliError(`unsupported volume source type "${goQuote(parts[0])}"; supported volume source types are "config-map" and "secret"`);
+  const name = parts[1].trim();
+  if (name === '') throw new CliError(`the name of ${kind} cannot be an empty string`);
+  return { kind, name };
+}
+
+/** --env-from (kn's UpdateEnvFrom): adds ConfigMap/Secret sources not yet listed, removes those given with a trailing `-`. */
+function applyEnvFrom(template: RevisionTemplateSpec, flags: ParsedFlags): void {
+  const add: string[] = [];
+  const remove: string[] = [];
+  for (const v of flags.list('env-from')) {
+    if (v === '-') throw new CliError('"-" is not a valid value for "--env-from"');
+    if (v.endsWith('-')) remove.push(v.slice(0, -1));
+    else add.push(v);
+  }
+  const c = container0(template);
+  const sources = [...(c.envFrom ?? [])];
+  const key = (s: NonNullable<Container['envFrom']>[number]): string | undefined =>
+    s.configMapRef ? `config-map:${s.configMapRef.name ?? ''}` : s.secretRef ? `secret:${s.secretRef.name ?? ''}` : undefined;
+  const existing = new Set(sources.map(key));
+  for (const spec of add) {
+    const ref = envFromRef(spec);
+    if (existing.has(`${ref.kind}:${ref.name}`)) continue;
+    existing.add(`${ref.kind}:${ref.name}`);
+    sources.push(ref.kind === 'config-map' ? { configMapRef: { name: ref.name } } : { secretRef: { name: ref.name } });
+  }
+  for (const spec of remove) {
+    const ref = envFromRef(spec);
+    const i = sources.findIndex((s) => key(s) === `${ref.kind}:${ref.name}`);
+    if (i >= 0) sources.splice(i, 1);
+  }
+  if (sources.length > 0) c.envFrom = sources;
+  else delete c.envFrom;
 }
 
 const QUANTITY = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
@@ -365,8 +437,6 @@ function applyProbe(c: Container, key: 'livenessProbe' | 'readinessProbe', handl
 const PULL_POLICIES: Record<string, string> = { always: 'Always', never: 'Never', ifnotpresent: 'IfNotPresent' };
 
 const UNSUPPORTED_FLAGS: [string, string][] = [
-  ['env-from', 'environment variables from ConfigMaps or Secrets'],
-  ['env-value-from', 'environment variables from ConfigMap or Secret keys'],
   ['mount', 'volume mounts'],
   ['volume', 'volumes'],
 ];
@@ -376,7 +446,8 @@ function resolvePodSpec(template: RevisionTemplateSpec, flags: ParsedFlags, cwd:
   for (const [flag, what] of UNSUPPORTED_FLAGS) {
     if (flags.changed(flag)) throw new CliError(`--${flag} is not supported by knit yet: ${what} need ConfigMaps, Secrets or volumes, which knit does not provide`);
   }
-  if (flags.changed('env') || flags.changed('env-file')) applyEnv(template, flags, cwd);
+  if (flags.changed('env') || flags.changed('env-value-from') || flags.changed('env-file')) applyEnv(template, flags, cwd);
+  if (flags.changed('env-from')) applyEnvFrom(template, flags);
   if (flags.changed('image') && flags.changed('source')) throw new CliError('only one of --image and --source can be specified');
   if (flags.changed('image')) container0(template).image = resolveImage(flags.string('image'), cwd);
   if (flags.changed('source')) container0(template).image = buildSource(resolve(cwd, flags.string('source')));

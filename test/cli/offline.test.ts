@@ -227,6 +227,28 @@ describe('offline mode, single-file target', () => {
   });
 });
 
+describe('offline mode: env from ConfigMaps and Secrets (kn\'s --env-value-from and --env-from)', () => {
+  it('create writes valueFrom and envFrom in command-line order; update replaces in place and removes with NAME- / TYPE:NAME-', async () => {
+    const created = await knit('service', 'create', 'web', '--image', 'img', '--env', 'A=1', '--env-value-from', 'B=secret:creds:token', '--env-value-from', 'C=cm:conf:mode', '--env-from', 'cm:conf', '--env-from', 'secret:creds', '--target', '.');
+    assert.equal(created.code, 0, created.err);
+    let c = readService('default/ksvc/web.yaml').spec.template.spec.containers[0];
+    assert.deepEqual(c.env, [
+      { name: 'A', value: '1' },
+      { name: 'B', valueFrom: { secretKeyRef: { name: 'creds', key: 'token' } } },
+      { name: 'C', valueFrom: { configMapKeyRef: { name: 'conf', key: 'mode' } } },
+    ]);
+    assert.deepEqual(c.envFrom, [{ configMapRef: { name: 'conf' } }, { secretRef: { name: 'creds' } }]);
+    const updated = await knit('service', 'update', 'web', '--env-value-from', 'A=sc:other:k', '--env', 'B-', '--env-from', 'cm:conf-', '--env-from', 'secret:creds', '--target', '.');
+    assert.equal(updated.code, 0, updated.err);
+    c = readService('default/ksvc/web.yaml').spec.template.spec.containers[0];
+    assert.deepEqual(c.env, [
+      { name: 'A', valueFrom: { secretKeyRef: { name: 'other', key: 'k' } } },
+      { name: 'C', valueFrom: { configMapKeyRef: { name: 'conf', key: 'mode' } } },
+    ]);
+    assert.deepEqual(c.envFrom, [{ secretRef: { name: 'creds' } }], 'an existing source is not added twice');
+  });
+});
+
 after(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
