@@ -2,21 +2,34 @@
 # Installs what the tests need (bubblewrap for the file:// sandbox, podman, runc, busybox-static and the
 # containers.conf these VMs require, and python3-kubernetes for the Python client test) before `npm test`,
 # when it can. Run by npm as the `pretest` script; KNIT_TEST_INSTALL=0 turns it off. When it cannot install
-# (not root, no apt-get), it says so in one line and the tests that need what is missing skip.
+# (not root, no apt-get), it says so in one line and the tests that need what is missing skip. With
+# `--runtime` (npm's prestart) it installs only bubblewrap, which `knit serve` needs for file:// images.
 set -u
 
-if [ "$(id -u)" != 0 ] && [ "${KNIT_SANDBOX:-}" != off ]; then
+if [ "${1:-}" != --runtime ] && [ "$(id -u)" != 0 ] && [ "${KNIT_SANDBOX:-}" != off ]; then
   echo "knit tests: not root, so file:// instances cannot be sandboxed (docs/architecture.md \"Sandbox\"): the sandbox tests will be skipped and the other file:// tests need KNIT_SANDBOX=off" >&2
 fi
 
 need=()
 command -v bwrap >/dev/null 2>&1 || need+=(bubblewrap)
+conf=/etc/containers/containers.conf
+# `--runtime` (npm's prestart): only what `knit serve` itself needs, the sandbox of file:// instances.
+if [ "${1:-}" = --runtime ]; then
+  [ ${#need[@]} -eq 0 ] && exit 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+    echo "knit: bubblewrap is missing, so file:// images cannot be sandboxed: install it (apt-get install bubblewrap) or set KNIT_SANDBOX=off" >&2
+    exit 0
+  fi
+  echo "knit: installing bubblewrap for the file:// sandbox (apt-get)" >&2
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; } ||
+    echo "knit: installing bubblewrap failed: file:// images will be refused until it is installed (or KNIT_SANDBOX=off)" >&2
+  exit 0
+fi
 command -v podman >/dev/null 2>&1 || need+=(podman)
 command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /bin/busybox ] || need+=(busybox-static)
 # The Debian package, for the system Python (a pyenv python3 on PATH would not see it).
 /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || need+=(python3-kubernetes)
-conf=/etc/containers/containers.conf
 
 if [ ${#need[@]} -eq 0 ] && [ -f "$conf" ]; then exit 0; fi
 
