@@ -164,6 +164,7 @@ export function runtimeContract(name: string, runtime: Runtime, images: Contract
   });
 
   test(`${name}: with periodSeconds 0, readiness keeps being checked after startup (every 10 s) and a failing instance turns unready`, async () => {
+    // The API refuses failureThreshold with periodSeconds 0 (the default 3 applies there); the runtime honours it, which keeps this test at one period.
     const inst = start(spec({ image: images.probeApp, readinessProbe: { httpGet: { path: '/healthz' }, failureThreshold: 1 } }));
     await waitFor(inst, 'ready', 10_000);
     const unready = waitFor(inst, 'unready', 15_000);
