@@ -2,9 +2,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import net from 'node:net';
 import grpc from '@grpc/grpc-js';
+import { ensureApiPki } from '../kube/pki.ts';
 import { ProbeLoop, ProbeWorker, grpcProbe, probeOnce, type ProbeClock, type ProbeTarget } from './probe.ts';
 
 /** A probe "second" of 20 ms: Kubernetes' 10 s default period becomes 200 ms. */
@@ -71,6 +76,19 @@ test('grpc probe: a plain HTTP/1 server is a failure, not a hang', async (t) => 
   const t0 = Date.now();
   assert.equal(await grpcProbe(target.host, target.port, '', 500), false);
   assert.ok(Date.now() - t0 < 2000);
+});
+
+test('httpGet probe with scheme HTTPS: a certificate from an untrusted CA is accepted, as by the kubelet; a 500 fails', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-probe-tls-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const pki = ensureApiPki(dir, ['127.0.0.1']);
+  const server = https.createServer({ cert: pki.certPem, key: pki.keyPem }, (req, res) => res.writeHead(req.url === '/bad' ? 500 : 204).end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise((r) => server.close(r)));
+  const target: ProbeTarget = { host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, containerPort: 8080 };
+  assert.equal(await probeOnce({ httpGet: { path: '/ok', scheme: 'HTTPS' } }, target, 2000), true);
+  assert.equal(await probeOnce({ httpGet: { path: '/bad', scheme: 'HTTPS' } }, target, 2000), false);
+  assert.equal(await probeOnce({ httpGet: { path: '/ok' } }, target, 2000), false, 'plain HTTP to a TLS port fails');
 });
 
 test('exec probe: exit code 0 passes, anything else fails', async () => {

@@ -2,6 +2,7 @@
 
 import net from 'node:net';
 import http from 'node:http';
+import https from 'node:https';
 import http2 from 'node:http2';
 import { spawn } from 'node:child_process';
 import type { Probe } from '../api/types.ts';
@@ -53,11 +54,15 @@ export function tcpProbe(host: string, port: number, timeoutMs: number): Promise
   });
 }
 
-/** One HTTP GET; 200–399 passes, as for Kubernetes probes. */
-export function httpProbe(host: string, port: number, path: string, headers: Record<string, string>, timeoutMs: number): Promise<boolean> {
+/**
+ * One HTTP GET; 200–399 passes, as for Kubernetes probes. With scheme HTTPS the certificate is
+ * not verified, as the kubelet does not (kubernetes pkg/probe/http/http.go New, InsecureSkipVerify).
+ */
+export function httpProbe(host: string, port: number, path: string, headers: Record<string, string>, timeoutMs: number, scheme = 'HTTP'): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = http.request(
-      { host, port, path, method: 'GET', headers: { 'user-agent': 'kube-probe/knit', ...headers }, agent: false, timeout: timeoutMs },
+    const request = scheme.toUpperCase() === 'HTTPS' ? https.request : http.request;
+    const req = request(
+      { host, port, path, method: 'GET', headers: { 'user-agent': 'kube-probe/knit', ...headers }, agent: false, timeout: timeoutMs, rejectUnauthorized: false },
       (res) => {
         res.resume();
         const code = res.statusCode ?? 0;
@@ -168,7 +173,7 @@ export function probeOnce(probe: Probe | undefined, target: ProbeTarget, timeout
     const headers: Record<string, string> = {};
     for (const h of probe.httpGet.httpHeaders ?? []) headers[h.name] = h.value;
     const host = probe.httpGet.host || target.host;
-    return httpProbe(host, resolvePort(probe.httpGet.port, target), probe.httpGet.path || '/', headers, timeoutMs);
+    return httpProbe(host, resolvePort(probe.httpGet.port, target), probe.httpGet.path || '/', headers, timeoutMs, probe.httpGet.scheme);
   }
   if (probe?.exec) return execProbe(probe.exec.command ?? [], target, timeoutMs);
   if (probe?.grpc) return grpcProbe(target.host, resolvePort(probe.grpc.port, target), probe.grpc.service ?? '', timeoutMs);
