@@ -1,5 +1,5 @@
-// What every runtime's instance shares: a supervised child process, its readiness probes, its
-// captured output, and Knative's exit reporting (ExitCode<N>, "Container failed with: …").
+// What every runtime's instance shares: a supervised child process, its startup, readiness and
+// liveness probes, its captured output, and Knative's exit reporting (ExitCode<N>, "Container failed with: …").
 
 import type { ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { LogRing } from './logs.ts';
-import { ProbeLoop, type ProbeTarget } from './probe.ts';
+import { ProbeLoop, ProbeWorker, REAL_SECONDS, type ProbeClock, type ProbeTarget } from './probe.ts';
 import type { Instance, InstanceExit, InstanceSpec, InstanceState } from './runtime.ts';
 
 /** The number of a signal (128 + it is the exit code of a process it killed). */
@@ -28,6 +28,10 @@ export abstract class ChildInstance extends EventEmitter implements Instance {
   protected readonly logs = new LogRing(200);
   protected readonly exited: Promise<void>;
   private probes: ProbeLoop | undefined;
+  private liveness: ProbeWorker | undefined;
+  private startup: ProbeWorker | undefined;
+  /** Set when a failed liveness or startup probe killed the container: its exit is a crash, not a requested stop. */
+  private killedByProbe = false;
   private logStream: fs.WriteStream | undefined;
   private readonly startedAt = performance.now();
   private everReady = false;
@@ -71,13 +75,37 @@ export abstract class ChildInstance extends EventEmitter implements Instance {
     child.once(endEvent, (code: number | null, signal: NodeJS.Signals | null) => this.finish(code, signal));
   }
 
-  /** Starts readiness probing against the instance's published port. */
-  protected startProbes(target: Omit<ProbeTarget, 'host' | 'port' | 'containerPort'>): void {
-    this.probes = new ProbeLoop(
-      this.spec.readinessProbe,
-      { ...target, host: this.host, port: this.port, containerPort: this.spec.containerPort },
-      { onReady: () => this.setReady(true), onUnready: () => this.setReady(false) },
-    );
+  /**
+   * Starts probing the instance's published port as the kubelet does: the startup probe first, if
+   * any; once it passes, readiness and liveness (kubernetes pkg/kubelet/prober/worker.go doProbe
+   * skips both until the startup probe has succeeded). A failed liveness or startup probe kills the
+   * container, which then exits as a crash, so the replica is restarted in its pod.
+   */
+  protected startProbes(target: Omit<ProbeTarget, 'host' | 'port' | 'containerPort'>, clock: ProbeClock = REAL_SECONDS): void {
+    const t: ProbeTarget = { ...target, host: this.host, port: this.port, containerPort: this.spec.containerPort };
+    const { livenessProbe, startupProbe } = this.spec.container;
+    const afterStartup = (): void => {
+      if (this.stopRequested || this.state === 'exited') return;
+      this.probes = new ProbeLoop(this.spec.readinessProbe, t, { onReady: () => this.setReady(true), onUnready: () => this.setReady(false) }, clock);
+      if (livenessProbe) this.liveness = new ProbeWorker('liveness', livenessProbe, t, { onFailure: (n) => this.killForProbe('Liveness', n) }, clock);
+    };
+    if (startupProbe) this.startup = new ProbeWorker('startup', startupProbe, t, { onSuccess: afterStartup, onFailure: (n) => this.killForProbe('Startup', n) }, clock);
+    else afterStartup();
+  }
+
+  /** The kubelet's answer to a failed liveness or startup probe: leave rotation, stop the container, report a crash. */
+  private killForProbe(kind: 'Liveness' | 'Startup', failures: number): void {
+    if (this.stopRequested || this.state === 'exited') return;
+    this.logs.push(`knit: ${kind} probe failed ${failures} times in a row; container will be restarted`);
+    this.killedByProbe = true;
+    this.setReady(false);
+    void this.stop();
+  }
+
+  private stopProbes(): void {
+    this.probes?.stop();
+    this.liveness?.stop();
+    this.startup?.stop();
   }
 
   /** Leaves the ready state for 'terminating' and stops probing (the caller then signals). */
@@ -85,7 +113,7 @@ export abstract class ChildInstance extends EventEmitter implements Instance {
     if (this.stopRequested) return false;
     this.stopRequested = true;
     this.state = 'terminating';
-    this.probes?.stop();
+    this.stopProbes();
     return true;
   }
 
@@ -97,11 +125,13 @@ export abstract class ChildInstance extends EventEmitter implements Instance {
   private setReady(ready: boolean): void {
     if (this.state === 'terminating' || this.state === 'exited') return;
     if (ready) {
+      if (this.state === 'ready') return;
       if (this.startupMs === undefined) this.startupMs = performance.now() - this.startedAt;
       this.everReady = true;
       this.state = 'ready';
       this.emit('ready');
     } else {
+      if (this.state !== 'ready') return;
       this.state = 'starting';
       this.emit('unready');
     }
@@ -111,13 +141,13 @@ export abstract class ChildInstance extends EventEmitter implements Instance {
   protected finish(code: number | null, signal: NodeJS.Signals | null): void {
     if (this.state === 'exited') return;
     this.state = 'exited';
-    this.probes?.stop();
+    this.stopProbes();
     this.onFinished();
     this.logStream?.end();
     const exitCode = code ?? 128 + signalNumber(signal);
     const tail = this.logs.last(10).join('\n').trim();
     const message = tail ? `Container failed with: ${tail}` : exitCode === 0 ? 'Container failed with: container exited with no error' : `Container failed with: exit code ${exitCode}`;
-    const exit: InstanceExit = { code: exitCode, beforeReady: !this.everReady, requested: this.stopRequested, reason: `ExitCode${exitCode}`, message };
+    const exit: InstanceExit = { code: exitCode, beforeReady: !this.everReady, requested: this.stopRequested && !this.killedByProbe, reason: `ExitCode${exitCode}`, message };
     this.resolveExited();
     this.emit('exit', exit);
   }

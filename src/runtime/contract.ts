@@ -148,4 +148,50 @@ export function runtimeContract(name: string, runtime: Runtime, images: Contract
     assert.equal(exit.code, 128 + 9);
     assert.ok(Date.now() - t0 < 3000);
   });
+
+  test(`${name}: a failed liveness probe kills the container and reports a crash, not a requested stop`, async () => {
+    const livenessProbe = { httpGet: { path: '/healthz' }, periodSeconds: 1, failureThreshold: 2 };
+    const inst = start(spec({ image: images.probeApp, container: { image: images.probeApp, livenessProbe } }));
+    await waitFor(inst, 'ready', 10_000);
+    // Healthy: a few liveness periods pass without a restart.
+    const healthyExit = waitFor<InstanceExit>(inst, 'exit', 2_500).then(() => 'exited', () => 'alive');
+    assert.equal(await healthyExit, 'alive');
+    const exited = waitFor<InstanceExit>(inst, 'exit', 10_000);
+    const t0 = Date.now();
+    assert.equal((await get(inst, '/start-failing')).status, 200);
+    const exit = await exited;
+    assert.equal(exit.requested, false, 'the replica is restarted like a crashed one');
+    assert.equal(exit.beforeReady, false);
+    assert.match(exit.message, /Liveness probe failed 2 times/);
+    // failureThreshold × periodSeconds, plus the SIGTERM handling.
+    assert.ok(Date.now() - t0 < 5_000, `killed after ${Date.now() - t0}ms`);
+  });
+
+  test(`${name}: a startup probe holds off readiness until it passes; one that never passes restarts the container`, async () => {
+    const startupProbe = { httpGet: { path: '/startupz' }, periodSeconds: 1, failureThreshold: 10 };
+    const inst = start(spec({ image: images.probeApp, env: { STARTUP_DELAY_MS: '600' }, container: { image: images.probeApp, startupProbe } }));
+    await waitFor(inst, 'ready', 15_000);
+    // The port listens at once (the default readiness probe would pass in milliseconds); /startupz passes after 600 ms.
+    assert.ok((inst.startupMs ?? 0) >= 550, `ready after ${inst.startupMs}ms although the startup probe fails for 600ms`);
+    const never = start(spec({ image: images.probeApp, env: { STARTUP_DELAY_MS: '600000' }, container: { image: images.probeApp, startupProbe: { ...startupProbe, failureThreshold: 2 } } }));
+    let becameReady = false;
+    never.once('ready', () => (becameReady = true));
+    const exit = await waitFor<InstanceExit>(never, 'exit', 15_000);
+    assert.equal(becameReady, false);
+    assert.equal(exit.requested, false);
+    assert.match(exit.message, /Startup probe failed 2 times/);
+  });
+
+  test(`${name}: with periodSeconds 0, readiness keeps being checked after startup (every 10 s) and a failing instance turns unready`, async () => {
+    // The API refuses failureThreshold with periodSeconds 0 (the default 3 applies there); the runtime honours it, which keeps this test at one period.
+    const inst = start(spec({ image: images.probeApp, readinessProbe: { httpGet: { path: '/healthz' }, failureThreshold: 1 } }));
+    await waitFor(inst, 'ready', 10_000);
+    const unready = waitFor(inst, 'unready', 15_000);
+    const t0 = Date.now();
+    assert.equal((await get(inst, '/start-failing')).status, 200);
+    await unready;
+    assert.equal(inst.state, 'starting');
+    // One failure at Kubernetes' default period of 10 s.
+    assert.ok(Date.now() - t0 < 12_000, `unready after ${Date.now() - t0}ms`);
+  });
 }

@@ -376,8 +376,12 @@ class RevisionInstances {
     });
     inst.on('unready', () => {
       rep.readyChangedAt = this.manager.now();
+      // Out of rotation at once, as an unready pod leaves its Endpoints; requests already sent to it
+      // finish, then its connections go (it gets a fresh Endpoint if it turns ready again).
+      const ep = this.endpoints.get(id);
       this.endpoints.delete(id);
       this.publish();
+      if (ep) void waitIdle(ep, this.workload.timeoutSeconds * 1000).then(() => ep.close());
       this.manager.changed(this.workload.key);
     });
     inst.once('exit', (exit: InstanceExit) => {
