@@ -125,7 +125,10 @@ export class ApiServer {
     this.front = net.createServer((socket) => {
       sockets.add(socket);
       socket.once('close', () => sockets.delete(socket));
+      // A connection that never speaks is closed, as Go's server closes one that sends no TLS handshake.
+      socket.setTimeout(10_000, () => socket.destroy());
       socket.once('data', (first: Buffer) => {
+        socket.setTimeout(0);
         socket.pause();
         socket.unshift(first);
         if (first[0] === TLS_HANDSHAKE) server.emit('connection', socket);
