@@ -38,7 +38,16 @@ test.after(async () => {
 });
 
 test('process: without a command, a package.json main runs on the Node that runs knit', () => {
-  assert.deepEqual(processCommand(path.join(fixtures, 'runtime-app'), undefined, ['x']), [process.execPath, 'server.js', 'x']);
+  assert.deepEqual(processCommand(path.join(fixtures, 'runtime-app'), undefined, ['x']), [process.execPath, path.join(fixtures, 'runtime-app', 'server.js'), 'x']);
+});
+
+test('process: a workingDir elsewhere still runs the package.json entry point of the image', { skip: noSandbox }, async () => {
+  const img = image('runtime-app');
+  const inst = start(new ProcessRuntime(), { container: { image: img, workingDir: '/tmp' } });
+  await waitFor(inst, 'ready');
+  const r = await get(inst, '/');
+  assert.equal(r.status, 200);
+  assert.equal((JSON.parse(r.body) as { cwd: string }).cwd, '/tmp');
 });
 
 test('process: a directory without entrypoint is refused with a clear ContainerMissing', () => {

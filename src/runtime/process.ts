@@ -60,7 +60,8 @@ export function processCommand(dir: string, command: string[] | undefined, args:
     }
     const start = typeof pkg.scripts?.start === 'string' ? pkg.scripts.start.trim().split(/\s+/) : [];
     const main = start.length === 2 && start[0] === 'node' ? start[1] : typeof pkg.main === 'string' ? pkg.main : 'index.js';
-    return [process.execPath, main, ...(args ?? [])];
+    // The entry point is the image's file wherever the container's workingDir points.
+    return [process.execPath, path.resolve(dir, main), ...(args ?? [])];
   }
   throw new RuntimeError(
     'ContainerMissing',
