@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
 import { KnitServer } from './harness.ts';
+import { entry, envelope, len } from './kube/protobuf-encoder.ts';
 
 let knit: KnitServer;
 let files: string;
@@ -111,23 +112,6 @@ test('kubectl replace of a manifest with creationTimestamp: null keeps the store
 
 // --- other protobuf clients (client-go with the protobuf content type), by hand-encoded bodies ---
 
-function varint(n: bigint | number): Buffer {
-  let v = BigInt.asUintN(64, BigInt(n));
-  const out: number[] = [];
-  do {
-    const b = Number(v & 0x7fn);
-    v >>= 7n;
-    out.push(v > 0n ? b | 0x80 : b);
-  } while (v > 0n);
-  return Buffer.from(out);
-}
-const len = (no: number, data: Buffer | string): Buffer => {
-  const b = typeof data === 'string' ? Buffer.from(data) : data;
-  return Buffer.concat([varint((no << 3) | 2), varint(b.length), b]);
-};
-const entry = (no: number, k: string, v: string): Buffer => len(no, Buffer.concat([len(1, k), len(2, v)]));
-const envelope = (apiVersion: string, kind: string, raw: Buffer): Buffer =>
-  Buffer.concat([Buffer.from([0x6b, 0x38, 0x73, 0x00]), len(1, Buffer.concat([len(1, apiVersion), len(2, kind)])), len(2, raw)]);
 
 function send(method: string, pathname: string, contentType: string, body: Buffer): Promise<{ status: number; json: Record<string, unknown> }> {
   const u = new URL(knit.endpoints.api);

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { PROTOBUF_MEDIA_TYPE, decodeProtobufObject, protobufBodyToJSON, protobufKindSupported, protobufTarget } from './protobuf.ts';
 import { StatusError } from './status.ts';
 import { registry } from './registry.ts';
+import { MAGIC, cat, entry, envelope, key, len, num, time, varint } from '../../test/kube/protobuf-encoder.ts';
 
 // --- capturing what kubectl sends ---
 
@@ -164,28 +165,6 @@ test('kubectl auth can-i: SelfSubjectAccessReviews for a non-resource URL and fo
 
 // --- hand-encoded bodies ---
 
-function varint(n: bigint | number): Buffer {
-  let v = BigInt.asUintN(64, BigInt(n));
-  const out: number[] = [];
-  do {
-    const b = Number(v & 0x7fn);
-    v >>= 7n;
-    out.push(v > 0n ? b | 0x80 : b);
-  } while (v > 0n);
-  return Buffer.from(out);
-}
-const key = (no: number, wire: number): Buffer => varint((no << 3) | wire);
-const len = (no: number, data: Buffer | string): Buffer => {
-  const b = typeof data === 'string' ? Buffer.from(data) : data;
-  return Buffer.concat([key(no, 2), varint(b.length), b]);
-};
-const num = (no: number, n: bigint | number | boolean): Buffer => Buffer.concat([key(no, 0), varint(typeof n === 'boolean' ? (n ? 1 : 0) : n)]);
-const cat = (...parts: Buffer[]): Buffer => Buffer.concat(parts);
-const entry = (no: number, k: string, v: string | Buffer): Buffer => len(no, cat(len(1, k), len(2, v)));
-const time = (seconds: number, nanos = 0): Buffer => cat(num(1, seconds), ...(nanos ? [num(2, nanos)] : []));
-const MAGIC = Buffer.from([0x6b, 0x38, 0x73, 0x00]);
-const envelope = (apiVersion: string, kind: string, raw: Buffer): Buffer =>
-  cat(MAGIC, len(1, cat(len(1, apiVersion), len(2, kind))), len(2, raw), len(3, ''), len(4, ''));
 
 test('every ObjectMeta field, in the JSON order Go prints; unknown fields of every wire type are skipped', () => {
   const meta = cat(
