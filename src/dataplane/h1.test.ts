@@ -20,6 +20,8 @@ test('request lines: common methods over HTTP/1.1 only; everything else is left 
     'GET  HTTP/1.1\r\nHost: x\r\n\r\n',
     'get / HTTP/1.1\r\nHost: x\r\n\r\n',
     '\r\nGET / HTTP/1.1\r\nHost: x\r\n\r\n',
+    'GET http://y/ HTTP/1.1\r\nHost: x\r\n\r\n',
+    'OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n',
   ]) {
     const h = head(bad);
     assert.equal(parseRequestLine(h.buf, h.end), -1, JSON.stringify(bad));
@@ -78,7 +80,11 @@ test('chunked bodies end where the last chunk and trailers end, however the byte
   let end = -1;
   for (let i = 0; i < all.length && end < 0; i++) end = s.scan(all, i, i + 1);
   assert.equal(end, body.length);
-  for (const bad of ['x\r\n', '5\r\nhelloXX', '5\nhello\r\n', '0\r\nbad\n']) {
-    assert.equal(new ChunkedScanner().scan(Buffer.from(bad), 0, bad.length), -2, JSON.stringify(bad));
+  for (const bad of ['x\r\n', '5\r\nhelloXX', '5\nhello\r\n', '0\r\nbad\n', '5 \r\n', '5\t\r\n', '5;\r\n', '5 ;a=b\r\n', '5;a="b"c\r\n', '5;a=\xff\r\n', '0\r\nGET /SMUGGLED HTTP/1.1\r\n', '0\r\nnot a header\r\n', '0\r\nx-t : 1\r\n', '0\r\nx-t: 1\r\n 2\r\n', '0\r\n: 1\r\n', '0\r\nx: \x7f\r\n', '0\r\n\r\r\n']) {
+    assert.equal(new ChunkedScanner().scan(Buffer.from(bad, 'latin1'), 0, bad.length), -2, JSON.stringify(bad));
+  }
+  // What llhttp accepts: extensions with token, quoted or empty values, repeated ';', leading zeros, obs-text.
+  for (const good of ['5;a=b;c\r\nhello\r\n0\r\n\r\n', '5;a="b\\"c"\r\nhello\r\n0\r\n\r\n', '5;a=\r\nhello\r\n0\r\n\r\n', '5;;a\r\nhello\r\n0\r\n\r\n', '0005;a="\t\xff"\r\nhello\r\n0;z\r\nx-t:\t\xff 1 \r\nx-u:\r\n\r\n']) {
+    assert.equal(new ChunkedScanner().scan(Buffer.from(good, 'latin1'), 0, good.length), good.length, JSON.stringify(good));
   }
 });

@@ -181,7 +181,7 @@ const HTTP11 = Buffer.from(' HTTP/1.1\r\n');
 
 /**
  * Checks `METHOD SP target SP HTTP/1.1 CRLF` for a method the fast path handles; returns the
- * index just past the line, or -1 (other methods, HTTP/1.0, odd targets: Node's parser decides).
+ * index just past the line, or -1 (other methods, HTTP/1.0, targets not in origin-form: the general path decides).
  */
 export function parseRequestLine(buf: Buffer, end: number): number {
   let i = 0;
@@ -191,6 +191,8 @@ export function parseRequestLine(buf: Buffer, end: number): number {
   if (!METHODS.includes(m)) return -1;
   i++;
   const target = i;
+  // Origin-form only: absolute-form (routed by its authority, RFC 9112 §3.2.2) and asterisk-form go to the general path.
+  if (buf[i] !== 47 /* / */) return -1;
   // Request targets: visible ASCII only (Node rejects the rest).
   while (i < end && buf[i] > SP && buf[i] < 0x7f) i++;
   if (i === target) return -1;
@@ -229,16 +231,23 @@ export function parseStatusLine(buf: Buffer, end: number, out: { next: number; m
 
 // Chunked-body scanner states.
 const Size = 0;
-const Ext = 1;
+const ExtStart = 1; // just after ';'
 const SizeLf = 2;
 const Data = 3;
 const DataCr = 4;
 const DataLf = 5;
 const TrailerStart = 6;
-const TrailerLine = 7;
+const TrailerName = 7;
 const TrailerLf = 8;
 const LastLf = 9;
 const Done = 10;
+const ExtName = 11;
+const ExtValueStart = 12;
+const ExtToken = 13;
+const ExtQuoted = 14;
+const ExtEscape = 15;
+const ExtQuoteEnd = 16;
+const TrailerValue = 17;
 
 /** The states that expect one byte: that byte and the state after it. */
 const ONE_BYTE: Record<number, readonly [byte: number, next: number]> = {
@@ -248,60 +257,104 @@ const ONE_BYTE: Record<number, readonly [byte: number, next: number]> = {
   [LastLf]: [LF, Done],
 };
 
-/** Finds the end of a chunked body fed in pieces (the bytes themselves are passed on untouched). */
+/** qdtext and quoted-pair bytes (RFC 9110 §5.6.4): HTAB, SP, VCHAR except `"` and `\`, obs-text. */
+const QDTEXT = new Uint8Array(256);
+for (let b = 0x20; b < 256; b++) QDTEXT[b] = b === 0x7f || b === 0x22 || b === 0x5c ? 0 : 1;
+QDTEXT[HT] = 1;
+
+/** Largest chunk size accepted (sizes past 2^53 cannot be counted exactly; llhttp stops at 2^64). */
+const MAX_CHUNK = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Finds the end of a chunked body fed in pieces (the bytes themselves are passed on untouched),
+ * as strictly as Node's parser (llhttp without lenient flags) reads one: hex sizes with no
+ * whitespace after them, extensions `;name[=token|quoted-string]` (RFC 9112 §7.1.1), trailer
+ * lines that are header fields (`token ":" value`, no obs-fold), CRLF everywhere.
+ */
 export class ChunkedScanner {
   private state = Size;
   private size = 0;
   private digits = 0;
-  private trailerBytes = 0;
+  /** Bytes of the current size line, or of the trailer section. */
+  private lineBytes = 0;
 
   reset(): void {
     this.state = Size;
     this.size = 0;
     this.digits = 0;
-    this.trailerBytes = 0;
+    this.lineBytes = 0;
+  }
+
+  /** True between chunks: the next byte would start a chunk-size line (the body can be ended cleanly here). */
+  get atChunkBoundary(): boolean {
+    return this.state === Size && this.digits === 0;
   }
 
   /** Scans buf[from, to): index just past the body's last byte, -1 if it goes on, -2 if malformed. */
   scan(buf: Buffer, from: number, to: number): number {
     let i = from;
     while (i < to) {
+      const b = buf[i];
       switch (this.state) {
         case Size: {
-          const b = buf[i];
           const d = b >= 48 && b <= 57 ? b - 48 : (b | 0x20) >= 97 && (b | 0x20) <= 102 ? (b | 0x20) - 87 : -1;
           if (d >= 0) {
-            if (++this.digits > 12) return -2;
+            this.digits++;
             this.size = this.size * 16 + d;
-            i++;
+            if (this.size > MAX_CHUNK) return -2;
           } else if (this.digits === 0) return -2;
-          else if (b === CR) {
-            this.state = SizeLf;
-            i++;
-          } else if (b === 59 /* ; */ || b === SP || b === HT) {
-            this.state = Ext;
-            i++;
-          } else return -2;
+          else if (b === CR) this.state = SizeLf;
+          else if (b === 59 /* ; */) this.state = ExtStart;
+          else return -2;
+          i++;
           break;
         }
-        case Ext:
-        case TrailerLine: {
-          // The rest of a chunk-size line (its extensions) or of a trailer line, up to its CR.
-          const trailer = this.state === TrailerLine;
-          while (i < to && buf[i] !== CR) {
-            if (buf[i] === LF) return -2;
-            i++;
-            if (trailer && ++this.trailerBytes > MAX_HEAD) return -2;
-          }
-          if (i < to) {
-            this.state = trailer ? TrailerLf : SizeLf;
-            i++;
-          }
+        case ExtStart:
+          if (TOKEN[b] === 1) this.state = ExtName;
+          else if (b !== 59) return -2;
+          i++;
           break;
-        }
+        case ExtName:
+        case ExtToken:
+          if (TOKEN[b] === 1) {
+            // stays
+          } else if (b === 59) this.state = ExtStart;
+          else if (b === CR) this.state = SizeLf;
+          else if (b === 61 /* = */ && this.state === ExtName) this.state = ExtValueStart;
+          else return -2;
+          i++;
+          break;
+        case ExtValueStart:
+          if (b === 34 /* " */) this.state = ExtQuoted;
+          else if (TOKEN[b] === 1) this.state = ExtToken;
+          else if (b === 59) this.state = ExtStart;
+          else if (b === CR) this.state = SizeLf;
+          else return -2;
+          i++;
+          break;
+        case ExtQuoted:
+          if (b === 34) this.state = ExtQuoteEnd;
+          else if (b === 92 /* \ */) this.state = ExtEscape;
+          else if (QDTEXT[b] !== 1) return -2;
+          i++;
+          break;
+        case ExtEscape:
+          if (QDTEXT[b] !== 1 && b !== 34 && b !== 92) return -2;
+          this.state = ExtQuoted;
+          i++;
+          break;
+        case ExtQuoteEnd:
+          if (b === 59) this.state = ExtStart;
+          else if (b === CR) this.state = SizeLf;
+          else return -2;
+          i++;
+          break;
         case SizeLf:
-          if (buf[i++] !== LF) return -2;
+          if (b !== LF) return -2;
+          i++;
           this.digits = 0;
+          // Size lines are bounded one by one, the trailer section as a whole.
+          this.lineBytes = 0;
           this.state = this.size === 0 ? TrailerStart : Data;
           break;
         case Data: {
@@ -316,20 +369,33 @@ export class ChunkedScanner {
         case TrailerLf:
         case LastLf: {
           const [byte, next] = ONE_BYTE[this.state];
-          if (buf[i++] !== byte) return -2;
+          if (b !== byte) return -2;
+          i++;
           this.state = next;
           if (next === Done) return i;
           break;
         }
         case TrailerStart:
-          if (buf[i] === CR) {
-            this.state = LastLf;
-            i++;
-          } else this.state = TrailerLine;
+          // A blank line ends the trailers; anything else must start a field name (no obs-fold).
+          if (b === CR) this.state = LastLf;
+          else if (TOKEN[b] === 1) this.state = TrailerName;
+          else return -2;
+          i++;
+          break;
+        case TrailerName:
+          if (b === COLON) this.state = TrailerValue;
+          else if (TOKEN[b] !== 1) return -2;
+          i++;
+          break;
+        case TrailerValue:
+          if (b === CR) this.state = TrailerLf;
+          else if (VALUE[b] !== 1) return -2;
+          i++;
           break;
         case Done:
           return i;
       }
+      if (this.state !== Data && ++this.lineBytes > MAX_HEAD) return -2;
     }
     return -1;
   }
