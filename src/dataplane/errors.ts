@@ -25,6 +25,8 @@ export const DATA_PLANE_ERRORS = {
   KNIT_ERR_QUEUE_TIMEOUT: { status: 503 },
   /** The revision was removed (or knit stopped) while the request waited. */
   KNIT_ERR_REVISION_GONE: { status: 503 },
+  /** The request is malformed in a way Node's parser lets through but HTTP/1.1 forbids (RFC 9112 §3.2: Host). */
+  KNIT_ERR_BAD_REQUEST: { status: 400 },
   /** The instance could not be reached, or failed before a response started. */
   KNIT_ERR_UPSTREAM: { status: 502 },
   /** The revision's timeoutSeconds passed before the response started. */
@@ -84,6 +86,11 @@ export class DataPlaneError extends Error {
 
   static revisionGone(revision: string): DataPlaneError {
     return new DataPlaneError('KNIT_ERR_REVISION_GONE', `revision ${revision} is gone`);
+  }
+
+  /** `reason` in Go's words for the same refusal (net/http server.go readRequest: "too many Host headers"). */
+  static badRequest(reason: string): DataPlaneError {
+    return new DataPlaneError('KNIT_ERR_BAD_REQUEST', `400 Bad Request: ${reason}`);
   }
 
   /** The instance of `revision` failed with `cause` (a socket or parse error). */

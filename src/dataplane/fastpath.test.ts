@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { Endpoint, QueueBound, RevisionDispatcher, type DispatcherSettings } from './dispatcher.ts';
 import { Gateway } from './gateway.ts';
 import { RoutingTable } from './routing.ts';
+import { TrustedProxies } from './forwarding.ts';
 
 interface Response {
   status: number;
@@ -358,29 +359,55 @@ test('request bodies: Content-Length and chunked, with the next request right be
   c.close();
 });
 
-test('headers: Host kept, Forwarded and X-Forwarded-* set, hop-by-hop and Connection-named headers dropped', async () => {
+test('headers: Host kept, Forwarded and X-Forwarded-* built from the connection, hop-by-hop and Connection-named headers dropped', async () => {
   const c = new RawClient(gw);
   c.write(get('/headers', HOST, 'X-Forwarded-For: 10.1.2.3\r\nConnection: keep-alive, x-secret\r\nX-Secret: s\r\nProxy-Connection: keep-alive\r\nKeep-Alive: 5\r\nTE: trailers\r\nX-User: kept\r\nx-user: twice\r\n'));
   const r = await c.response();
   const seen = JSON.parse(r.body) as Record<string, string>;
   assert.equal(seen.host, HOST);
-  assert.equal(seen['x-forwarded-for'], '10.1.2.3, 127.0.0.1');
+  // The peer is no trusted proxy: what it claims about earlier hops is dropped.
+  assert.equal(seen['x-forwarded-for'], '127.0.0.1');
   assert.equal(seen['x-forwarded-proto'], 'http');
+  assert.equal(seen['x-forwarded-host'], HOST);
   assert.equal(seen.forwarded, `for=127.0.0.1;host=${HOST};proto=http`);
   assert.equal(seen['x-user'], 'kept, twice');
   assert.equal(seen.te, 'trailers');
   for (const h of ['x-secret', 'proxy-connection', 'keep-alive']) assert.equal(seen[h], undefined, h);
   assert.equal(r.headers['keep-alive'], 'timeout=5', "the instance's Keep-Alive is hop-by-hop");
   assert.equal(r.headers['x-app'], 'yes');
-  // A second request without forwarding headers gets fresh ones (the cached ones).
-  c.write(get('/headers', `${HOST}:80`, 'Forwarded: for=1.1.1.1\r\nX-Forwarded-Proto: https\r\n'));
+  // Forged elements never reach the instance; host= is the Host as received (RFC 7239 §5.3), quoted with its port.
+  c.write(get('/headers', `${HOST}:80`, 'Forwarded: for=1.1.1.1\r\nX-Forwarded-Proto: https, for=6.6.6.6;host=evil.example;proto=https\r\nX-Forwarded-Host: evil.example\r\n'));
   const again = JSON.parse((await c.response()).body) as Record<string, string>;
-  assert.equal(again.forwarded, `for=1.1.1.1, for=127.0.0.1;host=${HOST};proto=https`);
+  assert.equal(again.forwarded, `for=127.0.0.1;host="${HOST}:80";proto=http`);
   assert.equal(again['x-forwarded-for'], '127.0.0.1');
+  assert.equal(again['x-forwarded-proto'], 'http');
+  assert.equal(again['x-forwarded-host'], `${HOST}:80`);
   c.write(get('/headers'));
   const third = JSON.parse((await c.response()).body) as Record<string, string>;
   assert.equal(third.forwarded, `for=127.0.0.1;host=${HOST};proto=http`);
   c.close();
+});
+
+test("headers: a trusted proxy's forwarding headers are kept in front of knit's own element", async () => {
+  const trustedGw = new Gateway('external', table, { dispatcher: (k) => dispatchers.get(k) }, { trustedProxies: new TrustedProxies(['127.0.0.0/8']) });
+  const port = (await trustedGw.listen('127.0.0.1', 0)).port;
+  const c = new RawClient(port);
+  try {
+    c.write(get('/headers', HOST, 'X-Forwarded-For: 10.1.2.3, 10.0.0.9\r\nX-Forwarded-Proto: https\r\nX-Forwarded-Host: app.example.org\r\n'));
+    const seen = JSON.parse((await c.response()).body) as Record<string, string>;
+    assert.equal(seen['x-forwarded-for'], '10.1.2.3, 10.0.0.9, 127.0.0.1');
+    assert.equal(seen['x-forwarded-proto'], 'https');
+    assert.equal(seen['x-forwarded-host'], 'app.example.org');
+    // The proxies' hops as knative/serving's forwarded shim writes them, then knit's own, always proto=http.
+    assert.equal(seen.forwarded, `for=10.1.2.3;host=app.example.org;proto=https, for=10.0.0.9, for=127.0.0.1;host=${HOST};proto=http`);
+    c.write(get('/headers', HOST, 'Forwarded: for=1.1.1.1;proto=https\r\nX-Forwarded-Proto: gopher\r\n'));
+    const fwd = JSON.parse((await c.response()).body) as Record<string, string>;
+    assert.equal(fwd.forwarded, `for=1.1.1.1;proto=https, for=127.0.0.1;host=${HOST};proto=http`);
+    assert.equal(fwd['x-forwarded-proto'], 'http', 'only http and https are passed on');
+  } finally {
+    c.close();
+    await trustedGw.close();
+  }
 });
 
 test('unknown hosts and tags get the same 404 as on the general path; the connection stays usable', async () => {

@@ -10,6 +10,8 @@ import { DataPlaneError, retriable } from './errors.ts';
 import { ChunkedScanner, HeaderLines, Hdr, MAX_HEAD, findHeadEnd, isHeadMethod, parseLength, parseRequestLine, parseStatusLine, tokens } from './h1.ts';
 import { RequestTimeouts, type TimeoutKind } from './timeouts.ts';
 import type { UpstreamConnection, UpstreamUser } from './upstream.ts';
+import { forwardingFields, forwardingLines, type ClientForwarding, type TrustedProxies } from './forwarding.ts';
+import { validHost } from './routing.ts';
 
 /** Where a request goes: a revision's dispatcher, or the error to answer with. */
 export type RouteResult = { host: string; d: RevisionDispatcher; error?: undefined } | { host: string; d?: undefined; error: DataPlaneError };
@@ -19,6 +21,8 @@ export interface FastPathGateway {
   route(hostHeader: string | undefined, tagHeader: string | undefined): RouteResult;
   /** Gives the connection to Node's HTTP/1 or HTTP/2 server; `rest` are bytes read but not handled. */
   handOff(socket: net.Socket, rest: Buffer | undefined, to: 'h1' | 'h2'): void;
+  /** Peers whose own forwarding headers are kept. */
+  readonly trusted: TrustedProxies;
 }
 
 /** Node's http.Server defaults, kept for fast-path connections. */
@@ -28,6 +32,13 @@ const HEADERS_TIMEOUT_S = 60;
 const INLINE_BODY = 16 * 1024;
 /** Client bytes buffered while no upstream can take them before the client is paused. */
 const MAX_BUFFERED = 64 * 1024;
+/**
+ * Response bytes knit may hold for a client that does not read: once the socket's unsent bytes pass
+ * this, no further pipelined request is started until they drain (nginx stops reading the same way).
+ */
+export const MAX_UNREAD_RESPONSE = 64 * 1024;
+/** What Node's server answers to a request its parser refuses. */
+const BAD_REQUEST = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
 
 // Connection states.
 const IDLE = 0; // between requests (maybe with a partial head buffered)
@@ -46,6 +57,12 @@ const CRLF = Buffer.from('\r\n');
 const KEEP_ALIVE = `connection: keep-alive\r\nkeep-alive: timeout=${KEEP_ALIVE_TIMEOUT_S}\r\n`;
 const CLOSE = 'connection: close\r\n';
 const LAST_CHUNK = Buffer.from('0\r\n\r\n');
+
+/** True if buf[from, …) holds an LF not preceded by CR (a line ending Node's strict parser refuses). */
+function bareLf(buf: Buffer, from: number): boolean {
+  for (let i = buf.indexOf(10, from); i >= 0; i = buf.indexOf(10, i + 1)) if (i === 0 || buf[i - 1] !== 13) return true;
+  return false;
+}
 
 function hangUp(): NodeJS.ErrnoException {
   const e: NodeJS.ErrnoException = new Error('socket hang up');
@@ -70,6 +87,7 @@ function dropRequestHeader(kind: Hdr): boolean {
     kind === Hdr.Drop ||
     kind === Hdr.XForwardedFor ||
     kind === Hdr.XForwardedProto ||
+    kind === Hdr.XForwardedHost ||
     kind === Hdr.Forwarded
   );
 }
@@ -167,6 +185,8 @@ class FastConnection implements UpstreamUser {
    */
   private readonly values: (string | undefined)[] = [];
   private readonly remote: string;
+  /** The peer is a trusted proxy: its Forwarded / X-Forwarded-* are kept in front of knit's own. */
+  private readonly trusted: boolean;
   private state = IDLE;
   private sniffed = false;
   /** Client bytes not handled yet (a partial head, or pipelined requests). */
@@ -176,6 +196,8 @@ class FastConnection implements UpstreamUser {
   /** When the head being waited for began (tick), or -1 while a request runs or the connection idles. */
   private headSince: number;
   private pausedForBuffer = false;
+  /** Paused until the client reads what knit wrote (MAX_UNREAD_RESPONSE). */
+  private pausedForClient = false;
   private driveScheduled = false;
   // Forwarding headers for the last host seen on this connection without X-Forwarded-*/Forwarded.
   private suffixHost: string | undefined;
@@ -217,6 +239,7 @@ class FastConnection implements UpstreamUser {
     this.fp = fp;
     this.socket = socket;
     this.remote = socket.remoteAddress ?? '';
+    this.trusted = fp.gw.trusted.trusts(this.remote);
     // As in Node, a new connection has the headers timeout to send its first request.
     this.lastActive = this.headSince = fp.tick;
     socket.on('data', this.onData);
@@ -285,6 +308,11 @@ class FastConnection implements UpstreamUser {
       this.upPaused = false;
       this.up?.socket.resume();
     }
+    if (this.pausedForClient && this.state === IDLE) {
+      this.pausedForClient = false;
+      this.socket.resume();
+      this.drive();
+    }
   };
 
   private readonly driveSoon = (): void => {
@@ -294,6 +322,8 @@ class FastConnection implements UpstreamUser {
 
   /** Idle and header timeouts, checked once a second. */
   sweep(t: number): void {
+    // A client that has not read its responses yet is not idle (Node's server keeps it too); what it costs is bounded.
+    if (this.pausedForClient) return;
     if (this.state === IDLE) {
       if (this.headSince >= 0) {
         if (t - this.headSince > HEADERS_TIMEOUT_S) {
@@ -307,11 +337,12 @@ class FastConnection implements UpstreamUser {
 
   /** Starts every complete request head in the buffer, one at a time. */
   private drive(): void {
-    while (this.state === IDLE && this.buf !== undefined) {
+    while (this.state === IDLE && this.buf !== undefined && !this.pausedForClient) {
       const buf = this.buf;
       const end = findHeadEnd(buf, this.scanFrom);
       if (end < 0) {
-        if (buf.length > MAX_HEAD) this.handOff('h1');
+        // A bare LF can never end a head here; Node's parser answers it (400) at once.
+        if (buf.length > MAX_HEAD || bareLf(buf, this.scanFrom)) this.handOff('h1');
         else {
           this.scanFrom = Math.max(0, buf.length - 3);
           if (this.headSince < 0) this.headSince = this.fp.tick;
@@ -385,6 +416,7 @@ class FastConnection implements UpstreamUser {
         case Hdr.Connection:
         case Hdr.XForwardedFor:
         case Hdr.XForwardedProto:
+        case Hdr.XForwardedHost:
         case Hdr.Forwarded:
         case Hdr.Tag:
           values[kind] = L.joined(buf, n, values[kind]);
@@ -396,8 +428,8 @@ class FastConnection implements UpstreamUser {
     const transfer = values[Hdr.TransferEncoding];
     const conn = values[Hdr.Connection];
     const tag = values[Hdr.Tag];
-    // HTTP/1.1 without Host is a 400 from Node.
-    if (!host) return false;
+    // HTTP/1.1 without Host is a 400 from Node; an invalid Host one from the general path (RFC 9112 §3.2).
+    if (!host || !validHost(host)) return false;
     let chunked = false;
     if (transfer !== undefined) {
       if (cl >= 0 || transfer.toLowerCase() !== 'chunked') return false;
@@ -427,7 +459,8 @@ class FastConnection implements UpstreamUser {
     this.resDone = false;
     this.upHead = undefined;
     if (r.d !== undefined) {
-      this.upHead = this.upstreamHead(buf, r.host, values[Hdr.XForwardedFor], values[Hdr.XForwardedProto], values[Hdr.Forwarded], values[Hdr.Te], teCount, chunked, connTokens);
+      const client: ClientForwarding | undefined = this.trusted ? { xff: values[Hdr.XForwardedFor], xfp: values[Hdr.XForwardedProto], xfh: values[Hdr.XForwardedHost], forwarded: values[Hdr.Forwarded] } : undefined;
+      this.upHead = this.upstreamHead(buf, host, client, values[Hdr.Te], teCount, chunked, connTokens);
     }
     this.buf = end < buf.length ? buf.subarray(end) : undefined;
     const d = r.d;
@@ -449,31 +482,24 @@ class FastConnection implements UpstreamUser {
     return true;
   }
 
-  /** The head sent to the instance: hop-by-hop headers out, Forwarded / X-Forwarded-* set (as gateway.ts forwardHeaders). */
-  private upstreamHead(buf: Buffer, host: string, xff: string | undefined, xfp: string | undefined, fwd: string | undefined, te: string | undefined, teCount: number, chunked: boolean, connTokens: Set<string> | undefined): Buffer {
+  /** The head sent to the instance: hop-by-hop headers out, Forwarded / X-Forwarded-* set (forwarding.ts). */
+  private upstreamHead(buf: Buffer, authority: string, client: ClientForwarding | undefined, te: string | undefined, teCount: number, chunked: boolean, connTokens: Set<string> | undefined): Buffer {
     const L = this.lines;
     let extra: string;
-    if (xff === undefined && xfp === undefined && fwd === undefined && te === undefined && !chunked) {
-      if (this.suffixHost !== host) {
-        this.suffixHost = host;
-        this.suffix = this.forwarding(host, undefined, undefined, undefined);
+    const own = client === undefined || (client.xff === undefined && client.xfp === undefined && client.xfh === undefined && client.forwarded === undefined);
+    if (own && te === undefined && !chunked) {
+      if (this.suffixHost !== authority) {
+        this.suffixHost = authority;
+        this.suffix = forwardingLines(forwardingFields(this.remote, authority, 'http', undefined));
       }
       extra = this.suffix;
     } else {
-      extra = this.forwarding(host, xff, xfp, fwd);
+      extra = forwardingLines(forwardingFields(this.remote, authority, 'http', own ? undefined : client));
       // gRPC needs `te: trailers` end to end.
       if (teCount === 1 && te === 'trailers') extra += 'te: trailers\r\n';
       if (chunked) extra += 'transfer-encoding: chunked\r\n';
     }
     return rewriteHead(buf, L, dropRequestHeader, connTokens, extra, '', 0, undefined, 0, 0);
-  }
-
-  private forwarding(host: string, xff: string | undefined, xfp: string | undefined, fwd: string | undefined): string {
-    const client = this.remote;
-    const proto = xfp ? xfp : 'http';
-    const forNode = client.includes(':') ? `"[${client}]"` : client;
-    const element = `for=${forNode};host=${host || 'unknown'};proto=${proto}`;
-    return `x-forwarded-for: ${xff ? `${xff}, ${client}` : client}\r\nx-forwarded-proto: ${proto}\r\nforwarded: ${fwd ? `${fwd}, ${element}` : element}\r\n`;
   }
 
   /** Forwards the request body bytes at the start of `chunk`; returns where the body ended in it. */
@@ -486,8 +512,8 @@ class FastConnection implements UpstreamUser {
     } else {
       const r = this.reqChunks.scan(chunk, 0, chunk.length);
       if (r === -2) {
-        // A malformed chunked body: nothing sensible can follow on this connection.
-        this.socket.destroy();
+        // A chunked body Node's parser would refuse: none of this chunk reaches the instance.
+        this.badBody();
         return chunk.length;
       }
       end = r === -1 ? chunk.length : r;
@@ -512,6 +538,22 @@ class FastConnection implements UpstreamUser {
     }
     if (this.reqLeft === 0 && this.resDone) this.finish();
     return end;
+  }
+
+  /**
+   * The request body broke framing: the instance's connection is dropped (it saw only well-formed
+   * chunks, then an end of stream) and the client gets Node's 400, or a cut if its response started.
+   */
+  private badBody(): void {
+    const started = this.headSent;
+    this.abort();
+    this.buf = undefined;
+    if (started) {
+      this.socket.destroy();
+      return;
+    }
+    this.socket.end(BAD_REQUEST);
+    this.socket.destroySoon();
   }
 
   /** Gets an endpoint (now or after waiting) and sends the request to it. */
@@ -808,12 +850,23 @@ class FastConnection implements UpstreamUser {
     this.up = undefined;
     up?.discard();
     this.releaseSlot();
+    const err = DataPlaneError.timeout(kind);
     if (this.headSent) {
-      // Knative cuts a response that already started.
+      // Knative's timeout handler writes its message into a response that already started and returns,
+      // and Go's server then ends the response (knative/serving pkg/http/handler/timeout.go
+      // timeoutAndWriteError): a chunked response gets the text and its last chunk, a response with a
+      // Content-Length is left short and its connection closed. Mid-chunk, knit can only cut.
+      if (this.resMode === UNTIL_CLOSE || (this.resMode === CHUNKED && this.resChunks.atChunkBoundary)) {
+        const msg = Buffer.from(err.message);
+        this.socket.write(`${msg.length.toString(16)}\r\n${err.message}\r\n0\r\n\r\n`, 'latin1');
+        this.upReusable = false;
+        this.responseDone();
+        return;
+      }
       this.socket.destroy();
       return;
     }
-    this.reply(DataPlaneError.timeout(kind));
+    this.reply(err);
   };
 
   private cancelWaiter(): void {
@@ -880,11 +933,15 @@ class FastConnection implements UpstreamUser {
       this.close();
       return;
     }
-    if (this.pausedForBuffer || this.clientPausedForUp) {
-      this.pausedForBuffer = false;
-      this.clientPausedForUp = false;
-      this.socket.resume();
+    this.pausedForBuffer = false;
+    this.clientPausedForUp = false;
+    if (this.socket.writableLength > MAX_UNREAD_RESPONSE) {
+      // The client is not reading: stop reading its requests (and fetching their responses) until it does.
+      this.pausedForClient = true;
+      this.socket.pause();
+      return;
     }
+    this.socket.resume();
     // Pipelined requests are started from a fresh stack (this may run inside a callback).
     if (this.buf !== undefined && !this.driveScheduled) {
       this.driveScheduled = true;

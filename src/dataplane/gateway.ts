@@ -12,7 +12,8 @@ import type { Duplex } from 'node:stream';
 import type { Endpoint, RevisionDispatcher, Waiter } from './dispatcher.ts';
 import { DataPlaneError, retriable } from './errors.ts';
 import { FastPath, type FastPathGateway, type RouteResult } from './fastpath.ts';
-import { hostOnly, type RoutingTable } from './routing.ts';
+import { absoluteTarget, hostOnly, validHost, type RoutingTable } from './routing.ts';
+import { forwardingFields, TrustedProxies } from './forwarding.ts';
 import { RequestTimeouts, type TimeoutKind } from './timeouts.ts';
 
 export interface DispatcherLookup {
@@ -26,13 +27,19 @@ type ClientResponse = http.ServerResponse;
 
 // Hop-by-hop headers (RFC 9110 §7.6.1) are not forwarded; neither are the ones knit rewrites.
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'http2-settings', 'host']);
-const REWRITTEN = new Set(['x-forwarded-for', 'forwarded', 'x-forwarded-proto']);
+const REWRITTEN = new Set(['x-forwarded-for', 'forwarded', 'x-forwarded-proto', 'x-forwarded-host']);
+
+/** One header as a comma-joined string (repeated list fields combine so, RFC 9110 §5.3). */
+function joined(v: string | string[] | undefined): string | undefined {
+  return v === undefined ? undefined : Array.isArray(v) ? v.join(', ') : v;
+}
 
 /**
  * Request headers for the instance: hop-by-hop removed (RFC 9110 §7.6.1), Forwarded (RFC 7239) and
- * X-Forwarded-For/-Proto appended as an ingress does before the queue-proxy sees the request.
+ * X-Forwarded-For/-Proto/-Host built from the connection (forwarding.ts); the client's own are kept
+ * in front only when `trusted` (its peer is a configured trusted proxy).
  */
-export function forwardHeaders(req: ClientRequest, host: string): Record<string, string> {
+export function forwardHeaders(req: ClientRequest, authority: string, trusted: boolean): Record<string, string> {
   const out: Record<string, string> = {};
   const raw = req.rawHeaders;
   let connectionTokens: Set<string> | undefined;
@@ -45,17 +52,39 @@ export function forwardHeaders(req: ClientRequest, host: string): Record<string,
     out[name] = prev === undefined ? raw[i + 1] : name === 'cookie' ? `${prev}; ${raw[i + 1]}` : `${prev}, ${raw[i + 1]}`;
   }
   if (req.headers.te === 'trailers') out.te = 'trailers'; // gRPC needs it end to end
-  const client = req.socket?.remoteAddress ?? '';
-  const xff = req.headers['x-forwarded-for'];
-  out['x-forwarded-for'] = xff ? `${Array.isArray(xff) ? xff.join(', ') : xff}, ${client}` : client;
-  const xfp = req.headers['x-forwarded-proto'];
-  const proto = typeof xfp === 'string' && xfp ? xfp : 'http';
-  out['x-forwarded-proto'] = proto;
-  const forNode = client.includes(':') ? `"[${client}]"` : client;
-  const element = `for=${forNode};host=${host || 'unknown'};proto=${proto}`;
-  const fwd = req.headers.forwarded;
-  out.forwarded = fwd ? `${Array.isArray(fwd) ? fwd.join(', ') : fwd}, ${element}` : element;
+  const h = req.headers;
+  const client = trusted ? { xff: joined(h['x-forwarded-for']), xfp: joined(h['x-forwarded-proto']), xfh: joined(h['x-forwarded-host']), forwarded: joined(h.forwarded) } : undefined;
+  Object.assign(out, forwardingFields(req.socket?.remoteAddress ?? '', authority, 'http', client));
   return out;
+}
+
+/** Where a request goes: the authority that routes it (and is sent as Host / :authority) and the origin-form path. */
+export interface RequestTarget {
+  authority: string;
+  path: string;
+}
+
+/**
+ * The request's authority and path: `:authority` for HTTP/2 (RFC 9113 §8.3.1: a `host` field does not
+ * override it), the absolute-form target's authority over Host for HTTP/1.1 (RFC 9112 §3.2.2), else
+ * Host; a 400 for two Host fields, an invalid Host, or an absolute-form target a server must refuse.
+ */
+export function requestTarget(req: ClientRequest): RequestTarget | DataPlaneError {
+  const url = req.url ?? '/';
+  let authority: string;
+  let path = url;
+  if ('stream' in req) authority = (req.headers[':authority'] ?? req.headers.host ?? '') as string;
+  else {
+    let hosts = 0;
+    for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].length === 4 && req.rawHeaders[i].toLowerCase() === 'host') hosts++;
+    if (hosts > 1) return DataPlaneError.badRequest('too many Host headers');
+    const abs = absoluteTarget(url);
+    if (abs === 'invalid') return DataPlaneError.badRequest('invalid request target');
+    if (abs !== undefined) ({ authority, path } = abs);
+    else authority = req.headers.host ?? '';
+  }
+  if (!validHost(authority)) return DataPlaneError.badRequest('invalid Host header');
+  return { authority, path };
 }
 
 function responseHeaders(raw: string[], h2: boolean): http.OutgoingHttpHeaders {
@@ -86,6 +115,8 @@ function reply(res: ClientResponse, err: DataPlaneError): void {
     return;
   }
   if (res.destroyed || res.writableEnded) return;
+  // After a malformed request nothing on the connection can be trusted (Node's and Go's servers close it too).
+  if (err.status === 400 && !isH2(res)) res.shouldKeepAlive = false;
   const body = err.body;
   res.writeHead(err.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...err.headers });
   res.end(body);
@@ -113,7 +144,8 @@ class Exchange {
   readonly req: ClientRequest;
   readonly res: ClientResponse;
   readonly d: RevisionDispatcher;
-  readonly host: string;
+  readonly target: RequestTarget;
+  readonly trusted: boolean;
   ep: Endpoint | undefined;
   waiter: Waiter | undefined;
   timeouts: RequestTimeouts;
@@ -121,11 +153,12 @@ class Exchange {
   attempts = 0;
   finished = false;
 
-  constructor(req: ClientRequest, res: ClientResponse, d: RevisionDispatcher, host: string) {
+  constructor(req: ClientRequest, res: ClientResponse, d: RevisionDispatcher, target: RequestTarget, trusted: boolean) {
     this.req = req;
     this.res = res;
     this.d = d;
-    this.host = host;
+    this.target = target;
+    this.trusted = trusted;
     this.timeouts = new RequestTimeouts(d.timeouts, (kind) => this.timedOut(kind));
     d.stats.requestIn();
     res.once('close', () => this.finish());
@@ -137,7 +170,14 @@ class Exchange {
       this.waiter = undefined;
     }
     this.abortUpstream();
-    reply(this.res, DataPlaneError.timeout(kind));
+    const err = DataPlaneError.timeout(kind);
+    const res = this.res;
+    if (res.headersSent && !res.writableEnded && !res.destroyed) {
+      // As Knative's timeout handler (knative/serving pkg/http/handler/timeout.go timeoutAndWriteError):
+      // its text goes into the started response, which then ends (cleanly unless a Content-Length is left short).
+      if (res.getHeader('content-length') === undefined) res.end(err.message);
+      else destroy(res);
+    } else reply(res, err);
     this.finish();
   }
 
@@ -213,9 +253,9 @@ class Exchange {
 
   private sendH1(): void {
     const ep = this.ep!;
-    const headers = forwardHeaders(this.req, this.host);
-    headers.host = (this.req.headers.host ?? this.req.headers[':authority'] ?? this.host) as string;
-    const up = http.request({ host: ep.host, port: ep.port, method: this.req.method, path: this.req.url, headers, agent: ep.agent });
+    const headers = forwardHeaders(this.req, this.target.authority, this.trusted);
+    headers.host = this.target.authority;
+    const up = http.request({ host: ep.host, port: ep.port, method: this.req.method, path: this.target.path, headers, agent: ep.agent });
     this.upstream = up;
     up.on('response', (ures) => this.relayH1(ures));
     up.on('error', (err) => {
@@ -262,10 +302,10 @@ class Exchange {
       this.failed(err as NodeJS.ErrnoException);
       return;
     }
-    const headers: http2.OutgoingHttpHeaders = forwardHeaders(this.req, this.host);
+    const headers: http2.OutgoingHttpHeaders = forwardHeaders(this.req, this.target.authority, this.trusted);
     headers[':method'] = this.req.method ?? 'GET';
-    headers[':path'] = this.req.url ?? '/';
-    headers[':authority'] = (this.req.headers[':authority'] ?? this.req.headers.host ?? this.host) as string;
+    headers[':path'] = this.target.path;
+    headers[':authority'] = this.target.authority;
     const body = hasBody(this.req);
     const up = session.request(headers, { endStream: !body });
     this.upstream = up;
@@ -306,9 +346,12 @@ export class Gateway implements FastPathGateway {
   private readonly lookup: DispatcherLookup;
   private readonly sockets = new Set<net.Socket>();
   private readonly fast: FastPath;
+  readonly trusted: TrustedProxies;
 
-  constructor(listener: 'external' | 'cluster-local', table: RoutingTable, lookup: DispatcherLookup) {
+  /** `trustedProxies`: peers whose Forwarded / X-Forwarded-* headers are kept (none by default). */
+  constructor(listener: 'external' | 'cluster-local', table: RoutingTable, lookup: DispatcherLookup, options: { trustedProxies?: TrustedProxies } = {}) {
     this.listener = listener;
+    this.trusted = options.trustedProxies ?? new TrustedProxies();
     this.table = table;
     this.lookup = lookup;
     this.h1 = http.createServer({ keepAlive: true, requestTimeout: 0, headersTimeout: 60_000, maxHeaderSize: 64 * 1024 }, (req, res) => this.handle(req, res));
@@ -377,23 +420,33 @@ export class Gateway implements FastPathGateway {
   }
 
   private handle(req: ClientRequest, res: ClientResponse): void {
-    const r = this.route((req.headers.host ?? req.headers[':authority']) as string | undefined, req.headers['knative-serving-tag']);
+    const target = requestTarget(req);
+    if (target instanceof DataPlaneError) {
+      reply(res, target);
+      return;
+    }
+    const r = this.route(target.authority, req.headers['knative-serving-tag']);
     if (!r.d) {
       reply(res, r.error);
       return;
     }
-    new Exchange(req, res, r.d, r.host).dispatch();
+    new Exchange(req, res, r.d, target, this.trusted.trusts(req.socket?.remoteAddress)).dispatch();
   }
 
   /** WebSocket (and other HTTP/1.1 upgrades): the connection holds an instance slot while open. */
   private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
-    const r = this.route(req.headers.host, req.headers['knative-serving-tag']);
     const fail = (err: DataPlaneError): void => {
       const body = err.body;
       let extra = '';
       for (const [k, v] of Object.entries(err.headers)) extra += `${k}: ${v}\r\n`;
       socket.end(`HTTP/1.1 ${err.status} ${http.STATUS_CODES[err.status]}\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${extra}connection: close\r\n\r\n${body}`);
     };
+    const target = requestTarget(req);
+    if (target instanceof DataPlaneError) {
+      fail(target);
+      return;
+    }
+    const r = this.route(target.authority, req.headers['knative-serving-tag']);
     if (!r.d) {
       fail(r.error);
       return;
@@ -412,11 +465,11 @@ export class Gateway implements FastPathGateway {
     socket.on('error', () => socket.destroy());
     const go = (got: Endpoint): void => {
       ep = got;
-      const headers = forwardHeaders(req, r.host);
-      headers.host = req.headers.host ?? r.host;
+      const headers = forwardHeaders(req, target.authority, this.trusted.trusts(req.socket.remoteAddress));
+      headers.host = target.authority;
       headers.connection = 'Upgrade';
       headers.upgrade = req.headers.upgrade ?? 'websocket';
-      const up = http.request({ host: got.host, port: got.port, method: req.method, path: req.url, headers, agent: false });
+      const up = http.request({ host: got.host, port: got.port, method: req.method, path: target.path, headers, agent: false });
       up.on('upgrade', (ures, usocket, uhead) => {
         let head101 = `HTTP/1.1 ${ures.statusCode} ${ures.statusMessage}\r\n`;
         for (let i = 0; i < ures.rawHeaders.length; i += 2) head101 += `${ures.rawHeaders[i]}: ${ures.rawHeaders[i + 1]}\r\n`;

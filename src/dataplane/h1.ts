@@ -52,6 +52,7 @@ export const Hdr = {
   Tag: 11,
   KeepAlive: 12,
   Date: 14,
+  XForwardedHost: 15,
   /** Hop-by-hop headers that are dropped without looking at the value (trailer, proxy-connection, http2-settings). */
   Drop: 13,
 } as const;
@@ -75,6 +76,7 @@ for (const [name, kind] of [
   ['proxy-connection', Hdr.Drop],
   ['transfer-encoding', Hdr.TransferEncoding],
   ['x-forwarded-proto', Hdr.XForwardedProto],
+  ['x-forwarded-host', Hdr.XForwardedHost],
   ['knative-serving-tag', Hdr.Tag],
 ] as const) (NAMED[name.length] ??= []).push([name, kind]);
 

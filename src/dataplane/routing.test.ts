@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HostEntry, RoutingTable, hostOnly } from './routing.ts';
+import { HostEntry, RoutingTable, absoluteTarget, hostOnly, validHost } from './routing.ts';
 
 test('hostOnly strips the port and lower-cases', () => {
   assert.equal(hostOnly('H1.Default.Example.com:8080'), 'h1.default.example.com');
@@ -47,4 +47,18 @@ test('tag-header routing: the default host carries per-tag entries only when ena
   assert.equal(e.byTag?.get('old')?.pick(), 'default/s-1');
   assert.equal(e.pick(), 'default/s-2');
   assert.equal(t.lookup('external', 'p.default.example.com')?.byTag, undefined);
+});
+
+test('Host values: reg-names and IP literals with a port are valid, spaces and userinfo are not', () => {
+  for (const ok of ['a.b', 'a.b:8080', '[::1]:80', '127.0.0.1', '']) assert.equal(validHost(ok), true, ok);
+  for (const bad of ['a b', 'u@a', 'a:b', 'a/b', '[::1', 'a\tb']) assert.equal(validHost(bad), false, bad);
+});
+
+test('absolute-form targets give their authority and an origin-form path (RFC 9112 §3.2.2)', () => {
+  assert.deepEqual(absoluteTarget('http://Other.default.example.com/x?y=1'), { authority: 'Other.default.example.com', path: '/x?y=1' });
+  assert.deepEqual(absoluteTarget('HTTP://h:8080'), { authority: 'h:8080', path: '/' });
+  assert.deepEqual(absoluteTarget('http://h?q'), { authority: 'h', path: '/?q' });
+  assert.equal(absoluteTarget('/x'), undefined);
+  assert.equal(absoluteTarget('*'), undefined);
+  for (const bad of ['ftp://h/x', 'http://u@h/x', 'http:///x', 'http://a b/', 'h:80', 'http://:80/']) assert.equal(absoluteTarget(bad), 'invalid', bad);
 });

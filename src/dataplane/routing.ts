@@ -94,3 +94,30 @@ export function hostOnly(header: string | undefined): string {
   if (h.endsWith('.')) h = h.slice(0, -1);
   return h.toLowerCase();
 }
+
+/** A Host value: an IP literal or reg-name with an optional port (RFC 9110 §7.2, RFC 3986 §3.2.2); empty is allowed (no route). */
+const HOST_VALUE = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]*)(?::\d*)?$/;
+
+/** True if `v` is a well-formed Host field value (RFC 9112 §3.2: anything else is a 400). */
+export function validHost(v: string): boolean {
+  return HOST_VALUE.test(v);
+}
+
+const ABSOLUTE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)$/;
+
+/**
+ * An absolute-form request target (`http://authority/path`, RFC 9112 §3.2.2) split into the
+ * authority that replaces Host and the origin-form path sent on; undefined for origin- and
+ * asterisk-form targets, 'invalid' for targets a server must refuse (other schemes, userinfo
+ * (RFC 9110 §4.2.4), an empty or malformed host (§4.2.1)).
+ */
+export function absoluteTarget(target: string): { authority: string; path: string } | 'invalid' | undefined {
+  if (target.startsWith('/') || target === '*') return undefined;
+  const m = ABSOLUTE.exec(target);
+  if (!m) return 'invalid';
+  const scheme = m[1].toLowerCase();
+  const authority = m[2];
+  if ((scheme !== 'http' && scheme !== 'https') || authority === '' || authority.includes('@') || !validHost(authority) || authority.startsWith(':')) return 'invalid';
+  const rest = m[3];
+  return { authority, path: rest === '' ? '/' : rest.startsWith('?') ? `/${rest}` : rest };
+}
