@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Store } from './store/store.ts';
 import { RoutingTable } from './dataplane/routing.ts';
 import { Gateway } from './dataplane/gateway.ts';
+import { TrustedProxies } from './dataplane/forwarding.ts';
 import { InstanceManager } from './runtime/instances.ts';
 import { ProcessRuntime } from './runtime/process.ts';
 import { PodmanRuntime } from './runtime/podman.ts';
@@ -34,6 +35,8 @@ export interface ServeOptions {
   configFile?: string;
   /** Print nothing (tests). */
   quiet?: boolean;
+  /** Proxies whose Forwarded / X-Forwarded-* the gateways keep: comma-separated addresses and CIDR ranges. */
+  trustedProxies?: string;
 }
 
 export interface Endpoints {
@@ -134,8 +137,9 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     node: { nodeName: os.hostname(), hostIP: '127.0.0.1' },
     settings: { clusterDomain: config.network.clusterDomain, tagTemplate: config.network.tagTemplate, progressDeadlineSeconds: config.deployment.progressDeadlineSeconds },
   });
-  const external = new Gateway('external', table, instances);
-  const local = new Gateway('cluster-local', table, instances);
+  const trustedProxies = TrustedProxies.parse(opts.trustedProxies);
+  const external = new Gateway('external', table, instances, { trustedProxies });
+  const local = new Gateway('cluster-local', table, instances, { trustedProxies });
   const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem }, pods: projector });
   const started: { close(): Promise<void> }[] = [];
   try {

@@ -3,6 +3,7 @@
 import type { CommandContext } from './command.ts';
 import { resolveDataDir } from './client.ts';
 import { CliError } from './errors.ts';
+import { TrustedProxies } from '../dataplane/forwarding.ts';
 
 /** What `runServe` of src/serve.ts receives. */
 export interface ServeOptions {
@@ -16,6 +17,8 @@ export interface ServeOptions {
   domain: string;
   /** Optional YAML configuration file. */
   configFile?: string;
+  /** `--trusted-proxies`: comma-separated addresses and CIDR ranges (checked here). */
+  trustedProxies?: string;
   /** Allow the API on a non-loopback address without TLS. */
 }
 
@@ -44,6 +47,15 @@ export function serveOptionsOf(ctx: CommandContext): ServeOptions {
     domain,
   };
   if (f.string('config')) opts.configFile = f.string('config');
+  const trusted = f.string('trusted-proxies');
+  if (trusted) {
+    try {
+      TrustedProxies.parse(trusted);
+    } catch (err) {
+      throw new CliError(`invalid value '${trusted}' for --trusted-proxies: ${(err as Error).message}`);
+    }
+    opts.trustedProxies = trusted;
+  }
   return opts;
 }
 
