@@ -61,6 +61,14 @@ function describe(req: http.IncomingMessage, body: Buffer): string {
 }
 
 function echoHandler(req: http.IncomingMessage, res: http.ServerResponse): void {
+  if (req.url === '/stream' || req.url === '/stream-cl') {
+    // The first bytes at once, then silence.
+    if (req.url === '/stream-cl') res.setHeader('content-length', 100);
+    res.write('start\n');
+    const t = setTimeout(() => res.destroy(), 10_000);
+    res.on('close', () => clearTimeout(t));
+    return;
+  }
   const parts: Buffer[] = [];
   req.on('data', (c: Buffer) => parts.push(c));
   req.on('end', () => {
@@ -125,11 +133,12 @@ before(async () => {
   const rp = await listen(recorder);
   const table = new RoutingTable();
   const queue = new QueueBound();
-  for (const [key, host] of [
-    ['default/a-1', 'a'],
-    ['default/b-1', 'b'],
+  for (const [key, host, idleMs] of [
+    ['default/a-1', 'a', 0],
+    ['default/b-1', 'b', 0],
+    ['default/idle-1', 'idle', 300],
   ] as const) {
-    const d = new RevisionDispatcher(key, { containerConcurrency: 0, timeouts: { totalMs: 30_000, responseStartMs: 0, idleMs: 0 }, protocol: 'http1' }, queue);
+    const d = new RevisionDispatcher(key, { containerConcurrency: 0, timeouts: { totalMs: 30_000, responseStartMs: 0, idleMs }, protocol: 'http1' }, queue);
     d.setEndpoints([new Endpoint(`${key}-0`, '127.0.0.1', rp)]);
     dispatchers.set(key, d);
     table.setRoute(key, [{ host, visibility: 'external', targets: [{ revision: key, percent: 100 }] }]);
@@ -316,4 +325,37 @@ test('a client pipelining requests and never reading makes knit fetch only a bou
     await new Promise((r) => setTimeout(r, 20));
   }
   assert.equal(backendRequests - before, N);
+});
+
+test('a timeout after the first byte ends the response as Knative’s handler does, on every path', async (t) => {
+  const text = 'start\nrequest timeout: response idle';
+  // Fast path: the timeout text as the last chunk, then the terminating chunk.
+  const fast = await exchange(gw, 'GET /stream HTTP/1.1\r\nHost: idle\r\n\r\n');
+  assert.equal(fast.status, 200);
+  const msg = 'request timeout: response idle';
+  assert.equal(fast.body, `6\r\nstart\n\r\n${msg.length.toString(16)}\r\n${msg}\r\n0\r\n\r\n`);
+  // Node's server (HTTP/1.0: no chunking, the end is the close).
+  const old = await exchange(gw, 'GET /stream HTTP/1.0\r\nHost: idle\r\n\r\n');
+  assert.equal(old.status, 200);
+  assert.equal(old.body, text);
+  // A response with a Content-Length is left short, its connection closed (as Go's server does).
+  const cl = await exchange(gw, 'GET /stream-cl HTTP/1.1\r\nHost: idle\r\n\r\n');
+  assert.equal(cl.status, 200);
+  assert.equal(cl.body, 'start\n');
+  // h2c: the stream ends normally (no RST_STREAM) after the text.
+  const session = http2.connect(`http://127.0.0.1:${gw}`);
+  t.after(() => session.destroy());
+  session.on('error', () => {});
+  const h2 = await new Promise<{ status: number; body: string; rst: number }>((resolve, reject) => {
+    const req = session.request({ ':path': '/stream', ':authority': 'idle' });
+    let body = '';
+    let status = 0;
+    req.on('response', (h) => (status = Number(h[':status'])));
+    req.setEncoding('utf8');
+    req.on('data', (c: string) => (body += c));
+    req.on('close', () => resolve({ status, body, rst: req.rstCode }));
+    req.on('error', reject);
+    req.end();
+  });
+  assert.deepEqual(h2, { status: 200, body: text, rst: http2.constants.NGHTTP2_NO_ERROR });
 });
