@@ -61,13 +61,76 @@ export interface DispatcherSettings {
   protocol: 'http1' | 'h2c';
 }
 
-/** What a queued request gets: an endpoint (its slot already counted), or why it will not get one. */
-export type Admission = (got: Endpoint | DataPlaneError) => void;
-
-/** A request queued in a dispatcher. */
-export interface Waiter {
-  done: Admission;
+/**
+ * One request's hold on a revision, from `RevisionDispatcher.acquire`: granted at once (`endpoint`
+ * set), refused at once (`error` set), or waiting, in which case `settled` is called later with the
+ * endpoint or the error. `release()` gives the slot back, or leaves the queue if still waiting; it is
+ * idempotent, so every path ends a request with one call whatever state it reached.
+ */
+export class Lease {
+  /** The endpoint whose slot this lease holds (undefined while waiting, after release, or when refused). */
+  endpoint: Endpoint | undefined;
+  /** Why no endpoint will come (queue full, waited too long, revision gone). */
+  error: DataPlaneError | undefined;
+  private readonly d: RevisionDispatcher;
+  private readonly settled: (lease: Lease) => void;
+  /** @internal Set while queued. */
   timer: NodeJS.Timeout | undefined;
+  /** @internal */
+  queued = false;
+  private released = false;
+
+  /** @internal Leases come from RevisionDispatcher.acquire. */
+  constructor(d: RevisionDispatcher, settled: (lease: Lease) => void) {
+    this.d = d;
+    this.settled = settled;
+  }
+
+  /** True while queued for an endpoint. */
+  get waiting(): boolean {
+    return this.queued;
+  }
+
+  /** Ends the lease: frees the endpoint's slot, or drops the wait. */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.queued) this.d.leave(this);
+    const ep = this.endpoint;
+    this.endpoint = undefined;
+    if (ep !== undefined) this.d.free(ep);
+  }
+
+  /** @internal The dispatcher grants a queued lease. */
+  grant(ep: Endpoint): void {
+    this.queued = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.endpoint = ep;
+    this.settled(this);
+  }
+
+  /** @internal The dispatcher refuses a queued lease. */
+  refuse(err: DataPlaneError): void {
+    this.queued = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.error = err;
+    this.released = true;
+    this.settled(this);
+  }
+}
+
+/**
+ * The activator's load-balancing policies (knative/serving pkg/activator/net/lb_policy.go), chosen by
+ * containerConcurrency as pkg/activator/net/throttler.go does: power of two choices without a limit,
+ * first available for limits 1–3, round robin above.
+ */
+export type LoadBalancingPolicy = 'power-of-two-choices' | 'first-available' | 'round-robin';
+
+export function policyFor(containerConcurrency: number): LoadBalancingPolicy {
+  if (containerConcurrency === 0) return 'power-of-two-choices';
+  return containerConcurrency <= 3 ? 'first-available' : 'round-robin';
 }
 
 /** Knative's per-revision pending-request bound (activator breaker queue depth). */
@@ -165,10 +228,13 @@ export class RevisionDispatcher {
   readonly containerConcurrency: number;
   readonly timeouts: TimeoutSettings;
   readonly protocol: 'http1' | 'h2c';
+  readonly policy: LoadBalancingPolicy;
   readonly stats = new ConcurrencyStats();
   private endpoints: Endpoint[] = [];
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters: Lease[] = [];
   private rr = 0;
+  /** Random numbers in [0, 1) for power of two choices (injectable for tests). */
+  random: () => number = Math.random;
   /** Called when a request arrives while no endpoint exists (scale-from-zero poke). */
   onDemand: (() => void) | undefined;
   private readonly bound: QueueBound;
@@ -180,6 +246,7 @@ export class RevisionDispatcher {
     this.containerConcurrency = settings.containerConcurrency;
     this.timeouts = settings.timeouts;
     this.protocol = settings.protocol;
+    this.policy = policyFor(settings.containerConcurrency);
   }
 
   get readyCount(): number {
@@ -198,85 +265,98 @@ export class RevisionDispatcher {
     this.drain();
   }
 
-  private hasRoom(ep: Endpoint): boolean {
-    return this.containerConcurrency === 0 || ep.inFlight < this.containerConcurrency;
-  }
-
-  /**
-   * The activator's load balancing (knative/serving pkg/activator/net/throttler.go: random choice of two
-   * without a limit, first available for small limits, round robin otherwise); undefined when every endpoint is full.
-   */
+  /** An endpoint with a free slot by the revision's policy, or undefined when every endpoint is full. */
   private pick(): Endpoint | undefined {
     const eps = this.endpoints;
     const n = eps.length;
     if (n === 0) return undefined;
     const cc = this.containerConcurrency;
-    if (cc === 0) {
-      // Power of two random choices by in-flight count.
-      if (n === 1) return eps[0];
-      const a = eps[(Math.random() * n) | 0];
-      const b = eps[(Math.random() * n) | 0];
-      return a.inFlight <= b.inFlight ? a : b;
-    }
-    if (cc <= 3) {
-      for (const ep of eps) if (ep.inFlight < cc) return ep;
-      return undefined;
-    }
-    for (let i = 0; i < n; i++) {
-      const ep = eps[(this.rr + i) % n];
-      if (ep.inFlight < cc) {
-        this.rr = (this.rr + i + 1) % n;
-        return ep;
+    switch (this.policy) {
+      case 'power-of-two-choices': {
+        // No limit: the less loaded of two distinct random endpoints (lb_policy.go randomChoice2Policy).
+        if (n === 1) return eps[0];
+        let r1 = 0;
+        let r2 = 1;
+        if (n > 2) {
+          r1 = (this.random() * n) | 0;
+          r2 = (this.random() * (n - 1)) | 0;
+          if (r2 >= r1) r2++;
+        }
+        const a = eps[r1];
+        const b = eps[r2];
+        if (a.inFlight !== b.inFlight) return a.inFlight < b.inFlight ? a : b;
+        return this.random() < 0.5 ? a : b;
+      }
+      case 'first-available':
+        for (const ep of eps) if (ep.inFlight < cc) return ep;
+        return undefined;
+      case 'round-robin': {
+        if (this.rr >= n) this.rr = 0;
+        for (let i = 0; i < n; i++) {
+          const p = (this.rr + i) % n;
+          const ep = eps[p];
+          if (ep.inFlight < cc) {
+            this.rr = p + 1;
+            return ep;
+          }
+        }
+        return undefined;
       }
     }
-    return undefined;
-  }
-
-  /** An endpoint with room right now, or undefined (then call `wait`). */
-  tryAcquire(): Endpoint | undefined {
-    if (this.waiters.length > 0) return undefined; // keep FIFO order behind queued requests
-    const ep = this.pick();
-    if (ep) ep.inFlight++;
-    return ep;
   }
 
   /**
-   * Queues the caller until an endpoint has room; `done` gets the endpoint (already counted)
-   * or a DataPlaneError on overflow (KNIT_ERR_QUEUE_FULL) or after timeoutMs (KNIT_ERR_QUEUE_TIMEOUT).
-   * Returns a handle for `cancel`.
+   * The one way a request gets an instance (fast path, general path and WebSocket upgrades alike):
+   * an endpoint with a free slot now, else a place in the revision's FIFO queue (bounded: QUEUE_DEPTH
+   * and knit's QueueBound) until one frees up or appears, for at most `timeoutMs` (0: no limit of its
+   * own; the request's timeouts apply). `settled` is called only for a lease that had to wait.
    */
-  enqueue(timeoutMs: number, done: Admission): Waiter | undefined {
+  acquire(timeoutMs: number, settled: (lease: Lease) => void): Lease {
+    const lease = new Lease(this, settled);
+    // FIFO: nobody overtakes requests that are already queued.
+    const ep = this.waiters.length > 0 ? undefined : this.pick();
+    if (ep !== undefined) {
+      ep.inFlight++;
+      lease.endpoint = ep;
+      return lease;
+    }
     if (this.waiters.length >= QUEUE_DEPTH || this.bound.full) {
-      done(DataPlaneError.queueFull());
-      return undefined;
+      lease.error = DataPlaneError.queueFull();
+      lease.release();
+      return lease;
     }
     if (this.endpoints.length === 0) this.onDemand?.();
-    const w: Waiter = { done, timer: undefined };
-    if (timeoutMs > 0) {
-      w.timer = setTimeout(() => {
-        const i = this.waiters.indexOf(w);
-        if (i >= 0) {
-          this.waiters.splice(i, 1);
-          this.bound.add(-1);
-        }
-        done(DataPlaneError.queueTimeout());
-      }, timeoutMs);
-    }
-    this.waiters.push(w);
+    lease.queued = true;
+    if (timeoutMs > 0) lease.timer = setTimeout(() => this.expire(lease), timeoutMs);
+    this.waiters.push(lease);
     this.bound.add(1);
-    return w;
+    return lease;
   }
 
-  /** Drops a queued request whose client went away. */
-  cancel(w: Waiter): void {
-    const i = this.waiters.indexOf(w);
-    if (i < 0) return;
+  private expire(lease: Lease): void {
+    lease.timer = undefined;
+    if (!this.remove(lease)) return;
+    lease.refuse(DataPlaneError.queueTimeout());
+  }
+
+  private remove(lease: Lease): boolean {
+    const i = this.waiters.indexOf(lease);
+    if (i < 0) return false;
     this.waiters.splice(i, 1);
     this.bound.add(-1);
-    if (w.timer) clearTimeout(w.timer);
+    return true;
   }
 
-  release(ep: Endpoint): void {
+  /** @internal A waiting lease was released: it leaves the queue. */
+  leave(lease: Lease): void {
+    this.remove(lease);
+    lease.queued = false;
+    if (lease.timer) clearTimeout(lease.timer);
+    lease.timer = undefined;
+  }
+
+  /** @internal A held lease was released: its slot is free for the next waiter. */
+  free(ep: Endpoint): void {
     ep.inFlight--;
     if (this.waiters.length > 0) this.drain();
   }
@@ -285,21 +365,19 @@ export class RevisionDispatcher {
     while (this.waiters.length > 0) {
       const ep = this.pick();
       if (!ep) return;
-      const w = this.waiters.shift()!;
+      const lease = this.waiters.shift()!;
       this.bound.add(-1);
-      if (w.timer) clearTimeout(w.timer);
       ep.inFlight++;
-      w.done(ep);
+      lease.grant(ep);
     }
   }
 
   /** Fails every queued request with KNIT_ERR_REVISION_GONE (revision deleted or knit stopping). */
   close(): void {
     const gone = DataPlaneError.revisionGone(this.key);
-    for (const w of this.waiters.splice(0)) {
+    for (const lease of this.waiters.splice(0)) {
       this.bound.add(-1);
-      if (w.timer) clearTimeout(w.timer);
-      w.done(gone);
+      lease.refuse(gone);
     }
     for (const ep of this.endpoints) ep.close();
     this.endpoints = [];

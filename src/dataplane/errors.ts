@@ -110,6 +110,18 @@ export class DataPlaneError extends Error {
   }
 }
 
+/** Tries per request, the first included. */
+export const MAX_ATTEMPTS = 3;
+
+/**
+ * The data plane's one retry rule: a request goes to an instance again only after a connection error
+ * (`retriable`), when it has no body (nothing of it can be lost or sent twice), before any response
+ * byte came back, and at most MAX_ATTEMPTS times in all.
+ */
+export function mayRetry(err: NodeJS.ErrnoException, attempts: number, hasBody: boolean, responseStarted: boolean): boolean {
+  return retriable(err) && !hasBody && !responseStarted && attempts < MAX_ATTEMPTS;
+}
+
 /** Connection errors after which a request that sent no body may go to another instance. */
 export function retriable(err: NodeJS.ErrnoException): boolean {
   return err.code === 'ECONNREFUSED' || err.code === 'ECONNRESET' || err.code === 'EPIPE';

@@ -5,8 +5,8 @@
 
 import http from 'node:http';
 import type net from 'node:net';
-import type { Endpoint, RevisionDispatcher, Waiter } from './dispatcher.ts';
-import { DataPlaneError, retriable } from './errors.ts';
+import type { Lease, RevisionDispatcher } from './dispatcher.ts';
+import { DataPlaneError, mayRetry } from './errors.ts';
 import { ChunkedScanner, HeaderLines, Hdr, MAX_HEAD, findHeadEnd, isHeadMethod, parseLength, parseRequestLine, parseStatusLine, tokens } from './h1.ts';
 import { RequestTimeouts, type TimeoutKind } from './timeouts.ts';
 import type { UpstreamConnection, UpstreamUser } from './upstream.ts';
@@ -206,9 +206,9 @@ class FastConnection implements UpstreamUser {
   // The request in progress.
   private seq = 0;
   private d: RevisionDispatcher | undefined;
-  private ep: Endpoint | undefined;
+  /** The request's hold on its revision (waiting, or an endpoint's slot). */
+  private lease: Lease | undefined;
   private up: UpstreamConnection | undefined;
-  private waiter: Waiter | undefined;
   private timeouts: RequestTimeouts | undefined;
   /** The rewritten head, kept until the response starts in case the request is retried. */
   private upHead: Buffer | undefined;
@@ -558,33 +558,28 @@ class FastConnection implements UpstreamUser {
 
   /** Gets an endpoint (now or after waiting) and sends the request to it. */
   private dispatch(): void {
-    const d = this.d!;
-    const ep = d.tryAcquire();
-    if (ep) {
-      this.ep = ep;
-      this.send();
-      return;
-    }
     const seq = this.seq;
-    const w = d.enqueue(0, (got) => {
-      if (seq !== this.seq || this.state !== ACTIVE || this.resDone) {
-        if (!(got instanceof DataPlaneError)) d.release(got);
+    const lease = this.d!.acquire(0, (l) => {
+      if (seq !== this.seq || this.state !== ACTIVE || this.resDone || this.lease !== l) {
+        l.release();
         return;
       }
-      this.waiter = undefined;
-      if (got instanceof DataPlaneError) {
-        this.reply(got);
-        return;
-      }
-      this.ep = got;
-      this.send();
+      if (l.error !== undefined) {
+        this.lease = undefined;
+        this.reply(l.error);
+      } else this.send();
     });
-    if (seq === this.seq && this.state === ACTIVE && !this.resDone) this.waiter = w;
+    this.lease = lease;
+    if (lease.endpoint !== undefined) this.send();
+    else if (lease.error !== undefined) {
+      this.lease = undefined;
+      this.reply(lease.error);
+    }
   }
 
   private send(): void {
     this.attempts++;
-    const up = this.ep!.raw.acquire(this);
+    const up = this.lease!.endpoint!.raw.acquire(this);
     this.up = up;
     this.resBuf = undefined;
     this.upPaused = false;
@@ -829,23 +824,22 @@ class FastConnection implements UpstreamUser {
     this.resBuf = undefined;
     this.releaseSlot();
     if (this.state !== ACTIVE || this.resDone) return;
-    if (retriable(err) && !partial && !this.hasBody && this.attempts < 3) {
+    if (mayRetry(err, this.attempts, this.hasBody, partial)) {
       this.dispatch();
       return;
     }
     this.reply(DataPlaneError.upstream(this.d!.key, err));
   }
 
+  /** Ends the request's lease: its slot goes back, or it leaves the queue. */
   private releaseSlot(): void {
-    const ep = this.ep;
-    if (ep === undefined) return;
-    this.ep = undefined;
-    this.d!.release(ep);
+    const l = this.lease;
+    this.lease = undefined;
+    l?.release();
   }
 
   private readonly onTimeout = (kind: TimeoutKind): void => {
     if (this.state !== ACTIVE || this.resDone) return;
-    this.cancelWaiter();
     const up = this.up;
     this.up = undefined;
     up?.discard();
@@ -868,13 +862,6 @@ class FastConnection implements UpstreamUser {
     }
     this.reply(err);
   };
-
-  private cancelWaiter(): void {
-    const w = this.waiter;
-    if (w === undefined) return;
-    this.waiter = undefined;
-    this.d?.cancel(w);
-  }
 
   /** Answers the request from knit itself (no route, no instance, instance errors, timeouts). */
   private reply(err: DataPlaneError): void {
@@ -918,7 +905,7 @@ class FastConnection implements UpstreamUser {
     if (d === undefined) return;
     this.timeouts?.done();
     this.timeouts = undefined;
-    this.cancelWaiter();
+    this.releaseSlot();
     this.d = undefined;
     d.stats.requestOut();
   }

@@ -9,8 +9,8 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { listen } from '../listen.ts';
 import type { Duplex } from 'node:stream';
-import type { Endpoint, RevisionDispatcher, Waiter } from './dispatcher.ts';
-import { DataPlaneError, retriable } from './errors.ts';
+import type { Endpoint, Lease, RevisionDispatcher } from './dispatcher.ts';
+import { DataPlaneError, mayRetry } from './errors.ts';
 import { FastPath, type FastPathGateway, type RouteResult } from './fastpath.ts';
 import { absoluteTarget, hostOnly, validHost, type RoutingTable } from './routing.ts';
 import { forwardingFields, TrustedProxies } from './forwarding.ts';
@@ -146,8 +146,8 @@ class Exchange {
   readonly d: RevisionDispatcher;
   readonly target: RequestTarget;
   readonly trusted: boolean;
-  ep: Endpoint | undefined;
-  waiter: Waiter | undefined;
+  /** The request's hold on its revision (waiting, or an endpoint's slot). */
+  lease: Lease | undefined;
   timeouts: RequestTimeouts;
   upstream: http.ClientRequest | http2.ClientHttp2Stream | undefined;
   attempts = 0;
@@ -165,10 +165,7 @@ class Exchange {
   }
 
   private timedOut(kind: TimeoutKind): void {
-    if (this.waiter) {
-      this.d.cancel(this.waiter);
-      this.waiter = undefined;
-    }
+    this.releaseSlot();
     this.abortUpstream();
     const err = DataPlaneError.timeout(kind);
     const res = this.res;
@@ -189,21 +186,17 @@ class Exchange {
     else up.destroy();
   }
 
+  /** Ends the lease: its slot goes back, or it leaves the queue. */
   releaseSlot(): void {
-    const ep = this.ep;
-    if (!ep) return;
-    this.ep = undefined;
-    this.d.release(ep);
+    const l = this.lease;
+    this.lease = undefined;
+    l?.release();
   }
 
   finish(): void {
     if (this.finished) return;
     this.finished = true;
     this.timeouts.done();
-    if (this.waiter) {
-      this.d.cancel(this.waiter);
-      this.waiter = undefined;
-    }
     if (!this.res.writableFinished) this.abortUpstream();
     this.releaseSlot();
     this.d.stats.requestOut();
@@ -211,26 +204,19 @@ class Exchange {
 
   /** Gets an endpoint (now or after waiting) and sends the request to it. */
   dispatch(): void {
-    const ep = this.d.tryAcquire();
-    if (ep) {
-      this.ep = ep;
-      this.send();
-      return;
-    }
-    this.waiter = this.d.enqueue(0, (got) => {
-      this.waiter = undefined;
-      if (this.finished) {
-        if (!(got instanceof DataPlaneError)) this.d.release(got);
-        return;
-      }
-      if (got instanceof DataPlaneError) {
-        reply(this.res, got);
-        this.finish();
-        return;
-      }
-      this.ep = got;
-      this.send();
+    const refused = (err: DataPlaneError): void => {
+      this.lease = undefined;
+      reply(this.res, err);
+      this.finish();
+    };
+    const lease = this.d.acquire(0, (l) => {
+      if (this.finished || this.lease !== l) l.release();
+      else if (l.error !== undefined) refused(l.error);
+      else this.send();
     });
+    this.lease = lease;
+    if (lease.endpoint !== undefined) this.send();
+    else if (lease.error !== undefined) refused(lease.error);
   }
 
   private send(): void {
@@ -243,7 +229,7 @@ class Exchange {
   private failed(err: NodeJS.ErrnoException): void {
     this.upstream = undefined;
     this.releaseSlot();
-    if (!this.finished && !this.res.headersSent && retriable(err) && !hasBody(this.req) && this.attempts < 3) {
+    if (!this.finished && mayRetry(err, this.attempts, hasBody(this.req), this.res.headersSent)) {
       this.dispatch();
       return;
     }
@@ -252,7 +238,7 @@ class Exchange {
   }
 
   private sendH1(): void {
-    const ep = this.ep!;
+    const ep = this.lease!.endpoint!;
     const headers = forwardHeaders(this.req, this.target.authority, this.trusted);
     headers.host = this.target.authority;
     const up = http.request({ host: ep.host, port: ep.port, method: this.req.method, path: this.target.path, headers, agent: ep.agent });
@@ -294,7 +280,7 @@ class Exchange {
   }
 
   private sendH2(): void {
-    const ep = this.ep!;
+    const ep = this.lease!.endpoint!;
     let session: http2.ClientHttp2Session;
     try {
       session = ep.h2Session();
@@ -453,18 +439,17 @@ export class Gateway implements FastPathGateway {
     }
     const d = r.d;
     d.stats.requestIn();
-    let ep: Endpoint | undefined;
+    let lease: Lease | undefined;
     let done = false;
     const finish = (): void => {
       if (done) return;
       done = true;
-      if (ep) d.release(ep);
+      lease?.release();
       d.stats.requestOut();
     };
     socket.once('close', finish);
     socket.on('error', () => socket.destroy());
     const go = (got: Endpoint): void => {
-      ep = got;
       const headers = forwardHeaders(req, target.authority, this.trusted.trusts(req.socket.remoteAddress));
       headers.host = target.authority;
       headers.connection = 'Upgrade';
@@ -490,21 +475,13 @@ export class Gateway implements FastPathGateway {
       up.on('error', (err) => fail(DataPlaneError.upstream(d.key, err)));
       up.end();
     };
-    const now = d.tryAcquire();
-    if (now) {
-      go(now);
-      return;
-    }
-    const waiter = d.enqueue(d.timeouts.totalMs, (got) => {
-      if (done) {
-        if (!(got instanceof DataPlaneError)) d.release(got);
-        return;
-      }
-      if (got instanceof DataPlaneError) fail(got);
-      else go(got);
+    // The connection holds its lease (an instance slot) until it closes; waiting counts against timeoutSeconds.
+    lease = d.acquire(d.timeouts.totalMs, (l) => {
+      if (done) l.release();
+      else if (l.error !== undefined) fail(l.error);
+      else go(l.endpoint!);
     });
-    socket.once('close', () => {
-      if (waiter) d.cancel(waiter);
-    });
+    if (lease.endpoint !== undefined) go(lease.endpoint);
+    else if (lease.error !== undefined) fail(lease.error);
   }
 }
