@@ -27,6 +27,8 @@ export const DATA_PLANE_ERRORS = {
   KNIT_ERR_REVISION_GONE: { status: 503 },
   /** The request is malformed in a way Node's parser lets through but HTTP/1.1 forbids (RFC 9112 §3.2: Host). */
   KNIT_ERR_BAD_REQUEST: { status: 400 },
+  /** A request body in a transfer coding other than chunked, which knit cannot pass on (RFC 9112 §6.1). */
+  KNIT_ERR_UNSUPPORTED_TRANSFER_CODING: { status: 501 },
   /** The instance could not be reached, or failed before a response started. */
   KNIT_ERR_UPSTREAM: { status: 502 },
   /** The revision's timeoutSeconds passed before the response started. */
@@ -91,6 +93,11 @@ export class DataPlaneError extends Error {
   /** `reason` in Go's words for the same refusal (net/http server.go readRequest: "too many Host headers"). */
   static badRequest(reason: string): DataPlaneError {
     return new DataPlaneError('KNIT_ERR_BAD_REQUEST', `400 Bad Request: ${reason}`);
+  }
+
+  /** Go's answer to the same request (net/http server.go, unsupportedTEError). */
+  static unsupportedTransferCoding(): DataPlaneError {
+    return new DataPlaneError('KNIT_ERR_UNSUPPORTED_TRANSFER_CODING', 'Unsupported transfer encoding');
   }
 
   /** The instance of `revision` failed with `cause` (a socket or parse error). */

@@ -67,7 +67,8 @@ export interface RequestTarget {
 /**
  * The request's authority and path: `:authority` for HTTP/2 (RFC 9113 §8.3.1: a `host` field does not
  * override it), the absolute-form target's authority over Host for HTTP/1.1 (RFC 9112 §3.2.2), else
- * Host; a 400 for two Host fields, an invalid Host, or an absolute-form target a server must refuse.
+ * Host; a 400 for two Host fields, an invalid Host, or an absolute-form target a server must refuse,
+ * a 501 for a transfer coding other than chunked.
  */
 export function requestTarget(req: ClientRequest): RequestTarget | DataPlaneError {
   const url = req.url ?? '/';
@@ -78,6 +79,10 @@ export function requestTarget(req: ClientRequest): RequestTarget | DataPlaneErro
     let hosts = 0;
     for (let i = 0; i < req.rawHeaders.length; i += 2) if (req.rawHeaders[i].length === 4 && req.rawHeaders[i].toLowerCase() === 'host') hosts++;
     if (hosts > 1) return DataPlaneError.badRequest('too many Host headers');
+    // Node's parser only removes the chunked coding; a body in any other coding would reach the
+    // instance mislabelled once Transfer-Encoding (hop-by-hop) is dropped. Go's server answers 501 too.
+    const te = req.headers['transfer-encoding'];
+    if (te !== undefined && te.trim().toLowerCase() !== 'chunked') return DataPlaneError.unsupportedTransferCoding();
     const abs = absoluteTarget(url);
     if (abs === 'invalid') return DataPlaneError.badRequest('invalid request target');
     if (abs !== undefined) ({ authority, path } = abs);
