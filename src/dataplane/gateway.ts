@@ -121,7 +121,7 @@ function reply(res: ClientResponse, err: DataPlaneError): void {
   }
   if (res.destroyed || res.writableEnded) return;
   // After a malformed request nothing on the connection can be trusted (Node's and Go's servers close it too).
-  if (err.status === 400 && !isH2(res)) res.shouldKeepAlive = false;
+  if ((err.status === 400 || err.status === 501) && !isH2(res)) res.shouldKeepAlive = false;
   const body = err.body;
   res.writeHead(err.status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), ...err.headers });
   res.end(body);
@@ -157,6 +157,8 @@ class Exchange {
   upstream: http.ClientRequest | http2.ClientHttp2Stream | undefined;
   attempts = 0;
   finished = false;
+  /** The instance's response declared a Content-Length (a timeout then cannot end it cleanly). */
+  lengthDelimited = false;
 
   constructor(req: ClientRequest, res: ClientResponse, d: RevisionDispatcher, target: RequestTarget, trusted: boolean) {
     this.req = req;
@@ -177,7 +179,7 @@ class Exchange {
     if (res.headersSent && !res.writableEnded && !res.destroyed) {
       // As Knative's timeout handler (knative/serving pkg/http/handler/timeout.go timeoutAndWriteError):
       // its text goes into the started response, which then ends (cleanly unless a Content-Length is left short).
-      if (res.getHeader('content-length') === undefined) res.end(err.message);
+      if (!this.lengthDelimited) res.end(err.message);
       else destroy(res);
     } else reply(res, err);
     this.finish();
@@ -263,6 +265,7 @@ class Exchange {
       return;
     }
     this.timeouts.wrote();
+    this.lengthDelimited = ures.headers['content-length'] !== undefined;
     res.writeHead(ures.statusCode ?? 502, responseHeaders(ures.rawHeaders, isH2(res)));
     ures.on('data', (chunk: Buffer) => {
       this.timeouts.wrote();
@@ -303,6 +306,7 @@ class Exchange {
     up.on('response', (h) => {
       if (this.finished) return;
       this.timeouts.wrote();
+      this.lengthDelimited = h['content-length'] !== undefined;
       this.res.writeHead(Number(h[':status'] ?? 502), h2ResponseHeaders(h));
       if ('flushHeaders' in this.res && typeof this.res.flushHeaders === 'function') this.res.flushHeaders();
     });
