@@ -2,7 +2,7 @@
 // under DATA_DIR/volumes, written as the kubelet's atomic writer does, kept up to date, and bound into instances.
 
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -186,8 +186,7 @@ export function writeAtomic(dir: string, payload: Payload, owner: { uid: number;
   } catch {
     old = undefined;
   }
-  const ts = fs.mkdtempSync(path.join(dir, timestampPrefix(now)));
-  fs.chmodSync(ts, 0o755);
+  const ts = timestampDir(dir, now);
   for (const [rel, f] of payload) {
     const file = path.join(ts, rel);
     fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
@@ -212,6 +211,21 @@ export function writeAtomic(dir: string, payload: Payload, owner: { uid: number;
     fs.rmSync(path.join(dir, name), { recursive: true, force: true });
   }
   if (old && old !== path.basename(ts) && old.startsWith('..')) fs.rmSync(path.join(dir, old), { recursive: true, force: true });
+}
+
+/** Go's os.MkdirTemp(dir, "..2006_01_02_15_04_05."): the prefix and a random decimal suffix; then mode 0755, whatever the umask. */
+function timestampDir(dir: string, now: Date): string {
+  for (;;) {
+    const ts = path.join(dir, `${timestampPrefix(now)}${randomBytes(4).readUInt32BE(0)}`);
+    try {
+      fs.mkdirSync(ts, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      throw err;
+    }
+    fs.chmodSync(ts, 0o755);
+    return ts;
+  }
 }
 
 function payloadHash(payload: Payload): string {
