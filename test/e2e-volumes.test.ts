@@ -196,15 +196,15 @@ function scenarios(rt: string, image: () => string): void {
 
   test(`${rt}: kn's --mount flags: a Secret and an emptyDir mounted with generated volume names, then unmounted`, async () => {
     const name = `${rt}-cli`;
-    const created = await knit.knit(['service', 'create', name, '--image', image(), '--mount', '/etc/cli-db=sc:db-' + rt, '--mount', '/work=ed:work']);
+    const created = await knit.knit(['service', 'create', name, '--image', image(), '--mount', '/etc/cli-db=sc:db-' + rt, '--mount', '/scratch-cli=ed:work']);
     assert.equal(created.code, 0, created.stderr);
     assert.deepEqual(await read(name, '/etc/cli-db/password'), { status: 200, body: SECOND });
-    assert.deepEqual(await get(name, '/write?path=/work/f&bytes=10'), { status: 200, body: 'ok' });
+    assert.deepEqual(await get(name, '/write?path=/scratch-cli/f&bytes=10'), { status: 200, body: 'ok' });
     const up = await knit.knit(['service', 'update', name, '--mount', '/etc/cli-db-']);
     assert.equal(up.code, 0, up.stderr);
     assert.equal((await read(name, '/etc/cli-db/password')).status, 500);
     const svc = (await knit.api('GET', `/apis/serving.knative.dev/v1/namespaces/default/services/${name}`)).json as { spec: { template: { spec: { volumes: { name: string }[] } } } };
-    assert.deepEqual(svc.spec.template.spec.volumes.map((v) => v.name.replace(/-[0-9a-f]{8}$/, '')), ['work']);
+    assert.deepEqual(svc.spec.template.spec.volumes.map((v) => v.name.replace(/-[0-9a-f]{8}$/, '')), ['scratch-cli']);
   });
 
   test(`${rt}: no knit output, log line or API object but the Secret shows a secret value`, async () => {

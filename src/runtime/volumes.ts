@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseQuantity } from '../api/go-values.ts';
 import type { Container, Volume, VolumeMount } from '../api/types.ts';
+import { RuntimeError } from './runtime.ts';
 
 /** One bind of a volume (or a path inside it) into an instance, at `mountPath`. */
 export interface VolumeBind {
@@ -455,6 +456,9 @@ export function sandboxVolumeArgs(binds: readonly VolumeBind[], roTrees: readonl
   const sorted = [...binds].sort((a, b) => a.mountPath.split('/').length - b.mountPath.split('/').length);
   for (const b of sorted) {
     const target = path.resolve('/', b.mountPath);
+    // A file:// image lives at its host path: a volume over one of its ancestors would hide the app itself.
+    const hidden = roTrees.find((t) => t !== target && within(t, target));
+    if (hidden) throw new RuntimeError('CreateContainerError', `volume mountPath ${target} would hide ${hidden}, which the sandbox binds at its host path (the image directory, Node or its node_modules); mount the volume elsewhere`);
     const isFile = fs.statSync(b.hostPath, { throwIfNoEntry: false })?.isFile() === true;
     const tree = roTrees.filter((t) => within(target, t) && target !== t).sort((x, y) => y.length - x.length)[0];
     const inExpanded = (p: string): boolean => expanded.some((e) => within(p, e));
@@ -479,7 +483,8 @@ export function sandboxVolumeArgs(binds: readonly VolumeBind[], roTrees: readonl
     }
     // Missing parents: a directory of a read-only tree (or re-bound on an expanded tmpfs) exists when the host has it.
     for (const p of ancestors(target)) {
-      if (made.has(p) || p === '/tmp') continue;
+      // The sandbox already has /tmp, and every ancestor of a bound tree (made when the tree was bound).
+      if (made.has(p) || p === '/tmp' || roTrees.some((t) => within(t, p))) continue;
       const onHost = (roTrees.some((t) => within(p, t)) || inExpanded(p)) && fs.statSync(p, { throwIfNoEntry: false })?.isDirectory();
       if (onHost) continue;
       made.add(p);
