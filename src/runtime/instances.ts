@@ -326,7 +326,7 @@ class RevisionInstances {
     let base = this.workload.template.env;
     let volumes: VolumeBind[] | undefined;
     // Volumes first: the kubelet mounts a pod's volumes (FailedMount) before it builds its containers' env.
-    const vols = this.workload.volumes && this.manager.volumes.prepare(this.workload.key, suffix, this.workload.volumes, () => !this.closed && this.replicas.has(suffix));
+    const vols = this.workload.volumes && this.manager.volumes.prepare(this.workload.key, suffix, this.workload.volumes, () => this.replicas.has(suffix));
     const env = vols && 'error' in vols ? undefined : this.workload.resolveEnv?.(suffix);
     if (env || vols) {
       const r = vols && 'error' in vols ? vols : env && 'error' in env ? env : { env: env?.env ?? base };

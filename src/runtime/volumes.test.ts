@@ -105,6 +105,11 @@ test('the volume manager: binds per mount, FailedMount text, subPath kept inside
   assert.deepEqual(missing, { error: { reason: 'ContainerCreating', message: 'MountVolume.SetUp failed for volume "db" : secret "nope" not found' } });
   assert.deepEqual(failed, ['MountVolume.SetUp failed for volume "db" : secret "nope" not found']);
 
+  // A restart of the pod after its Secret was deleted keeps the files it had.
+  const sources = w.sources;
+  const gone = vm.prepare('default/rev-00001', 'abcde', { ...w, sources: { ...sources, secret: () => undefined } }, () => alive);
+  assert.ok('binds' in gone && fs.readFileSync(path.join(gone.binds[0].hostPath, 'k'), 'utf8') === 'v', JSON.stringify(gone));
+
   alive = false;
   vm.resync();
   assert.equal(fs.existsSync(path.join(root, 'default', 'rev-00001', 'abcde')), false);

@@ -297,6 +297,7 @@ export class VolumeManager {
       this.pods.set(id, rec);
     }
     rec.alive = alive;
+    rec.workload = w;
     this.arm();
     fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
     fs.chmodSync(this.root, 0o700);
@@ -343,7 +344,8 @@ export class VolumeManager {
       return undefined;
     }
     const p = volumePayload(vol, rec.workload, rec.podId);
-    if ('error' in p) return p.error;
+    // Once set up, a volume whose source went away keeps its files (a restarted container still starts).
+    if ('error' in p) return rec.written.has(vol.name) ? undefined : p.error;
     const hash = payloadHash(p.payload);
     if (rec.written.get(vol.name) === hash && fs.existsSync(path.join(dir, DATA_DIR_NAME))) return undefined;
     try {
