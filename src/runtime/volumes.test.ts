@@ -6,7 +6,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Container, Volume } from '../api/types.ts';
+import { ProcessRuntime } from './process.ts';
+import type { InstanceExit } from './runtime.ts';
 import { VolumeManager, payloadPathError, sandboxVolumeArgs, volumePayload, writeAtomic, type WorkloadVolumes } from './volumes.ts';
 
 function tmp(t: { after: (fn: () => void) => void }): string {
@@ -138,4 +141,19 @@ test('sandbox mount points: made on the sandbox\'s own tmpfs, or on a tmpfs over
   assert.ok(args.join(' ').includes(`--symlink app.js ${image}/link`), args.join(' '));
   assert.deepEqual(args.slice(-7), ['--perms', '0755', '--dir', `${image}/config`, '--ro-bind', src, `${image}/config/dir`]);
   assert.throws(() => sandboxVolumeArgs([{ hostPath: src, mountPath: host, readOnly: false }], [image]), { message: `volume mountPath ${host} would hide ${image}, which the sandbox binds at its host path (the image directory, Node or its node_modules); mount the volume elsewhere` });
+});
+
+test('KNIT_SANDBOX=off: an instance with volumes is refused with CreateContainerError, not run without them', async (t) => {
+  const dir = tmp(t);
+  const img = pathToFileURL(path.resolve(import.meta.dirname, '../../test/fixtures/volume-app')).href;
+  const inst = new ProcessRuntime({ sandbox: 'off' }).start({
+    id: 'vol-off-1', namespace: 'default', revision: 'r-00001', configuration: 'r', service: 'r',
+    container: { image: img }, image: img, env: {}, containerPort: 8080, gracePeriodSeconds: 2,
+    logFile: path.join(dir, 'i.log'), volumes: [{ hostPath: dir, mountPath: '/data', readOnly: true }],
+  });
+  t.after(() => inst.stop());
+  const exit = await new Promise<InstanceExit>((resolve) => inst.once('exit', resolve));
+  assert.equal(exit.reason, 'CreateContainerError');
+  assert.match(exit.message, /volumeMounts need the sandbox/);
+  assert.equal(inst.pid, undefined);
 });
