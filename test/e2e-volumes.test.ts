@@ -13,6 +13,7 @@ import { OWNER_LABEL, runPodman } from '../src/runtime/podman.ts';
 let knit: KnitServer;
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 const SECRETS: string[] = [];
+const images = new TestImages();
 
 before(async () => {
   knit = await new KnitServer().start();
@@ -29,6 +30,8 @@ after(async () => {
       const list = JSON.parse(r.stdout || '[]') as { Id: string; Labels?: Record<string, string> }[];
       for (const c of list) if (c.Labels?.[OWNER_LABEL]?.startsWith(`${pid}:`)) await runPodman('podman', ['rm', '-f', '-t', '0', c.Id]);
     }
+    // After knit serve and its containers are gone, so no container holds the images.
+    await images.removeAll();
   }
 });
 
@@ -223,15 +226,11 @@ describe('file:// volumes', () => {
   scenarios('f', () => `file://${path.join(FIXTURES, 'volume-app')}`);
 });
 
-const images = new TestImages();
 let podmanImage = '';
 podmanSuite('podman volumes', () => {
   before(async () => {
     const base = await images.buildNodeBase();
     podmanImage = await images.buildApp('volume-app', base, path.join(FIXTURES, 'volume-app'));
-  });
-  after(async () => {
-    await images.removeAll();
   });
   scenarios('p', () => podmanImage);
 });
