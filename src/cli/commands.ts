@@ -63,8 +63,6 @@ function waitFlags(action: string, what: string, until: string): FlagSpec[] {
   ];
 }
 
-const NOT_SUPPORTED = ' Not supported by knit yet (no ConfigMaps, Secrets or volumes on one machine).';
-
 /** Pod-spec and autoscaling flags shared by create, update and apply (kn's addSharedFlags + PodSpecFlags). */
 const SHARED_EDIT_FLAGS: FlagSpec[] = [
   { name: 'image', type: 'string', once: true, usage: 'Image to run: a registry reference, a file:// URL or a local directory (./app, /abs/dir), which runs as a host process.' },
@@ -74,12 +72,18 @@ const SHARED_EDIT_FLAGS: FlagSpec[] = [
   {
     name: 'mount',
     type: 'stringArray',
-    usage: 'Mount a ConfigMap (prefix cm: or config-map:), a Secret (prefix secret: or sc:), an EmptyDir (prefix ed: or emptyDir:), a PersistentVolumeClaim (prefix pvc: or persistentVolumeClaim) or an existing Volume (without any prefix) on the specified directory.' + NOT_SUPPORTED,
+    usage: 'Mount a ConfigMap (prefix cm: or config-map:), a Secret (prefix secret: or sc:), an EmptyDir (prefix ed: or emptyDir:), a PersistentVolumeClaim (prefix pvc: or persistentVolumeClaim) or an existing Volume (without any prefix) on the specified directory. '
+      + 'Example: --mount /mydir=cm:myconfigmap, --mount /mydir=secret:mysecret, --mount /mydir=emptyDir:myvol or --mount /mydir=myvolume. When a configmap or a secret is specified, a corresponding volume is automatically generated. '
+      + 'You can mount a volume with readOnly config (true | false) also. Example: --mount /mydir=ed:ed1:readOnly=true. '
+      + 'You can specify a volume subpath by following the volume name with slash separated path. Example: --mount /mydir=cm:myconfigmap/subpath/to/be/mounted. '
+      + 'You can use this flag multiple times. For unmounting a directory, append "-", e.g. --mount /mydir-, which also removes any auto-generated volume.',
   },
   {
     name: 'volume',
     type: 'stringArray',
-    usage: 'Add a volume from a ConfigMap (prefix cm: or config-map:) a Secret (prefix secret: or sc:), an EmptyDir (prefix ed: or emptyDir:) or a PersistentVolumeClaim (prefix pvc: or persistentVolumeClaim).' + NOT_SUPPORTED,
+    usage: 'Add a volume from a ConfigMap (prefix cm: or config-map:) a Secret (prefix secret: or sc:), an EmptyDir (prefix ed: or emptyDir:) or a PersistentVolumeClaim (prefix pvc: or persistentVolumeClaim). '
+      + 'PersistentVolumeClaim only works if the feature gate is enabled in Knative Serving feature flags configuration. Example: --volume myvolume=cm:myconfigmap, --volume myvolume=secret:mysecret or --volume emptyDir:myvol:size=1Gi,type=Memory. '
+      + 'You can use this flag multiple times. To unset a ConfigMap/Secret reference, append "-" to the name, e.g. --volume myvolume-.',
   },
   {
     name: 'cmd',

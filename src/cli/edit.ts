@@ -6,6 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ANNOTATION, API_VERSION, LABEL, type Container, type EnvVar, type Probe, type Revision, type RevisionTemplateSpec, type Service } from '../api/types.ts';
 import { CliError } from './errors.ts';
+import { applyVolumeFlags } from './volume-flags.ts';
 import { goQuote } from '../kube/gotext.ts';
 import type { ParsedFlags } from './flags.ts';
 
@@ -436,18 +437,11 @@ function applyProbe(c: Container, key: 'livenessProbe' | 'readinessProbe', handl
 
 const PULL_POLICIES: Record<string, string> = { always: 'Always', never: 'Never', ifnotpresent: 'IfNotPresent' };
 
-const UNSUPPORTED_FLAGS: [string, string][] = [
-  ['mount', 'volume mounts'],
-  ['volume', 'volumes'],
-];
-
 /** kn's PodSpecFlags.ResolvePodSpec for the flags knit supports. */
 function resolvePodSpec(template: RevisionTemplateSpec, flags: ParsedFlags, cwd: string): void {
-  for (const [flag, what] of UNSUPPORTED_FLAGS) {
-    if (flags.changed(flag)) throw new CliError(`--${flag} is not supported by knit yet: ${what} need ConfigMaps, Secrets or volumes, which knit does not provide`);
-  }
   if (flags.changed('env') || flags.changed('env-value-from') || flags.changed('env-file')) applyEnv(template, flags, cwd);
   if (flags.changed('env-from')) applyEnvFrom(template, flags);
+  if (flags.changed('mount') || flags.changed('volume')) applyVolumeFlags(template.spec, container0(template), flags.list('mount'), flags.list('volume'));
   if (flags.changed('image') && flags.changed('source')) throw new CliError('only one of --image and --source can be specified');
   if (flags.changed('image')) container0(template).image = resolveImage(flags.string('image'), cwd);
   if (flags.changed('source')) container0(template).image = buildSource(resolve(cwd, flags.string('source')));

@@ -9,7 +9,9 @@ import { RuntimeError } from '../runtime/runtime.ts';
 import type { Workload } from '../runtime/instances.ts';
 import { podName, podTemplateHash } from '../kube/projections/names.ts';
 import { podTemplateMeta } from '../kube/projections/workload.ts';
-import { configMapData, decodeSecretData, envObject, fieldValues, resolveContainerEnv, type EnvSourceLookup } from './env-sources.ts';
+import { configMapData, decodeSecretData, envObject, fieldValues, resolveContainerEnv, type EnvSourceLookup, type PodFields } from './env-sources.ts';
+import { DEFAULT_GID, DEFAULT_UID, instanceIdentity } from '../runtime/sandbox.ts';
+import type { VolumeSourceLookup, WorkloadVolumes } from '../runtime/volumes.ts';
 import os from 'node:os';
 import { cpuCoresOf } from '../autoscaler/kpa.ts';
 import { objectKey } from './names.ts';
@@ -70,6 +72,66 @@ function contractEnv(env: Record<string, string>, rev: Revision): Record<string,
   return env;
 }
 
+/** The pod knit projects for replica `podId` of a revision, as the downward API reads it. */
+function podFields(rev: Revision, podId: string): PodFields {
+  const tmpl = podTemplateMeta(rev);
+  return {
+    name: podName(rev.metadata.name ?? '', podTemplateHash(rev.metadata.uid ?? ''), podId),
+    namespace: rev.metadata.namespace ?? 'default',
+    uid: rev.metadata.uid ?? '',
+    labels: tmpl.labels,
+    annotations: tmpl.annotations,
+    nodeName: os.hostname(),
+    serviceAccountName: rev.spec.serviceAccountName || 'default',
+    hostIP: '127.0.0.1',
+    podIP: '127.0.0.1',
+  };
+}
+
+/** Secrets and ConfigMaps of one namespace as volume files: a Secret's data decoded from base64, a ConfigMap's data and binaryData. */
+function storeVolumeLookup(ctx: ControllerContext, ns: string): VolumeSourceLookup {
+  const decode = (m: Record<string, unknown> | undefined, b64: boolean, into: Record<string, Buffer>): void => {
+    for (const [k, v] of Object.entries(m ?? {})) if (typeof v === 'string') into[k] = Buffer.from(v, b64 ? 'base64' : 'utf8');
+  };
+  return {
+    secret: (name) => {
+      const o = ctx.store.get<StoredObject & { data?: Record<string, unknown> }>('core.secrets', ns, name);
+      if (!o) return undefined;
+      const out = Object.create(null) as Record<string, Buffer>;
+      decode(o.data, true, out);
+      return out;
+    },
+    configMap: (name) => {
+      const o = ctx.store.get<StoredObject & { data?: Record<string, unknown>; binaryData?: Record<string, unknown> }>('core.configmaps', ns, name);
+      if (!o) return undefined;
+      const out = Object.create(null) as Record<string, Buffer>;
+      decode(o.data, false, out);
+      decode(o.binaryData, true, out);
+      return out;
+    },
+  };
+}
+
+/**
+ * The volumes of a revision's pods (runtime/volumes.ts): files owned by the uid the instance runs as
+ * (a `file://` instance's sandbox user, a container's runAsUser, else root), read from the store at
+ * each start and resync. A mount that cannot be set up is the kubelet's `Warning FailedMount` event.
+ */
+function workloadVolumes(rev: Revision, ctx: ControllerContext, c: Container): WorkloadVolumes | undefined {
+  if ((c.volumeMounts?.length ?? 0) === 0) return undefined;
+  const ns = rev.metadata.namespace ?? 'default';
+  const sc = c.securityContext;
+  const owner = (c.image ?? '').startsWith('file://') ? instanceIdentity(sc, { uid: DEFAULT_UID, gid: DEFAULT_GID }) : { uid: sc?.runAsUser ?? 0, gid: sc?.runAsGroup ?? 0 };
+  return {
+    volumes: rev.spec.volumes ?? [],
+    container: c,
+    owner,
+    sources: storeVolumeLookup(ctx, ns),
+    field: (podId, fieldPath) => fieldValues(podFields(rev, podId))(fieldPath),
+    onFailedMount: (message) => ctx.events.event({ apiVersion: rev.apiVersion, kind: rev.kind, metadata: rev.metadata }, 'Warning', 'FailedMount', message, { source: { component: 'kubelet', host: os.hostname() } }),
+  };
+}
+
 /**
  * The env of one instance, resolved when it starts. A fieldRef reads the pod knit projects for the
  * replica: its name, namespace, labels and annotations, node and service account; its uid is assigned
@@ -78,18 +140,7 @@ function contractEnv(env: Record<string, string>, rev: Revision): Record<string,
  */
 function resolveEnv(rev: Revision, ctx: ControllerContext, c: Container, podId: string): { env: Record<string, string> } | { error: { reason: string; message: string } } {
   const ns = rev.metadata.namespace ?? 'default';
-  const tmpl = podTemplateMeta(rev);
-  const r = resolveContainerEnv(c, ns, storeLookup(ctx, ns), fieldValues({
-    name: podName(rev.metadata.name ?? '', podTemplateHash(rev.metadata.uid ?? ''), podId),
-    namespace: ns,
-    uid: rev.metadata.uid ?? '',
-    labels: tmpl.labels,
-    annotations: tmpl.annotations,
-    nodeName: os.hostname(),
-    serviceAccountName: rev.spec.serviceAccountName || 'default',
-    hostIP: '127.0.0.1',
-    podIP: '127.0.0.1',
-  }));
+  const r = resolveContainerEnv(c, ns, storeLookup(ctx, ns), fieldValues(podFields(rev, podId)));
   if (!r.ok) return { error: { reason: r.reason, message: r.message } };
   for (const w of r.warnings) ctx.events.event({ apiVersion: rev.apiVersion, kind: rev.kind, metadata: rev.metadata }, 'Warning', 'InvalidEnvironmentVariableNames', w, { source: { component: 'kubelet', host: os.hostname() } });
   return { env: contractEnv(r.env, rev) };
@@ -103,6 +154,7 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
   for (const e of c.env ?? []) if (!e.valueFrom || e.value) env[e.name] = e.value ?? '';
   contractEnv(env, rev);
   const timeoutSeconds = rev.spec.timeoutSeconds || 300;
+  const volumes = workloadVolumes(rev, ctx, c);
   return {
     key: objectKey(rev.metadata.namespace, rev.metadata.name),
     template: {
@@ -130,6 +182,7 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
     progressDeadlineSeconds:
       parseDurationSeconds(rev.metadata.annotations?.[ANNOTATION.progressDeadline] ?? '') ?? ctx.settings.progressDeadlineSeconds,
     ...(hasEnvSources(c) ? { resolveEnv: (podId: string) => resolveEnv(rev, ctx, c, podId) } : {}),
+    ...(volumes ? { volumes } : {}),
   };
 }
 

@@ -9,6 +9,7 @@ import { Endpoint, QueueBound, RevisionDispatcher, type DispatcherSettings } fro
 import type { DispatcherLookup } from '../dataplane/gateway.ts';
 import { killGroup } from './process.ts';
 import type { Instance, InstanceExit, InstanceSpec, InstanceState, Runtime } from './runtime.ts';
+import { VolumeManager, type VolumeBind, type WorkloadVolumes } from './volumes.ts';
 
 /** Everything needed to run a revision's instances; fixed for the revision's life. */
 export interface Workload {
@@ -26,6 +27,8 @@ export interface Workload {
    * (e.g. `CreateContainerConfigError`, `secret "x" not found`) keeps the instance from starting.
    */
   resolveEnv?: (podId: string) => { env: Record<string, string> } | { error: StartError };
+  /** The pod's volumes (volumes.ts), set up per replica before its instance starts; an error keeps it from starting. */
+  volumes?: WorkloadVolumes;
 }
 
 /** Why an instance could not be created (a container's waiting reason and message). */
@@ -313,7 +316,7 @@ class RevisionInstances {
     this.reconcile();
   }
 
-  /** Starts one instance; false when its env could not be resolved (retried later, as the kubelet retries). */
+  /** Starts one instance; false when its volumes or env could not be set up (retried later, as the kubelet retries). */
   private startOne(): boolean {
     const [ns, rev] = this.workload.key.split('/');
     // A crashed replica is restarted in place (its pod keeps its name); otherwise a new replica.
@@ -321,8 +324,12 @@ class RevisionInstances {
     let replica = [...this.replicas.values()].find((r) => !r.instance && !r.deletedAt);
     const suffix = replica?.podId ?? randomSuffix(5);
     let base = this.workload.template.env;
-    if (this.workload.resolveEnv) {
-      const r = this.workload.resolveEnv(suffix);
+    let volumes: VolumeBind[] | undefined;
+    // Volumes first: the kubelet mounts a pod's volumes (FailedMount) before it builds its containers' env.
+    const vols = this.workload.volumes && this.manager.volumes.prepare(this.workload.key, suffix, this.workload.volumes, () => this.replicas.has(suffix));
+    const env = vols && 'error' in vols ? undefined : this.workload.resolveEnv?.(suffix);
+    if (env || vols) {
+      const r = vols && 'error' in vols ? vols : env && 'error' in env ? env : { env: env?.env ?? base };
       if ('error' in r) {
         const changed = this.startError?.reason !== r.error.reason || this.startError?.message !== r.error.message;
         this.startError = r.error;
@@ -337,6 +344,7 @@ class RevisionInstances {
         return false;
       }
       base = r.env;
+      if (vols && 'binds' in vols) volumes = vols.binds;
     }
     if (this.startError) {
       this.startError = undefined;
@@ -344,8 +352,7 @@ class RevisionInstances {
     }
     const id = `${rev}-${replica ? randomSuffix(5) : suffix}`;
     // Spread keeps every own name (`__proto__` too) as a variable.
-    const env = { ...base, [OWNER_ENV]: this.manager.ownerTag };
-    const spec: InstanceSpec = { ...this.workload.template, env, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`) };
+    const spec: InstanceSpec = { ...this.workload.template, env: { ...base, [OWNER_ENV]: this.manager.ownerTag }, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`), ...(volumes ? { volumes } : {}) };
     if (replica) {
       replica.restartCount++;
       replica.previousLogFile = replica.logFile;
@@ -443,6 +450,7 @@ class RevisionInstances {
     if (this.startRetryTimer) clearTimeout(this.startRetryTimer);
     this.dispatcher.close();
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
+    this.manager.volumes.releaseRevision(this.workload.key);
   }
 }
 
@@ -488,6 +496,8 @@ export class InstanceManager implements DispatcherLookup {
   /** The bound on requests waiting in all of this knit's dispatchers. */
   readonly queue = new QueueBound();
   private readonly starved = new Set<RevisionInstances>();
+  /** Every replica's volumes, under DATA_DIR/volumes. */
+  readonly volumes: VolumeManager;
 
   constructor(dataDir: string, runtimes: Runtime[], limits: InstanceLimits = DEFAULT_INSTANCE_LIMITS, now: () => Date = () => new Date()) {
     this.limits = limits;
@@ -497,6 +507,7 @@ export class InstanceManager implements DispatcherLookup {
     this.logDir = path.join(dataDir, 'logs');
     this.runDir = path.join(dataDir, 'run', 'instances');
     fs.mkdirSync(this.runDir, { recursive: true });
+    this.volumes = new VolumeManager(path.join(dataDir, 'volumes'));
   }
 
   /** True if one more instance fits under the total cap; otherwise remembers who waits. */
@@ -543,6 +554,7 @@ export class InstanceManager implements DispatcherLookup {
     }
     // A crash between spawn and the pid record leaves a process only its environment identifies.
     reaped += reapByOwner(this.ownerTag);
+    this.volumes.cleanup();
     for (const rt of this.runtimes) if (rt.reapOrphans) reaped += await rt.reapOrphans();
     return reaped;
   }

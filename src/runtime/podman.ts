@@ -137,6 +137,8 @@ export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: strin
   if (cpuLimit !== null && cpuLimit > 0) args.push('--cpus', String(Math.max(0.01, cpuLimit)));
   const cpuRequest = requests.cpu !== undefined ? parseQuantity(requests.cpu) : cpuLimit;
   if (cpuRequest !== null && cpuRequest > 0) args.push('--cpu-shares', String(cpuShares(cpuRequest)));
+  // The pod's volumes (volumes.ts): host directories bound at mountPath; no SELinux relabel (`:Z`), which Debian does not use.
+  for (const v of spec.volumes ?? []) args.push('-v', `${v.hostPath}:${v.mountPath}:${v.readOnly ? 'ro' : 'rw'}`);
   if (c.command && c.command.length > 0) args.push('--entrypoint', JSON.stringify(c.command));
   args.push(spec.image);
   if (c.args && c.args.length > 0) args.push(...c.args);

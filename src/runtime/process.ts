@@ -101,7 +101,7 @@ class ProcessInstance extends ChildInstance {
       this.refuseRoot(uid);
       const real = fs.realpathSync(dir);
       // workingDir resolves inside the sandbox: relative to the image directory, or as given.
-      const layout: SandboxLayout = { imageDir: real, cwd: path.resolve(real, this.spec.container.workingDir ?? '.'), uid, gid };
+      const layout: SandboxLayout = { imageDir: real, cwd: path.resolve(real, this.spec.container.workingDir ?? '.'), uid, gid, volumes: this.spec.volumes };
       this.port = await freePort();
       if (this.stopRequested) return this.finish(0, null);
       // A container's writable root is the private /tmp here, so HOME defaults to it.
@@ -148,6 +148,8 @@ class ProcessInstance extends ChildInstance {
    * user, or as runAsUser/runAsGroup when knit is root.
    */
   private async beginUnsandboxed(dir: string, argv: string[]): Promise<void> {
+    // Volumes are bound in the sandbox's own mount namespace; a host process has none to bind them in.
+    if ((this.spec.volumes?.length ?? 0) > 0) throw new RuntimeError('CreateContainerError', `volumeMounts need the sandbox: knit binds volumes inside an instance's own mount namespace, which ${SANDBOX_ENV}=off does not create`);
     const sc = this.spec.container.securityContext;
     const own = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
     const id = own.uid === 0 ? instanceIdentity(sc, own) : own;

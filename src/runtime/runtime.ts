@@ -2,6 +2,7 @@
 
 import type { EventEmitter } from 'node:events';
 import type { Container, Probe } from '../api/types.ts';
+import type { VolumeBind } from './volumes.ts';
 
 /** What a runtime needs to start one instance. */
 export interface InstanceSpec {
@@ -24,6 +25,8 @@ export interface InstanceSpec {
   gracePeriodSeconds: number;
   /** Where the instance's stdout/stderr are appended. */
   logFile: string;
+  /** The pod's volumes, materialised on the host, to bind at their mountPath (volumes.ts). */
+  volumes?: VolumeBind[];
 }
 
 export type InstanceState = 'starting' | 'ready' | 'terminating' | 'exited';

@@ -36,7 +36,7 @@ test('each Admission validates with the config it was constructed with', () => {
   assert.doesNotThrow(() => lenient.admit('services', 'create', service(500), undefined, 'alice'));
 });
 
-test('env from Secrets and ConfigMaps is admitted; fieldRef follows kubernetes.podspec-fieldref; volume mounts are still refused', () => {
+test('env from Secrets and ConfigMaps is admitted; fieldRef follows kubernetes.podspec-fieldref', () => {
   const withContainer = (c: Record<string, unknown>): unknown => ({
     apiVersion: 'serving.knative.dev/v1',
     kind: 'Service',
@@ -57,9 +57,43 @@ test('env from Secrets and ConfigMaps is admitted; fieldRef follows kubernetes.p
   const enabled = defaultServingConfig();
   enabled.features.podSpecFieldRef = 'Enabled';
   assert.doesNotThrow(() => new Admission(enabled).admit('services', 'create', fieldRef, undefined, 'alice'));
-  assert.throws(() => admission.admit('services', 'create', withContainer({ volumeMounts: [{ name: 'v', mountPath: '/v' }] }), undefined, 'alice'), (e: unknown) => {
-    assert.ok(e instanceof StatusError);
-    assert.match(e.message, /volumeMounts/);
-    return true;
+});
+
+test('secret, configMap, projected and emptyDir volumes are admitted; what knit cannot mount is refused with a field error', () => {
+  const withVolumes = (volumes: unknown[], mounts: unknown[]): unknown => ({
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name: 'hello', namespace: 'default' },
+    spec: { template: { spec: { volumes, containers: [{ image: 'ghcr.io/knative/helloworld-go', volumeMounts: mounts }] } } },
   });
+  const admission = new Admission();
+  const refused = (obj: unknown, re: RegExp, a = admission): void => {
+    assert.throws(() => a.admit('services', 'create', obj, undefined, 'alice'), (e: unknown) => {
+      assert.ok(e instanceof StatusError);
+      assert.equal(e.code, 422);
+      assert.match(e.message, re);
+      return true;
+    });
+  };
+  const ok = admission.admit('services', 'create', withVolumes([
+    { name: 's', secret: { secretName: 'db', items: [{ key: 'k', path: 'dir/k', mode: 0o400 }], defaultMode: 0o440, optional: true } },
+    { name: 'c', configMap: { name: 'cfg' } },
+    { name: 'p', projected: { defaultMode: 0o444, sources: [{ secret: { name: 'db' } }, { downwardAPI: { items: [{ path: 'name', fieldRef: { fieldPath: 'metadata.name' } }] } }] } },
+    { name: 'e', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } },
+  ], [
+    { name: 's', mountPath: '/s' }, { name: 'c', mountPath: '/c/f', subPath: 'k' }, { name: 'p', mountPath: '/p' }, { name: 'e', mountPath: '/e' },
+  ]), undefined, 'alice');
+  const mounts = (ok.object.spec as { template: { spec: { containers: { volumeMounts: { name: string; readOnly?: boolean }[] }[] } } }).template.spec.containers[0].volumeMounts;
+  assert.deepEqual(mounts.map((m) => [m.name, m.readOnly === true]), [['s', true], ['c', true], ['p', true], ['e', false]]);
+
+  refused(withVolumes([{ name: 't', projected: { sources: [{ serviceAccountToken: { path: 'token' } }] } }], [{ name: 't', mountPath: '/t' }]),
+    /must not set the field\(s\): spec\.template\.spec\.volumes\[0\]\.projected\.sources\[0\]\.serviceAccountToken\nknit has no service accounts/);
+  refused(withVolumes([{ name: 's', secret: { secretName: 'db', items: [{ key: 'k', path: '../k' }] } }], [{ name: 's', mountPath: '/s' }]),
+    /invalid value: \.\.\/k: spec\.template\.spec\.volumes\[0\]\.secret\.items\[0\]\.path\nmust not contain '\.\.'/);
+  refused(withVolumes([{ name: 'e', emptyDir: {} }], [{ name: 'e', mountPath: '/e', subPath: '/abs' }]), /invalid value: \/abs: spec\.template\.spec\.containers\[0\]\.volumeMounts\[0\]\.subPath/);
+  const pvc = defaultServingConfig();
+  pvc.features.podSpecPersistentVolumeClaim = 'Enabled';
+  pvc.features.podSpecPersistentVolumeWrite = 'Enabled';
+  refused(withVolumes([{ name: 'v', persistentVolumeClaim: { claimName: 'c' } }], [{ name: 'v', mountPath: '/v' }]),
+    /must not set the field\(s\): spec\.template\.spec\.volumes\[0\]\.persistentVolumeClaim\nknit does not mount persistentVolumeClaim volumes/, new Admission(pvc));
 });

@@ -21,20 +21,74 @@ import { StatusError } from '../api/status-error.ts';
 const WEBHOOK = 'admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: ';
 
 /**
- * What knit refuses in a container. Env from Secrets and ConfigMaps (valueFrom, envFrom) is honoured
- * when an instance starts (controllers/env-sources.ts), so only volume mounts are left.
+ * What knit refuses in a container's volume mounts. Secret, configMap, projected and emptyDir volumes are
+ * mounted (runtime/volumes.ts); mount propagation other than None would need host mounts shared into
+ * the instance, which knit does not make.
  */
 function unsupportedContainerFields(c: Container, path: string): FieldError | null {
   let errs: FieldError | null = null;
-  (c.volumeMounts ?? []).forEach((_m, i) => {
-    errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.volumeMounts[${i}]`), 'knit does not mount volumes yet'));
+  (c.volumeMounts ?? []).forEach((m, i) => {
+    const at = `${path}.volumeMounts[${i}]`;
+    if (m.mountPropagation !== undefined && m.mountPropagation !== 'None') {
+      errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${at}.mountPropagation`), 'knit does not propagate mounts between the host and instances'));
+    }
+    // kubernetes pkg/apis/core/validation/validation.go validateLocalDescendingPath, as the apiserver checks subPath.
+    if (m.subPath) errs = FieldError.combine(errs, descendingPath(m.subPath, `${at}.subPath`));
   });
   return errs;
+}
+
+/** validateLocalDescendingPath: a relative path with no `..` element. */
+function descendingPath(p: string, at: string): FieldError | null {
+  if (p.startsWith('/')) return FieldError.invalidValue(p, at, 'must be a relative path');
+  if (p.split('/').includes('..')) return FieldError.invalidValue(p, at, "must not contain '..'");
+  return null;
 }
 
 function withDetails(err: FieldError, details: string): FieldError {
   err.details = details;
   return err;
+}
+
+const UNMOUNTABLE = ['persistentVolumeClaim', 'hostPath', 'csi', 'image', 'ephemeral'];
+
+/**
+ * What knit refuses in a pod's volumes: the sources Knative gates behind feature flags that knit has no
+ * storage for (when a flag enables them), a projected serviceAccountToken (knit issues no service
+ * account tokens), and key paths that would leave the volume.
+ */
+function unsupportedVolumes(volumes: unknown[], path: string): FieldError | null {
+  let errs: FieldError | null = null;
+  volumes.forEach((raw, i) => {
+    const at = `${path}.volumes[${i}]`;
+    const v = (raw ?? {}) as Record<string, unknown>;
+    for (const k of UNMOUNTABLE) {
+      if (v[k] !== undefined && v[k] !== null) errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${at}.${k}`), `knit does not mount ${k} volumes`));
+    }
+    const items = (list: unknown, where: string): void => {
+      if (!Array.isArray(list)) return;
+      list.forEach((it, j) => {
+        const p = (it as { path?: unknown } | null)?.path;
+        if (typeof p === 'string' && p !== '') errs = FieldError.combine(errs, descendingPath(p, `${where}.items[${j}].path`));
+      });
+    };
+    const secret = v.secret as { items?: unknown } | undefined;
+    const configMap = v.configMap as { items?: unknown } | undefined;
+    items(secret?.items, `${at}.secret`);
+    items(configMap?.items, `${at}.configMap`);
+    const sources = (v.projected as { sources?: unknown } | undefined)?.sources;
+    if (Array.isArray(sources)) {
+      sources.forEach((src, j) => {
+        const s = (src ?? {}) as Record<string, { items?: unknown } | undefined>;
+        const sat = `${at}.projected.sources[${j}]`;
+        if (s.serviceAccountToken !== undefined && s.serviceAccountToken !== null) {
+          errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${sat}.serviceAccountToken`), 'knit has no service accounts and issues no service account tokens'));
+        }
+        for (const k of ['secret', 'configMap', 'downwardAPI']) items(s[k]?.items, `${sat}.${k}`);
+      });
+    }
+  });
+  return errs;
 }
 
 /** What knit cannot honour on one machine, refused with field errors instead of ignored. */
@@ -47,9 +101,7 @@ function machineLimits(spec: RevisionSpec | undefined, path: string): FieldError
   if ((spec.containers?.length ?? 0) > 1) {
     errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.containers[1]`), 'knit runs one container per revision; sidecars are not supported yet'));
   }
-  (spec.volumes ?? []).forEach((_v, i) => {
-    errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.volumes[${i}]`), 'knit does not mount volumes yet'));
-  });
+  errs = FieldError.combine(errs, unsupportedVolumes(spec.volumes ?? [], path));
   return errs;
 }
 
