@@ -255,6 +255,7 @@ const load = {
   serve: () => import('./serve-command.ts'),
   logs: () => import('./logs.ts'),
   kubeconfig: () => import('./kubeconfig.ts'),
+  plugins: () => import('./plugins.ts'),
 };
 
 const serviceCommand: CommandSpec = {
@@ -713,6 +714,34 @@ else ~/.kube/config), replacing earlier knit entries, and make "knit" the curren
         { name: 'kubeconfig', type: 'string', usage: 'The kubeconfig file to merge into (default: the first file of $KUBECONFIG, else ~/.kube/config).' },
       ],
       run: async () => (await load.kubeconfig()).kubeconfigCommand,
+    },
+    {
+      name: 'plugin',
+      aliases: ['plugins'],
+      use: 'plugin',
+      short: 'Manage knit plugins',
+      long: `Manage knit plugins
+
+Plugins provide extended functionality that is not part of the core knit command-line distribution.
+An executable named knit-NAME or kn-NAME runs as "knit NAME" (kn-source-github as "knit source github").`,
+      group: 'Other Commands:',
+      subcommands: [
+        {
+          name: 'list',
+          aliases: ['ls'],
+          use: 'list',
+          short: 'List plugins',
+          long: `List all installed plugins.
+
+Available plugins are those that are:
+- executable
+- begin with "knit-" or "kn-"
+- Kn's plugin directory
+- Anywhere in the execution $PATH`,
+          flags: [{ name: 'verbose', type: 'boolean', usage: 'verbose output' }],
+          run: async () => (await load.plugins()).pluginListCommand,
+        },
+      ],
     },
     {
       name: 'completion',
