@@ -8,6 +8,8 @@ import { ANNOTATION, API_VERSION, LABEL, type Container, type EnvVar, type Probe
 import { CliError } from './errors.ts';
 import { goQuote } from '../kube/gotext.ts';
 import type { ParsedFlags } from './flags.ts';
+import { defaultServingConfig } from '../api/config.ts';
+import { validateAutoscalingAnnotations } from '../api/autoscaling-annotations.ts';
 
 const AUTOSCALING = 'autoscaling.knative.dev';
 const MIN_SCALE = `${AUTOSCALING}/min-scale`;
@@ -307,18 +309,16 @@ function applyEnvFrom(template: RevisionTemplateSpec, flags: ParsedFlags): void 
 const QUANTITY = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
 
 function applyResources(template: RevisionTemplateSpec, flags: ParsedFlags): void {
+  // knative/client pkg/flags/resources.go populateResourceListV1: `k=v` or a bare `k`; a key ending in `-` is a
+  // removal (whatever value it carries), and a key being removed is not parsed.
   const parse = (spec: string[]): { set: Record<string, string>; remove: string[] } => {
     const set: Record<string, string> = {};
-    const remove: string[] = [];
-    for (const stmt of spec) {
-      if (stmt.endsWith('-')) {
-        remove.push(stmt.slice(0, -1));
-        continue;
-      }
-      const parts = stmt.split('=');
-      if (parts.length !== 2) throw new CliError(`Invalid argument syntax ${stmt}, expected <resource>=<value>`);
-      if (!QUANTITY.test(parts[1])) throw new CliError("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
-      set[parts[0]] = parts[1];
+    const all = mapFromArrayAllowingSingles(spec);
+    const remove = parseMinusSuffix(all);
+    for (const [res, value] of all) {
+      if (remove.includes(res)) continue;
+      if (!QUANTITY.test(value)) throw new CliError("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+      set[res] = value;
     }
     return { set, remove };
   };
@@ -490,12 +490,19 @@ export function generateRevisionName(template: string, service: Service, random:
   return res.startsWith(`${name}-`) ? res : `${name}-${res}`;
 }
 
-/** Serving's validation of the integer scale annotations, done client-side by kn. */
+/**
+ * Serving's autoscaling.ValidateAnnotations on the annotations a flag sets, done client-side by kn
+ * (knative/client pkg/serving/config_changes.go UpdateRevisionTemplateAnnotations: defaults, zero initial scale allowed).
+ */
+function validateScaleAnnotations(annotations: Record<string, string>): void {
+  const config = defaultServingConfig();
+  config.autoscaler.allowZeroInitialScale = true;
+  const err = validateAutoscalingAnnotations(annotations, config, 'update');
+  if (err) throw new CliError(err.error);
+}
+
 function validateScaleAnnotation(key: string, value: string): void {
-  if (key !== MIN_SCALE && key !== MAX_SCALE && key !== INITIAL_SCALE) return;
-  if (!/^[+-]?\d+$/.test(value)) throw new CliError(`invalid value: ${value}: ${key}`);
-  const n = Number.parseInt(value, 10);
-  if (n < 0 || n > MAX_INT32) throw new CliError(`expected 0 <= ${n} <= ${MAX_INT32}: ${key}`);
+  validateScaleAnnotations({ [key]: value });
 }
 
 function setTemplateAnnotation(template: RevisionTemplateSpec, key: string, value: string): void {
@@ -551,7 +558,7 @@ function applyAnnotations(service: Service, template: RevisionTemplateSpec, flag
   const remove = parseMinusSuffix(all);
 
   const revisionAnnotations = new Map([...all, ...forRevision]);
-  for (const [k, v] of revisionAnnotations) validateScaleAnnotation(k, v);
+  validateScaleAnnotations(Object.fromEntries(revisionAnnotations));
   template.metadata = template.metadata ?? {};
   const ta = updateMap(template.metadata.annotations, revisionAnnotations, remove);
   if (ta) template.metadata.annotations = ta;
