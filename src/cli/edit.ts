@@ -10,6 +10,8 @@ import { goQuote } from '../kube/gotext.ts';
 import type { ParsedFlags } from './flags.ts';
 import { defaultServingConfig } from '../api/config.ts';
 import { validateAutoscalingAnnotations } from '../api/autoscaling-annotations.ts';
+import { loadKnConfig } from './kn-config.ts';
+import { applyPodSpecFlags, applyProfile } from './podspec-flags.ts';
 
 const AUTOSCALING = 'autoscaling.knative.dev';
 const MIN_SCALE = `${AUTOSCALING}/min-scale`;
@@ -26,6 +28,8 @@ export interface EditOptions {
   /** Base revision whose image digest pins the image on config-only updates. */
   baseRevision?: Revision;
   now?: Date;
+  /** The environment that locates kn's configuration file for --profile (default: the process's). */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -39,6 +43,7 @@ const REVISION_MAKING_FLAGS: readonly string[] = [
   'concurrency-utilization', 'scale-utilization', 'label-service', 'label-revision', 'revision-name',
   'annotation-service', 'annotation-revision', 'scale-init', 'timeout', 'env', 'env-value-from', 'env-from',
   'filename', 'annotation', 'label',
+  'service-account', 'pull-secret', 'security-context', 'node-selector', 'toleration', 'node-affinity', 'profile',
 ];
 
 /** True if any flag that makes a new revision was given (kn's AnyMutation). */
@@ -467,6 +472,7 @@ function resolvePodSpec(template: RevisionTemplateSpec, flags: ParsedFlags, cwd:
   const c = container0(template);
   applyProbe(c, 'livenessProbe', flags.changed('probe-liveness') ? flags.string('probe-liveness') : undefined, flags.changed('probe-liveness-opts') ? flags.string('probe-liveness-opts') : undefined);
   applyProbe(c, 'readinessProbe', flags.changed('probe-readiness') ? flags.string('probe-readiness') : undefined, flags.changed('probe-readiness-opts') ? flags.string('probe-readiness-opts') : undefined);
+  applyPodSpecFlags(template, flags);
 }
 
 const CONSONANTS = 'bcdfghjklmnpqrstvwxyz';
@@ -671,6 +677,10 @@ export function applyEditFlags(service: Service, flags: ParsedFlags, opts: EditO
     setTemplateAnnotation(template, INITIAL_SCALE, String(flags.int('scale-init')));
   }
   if (flags.changed('timeout')) template.spec.timeoutSeconds = flags.int('timeout');
+  if (flags.changed('profile')) {
+    const { profiles } = loadKnConfig({ configFlag: flags.string('config') || undefined, env: opts.env ?? process.env });
+    applyProfile(service, template, flags.string('profile'), profiles, validateScaleAnnotations);
+  }
   if (template.metadata.annotations && Object.keys(template.metadata.annotations).length === 0) delete template.metadata.annotations;
   if (Object.keys(template.metadata).length === 0) delete template.metadata;
 }
