@@ -174,6 +174,11 @@ export class ServingClient {
     await this.json<unknown>('DELETE', ServingClient.path(resource, namespace, name), body);
   }
 
+  /** A JSON request to any API path (core/v1 Secrets for `knit secret`); errors as for the serving kinds. */
+  async requestJson<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.json<T>(method, path, body);
+  }
+
   /** Streams watch events (newline-delimited JSON) to `onEvent` until the server ends the stream or close(). */
   watch<R extends Resource>(resource: R, namespace: string | undefined, opts: WatchOptions, onEvent: (ev: WatchEvent<ObjectOf[R]>) => void): Watch {
     const params: Record<string, string | undefined> = { watch: 'true', resourceVersion: opts.resourceVersion || undefined, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };

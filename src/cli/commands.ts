@@ -296,6 +296,7 @@ const load = {
   logs: () => import('./logs.ts'),
   kubeconfig: () => import('./kubeconfig.ts'),
   plugins: () => import('./plugins.ts'),
+  secret: () => import('./secret.ts'),
 };
 
 const serviceCommand: CommandSpec = {
@@ -780,6 +781,43 @@ Available plugins are those that are:
 - Anywhere in the execution $PATH`,
           flags: [{ name: 'verbose', type: 'boolean', usage: 'verbose output' }],
           run: async () => (await load.plugins()).pluginListCommand,
+        },
+      ],
+    },
+    {
+      name: 'secret',
+      aliases: ['secrets'],
+      use: 'secret COMMAND',
+      short: 'Manage secrets',
+      group: 'Other Commands:',
+      subcommands: [
+        {
+          name: 'create',
+          use: 'create NAME',
+          short: 'Create secret',
+          flags: [
+            ...namespaceFlags(false),
+            { name: 'from-literal', short: 'l', type: 'stringSlice', usage: 'Specify comma separated list of key=value pairs.' },
+            { name: 'type', type: 'string', usage: 'Specify Secret type.' },
+            { name: 'tls-cert', type: 'string', usage: 'Path to TLS certificate file.' },
+            { name: 'tls-key', type: 'string', usage: 'Path to TLS key file.' },
+          ],
+          run: async () => (await load.secret()).createCommand,
+        },
+        {
+          name: 'delete',
+          use: 'delete NAME',
+          short: 'Delete secret',
+          flags: namespaceFlags(false),
+          run: async () => (await load.secret()).deleteCommand,
+        },
+        {
+          name: 'list',
+          aliases: ['ls'],
+          use: 'list',
+          short: 'List secrets',
+          flags: [...namespaceFlags(false), ...LIST_PRINT_FLAGS],
+          run: async () => (await load.secret()).listCommand,
         },
       ],
     },

@@ -15,6 +15,7 @@ import { ROOT } from './commands.ts';
 import { applyEditFlags, newService } from './edit.ts';
 import { expandFlags, parseCommandLine, reconcilePairedFlags } from './flags.ts';
 import { loadKnConfig } from './kn-config.ts';
+import { printList } from './output.ts';
 import { argsWithoutCommands, overridesBuiltIn, stripFlags } from './plugins.ts';
 import { runCli } from '../../test/cli-runner.ts';
 
@@ -364,5 +365,19 @@ describe('resources and validation order', () => {
     assert.throws(() => created(['--scale-utilization', '0']), { message: 'expected 1 <= 0 <= 100: autoscaling.knative.dev/target-utilization-percentage' });
     assert.throws(() => created(['--scale-window', '5s']), { message: 'expected 6s <= 5s <= 1h0m0s: autoscaling.knative.dev/window' });
     assert.equal(created(['--scale-init', '0']).spec.template.metadata?.annotations?.['autoscaling.knative.dev/initial-scale'], '0');
+  });
+});
+
+describe('-o json of a list: keys sorted at every level, as kn prints unstructured lists (service/list_test.go TestListEmptyWithJSON)', () => {
+  it('an empty list', async () => {
+    const out = await printList([], 'Service', { format: 'json' });
+    assert.equal(out, '{\n    "apiVersion": "serving.knative.dev/v1",\n    "items": [],\n    "kind": "ServiceList",\n    "metadata": {\n        "resourceVersion": ""\n    }\n}\n');
+  });
+  it('items too', async () => {
+    const out = await printList([{ metadata: { name: 'a', namespace: 'default' }, spec: { template: { spec: { containers: [{ image: 'i' }] } } }, status: { url: 'http://a' } }], 'Service', { format: 'json' });
+    const doc = JSON.parse(out) as { items: Record<string, unknown>[] };
+    assert.deepEqual(Object.keys(doc.items[0]), ['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+    assert.deepEqual(Object.keys(doc.items[0].metadata as object), ['name', 'namespace']);
+    assert.ok(out.indexOf('"apiVersion"') < out.indexOf('"items"') && out.indexOf('"items"') < out.lastIndexOf('"kind": "ServiceList"'));
   });
 });
