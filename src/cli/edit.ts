@@ -12,6 +12,7 @@ import { defaultServingConfig } from '../api/config.ts';
 import { validateAutoscalingAnnotations } from '../api/autoscaling-annotations.ts';
 import { loadKnConfig } from './kn-config.ts';
 import { applyPodSpecFlags, applyProfile } from './podspec-flags.ts';
+import { parseServiceDocument } from './service-file.ts';
 
 const AUTOSCALING = 'autoscaling.knative.dev';
 const MIN_SCALE = `${AUTOSCALING}/min-scale`;
@@ -105,16 +106,7 @@ export async function readServiceFile(file: string, cwd: string): Promise<Servic
     if (err.code === 'ENOENT') throw new CliError(`open ${file}: no such file or directory`);
     throw new CliError(`open ${file}: ${err.message}`);
   }
-  const YAML = await import('yaml');
-  let doc: unknown;
-  try {
-    const docs = YAML.parseAllDocuments(text);
-    const first = Array.isArray(docs) ? docs[0] : docs;
-    if (first && 'errors' in first && first.errors.length > 0) throw first.errors[0];
-    doc = first ? first.toJS() : undefined;
-  } catch (e) {
-    throw new CliError(`error parsing ${file}: ${(e as Error).message}`);
-  }
+  const doc = await parseServiceDocument(text, file);
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new CliError(`error parsing ${file}: expected a Service object`);
   const svc = doc as Service;
   svc.apiVersion = svc.apiVersion || API_VERSION;

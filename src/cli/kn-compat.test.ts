@@ -12,7 +12,7 @@ import type { Service } from '../api/types.ts';
 import type { CommandSpec } from './command.ts';
 import { GLOBAL_FLAGS } from './command.ts';
 import { ROOT } from './commands.ts';
-import { applyEditFlags, newService } from './edit.ts';
+import { applyEditFlags, newService, readServiceFile } from './edit.ts';
 import { expandFlags, parseCommandLine, reconcilePairedFlags } from './flags.ts';
 import { loadKnConfig } from './kn-config.ts';
 import { printList } from './output.ts';
@@ -380,4 +380,76 @@ describe('-o json of a list: keys sorted at every level, as kn prints unstructur
     assert.deepEqual(Object.keys(doc.items[0].metadata as object), ['name', 'namespace']);
     assert.ok(out.indexOf('"apiVersion"') < out.indexOf('"items"') && out.indexOf('"items"') < out.lastIndexOf('"kind": "ServiceList"'));
   });
+});
+
+// knative/client pkg/commands/service/create_test.go serviceYAML / serviceJSON and the broken variants of
+// TestServiceCreateInvalidDataJSON and TestServiceCreateInvalidDataYAML.
+const SERVICE_YAML = `
+apiVersion: serving.knative.dev/v1
+kind: Service
+metadata:
+  name: foo
+spec:
+  template:
+    spec:
+      containers:
+        - image: gcr.io/foo/bar:baz
+          env:
+            - name: TARGET
+              value: "Go Sample v1"
+`;
+const SERVICE_JSON = `
+{
+  "apiVersion": "serving.knative.dev/v1",
+  "kind": "Service",
+  "metadata": {
+    "name": "foo"
+  },
+  "spec": {
+    "template": {
+\t\t"spec": {
+\t\t"containers": [
+\t\t\t{
+\t\t\t"image": "gcr.io/foo/bar:baz",
+\t\t\t"env": [
+\t\t\t\t{
+\t\t\t\t"name": "TARGET",
+\t\t\t\t"value": "Go Sample v1"
+\t\t\t\t}
+\t\t\t]
+\t\t  }
+\t\t]
+\t  }
+\t}
+  }
+}`;
+
+describe('-f with a broken file: encoding/json and go-yaml terms, with file and position', () => {
+  const fileWith = (name: string, text: string): string => {
+    const f = path.join(dir('service-files'), name);
+    fs.writeFileSync(f, text);
+    return f;
+  };
+  it('the good files decode', async () => {
+    for (const [n, t] of [['good.yaml', SERVICE_YAML], ['good.json', SERVICE_JSON]]) {
+      const svc = await readServiceFile(fileWith(n, t), '/');
+      assert.equal(svc.metadata.name, 'foo');
+      assert.equal(svc.spec.template.spec.containers[0].image, 'gcr.io/foo/bar:baz');
+    }
+  });
+  const rows: [string, string, string][] = [
+    ['invalid.json', SERVICE_JSON.replace('{\n', '{{\n'), "invalid character '{' looking for beginning of object key string (line 2, column 2)"],
+    ['invalid.json', SERVICE_JSON.replace('metadata"', 'metadata'), "invalid character '\\n' in string literal (line 5, column 15)"],
+    ['invalid.json', SERVICE_JSON.replace(' [', ''), "invalid character ']' after object key:value pair (line 21, column 3)"],
+    ['invalid.yaml', SERVICE_YAML.replace('- image', 'image'), 'error converting YAML to JSON: yaml: line 10: mapping values are not allowed in this context'],
+    ['invalid.yaml', SERVICE_YAML.replace('name:', ''), 'error unmarshaling JSON: while decoding JSON: json: cannot unmarshal string into Go struct field Service.metadata of type v1.ObjectMeta'],
+    ['invalid.yaml', SERVICE_YAML.replace('env', '\tenv'), 'error converting YAML to JSON: yaml: line 11: found a tab character that violates indentation'],
+    ['invalid.yaml', SERVICE_YAML.replace('- image: gcr.io/foo/bar:baz', '- image: [1]'), 'error unmarshaling JSON: while decoding JSON: json: cannot unmarshal array into Go struct field Service.spec.template.spec.containers.image of type string'],
+  ];
+  for (const [name, text, want] of rows) {
+    it(want, async () => {
+      const f = fileWith(name, text);
+      await assert.rejects(readServiceFile(f, '/'), { message: `error parsing ${f}: ${want}` });
+    });
+  }
 });
