@@ -453,3 +453,17 @@ describe('-f with a broken file: encoding/json and go-yaml terms, with file and 
     });
   }
 });
+
+describe('--env-from forms of create_mock_test.go', () => {
+  it('config-map:NAME and secret:NAME add sources; NAME- on create leaves none', () => {
+    assert.deepEqual(created(['--env-from', 'config-map:config-map-name']).spec.template.spec.containers[0].envFrom, [{ configMapRef: { name: 'config-map-name' } }]);
+    assert.deepEqual(created(['--env-from', 'secret:secret-name']).spec.template.spec.containers[0].envFrom, [{ secretRef: { name: 'secret-name' } }]);
+    assert.equal(created(['--env-from', 'config-map:config-map-name-']).spec.template.spec.containers[0].envFrom, undefined);
+    assert.equal(created(['--env-from', 'secret:secret-name-']).spec.template.spec.containers[0].envFrom, undefined);
+    assert.throws(() => created(['--env-from', '-']), { message: '"-" is not a valid value for "--env-from"' });
+  });
+  it('update removes one source and keeps the other', () => {
+    const svc = created(['--env-from', 'cm:a', '--env-from', 'sc:b']);
+    assert.deepEqual(updated(svc, ['--env-from', 'config-map:a-']).spec.template.spec.containers[0].envFrom, [{ secretRef: { name: 'b' } }]);
+  });
+});
