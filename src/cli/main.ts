@@ -188,7 +188,16 @@ async function runPlugin(argv: readonly string[], chain: CommandSpec[], io: RunE
   if (words.length === 0) return false;
   const leafFlags = chain[chain.length - 1].flags ?? [];
   const config = leafFlags.some((f) => f.name === 'config') ? undefined : scanFlag(argv, 'config');
-  const cfg = loadKnConfig({ configFlag: config, pluginsDirFlag: scanFlag(argv, 'plugins-dir'), env: io.env, warn: (t) => io.err.write(t) });
+  let cfg;
+  try {
+    cfg = loadKnConfig({ configFlag: config, pluginsDirFlag: scanFlag(argv, 'plugins-dir'), env: io.env, warn: (t) => io.err.write(t) });
+  } catch (e) {
+    // A broken kn config file fails the commands that use it (--profile, plugin list) and plugins, not the
+    // built-in commands it has nothing to say about (`knit serve` among them).
+    const leaf = chain[chain.length - 1];
+    if (chain.length > 1 && leaf.run && leaf.name !== 'plugin') return false;
+    throw e;
+  }
   const plugin = findPlugin(words, cfg, io.env);
   if (!plugin) return false;
   validatePlugin(ROOT, plugin);
