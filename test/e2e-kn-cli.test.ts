@@ -42,7 +42,7 @@ test('the context\'s namespace is the default namespace', async () => {
   fs.writeFileSync(other, text, { mode: 0o600 });
   const ns = await knit.api('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kn-ctx-ns' } });
   assert.equal(ns.status, 201, JSON.stringify(ns.json));
-  const r = await viaKubeconfig(['--kubeconfig', other, 'service', 'create', 'ctx-svc', '--image', 'docker.io/library/nginx:1', '--no-wait']);
+  const r = await viaKubeconfig(['--kubeconfig', other, 'service', 'create', 'ctx-svc', '--image', 'file:///nonexistent/kn-cli-image', '--no-wait']);
   assert.doesNotMatch(r.stderr, /Error/);
   assert.equal(r.stdout, "Service 'ctx-svc' created in namespace 'kn-ctx-ns'.\n");
   const got = await knit.api('GET', '/apis/serving.knative.dev/v1/namespaces/kn-ctx-ns/services/ctx-svc');
@@ -89,7 +89,7 @@ test('knit secret create, list, delete (knative/client pkg/commands/secret)', as
 });
 
 test('service create --service-account --pull-secret --profile istio --security-context strict: written, described', async () => {
-  const r = await knit.knit(['service', 'create', 'kn-cli-pod', '--image', 'docker.io/library/nginx:1', '--service-account', 'builder',
+  const r = await knit.knit(['service', 'create', 'kn-cli-pod', '--image', 'file:///nonexistent/kn-cli-image', '--service-account', 'builder',
     '--pull-secret', 'regcred', '--profile', 'istio', '--security-context', 'strict', '--no-wait'], { env: { HOME: elsewhere } });
   assert.equal(r.stderr, '');
   assert.equal(r.code, 0);
@@ -116,8 +116,22 @@ test('--node-selector, --toleration, --node-affinity: refused by the API with Kn
     [['--node-affinity', 'Type=Required,Key=zone,Operator=In,Values=a b'], 'spec.template.spec.affinity'],
   ];
   for (const [flags, field] of rows) {
-    const r = await knit.knit(['service', 'create', 'kn-cli-sched', '--image', 'docker.io/library/nginx:1', ...flags, '--no-wait']);
+    const r = await knit.knit(['service', 'create', 'kn-cli-sched', '--image', 'file:///nonexistent/kn-cli-image', ...flags, '--no-wait']);
     assert.equal(r.code, 1, flags.join(' '));
     assert.match(r.stderr, new RegExp(`must not set the field\\(s\\): ${field.replaceAll('.', '\\.')}`), r.stderr);
   }
+});
+
+test('bin/knit: knit plugin list lists a knit-hello script on PATH, knit hello runs it with the remaining arguments', async () => {
+  const bin = path.join(elsewhere, 'bin');
+  fs.mkdirSync(bin, { recursive: true });
+  fs.writeFileSync(path.join(bin, 'knit-hello'), '#!/bin/sh\necho "hello $*"\nread line; echo "stdin: $line"\nexit 0\n', { mode: 0o755 });
+  const env = { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: elsewhere };
+  const list = await knit.knit(['plugin', 'list'], { env });
+  assert.equal(list.code, 0, list.stderr);
+  assert.match(list.stdout, new RegExp(`^- knit-hello : ${bin.replaceAll('/', '\\/')}/knit-hello\n`, 'm'));
+  const run = await knit.knit(['hello', 'world', '--flag', 'v'], { env, input: 'from the terminal\n' });
+  assert.equal(run.stderr, '');
+  assert.equal(run.stdout, 'hello world --flag v\nstdin: from the terminal\n');
+  assert.equal(run.code, 0);
 });
