@@ -15,6 +15,7 @@ import { ROOT } from './commands.ts';
 import { applyEditFlags, newService, readServiceFile } from './edit.ts';
 import { expandFlags, parseCommandLine, reconcilePairedFlags } from './flags.ts';
 import { loadKnConfig } from './kn-config.ts';
+import { loadKubeTarget } from './kube-context.ts';
 import { printList } from './output.ts';
 import { argsWithoutCommands, overridesBuiltIn, stripFlags } from './plugins.ts';
 import { runCli } from '../../test/cli-runner.ts';
@@ -465,5 +466,61 @@ describe('--env-from forms of create_mock_test.go', () => {
   it('update removes one source and keeps the other', () => {
     const svc = created(['--env-from', 'cm:a', '--env-from', 'sc:b']);
     assert.deepEqual(updated(svc, ['--env-from', 'config-map:a-']).spec.template.spec.containers[0].envFrom, [{ secretRef: { name: 'b' } }]);
+  });
+});
+
+describe('kubeconfig loading (client-go clientcmd rules)', () => {
+  const d = dir('kubeconfigs');
+  const a = path.join(d, 'a');
+  const b = path.join(d, 'b');
+  fs.writeFileSync(path.join(d, 'token'), 'tok-from-file\n');
+  fs.writeFileSync(path.join(d, 'ca.pem'), 'CA PEM');
+  fs.writeFileSync(a, `apiVersion: v1
+kind: Config
+current-context: first
+contexts:
+- name: first
+  context: { cluster: c1, user: u1, namespace: team }
+clusters:
+- name: c1
+  cluster: { server: https://one.example:6443, certificate-authority: ca.pem }
+users:
+- name: u1
+  user: { tokenFile: ${path.join(d, 'token')} }
+`);
+  fs.writeFileSync(b, `apiVersion: v1
+kind: Config
+current-context: second
+contexts:
+- name: second
+  context: { cluster: c2, user: u2 }
+- name: first
+  context: { cluster: ignored }
+- name: plugin
+  context: { cluster: c2, user: execer }
+clusters:
+- name: c2
+  cluster: { server: https://two.example, insecure-skip-tls-verify: true }
+users:
+- name: u2
+  user: { token: t2 }
+- name: execer
+  user: { exec: { command: get-token } }
+`);
+  it('$KUBECONFIG: files merged, the first file\'s current-context and entries win; relative CA files resolve beside the file', () => {
+    const t = loadKubeTarget({ env: { KUBECONFIG: `${a}:${b}` } });
+    assert.deepEqual(t, { server: 'https://one.example:6443', namespace: 'team', context: 'first', ca: 'CA PEM', token: 'tok-from-file' });
+  });
+  it('--context picks another context, its namespace defaulting to default; --cluster overrides the cluster', () => {
+    const t = loadKubeTarget({ context: 'second', env: { KUBECONFIG: `${a}:${b}` } });
+    assert.deepEqual(t, { server: 'https://two.example', namespace: 'default', context: 'second', insecure: true, token: 't2' });
+    assert.equal(loadKubeTarget({ context: 'first', cluster: 'c2', env: { KUBECONFIG: `${a}:${b}` } }).server, 'https://two.example');
+  });
+  it('--kubeconfig reads that file only', () => {
+    assert.throws(() => loadKubeTarget({ kubeconfig: b, context: 'first', env: { KUBECONFIG: a } }), { message: 'invalid configuration: no server found for cluster "ignored"' });
+  });
+  it('exec credential plugins are refused with a message; no context at all is client-go\'s error', () => {
+    assert.throws(() => loadKubeTarget({ kubeconfig: b, context: 'plugin', env: {} }), /user "execer" of the kubeconfig authenticates with an exec plugin, which knit does not run/);
+    assert.throws(() => loadKubeTarget({ env: { HOME: dir('no-kube-home') } }), { message: 'invalid configuration: no configuration has been provided, try setting KUBERNETES_MASTER environment variable' });
   });
 });
