@@ -56,6 +56,11 @@ export interface ClientConfig {
   token?: string;
   /** PEM of knit's CA (DATA_DIR/pki/ca.crt), trusted beside the system's roots for https servers. */
   ca?: string;
+  /** A client certificate and key (PEM), from a kubeconfig user. */
+  cert?: string;
+  key?: string;
+  /** A kubeconfig cluster's insecure-skip-tls-verify. */
+  insecure?: boolean;
   logHttp?: boolean;
   /** Receives API warnings (`Warning` response headers) and --log-http dumps. */
   stderr?: (text: string) => void;
@@ -167,6 +172,11 @@ export class ServingClient {
   async delete(resource: Resource, namespace: string, name: string, propagationPolicy?: 'Background' | 'Foreground'): Promise<void> {
     const body = propagationPolicy ? { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy } : undefined;
     await this.json<unknown>('DELETE', ServingClient.path(resource, namespace, name), body);
+  }
+
+  /** A JSON request to any API path (core/v1 Secrets for `knit secret`); errors as for the serving kinds. */
+  async requestJson<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return this.json<T>(method, path, body);
   }
 
   /** Streams watch events (newline-delimited JSON) to `onEvent` until the server ends the stream or close(). */
@@ -284,6 +294,11 @@ export class ServingClient {
       headers,
     };
     if (this.base.protocol === 'https:' && this.config.ca) options.ca = [...rootCertificates, this.config.ca];
+    if (this.config.cert && this.config.key) {
+      options.cert = this.config.cert;
+      options.key = this.config.key;
+    }
+    if (this.config.insecure) options.rejectUnauthorized = false;
     if (this.config.logHttp) this.log(`===== REQUEST =====\n${method} ${basePath + path} HTTP/1.1\nHost: ${this.base.host}\n${headerLines(headers)}\n${body ?? ''}\n`);
     const mod = this.base.protocol === 'https:' ? await import('node:https') : await import('node:http');
     return new Promise((resolve, reject) => {

@@ -188,6 +188,46 @@ const SHARED_EDIT_FLAGS: FlagSpec[] = [
   { name: 'timeout', type: 'int', default: 300, usage: 'Duration in seconds that the request routing layer will wait for a request delivered to a container to begin replying' },
 ];
 
+/** kn's PodSpecFlags for the pod around the container, and --profile (podspec-flags.ts). */
+const POD_FLAGS: FlagSpec[] = [
+  {
+    name: 'service-account',
+    type: 'string',
+    usage: 'Service account name to set. An empty argument ("") clears the service account. The referenced service account must exist in the service\'s namespace.',
+  },
+  {
+    name: 'pull-secret',
+    type: 'string',
+    usage: 'Image pull secret to set. An empty argument ("") clears the pull secret. The referenced secret must exist in the service\'s namespace.',
+  },
+  {
+    name: 'security-context',
+    type: 'string',
+    default: 'none',
+    usage: "Predefined security context for the service. Accepted values: 'none' for no security context and 'strict' for dropping all capabilities, running as non-root, and no privilege escalation.",
+  },
+  {
+    name: 'node-selector',
+    type: 'stringArray',
+    usage: 'Add node selector to be set, you may provide this flag any number of times to set multiple node selectors, works if feature flag is enabled in Knative Serving feature flags configuration. Example: --node-selector Disktype="ssd". To unset, specify the key name followed by a "-", example: --node-selector Disktype- .',
+  },
+  {
+    name: 'toleration',
+    type: 'stringSlice',
+    usage: 'Add toleration to be set, works if the feature gate is enabled in Knative Serving feature flags configuration. Example: --tolerations Key="key1",Operator="Equal",Value="value1",Effect="NoSchedule"',
+  },
+  {
+    name: 'node-affinity',
+    type: 'stringSlice',
+    usage: 'Add node affinity to be set - only works if the feature gate is enabled in Knative Serving feature flags configuration. When key, operator, values (whitespace separated) and weight are defined for a type, they will be appended in nodeSelectorTerms in case of Required clause, implying the terms will be ORed, and for Preferred clause, all of them will be added in preferredDuringSchedulingIgnoredDuringExecution. Example: --node-affinity Type="Required",Key="topology.kubernetes.io/zone",Operator="In",Values="antarctica-east1 antarctica-west1" or --node-affinity Type="Preferred",Key="topology.kubernetes.io/zone",Operator="In",Values="antarctica-east1",Weight="1"',
+  },
+  {
+    name: 'profile',
+    type: 'string',
+    usage: 'The profile name must be defined in config.yaml or part of the built-in profile, e.g. Istio. Related annotations and labels will be added to the service.To unset, specify the profile name followed by a "-" (e.g., name-).',
+  },
+];
+
 const ENV_VALUE_FROM_USAGE =
   'Add environment variable from a value of key in ConfigMap (prefix cm: or config-map:) or a Secret (prefix sc: or secret:). Example: --env-value-from NAME=cm:myconfigmap:key or --env-value-from NAME=secret:mysecret:key. You can use this flag multiple times.';
 const ENV_FROM_USAGE =
@@ -259,6 +299,8 @@ const load = {
   serve: () => import('./serve-command.ts'),
   logs: () => import('./logs.ts'),
   kubeconfig: () => import('./kubeconfig.ts'),
+  plugins: () => import('./plugins.ts'),
+  secret: () => import('./secret.ts'),
 };
 
 const serviceCommand: CommandSpec = {
@@ -287,7 +329,7 @@ knit service apply s0 --image knativesamples/helloworld --env foo=bar
 # Read the service declaration from a file
 knit service apply s0 --filename my-svc.yml
 `,
-      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...CREATE_ONLY_FLAGS, ...waitFlags('apply', 'service', 'ready')],
+      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...POD_FLAGS, ...CREATE_ONLY_FLAGS, ...waitFlags('apply', 'service', 'ready')],
       run: async () => (await load.service()).applyCommand,
     },
     {
@@ -339,7 +381,7 @@ knit service apply s0 --filename my-svc.yml
   knit service create gitopstest -n test-ns --image knativesamples/helloworld --target=/user/knfiles
   knit service create gitopstest --image knativesamples/helloworld --target=/user/knfiles/test.yaml
   knit service create gitopstest --image knativesamples/helloworld --target=/user/knfiles/test.json`,
-      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...CREATE_ONLY_FLAGS, TAG_FLAG, TARGET_FLAG, ...waitFlags('create', 'service', 'ready')],
+      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...POD_FLAGS, ...CREATE_ONLY_FLAGS, TAG_FLAG, TARGET_FLAG, ...waitFlags('create', 'service', 'ready')],
       run: async () => (await load.service()).createCommand,
     },
     {
@@ -496,7 +538,7 @@ without the revision name the export writes next to it (Serving refuses both tog
   knit service update gitopstest -n test-ns --env KEY1=VALUE1 --target=/user/knfiles
   knit service update gitopstest --env KEY1=VALUE1 --target=/user/knfiles/test.yaml
   knit service update gitopstest --env KEY1=VALUE1 --target=/user/knfiles/test.json`,
-      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...UPDATE_ONLY_FLAGS, TARGET_FLAG, ...waitFlags('update', 'service', 'ready'), ...TRAFFIC_FLAGS],
+      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...POD_FLAGS, ...UPDATE_ONLY_FLAGS, TARGET_FLAG, ...waitFlags('update', 'service', 'ready'), ...TRAFFIC_FLAGS],
       run: async () => (await load.service()).updateCommand,
     },
     {
@@ -718,6 +760,71 @@ else ~/.kube/config), replacing earlier knit entries, and make "knit" the curren
         { name: 'kubeconfig', type: 'string', usage: 'The kubeconfig file to merge into (default: the first file of $KUBECONFIG, else ~/.kube/config).' },
       ],
       run: async () => (await load.kubeconfig()).kubeconfigCommand,
+    },
+    {
+      name: 'plugin',
+      aliases: ['plugins'],
+      use: 'plugin',
+      short: 'Manage knit plugins',
+      long: `Manage knit plugins
+
+Plugins provide extended functionality that is not part of the core knit command-line distribution.
+An executable named knit-NAME or kn-NAME runs as "knit NAME" (kn-source-github as "knit source github").`,
+      group: 'Other Commands:',
+      subcommands: [
+        {
+          name: 'list',
+          aliases: ['ls'],
+          use: 'list',
+          short: 'List plugins',
+          long: `List all installed plugins.
+
+Available plugins are those that are:
+- executable
+- begin with "knit-" or "kn-"
+- Kn's plugin directory
+- Anywhere in the execution $PATH`,
+          flags: [{ name: 'verbose', type: 'boolean', usage: 'verbose output' }],
+          run: async () => (await load.plugins()).pluginListCommand,
+        },
+      ],
+    },
+    {
+      name: 'secret',
+      aliases: ['secrets'],
+      use: 'secret COMMAND',
+      short: 'Manage secrets',
+      group: 'Other Commands:',
+      subcommands: [
+        {
+          name: 'create',
+          use: 'create NAME',
+          short: 'Create secret',
+          flags: [
+            ...namespaceFlags(false),
+            { name: 'from-literal', short: 'l', type: 'stringSlice', usage: 'Specify comma separated list of key=value pairs.' },
+            { name: 'type', type: 'string', usage: 'Specify Secret type.' },
+            { name: 'tls-cert', type: 'string', usage: 'Path to TLS certificate file.' },
+            { name: 'tls-key', type: 'string', usage: 'Path to TLS key file.' },
+          ],
+          run: async () => (await load.secret()).createCommand,
+        },
+        {
+          name: 'delete',
+          use: 'delete NAME',
+          short: 'Delete secret',
+          flags: namespaceFlags(false),
+          run: async () => (await load.secret()).deleteCommand,
+        },
+        {
+          name: 'list',
+          aliases: ['ls'],
+          use: 'list',
+          short: 'List secrets',
+          flags: [...namespaceFlags(false), ...LIST_PRINT_FLAGS],
+          run: async () => (await load.secret()).listCommand,
+        },
+      ],
     },
     {
       name: 'completion',

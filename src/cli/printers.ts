@@ -581,3 +581,8 @@ export function describeRoute(route: Route, verbose: boolean, now: number): stri
   writeConditions(dw, route.status?.conditions, verbose, now);
   return tw.take();
 }
+
+/** `knit secret list`: `NAME TYPE` (knative/client pkg/commands/secret/list.go SecretListHandlers). */
+export function printSecretList(items: readonly { metadata: ObjectMeta; type?: string }[], opts: { noHeaders?: boolean }): string {
+  return table(['NAME', 'TYPE'], byNamespaceAndName(items).map((s) => [s.metadata.name ?? '', s.type ?? '']), opts.noHeaders);
+}

@@ -2,6 +2,7 @@
 // have, and reports ResourcesAvailable / ContainerHealthy / Active as Knative does
 // (knative/serving pkg/reconciler/revision, pkg/apis/serving/v1/revision_lifecycle.go).
 
+import { registryAuthFile, type PullSecret } from '../runtime/registry-auth.ts';
 import { parseDurationSeconds } from '../api/go-values.ts';
 import { RevisionLifecycle } from '../api/revision-lifecycle.ts';
 import { ANNOTATION, LABEL, type Container, type Revision } from '../api/types.ts';
@@ -62,6 +63,16 @@ function storeLookup(ctx: ControllerContext, ns: string): EnvSourceLookup {
       return o ? configMapData(o.data) : undefined;
     },
   };
+}
+
+/** The registry credentials of the revision's imagePullSecrets; a Secret that does not exist is skipped, as the kubelet does. */
+function pullAuth(ctx: ControllerContext, rev: Revision): string | undefined {
+  const ns = rev.metadata.namespace ?? 'default';
+  const secrets = (rev.spec.imagePullSecrets ?? []).flatMap((ref) => {
+    const s = ctx.store.get<StoredObject & PullSecret>('core.secrets', ns, ref.name ?? '');
+    return s ? [s] : [];
+  });
+  return registryAuthFile(secrets);
 }
 
 /** The runtime contract's K_* variables, after the container's own. */
@@ -215,11 +226,11 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
   }
 
   /** Starts resolving the image's digest in the background, once per revision. */
-  private resolve(ctx: ControllerContext, key: string, image: string): void {
+  private resolve(ctx: ControllerContext, key: string, image: string, auth: string | undefined): void {
     if (this.resolving.has(key)) return;
     const p = (async () => {
       try {
-        const digest = await ctx.instances.runtimeFor(image).resolveDigest(image);
+        const digest = await ctx.instances.runtimeFor(image).resolveDigest(image, auth);
         this.resolved.set(key, { digest });
       } catch (err) {
         this.resolved.set(key, { error: err instanceof RuntimeError ? err : new RuntimeError('ContainerMissing', (err as Error).message, { cause: err }) });
@@ -240,7 +251,7 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
     if (!instances.has(key)) {
       const r = this.resolved.get(key);
       if (!r) {
-        this.resolve(ctx, key, image);
+        this.resolve(ctx, key, image, pullAuth(ctx, rev));
         return lifecycle.markResolvingDigests();
       }
       if (r.error) return lifecycle.markContainerMissing(r.error.message);

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { parseQuantity } from '../api/go-values.ts';
 import { ChildInstance, signalNumber } from './child-instance.ts';
 import { freePort, killGroup } from './process.ts';
@@ -234,6 +235,22 @@ class PodmanInstance extends ChildInstance {
 }
 
 /** Runs every image that is not `file://` as a podman container. */
+/**
+ * Runs `fn` with `--authfile FILE` arguments for the auth document (in a private temporary directory, removed
+ * afterwards), or with none.
+ */
+export async function withAuthFile<T>(auth: string | undefined, fn: (args: string[]) => Promise<T>): Promise<T> {
+  if (auth === undefined) return fn([]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-auth-'));
+  try {
+    const file = path.join(dir, 'auth.json');
+    fs.writeFileSync(file, auth, { mode: 0o600 });
+    return await fn(['--authfile', file]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export class PodmanRuntime implements Runtime {
   readonly name = 'podman';
   readonly bin: string;
@@ -258,11 +275,11 @@ export class PodmanRuntime implements Runtime {
   }
 
   /** Resolves a tag to `repository@sha256:…` (pulling when the image is not local), so re-tagging never changes a revision. */
-  async resolveDigest(image: string): Promise<string | undefined> {
+  async resolveDigest(image: string, auth?: string): Promise<string | undefined> {
     let r = await runPodman(this.bin, ['image', 'inspect', image]);
     // `localhost/…` names images built here: no registry has them.
     if (r.code !== 0 && this.pull && !image.startsWith('localhost/')) {
-      const pulled = await runPodman(this.bin, ['pull', '-q', image], 10 * 60_000);
+      const pulled = await withAuthFile(auth, (authArgs) => runPodman(this.bin, ['pull', '-q', ...authArgs, image], 10 * 60_000));
       if (pulled.code !== 0) throw new RuntimeError('ContainerMissing', `Unable to fetch image "${image}": ${podmanError(pulled)}`);
       r = await runPodman(this.bin, ['image', 'inspect', image]);
     }

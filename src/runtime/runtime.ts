@@ -72,8 +72,11 @@ export interface Runtime {
   readonly name: string;
   /** True if this runtime runs the given image reference. */
   handles(image: string): boolean;
-  /** Resolves an image to an immutable digest reference (`ContainerMissing` on failure). */
-  resolveDigest(image: string): Promise<string | undefined>;
+  /**
+   * Resolves an image to an immutable digest reference (`ContainerMissing` on failure). `auth` is a
+   * containers-auth.json document (the revision's imagePullSecrets) used if the image must be pulled.
+   */
+  resolveDigest(image: string, auth?: string): Promise<string | undefined>;
   start(spec: InstanceSpec): Instance;
   /** Removes what a crashed knit left in this runtime (e.g. its containers); returns how many. */
   reapOrphans?(): Promise<number>;
