@@ -125,6 +125,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       initialScale: config.autoscaler.initialScale,
       rolloutDurationSeconds: config.network.rolloutDurationSeconds,
       tagHeaderBasedRouting: config.network.tagHeaderBasedRouting,
+      autocreateClusterDomainClaims: config.network.autocreateClusterDomainClaims,
+      gc: config.gc,
     },
   });
   const projector = new Projector({

@@ -8,6 +8,7 @@ import type { HostRule } from '../dataplane/routing.ts';
 import type { Workload, WorkloadStatus } from '../runtime/instances.ts';
 import type { AutoscalerState, RevisionScaling } from '../autoscaler/kpa.ts';
 import type { EventRecorder } from './events.ts';
+import type { GCConfig } from '../api/config.ts';
 
 /** Cluster-wide settings the reconcilers read (a subset of Knative's ConfigMaps). */
 export interface ControllerSettings {
@@ -26,6 +27,10 @@ export interface ControllerSettings {
   rolloutDurationSeconds: number;
   /** config-features tag-header-based-routing (off by default). */
   tagHeaderBasedRouting: boolean;
+  /** config-network autocreate-cluster-domain-claims (off by default, as in Knative). */
+  autocreateClusterDomainClaims?: boolean;
+  /** config-gc; Knative's defaults when omitted. */
+  gc?: GCConfig;
 }
 
 /** What the Revision reconciler needs from the instance manager (the Deployment role). */
@@ -60,6 +65,9 @@ export interface Scaler {
 export interface Routing {
   setRoute(route: string, rules: HostRule[]): void;
   deleteRoute(route: string): void;
+  /** A DomainMapping (key `namespace/name`) maps `host` to the route host `targetHost`. */
+  setDomainMapping(owner: string, host: string, targetHost: string): void;
+  deleteDomainMapping(owner: string): void;
 }
 
 export interface ControllerContext {

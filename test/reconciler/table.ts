@@ -69,6 +69,8 @@ const RESOURCE: Record<string, string> = {
   Revision: 'revisions',
   Route: 'routes',
   Ingress: 'ingresses',
+  DomainMapping: 'domainmappings',
+  ClusterDomainClaim: 'networking.internal.knative.dev.clusterdomainclaims',
 };
 
 export function resourceOf(kind: string): string {
@@ -166,6 +168,15 @@ export class RecordingRouting implements Routing {
   deleteRoute(route: string): void {
     this.routes.delete(route);
     this.deleted.push(route);
+  }
+  /** DomainMapping key → [host, target host]. */
+  readonly mappings = new Map<string, [string, string]>();
+  setDomainMapping(owner: string, host: string, targetHost: string): void {
+    this.mappings.set(owner, [host, targetHost]);
+  }
+  deleteDomainMapping(owner: string): void {
+    this.mappings.delete(owner);
+    this.deleted.push(owner);
   }
 }
 
