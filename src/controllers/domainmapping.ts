@@ -170,8 +170,9 @@ export const domainMappingReconciler: Reconciler<DomainMapping, DomainMappingLif
     } catch (err) {
       if (!(err instanceof Failed)) throw err;
       // Knative's generated reconciler writes the status and reports the error as an event; the mapping is
-      // enqueued again when its claim or its target changes (controllers/manager.ts).
-      ctx.table.deleteDomainMapping(key);
+      // enqueued again when its claim or its target changes (controllers/manager.ts). As in Knative, a mapping
+      // already programmed stays while its reference fails to resolve, but not once its claim is another's.
+      if (lifecycle.condition('DomainClaimed')?.status !== 'True') ctx.table.deleteDomainMapping(key);
       ctx.events.event(dm, 'Warning', 'InternalError', err.message);
     }
   },
