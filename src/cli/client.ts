@@ -169,6 +169,11 @@ export class ServingClient {
     await this.json<unknown>('DELETE', ServingClient.path(resource, namespace, name), body);
   }
 
+  /** A JSON request to any API path (kinds outside serving.knative.dev/v1, such as v1beta1 DomainMappings). */
+  async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    return this.json<T>(method, path, body, contentType);
+  }
+
   /** Streams watch events (newline-delimited JSON) to `onEvent` until the server ends the stream or close(). */
   watch<R extends Resource>(resource: R, namespace: string | undefined, opts: WatchOptions, onEvent: (ev: WatchEvent<ObjectOf[R]>) => void): Watch {
     const params: Record<string, string | undefined> = { watch: 'true', resourceVersion: opts.resourceVersion || undefined, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
