@@ -112,6 +112,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const controllers = new ControllerManager({
     store,
     events,
+    logDir: instances.logDir,
     now: () => new Date(),
     table,
     instances,

@@ -79,6 +79,8 @@ export interface ControllerContext {
   settings: ControllerSettings;
   /** Where reconcilers record events. */
   events: EventRecorder;
+  /** DATA_DIR/logs, where instances write their logs; revision GC removes a collected revision's. */
+  logDir?: string;
 }
 
 /** The controller owner reference to put on a child. */

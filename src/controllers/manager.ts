@@ -14,6 +14,7 @@ import { RevisionReconciler, envSourceNames, servingContainer } from './revision
 import { routeReconciler } from './route.ts';
 import { WorkloadEvents } from './workload-events.ts';
 import { domainMappingReconciler } from './domainmapping.ts';
+import { RevisionCollector } from './gc.ts';
 import { CLUSTER_DOMAIN_CLAIMS, type DomainMapping } from '../api/domainmapping-lifecycle.ts';
 
 /** The context minus the event recorder, which defaults to a bounded in-memory one (`knit serve` passes the store's, see stored-events.ts). */
@@ -26,6 +27,9 @@ export class ControllerManager {
   readonly revisions: WorkQueue;
   readonly routes: WorkQueue;
   readonly domainMappings: WorkQueue;
+  /** Revision GC per Configuration key (knative/serving pkg/reconciler/gc), on its changes and its revisions'. */
+  readonly gc: WorkQueue;
+  readonly collector: RevisionCollector;
   /** The events the reconcilers recorded. */
   readonly events: EventRecorder;
   private readonly ctx: ControllerContext;
@@ -54,6 +58,8 @@ export class ControllerManager {
     });
     this.routes = new WorkQueue('route', (k) => reconcileKey(ctx, routeReconciler, k));
     this.domainMappings = new WorkQueue('domainmapping', (k) => reconcileKey(ctx, domainMappingReconciler, k));
+    this.collector = new RevisionCollector(ctx.logDir);
+    this.gc = new WorkQueue('gc', (k) => this.collector.run(ctx, k));
     ctx.instances.onChange = (key) => {
       ctx.autoscaler.readyChanged(key);
       this.revisions.add(key);
@@ -78,7 +84,7 @@ export class ControllerManager {
   stop(): void {
     this.ctx.autoscaler.stop();
     this.unwatch?.();
-    for (const q of [this.services, this.configurations, this.revisions, this.routes, this.domainMappings]) q.stop();
+    for (const q of [this.services, this.configurations, this.revisions, this.routes, this.domainMappings, this.gc]) q.stop();
   }
 
   private onEvent(ev: WatchEvent): void {
@@ -125,6 +131,7 @@ export class ControllerManager {
         break;
       case 'configurations':
         this.configurations.add(key);
+        this.gc.add(key);
         if (owner?.kind === 'Service' && ownerKey) this.services.add(ownerKey);
         this.routesReferencing(md.namespace, md.name ?? '', undefined);
         break;
@@ -136,6 +143,8 @@ export class ControllerManager {
         this.revisions.add(key);
         const cfg = md.labels?.[LABEL.configuration];
         if (cfg) this.configurations.add(objectKey(md.namespace, cfg));
+        // The gc controller follows revisions to their controlling Configuration (EnqueueControllerOf).
+        if (owner?.kind === 'Configuration' && ownerKey) this.gc.add(ownerKey);
         this.routesReferencing(md.namespace, cfg, md.name ?? '');
         break;
       }
