@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { Store } from './store/store.ts';
 import { RoutingTable } from './dataplane/routing.ts';
 import { Gateway } from './dataplane/gateway.ts';
+import { HttpsListener } from './dataplane/https.ts';
+import { tlsSecret } from './controllers/domainmapping.ts';
 import { InstanceManager } from './runtime/instances.ts';
 import { ProcessRuntime } from './runtime/process.ts';
 import { PodmanRuntime } from './runtime/podman.ts';
@@ -29,6 +31,8 @@ export interface ServeOptions {
   api: string;
   /** Cluster-local gateway HOST:PORT. */
   localHttp?: string;
+  /** HTTPS gateway HOST:PORT for DomainMappings with spec.tls (off when omitted). */
+  https?: string;
   domain: string;
   /** Optional YAML file with Knative config-map keys (see docs/configuration.md). */
   configFile?: string;
@@ -40,6 +44,8 @@ export interface Endpoints {
   api: string;
   http: string;
   localHttp: string;
+  /** The HTTPS gateway, with `knit serve --https`. */
+  https?: string;
   pid: number;
 }
 
@@ -98,6 +104,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const localAddr = parseHostPort(opts.localHttp ?? '127.0.0.1:8082', '--local-http');
   const config = loadServingConfig(opts.configFile);
   config.network.domain = opts.domain;
+  const httpsAddr = opts.https ? parseHostPort(opts.https, '--https') : undefined;
+  config.network.gatewayHttps = httpsAddr !== undefined;
   const token = ensureToken(dataDir);
   const pki = ensureApiPki(dataDir, apiHosts(apiAddr.host));
 
@@ -127,6 +135,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       rolloutDurationSeconds: config.network.rolloutDurationSeconds,
       tagHeaderBasedRouting: config.network.tagHeaderBasedRouting,
       autocreateClusterDomainClaims: config.network.autocreateClusterDomainClaims,
+      httpsGateway: httpsAddr !== undefined,
       gc: config.gc,
     },
   });
@@ -139,6 +148,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   });
   const external = new Gateway('external', table, instances);
   const local = new Gateway('cluster-local', table, instances);
+  // DomainMapping spec.tls: the kubernetes.io/tls Secret named for the host SNI asks for.
+  const https = httpsAddr ? new HttpsListener(external, (servername) => tlsSecret(store, table.tlsFor(servername))) : undefined;
   const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem }, pods: projector });
   const started: { close(): Promise<void> }[] = [];
   try {
@@ -146,6 +157,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     started.push(external);
     const la = await local.listen(localAddr.host, localAddr.port);
     started.push(local);
+    const ha = https && httpsAddr ? await https.listen(httpsAddr.host, httpsAddr.port) : undefined;
+    if (https) started.push(https);
     events.start();
     projector.setGateways({ external: { ip: dialHost(httpAddr.host), port: ea.port }, local: { ip: dialHost(localAddr.host), port: la.port } });
     controllers.start();
@@ -156,6 +169,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       api: urlOf(dialHost(apiAddr.host), aa.port, 'https'),
       http: urlOf(httpAddr.host, ea.port),
       localHttp: urlOf(localAddr.host, la.port),
+      ...(ha && httpsAddr ? { https: urlOf(httpsAddr.host, ha.port, 'https') } : {}),
       pid: process.pid,
     };
     writeKubeconfig(path.join(dataDir, 'kubeconfig'), kubeconfigYaml({ server: endpoints.api, caPem: pki.caPem, token }));
@@ -168,11 +182,12 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         // in-flight and queued requests finish, then stop.
         external.stopAccepting();
         local.stopAccepting();
+        https?.stopAccepting();
         await api.close();
         await instances.drained(DRAIN_TIMEOUT_MS);
         controllers.stop();
         projector.stop();
-        await Promise.all([external.close(), local.close()]);
+        await Promise.all([external.close(), local.close(), https?.close()]);
         await instances.stopAll();
         events.stop();
         store.close();

@@ -123,7 +123,7 @@ const refused: [string, string[], RegExp][] = [
   ['a missing --ref', ['domain', 'create', 'x.example.org'], /^Error: required flag\(s\) "ref" not set\n/],
   ['a missing service', ['domain', 'create', 'x.example.org', '--ref', 'nope'], /^Error: services\.serving\.knative\.dev "nope" not found\n/],
   ['an unknown ref prefix', ['domain', 'create', 'x.example.org', '--ref', 'foo:hello'], /^Error: unsupported sink prefix: 'foo'\n/],
-  ['a TLS secret (plain HTTP only)', ['domain', 'create', 'x.example.org', '--ref', 'hello', '--tls', 'cert'], /must not set the field\(s\): spec\.tls\nknit serves domain mappings over plain HTTP only; HTTPS is not supported yet\n/],
+  ['a TLS secret without knit serve --https', ['domain', 'create', 'x.example.org', '--ref', 'hello', '--tls', 'cert'], /must not set the field\(s\): spec\.tls\nknit serve runs without --https, so the gateway cannot serve this mapping over TLS\n/],
   ['a ref in another namespace', ['domain', 'create', 'x.example.org', '--ref', 'ksvc:hello:other'], /validation failed: mismatched namespaces: spec\.ref\.namespace\nparent namespace: "default" does not match ref: "other"\n/],
 ];
 

@@ -109,6 +109,8 @@ export interface NetworkConfig {
   tagHeaderBasedRouting: boolean;
   /** autocreate-cluster-domain-claims: DomainMappings create (and delete) their ClusterDomainClaims. */
   autocreateClusterDomainClaims: boolean;
+  /** Not a config-network key: `knit serve --https` runs the gateway's TLS listener (DomainMapping spec.tls). */
+  gatewayHttps: boolean;
 }
 
 /** config-deployment subset. */
@@ -219,6 +221,7 @@ export function defaultServingConfig(): ServingConfig {
       rolloutDurationSeconds: 0,
       tagHeaderBasedRouting: false,
       autocreateClusterDomainClaims: false,
+      gatewayHttps: false,
     },
     deployment: {
       progressDeadlineSeconds: 600,

@@ -12,6 +12,9 @@ export const DM_CERTIFICATE_PROVISIONED = 'CertificateProvisioned';
 /** domainMappingCondSet: Ready summarises DomainClaimed, ReferenceResolved, IngressReady and CertificateProvisioned. */
 export const DomainMappingConditions = new ConditionSet([DM_DOMAIN_CLAIMED, DM_REFERENCE_RESOLVED, DM_INGRESS_READY, DM_CERTIFICATE_PROVISIONED]);
 
+/** v1beta1.TLSCertificateProvidedExternally. */
+export const TLS_CERTIFICATE_PROVIDED_EXTERNALLY = 'TLS certificate was provided externally';
+
 /** v1.ExternalDomainTLSNotEnabledMessage, the message DomainMapping's reconciler passes to MarkTLSNotEnabled. */
 export const EXTERNAL_DOMAIN_TLS_NOT_ENABLED = 'external-domain-tls is not enabled';
 
@@ -71,6 +74,11 @@ export class DomainMappingLifecycle extends Lifecycle {
   /** MarkCertificateNotRequired (a Secret named by spec.tls). */
   markCertificateNotRequired(message: string): void {
     this.m.markTrueWithReason(DM_CERTIFICATE_PROVISIONED, 'CertificateExternallyProvided', message);
+  }
+
+  /** MarkCertificateProvisionFailed. */
+  markCertificateProvisionFailed(name: string): void {
+    this.m.markFalse(DM_CERTIFICATE_PROVISIONED, 'CertificateProvisionFailed', `Certificate ${name} failed to be provisioned.`);
   }
 
   /** MarkIngressNotConfigured. */

@@ -70,10 +70,13 @@ export function validateDomainMapping(obj: unknown, ctx: ValidationContext<Domai
   if (spec.v.tls !== undefined) {
     const tls = checkShape(spec.v.tls, TLS);
     specErrs.push(via(tls.errs, 'tls'));
-    // knit's gateway serves plain HTTP only: a certificate it could not present is refused, not stored and ignored.
-    const refused = FieldError.disallowed('tls');
-    refused.details = 'knit serves domain mappings over plain HTTP only; HTTPS is not supported yet';
-    specErrs.push(refused);
+    if (!tls.errs && str(tls.v.secretName) === '') specErrs.push(FieldError.missing('tls.secretName'));
+    if (!ctx.config.network.gatewayHttps) {
+      // Without `knit serve --https` no listener could present the certificate: refused, not stored and ignored.
+      const refused = FieldError.disallowed('tls');
+      refused.details = 'knit serve runs without --https, so the gateway cannot serve this mapping over TLS';
+      specErrs.push(refused);
+    }
   }
   errs.push(via(combine(specErrs), 'spec'));
   return combine(errs);

@@ -4,7 +4,7 @@
 import type { ObjectMeta, OwnerReference } from '../api/types.ts';
 import { API_VERSION } from '../api/types.ts';
 import type { Store } from '../store/store.ts';
-import type { HostRule } from '../dataplane/routing.ts';
+import type { HostRule, MappedTLS } from '../dataplane/routing.ts';
 import type { Workload, WorkloadStatus } from '../runtime/instances.ts';
 import type { AutoscalerState, RevisionScaling } from '../autoscaler/kpa.ts';
 import type { EventRecorder } from './events.ts';
@@ -29,6 +29,8 @@ export interface ControllerSettings {
   tagHeaderBasedRouting: boolean;
   /** config-network autocreate-cluster-domain-claims (off by default, as in Knative). */
   autocreateClusterDomainClaims?: boolean;
+  /** `knit serve --https`: the gateway serves DomainMappings' spec.tls certificates. */
+  httpsGateway?: boolean;
   /** config-gc; Knative's defaults when omitted. */
   gc?: GCConfig;
 }
@@ -65,8 +67,8 @@ export interface Scaler {
 export interface Routing {
   setRoute(route: string, rules: HostRule[]): void;
   deleteRoute(route: string): void;
-  /** A DomainMapping (key `namespace/name`) maps `host` to the route host `targetHost`. */
-  setDomainMapping(owner: string, host: string, targetHost: string): void;
+  /** A DomainMapping (key `namespace/name`) maps `host` to the route host `targetHost`, over TLS with `tls`'s Secret. */
+  setDomainMapping(owner: string, host: string, targetHost: string, tls?: MappedTLS): void;
   deleteDomainMapping(owner: string): void;
 }
 

@@ -2,12 +2,14 @@
 // on the gateway (knative/serving pkg/reconciler/domainmapping/reconciler.go ReconcileKind and FinalizeKind).
 
 import {
-  CLUSTER_DOMAIN_CLAIM_API_VERSION, CLUSTER_DOMAIN_CLAIMS, DomainMappingLifecycle, EXTERNAL_DOMAIN_TLS_NOT_ENABLED,
+  CLUSTER_DOMAIN_CLAIM_API_VERSION, CLUSTER_DOMAIN_CLAIMS, DomainMappingLifecycle, EXTERNAL_DOMAIN_TLS_NOT_ENABLED, TLS_CERTIFICATE_PROVIDED_EXTERNALLY,
   type ClusterDomainClaim, type DomainMapping, type KReference,
 } from '../api/domainmapping-lifecycle.ts';
 import { LABEL } from '../api/types.ts';
 import { registry } from '../kube/registry.ts';
-import type { StoredObject } from '../store/store.ts';
+import type { MappedTLS } from '../dataplane/routing.ts';
+import type { ServingCertificate } from '../dataplane/https.ts';
+import type { Store, StoredObject } from '../store/store.ts';
 import type { ControllerContext } from './context.ts';
 import type { Observed, Reconciler } from './kit.ts';
 import { splitKey } from './names.ts';
@@ -157,15 +159,28 @@ export const domainMappingReconciler: Reconciler<DomainMapping, DomainMappingLif
   reconcile(ctx: ControllerContext, o: Observed<DomainMapping, DomainMappingLifecycle>): void {
     const { key, object: dm, status, lifecycle } = o;
     if (o.newGeneration) lifecycle.markIngressNotConfigured();
-    // The mapped URL is the mapping's name; knit's gateway serves it over plain HTTP.
-    const url = `http://${dm.metadata.name}`;
-    status.url = url;
-    status.address = { url };
+    // The mapped URL is the mapping's name (status.url and status.address share it, as in Knative).
+    const setURL = (scheme: string): void => {
+      status.url = `${scheme}://${dm.metadata.name}`;
+      status.address = { url: status.url };
+    };
+    setURL('http');
     try {
       reconcileDomainClaim(ctx, dm, lifecycle);
-      lifecycle.markTLSNotEnabled(EXTERNAL_DOMAIN_TLS_NOT_ENABLED);
+      // tls(): a provided Secret makes the URL https; knit has no external-domain-tls certificates of its own.
+      const secretName = dm.spec.tls?.secretName;
+      if (secretName && ctx.settings.httpsGateway) {
+        lifecycle.markCertificateNotRequired(TLS_CERTIFICATE_PROVIDED_EXTERNALLY);
+        setURL('https');
+      } else if (secretName) {
+        // Stored while knit served HTTPS, read by a knit without --https: nothing can present the certificate.
+        lifecycle.markCertificateProvisionFailed(secretName);
+      } else {
+        lifecycle.markTLSNotEnabled(EXTERNAL_DOMAIN_TLS_NOT_ENABLED);
+      }
       const targetHost = resolveRef(ctx, dm, lifecycle);
-      ctx.table.setDomainMapping(key, dm.metadata.name ?? '', targetHost);
+      const tls = secretName && ctx.settings.httpsGateway ? { namespace: dm.metadata.namespace ?? 'default', secretName } : undefined;
+      ctx.table.setDomainMapping(key, dm.metadata.name ?? '', targetHost, tls);
       lifecycle.markIngressReady();
     } catch (err) {
       if (!(err instanceof Failed)) throw err;
@@ -177,3 +192,17 @@ export const domainMappingReconciler: Reconciler<DomainMapping, DomainMappingLif
     }
   },
 };
+
+/**
+ * The certificate of a mapped host for the HTTPS listener: its DomainMapping's `kubernetes.io/tls` Secret
+ * (`tls.crt`, `tls.key`), versioned by the Secret's resourceVersion.
+ */
+export function tlsSecret(store: Store, tls: MappedTLS | undefined): ServingCertificate | undefined {
+  if (!tls) return undefined;
+  const secret = store.get<StoredObject & { type?: string; data?: Record<string, string> }>('core.secrets', tls.namespace, tls.secretName);
+  if (!secret || secret.type !== 'kubernetes.io/tls') return undefined;
+  const cert = secret.data?.['tls.crt'];
+  const key = secret.data?.['tls.key'];
+  if (!cert || !key) return undefined;
+  return { cert: Buffer.from(cert, 'base64').toString('utf8'), key: Buffer.from(key, 'base64').toString('utf8'), version: secret.metadata.resourceVersion ?? '' };
+}

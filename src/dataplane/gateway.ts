@@ -318,8 +318,11 @@ export class Gateway implements FastPathGateway {
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
   }
 
-  /** New connections start on the fast path, which tells h2c from HTTP/1.x by the first bytes. */
-  private accept(socket: net.Socket): void {
+  /**
+   * New connections start on the fast path, which tells h2c from HTTP/1.x by the first bytes; the HTTPS
+   * listener (https.ts) hands its decrypted connections in here too.
+   */
+  accept(socket: net.Socket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());

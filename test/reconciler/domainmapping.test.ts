@@ -11,12 +11,15 @@ const TLS_NOT_ENABLED = cond('CertificateProvisioned', 'True', 'TLSNotEnabled', 
 const INGRESS_NOT_CONFIGURED = cond('IngressReady', 'Unknown', 'IngressNotConfigured', 'Ingress has not yet been reconciled.');
 const NOT_OWNED = 'The domain name is already in use by another DomainMapping';
 
-function dm(ns: string, name: string, ref: { name: string; namespace?: string; kind?: string; apiVersion?: string }, status?: Obj['status']): Obj {
+function dm(ns: string, name: string, ref: { name: string; namespace?: string; kind?: string; apiVersion?: string; tls?: string }, status?: Obj['status']): Obj {
   return {
     apiVersion: 'serving.knative.dev/v1beta1',
     kind: 'DomainMapping',
     metadata: { name, namespace: ns },
-    spec: { ref: { kind: ref.kind ?? 'Service', name: ref.name, namespace: ref.namespace ?? ns, apiVersion: ref.apiVersion ?? 'serving.knative.dev/v1' } },
+    spec: {
+      ref: { kind: ref.kind ?? 'Service', name: ref.name, namespace: ref.namespace ?? ns, apiVersion: ref.apiVersion ?? 'serving.knative.dev/v1' },
+      ...(ref.tls ? { tls: { secretName: ref.tls } } : {}),
+    },
     ...(status ? { status } : {}),
   };
 }
@@ -78,6 +81,8 @@ const AUTOCREATE = { autocreateClusterDomainClaims: true };
 interface DMRow extends Row {
   /** What the gateway maps afterwards: DomainMapping key → [host, target host]. */
   wantMappings?: Record<string, [string, string]>;
+  /** The TLS Secrets mapped hosts present: DomainMapping key → Secret. */
+  wantTLS?: Record<string, { namespace: string; secretName: string }>;
 }
 
 runTable<DMRow>('domainmapping', [
@@ -219,6 +224,40 @@ runTable<DMRow>('domainmapping', [
     key: 'default/cleanup.on.aisle-three',
     settings: AUTOCREATE,
   },
+  {
+    name: 'TLS secret provided: CertificateProvisioned CertificateExternallyProvided, https URL, the host presents the Secret',
+    objects: [TARGET, dm('default', 'secure.example.org', { name: 'target', tls: 'secure-cert' }), claim('secure.example.org', 'default')],
+    key: 'default/secure.example.org',
+    settings: { httpsGateway: true },
+    wantStatus: {
+      url: 'https://secure.example.org',
+      address: { url: 'https://secure.example.org' },
+      observedGeneration: 1,
+      conditions: [
+        cond('CertificateProvisioned', 'True', 'CertificateExternallyProvided', 'TLS certificate was provided externally'),
+        cond('DomainClaimed', 'True'),
+        cond('IngressReady', 'True'),
+        cond('Ready', 'True'),
+        cond('ReferenceResolved', 'True'),
+      ],
+    },
+    wantMappings: { 'default/secure.example.org': ['secure.example.org', 'target.default.svc.cluster.local'] },
+    wantTLS: { 'default/secure.example.org': { namespace: 'default', secretName: 'secure-cert' } },
+  },
+  {
+    name: 'TLS secret without the HTTPS listener: CertificateProvisionFailed, plain HTTP only',
+    objects: [TARGET, dm('default', 'secure.example.org', { name: 'target', tls: 'secure-cert' }), claim('secure.example.org', 'default')],
+    key: 'default/secure.example.org',
+    wantStatus: status('secure.example.org', [
+      cond('CertificateProvisioned', 'False', 'CertificateProvisionFailed', 'Certificate secure-cert failed to be provisioned.'),
+      cond('DomainClaimed', 'True'),
+      cond('IngressReady', 'True'),
+      cond('Ready', 'False', 'CertificateProvisionFailed', 'Certificate secure-cert failed to be provisioned.'),
+      cond('ReferenceResolved', 'True'),
+    ]),
+    wantMappings: { 'default/secure.example.org': ['secure.example.org', 'target.default.svc.cluster.local'] },
+    wantTLS: {},
+  },
   // TestReconcileAutocreateClaimsDisabled
   {
     name: 'autocreate disabled: first reconcile, no existing claim',
@@ -250,5 +289,6 @@ runTable<DMRow>('domainmapping', [
 ], ({ ctx }, row) => reconcileKey(ctx, domainMappingReconciler, row.key), {
   check: ({ table }, row) => {
     if (row.wantMappings) assert.deepEqual(Object.fromEntries(table.mappings), row.wantMappings, 'gateway mappings');
+    if (row.wantTLS) assert.deepEqual(Object.fromEntries(table.mappedTLS), row.wantTLS, 'TLS Secrets');
   },
 });

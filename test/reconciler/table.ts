@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { rfc3339 } from '../../src/api/time.ts';
 import type { Condition, ConditionStatus, ObjectMeta, Status } from '../../src/api/types.ts';
-import type { HostRule } from '../../src/dataplane/routing.ts';
+import type { HostRule, MappedTLS } from '../../src/dataplane/routing.ts';
 import { Store, type StoredObject, type WatchEvent } from '../../src/store/store.ts';
 import type { ControllerContext, ControllerSettings, Instances, Routing, Scaler } from '../../src/controllers/context.ts';
 import { MemoryEventRecorder } from '../../src/controllers/events.ts';
@@ -171,11 +171,16 @@ export class RecordingRouting implements Routing {
   }
   /** DomainMapping key → [host, target host]. */
   readonly mappings = new Map<string, [string, string]>();
-  setDomainMapping(owner: string, host: string, targetHost: string): void {
+  /** DomainMapping key → the TLS Secret its host presents. */
+  readonly mappedTLS = new Map<string, MappedTLS>();
+  setDomainMapping(owner: string, host: string, targetHost: string, tls?: MappedTLS): void {
     this.mappings.set(owner, [host, targetHost]);
+    if (tls) this.mappedTLS.set(owner, tls);
+    else this.mappedTLS.delete(owner);
   }
   deleteDomainMapping(owner: string): void {
     this.mappings.delete(owner);
+    this.mappedTLS.delete(owner);
     this.deleted.push(owner);
   }
 }
