@@ -67,6 +67,10 @@ test('knit domain create --ref ksvc:hello: the mapped host answers from hello, l
   const kget = await knit.kubectl(['get', 'domainmappings']);
   assert.equal(kget.code, 0, kget.stderr);
   assert.match(kget.stdout, /^NAME\s+URL\s+READY\s+REASON\s*\napi\.example\.org\s+http:\/\/api\.example\.org\s+True\s*\n$/);
+  const described = await knit.kubectl(['describe', 'dm', 'api.example.org']);
+  assert.equal(described.code, 0, described.stderr);
+  assert.match(described.stdout, /^Name:\s+api\.example\.org\nNamespace:\s+default\n/);
+  assert.match(described.stdout, /\nAPI Version:\s+serving\.knative\.dev\/v1beta1\nKind:\s+DomainMapping\n/);
   const cdc = await knit.kubectl(['get', 'clusterdomainclaims', '-o', 'jsonpath={.items[*].metadata.name}={.items[*].spec.namespace}']);
   assert.equal(cdc.code, 0, cdc.stderr);
   assert.equal(cdc.stdout, 'api.example.org=default');
@@ -136,3 +140,25 @@ for (const [what, args, want] of refused) {
     assert.ok(!list.items.some((d) => d.metadata.name === args[2]), JSON.stringify(list.items.map((d) => d.metadata.name)));
   });
 }
+
+test('malformed DomainMappings and ClusterDomainClaims get 4xx field errors, never a 500, and nothing is stored', async () => {
+  const base = { apiVersion: 'serving.knative.dev/v1beta1', kind: 'DomainMapping' };
+  const bodies: unknown[] = [
+    { ...base, metadata: { name: 'bad1.example.org' }, spec: 'x' },
+    { ...base, metadata: { name: 'bad2.example.org' }, spec: { ref: 'hello' } },
+    { ...base, metadata: { name: 'bad3.example.org' }, spec: { ref: { name: 7, kind: [], apiVersion: {} } } },
+    { ...base, metadata: { name: 'bad4.example.org' }, spec: { ref: { name: 'hello', kind: 'Service', apiVersion: 'serving.knative.dev/v1', group: 'serving.knative.dev' } } },
+    { ...base, metadata: { name: 'bad5.example.org' }, spec: { ref: { name: 'hello', kind: 'Service', apiVersion: 'serving.knative.dev/v1' }, tls: 'cert' } },
+    { ...base, metadata: { name: 'bad6.example.org' } },
+    { ...base, metadata: { generateName: 'gen.example.org' }, spec: { ref: { name: 'hello', kind: 'Service', apiVersion: 'serving.knative.dev/v1' } } },
+  ];
+  for (const body of bodies) {
+    const r = await knit.api('POST', '/apis/serving.knative.dev/v1beta1/namespaces/default/domainmappings', body);
+    assert.ok(r.status === 400 || r.status === 422, `${JSON.stringify(body)}: ${r.status} ${JSON.stringify(r.json)}`);
+  }
+  const cdc = await knit.api('POST', '/apis/networking.internal.knative.dev/v1alpha1/clusterdomainclaims', { apiVersion: 'networking.internal.knative.dev/v1alpha1', kind: 'ClusterDomainClaim', metadata: { name: 'bad.example.org' }, spec: {} });
+  assert.equal(cdc.status, 422, JSON.stringify(cdc.json));
+  assert.match((cdc.json as { message: string }).message, /spec\.namespace: Required value/);
+  const list = (await knit.api('GET', '/apis/serving.knative.dev/v1beta1/domainmappings')).json as { items: DM[] };
+  assert.deepEqual(list.items.filter((d) => d.metadata.name.startsWith('bad') || d.metadata.name.startsWith('gen')), []);
+});
