@@ -221,7 +221,8 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     const cli = process.env.PATH?.split(':').some((d) => fs.existsSync(path.join(d, 'knit'))) ? 'knit' : rel(path.join(repo, 'bin', 'knit')).replace(/^\.\//, '');
     console.log(`knit is serving Knative Services on one machine
   gateway:        ${e.http}   (curl -H 'Host: NAME.default.${opts.domain}' ${e.http})
-  cluster-local:  ${e.localHttp}
+  cluster-local:  ${e.localHttp}${e.https ? `
+  https:          ${e.https}   (domain mappings with a TLS Secret)` : ''}
   API:            ${e.api}   (HTTPS; CA and token in the kubeconfig below)
   data:           ${dd.startsWith(home) ? `~${dd.slice(home.length)}` : dd}
 
