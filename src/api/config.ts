@@ -107,6 +107,10 @@ export interface NetworkConfig {
   defaultExternalScheme: string;
   rolloutDurationSeconds: number;
   tagHeaderBasedRouting: boolean;
+  /** autocreate-cluster-domain-claims: DomainMappings create (and delete) their ClusterDomainClaims. */
+  autocreateClusterDomainClaims: boolean;
+  /** Not a config-network key: `knit serve --https` runs the gateway's TLS listener (DomainMapping spec.tls). */
+  gatewayHttps: boolean;
 }
 
 /** config-deployment subset. */
@@ -216,6 +220,8 @@ export function defaultServingConfig(): ServingConfig {
       defaultExternalScheme: 'http',
       rolloutDurationSeconds: 0,
       tagHeaderBasedRouting: false,
+      autocreateClusterDomainClaims: false,
+      gatewayHttps: false,
     },
     deployment: {
       progressDeadlineSeconds: 600,
@@ -417,6 +423,7 @@ const NETWORK_KEYS: Record<string, Setter<NetworkConfig>> = {
     const n = parseGoInt(v);
     c.rolloutDurationSeconds = typeof n === 'number' ? n : asDuration(v);
   },
+  'autocreate-cluster-domain-claims': (c, v) => { c.autocreateClusterDomainClaims = asBool(v); },
   'tag-header-based-routing': (c, v) => {
     const s = v.toLowerCase();
     c.tagHeaderBasedRouting = s === 'enabled' ? true : s === 'disabled' ? false : asBool(v);

@@ -174,9 +174,9 @@ export class ServingClient {
     await this.json<unknown>('DELETE', ServingClient.path(resource, namespace, name), body);
   }
 
-  /** A JSON request to any API path (core/v1 Secrets for `knit secret`); errors as for the serving kinds. */
-  async requestJson<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return this.json<T>(method, path, body);
+  /** A JSON request to any API path (kinds outside serving.knative.dev/v1, such as v1beta1 DomainMappings). */
+  async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    return this.json<T>(method, path, body, contentType);
   }
 
   /** Streams watch events (newline-delimited JSON) to `onEvent` until the server ends the stream or close(). */

@@ -295,6 +295,7 @@ const load = {
   service: () => import('./service.ts'),
   revision: () => import('./revision.ts'),
   route: () => import('./route.ts'),
+  domain: () => import('./domain.ts'),
   misc: () => import('./misc.ts'),
   serve: () => import('./serve-command.ts'),
   logs: () => import('./logs.ts'),
@@ -675,6 +676,77 @@ const routeCommand: CommandSpec = {
   ],
 };
 
+const DOMAIN_REF_FLAG: FlagSpec = {
+  name: 'ref',
+  type: 'string',
+  usage: "Addressable target reference for Domain Mapping. You can specify a Knative service, a Knative route. Examples: '--ref' ksvc:hello' or simply '--ref hello' for a Knative service 'hello', '--ref' kroute:hello' for a Knative route 'hello'. '--ref ksvc:mysvc:mynamespace' for a Knative service 'mysvc' in another namespace 'mynamespace', If a prefix is not provided, it is considered as a Knative service in the current namespace. If referring to a Knative service in another namespace, 'ksvc:name:namespace' combination must be provided explicitly.",
+};
+
+/** kn's domain group (knative/client pkg/commands/domain). */
+const domainCommand: CommandSpec = {
+  name: 'domain',
+  aliases: ['domains'],
+  use: 'domain COMMAND',
+  short: 'Manage domain mappings',
+  group: 'Serving Commands:',
+  subcommands: [
+    {
+      name: 'create',
+      use: 'create NAME',
+      short: 'Create a domain mapping',
+      example: `
+  # Create a domain mappings 'hello.example.com' for Knative service 'hello' with TLS secret set
+  knit domain create hello.example.com --ref hello --tls my-cert-secret`,
+      flags: [{ name: 'tls', type: 'string', usage: 'Enable TLS and point to the secret that holds the server certificate.' }, ...namespaceFlags(false), DOMAIN_REF_FLAG],
+      run: async () => (await load.domain()).createCommand,
+    },
+    {
+      name: 'delete',
+      use: 'delete NAME',
+      short: 'Delete a domain mapping',
+      example: `
+  # Delete domain mappings 'hello.example.com'
+  knit domain delete hello.example.com`,
+      flags: namespaceFlags(false),
+      run: async () => (await load.domain()).deleteCommand,
+    },
+    {
+      name: 'describe',
+      use: 'describe NAME',
+      short: 'Show details of a domain mapping',
+      example: `
+  # Show details of for the domain 'hello.example.com'
+  knit domain describe hello.example.com`,
+      flags: describeFlags(true),
+      run: async () => (await load.domain()).describeCommand,
+    },
+    {
+      name: 'list',
+      aliases: ['ls'],
+      use: 'list',
+      short: 'List domain mappings',
+      example: `
+  # List all domain mappings
+  knit domain list
+
+  # List all domain mappings in JSON output format
+  knit domain list -o json`,
+      flags: [...namespaceFlags(true), ...LIST_PRINT_FLAGS],
+      run: async () => (await load.domain()).listCommand,
+    },
+    {
+      name: 'update',
+      use: 'update NAME',
+      short: 'Update a domain mapping',
+      example: `
+  # Update a domain mappings 'hello.example.com' for Knative service 'hello'
+  knit domain update hello.example.com --ref hello`,
+      flags: [...namespaceFlags(false), DOMAIN_REF_FLAG],
+      run: async () => (await load.domain()).updateCommand,
+    },
+  ],
+};
+
 /** The root of the command tree. */
 export const ROOT: CommandSpec = {
   name: 'knit',
@@ -688,6 +760,7 @@ and the server that runs them (knit serve)
     serviceCommand,
     revisionCommand,
     routeCommand,
+    domainCommand,
     {
       name: 'logs',
       use: 'logs SERVICE',
@@ -733,6 +806,7 @@ option), else $KNIT_DATA_DIR, else ~/.knit.`,
         { name: 'http', type: 'string', default: '127.0.0.1:8080', usage: 'HOST:PORT of the external HTTP gateway.' },
         { name: 'api', type: 'string', default: '127.0.0.1:8081', usage: 'HOST:PORT of the API server.' },
         { name: 'local-http', type: 'string', default: '127.0.0.1:8082', usage: 'HOST:PORT of the cluster-local HTTP gateway.' },
+        { name: 'https', type: 'string', usage: 'HOST:PORT of the HTTPS gateway for domain mappings with a TLS Secret (off unless given).' },
         { name: 'domain', type: 'string', default: 'example.com', usage: 'Domain of the service URLs (http://NAME.NAMESPACE.DOMAIN).' },
         { name: 'config', type: 'string', usage: 'Optional YAML configuration file of the server.' },
         { name: 'trusted-proxies', type: 'string', usage: 'Comma-separated addresses or CIDR ranges of proxies in front of the gateway whose Forwarded and X-Forwarded-* headers are kept (default: none).' },

@@ -61,20 +61,20 @@ export async function createCommand(ctx: CommandContext): Promise<void> {
     secret.stringData = { 'tls.crt': readFile(f.string('tls-cert'), ctx.cwd), 'tls.key': readFile(f.string('tls-key'), ctx.cwd) };
   }
   if (f.string('type') !== '') secret.type = f.string('type');
-  await connect(ctx).requestJson<Secret>('POST', secretsPath(namespace), secret);
+  await connect(ctx).call<Secret>('POST', secretsPath(namespace), secret);
   ctx.out.write(`Secret '${name}' created in namespace '${namespace}'.\n`);
 }
 
 /** `knit secret delete NAME`: silent on success, as kn is. */
 export async function deleteCommand(ctx: CommandContext): Promise<void> {
   if (ctx.args.length !== 1) throw new CliError("'knit secret delete' requires the Secret name given as single argument");
-  await connect(ctx).requestJson<unknown>('DELETE', secretsPath(namespaceOf(ctx), ctx.args[0]));
+  await connect(ctx).call<unknown>('DELETE', secretsPath(namespaceOf(ctx), ctx.args[0]));
 }
 
 /** `knit secret list`: `NAME TYPE`, `No secret found.`, or the SecretList in the -o format. */
 export async function listCommand(ctx: CommandContext): Promise<void> {
   const printer = await printerOf(ctx.flags, ctx.cwd);
-  const list = await connect(ctx).requestJson<{ metadata?: { resourceVersion?: string }; items?: Secret[] }>('GET', secretsPath(namespaceOf(ctx)));
+  const list = await connect(ctx).call<{ metadata?: { resourceVersion?: string }; items?: Secret[] }>('GET', secretsPath(namespaceOf(ctx)));
   const items = (list?.items ?? []).map((s) => ({ apiVersion: 'v1', kind: 'Secret', ...s }));
   if (printer) {
     if (printer.format === 'name') {

@@ -12,6 +12,9 @@ import { validateConfiguration } from '../api/configuration-validation.ts';
 import { validateRevision } from '../api/revision-validation.ts';
 import { validateRoute } from '../api/route-validation.ts';
 import { validateService } from '../api/service-validation.ts';
+import { defaultDomainMapping } from '../api/domainmapping-defaults.ts';
+import type { DomainMapping } from '../api/domainmapping-lifecycle.ts';
+import { validateDomainMapping } from '../api/domainmapping-validation.ts';
 import type { ValidationContext } from '../api/validation.ts';
 import type { Configuration, Container, Resource, Revision, RevisionSpec, Route, Service } from '../api/types.ts';
 import type { StoredObject } from '../store/store.ts';
@@ -105,9 +108,9 @@ function machineLimits(spec: RevisionSpec | undefined, path: string): FieldError
   return errs;
 }
 
-function templateSpec(resource: Resource, obj: StoredObject): { spec: RevisionSpec | undefined; path: string } {
+function templateSpec(resource: AdmittedResource, obj: StoredObject): { spec: RevisionSpec | undefined; path: string } {
   if (resource === 'revisions') return { spec: obj.spec as RevisionSpec | undefined, path: 'spec' };
-  if (resource === 'routes') return { spec: undefined, path: '' };
+  if (resource === 'routes' || resource === 'domainmappings') return { spec: undefined, path: '' };
   const s = obj.spec as { template?: { spec?: RevisionSpec } } | undefined;
   return { spec: s?.template?.spec, path: 'spec.template.spec' };
 }
@@ -128,11 +131,15 @@ function kind<T>(
   };
 }
 
-const KINDS: Readonly<Record<Resource, KindAdmission>> = {
+/** The resources Knative's webhook admits: the four serving.knative.dev/v1 kinds and v1beta1 DomainMapping. */
+export type AdmittedResource = Resource | 'domainmappings';
+
+const KINDS: Readonly<Record<AdmittedResource, KindAdmission>> = {
   services: kind<Service>(defaultService, validateService),
   configurations: kind<Configuration>(defaultConfiguration, validateConfiguration),
   revisions: kind<Revision>(defaultRevision, validateRevision),
   routes: kind<Route>(defaultRoute, validateRoute),
+  domainmappings: kind<DomainMapping>(defaultDomainMapping, validateDomainMapping),
 };
 
 /** Knative's webhooks for one API server, with the cluster configuration it was started with. */
@@ -148,7 +155,7 @@ export class Admission {
    * Defaults and validates an object for create or update. Returns the object to store and the
    * warnings to pass on; throws StatusError (422) with Knative's message when refused.
    */
-  admit(resource: Resource, op: 'create' | 'update', raw: unknown, old: StoredObject | undefined, user: string): { object: StoredObject; warnings: string[] } {
+  admit(resource: AdmittedResource, op: 'create' | 'update', raw: unknown, old: StoredObject | undefined, user: string): { object: StoredObject; warnings: string[] } {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
       throw new StatusError(400, 'BadRequest', 'the request body must be a JSON object');
     }
