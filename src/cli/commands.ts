@@ -655,12 +655,16 @@ and the server that runs them (knit serve)
   knit logs hello
 
   # Follow the logs of revision 'hello-00002', starting with its last 20 lines
-  knit logs hello --revision hello-00002 -f --tail 20`,
+  knit logs hello --revision hello-00002 -f --tail 20
+
+  # Print the logs of the sidecar container 'cache' of service 'hello'
+  knit logs hello -c cache`,
       flags: [
         ...namespaceFlags(false),
         { name: 'revision', type: 'string', usage: 'Only the logs of this revision of the service.' },
         { name: 'follow', short: 'f', type: 'boolean', usage: 'Keep printing new lines as they are written.' },
         { name: 'tail', type: 'int', default: -1, usage: 'Lines to show from the end of each instance log (-1 shows all).' },
+        { name: 'container', short: 'c', type: 'string', usage: 'The container whose logs to print (default: the serving container).' },
       ],
       run: async () => (await load.logs()).logsCommand,
     },

@@ -7,6 +7,7 @@ import { RevisionLifecycle } from '../api/revision-lifecycle.ts';
 import { ANNOTATION, LABEL, type Container, type Revision } from '../api/types.ts';
 import { RuntimeError } from '../runtime/runtime.ts';
 import type { Workload } from '../runtime/instances.ts';
+import type { SidecarSpec } from '../runtime/runtime.ts';
 import { podName, podTemplateHash } from '../kube/projections/names.ts';
 import { podTemplateMeta } from '../kube/projections/workload.ts';
 import { configMapData, decodeSecretData, envObject, fieldValues, resolveContainerEnv, type EnvSourceLookup } from './env-sources.ts';
@@ -95,13 +96,44 @@ function resolveEnv(rev: Revision, ctx: ControllerContext, c: Container, podId: 
   return { env: contractEnv(r.env, rev) };
 }
 
+/** A container's literal env values with the runtime contract's K_* variables (env sources are resolved per start). */
+function literalEnv(c: Container, rev: Revision): Record<string, string> {
+  const env = envObject();
+  for (const e of c.env ?? []) if (!e.valueFrom || e.value) env[e.name] = e.value ?? '';
+  return contractEnv(env, rev);
+}
+
+/**
+ * The revision's sidecars (every container but the serving one), each with its literal env and the K_*
+ * variables: knative/serving pkg/reconciler/revision/resources/deploy.go makeContainer gives every
+ * container those, makeServingContainer alone adds PORT. Log files are chosen per instance.
+ */
+function sidecarsOf(rev: Revision, serving: Container): SidecarSpec[] {
+  return rev.spec.containers.filter((c) => c !== serving).map((c) => ({ container: c, image: c.image ?? '', env: literalEnv(c, rev), logFile: '' }));
+}
+
+/** The env of every sidecar of one instance, resolved when it starts, or why one cannot start. */
+function resolveSidecarEnvs(rev: Revision, ctx: ControllerContext, serving: Container, podId: string): { envs: Record<string, string>[] } | { error: { reason: string; message: string } } {
+  const envs: Record<string, string>[] = [];
+  for (const c of rev.spec.containers) {
+    if (c === serving) continue;
+    if (!hasEnvSources(c)) {
+      envs.push(literalEnv(c, rev));
+      continue;
+    }
+    const r = resolveEnv(rev, ctx, c, podId);
+    if ('error' in r) return r;
+    envs.push(r.env);
+  }
+  return { envs };
+}
+
 /** What the instance manager needs to run this revision. */
 export function workloadFor(rev: Revision, ctx: ControllerContext, image: string): Workload {
   const c = servingContainer(rev);
   // Literal values only; with env sources, resolveEnv builds each instance's env as it starts.
-  const env = envObject();
-  for (const e of c.env ?? []) if (!e.valueFrom || e.value) env[e.name] = e.value ?? '';
-  contractEnv(env, rev);
+  const env = literalEnv(c, rev);
+  const sidecars = sidecarsOf(rev, c);
   const timeoutSeconds = rev.spec.timeoutSeconds || 300;
   return {
     key: objectKey(rev.metadata.namespace, rev.metadata.name),
@@ -116,6 +148,7 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
       containerPort: containerPort(c),
       readinessProbe: c.readinessProbe,
       gracePeriodSeconds: timeoutSeconds,
+      ...(sidecars.length > 0 ? { sidecars } : {}),
     },
     dispatch: {
       containerConcurrency: rev.spec.containerConcurrency ?? 0,
@@ -130,6 +163,7 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
     progressDeadlineSeconds:
       parseDurationSeconds(rev.metadata.annotations?.[ANNOTATION.progressDeadline] ?? '') ?? ctx.settings.progressDeadlineSeconds,
     ...(hasEnvSources(c) ? { resolveEnv: (podId: string) => resolveEnv(rev, ctx, c, podId) } : {}),
+    ...(sidecars.some((s) => hasEnvSources(s.container)) ? { resolveSidecarEnvs: (podId: string) => resolveSidecarEnvs(rev, ctx, c, podId) } : {}),
   };
 }
 

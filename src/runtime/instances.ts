@@ -8,7 +8,7 @@ import { randomSuffix } from '../store/store.ts';
 import { Endpoint, QueueBound, RevisionDispatcher, type DispatcherSettings } from '../dataplane/dispatcher.ts';
 import type { DispatcherLookup } from '../dataplane/gateway.ts';
 import { killGroup } from './process.ts';
-import type { Instance, InstanceExit, InstanceSpec, InstanceState, Runtime } from './runtime.ts';
+import type { ContainerSnapshot, Instance, InstanceExit, InstanceSpec, InstanceState, Runtime } from './runtime.ts';
 
 /** Everything needed to run a revision's instances; fixed for the revision's life. */
 export interface Workload {
@@ -26,6 +26,8 @@ export interface Workload {
    * (e.g. `CreateContainerConfigError`, `secret "x" not found`) keeps the instance from starting.
    */
   resolveEnv?: (podId: string) => { env: Record<string, string> } | { error: StartError };
+  /** Builds the env of each of `template.sidecars` as an instance starts (same order), when one reads env sources. */
+  resolveSidecarEnvs?: (podId: string) => { envs: Record<string, string>[] } | { error: StartError };
 }
 
 /** Why an instance could not be created (a container's waiting reason and message). */
@@ -90,6 +92,10 @@ export interface PodSnapshot {
   logFile: string | undefined;
   /** The previous instance's log file, once restarted. */
   previousLogFile: string | undefined;
+  /** The sidecar containers of a multi-container revision, in spec order. */
+  sidecars?: ContainerSnapshot[];
+  /** In a pod with sidecars: whether the serving container itself passes its readiness probe. */
+  servingReady?: boolean;
 }
 
 /** A replica's mutable record inside RevisionInstances. */
@@ -107,6 +113,8 @@ interface Replica {
   backoffMs: number | undefined;
   logFile: string | undefined;
   previousLogFile: string | undefined;
+  /** The sidecars as the last instance left them (shown while the replica waits to restart). */
+  lastSidecars?: ContainerSnapshot[];
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -228,6 +236,7 @@ class RevisionInstances {
         backoffMs: inst ? undefined : r.backoffMs,
         logFile: r.logFile,
         previousLogFile: r.previousLogFile,
+        ...(this.workload.template.sidecars ? { sidecars: inst?.sidecars?.() ?? r.lastSidecars ?? [], servingReady: inst?.servingReady?.() ?? false } : {}),
       };
     });
   }
@@ -321,8 +330,18 @@ class RevisionInstances {
     let replica = [...this.replicas.values()].find((r) => !r.instance && !r.deletedAt);
     const suffix = replica?.podId ?? randomSuffix(5);
     let base = this.workload.template.env;
-    if (this.workload.resolveEnv) {
-      const r = this.workload.resolveEnv(suffix);
+    let sidecarEnvs = this.workload.template.sidecars?.map((s) => s.env);
+    const resolveSidecars = this.workload.resolveSidecarEnvs;
+    const resolve = this.workload.resolveEnv || resolveSidecars ? (podId: string): { env: Record<string, string> } | { error: StartError } => {
+      const r = this.workload.resolveEnv ? this.workload.resolveEnv(podId) : { env: base };
+      if ('error' in r || !resolveSidecars) return r;
+      const rs = resolveSidecars(podId);
+      if ('error' in rs) return rs;
+      sidecarEnvs = rs.envs;
+      return r;
+    } : undefined;
+    if (resolve) {
+      const r = resolve(suffix);
       if ('error' in r) {
         const changed = this.startError?.reason !== r.error.reason || this.startError?.message !== r.error.message;
         this.startError = r.error;
@@ -346,6 +365,8 @@ class RevisionInstances {
     // Spread keeps every own name (`__proto__` too) as a variable.
     const env = { ...base, [OWNER_ENV]: this.manager.ownerTag };
     const spec: InstanceSpec = { ...this.workload.template, env, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`) };
+    // A sidecar's log: DATA_DIR/logs/NS/REV/CONTAINER/INSTANCE.log (the revision's directory keeps the serving container's).
+    if (spec.sidecars) spec.sidecars = spec.sidecars.map((s, i) => ({ ...s, env: { ...(sidecarEnvs?.[i] ?? s.env), [OWNER_ENV]: this.manager.ownerTag }, logFile: sidecarLogFile(this.manager.logDir, ns, rev, s.container.name ?? '', id) }));
     if (replica) {
       replica.restartCount++;
       replica.previousLogFile = replica.logFile;
@@ -384,7 +405,10 @@ class RevisionInstances {
       if (ep) void waitIdle(ep, this.workload.timeoutSeconds * 1000).then(() => ep.close());
       this.manager.changed(this.workload.key);
     });
+    // A pod's sidecar started, exited or restarted.
+    inst.on('containers', () => this.manager.podsChanged(this.workload.key));
     inst.once('exit', (exit: InstanceExit) => {
+      rep.lastSidecars = inst.sidecars?.();
       this.instances.delete(id);
       this.manager.forgetPid(id);
       this.manager.slotFreed();
@@ -654,6 +678,11 @@ export class InstanceManager implements DispatcherLookup {
   onDemand(key: string): void {
     this.onActivate(key);
   }
+}
+
+/** Where a sidecar container of instance `id` writes its output. */
+export function sidecarLogFile(logDir: string, ns: string, rev: string, container: string, id: string): string {
+  return path.join(logDir, ns, rev, container, `${id}.log`);
 }
 
 /** The environment variable that ties an instance process to its knit data directory. */

@@ -108,6 +108,10 @@ export class PodInstance extends EventEmitter implements Instance {
     }));
   }
 
+  servingReady(): boolean {
+    return this.serving?.state === 'ready';
+  }
+
   async begin(): Promise<void> {
     try {
       this.net = await this.backend.open(this.spec);

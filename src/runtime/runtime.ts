@@ -97,6 +97,8 @@ export interface Instance extends EventEmitter {
   stop(): Promise<void>;
   /** A pod's sidecars, for its containerStatuses (absent for a one-container instance). */
   sidecars?(): ContainerSnapshot[];
+  /** In a pod: whether its serving container is ready by itself. */
+  servingReady?(): boolean;
 }
 
 /** One interface, several implementations (process, podman); each passes the shared suite in runtime/contract.ts. */

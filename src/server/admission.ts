@@ -44,9 +44,6 @@ function machineLimits(spec: RevisionSpec | undefined, path: string): FieldError
   (spec.containers ?? []).forEach((c, i) => {
     errs = FieldError.combine(errs, unsupportedContainerFields(c, `${path}.containers[${i}]`));
   });
-  if ((spec.containers?.length ?? 0) > 1) {
-    errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.containers[1]`), 'knit runs one container per revision; sidecars are not supported yet'));
-  }
   (spec.volumes ?? []).forEach((_v, i) => {
     errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.volumes[${i}]`), 'knit does not mount volumes yet'));
   });
