@@ -8,6 +8,7 @@ import { ANNOTATION, API_VERSION, LABEL, type Container, type EnvVar, type Probe
 import { CliError } from './errors.ts';
 import { goQuote } from '../kube/gotext.ts';
 import type { ParsedFlags } from './flags.ts';
+import { applyContainers } from './container.ts';
 
 const AUTOSCALING = 'autoscaling.knative.dev';
 const MIN_SCALE = `${AUTOSCALING}/min-scale`;
@@ -36,7 +37,7 @@ const REVISION_MAKING_FLAGS: readonly string[] = [
   'scale-metric', 'autoscale-window', 'scale-window', 'concurrency-target', 'scale-target', 'concurrency-limit',
   'concurrency-utilization', 'scale-utilization', 'label-service', 'label-revision', 'revision-name',
   'annotation-service', 'annotation-revision', 'scale-init', 'timeout', 'env', 'env-value-from', 'env-from',
-  'filename', 'annotation', 'label',
+  'filename', 'annotation', 'label', 'containers', 'extra-containers',
 ];
 
 /** True if any flag that makes a new revision was given (kn's AnyMutation). */
@@ -467,7 +468,11 @@ function resolvePodSpec(template: RevisionTemplateSpec, flags: ParsedFlags, cwd:
   const c = container0(template);
   applyProbe(c, 'livenessProbe', flags.changed('probe-liveness') ? flags.string('probe-liveness') : undefined, flags.changed('probe-liveness-opts') ? flags.string('probe-liveness-opts') : undefined);
   applyProbe(c, 'readinessProbe', flags.changed('probe-readiness') ? flags.string('probe-readiness') : undefined, flags.changed('probe-readiness-opts') ? flags.string('probe-readiness-opts') : undefined);
+  applyContainers(template, flags, cwd);
 }
+
+/** The pod-spec flags alone, for `knit container add` (container.ts). */
+export const resolvePodSpecFlags = resolvePodSpec;
 
 const CONSONANTS = 'bcdfghjklmnpqrstvwxyz';
 
