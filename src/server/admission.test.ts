@@ -63,3 +63,31 @@ test('env from Secrets and ConfigMaps is admitted; fieldRef follows kubernetes.p
     return true;
   });
 });
+
+test('sidecars are admitted; two ports, no port and multi-container off are refused with Knative\'s messages', () => {
+  const withContainers = (...containers: Record<string, unknown>[]): unknown => ({
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name: 'hello', namespace: 'default' },
+    spec: { template: { spec: { containers } } },
+  });
+  const refusal = (admission: Admission, obj: unknown): string => {
+    try {
+      admission.admit('services', 'create', obj, undefined, 'alice');
+    } catch (e) {
+      assert.ok(e instanceof StatusError);
+      assert.equal(e.code, 422);
+      return e.message.replace('admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: ', '');
+    }
+    return 'admitted';
+  };
+  const admission = new Admission();
+  const ok = admission.admit('services', 'create', withContainers({ name: 'app', image: 'a', ports: [{ containerPort: 8080 }] }, { name: 'side', image: 'b' }), undefined, 'alice');
+  assert.equal((ok.object.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers.length, 2);
+  assert.equal(refusal(admission, withContainers({ name: 'app', image: 'a', ports: [{ containerPort: 8080 }] }, { name: 'side', image: 'b', ports: [{ containerPort: 9000 }] })),
+    'more than one container port is set: spec.template.spec.containers[*].ports\nOnly a single port is allowed across all containers');
+  assert.equal(refusal(admission, withContainers({ name: 'app', image: 'a' }, { name: 'side', image: 'b' })), 'missing field(s): spec.template.spec.containers[*].ports');
+  const off = defaultServingConfig();
+  off.features.multiContainer = 'Disabled';
+  assert.equal(refusal(new Admission(off), withContainers({ name: 'app', image: 'a', ports: [{ containerPort: 8080 }] }, { name: 'side', image: 'b' })), 'multi-container is off, but found 2 containers: ');
+});
