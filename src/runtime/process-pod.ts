@@ -2,6 +2,7 @@
 // gateway reaches through a host socket knit hands to the holder (see docs/architecture.md "Pods").
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -77,7 +78,62 @@ export async function openNetns(sandbox: SandboxSupport | 'off', spec: InstanceS
   // Once sent, the holder owns the socket: knit's copy would take connections too.
   child.send({ type: 'serve', port: spec.containerPort } satisfies PodNetRequest, server, () => server.close());
   if (!(await serving)) fail('its holder exited');
-  return buildNetwork(child, pid!, hostPort, pending, () => nextId++, gone, startIn);
+  const egress = await startEgress(pid!);
+  const network = buildNetwork(child, pid!, hostPort, pending, () => nextId++, gone, startIn);
+  if (!egress) return network;
+  return {
+    ...network,
+    close: async () => {
+      egress.kill('SIGTERM');
+      await network.close();
+    },
+  };
+}
+
+/** slirp4netns, if installed (podman's own dependency): util-linux's `which` is not assumed. */
+function slirp4netns(): string | undefined {
+  for (const dir of ['/usr/bin', '/usr/local/bin', '/bin']) {
+    const p = path.join(dir, 'slirp4netns');
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Outbound network for the pod, as a pod has: slirp4netns gives the namespace a tap device with a NAT'd
+ * default route (10.0.2.0/24), with `--disable-host-loopback` so the host's 127.0.0.1 (knit's API and
+ * gateways) stays out of reach. Without slirp4netns the pod has its loopback only (docs/differences.md).
+ * It exits when knit closes its exit fd, or dies.
+ */
+async function startEgress(pid: number): Promise<ChildProcess | undefined> {
+  const bin = slirp4netns();
+  if (!bin) return undefined;
+  const child = spawn(bin, ['--configure', '--mtu=65520', '--disable-host-loopback', '--ready-fd=3', '--exit-fd=4', String(pid), 'tap0'], {
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe', 'pipe'],
+  });
+  child.once('error', () => {});
+  const ready = await new Promise<boolean>((resolve) => {
+    const fd = child.stdio[3] as NodeJS.ReadableStream | null;
+    const timer = setTimeout(() => resolve(false), 5_000);
+    fd?.once('data', () => {
+      clearTimeout(timer);
+      resolve(true);
+    });
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve(false);
+    });
+  });
+  if (!ready) {
+    child.kill('SIGKILL');
+    return undefined;
+  }
+  return child;
 }
 
 function buildNetwork(
