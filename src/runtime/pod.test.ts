@@ -16,6 +16,16 @@ const APP = pathToFileURL(path.resolve(import.meta.dirname, '../../test/fixtures
 const sandbox = detectSandbox();
 const skip = sandbox.ok ? false : `file:// pods need the sandbox: ${sandbox.why}`;
 
+/**
+ * A GET that is retried until it answers 200: without a readiness probe a sidecar counts as ready once
+ * running (as the kubelet counts it), before it listens.
+ */
+async function getOk(inst: Instance, pathname = '/'): Promise<{ status: number; body: string }> {
+  let r = await get(inst, pathname);
+  for (const deadline = Date.now() + 10_000; r.status !== 200 && Date.now() < deadline; r = await get(inst, pathname)) await new Promise((res) => setTimeout(res, 50));
+  return r;
+}
+
 function podSpec(dir: string, id: string, over: Partial<InstanceSpec> = {}): InstanceSpec {
   return {
     id,
@@ -34,7 +44,7 @@ function podSpec(dir: string, id: string, over: Partial<InstanceSpec> = {}): Ins
   };
 }
 
-test('file:// pods: two at once reach their own sidecar on 127.0.0.1:8090; a crashed sidecar restarts; stop removes the namespace', { skip }, async (t) => {
+test('file:// pods: two at once reach their own sidecar on localhost:8090; a crashed sidecar restarts; stop removes the namespace', { skip }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-pod-ctr-'));
   const rt = new ProcessRuntime({ sandbox });
   const started: Instance[] = [];
@@ -46,12 +56,12 @@ test('file:// pods: two at once reach their own sidecar on 127.0.0.1:8090; a cra
   const b = rt.start(podSpec(dir, 'pod-b'));
   started.push(a, b);
   await Promise.all([waitFor(a, 'ready', 15_000), waitFor(b, 'ready', 15_000)]);
-  const ra = await get(a, '/');
-  const rb = await get(b, '/');
+  const ra = await getOk(a);
+  const rb = await getOk(b);
   assert.equal(ra.status, 200, ra.body);
   assert.match(ra.body, /^serving \w+ via sidecar \w+ pod-a\n$/);
   assert.match(rb.body, /^serving \w+ via sidecar \w+ pod-b\n$/);
-  assert.match(fs.readFileSync(path.join(dir, 'side', 'pod-a.log'), 'utf8'), /sidecar \w+ listening on 127\.0\.0\.1:8090/);
+  assert.match(fs.readFileSync(path.join(dir, 'side', 'pod-a.log'), 'utf8'), /sidecar \w+ listening on :8090/);
   assert.match(fs.readFileSync(path.join(dir, 'pod-a.log'), 'utf8'), /serving \w+ listening on 8080/);
 
   // The sidecar crashes: the pod turns unready, the sidecar is restarted (restartCount 1), the pod is ready again.
@@ -62,9 +72,7 @@ test('file:// pods: two at once reach their own sidecar on 127.0.0.1:8090; a cra
   const side = (a as PodInstance).sidecars()[0];
   assert.equal(side.restartCount, 1);
   assert.equal(side.lastExit?.code, 1);
-  // Without a readiness probe the sidecar counts as ready once running (as the kubelet counts it), before it listens.
-  let again = await get(a, '/');
-  for (const deadline = Date.now() + 10_000; again.status !== 200 && Date.now() < deadline; again = await get(a, '/')) await new Promise((r) => setTimeout(r, 50));
+  const again = await getOk(a);
   assert.match(again.body, /via sidecar \w+ pod-a/);
   assert.notEqual(/via sidecar (\w+)/.exec(again.body)![1], firstSidecar);
   assert.equal(side.previousLogFile, path.join(dir, 'side', 'pod-a.log'));

@@ -91,3 +91,23 @@ test('sidecars are admitted; two ports, no port and multi-container off are refu
   off.features.multiContainer = 'Disabled';
   assert.equal(refusal(new Admission(off), withContainers({ name: 'app', image: 'a', ports: [{ containerPort: 8080 }] }, { name: 'side', image: 'b' })), 'multi-container is off, but found 2 containers: ');
 });
+
+test('a sidecar\'s readiness probe gets Knative\'s probe defaults, a sidecar without one gets no probe (revision_defaults.go)', () => {
+  const probing = defaultServingConfig();
+  probing.features.multiContainerProbing = 'Enabled';
+  const obj = {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name: 'hello', namespace: 'default' },
+    spec: { template: { spec: { containers: [
+      { name: 'app', image: 'a', ports: [{ containerPort: 8080 }] },
+      { name: 'probed', image: 'b', readinessProbe: { httpGet: { port: 8090 }, periodSeconds: 2 } },
+      { name: 'plain', image: 'c' },
+    ] } } },
+  };
+  const { object } = new Admission(probing).admit('services', 'create', obj, undefined, 'alice');
+  const cs = (object.spec as { template: { spec: { containers: { readinessProbe?: Record<string, unknown> }[] } } }).template.spec.containers;
+  assert.deepEqual(cs[0].readinessProbe, { tcpSocket: { port: 0 }, successThreshold: 1 });
+  assert.deepEqual(cs[1].readinessProbe, { httpGet: { port: 8090 }, periodSeconds: 2, successThreshold: 1, failureThreshold: 3, timeoutSeconds: 1 });
+  assert.equal(cs[2].readinessProbe, undefined);
+});
