@@ -263,9 +263,9 @@ const CONTAINER_ADD_EXAMPLE = `
   knit container add sidecar --image docker.io/example/sidecar
 
   # Add command can be chained by standard Unix pipe symbol '|' and passed to 'service add|update|apply' commands (Beta)
-  knit container add sidecar --image docker.io/example/sidecar:first | \\
-  knit container add second --image docker.io/example/sidecar:second | \\
-  knit service create myksvc --image docker.io/example/my-app:latest --containers -`;
+  knit container add sidecar --image docker.io/example/sidecar:first \\
+    | knit container add second --image docker.io/example/sidecar:second \\
+    | knit service create myksvc --image docker.io/example/my-app:latest --containers -`;
 
 // ---------------------------------------------------------------------------------------------
 // Commands
