@@ -8,6 +8,7 @@ import type { Container, RevisionTemplateSpec } from '../api/types.ts';
 import type { CommandContext } from './command.ts';
 import { CliError } from './errors.ts';
 import type { ParsedFlags } from './flags.ts';
+import { resolveImage } from './edit.ts';
 
 /** Reads all of stdin (a pipe or a file); '' when it is a terminal. */
 function readStdin(): string {
@@ -98,7 +99,9 @@ export function applyContainers(template: RevisionTemplateSpec, flags: ParsedFla
       throw new CliError(`open ${source}: ${code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (err as Error).message}`);
     }
   }
-  updateContainers(template.spec, decodeContainers(text));
+  // A local directory names a file:// image, as --image does (knit's own convenience; relative to the working directory).
+  const extra = decodeContainers(text).map((c) => (typeof c.image === 'string' && /^(\.{1,2}(\/|$)|\/)/.test(c.image) ? { ...c, image: resolveImage(c.image, cwd) } : c));
+  updateContainers(template.spec, extra);
 }
 
 /** Keys sorted at every level, as sigs.k8s.io/yaml prints a Go struct (through JSON, whose maps it sorts). */

@@ -95,3 +95,17 @@ test('file:// pods: without the sandbox a multi-container instance is refused wi
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('file:// pods: a sidecar whose image another runtime runs is refused with a reason', { skip }, async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-pod-ctr-'));
+  try {
+    const s = podSpec(dir, 'pod-mixed');
+    s.sidecars = [{ ...s.sidecars![0], image: 'docker.io/library/redis:7' }];
+    const inst = new ProcessRuntime({ sandbox }).start(s);
+    const exit = await waitFor<InstanceExit>(inst, 'exit', 5_000);
+    assert.equal(exit.reason, 'CreateContainerError');
+    assert.match(exit.message, /container side cannot run in this pod: its image "docker\.io\/library\/redis:7" needs another runtime/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -25,6 +25,18 @@ export interface PodBackend {
   open(spec: InstanceSpec): Promise<PodNetwork>;
 }
 
+/**
+ * A pod's containers share one runtime's network: a sidecar whose image another runtime runs (a
+ * registry image next to a `file://` serving container, or the reverse) cannot join it.
+ */
+export function checkOneRuntime(spec: InstanceSpec, handles: (image: string) => boolean): void {
+  for (const s of spec.sidecars ?? []) {
+    if (!handles(s.image)) {
+      throw new RuntimeError('CreateContainerError', `container ${s.container.name ?? ''} cannot run in this pod: its image "${s.image}" needs another runtime than the serving container's "${spec.image}" (file:// and container images cannot share a pod)`);
+    }
+  }
+}
+
 /** The kubelet's container restart back-off: 10 s doubling to 5 min, reset after 10 min of running (kubernetes pkg/kubelet/kubelet.go backOffPeriod, MaxContainerBackOff). */
 export const SIDECAR_BACKOFF = { initialMs: 10_000, maxMs: 300_000, resetMs: 600_000 };
 

@@ -7,7 +7,7 @@ import { parseQuantity } from '../api/go-values.ts';
 import { ChildInstance, signalNumber } from './child-instance.ts';
 import { freePort, killGroup } from './process.ts';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
-import { PodInstance, type PodNetwork } from './pod.ts';
+import { PodInstance, checkOneRuntime, type PodNetwork } from './pod.ts';
 
 /** The label every knit container carries (value: the instance id); reaping looks for it. */
 export const INSTANCE_LABEL = 'knit.instance';
@@ -312,6 +312,7 @@ export class PodmanRuntime implements Runtime {
    * probe names (the kubelet probes a pod's IP; knit reaches the pod's ports from the host).
    */
   private async openPod(spec: InstanceSpec): Promise<PodNetwork> {
+    checkOneRuntime(spec, (i) => this.handles(i));
     const name = podName(spec.id);
     const hostPort = await freePort();
     const portMap: Record<number, number> = {};

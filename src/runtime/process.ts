@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
 import { ChildInstance } from './child-instance.ts';
-import { PodInstance } from './pod.ts';
+import { PodInstance, checkOneRuntime } from './pod.ts';
 import { openNetns } from './process-pod.ts';
 import type { Probe } from '../api/types.ts';
 import {
@@ -251,7 +251,7 @@ export class ProcessRuntime implements Runtime {
 
   start(spec: InstanceSpec): Instance {
     if (spec.sidecars?.length) {
-      const pod = new PodInstance(spec, { open: (s) => openNetns(this.options.sandbox, s, (c, netns) => this.startIn(c, netns)) });
+      const pod = new PodInstance(spec, { open: (s) => (checkOneRuntime(s, (i) => this.handles(i)), openNetns(this.options.sandbox, s, (c, netns) => this.startIn(c, netns))) });
       void pod.begin();
       return pod;
     }

@@ -160,3 +160,12 @@ describe('UpdateContainers and the decoder (podspec_helper_test.go TestUpdateCon
     assert.throws(() => decodeContainers('- a'), { message: /cannot unmarshal array into Go value of type v1\.PodSpec/ });
   });
 });
+
+describe('--containers with a local directory', () => {
+  it('resolves it to a file:// image as --image does', async () => {
+    writeFileSync(join(dir, 'local.yaml'), 'containers:\n- name: side\n  image: ./sidecar\n');
+    const r = await knitIn(['service', 'create', 'local', '--image', './app', '--containers', 'local.yaml', '--target', 'local-out.yaml']);
+    assert.equal(r.code, 0, r.err);
+    assert.deepEqual(service('local-out.yaml').spec.template.spec.containers.map((c) => c.image), [`file://${dir}/app`, `file://${dir}/sidecar`]);
+  });
+});
