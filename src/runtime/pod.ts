@@ -132,7 +132,9 @@ export class PodInstance extends EventEmitter implements Instance {
       this.failureLines.push((err as Error).message);
       this.state = 'exited';
       this.resolveExited();
-      this.emit('exit', { code: 127, beforeReady: true, requested: false, reason, message: (err as Error).message } satisfies InstanceExit);
+      // After the caller's listeners are on (the refusal may come before the first await).
+      const exit: InstanceExit = { code: 127, beforeReady: true, requested: false, reason, message: (err as Error).message };
+      queueMicrotask(() => this.emit('exit', exit));
       return;
     }
     this.host = this.net.host;
