@@ -58,6 +58,14 @@ async function sidecarStory(k: KnitServer, svc: string, image: string): Promise<
     assert.ok(p.spec.containers[1].env?.some((e) => e.name === 'K_REVISION'), 'a sidecar has the K_* variables');
   }
 
+  // Every container's image is resolved and pinned (knative/serving resolves them all); a directory has no digest.
+  const rev = (await k.api('GET', `/apis/serving.knative.dev/v1/namespaces/default/revisions/${svc}-00001`)).json as { status: { containerStatuses: { name: string; imageDigest?: string }[] } };
+  assert.deepEqual(rev.status.containerStatuses.map((c) => c.name), ['app', 'cache']);
+  for (const c of rev.status.containerStatuses) {
+    if (image.startsWith('file://')) assert.equal(c.imageDigest, undefined);
+    else assert.match(c.imageDigest ?? '', /@sha256:[0-9a-f]{64}$/);
+  }
+
   // Every request goes through a sidecar (ready only once it listens); two pods, two sidecars, each serving app always with its own.
   const pairs = new Map<string, string>();
   await eventually('both pods answered through their sidecar', async () => {
@@ -134,6 +142,19 @@ test('file:// sidecars: two pods at once, each with its own network; restarts; l
   const k = await new KnitServer([], undefined, PROBING).start();
   t.after(() => k.cleanup());
   await sidecarStory(k, 'side-file', pathToFileURL(path.join(FIXTURES, 'sidecar-app')).href);
+
+  // A sidecar whose image cannot be fetched fails the revision as a serving container's would.
+  const app = pathToFileURL(path.join(FIXTURES, 'sidecar-app')).href;
+  const created = await k.api('POST', '/apis/serving.knative.dev/v1/namespaces/default/services', {
+    apiVersion: 'serving.knative.dev/v1', kind: 'Service', metadata: { name: 'side-missing' },
+    spec: { template: { spec: { containers: [{ name: 'app', image: app, ports: [{ containerPort: 8080 }] }, { name: 'gone', image: 'file:///nonexistent/sidecar' }] } } },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.json));
+  await eventually('ContainerMissing for the sidecar', async () => {
+    const rev = (await k.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/revisions/side-missing-00001')).json as { status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
+    const c = rev.status?.conditions?.find((x) => x.type === 'ContainerHealthy');
+    return c?.status === 'False' && c.reason === 'ContainerMissing' && /Unable to fetch image "file:\/\/\/nonexistent\/sidecar"/.test(c.message ?? '');
+  }, 20_000, 100);
 });
 
 podmanSuite('podman sidecars', () => {

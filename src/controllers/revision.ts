@@ -129,11 +129,11 @@ function resolveSidecarEnvs(rev: Revision, ctx: ControllerContext, serving: Cont
 }
 
 /** What the instance manager needs to run this revision. */
-export function workloadFor(rev: Revision, ctx: ControllerContext, image: string): Workload {
+export function workloadFor(rev: Revision, ctx: ControllerContext, image: string, sidecarDigests?: (string | undefined)[]): Workload {
   const c = servingContainer(rev);
   // Literal values only; with env sources, resolveEnv builds each instance's env as it starts.
   const env = literalEnv(c, rev);
-  const sidecars = sidecarsOf(rev, c);
+  const sidecars = sidecarsOf(rev, c).map((s, i) => ({ ...s, image: sidecarDigests?.[i] ?? s.image }));
   const timeoutSeconds = rev.spec.timeoutSeconds || 300;
   return {
     key: objectKey(rev.metadata.namespace, rev.metadata.name),
@@ -170,6 +170,8 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
 /** An image digest resolved for a revision: pinned for the revision's life. */
 interface Resolution {
   digest?: string;
+  /** The sidecars' digests, in the order of their containers (knative/serving resolves every container's image). */
+  sidecarDigests?: (string | undefined)[];
   error?: RuntimeError;
 }
 
@@ -196,12 +198,14 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
   }
 
   /** Starts resolving the image's digest in the background, once per revision. */
-  private resolve(ctx: ControllerContext, key: string, image: string): void {
+  private resolve(ctx: ControllerContext, key: string, image: string, sidecarImages: string[]): void {
     if (this.resolving.has(key)) return;
     const p = (async () => {
       try {
         const digest = await ctx.instances.runtimeFor(image).resolveDigest(image);
-        this.resolved.set(key, { digest });
+        const sidecarDigests: (string | undefined)[] = [];
+        for (const i of sidecarImages) sidecarDigests.push(await ctx.instances.runtimeFor(i).resolveDigest(i));
+        this.resolved.set(key, { digest, ...(sidecarImages.length > 0 ? { sidecarDigests } : {}) });
       } catch (err) {
         this.resolved.set(key, { error: err instanceof RuntimeError ? err : new RuntimeError('ContainerMissing', (err as Error).message, { cause: err }) });
       } finally {
@@ -221,12 +225,16 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
     if (!instances.has(key)) {
       const r = this.resolved.get(key);
       if (!r) {
-        this.resolve(ctx, key, image);
+        this.resolve(ctx, key, image, rev.spec.containers.filter((c) => c !== container).map((c) => c.image ?? ''));
         return lifecycle.markResolvingDigests();
       }
       if (r.error) return lifecycle.markContainerMissing(r.error.message);
-      status.containerStatuses = rev.spec.containers.map((c) => ({ name: c.name ?? 'user-container', ...(c === container && r.digest ? { imageDigest: r.digest } : {}) }));
-      instances.ensure(workloadFor(rev, ctx, r.digest ?? image));
+      let k = 0;
+      status.containerStatuses = rev.spec.containers.map((c) => {
+        const digest = c === container ? r.digest : r.sidecarDigests?.[k++];
+        return { name: c.name ?? 'user-container', ...(digest ? { imageDigest: digest } : {}) };
+      });
+      instances.ensure(workloadFor(rev, ctx, r.digest ?? image, r.sidecarDigests));
     }
 
     // The autoscaler owns the scale; routingState reserve makes the revision unreachable
