@@ -233,8 +233,8 @@ export class ServingClient {
   }
 
   /** Streams a revision's instance logs (`[INSTANCE] line` text) to `out` until the server ends. */
-  async streamLog(namespace: string, revision: string, opts: { follow: boolean; tailLines?: number }, out: (chunk: string) => void): Promise<void> {
-    const params: Record<string, string | undefined> = { follow: opts.follow ? 'true' : undefined, tailLines: opts.tailLines === undefined ? undefined : String(opts.tailLines) };
+  async streamLog(namespace: string, revision: string, opts: { follow: boolean; tailLines?: number; container?: string }, out: (chunk: string) => void): Promise<void> {
+    const params: Record<string, string | undefined> = { follow: opts.follow ? 'true' : undefined, tailLines: opts.tailLines === undefined ? undefined : String(opts.tailLines), container: opts.container };
     const { response } = await this.open('GET', `${ServingClient.path('revisions', namespace, revision)}/log${query(params)}`, undefined, undefined);
     const status = response.statusCode ?? 0;
     if (status >= 300) throw this.toError(status, await readAll(response));

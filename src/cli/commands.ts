@@ -1,5 +1,6 @@
 // The declarative command table of knit: command paths, aliases, help texts, examples and flags.
 
+import { CONTAINERS_FLAGS } from './container-flags.ts';
 import type { CommandSpec } from './command.ts';
 import type { FlagSpec } from './flags.ts';
 
@@ -186,6 +187,7 @@ const SHARED_EDIT_FLAGS: FlagSpec[] = [
   },
   { name: 'scale-init', type: 'int', usage: 'Initial number of replicas with which a service starts. Can be 0 or a positive integer.' },
   { name: 'timeout', type: 'int', default: 300, usage: 'Duration in seconds that the request routing layer will wait for a request delivered to a container to begin replying' },
+  ...CONTAINERS_FLAGS,
 ];
 
 /** kn's PodSpecFlags for the pod around the container, and --profile (podspec-flags.ts). */
@@ -287,6 +289,27 @@ const TRAFFIC_FLAGS: FlagSpec[] = [
   TAG_FLAG,
   { name: 'untag', type: 'stringSlice', usage: 'Untag revision (format: --untag tagName). This flag can be specified multiple times.' },
 ];
+
+/** `container add` takes the container flags of `service create` (kn's PodSpecFlags AddFlags + AddUpdateFlags). */
+const CONTAINER_ADD_FLAGS = (): FlagSpec[] => {
+  const podSpec = new Set(['image', 'pull-policy', 'env-file', 'mount', 'cmd', 'arg', 'probe-liveness', 'probe-liveness-opts', 'probe-readiness', 'probe-readiness-opts', 'limit', 'request', 'port', 'user', 'containers', 'extra-containers', 'env', 'env-value-from', 'env-from']);
+  return [...SHARED_EDIT_FLAGS, ...CREATE_ONLY_FLAGS].filter((f) => podSpec.has(f.name));
+};
+
+const CONTAINER_ADD_EXAMPLE = `
+  The command is Beta and may change in the future releases.
+
+  The 'container add' represents utility command that prints YAML container spec to standard output. It's useful for
+  multi-container use cases to create definition with help of standard 'knit' option flags. It accepts all container related
+  flag available for 'service create'. The command can be chained through Unix pipes to create multiple containers at once.
+
+  # Add a container 'sidecar' from image 'docker.io/example/sidecar' and print it to standard output (Beta)
+  knit container add sidecar --image docker.io/example/sidecar
+
+  # Add command can be chained by standard Unix pipe symbol '|' and passed to 'service add|update|apply' commands (Beta)
+  knit container add sidecar --image docker.io/example/sidecar:first \\
+    | knit container add second --image docker.io/example/sidecar:second \\
+    | knit service create myksvc --image docker.io/example/my-app:latest --containers -`;
 
 // ---------------------------------------------------------------------------------------------
 // Commands
@@ -565,6 +588,23 @@ without the revision name the export writes next to it (Serving refuses both tog
   ],
 };
 
+const containerCommand: CommandSpec = {
+  name: 'container',
+  use: 'container COMMAND',
+  short: "Manage service's containers (experimental)",
+  group: 'Serving Commands:',
+  subcommands: [
+    {
+      name: 'add',
+      use: 'add NAME',
+      short: 'Add a container',
+      example: CONTAINER_ADD_EXAMPLE,
+      flags: CONTAINER_ADD_FLAGS(),
+      run: async () => (await import('./container.ts')).containerAddCommand,
+    },
+  ],
+};
+
 const revisionCommand: CommandSpec = {
   name: 'revision',
   aliases: ['revisions'],
@@ -759,6 +799,7 @@ and the server that runs them (knit serve)
   subcommands: [
     serviceCommand,
     revisionCommand,
+    containerCommand,
     routeCommand,
     domainCommand,
     {
@@ -774,12 +815,16 @@ and the server that runs them (knit serve)
   knit logs hello
 
   # Follow the logs of revision 'hello-00002', starting with its last 20 lines
-  knit logs hello --revision hello-00002 -f --tail 20`,
+  knit logs hello --revision hello-00002 -f --tail 20
+
+  # Print the logs of the sidecar container 'cache' of service 'hello'
+  knit logs hello -c cache`,
       flags: [
         ...namespaceFlags(false),
         { name: 'revision', type: 'string', usage: 'Only the logs of this revision of the service.' },
         { name: 'follow', short: 'f', type: 'boolean', usage: 'Keep printing new lines as they are written.' },
         { name: 'tail', type: 'int', default: -1, usage: 'Lines to show from the end of each instance log (-1 shows all).' },
+        { name: 'container', short: 'c', type: 'string', usage: 'The container whose logs to print (default: the serving container).' },
       ],
       run: async () => (await load.logs()).logsCommand,
     },

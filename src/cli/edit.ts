@@ -14,6 +14,7 @@ import { validateAutoscalingAnnotations } from '../api/autoscaling-annotations.t
 import { loadKnConfig } from './kn-config.ts';
 import { applyPodSpecFlags, applyProfile } from './podspec-flags.ts';
 import { parseServiceDocument } from './service-file.ts';
+import { applyContainers } from './container.ts';
 
 const AUTOSCALING = 'autoscaling.knative.dev';
 const MIN_SCALE = `${AUTOSCALING}/min-scale`;
@@ -44,7 +45,7 @@ const REVISION_MAKING_FLAGS: readonly string[] = [
   'scale-metric', 'autoscale-window', 'scale-window', 'concurrency-target', 'scale-target', 'concurrency-limit',
   'concurrency-utilization', 'scale-utilization', 'label-service', 'label-revision', 'revision-name',
   'annotation-service', 'annotation-revision', 'scale-init', 'timeout', 'env', 'env-value-from', 'env-from',
-  'filename', 'annotation', 'label',
+  'filename', 'annotation', 'label', 'containers', 'extra-containers',
   'service-account', 'pull-secret', 'security-context', 'node-selector', 'toleration', 'node-affinity', 'profile',
 ];
 
@@ -459,7 +460,11 @@ function resolvePodSpec(template: RevisionTemplateSpec, flags: ParsedFlags, cwd:
   applyProbe(c, 'livenessProbe', flags.changed('probe-liveness') ? flags.string('probe-liveness') : undefined, flags.changed('probe-liveness-opts') ? flags.string('probe-liveness-opts') : undefined);
   applyProbe(c, 'readinessProbe', flags.changed('probe-readiness') ? flags.string('probe-readiness') : undefined, flags.changed('probe-readiness-opts') ? flags.string('probe-readiness-opts') : undefined);
   applyPodSpecFlags(template, flags);
+  applyContainers(template, flags, cwd);
 }
+
+/** The pod-spec flags alone, for `knit container add` (container.ts). */
+export const resolvePodSpecFlags = resolvePodSpec;
 
 const CONSONANTS = 'bcdfghjklmnpqrstvwxyz';
 

@@ -8,6 +8,7 @@ import { RevisionLifecycle } from '../api/revision-lifecycle.ts';
 import { ANNOTATION, LABEL, type Container, type Revision } from '../api/types.ts';
 import { RuntimeError } from '../runtime/runtime.ts';
 import type { Workload } from '../runtime/instances.ts';
+import type { SidecarSpec } from '../runtime/runtime.ts';
 import { podName, podTemplateHash } from '../kube/projections/names.ts';
 import { podTemplateMeta } from '../kube/projections/workload.ts';
 import { configMapData, decodeSecretData, envObject, fieldValues, resolveContainerEnv, type EnvSourceLookup, type PodFields } from './env-sources.ts';
@@ -157,13 +158,44 @@ function resolveEnv(rev: Revision, ctx: ControllerContext, c: Container, podId: 
   return { env: contractEnv(r.env, rev) };
 }
 
-/** What the instance manager needs to run this revision. */
-export function workloadFor(rev: Revision, ctx: ControllerContext, image: string): Workload {
-  const c = servingContainer(rev);
-  // Literal values only; with env sources, resolveEnv builds each instance's env as it starts.
+/** A container's literal env values with the runtime contract's K_* variables (env sources are resolved per start). */
+function literalEnv(c: Container, rev: Revision): Record<string, string> {
   const env = envObject();
   for (const e of c.env ?? []) if (!e.valueFrom || e.value) env[e.name] = e.value ?? '';
-  contractEnv(env, rev);
+  return contractEnv(env, rev);
+}
+
+/**
+ * The revision's sidecars (every container but the serving one), each with its literal env and the K_*
+ * variables: knative/serving pkg/reconciler/revision/resources/deploy.go makeContainer gives every
+ * container those, makeServingContainer alone adds PORT. Log files are chosen per instance.
+ */
+function sidecarsOf(rev: Revision, serving: Container): SidecarSpec[] {
+  return rev.spec.containers.filter((c) => c !== serving).map((c) => ({ container: c, image: c.image ?? '', env: literalEnv(c, rev), logFile: '' }));
+}
+
+/** The env of every sidecar of one instance, resolved when it starts, or why one cannot start. */
+function resolveSidecarEnvs(rev: Revision, ctx: ControllerContext, serving: Container, podId: string): { envs: Record<string, string>[] } | { error: { reason: string; message: string } } {
+  const envs: Record<string, string>[] = [];
+  for (const c of rev.spec.containers) {
+    if (c === serving) continue;
+    if (!hasEnvSources(c)) {
+      envs.push(literalEnv(c, rev));
+      continue;
+    }
+    const r = resolveEnv(rev, ctx, c, podId);
+    if ('error' in r) return r;
+    envs.push(r.env);
+  }
+  return { envs };
+}
+
+/** What the instance manager needs to run this revision. */
+export function workloadFor(rev: Revision, ctx: ControllerContext, image: string, sidecarDigests?: (string | undefined)[]): Workload {
+  const c = servingContainer(rev);
+  // Literal values only; with env sources, resolveEnv builds each instance's env as it starts.
+  const env = literalEnv(c, rev);
+  const sidecars = sidecarsOf(rev, c).map((s, i) => ({ ...s, image: sidecarDigests?.[i] ?? s.image }));
   const timeoutSeconds = rev.spec.timeoutSeconds || 300;
   const volumes = workloadVolumes(rev, ctx, c);
   return {
@@ -179,6 +211,7 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
       containerPort: containerPort(c),
       readinessProbe: c.readinessProbe,
       gracePeriodSeconds: timeoutSeconds,
+      ...(sidecars.length > 0 ? { sidecars } : {}),
     },
     dispatch: {
       containerConcurrency: rev.spec.containerConcurrency ?? 0,
@@ -194,12 +227,15 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
       parseDurationSeconds(rev.metadata.annotations?.[ANNOTATION.progressDeadline] ?? '') ?? ctx.settings.progressDeadlineSeconds,
     ...(hasEnvSources(c) ? { resolveEnv: (podId: string) => resolveEnv(rev, ctx, c, podId) } : {}),
     ...(volumes ? { volumes } : {}),
+    ...(sidecars.some((s) => hasEnvSources(s.container)) ? { resolveSidecarEnvs: (podId: string) => resolveSidecarEnvs(rev, ctx, c, podId) } : {}),
   };
 }
 
 /** An image digest resolved for a revision: pinned for the revision's life. */
 interface Resolution {
   digest?: string;
+  /** The sidecars' digests, in the order of their containers (knative/serving resolves every container's image). */
+  sidecarDigests?: (string | undefined)[];
   error?: RuntimeError;
 }
 
@@ -226,12 +262,14 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
   }
 
   /** Starts resolving the image's digest in the background, once per revision. */
-  private resolve(ctx: ControllerContext, key: string, image: string, auth: string | undefined): void {
+  private resolve(ctx: ControllerContext, key: string, image: string, auth: string | undefined, sidecarImages: string[]): void {
     if (this.resolving.has(key)) return;
     const p = (async () => {
       try {
         const digest = await ctx.instances.runtimeFor(image).resolveDigest(image, auth);
-        this.resolved.set(key, { digest });
+        const sidecarDigests: (string | undefined)[] = [];
+        for (const i of sidecarImages) sidecarDigests.push(await ctx.instances.runtimeFor(i).resolveDigest(i, auth));
+        this.resolved.set(key, { digest, ...(sidecarImages.length > 0 ? { sidecarDigests } : {}) });
       } catch (err) {
         this.resolved.set(key, { error: err instanceof RuntimeError ? err : new RuntimeError('ContainerMissing', (err as Error).message, { cause: err }) });
       } finally {
@@ -251,12 +289,16 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
     if (!instances.has(key)) {
       const r = this.resolved.get(key);
       if (!r) {
-        this.resolve(ctx, key, image, pullAuth(ctx, rev));
+        this.resolve(ctx, key, image, pullAuth(ctx, rev), rev.spec.containers.filter((c) => c !== container).map((c) => c.image ?? ''));
         return lifecycle.markResolvingDigests();
       }
       if (r.error) return lifecycle.markContainerMissing(r.error.message);
-      status.containerStatuses = rev.spec.containers.map((c) => ({ name: c.name ?? 'user-container', ...(c === container && r.digest ? { imageDigest: r.digest } : {}) }));
-      instances.ensure(workloadFor(rev, ctx, r.digest ?? image));
+      let k = 0;
+      status.containerStatuses = rev.spec.containers.map((c) => {
+        const digest = c === container ? r.digest : r.sidecarDigests?.[k++];
+        return { name: c.name ?? 'user-container', ...(digest ? { imageDigest: digest } : {}) };
+      });
+      instances.ensure(workloadFor(rev, ctx, r.digest ?? image, r.sidecarDigests));
     }
 
     // The autoscaler owns the scale; routingState reserve makes the revision unreachable

@@ -212,10 +212,12 @@ export function execInSandbox(
   env: Record<string, string>,
   command: string[],
   timeoutMs: number,
+  /** Join its network namespace too (a pod's container, whose network is not the host's). */
+  net = false,
 ): Promise<boolean> {
   return new Promise((resolve) => {
     if (command.length === 0) return resolve(false);
-    const args = ['--target', String(sandboxPid), '--mount', '--pid', '--ipc', '--cgroup', `--wdns=${layout.cwd}`, '--', ...dropTo(tools, layout), ...command];
+    const args = ['--target', String(sandboxPid), '--mount', '--pid', '--ipc', '--cgroup', ...(net ? ['--net'] : []), `--wdns=${layout.cwd}`, '--', ...dropTo(tools, layout), ...command];
     const child = spawn(tools.nsenter, args, { env, stdio: 'ignore', detached: true });
     const timer = setTimeout(() => {
       if (child.pid !== undefined) killProcessGroup(child.pid, 'SIGKILL');

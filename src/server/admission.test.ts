@@ -97,3 +97,54 @@ test('secret, configMap, projected and emptyDir volumes are admitted; what knit 
   refused(withVolumes([{ name: 'v', persistentVolumeClaim: { claimName: 'c' } }], [{ name: 'v', mountPath: '/v' }]),
     /must not set the field\(s\): spec\.template\.spec\.volumes\[0\]\.persistentVolumeClaim\nknit does not mount persistentVolumeClaim volumes/, new Admission(pvc));
 });
+
+test('sidecars are admitted; two ports, no port and multi-container off are refused with Knative\'s messages', () => {
+  const withContainers = (...containers: Record<string, unknown>[]): unknown => ({
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name: 'hello', namespace: 'default' },
+    spec: { template: { spec: { containers } } },
+  });
+  const refusal = (admission: Admission, obj: unknown): string => {
+    try {
+      admission.admit('services', 'create', obj, undefined, 'alice');
+    } catch (e) {
+      assert.ok(e instanceof StatusError);
+      assert.equal(e.code, 422);
+      return e.message.replace('admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: ', '');
+    }
+    return 'admitted';
+  };
+  const admission = new Admission();
+  const ok = admission.admit('services', 'create', withContainers({ name: 'app', image: 'a', ports: [{ containerPort: 8080 }] }, { name: 'side', image: 'b' }), undefined, 'alice');
+  assert.equal((ok.object.spec as { template: { spec: { containers: unknown[] } } }).template.spec.containers.length, 2);
+  assert.equal(refusal(admission, withContainers({ name: 'app', image: 'a', ports: [{ containerPort: 8080 }] }, { name: 'side', image: 'b', ports: [{ containerPort: 9000 }] })),
+    'more than one container port is set: spec.template.spec.containers[*].ports\nOnly a single port is allowed across all containers');
+  assert.equal(refusal(admission, withContainers({ name: 'app', image: 'a' }, { name: 'side', image: 'b' })), 'missing field(s): spec.template.spec.containers[*].ports');
+  const mounted = withContainers({ name: 'app', image: 'a', ports: [{ containerPort: 8080 }] }, { name: 'side', image: 'b', volumeMounts: [{ name: 'e', mountPath: '/e' }] });
+  (mounted as { spec: { template: { spec: Record<string, unknown> } } }).spec.template.spec.volumes = [{ name: 'e', emptyDir: {} }];
+  assert.equal(refusal(admission, mounted), 'must not set the field(s): spec.template.spec.containers[1].volumeMounts\nknit mounts volumes into the serving container only, not into sidecars');
+  const off = defaultServingConfig();
+  off.features.multiContainer = 'Disabled';
+  assert.equal(refusal(new Admission(off), withContainers({ name: 'app', image: 'a', ports: [{ containerPort: 8080 }] }, { name: 'side', image: 'b' })), 'multi-container is off, but found 2 containers: ');
+});
+
+test('a sidecar\'s readiness probe gets Knative\'s probe defaults, a sidecar without one gets no probe (revision_defaults.go)', () => {
+  const probing = defaultServingConfig();
+  probing.features.multiContainerProbing = 'Enabled';
+  const obj = {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name: 'hello', namespace: 'default' },
+    spec: { template: { spec: { containers: [
+      { name: 'app', image: 'a', ports: [{ containerPort: 8080 }] },
+      { name: 'probed', image: 'b', readinessProbe: { httpGet: { port: 8090 }, periodSeconds: 2 } },
+      { name: 'plain', image: 'c' },
+    ] } } },
+  };
+  const { object } = new Admission(probing).admit('services', 'create', obj, undefined, 'alice');
+  const cs = (object.spec as { template: { spec: { containers: { readinessProbe?: Record<string, unknown> }[] } } }).template.spec.containers;
+  assert.deepEqual(cs[0].readinessProbe, { tcpSocket: { port: 0 }, successThreshold: 1 });
+  assert.deepEqual(cs[1].readinessProbe, { httpGet: { port: 8090 }, periodSeconds: 2, successThreshold: 1, failureThreshold: 3, timeoutSeconds: 1 });
+  assert.equal(cs[2].readinessProbe, undefined);
+});

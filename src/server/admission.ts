@@ -101,10 +101,15 @@ function machineLimits(spec: RevisionSpec | undefined, path: string): FieldError
   (spec.containers ?? []).forEach((c, i) => {
     errs = FieldError.combine(errs, unsupportedContainerFields(c, `${path}.containers[${i}]`));
   });
-  if ((spec.containers?.length ?? 0) > 1) {
-    errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.containers[1]`), 'knit runs one container per revision; sidecars are not supported yet'));
-  }
   errs = FieldError.combine(errs, unsupportedVolumes(spec.volumes ?? [], path));
+  // Volumes are materialised for the serving container only (runtime/volumes.ts): a sidecar's mounts are refused.
+  const containers = spec.containers ?? [];
+  if (containers.length > 1) {
+    containers.forEach((c, i) => {
+      if ((c.ports?.length ?? 0) > 0 || !(c.volumeMounts?.length)) return;
+      errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.containers[${i}].volumeMounts`), 'knit mounts volumes into the serving container only, not into sidecars'));
+    });
+  }
   return errs;
 }
 
