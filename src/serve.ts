@@ -20,6 +20,8 @@ import { loadKnitSettings, loadServingConfig } from './config-file.ts';
 import { Autoscaler } from './autoscaler/kpa.ts';
 import { apiHosts, ensureApiPki } from './kube/pki.ts';
 import { kubeconfigYaml, writeKubeconfig } from './kube/kubeconfig.ts';
+import { KnitMetrics } from './metrics/metrics.ts';
+import { MetricsServer } from './metrics/server.ts';
 
 export interface ServeOptions {
   dataDir: string;
@@ -29,6 +31,8 @@ export interface ServeOptions {
   api: string;
   /** Cluster-local gateway HOST:PORT. */
   localHttp?: string;
+  /** Metrics listener HOST:PORT (default 127.0.0.1:9095, see docs/configuration.md "Metrics"). */
+  metrics?: string;
   domain: string;
   /** Optional YAML file with Knative config-map keys (see docs/configuration.md). */
   configFile?: string;
@@ -40,6 +44,8 @@ export interface Endpoints {
   api: string;
   http: string;
   localHttp: string;
+  /** The Prometheus metrics URL (`http://HOST:PORT/metrics`). */
+  metrics: string;
   pid: number;
 }
 
@@ -54,6 +60,9 @@ export interface Knit {
   token: string;
   stop(): Promise<void>;
 }
+
+/** The metrics listener's default: loopback, beside Knative's 9090 (controllers, autoscaler, activator) and 9091 (queue-proxy). */
+export const DEFAULT_METRICS = '127.0.0.1:9095';
 
 /** How long a stopping knit waits for in-flight requests (queue-proxy's drain is 30 s). */
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -96,6 +105,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const httpAddr = parseHostPort(opts.http, '--http');
   const apiAddr = parseHostPort(opts.api, '--api');
   const localAddr = parseHostPort(opts.localHttp ?? '127.0.0.1:8082', '--local-http');
+  const metricsAddr = parseHostPort(opts.metrics ?? DEFAULT_METRICS, '--metrics');
   const config = loadServingConfig(opts.configFile);
   config.network.domain = opts.domain;
   const token = ensureToken(dataDir);
@@ -108,6 +118,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const reaped = await instances.reapOrphans();
   const table = new RoutingTable();
   const autoscaler = new Autoscaler(config.autoscaler, instances);
+  const metrics = new KnitMetrics({ instances, scaler: autoscaler, store });
+  instances.requestObserver = (key) => metrics.observer(key);
   const events = new StoredEventRecorder(store);
   const controllers = new ControllerManager({
     store,
@@ -127,6 +139,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       tagHeaderBasedRouting: config.network.tagHeaderBasedRouting,
     },
   });
+  for (const q of [controllers.services, controllers.configurations, controllers.revisions, controllers.routes]) q.observer = metrics.queue(q.name, () => q.depth);
+  const metricsServer = new MetricsServer(metrics, token);
   const projector = new Projector({
     store,
     instances,
@@ -143,6 +157,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     started.push(external);
     const la = await local.listen(localAddr.host, localAddr.port);
     started.push(local);
+    const ma = await metricsServer.listen(metricsAddr.host, metricsAddr.port);
+    started.push(metricsServer);
     events.start();
     projector.setGateways({ external: { ip: dialHost(httpAddr.host), port: ea.port }, local: { ip: dialHost(localAddr.host), port: la.port } });
     controllers.start();
@@ -153,6 +169,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       api: urlOf(dialHost(apiAddr.host), aa.port, 'https'),
       http: urlOf(httpAddr.host, ea.port),
       localHttp: urlOf(localAddr.host, la.port),
+      metrics: `${urlOf(dialHost(metricsAddr.host), ma.port)}/metrics`,
       pid: process.pid,
     };
     writeKubeconfig(path.join(dataDir, 'kubeconfig'), kubeconfigYaml({ server: endpoints.api, caPem: pki.caPem, token }));
@@ -169,7 +186,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         await instances.drained(DRAIN_TIMEOUT_MS);
         controllers.stop();
         projector.stop();
-        await Promise.all([external.close(), local.close()]);
+        await Promise.all([external.close(), local.close(), metricsServer.close()]);
         await instances.stopAll();
         events.stop();
         store.close();
@@ -204,6 +221,7 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     console.log(`knit is serving Knative Services on one machine
   gateway:        ${e.http}   (curl -H 'Host: NAME.default.${opts.domain}' ${e.http})
   cluster-local:  ${e.localHttp}
+  metrics:        ${e.metrics}   (Prometheus)
   API:            ${e.api}   (HTTPS; CA and token in the kubeconfig below)
   data:           ${dd.startsWith(home) ? `~${dd.slice(home.length)}` : dd}
 

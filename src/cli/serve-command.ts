@@ -13,6 +13,8 @@ export interface ServeOptions {
   api: string;
   /** HOST:PORT of the cluster-local gateway. */
   localHttp: string;
+  /** HOST:PORT of the Prometheus metrics listener. */
+  metrics?: string;
   domain: string;
   /** Optional YAML configuration file. */
   configFile?: string;
@@ -43,6 +45,7 @@ export function serveOptionsOf(ctx: CommandContext): ServeOptions {
     localHttp: checkHostPort('local-http', f.string('local-http')),
     domain,
   };
+  if (f.string('metrics')) opts.metrics = checkHostPort('metrics', f.string('metrics'));
   if (f.string('config')) opts.configFile = f.string('config');
   return opts;
 }

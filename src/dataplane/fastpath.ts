@@ -212,6 +212,12 @@ class FastConnection implements UpstreamUser {
   private upKeepAliveMs = 0;
   private upPaused = false;
   private readonly status = { next: 0, minor: 1 };
+  // For the metrics (when the dispatcher has an observer): arrival, send time, status, who answered, queued.
+  private t0 = 0;
+  private tSent = 0;
+  private resStatus = 0;
+  private fromApp = false;
+  private queued = false;
 
   constructor(fp: FastPath, socket: net.Socket) {
     this.fp = fp;
@@ -426,6 +432,8 @@ class FastConnection implements UpstreamUser {
     this.headSent = false;
     this.resDone = false;
     this.upHead = undefined;
+    this.resStatus = 0;
+    this.queued = false;
     if (r.d !== undefined) {
       this.upHead = this.upstreamHead(buf, r.host, values[Hdr.XForwardedFor], values[Hdr.XForwardedProto], values[Hdr.Forwarded], values[Hdr.Te], teCount, chunked, connTokens);
     }
@@ -436,6 +444,7 @@ class FastConnection implements UpstreamUser {
     } else {
       this.d = d;
       d.stats.requestIn();
+      if (d.observer !== undefined) this.t0 = performance.now();
       this.timeouts = new RequestTimeouts(d.timeouts, this.onTimeout);
       this.dispatch();
     }
@@ -524,6 +533,7 @@ class FastConnection implements UpstreamUser {
       return;
     }
     const seq = this.seq;
+    this.queued = true;
     const w = d.enqueue(0, (got) => {
       if (seq !== this.seq || this.state !== ACTIVE || this.resDone) {
         if (!(got instanceof DataPlaneError)) d.release(got);
@@ -542,6 +552,7 @@ class FastConnection implements UpstreamUser {
 
   private send(): void {
     this.attempts++;
+    if (this.d!.observer !== undefined) this.tSent = performance.now();
     const up = this.ep!.raw.acquire(this);
     this.up = up;
     this.resBuf = undefined;
@@ -688,6 +699,9 @@ class FastConnection implements UpstreamUser {
     const inline = mode === LENGTH && bodyEnd - end <= INLINE_BODY;
     const head = rewriteHead(buf, L, dropResponseHeader, undefined, extra, 'HTTP/1.1', 8, inline ? buf : undefined, end, inline ? bodyEnd : end);
     this.headSent = true;
+    this.resStatus = status;
+    this.fromApp = true;
+    if (this.ep !== undefined) this.d!.firstByte(this.ep);
     this.timeouts?.wrote();
     if (inline) {
       this.resLeft -= bodyEnd - end;
@@ -826,6 +840,8 @@ class FastConnection implements UpstreamUser {
   /** Answers the request from knit itself (no route, no instance, instance errors, timeouts). */
   private reply(err: DataPlaneError): void {
     this.headSent = true;
+    this.resStatus = err.status;
+    this.fromApp = false;
     const { status, body } = err;
     let more = '';
     for (const [k, v] of Object.entries(err.headers)) more += `${k}: ${v}\r\n`;
@@ -868,6 +884,11 @@ class FastConnection implements UpstreamUser {
     this.cancelWaiter();
     this.d = undefined;
     d.stats.requestOut();
+    const o = d.observer;
+    if (o !== undefined && this.resStatus > 0) {
+      const now = performance.now();
+      o.request(this.resStatus, now - this.t0, this.fromApp ? now - this.tSent : -1, this.queued);
+    }
   }
 
   /** Request and response are both complete: the connection takes the next request. */

@@ -120,6 +120,11 @@ class Exchange {
   upstream: http.ClientRequest | http2.ClientHttp2Stream | undefined;
   attempts = 0;
   finished = false;
+  // For the metrics (when the dispatcher has an observer): arrival and send times, queued, answered by the instance.
+  t0 = 0;
+  tSent = 0;
+  queued = false;
+  fromApp = false;
 
   constructor(req: ClientRequest, res: ClientResponse, d: RevisionDispatcher, host: string) {
     this.req = req;
@@ -128,6 +133,7 @@ class Exchange {
     this.host = host;
     this.timeouts = new RequestTimeouts(d.timeouts, (kind) => this.timedOut(kind));
     d.stats.requestIn();
+    if (d.observer !== undefined) this.t0 = performance.now();
     res.once('close', () => this.finish());
   }
 
@@ -167,6 +173,11 @@ class Exchange {
     if (!this.res.writableFinished) this.abortUpstream();
     this.releaseSlot();
     this.d.stats.requestOut();
+    const o = this.d.observer;
+    if (o !== undefined && this.res.headersSent) {
+      const now = performance.now();
+      o.request(this.res.statusCode, now - this.t0, this.fromApp ? now - this.tSent : -1, this.queued);
+    }
   }
 
   /** Gets an endpoint (now or after waiting) and sends the request to it. */
@@ -177,6 +188,7 @@ class Exchange {
       this.send();
       return;
     }
+    this.queued = true;
     this.waiter = this.d.enqueue(0, (got) => {
       this.waiter = undefined;
       if (this.finished) {
@@ -195,8 +207,15 @@ class Exchange {
 
   private send(): void {
     this.attempts++;
+    if (this.d.observer !== undefined) this.tSent = performance.now();
     if (this.d.protocol === 'h2c') this.sendH2();
     else this.sendH1();
+  }
+
+  /** The instance's response head arrived: it answered (metrics), and a cold start it was started for ends. */
+  private answered(): void {
+    this.fromApp = true;
+    if (this.ep !== undefined) this.d.firstByte(this.ep);
   }
 
   /** A connection refused before any byte was sent goes to another instance. */
@@ -232,6 +251,7 @@ class Exchange {
       return;
     }
     this.timeouts.wrote();
+    this.answered();
     res.writeHead(ures.statusCode ?? 502, responseHeaders(ures.rawHeaders, isH2(res)));
     ures.on('data', (chunk: Buffer) => {
       this.timeouts.wrote();
@@ -272,6 +292,7 @@ class Exchange {
     up.on('response', (h) => {
       if (this.finished) return;
       this.timeouts.wrote();
+      this.answered();
       this.res.writeHead(Number(h[':status'] ?? 502), h2ResponseHeaders(h));
       if ('flushHeaders' in this.res && typeof this.res.flushHeaders === 'function') this.res.flushHeaders();
     });
