@@ -210,6 +210,9 @@ export class KnitMetrics {
     this.workqueueDepth = gauge('workqueue_depth', 'Current depth of workqueue', ['name']);
 
     collectDefaultMetrics({ register: this.registry });
+    // Gauges named like counters, which Prometheus' naming rules (promtool check metrics) refuse; the
+    // per-type gauges nodejs_active_handles / _requests / _resources carry the same numbers.
+    for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(n);
   }
 
   /** The request observer of a revision's dispatcher; one per revision key, so counters outlive its instances. */
