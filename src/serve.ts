@@ -16,7 +16,8 @@ import { StoredEventRecorder } from './controllers/stored-events.ts';
 import { Projector } from './controllers/projector.ts';
 import { ApiServer } from './server/api.ts';
 import { controllerFieldRecorder } from './server/rest.ts';
-import { loadKnitSettings, loadServingConfig } from './config-file.ts';
+import { loadKnitSettings, loadServingConfig, loadTracingConfig } from './config-file.ts';
+import { Tracing } from './tracing/tracing.ts';
 import { Autoscaler } from './autoscaler/kpa.ts';
 import { apiHosts, ensureApiPki } from './kube/pki.ts';
 import { kubeconfigYaml, writeKubeconfig } from './kube/kubeconfig.ts';
@@ -107,6 +108,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const localAddr = parseHostPort(opts.localHttp ?? '127.0.0.1:8082', '--local-http');
   const metricsAddr = parseHostPort(opts.metrics ?? DEFAULT_METRICS, '--metrics');
   const config = loadServingConfig(opts.configFile);
+  const tracingConfig = loadTracingConfig(opts.configFile);
   config.network.domain = opts.domain;
   const token = ensureToken(dataDir);
   const pki = ensureApiPki(dataDir, apiHosts(apiAddr.host));
@@ -150,6 +152,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   });
   const external = new Gateway('external', table, instances);
   const local = new Gateway('cluster-local', table, instances);
+  const tracing = Tracing.from(tracingConfig);
+  external.tracing = local.tracing = tracing;
   const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem }, pods: projector });
   const started: { close(): Promise<void> }[] = [];
   try {
@@ -188,6 +192,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         projector.stop();
         await Promise.all([external.close(), local.close(), metricsServer.close()]);
         await instances.stopAll();
+        await tracing?.shutdown();
         events.stop();
         store.close();
       })();
@@ -198,6 +203,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     controllers.stop();
     projector.stop();
     await Promise.all(started.map((s) => s.close()));
+    await tracing?.shutdown();
     events.stop();
     store.close();
     throw err;

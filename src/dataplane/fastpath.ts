@@ -10,6 +10,7 @@ import { DataPlaneError, retriable } from './errors.ts';
 import { ChunkedScanner, HeaderLines, Hdr, MAX_HEAD, findHeadEnd, isHeadMethod, parseLength, parseRequestLine, parseStatusLine, tokens } from './h1.ts';
 import { RequestTimeouts, type TimeoutKind } from './timeouts.ts';
 import type { UpstreamConnection, UpstreamUser } from './upstream.ts';
+import type { RequestTrace, TraceHeaders, Tracing } from '../tracing/tracing.ts';
 
 /** Where a request goes: a revision's dispatcher, or the error to answer with. */
 export type RouteResult = { host: string; d: RevisionDispatcher; error?: undefined } | { host: string; d?: undefined; error: DataPlaneError };
@@ -19,7 +20,13 @@ export interface FastPathGateway {
   route(hostHeader: string | undefined, tagHeader: string | undefined): RouteResult;
   /** Gives the connection to Node's HTTP/1 or HTTP/2 server; `rest` are bytes read but not handled. */
   handOff(socket: net.Socket, rest: Buffer | undefined, to: 'h1' | 'h2'): void;
+  /** Set when tracing is on (src/tracing/tracing.ts). */
+  readonly tracing?: Tracing | undefined;
 }
+
+/** The W3C trace context headers: read from the client, and the traceparent replaced by knit's when tracing. */
+const TRACE_HEADERS = new Set(['traceparent', 'tracestate']);
+const TRACEPARENT = new Set(['traceparent']);
 
 /** Node's http.Server defaults, kept for fast-path connections. */
 const KEEP_ALIVE_TIMEOUT_S = 5;
@@ -218,6 +225,8 @@ class FastConnection implements UpstreamUser {
   private resStatus = 0;
   private fromApp = false;
   private queued = false;
+  /** The request's spans, when tracing is on. */
+  private trace: RequestTrace | undefined;
 
   constructor(fp: FastPath, socket: net.Socket) {
     this.fp = fp;
@@ -434,6 +443,18 @@ class FastConnection implements UpstreamUser {
     this.upHead = undefined;
     this.resStatus = 0;
     this.queued = false;
+    const tracing = this.fp.gw.tracing;
+    if (r.d !== undefined && tracing !== undefined) {
+      const th: TraceHeaders = {};
+      for (let n = 0; n < L.count; n++) {
+        if (kinds[n] !== Hdr.Other || !L.nameIn(buf, n, TRACE_HEADERS)) continue;
+        if (L.nameIn(buf, n, TRACEPARENT)) th.traceparent = L.value(buf, n);
+        else th.tracestate = L.value(buf, n);
+      }
+      this.trace = tracing.begin(th, { host: r.host, revision: r.d.key, method: buf.toString('latin1', 0, buf.indexOf(32)) });
+      // knit's upstream_call span becomes the instance's parent: the caller's traceparent is replaced.
+      connTokens = new Set([...(connTokens ?? []), 'traceparent']);
+    }
     if (r.d !== undefined) {
       this.upHead = this.upstreamHead(buf, r.host, values[Hdr.XForwardedFor], values[Hdr.XForwardedProto], values[Hdr.Forwarded], values[Hdr.Te], teCount, chunked, connTokens);
     }
@@ -534,12 +555,14 @@ class FastConnection implements UpstreamUser {
     }
     const seq = this.seq;
     this.queued = true;
+    this.trace?.queued(d.readyCount === 0);
     const w = d.enqueue(0, (got) => {
       if (seq !== this.seq || this.state !== ACTIVE || this.resDone) {
         if (!(got instanceof DataPlaneError)) d.release(got);
         return;
       }
       this.waiter = undefined;
+      this.trace?.admitted();
       if (got instanceof DataPlaneError) {
         this.reply(got);
         return;
@@ -558,7 +581,15 @@ class FastConnection implements UpstreamUser {
     this.resBuf = undefined;
     this.upPaused = false;
     const s = up.socket;
-    let ok = s.write(this.upHead!);
+    let ok: boolean;
+    const head = this.upHead!;
+    if (this.trace !== undefined) {
+      // The head ends with the blank line: knit's traceparent goes in before it.
+      s.cork();
+      s.write(head.subarray(0, head.length - 2));
+      ok = s.write(`traceparent: ${this.trace.upstream(this.ep!.id)}\r\n\r\n`, 'latin1');
+      s.uncork();
+    } else ok = s.write(head);
     if (this.hasBody) this.upHead = undefined;
     const q = this.bodyQueue;
     if (q !== undefined) {
@@ -884,6 +915,10 @@ class FastConnection implements UpstreamUser {
     this.cancelWaiter();
     this.d = undefined;
     d.stats.requestOut();
+    if (this.trace !== undefined) {
+      this.trace.end(this.resStatus);
+      this.trace = undefined;
+    }
     const o = d.observer;
     if (o !== undefined && this.resStatus > 0) {
       const now = performance.now();

@@ -14,6 +14,7 @@ import { DataPlaneError, retriable } from './errors.ts';
 import { FastPath, type FastPathGateway, type RouteResult } from './fastpath.ts';
 import { hostOnly, type RoutingTable } from './routing.ts';
 import { RequestTimeouts, type TimeoutKind } from './timeouts.ts';
+import type { RequestTrace, Tracing } from '../tracing/tracing.ts';
 
 export interface DispatcherLookup {
   dispatcher(revisionKey: string): RevisionDispatcher | undefined;
@@ -125,12 +126,19 @@ class Exchange {
   tSent = 0;
   queued = false;
   fromApp = false;
+  /** The request's spans, when tracing is on. */
+  trace: RequestTrace | undefined;
 
-  constructor(req: ClientRequest, res: ClientResponse, d: RevisionDispatcher, host: string) {
+  constructor(req: ClientRequest, res: ClientResponse, d: RevisionDispatcher, host: string, tracing: Tracing | undefined) {
     this.req = req;
     this.res = res;
     this.d = d;
     this.host = host;
+    if (tracing !== undefined) {
+      const tp = req.headers.traceparent;
+      const ts = req.headers.tracestate;
+      this.trace = tracing.begin({ traceparent: typeof tp === 'string' ? tp : undefined, tracestate: typeof ts === 'string' ? ts : undefined }, { host, revision: d.key, method: req.method ?? '' });
+    }
     this.timeouts = new RequestTimeouts(d.timeouts, (kind) => this.timedOut(kind));
     d.stats.requestIn();
     if (d.observer !== undefined) this.t0 = performance.now();
@@ -173,6 +181,7 @@ class Exchange {
     if (!this.res.writableFinished) this.abortUpstream();
     this.releaseSlot();
     this.d.stats.requestOut();
+    this.trace?.end(this.res.headersSent ? this.res.statusCode : 0);
     const o = this.d.observer;
     if (o !== undefined && this.res.headersSent) {
       const now = performance.now();
@@ -189,8 +198,10 @@ class Exchange {
       return;
     }
     this.queued = true;
+    this.trace?.queued(this.d.readyCount === 0);
     this.waiter = this.d.enqueue(0, (got) => {
       this.waiter = undefined;
+      this.trace?.admitted();
       if (this.finished) {
         if (!(got instanceof DataPlaneError)) this.d.release(got);
         return;
@@ -234,6 +245,7 @@ class Exchange {
     const ep = this.ep!;
     const headers = forwardHeaders(this.req, this.host);
     headers.host = (this.req.headers.host ?? this.req.headers[':authority'] ?? this.host) as string;
+    if (this.trace !== undefined) headers.traceparent = this.trace.upstream(ep.id);
     const up = http.request({ host: ep.host, port: ep.port, method: this.req.method, path: this.req.url, headers, agent: ep.agent });
     this.upstream = up;
     up.on('response', (ures) => this.relayH1(ures));
@@ -283,6 +295,7 @@ class Exchange {
       return;
     }
     const headers: http2.OutgoingHttpHeaders = forwardHeaders(this.req, this.host);
+    if (this.trace !== undefined) headers.traceparent = this.trace.upstream(ep.id);
     headers[':method'] = this.req.method ?? 'GET';
     headers[':path'] = this.req.url ?? '/';
     headers[':authority'] = (this.req.headers[':authority'] ?? this.req.headers.host ?? this.host) as string;
@@ -327,6 +340,8 @@ export class Gateway implements FastPathGateway {
   private readonly lookup: DispatcherLookup;
   private readonly sockets = new Set<net.Socket>();
   private readonly fast: FastPath;
+  /** Set by `knit serve` when config-observability turns tracing on; undefined costs nothing. */
+  tracing: Tracing | undefined;
 
   constructor(listener: 'external' | 'cluster-local', table: RoutingTable, lookup: DispatcherLookup) {
     this.listener = listener;
@@ -403,7 +418,7 @@ export class Gateway implements FastPathGateway {
       reply(res, r.error);
       return;
     }
-    new Exchange(req, res, r.d, r.host).dispatch();
+    new Exchange(req, res, r.d, r.host, this.tracing).dispatch();
   }
 
   /** WebSocket (and other HTTP/1.1 upgrades): the connection holds an instance slot while open. */
