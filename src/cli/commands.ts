@@ -380,7 +380,7 @@ knit service apply s0 --filename my-svc.yml
   knit service describe test -n test-ns --target=/user/knfiles
   knit service describe test --target=/user/knfiles/test.yaml
   knit service describe test --target=/user/knfiles/test.json`,
-      flags: [...describeFlags(true), TARGET_FLAG],
+      flags: [...describeFlags(true), TARGET_FLAG, { name: 'show-events', type: 'boolean', paired: true, default: true, usage: "Show the service's events at the end, as kubectl describe does (--show-events=false hides them)." }],
       run: async () => (await load.service()).describeCommand,
     },
     {
