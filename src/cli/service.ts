@@ -420,7 +420,9 @@ export async function describeCommand(ctx: CommandContext): Promise<void> {
   if (client && ctx.flags.bool('show-events')) {
     const m = svc.metadata;
     const sel = `involvedObject.kind=Service,involvedObject.name=${m.name ?? ''}${m.uid ? `,involvedObject.uid=${m.uid}` : ''}`;
-    ctx.out.write(`\n${describeEvents(await client.events<DescribedEvent>(ns, sel), nowOf(ctx))}`);
+    // As kubectl describe, a server that cannot list events gets no Events section rather than an error.
+    const events = await client.events<DescribedEvent>(ns, sel).catch(() => undefined);
+    if (events) ctx.out.write(`\n${describeEvents(events, nowOf(ctx))}`);
   }
 }
 
