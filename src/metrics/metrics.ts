@@ -38,7 +38,6 @@ const COLD_START_MS = [10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000
 const WORK_SECONDS = [1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 10];
 
 const REVISION_LABELS = ['namespace_name', 'service_name', 'configuration_name', 'revision_name'] as const;
-const REQUEST_LABELS = [...REVISION_LABELS, 'response_code', 'response_code_class'] as const;
 type RevisionLabelSet = Record<(typeof REVISION_LABELS)[number], string>;
 
 /** `2xx` for 200..299 (knative/pkg metrics/metricskey ResponseCodeClass). */
@@ -46,65 +45,104 @@ export function responseCodeClass(code: number): string {
   return `${Math.floor(code / 100)}xx`;
 }
 
-interface CodeSeries {
-  count: Counter.Internal;
-  latency: Histogram.Internal<string>;
-  appCount: Counter.Internal;
-  appLatency: Histogram.Internal<string>;
-  activatorCount: Counter.Internal;
-  activatorLatency: Histogram.Internal<string>;
+/** A histogram accumulated in plain numbers: `counts[i]` observations fell in (bounds[i-1], bounds[i]]. */
+class Hist {
+  readonly bounds: readonly number[];
+  readonly counts: number[];
+  sum = 0;
+  n = 0;
+
+  constructor(bounds: readonly number[]) {
+    this.bounds = bounds;
+    this.counts = new Array<number>(bounds.length).fill(0);
+  }
+
+  observe(v: number): void {
+    const b = this.bounds;
+    let i = 0;
+    while (i < b.length && v > b[i]) i++;
+    if (i < b.length) this.counts[i]++;
+    this.sum += v;
+    this.n++;
+  }
 }
 
-/** One revision's request series: children bound once per response code, so a request costs two Map reads. */
+/** One revision's requests with one response code. */
+class CodeSeries {
+  count = 0;
+  appCount = 0;
+  activatorCount = 0;
+  readonly latency = new Hist(LATENCY_MS);
+  readonly appLatency = new Hist(LATENCY_MS);
+  readonly activatorLatency = new Hist(LATENCY_MS);
+}
+
+/**
+ * One revision's request series in plain numbers, rendered at scrape time: a request costs a Map read, a few
+ * additions and two bucket searches (prom-client's labelled children hash their labels on every call).
+ */
 class RevisionRecorder implements RequestObserver {
   readonly key: string;
   readonly labels: RevisionLabelSet;
-  private readonly m: KnitMetrics;
   readonly codes = new Map<number, CodeSeries>();
-  coldStart: Histogram.Internal<string> | undefined;
+  coldStart: Hist | undefined;
 
-  constructor(m: KnitMetrics, key: string, labels: RevisionLabelSet) {
-    this.m = m;
+  constructor(key: string, labels: RevisionLabelSet) {
     this.key = key;
     this.labels = labels;
   }
 
-  private series(status: number): CodeSeries {
+  request(status: number, totalMs: number, appMs: number, queued: boolean): void {
     let s = this.codes.get(status);
     if (s === undefined) {
-      const l = { ...this.labels, response_code: String(status), response_code_class: responseCodeClass(status) };
-      const m = this.m;
-      s = {
-        count: m.requestCount.labels(l),
-        latency: m.requestLatencies.labels(l),
-        appCount: m.appRequestCount.labels(l),
-        appLatency: m.appRequestLatencies.labels(l),
-        activatorCount: m.activatorRequestCount.labels(l),
-        activatorLatency: m.activatorRequestLatencies.labels(l),
-      };
+      s = new CodeSeries();
       this.codes.set(status, s);
     }
-    return s;
-  }
-
-  request(status: number, totalMs: number, appMs: number, queued: boolean): void {
-    const s = this.series(status);
-    s.count.inc();
+    s.count++;
     s.latency.observe(totalMs);
     if (appMs >= 0) {
-      s.appCount.inc();
+      s.appCount++;
       s.appLatency.observe(appMs);
     }
     if (queued) {
-      s.activatorCount.inc();
+      s.activatorCount++;
       s.activatorLatency.observe(totalMs);
     }
   }
 
   coldStarted(ms: number): void {
-    this.coldStart ??= this.m.coldStartLatencies.labels(this.labels);
-    this.coldStart.observe(ms);
+    (this.coldStart ??= new Hist(COLD_START_MS)).observe(ms);
   }
+}
+
+/** A label value in the text format (backslash, double quote and newline escaped). */
+function labelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function labelText(labels: Record<string, string>): string {
+  return Object.entries(labels).map(([k, v]) => `${k}="${labelValue(v)}"`).join(',');
+}
+
+/** The exposition of one counter family. */
+function counterText(name: string, help: string, rows: [string, number][]): string {
+  let out = `# HELP ${name} ${help}\n# TYPE ${name} counter\n`;
+  for (const [labels, v] of rows) out += `${name}{${labels}} ${v}\n`;
+  return out;
+}
+
+/** The exposition of one histogram family: cumulative buckets, +Inf, _sum, _count. */
+function histogramText(name: string, help: string, rows: [string, Hist][]): string {
+  let out = `# HELP ${name} ${help}\n# TYPE ${name} histogram\n`;
+  for (const [labels, h] of rows) {
+    let acc = 0;
+    for (let i = 0; i < h.bounds.length; i++) {
+      acc += h.counts[i];
+      out += `${name}_bucket{${labels},le="${h.bounds[i]}"} ${acc}\n`;
+    }
+    out += `${name}_bucket{${labels},le="+Inf"} ${h.n}\n${name}_sum{${labels}} ${h.sum}\n${name}_count{${labels}} ${h.n}\n`;
+  }
+  return out;
 }
 
 /** One work queue's counters (client-go's workqueue metrics and knative/pkg's reconcile_count / reconcile_latency). */
@@ -148,14 +186,6 @@ export class KnitMetrics {
   private readonly revisions = new Map<string, RevisionRecorder>();
   private readonly queues: { name: string; depth: () => number }[] = [];
 
-  // Knative's queue-proxy request metrics (revision_*), the activator's (activator_*).
-  readonly requestCount: Counter<string>;
-  readonly requestLatencies: Histogram<string>;
-  readonly appRequestCount: Counter<string>;
-  readonly appRequestLatencies: Histogram<string>;
-  readonly activatorRequestCount: Counter<string>;
-  readonly activatorRequestLatencies: Histogram<string>;
-  readonly coldStartLatencies: Histogram<string>;
   private readonly queueDepth: Gauge<string>;
   private readonly autoscaler: Record<string, Gauge<string>> = {};
   // Controllers.
@@ -175,13 +205,6 @@ export class KnitMetrics {
     const histogram = (name: string, help: string, labelNames: readonly string[], buckets: number[]): Histogram<string> => new Histogram({ name, help, labelNames, buckets, registers });
     const gauge = (name: string, help: string, labelNames: readonly string[]): Gauge<string> => new Gauge({ name, help, labelNames, registers });
 
-    this.requestCount = counter('revision_request_count_total', 'The number of requests that are routed to the revision (queue-proxy role)', REQUEST_LABELS);
-    this.requestLatencies = histogram('revision_request_latencies', 'The response time in milliseconds, queueing included', REQUEST_LABELS, LATENCY_MS);
-    this.appRequestCount = counter('revision_app_request_count_total', 'The number of requests that are answered by the user container', REQUEST_LABELS);
-    this.appRequestLatencies = histogram('revision_app_request_latencies', 'The response time of the user container in milliseconds, from the request sent to it to its response complete', REQUEST_LABELS, LATENCY_MS);
-    this.activatorRequestCount = counter('activator_request_count_total', 'The number of requests that were buffered because no instance had room on arrival (activator role)', REQUEST_LABELS);
-    this.activatorRequestLatencies = histogram('activator_request_latencies', 'The response time in milliseconds of the buffered requests', REQUEST_LABELS, LATENCY_MS);
-    this.coldStartLatencies = histogram('revision_cold_start_latencies', 'Cold starts: milliseconds from a request arriving at a revision with no ready instance to the first response byte from the instance started for it; _count is the number of cold starts', REVISION_LABELS, COLD_START_MS);
     this.queueDepth = gauge('revision_queue_depth', 'The number of requests waiting for an instance with room', REVISION_LABELS);
 
     const as: [string, string][] = [
@@ -219,7 +242,7 @@ export class KnitMetrics {
   observer(key: string): RequestObserver {
     let r = this.revisions.get(key);
     if (r === undefined) {
-      r = new RevisionRecorder(this, key, this.labelsOf(key));
+      r = new RevisionRecorder(key, this.labelsOf(key));
       this.revisions.set(key, r);
     }
     return r;
@@ -242,16 +265,7 @@ export class KnitMetrics {
   /** Brings the gauges up to date and forgets the series of revisions that are gone. */
   private refresh(): void {
     for (const g of [this.queueDepth, ...Object.values(this.autoscaler)]) g.reset();
-    for (const [key, r] of this.revisions) {
-      if (this.instances.has(key)) continue;
-      this.revisions.delete(key);
-      for (const code of r.codes.keys()) {
-        const l = { ...r.labels, response_code: String(code), response_code_class: responseCodeClass(code) };
-        for (const m of [this.requestCount, this.appRequestCount, this.activatorRequestCount]) m.remove(l);
-        for (const m of [this.requestLatencies, this.appRequestLatencies, this.activatorRequestLatencies]) m.remove(l);
-      }
-      if (r.coldStart) this.coldStartLatencies.remove(r.labels);
-    }
+    for (const key of this.revisions.keys()) if (!this.instances.has(key)) this.revisions.delete(key);
     const a = this.autoscaler;
     for (const key of this.instances.keys()) {
       const labels = this.revisions.get(key)?.labels ?? this.labelsOf(key);
@@ -289,10 +303,46 @@ export class KnitMetrics {
     for (const q of this.queues) this.workqueueDepth.set({ name: q.name }, q.depth());
   }
 
+  /** Knative's request metrics and the cold starts, from the revisions' recorders. */
+  private requestText(): string {
+    const count: [string, number][] = [];
+    const app: [string, number][] = [];
+    const act: [string, number][] = [];
+    const lat: [string, Hist][] = [];
+    const appLat: [string, Hist][] = [];
+    const actLat: [string, Hist][] = [];
+    const cold: [string, Hist][] = [];
+    for (const r of this.revisions.values()) {
+      for (const [code, s] of [...r.codes].sort((a, b) => a[0] - b[0])) {
+        const l = labelText({ ...r.labels, response_code: String(code), response_code_class: responseCodeClass(code) });
+        count.push([l, s.count]);
+        lat.push([l, s.latency]);
+        if (s.appCount > 0) {
+          app.push([l, s.appCount]);
+          appLat.push([l, s.appLatency]);
+        }
+        if (s.activatorCount > 0) {
+          act.push([l, s.activatorCount]);
+          actLat.push([l, s.activatorLatency]);
+        }
+      }
+      if (r.coldStart) cold.push([labelText(r.labels), r.coldStart]);
+    }
+    return (
+      counterText('revision_request_count_total', 'The number of requests that are routed to the revision (queue-proxy role)', count) +
+      histogramText('revision_request_latencies', 'The response time in milliseconds, queueing included', lat) +
+      counterText('revision_app_request_count_total', 'The number of requests that are answered by the user container', app) +
+      histogramText('revision_app_request_latencies', 'The response time of the user container in milliseconds, from the request sent to it to its response complete', appLat) +
+      counterText('activator_request_count_total', 'The number of requests that were buffered because no instance had room on arrival (activator role)', act) +
+      histogramText('activator_request_latencies', 'The response time in milliseconds of the buffered requests', actLat) +
+      histogramText('revision_cold_start_latencies', 'Cold starts: milliseconds from a request arriving at a revision with no ready instance to the first response byte from the instance started for it; _count is the number of cold starts', cold)
+    );
+  }
+
   /** The Prometheus text exposition. */
   async text(): Promise<string> {
     this.refresh();
-    return this.registry.metrics();
+    return `${this.requestText()}\n${await this.registry.metrics()}`;
   }
 
   get contentType(): string {
