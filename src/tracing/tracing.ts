@@ -171,12 +171,19 @@ export class Tracing {
     return new RequestTrace(this.tracer, parent, attrs);
   }
 
-  /** Sends what is buffered and stops. */
+  /** Sends what is buffered and stops; a collector that does not answer holds knit's stop for 3 s at most. */
   async shutdown(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, 3000);
+      timer.unref();
+    });
     try {
-      await this.provider.shutdown();
+      await Promise.race([this.provider.shutdown(), late]);
     } catch (err) {
       console.error(`knit: exporting the last traces failed: ${(err as Error).message}`);
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
