@@ -176,7 +176,8 @@ test('with tracing off (no observability section) the caller\'s traceparent reac
   await knit.createService('mthree', APP);
   await ready('mthree');
   const tp = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
-  for (const headers of [{ traceparent: tp }, { traceparent: tp, expect: '100-continue' }]) {
+  const cases: Record<string, string>[] = [{ traceparent: tp }, { traceparent: tp, expect: '100-continue' }];
+  for (const headers of cases) {
     const r = await knit.request('mthree.default.example.com', '/headers', 'http', headers);
     assert.equal(r.status, 200, r.body);
     assert.equal((JSON.parse(r.body) as { headers: Record<string, string> }).headers.traceparent, tp);
