@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { parse } from 'yaml';
 import { defaultServingConfig, mergeServingConfig, type ServingConfig } from './api/config.ts';
 import { DEFAULT_INSTANCE_LIMITS, type InstanceLimits } from './runtime/instances.ts';
-import { parseObservability, type TracingConfig } from './tracing/tracing.ts';
+import { parseObservability, type TracingConfig } from './tracing/config.ts';
 
 /** knit's own settings (the `knit:` section), beside Knative's config maps. */
 export interface KnitSettings {

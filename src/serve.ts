@@ -17,7 +17,6 @@ import { Projector } from './controllers/projector.ts';
 import { ApiServer } from './server/api.ts';
 import { controllerFieldRecorder } from './server/rest.ts';
 import { loadKnitSettings, loadServingConfig, loadTracingConfig } from './config-file.ts';
-import { Tracing } from './tracing/tracing.ts';
 import { Autoscaler } from './autoscaler/kpa.ts';
 import { apiHosts, ensureApiPki } from './kube/pki.ts';
 import { kubeconfigYaml, writeKubeconfig } from './kube/kubeconfig.ts';
@@ -109,6 +108,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const metricsAddr = parseHostPort(opts.metrics ?? DEFAULT_METRICS, '--metrics');
   const config = loadServingConfig(opts.configFile);
   const tracingConfig = loadTracingConfig(opts.configFile);
+  // The OpenTelemetry SDK is loaded only when config-observability turns tracing on.
+  const tracing = tracingConfig.protocol === 'none' ? undefined : (await import('./tracing/tracing.ts')).Tracing.from(tracingConfig);
   config.network.domain = opts.domain;
   const token = ensureToken(dataDir);
   const pki = ensureApiPki(dataDir, apiHosts(apiAddr.host));
@@ -152,7 +153,6 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   });
   const external = new Gateway('external', table, instances);
   const local = new Gateway('cluster-local', table, instances);
-  const tracing = Tracing.from(tracingConfig);
   external.tracing = local.tracing = tracing;
   const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem }, pods: projector });
   const started: { close(): Promise<void> }[] = [];

@@ -10,7 +10,8 @@ import { DataPlaneError, retriable } from './errors.ts';
 import { ChunkedScanner, HeaderLines, Hdr, MAX_HEAD, findHeadEnd, isHeadMethod, parseLength, parseRequestLine, parseStatusLine, tokens } from './h1.ts';
 import { RequestTimeouts, type TimeoutKind } from './timeouts.ts';
 import type { UpstreamConnection, UpstreamUser } from './upstream.ts';
-import type { RequestTrace, TraceHeaders, Tracing } from '../tracing/tracing.ts';
+import type { RequestTrace, Tracing } from '../tracing/tracing.ts';
+import type { TraceHeaders } from '../tracing/config.ts';
 
 /** Where a request goes: a revision's dispatcher, or the error to answer with. */
 export type RouteResult = { host: string; d: RevisionDispatcher; error?: undefined } | { host: string; d?: undefined; error: DataPlaneError };

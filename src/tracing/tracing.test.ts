@@ -2,7 +2,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Tracing, parseObservability } from './tracing.ts';
+import { parseObservability } from './config.ts';
+import { Tracing } from './tracing.ts';
 
 test('no section, or protocol none: tracing off and no tracer at all', () => {
   assert.deepEqual(parseObservability(undefined), { protocol: 'none', endpoint: '', samplingRate: 0 });
