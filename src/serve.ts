@@ -169,6 +169,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     projector.start();
     const aa = await api.listen(apiAddr.host, apiAddr.port);
     started.push(api);
+    void metrics.start(); // the Node.js process metrics, off the start-up path
     const endpoints: Endpoints = {
       api: urlOf(dialHost(apiAddr.host), aa.port, 'https'),
       http: urlOf(httpAddr.host, ea.port),

@@ -1,7 +1,6 @@
 // knit's Prometheus metrics: Knative Serving's request, autoscaler and controller metrics with Knative's
 // names and labels, a cold-start histogram, and Node.js process metrics (docs/configuration.md "Metrics").
 
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { LABEL } from '../api/types.ts';
 import type { RequestObserver } from '../dataplane/dispatcher.ts';
 import type { QueueObserver } from '../controllers/queue.ts';
@@ -145,97 +144,104 @@ function histogramText(name: string, help: string, rows: [string, Hist][]): stri
   return out;
 }
 
-/** One work queue's counters (client-go's workqueue metrics and knative/pkg's reconcile_count / reconcile_latency). */
-class QueueRecorder implements QueueObserver {
-  private readonly adds: Counter.Internal;
-  private readonly retries: Counter.Internal;
-  private readonly work: Histogram.Internal<string>;
-  private readonly ok: { count: Counter.Internal; latency: Histogram.Internal<string> };
-  private readonly failed: { count: Counter.Internal; latency: Histogram.Internal<string> };
+/** The exposition of one gauge family. */
+function gaugeText(name: string, help: string, rows: [string, number][]): string {
+  let out = `# HELP ${name} ${help}\n# TYPE ${name} gauge\n`;
+  for (const [labels, v] of rows) out += `${name}{${labels}} ${v}\n`;
+  return out;
+}
 
-  constructor(m: KnitMetrics, name: string) {
-    this.adds = m.workqueueAdds.labels({ name });
-    this.retries = m.workqueueRetries.labels({ name });
-    this.work = m.workqueueWorkDuration.labels({ name });
-    this.ok = { count: m.reconcileCount.labels({ reconciler: name, success: 'true' }), latency: m.reconcileLatency.labels({ reconciler: name, success: 'true' }) };
-    this.failed = { count: m.reconcileCount.labels({ reconciler: name, success: 'false' }), latency: m.reconcileLatency.labels({ reconciler: name, success: 'false' }) };
+/** One work queue's counts (client-go's workqueue metrics and knative/pkg's reconcile_count / reconcile_latency). */
+class QueueRecorder implements QueueObserver {
+  readonly name: string;
+  readonly depth: () => number;
+  adds = 0;
+  retries = 0;
+  readonly work = new Hist(WORK_SECONDS);
+  readonly ok = { count: 0, latency: new Hist(LATENCY_MS) };
+  readonly failed = { count: 0, latency: new Hist(LATENCY_MS) };
+
+  constructor(name: string, depth: () => number) {
+    this.name = name;
+    this.depth = depth;
   }
 
   added(): void {
-    this.adds.inc();
+    this.adds++;
   }
 
   retried(): void {
-    this.retries.inc();
+    this.retries++;
   }
 
   reconciled(ms: number, ok: boolean): void {
     const s = ok ? this.ok : this.failed;
-    s.count.inc();
+    s.count++;
     s.latency.observe(ms);
     this.work.observe(ms / 1000);
   }
 }
 
-/** Every metric of one knit process, in its own registry (two knits in one process do not share counters). */
+/** Knative's autoscaler gauges (knative/docs serving-metrics "Autoscaler"), in exposition order. */
+const AUTOSCALER_GAUGES: [keyof ScalerRow, string][] = [
+  ['desired_pods', 'Number of pods autoscaler wants to allocate'],
+  ['requested_pods', 'Number of pods autoscaler requested (the revision\'s scale)'],
+  ['actual_pods', 'Number of pods that are allocated currently in ready state'],
+  ['not_ready_pods', 'Number of pods that are running but not ready'],
+  ['pending_pods', 'Number of pods waiting to be (re)started'],
+  ['terminating_pods', 'Number of pods that are terminating currently'],
+  ['stable_request_concurrency', 'Average of requests count per observed pod over the stable window'],
+  ['panic_request_concurrency', 'Average of requests count per observed pod over the panic window'],
+  ['target_concurrency_per_pod', 'The desired number of concurrent requests for each pod'],
+  ['stable_requests_per_second', 'Average requests-per-second per observed pod over the stable window'],
+  ['panic_requests_per_second', 'Average requests-per-second per observed pod over the panic window'],
+  ['target_requests_per_second', 'The desired requests-per-second for each pod'],
+  ['excess_burst_capacity', 'Excess burst capacity overserved over the stable window'],
+  ['panic_mode', '1 if autoscaler is in panic mode, 0 otherwise'],
+];
+
+type ScalerRow = Partial<Record<
+  'desired_pods' | 'requested_pods' | 'actual_pods' | 'not_ready_pods' | 'pending_pods' | 'terminating_pods' | 'stable_request_concurrency' | 'panic_request_concurrency' |
+  'target_concurrency_per_pod' | 'stable_requests_per_second' | 'panic_requests_per_second' | 'target_requests_per_second' | 'excess_burst_capacity' | 'panic_mode',
+  number
+>>;
+
+/**
+ * Every metric of one knit process (two knits in one process share nothing). Knative's metrics are kept in
+ * plain numbers and rendered here; prom-client supplies the Node.js process metrics, loaded by `start()` once
+ * knit serves, so that it costs nothing on the way up.
+ */
 export class KnitMetrics {
-  readonly registry = new Registry();
   private readonly instances: InstancesView;
   private readonly scaler: ScalerView;
   private readonly store: RevisionLabels;
   private readonly revisions = new Map<string, RevisionRecorder>();
-  private readonly queues: { name: string; depth: () => number }[] = [];
-
-  private readonly queueDepth: Gauge<string>;
-  private readonly autoscaler: Record<string, Gauge<string>> = {};
-  // Controllers.
-  readonly reconcileCount: Counter<string>;
-  readonly reconcileLatency: Histogram<string>;
-  readonly workqueueAdds: Counter<string>;
-  readonly workqueueRetries: Counter<string>;
-  readonly workqueueWorkDuration: Histogram<string>;
-  private readonly workqueueDepth: Gauge<string>;
+  private readonly queues: QueueRecorder[] = [];
+  private processMetrics: Promise<{ metrics(): Promise<string>; contentType: string } | undefined> | undefined;
 
   constructor(deps: { instances: InstancesView; scaler: ScalerView; store: RevisionLabels }) {
     this.instances = deps.instances;
     this.scaler = deps.scaler;
     this.store = deps.store;
-    const registers = [this.registry];
-    const counter = (name: string, help: string, labelNames: readonly string[]): Counter<string> => new Counter({ name, help, labelNames, registers });
-    const histogram = (name: string, help: string, labelNames: readonly string[], buckets: number[]): Histogram<string> => new Histogram({ name, help, labelNames, buckets, registers });
-    const gauge = (name: string, help: string, labelNames: readonly string[]): Gauge<string> => new Gauge({ name, help, labelNames, registers });
+  }
 
-    this.queueDepth = gauge('revision_queue_depth', 'The number of requests waiting for an instance with room', REVISION_LABELS);
-
-    const as: [string, string][] = [
-      ['desired_pods', 'Number of pods autoscaler wants to allocate'],
-      ['requested_pods', 'Number of pods autoscaler requested (the revision\'s scale)'],
-      ['actual_pods', 'Number of pods that are allocated currently in ready state'],
-      ['not_ready_pods', 'Number of pods that are running but not ready'],
-      ['pending_pods', 'Number of pods waiting to be (re)started'],
-      ['terminating_pods', 'Number of pods that are terminating currently'],
-      ['stable_request_concurrency', 'Average of requests count per observed pod over the stable window'],
-      ['panic_request_concurrency', 'Average of requests count per observed pod over the panic window'],
-      ['target_concurrency_per_pod', 'The desired number of concurrent requests for each pod'],
-      ['stable_requests_per_second', 'Average requests-per-second per observed pod over the stable window'],
-      ['panic_requests_per_second', 'Average requests-per-second per observed pod over the panic window'],
-      ['target_requests_per_second', 'The desired requests-per-second for each pod'],
-      ['excess_burst_capacity', 'Excess burst capacity overserved over the stable window'],
-      ['panic_mode', '1 if autoscaler is in panic mode, 0 otherwise'],
-    ];
-    for (const [n, help] of as) this.autoscaler[n] = gauge(`autoscaler_${n}`, help, REVISION_LABELS);
-
-    this.reconcileCount = counter('reconcile_count_total', 'Number of reconcile operations', ['reconciler', 'success']);
-    this.reconcileLatency = histogram('reconcile_latency', 'Latency of reconcile operations in milliseconds', ['reconciler', 'success'], LATENCY_MS);
-    this.workqueueAdds = counter('workqueue_adds_total', 'Total number of adds handled by workqueue', ['name']);
-    this.workqueueRetries = counter('workqueue_retries_total', 'Total number of retries handled by workqueue', ['name']);
-    this.workqueueWorkDuration = histogram('workqueue_work_duration_seconds', 'How long in seconds processing an item from a workqueue takes', ['name'], WORK_SECONDS);
-    this.workqueueDepth = gauge('workqueue_depth', 'Current depth of workqueue', ['name']);
-
-    collectDefaultMetrics({ register: this.registry });
-    // Gauges named like counters, which Prometheus' naming rules (promtool check metrics) refuse; the
-    // per-type gauges nodejs_active_handles / _requests / _resources carry the same numbers.
-    for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(n);
+  /** Starts prom-client's Node.js process metrics (default metrics, in this knit's own registry). */
+  start(): Promise<unknown> {
+    this.processMetrics ??= import('prom-client').then(
+      ({ Registry, collectDefaultMetrics }) => {
+        const registry = new Registry();
+        collectDefaultMetrics({ register: registry });
+        // Gauges named like counters, which Prometheus' naming rules (promtool check metrics) refuse; the
+        // per-type gauges nodejs_active_handles / _requests / _resources carry the same numbers.
+        for (const n of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(n);
+        return registry;
+      },
+      (err: unknown) => {
+        console.error(`knit: the Node.js process metrics are unavailable: ${(err as Error).message}`);
+        return undefined;
+      },
+    );
+    return this.processMetrics;
   }
 
   /** The request observer of a revision's dispatcher; one per revision key, so counters outlive its instances. */
@@ -250,8 +256,9 @@ export class KnitMetrics {
 
   /** Counts a work queue's adds, retries and reconciles; `depth` is read at scrape time. */
   queue(name: string, depth: () => number): QueueObserver {
-    this.queues.push({ name, depth });
-    return new QueueRecorder(this, name);
+    const q = new QueueRecorder(name, depth);
+    this.queues.push(q);
+    return q;
   }
 
   private labelsOf(key: string): RevisionLabelSet {
@@ -260,47 +267,6 @@ export class KnitMetrics {
     const name = key.slice(i + 1);
     const labels = this.store.get('revisions', ns, name)?.metadata.labels ?? {};
     return { namespace_name: ns, service_name: labels[LABEL.service] ?? '', configuration_name: labels[LABEL.configuration] ?? '', revision_name: name };
-  }
-
-  /** Brings the gauges up to date and forgets the series of revisions that are gone. */
-  private refresh(): void {
-    for (const g of [this.queueDepth, ...Object.values(this.autoscaler)]) g.reset();
-    for (const key of this.revisions.keys()) if (!this.instances.has(key)) this.revisions.delete(key);
-    const a = this.autoscaler;
-    for (const key of this.instances.keys()) {
-      const labels = this.revisions.get(key)?.labels ?? this.labelsOf(key);
-      this.queueDepth.set(labels, this.instances.dispatcher(key)?.queued ?? 0);
-      let ready = 0;
-      let starting = 0;
-      let waiting = 0;
-      let terminating = 0;
-      for (const p of this.instances.pods(key)) {
-        if (p.deletedAt !== undefined || p.state === 'terminating') terminating++;
-        else if (p.state === 'ready') ready++;
-        else if (p.state === 'waiting') waiting++;
-        else if (p.state === 'starting') starting++;
-      }
-      a.actual_pods.set(labels, ready);
-      a.not_ready_pods.set(labels, starting);
-      a.pending_pods.set(labels, waiting);
-      a.terminating_pods.set(labels, terminating);
-      const s = this.scaler.snapshot(key);
-      if (s === undefined) continue;
-      a.requested_pods.set(labels, s.requestedScale);
-      if (s.desiredScale >= 0) a.desired_pods.set(labels, s.desiredScale);
-      if (s.decider === undefined) continue;
-      const d = s.decider;
-      a.stable_request_concurrency.set(labels, d.stableConcurrency);
-      a.panic_request_concurrency.set(labels, d.panicConcurrency);
-      a.stable_requests_per_second.set(labels, d.stableRPS);
-      a.panic_requests_per_second.set(labels, d.panicRPS);
-      if (d.metric === 'rps') a.target_requests_per_second.set(labels, d.target);
-      else a.target_concurrency_per_pod.set(labels, d.target);
-      a.excess_burst_capacity.set(labels, d.excessBurstCapacity);
-      a.panic_mode.set(labels, d.panicking ? 1 : 0);
-    }
-    this.workqueueDepth.reset();
-    for (const q of this.queues) this.workqueueDepth.set({ name: q.name }, q.depth());
   }
 
   /** Knative's request metrics and the cold starts, from the revisions' recorders. */
@@ -339,13 +305,77 @@ export class KnitMetrics {
     );
   }
 
-  /** The Prometheus text exposition. */
-  async text(): Promise<string> {
-    this.refresh();
-    return `${this.requestText()}\n${await this.registry.metrics()}`;
+  /** Queue depth, pod counts and the autoscaler's view of every live revision, read now. */
+  private revisionGaugesText(): string {
+    const depth: [string, number][] = [];
+    const rows: [string, ScalerRow][] = [];
+    for (const key of this.instances.keys()) {
+      const l = labelText(this.revisions.get(key)?.labels ?? this.labelsOf(key));
+      depth.push([l, this.instances.dispatcher(key)?.queued ?? 0]);
+      const row: ScalerRow = { actual_pods: 0, not_ready_pods: 0, pending_pods: 0, terminating_pods: 0 };
+      for (const p of this.instances.pods(key)) {
+        if (p.deletedAt !== undefined || p.state === 'terminating') row.terminating_pods!++;
+        else if (p.state === 'ready') row.actual_pods!++;
+        else if (p.state === 'waiting') row.pending_pods!++;
+        else if (p.state === 'starting') row.not_ready_pods!++;
+      }
+      const s = this.scaler.snapshot(key);
+      if (s !== undefined) {
+        row.requested_pods = s.requestedScale;
+        if (s.desiredScale >= 0) row.desired_pods = s.desiredScale;
+        const d = s.decider;
+        if (d !== undefined) {
+          row.stable_request_concurrency = d.stableConcurrency;
+          row.panic_request_concurrency = d.panicConcurrency;
+          row.stable_requests_per_second = d.stableRPS;
+          row.panic_requests_per_second = d.panicRPS;
+          if (d.metric === 'rps') row.target_requests_per_second = d.target;
+          else row.target_concurrency_per_pod = d.target;
+          row.excess_burst_capacity = d.excessBurstCapacity;
+          row.panic_mode = d.panicking ? 1 : 0;
+        }
+      }
+      rows.push([l, row]);
+    }
+    let out = gaugeText('revision_queue_depth', 'The number of requests waiting for an instance with room', depth);
+    for (const [name, help] of AUTOSCALER_GAUGES) {
+      const present: [string, number][] = [];
+      for (const [l, row] of rows) if (row[name] !== undefined) present.push([l, row[name]]);
+      out += gaugeText(`autoscaler_${name}`, help, present);
+    }
+    return out;
   }
 
-  get contentType(): string {
-    return this.registry.contentType;
+  private controllerText(): string {
+    const q = this.queues;
+    const byName = (f: (x: QueueRecorder) => number): [string, number][] => q.map((x) => [labelText({ name: x.name }), f(x)]);
+    const reconciles: [string, number][] = [];
+    const latencies: [string, Hist][] = [];
+    for (const x of q) {
+      for (const [success, s] of [['true', x.ok], ['false', x.failed]] as const) {
+        const l = labelText({ reconciler: x.name, success });
+        reconciles.push([l, s.count]);
+        latencies.push([l, s.latency]);
+      }
+    }
+    return (
+      counterText('reconcile_count_total', 'Number of reconcile operations', reconciles) +
+      histogramText('reconcile_latency', 'Latency of reconcile operations in milliseconds', latencies) +
+      gaugeText('workqueue_depth', 'Current depth of workqueue', byName((x) => x.depth())) +
+      counterText('workqueue_adds_total', 'Total number of adds handled by workqueue', byName((x) => x.adds)) +
+      counterText('workqueue_retries_total', 'Total number of retries handled by workqueue', byName((x) => x.retries)) +
+      histogramText('workqueue_work_duration_seconds', 'How long in seconds processing an item from a workqueue takes', q.map((x) => [labelText({ name: x.name }), x.work]))
+    );
   }
+
+  /** The Prometheus text exposition (0.0.4): Knative's metrics, then the Node.js process metrics. */
+  async text(): Promise<string> {
+    for (const key of this.revisions.keys()) if (!this.instances.has(key)) this.revisions.delete(key);
+    const own = this.requestText() + this.revisionGaugesText() + this.controllerText();
+    const proc = (await this.start()) as { metrics(): Promise<string> } | undefined;
+    return proc === undefined ? own : `${own}${await proc.metrics()}`;
+  }
+
+  /** The text format's content type. */
+  readonly contentType = 'text/plain; version=0.0.4; charset=utf-8';
 }
