@@ -150,7 +150,7 @@ async function startInProcess(dataDir: string): Promise<Server> {
   const mod = (await import(path.join(REPO, 'src', 'serve.ts'))) as {
     startKnit(o: object): Promise<{ endpoints: Endpoints; token: string; stop(): Promise<void> }>;
   };
-  const k = await mod.startKnit({ dataDir, http: '127.0.0.1:0', api: '127.0.0.1:0', localHttp: '127.0.0.1:0', domain: DOMAIN, quiet: true });
+  const k = await mod.startKnit({ dataDir, http: '127.0.0.1:0', api: '127.0.0.1:0', localHttp: '127.0.0.1:0', metrics: '127.0.0.1:0', domain: DOMAIN, quiet: true });
   return { how: 'in-process startKnit (fallback)', dataDir, endpoints: k.endpoints, token: k.token, output: () => '', stderr: () => '', stop: () => k.stop() };
 }
 

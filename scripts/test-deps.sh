@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need (bubblewrap for the file:// sandbox, podman, runc, busybox-static and the
-# containers.conf these VMs require, and python3-kubernetes for the Python client test) before `npm test`,
-# when it can. Run by npm as the `pretest` script; KNIT_TEST_INSTALL=0 turns it off. When it cannot install
+# containers.conf these VMs require, python3-kubernetes for the Python client test, prometheus for the metrics
+# test) before `npm test`, when it can. Run by npm as the `pretest` script; KNIT_TEST_INSTALL=0 turns it off. When it cannot install
 # (not root, no apt-get), it says so in one line and the tests that need what is missing skip. With
 # `--runtime` (npm's prestart) it installs only bubblewrap, which `knit serve` needs for file:// images.
 set -u
@@ -33,10 +33,12 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 # The Debian package, for the system Python (a pyenv python3 on PATH would not see it).
 /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || need+=(python3-kubernetes)
+# promtool and a real Prometheus for the metrics test.
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 
 if [ ${#need[@]} -eq 0 ] && [ -f "$conf" ]; then exit 0; fi
 
-how="apt-get install -y bubblewrap podman runc busybox-static python3-kubernetes, and put [containers] default_ulimits = [] and [engine] runtime = \"runc\" in $conf"
+how="apt-get install -y bubblewrap podman runc busybox-static python3-kubernetes prometheus, and put [containers] default_ulimits = [] and [engine] runtime = \"runc\" in $conf"
 if [ "${KNIT_TEST_INSTALL:-1}" = 0 ]; then
   echo "knit tests: ${need[*]:-containers.conf} missing and KNIT_TEST_INSTALL=0: the tests that need them will be skipped (install: $how)" >&2
   exit 0
@@ -52,7 +54,7 @@ fi
 
 if [ ${#need[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null 2>&1; then
-    echo "knit tests: ${need[*]} missing and no apt-get here: the tests that need them will be skipped (install bubblewrap, podman, runc, a static busybox and the Python kubernetes client with your package manager)" >&2
+    echo "knit tests: ${need[*]} missing and no apt-get here: the tests that need them will be skipped (install bubblewrap, podman, runc, a static busybox, the Python kubernetes client and Prometheus with your package manager)" >&2
     exit 0
   fi
   echo "knit tests: installing ${need[*]} (apt-get; KNIT_TEST_INSTALL=0 skips this)" >&2

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { parse } from 'yaml';
 import { defaultServingConfig, mergeServingConfig, type ServingConfig } from './api/config.ts';
 import { DEFAULT_INSTANCE_LIMITS, type InstanceLimits } from './runtime/instances.ts';
+import { parseObservability, type TracingConfig } from './tracing/config.ts';
 
 /** knit's own settings (the `knit:` section), beside Knative's config maps. */
 export interface KnitSettings {
@@ -47,9 +48,20 @@ export function loadServingConfig(file: string | undefined): ServingConfig {
   } catch (err) {
     throw new Error(`config file ${file} is not valid YAML: ${(err as Error).message}`);
   }
-  const { knit: _knit, ...knative } = (doc ?? {}) as Record<string, unknown>;
+  const { knit: _knit, observability: _observability, ...knative } = (doc ?? {}) as Record<string, unknown>;
   try {
     return mergeServingConfig(base, knative);
+  } catch (err) {
+    throw new Error(`config file ${file}: ${(err as Error).message}`);
+  }
+}
+
+/** The `observability:` section (config-observability's tracing keys); tracing is off without it. */
+export function loadTracingConfig(file: string | undefined): TracingConfig {
+  if (!file) return parseObservability(undefined);
+  const doc = parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown> | null;
+  try {
+    return parseObservability(doc?.observability);
   } catch (err) {
     throw new Error(`config file ${file}: ${(err as Error).message}`);
   }

@@ -19,10 +19,12 @@ import { StoredEventRecorder } from './controllers/stored-events.ts';
 import { Projector } from './controllers/projector.ts';
 import { ApiServer } from './server/api.ts';
 import { controllerFieldRecorder } from './server/rest.ts';
-import { loadKnitSettings, loadServingConfig } from './config-file.ts';
+import { loadKnitSettings, loadServingConfig, loadTracingConfig } from './config-file.ts';
 import { Autoscaler } from './autoscaler/kpa.ts';
 import { apiHosts, ensureApiPki } from './kube/pki.ts';
 import { kubeconfigYaml, writeKubeconfig } from './kube/kubeconfig.ts';
+import { KnitMetrics } from './metrics/metrics.ts';
+import { MetricsServer } from './metrics/server.ts';
 
 export interface ServeOptions {
   dataDir: string;
@@ -34,6 +36,8 @@ export interface ServeOptions {
   localHttp?: string;
   /** HTTPS gateway HOST:PORT for DomainMappings with spec.tls (off when omitted). */
   https?: string;
+  /** Metrics listener HOST:PORT (default 127.0.0.1:9095, see docs/configuration.md "Metrics"). */
+  metrics?: string;
   domain: string;
   /** Optional YAML file with Knative config-map keys (see docs/configuration.md). */
   configFile?: string;
@@ -49,6 +53,8 @@ export interface Endpoints {
   localHttp: string;
   /** The HTTPS gateway, with `knit serve --https`. */
   https?: string;
+  /** The Prometheus metrics URL (`http://HOST:PORT/metrics`). */
+  metrics: string;
   pid: number;
 }
 
@@ -63,6 +69,9 @@ export interface Knit {
   token: string;
   stop(): Promise<void>;
 }
+
+/** The metrics listener's default: loopback, beside Knative's 9090 (controllers, autoscaler, activator) and 9091 (queue-proxy). */
+export const DEFAULT_METRICS = '127.0.0.1:9095';
 
 /** How long a stopping knit waits for in-flight requests (queue-proxy's drain is 30 s). */
 const DRAIN_TIMEOUT_MS = 30_000;
@@ -105,7 +114,11 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const httpAddr = parseHostPort(opts.http, '--http');
   const apiAddr = parseHostPort(opts.api, '--api');
   const localAddr = parseHostPort(opts.localHttp ?? '127.0.0.1:8082', '--local-http');
+  const metricsAddr = parseHostPort(opts.metrics ?? DEFAULT_METRICS, '--metrics');
   const config = loadServingConfig(opts.configFile);
+  const tracingConfig = loadTracingConfig(opts.configFile);
+  // The OpenTelemetry SDK is loaded only when config-observability turns tracing on.
+  const tracing = tracingConfig.protocol === 'none' ? undefined : (await import('./tracing/tracing.ts')).Tracing.from(tracingConfig);
   config.network.domain = opts.domain;
   const httpsAddr = opts.https ? parseHostPort(opts.https, '--https') : undefined;
   config.network.gatewayHttps = httpsAddr !== undefined;
@@ -119,6 +132,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const reaped = await instances.reapOrphans();
   const table = new RoutingTable();
   const autoscaler = new Autoscaler(config.autoscaler, instances);
+  const metrics = new KnitMetrics({ instances, scaler: autoscaler, store });
+  instances.requestObserver = (key) => metrics.observer(key);
   const events = new StoredEventRecorder(store);
   const controllers = new ControllerManager({
     store,
@@ -142,6 +157,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       gc: config.gc,
     },
   });
+  for (const q of [controllers.services, controllers.configurations, controllers.revisions, controllers.routes]) q.observer = metrics.queue(q.name, () => q.depth);
+  const metricsServer = new MetricsServer(metrics, token);
   const projector = new Projector({
     store,
     instances,
@@ -154,6 +171,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const local = new Gateway('cluster-local', table, instances, { trustedProxies });
   // DomainMapping spec.tls: the kubernetes.io/tls Secret named for the host SNI asks for.
   const https = httpsAddr ? new HttpsListener(external, (servername) => tlsSecret(store, table.tlsFor(servername))) : undefined;
+  external.tracing = local.tracing = tracing;
   const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem }, pods: projector });
   const started: { close(): Promise<void> }[] = [];
   try {
@@ -163,17 +181,21 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     started.push(local);
     const ha = https && httpsAddr ? await https.listen(httpsAddr.host, httpsAddr.port) : undefined;
     if (https) started.push(https);
+    const ma = await metricsServer.listen(metricsAddr.host, metricsAddr.port);
+    started.push(metricsServer);
     events.start();
     projector.setGateways({ external: { ip: dialHost(httpAddr.host), port: ea.port }, local: { ip: dialHost(localAddr.host), port: la.port } });
     controllers.start();
     projector.start();
     const aa = await api.listen(apiAddr.host, apiAddr.port);
     started.push(api);
+    void metrics.start(); // the Node.js process metrics, off the start-up path
     const endpoints: Endpoints = {
       api: urlOf(dialHost(apiAddr.host), aa.port, 'https'),
       http: urlOf(httpAddr.host, ea.port),
       localHttp: urlOf(localAddr.host, la.port),
       ...(ha && httpsAddr ? { https: urlOf(httpsAddr.host, ha.port, 'https') } : {}),
+      metrics: `${urlOf(dialHost(metricsAddr.host), ma.port)}/metrics`,
       pid: process.pid,
     };
     writeKubeconfig(path.join(dataDir, 'kubeconfig'), kubeconfigYaml({ server: endpoints.api, caPem: pki.caPem, token }));
@@ -191,8 +213,9 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         await instances.drained(DRAIN_TIMEOUT_MS);
         controllers.stop();
         projector.stop();
-        await Promise.all([external.close(), local.close(), https?.close()]);
+        await Promise.all([external.close(), local.close(), https?.close(), metricsServer.close()]);
         await instances.stopAll();
+        await tracing?.shutdown();
         events.stop();
         store.close();
       })();
@@ -203,6 +226,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     controllers.stop();
     projector.stop();
     await Promise.all(started.map((s) => s.close()));
+    await tracing?.shutdown();
     events.stop();
     store.close();
     throw err;
@@ -225,7 +249,8 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     const cli = process.env.PATH?.split(':').some((d) => fs.existsSync(path.join(d, 'knit'))) ? 'knit' : rel(path.join(repo, 'bin', 'knit')).replace(/^\.\//, '');
     console.log(`knit is serving Knative Services on one machine
   gateway:        ${e.http}   (curl -H 'Host: NAME.default.${opts.domain}' ${e.http})
-  cluster-local:  ${e.localHttp}${e.https ? `
+  cluster-local:  ${e.localHttp}
+  metrics:        ${e.metrics}   (Prometheus)${e.https ? `
   https:          ${e.https}   (domain mappings with a TLS Secret)` : ''}
   API:            ${e.api}   (HTTPS; CA and token in the kubeconfig below)
   data:           ${dd.startsWith(home) ? `~${dd.slice(home.length)}` : dd}

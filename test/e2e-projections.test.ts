@@ -177,7 +177,7 @@ test('deletePod stops that instance, the pod shows Terminating, and a replacemen
   let k: Knit | undefined;
   let stopLogServer = (): void => {};
   try {
-    k = await startKnit({ dataDir, http: '127.0.0.1:0', api: '127.0.0.1:0', localHttp: '127.0.0.1:0', domain: 'example.com', quiet: true });
+    k = await startKnit({ dataDir, http: '127.0.0.1:0', api: '127.0.0.1:0', localHttp: '127.0.0.1:0', metrics: '127.0.0.1:0', domain: 'example.com', quiet: true });
     const kn = k;
     const body = JSON.stringify({
       apiVersion: 'serving.knative.dev/v1',

@@ -14,6 +14,8 @@ export interface Endpoints {
   api: string;
   http: string;
   localHttp: string;
+  /** The Prometheus metrics URL. */
+  metrics: string;
   pid: number;
 }
 
@@ -73,7 +75,7 @@ export class KnitServeProcess {
     // A restart on the same data dir must not read the previous server's endpoints.
     fs.rmSync(path.join(opts.dataDir, 'endpoints.json'), { force: true });
     const [cmd, ...pre] = opts.command ?? [KNIT];
-    const argv = [...pre, 'serve', '--data-dir', opts.dataDir, '--http', '127.0.0.1:0', '--api', '127.0.0.1:0', '--local-http', '127.0.0.1:0', ...(opts.args ?? [])];
+    const argv = [...pre, 'serve', '--data-dir', opts.dataDir, '--http', '127.0.0.1:0', '--api', '127.0.0.1:0', '--local-http', '127.0.0.1:0', '--metrics', '127.0.0.1:0', ...(opts.args ?? [])];
     const child = spawn(cmd, argv, { cwd: opts.cwd ?? REPO, env: opts.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], detached: this.group });
     this.child = child;
     this.pid = child.pid ?? -1;

@@ -2,7 +2,7 @@
 // every 2 s (at once on a request to a revision at zero), and applies the scale to its instances.
 
 import type { AutoscalerConfig } from '../api/config.ts';
-import { Decider, TICK_INTERVAL_MS, deciderSpecFor } from './decider.ts';
+import { Decider, RevisionMetrics, TICK_INTERVAL_MS, deciderSpecFor, type ScalingMetric } from './decider.ts';
 import { decideScale, scalerSettingsFor, type ActiveReason, type ActiveState, type ScalerSettings } from './scaler.ts';
 import { HPA_CLASS, hpaDesiredReplicas, hpaSpecFor, type HPASpec } from './hpa.ts';
 import { MaxTimeWindow } from './window.ts';
@@ -52,9 +52,29 @@ export interface AutoscalerState {
   scaleTargetInitialized: boolean;
 }
 
+/** A read-only view of one revision's scaling, for the metrics (Knative's autoscaler_* gauges). */
+export interface ScalingSnapshot {
+  requestedScale: number;
+  /** -1 while unknown. */
+  desiredScale: number;
+  /** The KPA decider's view; undefined for the HPA class. */
+  decider?: {
+    metric: ScalingMetric;
+    target: number;
+    stableConcurrency: number;
+    panicConcurrency: number;
+    stableRPS: number;
+    panicRPS: number;
+    excessBurstCapacity: number;
+    panicking: boolean;
+  };
+}
+
 interface RevisionState {
   input: RevisionScaling;
   decider: Decider;
+  /** The decider's windows (read by `snapshot`). */
+  windows: RevisionMetrics;
   settings: ScalerSettings;
   state: AutoscalerState;
   activeSinceMs: number;
@@ -114,9 +134,11 @@ export class Autoscaler {
     }
     const hpa = input.annotations['autoscaling.knative.dev/class'] === HPA_CLASS ? hpaSpecFor(input.annotations, this.config, input.reachable) : undefined;
     const initial = hpa ? Math.max(settings.initialScale, hpa.minReplicas) : input.reachable ? settings.initialScale : 0;
+    const windows = new RevisionMetrics(spec);
     const r: RevisionState = {
       input,
-      decider: new Decider(spec, nowMs, this.target.status(key)?.ready ?? 0),
+      decider: new Decider(spec, nowMs, this.target.status(key)?.ready ?? 0, windows),
+      windows,
       settings,
       state: { scale: initial, desiredScale: -1, active: 'Activating', reason: 'Queued', scaleTargetInitialized: false },
       activeSinceMs: nowMs,
@@ -138,6 +160,29 @@ export class Autoscaler {
   state(key: string): AutoscalerState | undefined {
     const r = this.revisions.get(key);
     return r ? { ...r.state } : undefined;
+  }
+
+  /** The scaling state and the decider's window averages, without changing anything. */
+  snapshot(key: string): ScalingSnapshot | undefined {
+    const r = this.revisions.get(key);
+    if (!r) return undefined;
+    const out: ScalingSnapshot = { requestedScale: r.state.scale, desiredScale: r.state.desiredScale };
+    if (r.hpa) return out;
+    const nowMs = this.now();
+    const spec = r.decider.currentSpec;
+    const c = r.windows.observe(nowMs, 'concurrency');
+    const q = r.windows.observe(nowMs, 'rps');
+    out.decider = {
+      metric: spec.metric,
+      target: spec.targetValue,
+      stableConcurrency: c.stable,
+      panicConcurrency: c.panic,
+      stableRPS: q.stable,
+      panicRPS: q.panic,
+      excessBurstCapacity: r.decider.status.excessBurstCapacity,
+      panicking: r.decider.panicking,
+    };
+    return out;
   }
 
   /** A request is waiting for a revision with no instance: Knative's immediate stat and poke. */

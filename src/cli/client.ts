@@ -179,6 +179,12 @@ export class ServingClient {
     return this.json<T>(method, path, body, contentType);
   }
 
+  /** core/v1 Events of a namespace matching a field selector (e.g. `involvedObject.uid=…`), as kubectl describe reads them. */
+  async events<T = unknown>(namespace: string, fieldSelector: string): Promise<T[]> {
+    const list = await this.json<{ items?: T[] }>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events${query({ fieldSelector })}`);
+    return Array.isArray(list.items) ? list.items : [];
+  }
+
   /** Streams watch events (newline-delimited JSON) to `onEvent` until the server ends the stream or close(). */
   watch<R extends Resource>(resource: R, namespace: string | undefined, opts: WatchOptions, onEvent: (ev: WatchEvent<ObjectOf[R]>) => void): Watch {
     const params: Record<string, string | undefined> = { watch: 'true', resourceVersion: opts.resourceVersion || undefined, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };

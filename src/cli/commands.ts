@@ -450,7 +450,7 @@ knit service apply s0 --filename my-svc.yml
   knit service describe test -n test-ns --target=/user/knfiles
   knit service describe test --target=/user/knfiles/test.yaml
   knit service describe test --target=/user/knfiles/test.json`,
-      flags: [...describeFlags(true), TARGET_FLAG],
+      flags: [...describeFlags(true), TARGET_FLAG, { name: 'show-events', type: 'boolean', paired: true, default: true, usage: "Show the service's events at the end, as kubectl describe does (--show-events=false hides them)." }],
       run: async () => (await load.service()).describeCommand,
     },
     {
@@ -852,6 +852,7 @@ option), else $KNIT_DATA_DIR, else ~/.knit.`,
         { name: 'api', type: 'string', default: '127.0.0.1:8081', usage: 'HOST:PORT of the API server.' },
         { name: 'local-http', type: 'string', default: '127.0.0.1:8082', usage: 'HOST:PORT of the cluster-local HTTP gateway.' },
         { name: 'https', type: 'string', usage: 'HOST:PORT of the HTTPS gateway for domain mappings with a TLS Secret (off unless given).' },
+        { name: 'metrics', type: 'string', default: '127.0.0.1:9095', usage: 'HOST:PORT of the Prometheus metrics listener (GET /metrics; the API token is required off loopback).' },
         { name: 'domain', type: 'string', default: 'example.com', usage: 'Domain of the service URLs (http://NAME.NAMESPACE.DOMAIN).' },
         { name: 'config', type: 'string', usage: 'Optional YAML configuration file of the server.' },
         { name: 'trusted-proxies', type: 'string', usage: 'Comma-separated addresses or CIDR ranges of proxies in front of the gateway whose Forwarded and X-Forwarded-* headers are kept (default: none).' },

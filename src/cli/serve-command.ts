@@ -16,6 +16,8 @@ export interface ServeOptions {
   localHttp: string;
   /** HOST:PORT of the HTTPS gateway (DomainMappings with spec.tls); off when omitted. */
   https?: string;
+  /** HOST:PORT of the Prometheus metrics listener. */
+  metrics?: string;
   domain: string;
   /** Optional YAML configuration file. */
   configFile?: string;
@@ -48,6 +50,7 @@ export function serveOptionsOf(ctx: CommandContext): ServeOptions {
     localHttp: checkHostPort('local-http', f.string('local-http')),
     domain,
   };
+  if (f.string('metrics')) opts.metrics = checkHostPort('metrics', f.string('metrics'));
   if (f.string('config')) opts.configFile = f.string('config');
   const trusted = f.string('trusted-proxies');
   if (trusted) {

@@ -13,6 +13,7 @@ import { CliError } from './errors.ts';
 import { stableStringify, threeWayMergePatch } from './merge-patch.ts';
 import { EXPORT_OUTPUT_FORMATS, printDocument, printerOf, printObject, wroteListOrNone } from './output.ts';
 import type { OfflineServices } from './offline.ts';
+import { describeEvents, type DescribedEvent } from './events.ts';
 import { describeService, newRevisionDesc, orderByConfigurationGeneration, printServiceList, type RevisionDesc } from './printers.ts';
 import { computeTraffic } from './traffic.ts';
 import { simpleMessageCallback, waitForService } from './wait.ts';
@@ -415,6 +416,14 @@ export async function describeCommand(ctx: CommandContext): Promise<void> {
   // Offline there are no revisions to show.
   const descs = client ? await getRevisionDescriptions(client, ns, svc, verbose) : [];
   ctx.out.write(describeService(svc, descs, verbose, nowOf(ctx)));
+  // kubectl describe's Events section (kn shows none; docs/differences.md): the Service's own events.
+  if (client && ctx.flags.bool('show-events')) {
+    const m = svc.metadata;
+    const sel = `involvedObject.kind=Service,involvedObject.name=${m.name ?? ''}${m.uid ? `,involvedObject.uid=${m.uid}` : ''}`;
+    // As kubectl describe, a server that cannot list events gets no Events section rather than an error.
+    const events = await client.events<DescribedEvent>(ns, sel).catch(() => undefined);
+    if (events) ctx.out.write(`\n${describeEvents(events, nowOf(ctx))}`);
+  }
 }
 
 /** `knit service list [NAME]`. */

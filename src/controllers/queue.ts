@@ -4,13 +4,22 @@
 /** Reconciles a key; a returned number asks for another look after that many milliseconds. */
 export type ReconcileFn = (key: string) => Promise<number | void | undefined> | number | void | undefined;
 
+/** What a queue reports to the metrics (client-go's workqueue metrics and knative/pkg's reconcile_count). */
+export interface QueueObserver {
+  added(): void;
+  retried(): void;
+  reconciled(ms: number, ok: boolean): void;
+}
+
 interface Entry {
   retries: number;
 }
 
 /** Level-triggered: enqueuing a key that is already waiting is a no-op. */
 export class WorkQueue {
-  private readonly name: string;
+  readonly name: string;
+  /** The metrics' hook, if metrics are on. */
+  observer: QueueObserver | undefined;
   private readonly reconcile: ReconcileFn;
   private readonly pending = new Map<string, Entry>();
   private readonly running = new Set<string>();
@@ -31,7 +40,10 @@ export class WorkQueue {
       this.dirty.add(key);
       return;
     }
-    if (!this.pending.has(key)) this.pending.set(key, { retries: this.retries.get(key) ?? 0 });
+    if (!this.pending.has(key)) {
+      this.pending.set(key, { retries: this.retries.get(key) ?? 0 });
+      this.observer?.added();
+    }
     this.schedule();
   }
 
@@ -61,13 +73,22 @@ export class WorkQueue {
     for (const key of keys) void this.run(key);
   }
 
+  /** Keys waiting to be reconciled (client-go's workqueue depth). */
+  get depth(): number {
+    return this.pending.size;
+  }
+
   private async run(key: string): Promise<void> {
     this.running.add(key);
+    const t0 = this.observer !== undefined ? performance.now() : 0;
     try {
       const again = await this.reconcile(key);
+      this.observer?.reconciled(performance.now() - t0, true);
       this.retries.delete(key);
       if (typeof again === 'number') this.addAfter(key, again);
     } catch (err) {
+      this.observer?.reconciled(performance.now() - t0, false);
+      this.observer?.retried();
       const n = (this.retries.get(key) ?? 0) + 1;
       this.retries.set(key, n);
       const delay = Math.min(30_000, 5 * 2 ** Math.min(n, 13));

@@ -16,6 +16,8 @@ export class Endpoint {
   inFlight = 0;
   /** False once the instance leaves rotation; in-flight requests finish. */
   active = true;
+  /** Set on an instance started while requests waited at zero: the cold start its first response byte ends. */
+  cold: ColdStart | undefined;
   readonly agent: http.Agent;
   /** Raw keep-alive connections for the gateway's HTTP/1.1 fast path. */
   readonly raw: UpstreamPool;
@@ -50,6 +52,23 @@ export class Endpoint {
     this.session?.close();
     this.session = undefined;
   }
+}
+
+/** A cold start in progress: requests began waiting at `since` (performance.now()) with no ready instance. */
+export interface ColdStart {
+  since: number;
+  done: boolean;
+}
+
+/** What the data plane reports about each request (the metrics); one per revision, kept across scale to zero. */
+export interface RequestObserver {
+  /**
+   * A request is done: the status sent, milliseconds since it arrived, milliseconds since it was sent to the
+   * instance (-1 when knit answered it itself) and whether it waited for an instance with room.
+   */
+  request(status: number, totalMs: number, appMs: number, queued: boolean): void;
+  /** A cold start ended after `ms` (see ColdStart). */
+  coldStarted(ms: number): void;
 }
 
 /** A revision's request-handling settings (from its spec). */
@@ -237,6 +256,10 @@ export class RevisionDispatcher {
   random: () => number = Math.random;
   /** Called when a request arrives while no endpoint exists (scale-from-zero poke). */
   onDemand: (() => void) | undefined;
+  /** The metrics' per-request hook, if metrics are on. */
+  observer: RequestObserver | undefined;
+  /** Set while requests wait at zero ready instances. */
+  private coldSince = -1;
   private readonly bound: QueueBound;
 
   /** `bound` is shared by every dispatcher of one knit (the global queue limit). */
@@ -259,6 +282,11 @@ export class RevisionDispatcher {
 
   /** Replaces the set of ready endpoints, keeping counters of those that stay. */
   setEndpoints(next: Endpoint[]): void {
+    if (this.coldSince >= 0 && next.length > 0) {
+      const cold: ColdStart = { since: this.coldSince, done: false };
+      for (const ep of next) if (!this.endpoints.includes(ep)) ep.cold = cold;
+      this.coldSince = -1;
+    }
     for (const ep of this.endpoints) if (!next.includes(ep)) ep.active = false;
     for (const ep of next) ep.active = true;
     this.endpoints = next;
@@ -325,7 +353,10 @@ export class RevisionDispatcher {
       lease.release();
       return lease;
     }
-    if (this.endpoints.length === 0) this.onDemand?.();
+    if (this.endpoints.length === 0) {
+      if (this.coldSince < 0) this.coldSince = performance.now();
+      this.onDemand?.();
+    }
     lease.queued = true;
     if (timeoutMs > 0) lease.timer = setTimeout(() => this.expire(lease), timeoutMs);
     this.waiters.push(lease);
@@ -344,7 +375,23 @@ export class RevisionDispatcher {
     if (i < 0) return false;
     this.waiters.splice(i, 1);
     this.bound.add(-1);
+    this.forgetCold();
     return true;
+  }
+
+  /** Every request that waited at zero left before an instance came: no cold start to measure. */
+  private forgetCold(): void {
+    if (this.waiters.length === 0 && this.endpoints.length === 0) this.coldSince = -1;
+  }
+
+  /** The first response byte from `ep` (a response head): ends the cold start it was started for. */
+  firstByte(ep: Endpoint): void {
+    const c = ep.cold;
+    if (c === undefined) return;
+    ep.cold = undefined;
+    if (c.done) return;
+    c.done = true;
+    this.observer?.coldStarted(performance.now() - c.since);
   }
 
   /** @internal A waiting lease was released: it leaves the queue. */

@@ -12,6 +12,8 @@ import { RequestTimeouts, type TimeoutKind } from './timeouts.ts';
 import type { UpstreamConnection, UpstreamUser } from './upstream.ts';
 import { forwardingFields, forwardingLines, type ClientForwarding, type TrustedProxies } from './forwarding.ts';
 import { validHost } from './routing.ts';
+import type { RequestTrace, Tracing } from '../tracing/tracing.ts';
+import type { TraceHeaders } from '../tracing/config.ts';
 
 /** Where a request goes: a revision's dispatcher, or the error to answer with. */
 export type RouteResult = { host: string; d: RevisionDispatcher; error?: undefined } | { host: string; d?: undefined; error: DataPlaneError };
@@ -23,7 +25,13 @@ export interface FastPathGateway {
   handOff(socket: net.Socket, rest: Buffer | undefined, to: 'h1' | 'h2'): void;
   /** Peers whose own forwarding headers are kept. */
   readonly trusted: TrustedProxies;
+  /** Set when tracing is on (src/tracing/tracing.ts). */
+  readonly tracing?: Tracing | undefined;
 }
+
+/** The W3C trace context headers: read from the client, and the traceparent replaced by knit's when tracing. */
+const TRACE_HEADERS = new Set(['traceparent', 'tracestate']);
+const TRACEPARENT = new Set(['traceparent']);
 
 /** Node's http.Server defaults, kept for fast-path connections. */
 const KEEP_ALIVE_TIMEOUT_S = 5;
@@ -236,6 +244,14 @@ class FastConnection implements UpstreamUser {
   private upKeepAliveMs = 0;
   private upPaused = false;
   private readonly status = { next: 0, minor: 1 };
+  // For the metrics (when the dispatcher has an observer): arrival, send time, status, who answered, queued.
+  private t0 = 0;
+  private tSent = 0;
+  private resStatus = 0;
+  private fromApp = false;
+  private queued = false;
+  /** The request's spans, when tracing is on. */
+  private trace: RequestTrace | undefined;
 
   constructor(fp: FastPath, socket: net.Socket) {
     this.fp = fp;
@@ -461,6 +477,20 @@ class FastConnection implements UpstreamUser {
     this.headSent = false;
     this.resDone = false;
     this.upHead = undefined;
+    this.resStatus = 0;
+    this.queued = false;
+    const tracing = this.fp.gw.tracing;
+    if (r.d !== undefined && tracing !== undefined) {
+      const th: TraceHeaders = {};
+      for (let n = 0; n < L.count; n++) {
+        if (kinds[n] !== Hdr.Other || !L.nameIn(buf, n, TRACE_HEADERS)) continue;
+        if (L.nameIn(buf, n, TRACEPARENT)) th.traceparent = L.value(buf, n);
+        else th.tracestate = L.value(buf, n);
+      }
+      this.trace = tracing.begin(th, { host: r.host, revision: r.d.key, method: buf.toString('latin1', 0, buf.indexOf(32)) });
+      // knit's upstream_call span becomes the instance's parent: the caller's traceparent is replaced.
+      connTokens = new Set([...(connTokens ?? []), 'traceparent']);
+    }
     if (r.d !== undefined) {
       const client: ClientForwarding | undefined = this.trusted ? { xff: values[Hdr.XForwardedFor], xfp: values[Hdr.XForwardedProto], xfh: values[Hdr.XForwardedHost], forwarded: values[Hdr.Forwarded] } : undefined;
       this.upHead = this.upstreamHead(buf, host, client, values[Hdr.Te], teCount, chunked, connTokens);
@@ -472,6 +502,7 @@ class FastConnection implements UpstreamUser {
     } else {
       this.d = d;
       d.stats.requestIn();
+      if (d.observer !== undefined) this.t0 = performance.now();
       this.timeouts = new RequestTimeouts(d.timeouts, this.onTimeout);
       this.dispatch();
     }
@@ -567,6 +598,7 @@ class FastConnection implements UpstreamUser {
         l.release();
         return;
       }
+      this.trace?.admitted();
       if (l.error !== undefined) {
         this.lease = undefined;
         this.reply(l.error);
@@ -577,17 +609,30 @@ class FastConnection implements UpstreamUser {
     else if (lease.error !== undefined) {
       this.lease = undefined;
       this.reply(lease.error);
+    } else {
+      this.queued = true;
+      this.trace?.queued(this.d!.readyCount === 0);
     }
   }
 
   private send(): void {
     this.attempts++;
-    const up = this.lease!.endpoint!.raw.acquire(this);
+    const ep = this.lease!.endpoint!;
+    if (this.d!.observer !== undefined) this.tSent = performance.now();
+    const up = ep.raw.acquire(this);
     this.up = up;
     this.resBuf = undefined;
     this.upPaused = false;
     const s = up.socket;
-    let ok = s.write(this.upHead!);
+    let ok: boolean;
+    const head = this.upHead!;
+    if (this.trace !== undefined) {
+      // The head ends with the blank line: knit's traceparent goes in before it.
+      s.cork();
+      s.write(head.subarray(0, head.length - 2));
+      ok = s.write(`traceparent: ${this.trace.upstream(ep.id)}\r\n\r\n`, 'latin1');
+      s.uncork();
+    } else ok = s.write(head);
     if (this.hasBody) this.upHead = undefined;
     const q = this.bodyQueue;
     if (q !== undefined) {
@@ -728,6 +773,10 @@ class FastConnection implements UpstreamUser {
     const inline = mode === LENGTH && bodyEnd - end <= INLINE_BODY;
     const head = rewriteHead(buf, L, dropResponseHeader, undefined, extra, 'HTTP/1.1', 8, inline ? buf : undefined, end, inline ? bodyEnd : end);
     this.headSent = true;
+    this.resStatus = status;
+    this.fromApp = true;
+    const leased = this.lease?.endpoint;
+    if (leased !== undefined) this.d!.firstByte(leased);
     this.timeouts?.wrote();
     if (inline) {
       this.resLeft -= bodyEnd - end;
@@ -869,6 +918,8 @@ class FastConnection implements UpstreamUser {
   /** Answers the request from knit itself (no route, no instance, instance errors, timeouts). */
   private reply(err: DataPlaneError): void {
     this.headSent = true;
+    this.resStatus = err.status;
+    this.fromApp = false;
     const { status, body } = err;
     let more = '';
     for (const [k, v] of Object.entries(err.headers)) more += `${k}: ${v}\r\n`;
@@ -911,6 +962,15 @@ class FastConnection implements UpstreamUser {
     this.releaseSlot();
     this.d = undefined;
     d.stats.requestOut();
+    if (this.trace !== undefined) {
+      this.trace.end(this.resStatus);
+      this.trace = undefined;
+    }
+    const o = d.observer;
+    if (o !== undefined && this.resStatus > 0) {
+      const now = performance.now();
+      o.request(this.resStatus, now - this.t0, this.fromApp ? now - this.tSent : -1, this.queued);
+    }
   }
 
   /** Request and response are both complete: the connection takes the next request. */

@@ -15,6 +15,7 @@ import { FastPath, type FastPathGateway, type RouteResult } from './fastpath.ts'
 import { absoluteTarget, hostOnly, validHost, type RoutingTable } from './routing.ts';
 import { forwardingFields, TrustedProxies } from './forwarding.ts';
 import { RequestTimeouts, type TimeoutKind } from './timeouts.ts';
+import type { RequestTrace, Tracing } from '../tracing/tracing.ts';
 
 export interface DispatcherLookup {
   dispatcher(revisionKey: string): RevisionDispatcher | undefined;
@@ -160,15 +161,28 @@ class Exchange {
   finished = false;
   /** The instance's response declared a Content-Length (a timeout then cannot end it cleanly). */
   lengthDelimited = false;
+  // For the metrics (when the dispatcher has an observer): arrival and send times, queued, answered by the instance.
+  t0 = 0;
+  tSent = 0;
+  queued = false;
+  fromApp = false;
+  /** The request's spans, when tracing is on. */
+  trace: RequestTrace | undefined;
 
-  constructor(req: ClientRequest, res: ClientResponse, d: RevisionDispatcher, target: RequestTarget, trusted: boolean) {
+  constructor(req: ClientRequest, res: ClientResponse, d: RevisionDispatcher, target: RequestTarget, trusted: boolean, tracing: Tracing | undefined) {
     this.req = req;
     this.res = res;
     this.d = d;
     this.target = target;
     this.trusted = trusted;
+    if (tracing !== undefined) {
+      const tp = req.headers.traceparent;
+      const ts = req.headers.tracestate;
+      this.trace = tracing.begin({ traceparent: typeof tp === 'string' ? tp : undefined, tracestate: typeof ts === 'string' ? ts : undefined }, { host: target.authority, revision: d.key, method: req.method ?? '' });
+    }
     this.timeouts = new RequestTimeouts(d.timeouts, (kind) => this.timedOut(kind));
     d.stats.requestIn();
+    if (d.observer !== undefined) this.t0 = performance.now();
     res.once('close', () => this.finish());
   }
 
@@ -208,6 +222,12 @@ class Exchange {
     if (!this.res.writableFinished) this.abortUpstream();
     this.releaseSlot();
     this.d.stats.requestOut();
+    this.trace?.end(this.res.headersSent ? this.res.statusCode : 0);
+    const o = this.d.observer;
+    if (o !== undefined && this.res.headersSent) {
+      const now = performance.now();
+      o.request(this.res.statusCode, now - this.t0, this.fromApp ? now - this.tSent : -1, this.queued);
+    }
   }
 
   /** Gets an endpoint (now or after waiting) and sends the request to it. */
@@ -218,6 +238,7 @@ class Exchange {
       this.finish();
     };
     const lease = this.d.acquire(0, (l) => {
+      this.trace?.admitted();
       if (this.finished || this.lease !== l) l.release();
       else if (l.error !== undefined) refused(l.error);
       else this.send();
@@ -225,12 +246,24 @@ class Exchange {
     this.lease = lease;
     if (lease.endpoint !== undefined) this.send();
     else if (lease.error !== undefined) refused(lease.error);
+    else {
+      this.queued = true;
+      this.trace?.queued(this.d.readyCount === 0);
+    }
   }
 
   private send(): void {
     this.attempts++;
+    if (this.d.observer !== undefined) this.tSent = performance.now();
     if (this.d.protocol === 'h2c') this.sendH2();
     else this.sendH1();
+  }
+
+  /** The instance's response head arrived: it answered (metrics), and a cold start it was started for ends. */
+  private answered(): void {
+    this.fromApp = true;
+    const ep = this.lease?.endpoint;
+    if (ep !== undefined) this.d.firstByte(ep);
   }
 
   /** A connection refused before any byte was sent goes to another instance. */
@@ -249,6 +282,7 @@ class Exchange {
     const ep = this.lease!.endpoint!;
     const headers = forwardHeaders(this.req, this.target.authority, this.trusted);
     headers.host = this.target.authority;
+    if (this.trace !== undefined) headers.traceparent = this.trace.upstream(ep.id);
     const up = http.request({ host: ep.host, port: ep.port, method: this.req.method, path: this.target.path, headers, agent: ep.agent });
     this.upstream = up;
     up.on('response', (ures) => this.relayH1(ures));
@@ -267,6 +301,7 @@ class Exchange {
     }
     this.timeouts.wrote();
     this.lengthDelimited = ures.headers['content-length'] !== undefined;
+    this.answered();
     res.writeHead(ures.statusCode ?? 502, responseHeaders(ures.rawHeaders, isH2(res)));
     ures.on('data', (chunk: Buffer) => {
       this.timeouts.wrote();
@@ -298,6 +333,7 @@ class Exchange {
       return;
     }
     const headers: http2.OutgoingHttpHeaders = forwardHeaders(this.req, this.target.authority, this.trusted);
+    if (this.trace !== undefined) headers.traceparent = this.trace.upstream(ep.id);
     headers[':method'] = this.req.method ?? 'GET';
     headers[':path'] = this.target.path;
     headers[':authority'] = this.target.authority;
@@ -308,6 +344,7 @@ class Exchange {
       if (this.finished) return;
       this.timeouts.wrote();
       this.lengthDelimited = h['content-length'] !== undefined;
+      this.answered();
       this.res.writeHead(Number(h[':status'] ?? 502), h2ResponseHeaders(h));
       if ('flushHeaders' in this.res && typeof this.res.flushHeaders === 'function') this.res.flushHeaders();
     });
@@ -343,6 +380,8 @@ export class Gateway implements FastPathGateway {
   private readonly sockets = new Set<net.Socket>();
   private readonly fast: FastPath;
   readonly trusted: TrustedProxies;
+  /** Set by `knit serve` when config-observability turns tracing on; undefined costs nothing. */
+  tracing: Tracing | undefined;
 
   /** `trustedProxies`: peers whose Forwarded / X-Forwarded-* headers are kept (none by default). */
   constructor(listener: 'external' | 'cluster-local', table: RoutingTable, lookup: DispatcherLookup, options: { trustedProxies?: TrustedProxies } = {}) {
@@ -429,7 +468,7 @@ export class Gateway implements FastPathGateway {
       reply(res, r.error);
       return;
     }
-    new Exchange(req, res, r.d, target, this.trusted.trusts(req.socket?.remoteAddress)).dispatch();
+    new Exchange(req, res, r.d, target, this.trusted.trusts(req.socket?.remoteAddress), this.tracing).dispatch();
   }
 
   /** WebSocket (and other HTTP/1.1 upgrades): the connection holds an instance slot while open. */

@@ -5,7 +5,7 @@ import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { randomSuffix } from '../store/store.ts';
-import { Endpoint, QueueBound, RevisionDispatcher, type DispatcherSettings } from '../dataplane/dispatcher.ts';
+import { Endpoint, QueueBound, RevisionDispatcher, type DispatcherSettings, type RequestObserver } from '../dataplane/dispatcher.ts';
 import type { DispatcherLookup } from '../dataplane/gateway.ts';
 import { killGroup } from './process.ts';
 import type { ContainerSnapshot, Instance, InstanceExit, InstanceSpec, InstanceState, Runtime } from './runtime.ts';
@@ -162,6 +162,7 @@ class RevisionInstances {
     this.workload = workload;
     this.dispatcher = new RevisionDispatcher(workload.key, workload.dispatch, manager.queue);
     this.dispatcher.onDemand = () => this.manager.onDemand(workload.key);
+    this.dispatcher.observer = manager.requestObserver?.(workload.key);
   }
 
   /** Average CPU (cores, since the previous call) and resident memory per ready instance. */
@@ -511,6 +512,8 @@ export class InstanceManager implements DispatcherLookup {
   onPodsChange: (key: string) => void = () => {};
   /** The wall clock of pod timestamps. */
   readonly now: () => Date;
+  /** Gives each revision's dispatcher its metrics hook (`knit serve` with metrics). */
+  requestObserver: ((key: string) => RequestObserver) | undefined;
 
   /** Marks this data directory's instances (env KNIT_OWNER) so a restart finds every one of them. */
   readonly ownerTag: string;
