@@ -1,8 +1,9 @@
 // The process runtime: a `file:///abs/dir` image runs as a process in a sandbox holding that directory (see sandbox.ts).
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
@@ -69,6 +70,37 @@ export function processCommand(dir: string, command: string[] | undefined, args:
   );
 }
 
+/**
+ * The instance's stdout and stderr: one FIFO owned by the instance's uid, whose write end is both its fd 1
+ * and fd 2, knit holding the read end. Not libuv's socketpairs (`stdio: 'pipe'`): a socket cannot be
+ * reopened through /dev/stdout (ENXIO), which Knative's runtime contract requires (knative/serving
+ * test/types/runtime.go MustFiles), and a pipe made by knit would belong to knit's uid (mode 0600), so the
+ * instance could not reopen it either. One FIFO for both keeps stdout and stderr lines in the order they
+ * were written. The FIFO's name is removed at once; only the open ends remain.
+ */
+export async function stdioFifo(uid: number, gid: number): Promise<{ writeFd: number; output: net.Socket }> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-stdio-'));
+  try {
+    const fifo = path.join(dir, 'out');
+    await new Promise<void>((resolve, reject) =>
+      execFile('mkfifo', ['-m', '0600', fifo], (err) => (err ? reject(new RuntimeError('CreateContainerError', `creating the instance's stdout: ${err.message}`, { cause: err })) : resolve())),
+    );
+    if (uid !== process.getuid?.() || gid !== process.getgid?.()) fs.chownSync(fifo, uid, gid);
+    const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    let writeFd: number;
+    try {
+      // Blocking, as a container's stdout is: a reader exists, so this open returns at once.
+      writeFd = fs.openSync(fifo, fs.constants.O_WRONLY);
+    } catch (err) {
+      fs.closeSync(readFd);
+      throw err;
+    }
+    return { writeFd, output: new net.Socket({ fd: readFd, readable: true, writable: false }) };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 function pathToImage(dir: string): string {
   return `file://${dir}`;
 }
@@ -106,16 +138,22 @@ class ProcessInstance extends ChildInstance {
       if (this.stopRequested) return this.finish(0, null);
       // A container's writable root is the private /tmp here, so HOME defaults to it.
       const env = { ...baseEnv(), HOME: '/tmp', ...this.spec.env, PORT: String(this.port) };
-      const child = spawn(sandbox.tools.bwrap, bwrapArgs(sandbox.tools, layout, argv), {
-        cwd: '/',
-        env,
-        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-        detached: true, // own process group, so stop() reaches the sandbox's processes
-      });
+      const stdio = await stdioFifo(uid, gid);
+      let child;
+      try {
+        child = spawn(sandbox.tools.bwrap, bwrapArgs(sandbox.tools, layout, argv), {
+          cwd: '/',
+          env,
+          stdio: ['ignore', stdio.writeFd, stdio.writeFd, 'pipe'],
+          detached: true, // own process group, so stop() reaches the sandbox's processes
+        });
+      } finally {
+        fs.closeSync(stdio.writeFd);
+      }
       this.sandboxed = true;
       const sandboxPid = readSandboxPid(child);
       void sandboxPid.then((pid) => (this.sandboxPid = pid));
-      this.adopt(child, 'exit');
+      this.adopt(child, 'exit', stdio.output);
       this.startProbes({
         exec: async (command, timeoutMs) => {
           const pid = await sandboxPid;
@@ -156,14 +194,20 @@ class ProcessInstance extends ChildInstance {
     this.port = await freePort();
     if (this.stopRequested) return this.finish(0, null);
     const env = { ...baseEnv(), ...this.spec.env, PORT: String(this.port) };
-    const child = spawn(argv[0], argv.slice(1), {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // own process group, so stop() reaches grandchildren too
-      ...(id.uid !== own.uid || id.gid !== own.gid ? { uid: id.uid, gid: id.gid } : {}),
-    });
-    this.adopt(child, 'exit');
+    const stdio = await stdioFifo(id.uid, id.gid);
+    let child;
+    try {
+      child = spawn(argv[0], argv.slice(1), {
+        cwd,
+        env,
+        stdio: ['ignore', stdio.writeFd, stdio.writeFd],
+        detached: true, // own process group, so stop() reaches grandchildren too
+        ...(id.uid !== own.uid || id.gid !== own.gid ? { uid: id.uid, gid: id.gid } : {}),
+      });
+    } finally {
+      fs.closeSync(stdio.writeFd);
+    }
+    this.adopt(child, 'exit', stdio.output);
     this.startProbes({ cwd, env });
   }
 
