@@ -161,12 +161,12 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
     void ctx.instances.remove(key);
   }
 
-  /** Starts resolving the image's digest in the background, once per revision. */
-  private resolve(ctx: ControllerContext, key: string, image: string): void {
+  /** Starts resolving the image's digest in the background, once per revision, as its imagePullPolicy allows. */
+  private resolve(ctx: ControllerContext, key: string, image: string, pullPolicy: string | undefined): void {
     if (this.resolving.has(key)) return;
     const p = (async () => {
       try {
-        const digest = await ctx.instances.runtimeFor(image).resolveDigest(image);
+        const digest = await ctx.instances.runtimeFor(image).resolveDigest(image, pullPolicy);
         this.resolved.set(key, { digest });
       } catch (err) {
         this.resolved.set(key, { error: err instanceof RuntimeError ? err : new RuntimeError('ContainerMissing', (err as Error).message, { cause: err }) });
@@ -187,7 +187,7 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
     if (!instances.has(key)) {
       const r = this.resolved.get(key);
       if (!r) {
-        this.resolve(ctx, key, image);
+        this.resolve(ctx, key, image, container.imagePullPolicy);
         return lifecycle.markResolvingDigests();
       }
       if (r.error) return lifecycle.markContainerMissing(r.error.message);

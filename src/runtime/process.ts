@@ -243,6 +243,36 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Closes the descriptors knit inherited from its parent without close-on-exec. Node and libuv open every
+ * descriptor of their own with O_CLOEXEC, but a child gets every inherited one that lacks it (spawn does
+ * not close them, nor do bwrap and setpriv): a workload would start with whatever knit's parent left open,
+ * where a container starts with stdin, stdout and stderr only. Node's IPC channel (NODE_CHANNEL_FD) is kept.
+ */
+export function closeInheritedFds(): number[] {
+  const keep = new Set([0, 1, 2, Number(process.env.NODE_CHANNEL_FD ?? -1)]);
+  const closed: number[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc/self/fdinfo');
+  } catch {
+    return closed;
+  }
+  for (const e of entries) {
+    const fd = Number(e);
+    if (!Number.isInteger(fd) || keep.has(fd)) continue;
+    try {
+      const flags = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+      if (flags === undefined || (parseInt(flags, 8) & 0o2000000) !== 0) continue; // O_CLOEXEC: knit's own
+      fs.closeSync(fd);
+      closed.push(fd);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return closed;
+}
+
 export interface ProcessRuntimeOptions {
   /**
    * How instances are isolated: a detected sandbox (default: detected at construction), or
@@ -258,6 +288,7 @@ export class ProcessRuntime implements Runtime {
 
   constructor(options: ProcessRuntimeOptions = {}) {
     this.options = { sandbox: options.sandbox ?? (process.env[SANDBOX_ENV] === 'off' ? 'off' : detectSandbox()) };
+    closeInheritedFds();
   }
 
   handles(image: string): boolean {

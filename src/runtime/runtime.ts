@@ -69,8 +69,11 @@ export interface Runtime {
   readonly name: string;
   /** True if this runtime runs the given image reference. */
   handles(image: string): boolean;
-  /** Resolves an image to an immutable digest reference (`ContainerMissing` on failure). */
-  resolveDigest(image: string): Promise<string | undefined>;
+  /**
+   * Resolves an image to an immutable digest reference (`ContainerMissing` on failure) when a revision is
+   * created, as the container's `imagePullPolicy` allows: `Always` checks the registry again, `Never` never pulls.
+   */
+  resolveDigest(image: string, pullPolicy?: string): Promise<string | undefined>;
   start(spec: InstanceSpec): Instance;
   /** Removes what a crashed knit left in this runtime (e.g. its containers); returns how many. */
   reapOrphans?(): Promise<number>;

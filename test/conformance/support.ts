@@ -3,6 +3,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { FIXTURES, KnitServer, eventually, type HttpResult } from '../harness.ts';
@@ -64,6 +65,11 @@ export class Target {
     return this.runtime === 'file';
   }
 
+  /** The path of a file of the runtime-info app as the instance sees it. */
+  appPath(file: string): string {
+    return this.isFile ? path.join(RUNTIME_INFO_DIR, file) : `/app/${file}`;
+  }
+
   /** Creates a Service of the runtime-info image (container fields and template annotations merged in). */
   async create(name: string, container: Partial<Container> = {}, annotations: Record<string, string> = {}): Promise<void> {
     const r = await this.knit.api('POST', '/apis/serving.knative.dev/v1/namespaces/default/services', {
@@ -116,13 +122,13 @@ export class Target {
 
 /**
  * `describe`s `fn` once per runtime: `file://` (skipped with one line when knit cannot sandbox here)
- * and podman (inside podmanSuite, so skipped when podman is missing). `podmanExtra` adds Containerfile
- * lines to the runtime-info image.
+ * and podman (inside podmanSuite, so skipped when podman is missing). `concurrency` runs the tests of each
+ * runtime at the same time (they use distinct services).
  */
-export function conformance(name: string, fn: (t: Target) => void, opts: { podmanExtra?: string } = {}): void {
+export function conformance(name: string, fn: (t: Target) => void, opts: { concurrency?: boolean } = {}): void {
   const sandbox = detectSandbox();
   const file = new Target('file');
-  describe(`${name} (file://)`, { skip: sandbox.ok ? false : `no sandbox here (${sandbox.why})` }, () => {
+  describe(`${name} (file://)`, { skip: sandbox.ok ? false : `no sandbox here (${sandbox.why})`, concurrency: opts.concurrency }, () => {
     before(async () => {
       file.image = pathToFileURL(RUNTIME_INFO_DIR).href;
       file.knit = await new KnitServer().start();
@@ -139,7 +145,11 @@ export function conformance(name: string, fn: (t: Target) => void, opts: { podma
     before(async () => {
       const base = await images.buildNodeBase();
       // ko's images (Knative's test images) run as distroless' nonroot user, 65532.
-      podman.image = await images.buildApp('conf-runtime-info', base, RUNTIME_INFO_DIR, `USER 65532:65532\n${opts.podmanExtra ?? ''}`);
+      podman.image = images.name('conf-runtime-info');
+      // An absolute entry point, as ko's images have, so that any workingDir runs it.
+      await images.build(podman.image, `FROM ${base}\nCOPY app/ /app/\nWORKDIR /app\nUSER 65532:65532\nCMD ["node", "/app/server.js"]\n`, (dir) => {
+        fs.cpSync(RUNTIME_INFO_DIR, path.join(dir, 'app'), { recursive: true });
+      });
       podman.knit = await new KnitServer().start();
     });
     after(async () => {
@@ -150,7 +160,7 @@ export function conformance(name: string, fn: (t: Target) => void, opts: { podma
       }
     });
     fn(podman);
-  });
+  }, { concurrency: opts.concurrency });
 }
 
 /** A test that runs only for one runtime, skipped with `why` on the other. */
