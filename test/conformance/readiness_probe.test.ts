@@ -32,8 +32,8 @@ conformance('runtime readiness probe', (t) => {
   const cases: { name: string; env: { name: string; value: string }[]; probe: () => Probe }[] = [
     { name: 'httpGet', env: [{ name: 'READY_DELAY', value: '10s' }], probe: () => ({ httpGet: { path: READINESS_PATH } }) },
     { name: 'tcpSocket', env: [{ name: 'LISTEN_DELAY', value: '10s' }], probe: () => ({ tcpSocket: {} }) },
-    // Knative's image probes itself with `/ko-app/readiness probe`; the runtime-info app with `node server.js probe`.
-    { name: 'exec', env: [{ name: 'READY_DELAY', value: '10s' }], probe: () => ({ exec: { command: ['node', t.appPath('server.js'), 'probe'] } }) },
+    // Knative's image probes itself with `/ko-app/readiness probe`; the runtime-info app keeps /tmp/ready while ready.
+    { name: 'exec', env: [{ name: 'READY_DELAY', value: '10s' }], probe: () => ({ exec: { command: ['sh', '-c', 'test -f /tmp/ready'] } }) },
   ];
   for (const c of cases) {
     for (const period of [0, 1]) {
