@@ -95,7 +95,9 @@ export async function stdioFifo(uid: number, gid: number): Promise<{ writeFd: nu
       fs.closeSync(readFd);
       throw err;
     }
-    return { writeFd, output: new net.Socket({ fd: readFd, readable: true, writable: false }) };
+    const output = new net.Socket({ fd: readFd, readable: true, writable: false });
+    output.on('error', () => output.destroy()); // the instance's output ends; its exit is reported by the process
+    return { writeFd, output };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
