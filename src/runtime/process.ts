@@ -3,7 +3,6 @@
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
@@ -76,12 +75,15 @@ export function processCommand(dir: string, command: string[] | undefined, args:
  * reopened through /dev/stdout (ENXIO), which Knative's runtime contract requires (knative/serving
  * test/types/runtime.go MustFiles), and a pipe made by knit would belong to knit's uid (mode 0600), so the
  * instance could not reopen it either. One FIFO for both keeps stdout and stderr lines in the order they
- * were written. The FIFO's name is removed at once; only the open ends remain.
+ * were written. The FIFO's name is removed at once; only the open ends remain (the instance reopens it
+ * through /proc/self/fd, which needs no path to it).
  */
-export async function stdioFifo(uid: number, gid: number): Promise<{ writeFd: number; output: net.Socket }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-stdio-'));
+export async function stdioFifo(fifo: string, uid: number, gid: number): Promise<{ writeFd: number; output: net.Socket }> {
+  // Beside the instance's log file, in knit's data directory: what a knit killed before the unlink leaves
+  // there stays out of the host's /tmp and out of log listings, and goes with the data directory.
+  fs.mkdirSync(path.dirname(fifo), { recursive: true });
+  fs.rmSync(fifo, { force: true });
   try {
-    const fifo = path.join(dir, 'out');
     await new Promise<void>((resolve, reject) =>
       execFile('mkfifo', ['-m', '0600', fifo], (err) => (err ? reject(new RuntimeError('CreateContainerError', `creating the instance's stdout: ${err.message}`, { cause: err })) : resolve())),
     );
@@ -99,8 +101,13 @@ export async function stdioFifo(uid: number, gid: number): Promise<{ writeFd: nu
     output.on('error', () => output.destroy()); // the instance's output ends; its exit is reported by the process
     return { writeFd, output };
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    fs.rmSync(fifo, { force: true });
   }
+}
+
+/** Where an instance's stdout FIFO is made: `.ID.stdout` beside its log file (log listings take `*.log` only). */
+function fifoPath(logFile: string): string {
+  return path.join(path.dirname(logFile), `.${path.basename(logFile, '.log')}.stdout`);
 }
 
 function pathToImage(dir: string): string {
@@ -140,7 +147,7 @@ class ProcessInstance extends ChildInstance {
       if (this.stopRequested) return this.finish(0, null);
       // A container's writable root is the private /tmp here, so HOME defaults to it.
       const env = { ...baseEnv(), HOME: '/tmp', ...this.spec.env, PORT: String(this.port) };
-      const stdio = await stdioFifo(uid, gid);
+      const stdio = await stdioFifo(fifoPath(this.spec.logFile), uid, gid);
       let child;
       try {
         child = spawn(sandbox.tools.bwrap, bwrapArgs(sandbox.tools, layout, argv), {
@@ -196,7 +203,7 @@ class ProcessInstance extends ChildInstance {
     this.port = await freePort();
     if (this.stopRequested) return this.finish(0, null);
     const env = { ...baseEnv(), ...this.spec.env, PORT: String(this.port) };
-    const stdio = await stdioFifo(id.uid, id.gid);
+    const stdio = await stdioFifo(fifoPath(this.spec.logFile), id.uid, id.gid);
     let child;
     try {
       child = spawn(argv[0], argv.slice(1), {
