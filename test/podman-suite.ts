@@ -25,8 +25,8 @@ export function podmanMissing(): string | undefined {
 }
 
 /** `describe(name, fn)` when podman can run, else one skipped test that says why. */
-export function podmanSuite(name: string, fn: () => void): void {
+export function podmanSuite(name: string, fn: () => void, options: { concurrency?: boolean } = {}): void {
   const why = podmanMissing();
   if (why) test(name, { skip: why }, () => {});
-  else describe(name, fn);
+  else describe(name, options, fn);
 }

@@ -41,7 +41,7 @@ export interface Instances {
   ensure(workload: Workload): void;
   status(key: string): WorkloadStatus | undefined;
   remove(key: string): Promise<void>;
-  runtimeFor(image: string): { resolveDigest(image: string, auth?: string): Promise<string | undefined> };
+  runtimeFor(image: string): { resolveDigest(image: string, pullPolicy?: string, auth?: string): Promise<string | undefined> };
   /** A Secret or ConfigMap the revision's env reads changed: a start waiting on it retries now. */
   retryStart?(key: string): void;
   /** Called when a revision's instances change (ready, failed, gone). */

@@ -261,15 +261,15 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
     void ctx.instances.remove(key);
   }
 
-  /** Starts resolving the image's digest in the background, once per revision. */
-  private resolve(ctx: ControllerContext, key: string, image: string, auth: string | undefined, sidecarImages: string[]): void {
+  /** Starts resolving the images' digests in the background, once per revision, as their imagePullPolicy allows. */
+  private resolve(ctx: ControllerContext, key: string, image: string, pullPolicy: string | undefined, auth: string | undefined, sidecars: { image: string; pullPolicy: string | undefined }[]): void {
     if (this.resolving.has(key)) return;
     const p = (async () => {
       try {
-        const digest = await ctx.instances.runtimeFor(image).resolveDigest(image, auth);
+        const digest = await ctx.instances.runtimeFor(image).resolveDigest(image, pullPolicy, auth);
         const sidecarDigests: (string | undefined)[] = [];
-        for (const i of sidecarImages) sidecarDigests.push(await ctx.instances.runtimeFor(i).resolveDigest(i, auth));
-        this.resolved.set(key, { digest, ...(sidecarImages.length > 0 ? { sidecarDigests } : {}) });
+        for (const s of sidecars) sidecarDigests.push(await ctx.instances.runtimeFor(s.image).resolveDigest(s.image, s.pullPolicy, auth));
+        this.resolved.set(key, { digest, ...(sidecars.length > 0 ? { sidecarDigests } : {}) });
       } catch (err) {
         this.resolved.set(key, { error: err instanceof RuntimeError ? err : new RuntimeError('ContainerMissing', (err as Error).message, { cause: err }) });
       } finally {
@@ -289,7 +289,7 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
     if (!instances.has(key)) {
       const r = this.resolved.get(key);
       if (!r) {
-        this.resolve(ctx, key, image, pullAuth(ctx, rev), rev.spec.containers.filter((c) => c !== container).map((c) => c.image ?? ''));
+        this.resolve(ctx, key, image, container.imagePullPolicy, pullAuth(ctx, rev), rev.spec.containers.filter((c) => c !== container).map((c) => ({ image: c.image ?? '', pullPolicy: c.imagePullPolicy })));
         return lifecycle.markResolvingDigests();
       }
       if (r.error) return lifecycle.markContainerMissing(r.error.message);

@@ -59,13 +59,15 @@ export abstract class ChildInstance extends EventEmitter implements Instance {
 
   /**
    * Supervises a spawned child: its output goes to the log file and ring, 'spawned' is emitted,
-   * and `endEvent` ('exit', or 'close' to wait for the last output) ends the instance.
+   * and `endEvent` ('exit', or 'close' to wait for the last output) ends the instance. `output` replaces
+   * the child's stdout/stderr pipes when the runtime gave it other stdio (see process.ts stdioFifo).
    */
-  protected adopt(child: ChildProcess, endEvent: 'exit' | 'close'): void {
+  protected adopt(child: ChildProcess, endEvent: 'exit' | 'close', output?: NodeJS.ReadableStream): void {
     fs.mkdirSync(path.dirname(this.spec.logFile), { recursive: true });
     this.logStream = fs.createWriteStream(this.spec.logFile, { flags: 'a' });
     this.child = child;
     if (child.pid !== undefined) this.emit('spawned', child.pid);
+    output?.on('data', (b: Buffer) => this.onOutput(b));
     child.stdout?.on('data', (b: Buffer) => this.onOutput(b));
     child.stderr?.on('data', (b: Buffer) => this.onOutput(b));
     child.once('error', (err) => {

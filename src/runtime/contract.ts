@@ -47,7 +47,7 @@ export function runtimeContract(name: string, runtime: Runtime, images: Contract
   const started: Instance[] = [];
   let n = 0;
   const spec = (over: Partial<InstanceSpec> & { image: string }): InstanceSpec => ({
-    id: `${name}-${++n}`,
+    id: `${name}-${process.pid}-${++n}`, // unique across test processes: podman container names are machine-wide
     namespace: 'default',
     revision: 'probe-00001',
     configuration: 'probe',
@@ -56,7 +56,7 @@ export function runtimeContract(name: string, runtime: Runtime, images: Contract
     env: { K_REVISION: 'probe-00001', K_CONFIGURATION: 'probe', K_SERVICE: 'probe', TARGET: 'contract' },
     containerPort: 8080,
     gracePeriodSeconds: 5,
-    logFile: path.join(dir, `${name}-${n}.log`),
+    logFile: path.join(dir, `${name}-${process.pid}-${n}.log`),
     ...over,
   });
   const start = (s: InstanceSpec): Instance => {

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { get, runtimeContract, waitFor } from './contract.ts';
-import { PodmanRuntime, containerName, pinnedReference, podmanEnv, podmanRunArgs, runPodman } from './podman.ts';
+import { PodmanRuntime, containerName, imageUserRefusal, pinnedReference, podmanEnv, podmanRunArgs, runPodman } from './podman.ts';
 import type { Instance, InstanceExit, InstanceSpec } from './runtime.ts';
 import { UnavailableRuntime } from './unavailable.ts';
 import { FIXTURES, TestImages, removeContainersOf } from '../../test/fixtures/podman-images.ts';
@@ -170,6 +170,52 @@ podmanSuite('podman runtime', () => {
       assert.ok(e.message.length > `Unable to fetch image "${image}": `.length + 5, e.message);
       return true;
     });
+  });
+
+  test('podman: imagePullPolicy Never never pulls; a missing image is the kubelet\'s ErrImageNeverPull', async () => {
+    const missing = images.name('never-pulled', 'nope');
+    assert.equal(await runtime.resolveDigest(missing, 'Never'), undefined, 'no digest, and no pull attempted');
+    const inst = start(spec(missing, { imagePullPolicy: 'Never' }));
+    const exit = await waitFor<InstanceExit>(inst, 'exit');
+    assert.equal(exit.reason, 'ErrImageNeverPull');
+    assert.equal(exit.message, `Container image "${missing}" is not present with pull policy of Never`);
+    assert.ok(podmanRunArgs(spec(probeApp, { imagePullPolicy: 'Never' }), 1, 'o').includes('--pull=never'));
+    const present = await runtime.resolveDigest(probeApp, 'Never');
+    assert.match(present ?? '', /@sha256:[0-9a-f]{64}$/, 'a present image is pinned without a pull');
+    const ok = start(spec(present!, { image: probeApp, imagePullPolicy: 'Never' }));
+    await waitFor(ok, 'ready');
+    await ok.stop();
+  });
+
+  test('podman: imagePullPolicy Always checks the registry again when a revision is created; IfNotPresent does not', async () => {
+    // A present image named after a registry that refuses connections: only a pull can fail on it.
+    const remote = `127.0.0.1:1/knit-conf-${process.pid}/app:v1`;
+    const tagged = await runPodman('podman', ['tag', probeApp, remote]);
+    assert.equal(tagged.code, 0, tagged.stderr);
+    try {
+      await assert.rejects(runtime.resolveDigest(remote, 'Always'), (e: Error & { reason?: string }) => {
+        assert.equal(e.reason, 'ContainerMissing');
+        assert.ok(e.message.startsWith(`Unable to fetch image "${remote}": `), e.message);
+        assert.match(e.message, /127\.0\.0\.1:1/);
+        return true;
+      });
+      assert.match((await runtime.resolveDigest(remote, 'IfNotPresent')) ?? '', /@sha256:[0-9a-f]{64}$/);
+      assert.match((await runtime.resolveDigest(remote)) ?? '', /@sha256:[0-9a-f]{64}$/, 'no policy: as IfNotPresent for a pinned image');
+    } finally {
+      await runPodman('podman', ['rmi', remote]);
+    }
+  });
+
+  test('podman: runAsNonRoot is judged on the image\'s user when the container sets no runAsUser', () => {
+    const nonRoot = { runAsNonRoot: true };
+    assert.equal(imageUserRefusal(nonRoot, '65532', 'c'), undefined);
+    assert.equal(imageUserRefusal(nonRoot, '65532:65532', 'c'), undefined);
+    assert.equal(imageUserRefusal(nonRoot, '', 'c'), 'container has runAsNonRoot and image will run as root (container: c)');
+    assert.equal(imageUserRefusal(nonRoot, '0:0', 'c'), 'container has runAsNonRoot and image will run as root (container: c)');
+    assert.equal(imageUserRefusal(nonRoot, 'nobody', 'c'), 'container has runAsNonRoot and image has non-numeric user (nobody), cannot verify user is non-root (container: c)');
+    assert.equal(imageUserRefusal({ runAsNonRoot: true, runAsUser: 0 }, '65532', 'c'), "container's runAsUser breaks non-root policy (container: c)");
+    assert.equal(imageUserRefusal({ runAsNonRoot: true, runAsUser: 7 }, '', 'c'), undefined);
+    assert.equal(imageUserRefusal({}, '', 'c'), undefined);
   });
 
   test('podman: a stop right after start leaves no container behind', async () => {

@@ -9,6 +9,8 @@ import { ChildInstance, signalNumber } from './child-instance.ts';
 import { freePort, killGroup } from './process.ts';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
 import { PodInstance, checkOneRuntime, type PodNetwork } from './pod.ts';
+import { verifyRunAsNonRoot } from './sandbox.ts';
+import type { SecurityContext } from '../api/types.ts';
 
 /** The label every knit container carries (value: the instance id); reaping looks for it. */
 export const INSTANCE_LABEL = 'knit.instance';
@@ -122,6 +124,8 @@ export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: strin
     // In a pod, the pod publishes the ports (its network is the containers' network).
     ...(pod ? ['--pod', pod] : ['-p', `127.0.0.1:${hostPort}:${spec.containerPort}`]),
     '--tmpfs', '/tmp:rw,mode=1777',
+    // The image was pulled (or not) when the revision was created; `Never` must not pull now either.
+    `--pull=${c.imagePullPolicy === 'Never' ? 'never' : 'missing'}`,
     // Knative sets PORT on the serving container only.
     ...(spec.role === 'sidecar' ? [] : ['-e', `PORT=${spec.containerPort}`]),
   ];
@@ -180,6 +184,18 @@ interface PodmanPodRef {
   portMap: Record<number, number>;
 }
 
+/**
+ * verifyRunAsNonRoot for an image's USER (`NAME`, `UID`, `UID:GID`, or empty for root), as the kubelet judges
+ * it: an explicit runAsUser 0, a root image user, or a user name it cannot check is refused.
+ */
+export function imageUserRefusal(sc: SecurityContext | undefined, imageUser: string, container: string): string | undefined {
+  if (!sc?.runAsNonRoot || sc.runAsUser !== undefined) return verifyRunAsNonRoot(sc, 1, container);
+  const user = imageUser.split(':')[0];
+  if (user === '' || user === '0') return verifyRunAsNonRoot(sc, 0, container);
+  if (!/^\d+$/.test(user)) return `container has runAsNonRoot and image has non-numeric user (${user}), cannot verify user is non-root (container: ${container})`;
+  return undefined;
+}
+
 class PodmanInstance extends ChildInstance {
   private readonly runtime: PodmanRuntime;
   private readonly name: string;
@@ -200,6 +216,8 @@ class PodmanInstance extends ChildInstance {
       this.logs.push(`knit: ${(err as Error).message}`);
       return this.finish(127, null);
     }
+    const refusal = await this.runtime.refuseStart(this.spec);
+    if (refusal) return this.failToStart(refusal.reason, refusal.message);
     if (this.stopRequested) return this.finish(0, null);
     const child = spawn(this.runtime.bin, podmanRunArgs(this.spec, this.port, this.runtime.owner, this.pod?.name), {
       env: podmanEnv(this.spec),
@@ -294,13 +312,26 @@ export class PodmanRuntime implements Runtime {
     return !image.startsWith('file://');
   }
 
-  /** Resolves a tag to `repository@sha256:…` (pulling when the image is not local), so re-tagging never changes a revision. */
-  async resolveDigest(image: string, auth?: string): Promise<string | undefined> {
-    let r = await runPodman(this.bin, ['image', 'inspect', image]);
+  /**
+   * Resolves a tag to `repository@sha256:…`, so re-tagging never changes a revision, pulling as the
+   * kubelet's pull policies say (kubernetes pkg/kubelet/images/image_manager.go shouldPullImage):
+   * `Always` pulls again (a re-pushed tag gives the new revision the new content), `IfNotPresent` and no
+   * policy pull only a missing image, `Never` never pulls: a missing image then has no digest, and its
+   * instances fail to start with the kubelet's ErrImageNeverPull (see refuseStart). `auth` (the
+   * revision's imagePullSecrets as containers-auth.json) is used for a pull.
+   */
+  async resolveDigest(image: string, pullPolicy?: string, auth?: string): Promise<string | undefined> {
     // `localhost/…` names images built here: no registry has them.
-    if (r.code !== 0 && this.pull && !image.startsWith('localhost/')) {
+    const registry = this.pull && !image.startsWith('localhost/');
+    const pull = async (): Promise<void> => {
       const pulled = await withAuthFile(auth, (authArgs) => runPodman(this.bin, ['pull', '-q', ...authArgs, image], 10 * 60_000));
       if (pulled.code !== 0) throw new RuntimeError('ContainerMissing', `Unable to fetch image "${image}": ${podmanError(pulled)}`);
+    };
+    if (pullPolicy === 'Always' && registry) await pull();
+    let r = await runPodman(this.bin, ['image', 'inspect', image]);
+    if (r.code !== 0 && pullPolicy === 'Never') return undefined;
+    if (r.code !== 0 && registry && pullPolicy !== 'Always') {
+      await pull();
       r = await runPodman(this.bin, ['image', 'inspect', image]);
     }
     if (r.code !== 0) throw new RuntimeError('ContainerMissing', `Unable to fetch image "${image}": ${podmanError(r)}`);
@@ -312,6 +343,29 @@ export class PodmanRuntime implements Runtime {
     }
     if (!info) throw new RuntimeError('ContainerMissing', `Unable to fetch image "${image}": podman image inspect gave no image`);
     return pinnedReference(image, info);
+  }
+
+  /**
+   * What the kubelet refuses before it creates a container: a missing image under `imagePullPolicy: Never`
+   * (ErrImageNeverPull, kubernetes pkg/kubelet/images/image_manager.go EnsureImageExists) and a root user
+   * under `runAsNonRoot` (CreateContainerConfigError, pkg/kubelet/kuberuntime/security_context_others.go
+   * verifyRunAsNonRoot, judged on the image's USER when the container sets no runAsUser).
+   */
+  async refuseStart(spec: InstanceSpec): Promise<{ reason: string; message: string } | undefined> {
+    const c = spec.container;
+    const sc = c.securityContext;
+    const name = c.name ?? 'user-container';
+    const explicit = sc?.runAsUser !== undefined ? verifyRunAsNonRoot(sc, 1, name) : undefined;
+    if (explicit) return { reason: 'CreateContainerConfigError', message: explicit };
+    const needUser = sc?.runAsNonRoot === true && sc.runAsUser === undefined;
+    if (c.imagePullPolicy !== 'Never' && !needUser) return undefined;
+    const r = await runPodman(this.bin, ['image', 'inspect', '--format', '{{.Config.User}}', spec.image]);
+    if (r.code !== 0) {
+      if (c.imagePullPolicy === 'Never') return { reason: 'ErrImageNeverPull', message: `Container image "${c.image ?? spec.image}" is not present with pull policy of Never` };
+      return undefined; // podman run reports it
+    }
+    const refusal = imageUserRefusal(sc, r.stdout.trim(), name);
+    return refusal ? { reason: 'CreateContainerConfigError', message: refusal } : undefined;
   }
 
   start(spec: InstanceSpec): Instance {

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ProcessRuntime, processCommand } from './process.ts';
+import { ProcessRuntime, closeInheritedFds, processCommand } from './process.ts';
 import { get, runtimeContract, waitFor } from './contract.ts';
 import { detectSandbox } from './sandbox.ts';
 import type { Instance, InstanceExit, InstanceSpec } from './runtime.ts';
@@ -103,4 +103,35 @@ test('process: an exec readiness probe runs inside the instance sandbox, as its 
   });
   await waitFor(inst, 'ready');
   assert.equal(fs.existsSync(mark), false, "the mark is in the sandbox's /tmp, not the host's");
+});
+
+for (const mode of ['sandboxed', 'unsandboxed'] as const) {
+  test(`process (${mode}): stdout and stderr are one FIFO the instance can reopen; the log keeps the order of writes`, { skip: mode === 'sandboxed' ? noSandbox : false }, async () => {
+    const img = image('runtime-app');
+    const script = 'echo one; echo two >&2; echo three > /dev/stdout; echo four > /dev/stderr; stat -L -c %F /proc/self/fd/1; exec node -e "require(\'http\').createServer((q,r)=>r.end()).listen(process.env.PORT)"';
+    const runtime = new ProcessRuntime(mode === 'sandboxed' ? {} : { sandbox: 'off' });
+    const inst = start(runtime, { container: { image: img, command: ['sh', '-c', script] } });
+    await waitFor(inst, 'ready');
+    for (const deadline = Date.now() + 5_000; inst.lastLogLines(5).length < 5 && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(inst.lastLogLines(5), ['one', 'two', 'three', 'four', 'fifo']);
+    const logFile = inst.spec.logFile;
+    await inst.stop();
+    assert.equal(fs.readFileSync(logFile, 'utf8'), 'one\ntwo\nthree\nfour\nfifo\n');
+  });
+}
+
+test('process: descriptors knit inherited without close-on-exec are closed, so no instance starts with them', () => {
+  const before = fs.readdirSync('/proc/self/fd').map(Number);
+  const closed = closeInheritedFds();
+  for (const fd of closed) assert.ok(before.includes(fd));
+  for (const fd of fs.readdirSync('/proc/self/fd').map(Number).filter((fd) => fd > 2)) {
+    let flags: string | undefined;
+    try {
+      flags = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+    } catch {
+      continue; // the directory's own descriptor, closed meanwhile
+    }
+    if (flags === undefined || String(fd) === process.env.NODE_CHANNEL_FD) continue;
+    assert.notEqual(parseInt(flags, 8) & 0o2000000, 0, `fd ${fd} is inheritable`);
+  }
 });

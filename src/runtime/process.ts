@@ -1,6 +1,6 @@
 // The process runtime: a `file:///abs/dir` image runs as a process in a sandbox holding that directory (see sandbox.ts).
 
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -72,6 +72,47 @@ export function processCommand(dir: string, command: string[] | undefined, args:
   );
 }
 
+/**
+ * The instance's stdout and stderr: one FIFO owned by the instance's uid, whose write end is both its fd 1
+ * and fd 2, knit holding the read end. Not libuv's socketpairs (`stdio: 'pipe'`): a socket cannot be
+ * reopened through /dev/stdout (ENXIO), which Knative's runtime contract requires (knative/serving
+ * test/types/runtime.go MustFiles), and a pipe made by knit would belong to knit's uid (mode 0600), so the
+ * instance could not reopen it either. One FIFO for both keeps stdout and stderr lines in the order they
+ * were written. The FIFO's name is removed at once; only the open ends remain (the instance reopens it
+ * through /proc/self/fd, which needs no path to it).
+ */
+export async function stdioFifo(fifo: string, uid: number, gid: number): Promise<{ writeFd: number; output: net.Socket }> {
+  // Beside the instance's log file, in knit's data directory: what a knit killed before the unlink leaves
+  // there stays out of the host's /tmp and out of log listings, and goes with the data directory.
+  fs.mkdirSync(path.dirname(fifo), { recursive: true });
+  fs.rmSync(fifo, { force: true });
+  try {
+    await new Promise<void>((resolve, reject) =>
+      execFile('mkfifo', ['-m', '0600', fifo], (err) => (err ? reject(new RuntimeError('CreateContainerError', `creating the instance's stdout: ${err.message}`, { cause: err })) : resolve())),
+    );
+    if (uid !== process.getuid?.() || gid !== process.getgid?.()) fs.chownSync(fifo, uid, gid);
+    const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    let writeFd: number;
+    try {
+      // Blocking, as a container's stdout is: a reader exists, so this open returns at once.
+      writeFd = fs.openSync(fifo, fs.constants.O_WRONLY);
+    } catch (err) {
+      fs.closeSync(readFd);
+      throw err;
+    }
+    const output = new net.Socket({ fd: readFd, readable: true, writable: false });
+    output.on('error', () => output.destroy()); // the instance's output ends; its exit is reported by the process
+    return { writeFd, output };
+  } finally {
+    fs.rmSync(fifo, { force: true });
+  }
+}
+
+/** Where an instance's stdout FIFO is made: `.ID.stdout` beside its log file (log listings take `*.log` only). */
+function fifoPath(logFile: string): string {
+  return path.join(path.dirname(logFile), `.${path.basename(logFile, '.log')}.stdout`);
+}
+
 function pathToImage(dir: string): string {
   return `file://${dir}`;
 }
@@ -125,16 +166,22 @@ class ProcessInstance extends ChildInstance {
       const bwrap = bwrapArgs(sandbox.tools, layout, argv);
       // nsenter joins the pod's network namespace, then execs bwrap (same pid, same fds).
       const [cmd, cmdArgs] = netns ? [sandbox.tools.nsenter, ['--target', String(netns.pid), '--net', '--', sandbox.tools.bwrap, ...bwrap]] : [sandbox.tools.bwrap, bwrap];
-      const child = spawn(cmd, cmdArgs, {
-        cwd: '/',
-        env,
-        stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-        detached: true, // own process group, so stop() reaches the sandbox's processes
-      });
+      const stdio = await stdioFifo(fifoPath(this.spec.logFile), uid, gid);
+      let child;
+      try {
+        child = spawn(cmd, cmdArgs, {
+          cwd: '/',
+          env,
+          stdio: ['ignore', stdio.writeFd, stdio.writeFd, 'pipe'],
+          detached: true, // own process group, so stop() reaches the sandbox's processes
+        });
+      } finally {
+        fs.closeSync(stdio.writeFd);
+      }
       this.sandboxed = true;
       const sandboxPid = readSandboxPid(child);
       void sandboxPid.then((pid) => (this.sandboxPid = pid));
-      this.adopt(child, 'exit');
+      this.adopt(child, 'exit', stdio.output);
       this.startProbes({
         exec: async (command, timeoutMs) => {
           const pid = await sandboxPid;
@@ -178,14 +225,20 @@ class ProcessInstance extends ChildInstance {
     this.port = await freePort();
     if (this.stopRequested) return this.finish(0, null);
     const env = { ...baseEnv(), ...this.spec.env, PORT: String(this.port) };
-    const child = spawn(argv[0], argv.slice(1), {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true, // own process group, so stop() reaches grandchildren too
-      ...(id.uid !== own.uid || id.gid !== own.gid ? { uid: id.uid, gid: id.gid } : {}),
-    });
-    this.adopt(child, 'exit');
+    const stdio = await stdioFifo(fifoPath(this.spec.logFile), id.uid, id.gid);
+    let child;
+    try {
+      child = spawn(argv[0], argv.slice(1), {
+        cwd,
+        env,
+        stdio: ['ignore', stdio.writeFd, stdio.writeFd],
+        detached: true, // own process group, so stop() reaches grandchildren too
+        ...(id.uid !== own.uid || id.gid !== own.gid ? { uid: id.uid, gid: id.gid } : {}),
+      });
+    } finally {
+      fs.closeSync(stdio.writeFd);
+    }
+    this.adopt(child, 'exit', stdio.output);
     this.startProbes({ cwd, env });
   }
 
@@ -221,6 +274,36 @@ export function killGroup(pid: number, signal: NodeJS.Signals): void {
   }
 }
 
+/**
+ * Closes the descriptors knit inherited from its parent without close-on-exec. Node and libuv open every
+ * descriptor of their own with O_CLOEXEC, but a child gets every inherited one that lacks it (spawn does
+ * not close them, nor do bwrap and setpriv): a workload would start with whatever knit's parent left open,
+ * where a container starts with stdin, stdout and stderr only. Node's IPC channel (NODE_CHANNEL_FD) is kept.
+ */
+export function closeInheritedFds(): number[] {
+  const keep = new Set([0, 1, 2, Number(process.env.NODE_CHANNEL_FD ?? -1)]);
+  const closed: number[] = [];
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc/self/fdinfo');
+  } catch {
+    return closed;
+  }
+  for (const e of entries) {
+    const fd = Number(e);
+    if (!Number.isInteger(fd) || keep.has(fd)) continue;
+    try {
+      const flags = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+      if (flags === undefined || (parseInt(flags, 8) & 0o2000000) !== 0) continue; // O_CLOEXEC: knit's own
+      fs.closeSync(fd);
+      closed.push(fd);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return closed;
+}
+
 export interface ProcessRuntimeOptions {
   /**
    * How instances are isolated: a detected sandbox (default: detected at construction), or
@@ -236,6 +319,7 @@ export class ProcessRuntime implements Runtime {
 
   constructor(options: ProcessRuntimeOptions = {}) {
     this.options = { sandbox: options.sandbox ?? (process.env[SANDBOX_ENV] === 'off' ? 'off' : detectSandbox()) };
+    closeInheritedFds();
   }
 
   handles(image: string): boolean {

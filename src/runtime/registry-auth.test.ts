@@ -42,7 +42,7 @@ test('withAuthFile: a 0600 file in a private directory while podman runs, remove
 podmanSuite('podman pulls with the revision\'s credentials', () => {
   test('the auth document reaches podman pull', async () => {
     const before = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith('knit-auth-')).length;
-    await assert.rejects(new PodmanRuntime().resolveDigest('127.0.0.1:1/knit-kn-auth/none:1', '{not json'), (e: Error) => {
+    await assert.rejects(new PodmanRuntime().resolveDigest('127.0.0.1:1/knit-kn-auth/none:1', undefined, '{not json'), (e: Error) => {
       assert.match(e.message, /^Unable to fetch image "127\.0\.0\.1:1\/knit-kn-auth\/none:1": .*auth\.json/s);
       return true;
     });

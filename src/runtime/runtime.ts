@@ -110,10 +110,11 @@ export interface Runtime {
   /** True if this runtime runs the given image reference. */
   handles(image: string): boolean;
   /**
-   * Resolves an image to an immutable digest reference (`ContainerMissing` on failure). `auth` is a
-   * containers-auth.json document (the revision's imagePullSecrets) used if the image must be pulled.
+   * Resolves an image to an immutable digest reference (`ContainerMissing` on failure) when a revision is
+   * created, as the container's `imagePullPolicy` allows: `Always` checks the registry again, `Never` never
+   * pulls. `auth` is a containers-auth.json document (the revision's imagePullSecrets) used for a pull.
    */
-  resolveDigest(image: string, auth?: string): Promise<string | undefined>;
+  resolveDigest(image: string, pullPolicy?: string, auth?: string): Promise<string | undefined>;
   start(spec: InstanceSpec): Instance;
   /** Removes what a crashed knit left in this runtime (e.g. its containers); returns how many. */
   reapOrphans?(): Promise<number>;

@@ -168,6 +168,8 @@ export function bwrapArgs(tools: SandboxTools, layout: SandboxLayout, argv: stri
     '--die-with-parent',
     ...system.args,
     '--proc', '/proc',
+    // Read-only, as in a container (the OCI runtime spec's default readonlyPaths, which containerd and podman apply).
+    '--ro-bind', '/proc/sys', '/proc/sys',
     '--dev', '/dev',
     '--perms', '1777', '--tmpfs', '/tmp',
     ...bindsAt([nodeDir, ...ancestorNodeModules(layout.imageDir), layout.imageDir], system.binds),
