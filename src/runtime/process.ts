@@ -7,6 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
 import { ChildInstance } from './child-instance.ts';
+import { CgroupManager, cgroupRefusal, detectCgroups, enforcedLimits, resourceSettings, type CgroupSupport, type InstanceCgroup } from './cgroups.ts';
+import { gpuEnv, type GpuDevice } from './gpu.ts';
 import {
   DEFAULT_GID, DEFAULT_UID, SANDBOX_ENV, bwrapArgs, childOf, detectSandbox, execInSandbox, instanceIdentity, readSandboxPid,
   signalGroupExcept, unsandboxedRefusal, verifyRunAsNonRoot, type SandboxLayout, type SandboxSupport,
@@ -81,10 +83,54 @@ class ProcessInstance extends ChildInstance {
   /** The sandbox's pid 1 (bwrap's init) and the app it started, as the host numbers them. */
   private sandboxPid: number | undefined;
   private appPid: number | undefined;
+  private readonly cgroups: CgroupManager | CgroupSupport;
+  /** The instance's cgroup, while it has one. */
+  private cgroup: InstanceCgroup | undefined;
 
-  constructor(spec: InstanceSpec, options: Required<ProcessRuntimeOptions>) {
+  constructor(spec: InstanceSpec, options: Required<ProcessRuntimeOptions>, cgroups: CgroupManager | CgroupSupport) {
     super(spec);
     this.options = options;
+    this.cgroups = cgroups;
+  }
+
+  /**
+   * The instance's cgroup, with its container's limits written (see cgroups.ts). Without cgroups
+   * an instance runs unlimited, unless it asks for limits: then it fails with why.
+   */
+  private createCgroup(): InstanceCgroup | undefined {
+    const resources = this.spec.container.resources;
+    const need = enforcedLimits(resources);
+    const cg = this.cgroups;
+    if (!(cg instanceof CgroupManager)) {
+      if (need.length > 0) throw new RuntimeError('CreateContainerError', cgroupRefusal(need, cg.ok ? 'knit cannot create them here' : cg.why));
+      return undefined;
+    }
+    try {
+      // KNIT_OWNER (instances.ts OWNER_ENV) names the knit data directory: one cgroup directory per knit.
+      return cg.create(this.spec.env.KNIT_OWNER ?? 'local', this.spec.id, resourceSettings(resources));
+    } catch (err) {
+      const why = `knit could not create the instance's cgroup (${(err as Error).message})`;
+      if (need.length > 0) throw new RuntimeError('CreateContainerError', cgroupRefusal(need, why), { cause: err });
+      return undefined;
+    }
+  }
+
+  /** bwrap arguments for the instance's own cgroup (read-only where a container sees it) and its GPUs' device nodes. */
+  private resourceArgs(cgroup: InstanceCgroup | undefined): string[] {
+    const args: string[] = [];
+    if (cgroup) {
+      // The shell that joins the cgroup exports PWD; the instance gets the env it was given.
+      args.push(...(this.spec.env.PWD !== undefined ? ['--setenv', 'PWD', this.spec.env.PWD] : ['--unsetenv', 'PWD']));
+      const binds = cgroup.sandboxBinds();
+      for (const dir of ['/sys', '/sys/fs', ...(binds.some((b) => b.target !== '/sys/fs/cgroup') ? ['/sys/fs/cgroup'] : [])]) args.push('--perms', '0755', '--dir', dir);
+      for (const b of binds) args.push('--ro-bind', b.source, b.target);
+    }
+    for (const dev of gpuDeviceNodes(this.spec.gpus)) args.push('--dev-bind', dev, dev);
+    return args;
+  }
+
+  protected override terminationReason(): 'OOMKilled' | undefined {
+    return this.cgroup && this.cgroup.oomKills() > 0 ? 'OOMKilled' : undefined;
   }
 
   async begin(): Promise<void> {
@@ -104,9 +150,13 @@ class ProcessInstance extends ChildInstance {
       const layout: SandboxLayout = { imageDir: real, cwd: path.resolve(real, this.spec.container.workingDir ?? '.'), uid, gid };
       this.port = await freePort();
       if (this.stopRequested) return this.finish(0, null);
+      this.cgroup = this.createCgroup();
+      layout.extraArgs = [...(layout.extraArgs ?? []), ...this.resourceArgs(this.cgroup)];
       // A container's writable root is the private /tmp here, so HOME defaults to it.
-      const env = { ...baseEnv(), HOME: '/tmp', ...this.spec.env, PORT: String(this.port) };
-      const child = spawn(sandbox.tools.bwrap, bwrapArgs(sandbox.tools, layout, argv), {
+      const env = { ...baseEnv(), HOME: '/tmp', ...this.spec.env, ...gpuEnvOf(this.spec.gpus), PORT: String(this.port) };
+      const command = [sandbox.tools.bwrap, ...bwrapArgs(sandbox.tools, layout, argv)];
+      const joined = this.cgroup ? this.cgroup.joinArgv(command) : command;
+      const child = spawn(joined[0], joined.slice(1), {
         cwd: '/',
         env,
         stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
@@ -155,13 +205,22 @@ class ProcessInstance extends ChildInstance {
     const cwd = this.spec.container.workingDir ? path.resolve(dir, this.spec.container.workingDir) : dir;
     this.port = await freePort();
     if (this.stopRequested) return this.finish(0, null);
-    const env = { ...baseEnv(), ...this.spec.env, PORT: String(this.port) };
-    const child = spawn(argv[0], argv.slice(1), {
+    const env = { ...baseEnv(), ...this.spec.env, ...gpuEnvOf(this.spec.gpus), PORT: String(this.port) };
+    const switchUser = id.uid !== own.uid || id.gid !== own.gid;
+    this.cgroup = this.createCgroup();
+    let command = argv;
+    if (this.cgroup) {
+      // The shell joins the cgroup as root, then drops to the instance's user.
+      if (switchUser && !fs.existsSync(SETPRIV)) throw new RuntimeError('CreateContainerError', `running as uid ${id.uid} inside a cgroup needs util-linux's setpriv (${SETPRIV}), which is not installed`);
+      if (switchUser) command = [SETPRIV, '--reuid', String(id.uid), '--regid', String(id.gid), '--clear-groups', '--', ...argv];
+      command = this.cgroup.joinArgv(command);
+    }
+    const child = spawn(command[0], command.slice(1), {
       cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true, // own process group, so stop() reaches grandchildren too
-      ...(id.uid !== own.uid || id.gid !== own.gid ? { uid: id.uid, gid: id.gid } : {}),
+      ...(switchUser && !this.cgroup ? { uid: id.uid, gid: id.gid } : {}),
     });
     this.adopt(child, 'exit');
     this.startProbes({ cwd, env });
@@ -169,6 +228,7 @@ class ProcessInstance extends ChildInstance {
 
   protected override onFinished(): void {
     if (this.killTimer) clearTimeout(this.killTimer);
+    void this.cgroup?.remove();
   }
 
   stop(): Promise<void> {
@@ -205,15 +265,38 @@ export interface ProcessRuntimeOptions {
    * `'off'` to run them as host processes (the default when KNIT_SANDBOX=off).
    */
   sandbox?: SandboxSupport | 'off';
+  /** Whether instances get cgroups (default: detected at construction; see cgroups.ts). */
+  cgroups?: CgroupSupport;
+}
+
+/** util-linux's setpriv, which drops to the instance's user after it joined its cgroup. */
+const SETPRIV = '/usr/bin/setpriv';
+
+/** The env of an instance holding GPUs. */
+function gpuEnvOf(gpus: GpuDevice[] | undefined): Record<string, string> {
+  return gpus && gpus.length > 0 ? gpuEnv(gpus) : {};
+}
+
+/** The device nodes of an instance's GPUs that exist on this host (bound into its sandbox). */
+export function gpuDeviceNodes(gpus: GpuDevice[] | undefined): string[] {
+  return [...new Set((gpus ?? []).flatMap((g) => g.devices))].filter((d) => fs.existsSync(d));
 }
 
 /** Runs `file://` images as sandboxed processes (see sandbox.ts and docs/architecture.md "Sandbox"). */
 export class ProcessRuntime implements Runtime {
   readonly name = 'process';
   private readonly options: Required<ProcessRuntimeOptions>;
+  private readonly cgroups: CgroupManager | CgroupSupport;
 
   constructor(options: ProcessRuntimeOptions = {}) {
-    this.options = { sandbox: options.sandbox ?? (process.env[SANDBOX_ENV] === 'off' ? 'off' : detectSandbox()) };
+    const cgroups = options.cgroups ?? detectCgroups();
+    this.options = { sandbox: options.sandbox ?? (process.env[SANDBOX_ENV] === 'off' ? 'off' : detectSandbox()), cgroups };
+    this.cgroups = cgroups.ok ? new CgroupManager(cgroups.hierarchy) : cgroups;
+  }
+
+  /** How instances are limited here: `cgroup v1`, `cgroup v2`, or why not. */
+  get cgroupMode(): string {
+    return this.cgroups instanceof CgroupManager ? `cgroup v${this.cgroups.hierarchy.version}` : `no cgroups: ${(this.cgroups as { why: string }).why}`;
   }
 
   handles(image: string): boolean {
@@ -230,7 +313,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   start(spec: InstanceSpec): Instance {
-    const inst = new ProcessInstance(spec, this.options);
+    const inst = new ProcessInstance(spec, this.options, this.cgroups);
     void inst.begin();
     return inst;
   }

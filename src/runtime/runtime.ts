@@ -2,6 +2,7 @@
 
 import type { EventEmitter } from 'node:events';
 import type { Container, Probe } from '../api/types.ts';
+import type { GpuDevice } from './gpu.ts';
 
 /** What a runtime needs to start one instance. */
 export interface InstanceSpec {
@@ -24,6 +25,8 @@ export interface InstanceSpec {
   gracePeriodSeconds: number;
   /** Where the instance's stdout/stderr are appended. */
   logFile: string;
+  /** The whole GPUs the instance's pod holds (its `nvidia.com/gpu` limit). */
+  gpus?: GpuDevice[];
 }
 
 export type InstanceState = 'starting' | 'ready' | 'terminating' | 'exited';
@@ -40,6 +43,8 @@ export interface InstanceExit {
   reason: string;
   /** Knative's message: "Container failed with: <last log lines>". */
   message: string;
+  /** The kubelet's termination reason when the exit code does not tell it: `OOMKilled`. */
+  terminationReason?: 'OOMKilled';
 }
 
 /**

@@ -85,6 +85,8 @@ export interface SandboxLayout {
   cwd: string;
   uid: number;
   gid: number;
+  /** More bwrap arguments after the binds: the instance's cgroup and GPU devices (see processResourceArgs in process.ts). */
+  extraArgs?: string[];
 }
 
 /** System directories bound read-only at their own path, so the Node that runs knit and busybox-style commands work inside. */
@@ -168,6 +170,7 @@ export function bwrapArgs(tools: SandboxTools, layout: SandboxLayout, argv: stri
     '--dev', '/dev',
     '--perms', '1777', '--tmpfs', '/tmp',
     ...bindsAt([nodeDir, ...ancestorNodeModules(layout.imageDir), layout.imageDir], system.binds),
+    ...(layout.extraArgs ?? []),
     '--chdir', layout.cwd,
     '--info-fd', '3',
     '--',
