@@ -16,6 +16,8 @@ export interface ServeOptions {
   domain: string;
   /** Optional YAML configuration file. */
   configFile?: string;
+  /** Optional GPU inventory file (instead of the detected GPUs). */
+  gpuInventory?: string;
   /** Allow the API on a non-loopback address without TLS. */
 }
 
@@ -44,6 +46,7 @@ export function serveOptionsOf(ctx: CommandContext): ServeOptions {
     domain,
   };
   if (f.string('config')) opts.configFile = f.string('config');
+  if (f.string('gpu-inventory')) opts.gpuInventory = f.string('gpu-inventory');
   return opts;
 }
 

@@ -7,6 +7,7 @@ import { parseQuantity } from '../api/go-values.ts';
 import { ChildInstance, signalNumber } from './child-instance.ts';
 import { freePort, killGroup } from './process.ts';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
+import { GPU_RESOURCE } from './gpu.ts';
 
 /** The label every knit container carries (value: the instance id); reaping looks for it. */
 export const INSTANCE_LABEL = 'knit.instance';
@@ -137,6 +138,8 @@ export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: strin
   if (cpuLimit !== null && cpuLimit > 0) args.push('--cpus', String(Math.max(0.01, cpuLimit)));
   const cpuRequest = requests.cpu !== undefined ? parseQuantity(requests.cpu) : cpuLimit;
   if (cpuRequest !== null && cpuRequest > 0) args.push('--cpu-shares', String(cpuShares(cpuRequest)));
+  // The pod's GPUs through CDI (NVIDIA Container Toolkit's `nvidia.com/gpu=INDEX` devices).
+  for (const g of spec.gpus ?? []) args.push('--device', `${GPU_RESOURCE}=${g.index}`);
   if (c.command && c.command.length > 0) args.push('--entrypoint', JSON.stringify(c.command));
   args.push(spec.image);
   if (c.args && c.args.length > 0) args.push(...c.args);
@@ -179,11 +182,17 @@ class PodmanInstance extends ChildInstance {
       return this.finish(127, null);
     }
     if (this.stopRequested) return this.finish(0, null);
+    try {
+      fs.mkdirSync(this.conmonDir, { recursive: true });
+    } catch (err) {
+      this.logs.push(`knit: ${(err as Error).message}`);
+      return this.finish(127, null);
+    }
     const child = spawn(this.runtime.bin, podmanRunArgs(this.spec, this.port, this.runtime.owner), {
       env: podmanEnv(this.spec),
       stdio: ['ignore', 'pipe', 'pipe'],
-      // conmon drops files (e.g. `oom` after an OOM kill) into its working directory.
-      cwd: path.dirname(this.spec.logFile),
+      // conmon drops files into its working directory: `oom` after an OOM kill (see terminationReason).
+      cwd: this.conmonDir,
       detached: true, // a Ctrl-C at knit's terminal must not reach the container before the drain
     });
     // 'close' (not 'exit'): the container's last output lines arrive before it.
@@ -199,6 +208,24 @@ class PodmanInstance extends ChildInstance {
 
   private get gone(): boolean {
     return this.state === 'exited';
+  }
+
+  /** The instance's own working directory for podman and conmon, beside its log. */
+  private get conmonDir(): string {
+    return path.join(path.dirname(this.spec.logFile), '.conmon', this.spec.id);
+  }
+
+  /**
+   * podman's State.OOMKilled comes from the `oom` file conmon writes when the container's cgroup
+   * saw an OOM kill (containers/conmon src/ctr_oom.c write_oom_files writes it into its working directory too);
+   * `--rm` removes the container before it could be inspected, so knit reads that file.
+   */
+  protected override terminationReason(): 'OOMKilled' | undefined {
+    return fs.existsSync(path.join(this.conmonDir, 'oom')) ? 'OOMKilled' : undefined;
+  }
+
+  protected override onFinished(): void {
+    fs.rmSync(this.conmonDir, { recursive: true, force: true });
   }
 
   stop(): Promise<void> {
