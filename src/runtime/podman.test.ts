@@ -141,6 +141,7 @@ podmanSuite('podman runtime', () => {
     assert.equal(exit.code, 137, 'OOM-killed');
     assert.equal(exit.requested, false);
     assert.equal(exit.reason, 'ExitCode137');
+    assert.equal(exit.terminationReason, 'OOMKilled', 'podman State.OOMKilled, from conmon');
   });
 
   test('podman: a resolved digest pins the content; re-tagging the image changes nothing for it', async () => {
