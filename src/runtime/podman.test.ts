@@ -82,6 +82,11 @@ podmanSuite('podman runtime', () => {
       for (const a of c.absent ?? []) assert.ok(!args.includes(a), `${c.name}: no ${a} in ${line}`);
       assert.equal(args.filter((a) => a === 'img').length, 1, `${c.name}: the image appears once`);
     }
+    // The pod's GPUs as CDI devices, by index.
+    const gpus: InstanceSpec = { ...spec('img', { resources: { limits: { 'nvidia.com/gpu': '2' } } }), id: 'x-1', gpus: [{ index: 1, devices: [] }, { index: 3, uuid: 'GPU-x', devices: [] }] };
+    const line = JSON.stringify(podmanRunArgs(gpus, 41000, 'o'));
+    assert.ok(line.includes('"--device","nvidia.com/gpu=1","--device","nvidia.com/gpu=3"'), line);
+    assert.ok(!JSON.stringify(podmanRunArgs({ ...spec('img', {}), id: 'x-1' }, 41000, 'o')).includes('--device'));
   });
 
   test('podman: env values travel in podman\'s environment, not on its command line', () => {
