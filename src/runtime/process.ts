@@ -86,6 +86,8 @@ class ProcessInstance extends ChildInstance {
   private readonly cgroups: CgroupManager | CgroupSupport;
   /** The instance's cgroup, while it has one. */
   private cgroup: InstanceCgroup | undefined;
+  /** Settles once the cgroup is removed after the instance is gone (stop() waits for it). */
+  private cgroupRemoved: Promise<void> = Promise.resolve();
 
   constructor(spec: InstanceSpec, options: Required<ProcessRuntimeOptions>, cgroups: CgroupManager | CgroupSupport) {
     super(spec);
@@ -169,7 +171,8 @@ class ProcessInstance extends ChildInstance {
       this.startProbes({
         exec: async (command, timeoutMs) => {
           const pid = await sandboxPid;
-          return pid !== undefined && this.state !== 'exited' && execInSandbox(sandbox.tools, pid, layout, env, command, timeoutMs);
+          const cg = this.cgroup;
+          return pid !== undefined && this.state !== 'exited' && execInSandbox(sandbox.tools, pid, layout, env, command, timeoutMs, cg ? (argv) => cg.joinArgv(argv) : undefined);
         },
       });
     } catch (err) {
@@ -228,11 +231,11 @@ class ProcessInstance extends ChildInstance {
 
   protected override onFinished(): void {
     if (this.killTimer) clearTimeout(this.killTimer);
-    void this.cgroup?.remove();
+    if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
   }
 
   stop(): Promise<void> {
-    if (this.state === 'exited') return this.exited;
+    if (this.state === 'exited') return this.gone();
     if (this.beginStop()) {
       const pid = this.child?.pid;
       if (pid !== undefined) {
@@ -242,7 +245,12 @@ class ProcessInstance extends ChildInstance {
         this.killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), this.spec.gracePeriodSeconds * 1000);
       }
     }
-    return this.exited;
+    return this.gone();
+  }
+
+  /** Gone means its cgroup is gone too, so a stopping knit leaves none behind. */
+  private gone(): Promise<void> {
+    return this.exited.then(() => this.cgroupRemoved);
   }
 }
 

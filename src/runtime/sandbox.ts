@@ -210,11 +210,14 @@ export function execInSandbox(
   env: Record<string, string>,
   command: string[],
   timeoutMs: number,
+  wrap: (argv: string[]) => string[] = (argv) => argv,
 ): Promise<boolean> {
   return new Promise((resolve) => {
     if (command.length === 0) return resolve(false);
     const args = ['--target', String(sandboxPid), '--mount', '--pid', '--ipc', '--cgroup', `--wdns=${layout.cwd}`, '--', ...dropTo(tools, layout), ...command];
-    const child = spawn(tools.nsenter, args, { env, stdio: 'ignore', detached: true });
+    // `wrap` puts the command into the instance's cgroup first (process.ts), as an exec runs in its container's.
+    const [bin, ...rest] = wrap([tools.nsenter, ...args]);
+    const child = spawn(bin, rest, { env, stdio: 'ignore', detached: true });
     const timer = setTimeout(() => {
       if (child.pid !== undefined) killProcessGroup(child.pid, 'SIGKILL');
     }, timeoutMs);
