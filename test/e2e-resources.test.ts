@@ -133,7 +133,8 @@ describe('resources: cgroups for file:// instances', { skip: NEED_CGROUPS }, () 
     const cores = (cg.cpuSeconds()! - u0) / ((performance.now() - t0) / 1000);
     console.log(`# CPU hog under limits.cpu 250m: ${cores.toFixed(3)} cores over 3 s`);
     assert.ok(cores <= 0.35, `${cores.toFixed(3)} cores used, limit 0.25`);
-    assert.ok(cores >= 0.1, `${cores.toFixed(3)} cores: the hog does spin`);
+    // A floor well below the limit: on a loaded machine the hog gets less than its quota.
+    assert.ok(cores >= 0.02, `${cores.toFixed(3)} cores: the hog does spin, and this is its cgroup`);
   });
 });
 
