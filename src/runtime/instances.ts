@@ -353,6 +353,8 @@ class RevisionInstances {
     if (this.workload.resolveEnv) {
       const r = this.workload.resolveEnv(suffix);
       if ('error' in r) {
+        // A new replica that cannot start holds no devices meanwhile (the next try picks a new pod name).
+        if (gpus && !replica && this.manager.gpus.release(this.gpuHolder(suffix))) this.manager.gpusFreed();
         const changed = this.startError?.reason !== r.error.reason || this.startError?.message !== r.error.message;
         this.startError = r.error;
         if (!this.startRetryTimer) {
