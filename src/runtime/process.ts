@@ -176,6 +176,8 @@ class ProcessInstance extends ChildInstance {
         },
       });
     } catch (err) {
+      // Nothing started in it: the cgroup goes at once.
+      if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
       this.failToStart(err instanceof RuntimeError ? err.reason : 'ContainerMissing', (err as Error).message);
     }
   }
@@ -300,11 +302,6 @@ export class ProcessRuntime implements Runtime {
     const cgroups = options.cgroups ?? detectCgroups();
     this.options = { sandbox: options.sandbox ?? (process.env[SANDBOX_ENV] === 'off' ? 'off' : detectSandbox()), cgroups };
     this.cgroups = cgroups.ok ? new CgroupManager(cgroups.hierarchy) : cgroups;
-  }
-
-  /** How instances are limited here: `cgroup v1`, `cgroup v2`, or why not. */
-  get cgroupMode(): string {
-    return this.cgroups instanceof CgroupManager ? `cgroup v${this.cgroups.hierarchy.version}` : `no cgroups: ${(this.cgroups as { why: string }).why}`;
   }
 
   handles(image: string): boolean {
