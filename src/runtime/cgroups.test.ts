@@ -4,8 +4,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
+import { ProcessRuntime } from './process.ts';
 import {
   CgroupManager, cgroupRefusal, detectCgroups, enforcedLimits, milliCpu, milliCpuToQuota, milliCpuToShares, parseCgroupMounts, resourceSettings,
   sharesToWeight, v1Writes, v2Writes,
@@ -100,4 +103,25 @@ test('cgroups: a real instance cgroup on this host: limits written, a process jo
     assert.equal(fs.existsSync(dir), false, `${dir} removed`);
     assert.equal(fs.existsSync(path.dirname(dir)), false, `the owner's empty ${path.dirname(dir)} removed`);
   }
+});
+
+test('cgroups: where knit cannot create them, an instance with limits fails with why; one without limits runs', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-nocgroups-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const app = pathToFileURL(path.resolve(import.meta.dirname, '../../test/fixtures/runtime-app')).href;
+  const rt = new ProcessRuntime({ cgroups: { ok: false, why: 'knit is not running as root, so it cannot create cgroups' } });
+  const spec = (id: string, resources?: { limits?: Record<string, string>; requests?: Record<string, string> }) => ({
+    id, namespace: 'default', revision: 'r-00001', configuration: 'r', service: 'r', container: { image: app, ...(resources ? { resources } : {}) }, image: app,
+    env: {}, containerPort: 8080, gracePeriodSeconds: 2, logFile: path.join(dir, `${id}.log`),
+  });
+  const limited = rt.start(spec('limited', { limits: { memory: '64Mi' }, requests: { cpu: '100m' } }));
+  const exit = await new Promise<{ reason: string; message: string; beforeReady: boolean }>((r) => limited.once('exit', r));
+  assert.equal(exit.reason, 'CreateContainerError');
+  assert.equal(exit.message, 'limits.memory is enforced through cgroups and knit is not running as root, so it cannot create cgroups; run knit as root on a host with the memory and cpu cgroup controllers, or remove the limit');
+  const plain = rt.start(spec('plain', { requests: { cpu: '100m', memory: '64Mi' } }));
+  t.after(() => plain.stop());
+  await new Promise<void>((resolve, reject) => {
+    plain.once('ready', () => resolve());
+    plain.once('exit', (e: { message: string }) => reject(new Error(`exited: ${e.message}`)));
+  });
 });
