@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { ProcessRuntime } from './process.ts';
 import {
   CgroupManager, cgroupRefusal, detectCgroups, enforcedLimits, milliCpu, milliCpuToQuota, milliCpuToShares, parseCgroupMounts, resourceSettings,
-  sharesToWeight, v1Writes, v2Writes,
+  sharesToWeight, v1Writes, v2Writes, wantsCgroup,
 } from './cgroups.ts';
 
 test('cgroups: millicores, shares, quota and v2 weight as the kubelet and runc compute them', () => {
@@ -51,6 +51,8 @@ test('cgroups: resources become v1 and v2 writes; only limits need a cgroup', ()
     },
     { name: 'a GPU limit is not a cgroup matter', resources: { limits: { 'nvidia.com/gpu': '1' } }, need: [], v1: ['cpu.shares=2'], v2: ['memory.oom.group=1', 'cpu.weight=1'] },
   ];
+  const wants = [false, true, true, true, false];
+  rows.forEach((r, i) => assert.equal(wantsCgroup(r.resources), wants[i], `${r.name}: a cgroup`));
   for (const r of rows) {
     assert.deepEqual(enforcedLimits(r.resources), r.need, r.name);
     const s = resourceSettings(r.resources);

@@ -1,6 +1,7 @@
 // Memory and CPU limits for `file://` instances through cgroups (v1 or v2): one cgroup per instance under `knit/<owner>/`.
 
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseQuantity } from '../api/go-values.ts';
 
@@ -60,6 +61,15 @@ export function enforcedLimits(resources: Resources): string[] {
   if (lim.memory !== undefined && (parseQuantity(lim.memory) ?? 0) > 0) out.push('limits.memory');
   if (milliCpu(lim.cpu) !== undefined) out.push('limits.cpu');
   return out;
+}
+
+/**
+ * Whether a container gets a cgroup at all: only when it sets something a cgroup enforces (a memory
+ * or CPU limit, a CPU request). Others run as before, as tasks of knit's own cgroup: grouping them
+ * would only make them, together, weigh as one task against the host's (see CgroupManager.create).
+ */
+export function wantsCgroup(resources: Resources): boolean {
+  return enforcedLimits(resources).length > 0 || milliCpu(resources?.requests?.cpu) !== undefined;
 }
 
 /** The kubelet's cgroup values for a container's resources (kubernetes pkg/kubelet/kuberuntime/kuberuntime_container_linux.go). */
@@ -296,6 +306,7 @@ export class CgroupManager {
     if (this.hierarchy.version === 2) this.enableV2(ownerRel);
     this.sweep(cg);
     for (const dir of cg.dirs) fs.mkdirSync(dir, { recursive: true });
+    this.weighParents(ownerRel);
     try {
       const writes = this.hierarchy.version === 1 ? v1Writes(s) : v2Writes(s);
       for (const w of writes) {
@@ -330,6 +341,24 @@ export class CgroupManager {
         fs.writeFileSync(control, missing.map((c) => `+${c}`).join(' '));
       } catch (err) {
         throw new Error(`cannot enable the ${missing.join(' and ')} controllers in ${control}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+
+  /**
+   * The parents weigh what the machine's CPUs do, as the kubelet gives `kubepods` the node's
+   * allocatable CPU as shares (kubernetes pkg/kubelet/cm/node_container_manager_linux.go): with
+   * the default 1024, all instances together would count as one task against the host's.
+   */
+  private weighParents(ownerRel: string): void {
+    const shares = Math.min(MAX_SHARES, os.availableParallelism() * 1024);
+    const root = this.hierarchy.version === 1 ? this.hierarchy.cpu : this.hierarchy.unified;
+    const [file, value] = this.hierarchy.version === 1 ? ['cpu.shares', String(shares)] : ['cpu.weight', String(sharesToWeight(shares))];
+    for (const rel of [CgroupManager.PARENT, ownerRel]) {
+      try {
+        fs.writeFileSync(path.join(root, rel, file), value);
+      } catch {
+        // left at the kernel's default weight
       }
     }
   }

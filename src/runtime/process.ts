@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
 import { ChildInstance } from './child-instance.ts';
-import { CgroupManager, cgroupRefusal, detectCgroups, enforcedLimits, resourceSettings, type CgroupSupport, type InstanceCgroup } from './cgroups.ts';
+import { CgroupManager, cgroupRefusal, detectCgroups, enforcedLimits, resourceSettings, wantsCgroup, type CgroupSupport, type InstanceCgroup } from './cgroups.ts';
 import { gpuEnv, type GpuDevice } from './gpu.ts';
 import {
   DEFAULT_GID, DEFAULT_UID, SANDBOX_ENV, bwrapArgs, childOf, detectSandbox, execInSandbox, instanceIdentity, readSandboxPid,
@@ -96,11 +96,13 @@ class ProcessInstance extends ChildInstance {
   }
 
   /**
-   * The instance's cgroup, with its container's limits written (see cgroups.ts). Without cgroups
-   * an instance runs unlimited, unless it asks for limits: then it fails with why.
+   * The instance's cgroup, with its container's limits written (see cgroups.ts), when its container
+   * sets CPU or memory resources. Without cgroups an instance runs unlimited, unless it asks for
+   * limits: then it fails with why.
    */
   private createCgroup(): InstanceCgroup | undefined {
     const resources = this.spec.container.resources;
+    if (!wantsCgroup(resources)) return undefined;
     const need = enforcedLimits(resources);
     const cg = this.cgroups;
     if (!(cg instanceof CgroupManager)) {
