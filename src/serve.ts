@@ -14,6 +14,7 @@ import { InstanceManager } from './runtime/instances.ts';
 import { ProcessRuntime } from './runtime/process.ts';
 import { PodmanRuntime } from './runtime/podman.ts';
 import { UnavailableRuntime } from './runtime/unavailable.ts';
+import { GPU_INVENTORY_ENV, gpuInventory } from './runtime/gpu.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { StoredEventRecorder } from './controllers/stored-events.ts';
 import { Projector } from './controllers/projector.ts';
@@ -41,6 +42,8 @@ export interface ServeOptions {
   domain: string;
   /** Optional YAML file with Knative config-map keys (see docs/configuration.md). */
   configFile?: string;
+  /** Optional GPU inventory file (docs/configuration.md "GPUs"); default $KNIT_GPU_INVENTORY, else the detected GPUs. */
+  gpuInventory?: string;
   /** Print nothing (tests). */
   quiet?: boolean;
   /** Proxies whose Forwarded / X-Forwarded-* the gateways keep: comma-separated addresses and CIDR ranges. */
@@ -128,7 +131,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const store = new Store(path.join(dataDir, 'knit.db'));
   store.fieldRecorder = controllerFieldRecorder('controller');
   const containers = (await PodmanRuntime.available()) ? new PodmanRuntime() : new UnavailableRuntime();
-  const instances = new InstanceManager(dataDir, [new ProcessRuntime(), containers], loadKnitSettings(opts.configFile).instances);
+  const gpus = gpuInventory(opts.gpuInventory ?? process.env[GPU_INVENTORY_ENV]);
+  const instances = new InstanceManager(dataDir, [new ProcessRuntime(), containers], loadKnitSettings(opts.configFile).instances, () => new Date(), gpus);
   const reaped = await instances.reapOrphans();
   const table = new RoutingTable();
   const autoscaler = new Autoscaler(config.autoscaler, instances);

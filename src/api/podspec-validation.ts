@@ -272,6 +272,7 @@ function validateContainer(raw: unknown, role: ContainerRole, pod: PodCtx, port:
 
   errs.push(via(validateContainerPorts(c.ports), 'ports'));
   if (isObj(c.resources)) errs.push(via(checkShape(c.resources, RESOURCES).errs, 'resources'));
+  if (isObj(c.resources)) errs.push(via(validateGpuQuantity(c.resources), 'resources'));
   if (isObj(c.securityContext)) errs.push(via(validateSecurityContext(c.securityContext, config), 'securityContext'));
   if (config.features.securePodDefaults === 'Disabled') errs.push(warnInsecureDefaults(c.securityContext, pod.podSecurityContext));
 
@@ -472,4 +473,25 @@ const IMAGE_REFERENCE = new RegExp(
 export function isImageReference(image: string): boolean {
   if (image.startsWith('file://')) return /^file:\/\/\/\S*$/.test(image);
   return image.length <= 4096 && IMAGE_REFERENCE.test(image);
+}
+
+/**
+ * Whole GPUs only: the apiserver refuses a fractional extended resource, and a request that differs
+ * from its limit (kubernetes pkg/apis/core/validation/validation.go validateContainerResourceName /
+ * ValidateResourceRequirements), which would fail the revision's Deployment on a cluster. knit
+ * checks `nvidia.com/gpu`, the one extended resource it schedules.
+ */
+function validateGpuQuantity(resources: Record<string, unknown>): FieldError | null {
+  const errs: FieldError[] = [];
+  const gpu = 'nvidia.com/gpu';
+  const lim = isObj(resources.limits) ? resources.limits[gpu] : undefined;
+  const req = isObj(resources.requests) ? resources.requests[gpu] : undefined;
+  for (const [where, q] of [['limits', lim], ['requests', req]] as const) {
+    if (typeof q !== 'string' && typeof q !== 'number') continue;
+    if (!/^\d+$/.test(String(q))) errs.push(FieldError.invalidValue(q, `${where}.${gpu}`, 'must be an integer'));
+  }
+  if (req !== undefined && (lim === undefined || String(lim) !== String(req))) {
+    errs.push(FieldError.invalidValue(req, `requests.${gpu}`, `must be equal to ${gpu} limit of ${lim === undefined ? 0 : String(lim)}`));
+  }
+  return FieldError.combine(...errs);
 }

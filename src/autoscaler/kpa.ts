@@ -16,6 +16,8 @@ export interface ScaleTarget {
   report(key: string): { averageConcurrency: number; requestCount: number; seconds: number } | undefined;
   /** Average CPU (cores) and resident memory per ready instance (the HPA class's input). */
   usage(key: string): { cpuCores: number; rssBytes: number; instances: number } | undefined;
+  /** The most instances the revision can get now (its GPUs); undefined when unbounded. */
+  capacity?(key: string): number | undefined;
 }
 
 /** The inputs of one revision's autoscaling, from its spec and labels. */
@@ -227,6 +229,7 @@ export class Autoscaler {
           desired = hpaDesiredReplicas(scale, utilization, target, hpa.spec.minReplicas, hpa.spec.maxReplicas);
         }
       }
+      desired = this.capped(key, desired);
       // Scale up at once; scale down only to the highest recommendation of the stabilization window.
       hpa.downWindow.record(this.now(), desired);
       scale = desired > scale ? desired : Math.min(scale, hpa.downWindow.current());
@@ -235,6 +238,16 @@ export class Autoscaler {
     const active: ActiveState = readyPods > 0 ? 'Active' : 'Activating';
     r.state = { scale, desiredScale: scale, active, reason: active === 'Active' ? undefined : 'Queued', scaleTargetInitialized: r.state.scaleTargetInitialized || readyPods > 0 };
     if (JSON.stringify(r.state) !== before) this.onChange(key);
+  }
+
+  /**
+   * The decider's wish, never more than the instances the revision can get (a GPU revision: one
+   * per free device set). Explicit bounds (min-scale, initial scale) still apply afterwards, so a
+   * revision that must run more than fit has pending replicas that say why.
+   */
+  private capped(key: string, desired: number): number {
+    const cap = this.target.capacity?.(key);
+    return cap !== undefined && desired > cap ? cap : desired;
   }
 
   private evaluate(key: string, tick: boolean): void {
@@ -246,7 +259,7 @@ export class Autoscaler {
     }
     const nowMs = this.now();
     const readyPods = this.target.status(key)?.ready ?? 0;
-    const desired = tick ? r.decider.scale(nowMs, readyPods).desiredScale : r.decider.status.desiredScale;
+    const desired = this.capped(key, tick ? r.decider.scale(nowMs, readyPods).desiredScale : r.decider.status.desiredScale);
     const d = decideScale({
       nowMs,
       desiredScale: desired,

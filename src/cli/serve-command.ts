@@ -23,6 +23,8 @@ export interface ServeOptions {
   configFile?: string;
   /** `--trusted-proxies`: comma-separated addresses and CIDR ranges (checked here). */
   trustedProxies?: string;
+  /** Optional GPU inventory file (instead of the detected GPUs). */
+  gpuInventory?: string;
   /** Allow the API on a non-loopback address without TLS. */
 }
 
@@ -62,6 +64,7 @@ export function serveOptionsOf(ctx: CommandContext): ServeOptions {
     opts.trustedProxies = trusted;
   }
   if (f.string('https')) opts.https = checkHostPort('https', f.string('https'));
+  if (f.string('gpu-inventory')) opts.gpuInventory = f.string('gpu-inventory');
   return opts;
 }
 

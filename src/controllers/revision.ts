@@ -317,8 +317,13 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
     // Before the decider's first decision, the scale being applied is the desired one.
     status.desiredReplicas = pa.desiredScale >= 0 ? pa.desiredScale : pa.scale;
 
-    // Healthy once an instance is ready — or, for initial-scale 0, once the autoscaler reached it.
-    if (ws.ready > 0 || (pa.scaleTargetInitialized && !ws.failing)) {
+    // reconcile_resources.go reconcileDeployment: with no available replica, a pod the scheduler
+    // cannot place (no free GPU) makes ResourcesAvailable False with its PodScheduled reason and message.
+    if (ws.ready === 0 && ws.desired > 0 && ws.unschedulable) {
+      lifecycle.markResourcesUnavailable(ws.unschedulable.reason, ws.unschedulable.message);
+      if (!ws.everReady) lifecycle.markContainerDeploying();
+    } else if (ws.ready > 0 || (pa.scaleTargetInitialized && !ws.failing)) {
+      // Healthy once an instance is ready — or, for initial-scale 0, once the autoscaler reached it.
       lifecycle.markContainerHealthy();
       lifecycle.markResourcesAvailable();
     } else {

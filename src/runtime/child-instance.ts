@@ -58,6 +58,14 @@ export abstract class ChildInstance extends EventEmitter implements Instance {
   protected onFinished(): void {}
 
   /**
+   * The kubelet's termination reason when it is not the exit code's (`OOMKilled` when the OOM killer
+   * killed a process of the instance); asked once, when the instance is gone, before onFinished.
+   */
+  protected terminationReason(_exitCode: number): 'OOMKilled' | undefined {
+    return undefined;
+  }
+
+  /**
    * Supervises a spawned child: its output goes to the log file and ring, 'spawned' is emitted,
    * and `endEvent` ('exit', or 'close' to wait for the last output) ends the instance. `output` replaces
    * the child's stdout/stderr pipes when the runtime gave it other stdio (see process.ts stdioFifo).
@@ -147,12 +155,14 @@ export abstract class ChildInstance extends EventEmitter implements Instance {
     if (this.state === 'exited') return;
     this.state = 'exited';
     this.stopProbes();
+    const exitCode = code ?? 128 + signalNumber(signal);
+    const termination = exitCode !== 0 ? this.terminationReason(exitCode) : undefined;
     this.onFinished();
     this.logStream?.end();
-    const exitCode = code ?? 128 + signalNumber(signal);
     const tail = this.logs.last(10).join('\n').trim();
-    const message = tail ? `Container failed with: ${tail}` : exitCode === 0 ? 'Container failed with: container exited with no error' : `Container failed with: exit code ${exitCode}`;
-    const exit: InstanceExit = { code: exitCode, beforeReady: !this.everReady, requested: this.stopRequested && !this.killedByProbe, reason: `ExitCode${exitCode}`, message };
+    // An OOM kill leaves no last words: the kubelet's reason stands in for them.
+    const message = tail ? `Container failed with: ${tail}` : exitCode === 0 ? 'Container failed with: container exited with no error' : `Container failed with: ${termination ?? `exit code ${exitCode}`}`;
+    const exit: InstanceExit = { code: exitCode, beforeReady: !this.everReady, requested: this.stopRequested && !this.killedByProbe, reason: `ExitCode${exitCode}`, message, ...(termination ? { terminationReason: termination } : {}) };
     this.resolveExited();
     this.emit('exit', exit);
   }

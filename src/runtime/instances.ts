@@ -8,6 +8,7 @@ import { randomSuffix } from '../store/store.ts';
 import { Endpoint, QueueBound, RevisionDispatcher, type DispatcherSettings, type RequestObserver } from '../dataplane/dispatcher.ts';
 import type { DispatcherLookup } from '../dataplane/gateway.ts';
 import { killGroup } from './process.ts';
+import { GpuAllocator, INSUFFICIENT_GPU_MESSAGE, gpuCount, type GpuDevice } from './gpu.ts';
 import type { ContainerSnapshot, Instance, InstanceExit, InstanceSpec, InstanceState, Runtime } from './runtime.ts';
 import { VolumeManager, type VolumeBind, type WorkloadVolumes } from './volumes.ts';
 
@@ -55,6 +56,8 @@ export interface WorkloadStatus {
   firstReadyMs: number | undefined;
   /** Set while the newest start could not create its instance (its env could not be resolved). */
   startError?: StartError;
+  /** Set while a replica waits for devices no one frees (the scheduler's PodScheduled False). */
+  unschedulable?: StartError;
 }
 
 /** An instance's last exit, with when it ran (a pod's `lastState.terminated`). */
@@ -73,8 +76,8 @@ export interface PodSnapshot {
   podId: string;
   /** The running instance's id; undefined while waiting to restart after a crash. */
   instanceId: string | undefined;
-  /** The instance's state, or 'waiting' between a crash and the restart. */
-  state: InstanceState | 'waiting';
+  /** The instance's state, 'waiting' between a crash and the restart, 'pending' while no GPU is free for it. */
+  state: InstanceState | 'waiting' | 'pending';
   /** Set once `deletePod` or a scale-down asked for the replica to go (the pod's deletionTimestamp). */
   deletedAt: Date | undefined;
   /** The runtime that runs it (`process`, `podman`). */
@@ -99,6 +102,8 @@ export interface PodSnapshot {
   sidecars?: ContainerSnapshot[];
   /** In a pod with sidecars: whether the serving container itself passes its readiness probe. */
   servingReady?: boolean;
+  /** While pending: why the scheduler cannot place it. */
+  unschedulable?: StartError;
 }
 
 /** A replica's mutable record inside RevisionInstances. */
@@ -118,6 +123,8 @@ interface Replica {
   previousLogFile: string | undefined;
   /** The sidecars as the last instance left them (shown while the replica waits to restart). */
   lastSidecars?: ContainerSnapshot[];
+  /** Waiting for GPUs (never started yet). */
+  pending?: boolean;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -156,10 +163,13 @@ class RevisionInstances {
   private readonly cpuSeen = new Map<string, { ticks: number; at: number }>();
   private startError: StartError | undefined;
   private startRetryTimer: NodeJS.Timeout | undefined;
+  /** Whole GPUs each replica holds for its life (restarts included), as a pod holds its devices. */
+  readonly gpusPerReplica: number;
 
   constructor(manager: InstanceManager, workload: Workload) {
     this.manager = manager;
     this.workload = workload;
+    this.gpusPerReplica = gpuCount(workload.template.container.resources);
     this.dispatcher = new RevisionDispatcher(workload.key, workload.dispatch, manager.queue);
     this.dispatcher.onDemand = () => this.manager.onDemand(workload.key);
     this.dispatcher.observer = manager.requestObserver?.(workload.key);
@@ -203,6 +213,7 @@ class RevisionInstances {
       deadlineExceeded: this.deadlineExceeded,
       firstReadyMs: this.firstReadyMs,
       startError: this.startError,
+      ...([...this.replicas.values()].some((r) => r.pending && !r.deletedAt) ? { unschedulable: UNSCHEDULABLE_GPU } : {}),
     };
   }
 
@@ -226,7 +237,7 @@ class RevisionInstances {
       return {
         podId: r.podId,
         instanceId: inst?.id,
-        state: inst ? inst.state : 'waiting',
+        state: inst ? inst.state : r.pending ? 'pending' : 'waiting',
         deletedAt: r.deletedAt ?? r.stoppingAt,
         runtime: inst ? this.manager.runtimeFor(inst.spec.image).name : this.manager.runtimeFor(this.workload.template.image).name,
         pid: inst?.pid,
@@ -241,6 +252,7 @@ class RevisionInstances {
         logFile: r.logFile,
         previousLogFile: r.previousLogFile,
         ...(this.workload.template.sidecars ? { sidecars: inst?.sidecars?.() ?? r.lastSidecars ?? [], servingReady: inst?.servingReady?.() ?? false } : {}),
+        ...(r.pending && !inst ? { unschedulable: UNSCHEDULABLE_GPU } : {}),
       };
     });
   }
@@ -254,7 +266,7 @@ class RevisionInstances {
     if (!r || r.deletedAt) return r !== undefined;
     r.deletedAt = this.manager.now();
     if (r.instance) void this.stopOne(r.instance);
-    else this.replicas.delete(podId);
+    else this.dropReplica(podId);
     this.manager.podsChanged(this.workload.key);
     this.reconcile();
     return true;
@@ -277,7 +289,9 @@ class RevisionInstances {
     // Crashed replicas beyond what is wanted are not restarted: their pods go.
     const waiting = [...this.replicas.values()].filter((r) => !r.instance);
     const spare = waiting.length - Math.max(0, want - live.length);
-    for (const r of waiting.slice(0, Math.max(0, spare))) this.replicas.delete(r.podId);
+    // Pending ones (never started) go first.
+    waiting.sort((a, b) => Number(b.pending ?? false) - Number(a.pending ?? false));
+    for (const r of waiting.slice(0, Math.max(0, spare))) this.dropReplica(r.podId);
     if (spare > 0) this.manager.podsChanged(this.workload.key);
     if (live.length < want) {
       if (this.restartTimer) return; // backing off after a crash
@@ -333,6 +347,21 @@ class RevisionInstances {
     const now = this.manager.now();
     let replica = [...this.replicas.values()].find((r) => !r.instance && !r.deletedAt);
     const suffix = replica?.podId ?? randomSuffix(5);
+    // The scheduler's part: a replica that needs GPUs gets whole free devices first, or stays pending.
+    let gpus: GpuDevice[] | undefined;
+    if (this.gpusPerReplica > 0) {
+      gpus = this.manager.gpus.allocate(this.gpuHolder(suffix), this.gpusPerReplica);
+      if (!gpus) {
+        if (!replica) {
+          replica = newReplica(suffix, now);
+          replica.pending = true;
+          this.replicas.set(suffix, replica);
+          this.manager.changed(this.workload.key);
+        }
+        this.manager.waitForGpus(this);
+        return false;
+      }
+    }
     let base = this.workload.template.env;
     let volumes: VolumeBind[] | undefined;
     let sidecarEnvs = this.workload.template.sidecars?.map((s) => s.env);
@@ -350,6 +379,8 @@ class RevisionInstances {
     if (vols || this.workload.resolveEnv || resolveSidecars) {
       const r = vols && 'error' in vols ? vols : resolveEnv(suffix);
       if ('error' in r) {
+        // A new replica that cannot start holds no devices meanwhile (the next try picks a new pod name).
+        if (gpus && !replica && this.manager.gpus.release(this.gpuHolder(suffix))) this.manager.gpusFreed();
         const changed = this.startError?.reason !== r.error.reason || this.startError?.message !== r.error.message;
         this.startError = r.error;
         if (!this.startRetryTimer) {
@@ -372,14 +403,17 @@ class RevisionInstances {
     const id = `${rev}-${replica ? randomSuffix(5) : suffix}`;
     // Spread keeps every own name (`__proto__` too) as a variable.
     const env = { ...base, [OWNER_ENV]: this.manager.ownerTag };
-    const spec: InstanceSpec = { ...this.workload.template, env, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`), ...(volumes ? { volumes } : {}) };
+    const spec: InstanceSpec = { ...this.workload.template, env, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`), ...(volumes ? { volumes } : {}), ...(gpus ? { gpus } : {}) };
     // A sidecar's log: DATA_DIR/logs/NS/REV/CONTAINER/INSTANCE.log (the revision's directory keeps the serving container's).
     if (spec.sidecars) spec.sidecars = spec.sidecars.map((s, i) => ({ ...s, env: { ...(sidecarEnvs?.[i] ?? s.env), [OWNER_ENV]: this.manager.ownerTag }, logFile: sidecarLogFile(this.manager.logDir, ns, rev, s.container.name ?? '', id) }));
-    if (replica) {
+    if (replica?.pending) {
+      replica.pending = false;
+      this.manager.changed(this.workload.key);
+    } else if (replica) {
       replica.restartCount++;
       replica.previousLogFile = replica.logFile;
     } else {
-      replica = { podId: suffix, createdAt: now, instance: undefined, startedAt: undefined, readyChangedAt: undefined, restartCount: 0, lastExit: undefined, deletedAt: undefined, stoppingAt: undefined, backoffMs: undefined, logFile: undefined, previousLogFile: undefined };
+      replica = newReplica(suffix, now);
       this.replicas.set(suffix, replica);
     }
     const inst = this.manager.runtimeFor(spec.image).start(spec);
@@ -429,7 +463,7 @@ class RevisionInstances {
       if (rep.instance === inst) rep.instance = undefined;
       rep.lastExit = { ...exit, startedAt: rep.startedAt ?? this.manager.now(), finishedAt: this.manager.now() };
       // A replica asked to go is not restarted, even if its instance crashed while draining.
-      if (exit.requested || this.closed || rep.deletedAt || rep.stoppingAt) this.replicas.delete(rep.podId);
+      if (exit.requested || this.closed || rep.deletedAt || rep.stoppingAt) this.dropReplica(rep.podId);
       if (!exit.requested && !this.closed) {
         this.lastFailure = exit;
         this.failing = true;
@@ -468,6 +502,25 @@ class RevisionInstances {
     this.dispatcher.setEndpoints([...this.endpoints.values()]);
   }
 
+  private gpuHolder(podId: string): string {
+    return `${this.workload.key}/${podId}`;
+  }
+
+  /** Forgets a replica (its pod is gone) and frees the GPUs it held. */
+  private dropReplica(podId: string): void {
+    this.replicas.delete(podId);
+    if (this.gpusPerReplica > 0 && this.manager.gpus.release(this.gpuHolder(podId))) this.manager.gpusFreed();
+  }
+
+  /**
+   * How many replicas the revision can run given the free GPUs (the ones holding devices plus what
+   * the free devices allow); undefined when it needs none.
+   */
+  gpuCapacity(): number | undefined {
+    if (this.gpusPerReplica === 0) return undefined;
+    return this.manager.gpus.holders(`${this.workload.key}/`) + Math.floor(this.manager.gpus.free / this.gpusPerReplica);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
@@ -475,8 +528,16 @@ class RevisionInstances {
     if (this.startRetryTimer) clearTimeout(this.startRetryTimer);
     this.dispatcher.close();
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
+    for (const podId of [...this.replicas.keys()]) this.dropReplica(podId);
     this.manager.volumes.releaseRevision(this.workload.key);
   }
+}
+
+/** The scheduler's reason for a pod that needs more GPUs than are free (kubernetes pkg/scheduler framework plugins noderesources fit.go). */
+const UNSCHEDULABLE_GPU: StartError = { reason: 'Unschedulable', message: INSUFFICIENT_GPU_MESSAGE };
+
+function newReplica(podId: string, createdAt: Date): Replica {
+  return { podId, createdAt, instance: undefined, startedAt: undefined, readyChangedAt: undefined, restartCount: 0, lastExit: undefined, deletedAt: undefined, stoppingAt: undefined, backoffMs: undefined, logFile: undefined, previousLogFile: undefined };
 }
 
 function rank(inst: Instance, endpoints: Map<string, Endpoint>): number {
@@ -525,8 +586,12 @@ export class InstanceManager implements DispatcherLookup {
   private readonly starved = new Set<RevisionInstances>();
   /** Every replica's volumes, under DATA_DIR/volumes. */
   readonly volumes: VolumeManager;
+  /** The machine's GPUs and who holds them. */
+  readonly gpus: GpuAllocator;
+  private readonly gpuWaiters = new Set<RevisionInstances>();
 
-  constructor(dataDir: string, runtimes: Runtime[], limits: InstanceLimits = DEFAULT_INSTANCE_LIMITS, now: () => Date = () => new Date()) {
+  constructor(dataDir: string, runtimes: Runtime[], limits: InstanceLimits = DEFAULT_INSTANCE_LIMITS, now: () => Date = () => new Date(), gpus: readonly GpuDevice[] = []) {
+    this.gpus = new GpuAllocator(gpus);
     this.limits = limits;
     this.now = now;
     this.ownerTag = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 16);
@@ -555,6 +620,26 @@ export class InstanceManager implements DispatcherLookup {
     queueMicrotask(() => {
       for (const r of waiting) r.reconcile();
     });
+  }
+
+  /** A revision waits for GPUs: it gets another look when some are freed. */
+  waitForGpus(r: RevisionInstances): void {
+    this.gpuWaiters.add(r);
+  }
+
+  /** GPUs were freed: revisions waiting for them get another look. */
+  gpusFreed(): void {
+    if (this.gpuWaiters.size === 0) return;
+    const waiting = [...this.gpuWaiters];
+    this.gpuWaiters.clear();
+    queueMicrotask(() => {
+      for (const r of waiting) r.reconcile();
+    });
+  }
+
+  /** The most replicas a revision that needs GPUs can run now (the autoscaler's cap); undefined for others. */
+  capacity(key: string): number | undefined {
+    return this.revisions.get(key)?.gpuCapacity();
   }
 
   runtimeFor(image: string): Runtime {

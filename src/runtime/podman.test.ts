@@ -82,6 +82,11 @@ podmanSuite('podman runtime', () => {
       for (const a of c.absent ?? []) assert.ok(!args.includes(a), `${c.name}: no ${a} in ${line}`);
       assert.equal(args.filter((a) => a === 'img').length, 1, `${c.name}: the image appears once`);
     }
+    // The pod's GPUs as CDI devices, by index.
+    const gpus: InstanceSpec = { ...spec('img', { resources: { limits: { 'nvidia.com/gpu': '2' } } }), id: 'x-1', gpus: [{ index: 1, devices: [] }, { index: 3, uuid: 'GPU-x', devices: [] }] };
+    const line = JSON.stringify(podmanRunArgs(gpus, 41000, 'o'));
+    assert.ok(line.includes('"--device","nvidia.com/gpu=1","--device","nvidia.com/gpu=3"'), line);
+    assert.ok(!JSON.stringify(podmanRunArgs({ ...spec('img', {}), id: 'x-1' }, 41000, 'o')).includes('--device'));
   });
 
   test('podman: env values travel in podman\'s environment, not on its command line', () => {
@@ -141,6 +146,7 @@ podmanSuite('podman runtime', () => {
     assert.equal(exit.code, 137, 'OOM-killed');
     assert.equal(exit.requested, false);
     assert.equal(exit.reason, 'ExitCode137');
+    assert.equal(exit.terminationReason, 'OOMKilled', 'podman State.OOMKilled, from conmon');
   });
 
   test('podman: a resolved digest pins the content; re-tagging the image changes nothing for it', async () => {

@@ -11,6 +11,7 @@ import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './
 import { PodInstance, checkOneRuntime, type PodNetwork } from './pod.ts';
 import { verifyRunAsNonRoot } from './sandbox.ts';
 import type { SecurityContext } from '../api/types.ts';
+import { GPU_RESOURCE } from './gpu.ts';
 
 /** The label every knit container carries (value: the instance id); reaping looks for it. */
 export const INSTANCE_LABEL = 'knit.instance';
@@ -152,6 +153,8 @@ export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: strin
   if (cpuRequest !== null && cpuRequest > 0) args.push('--cpu-shares', String(cpuShares(cpuRequest)));
   // The pod's volumes (volumes.ts): host directories bound at mountPath; no SELinux relabel (`:Z`), which Debian does not use.
   for (const v of spec.volumes ?? []) args.push('-v', `${v.hostPath}:${v.mountPath}:${v.readOnly ? 'ro' : 'rw'}`);
+  // The pod's GPUs through CDI (NVIDIA Container Toolkit's `nvidia.com/gpu=INDEX` devices).
+  for (const g of spec.gpus ?? []) args.push('--device', `${GPU_RESOURCE}=${g.index}`);
   if (c.command && c.command.length > 0) args.push('--entrypoint', JSON.stringify(c.command));
   args.push(spec.image);
   if (c.args && c.args.length > 0) args.push(...c.args);
@@ -219,11 +222,17 @@ class PodmanInstance extends ChildInstance {
     const refusal = await this.runtime.refuseStart(this.spec);
     if (refusal) return this.failToStart(refusal.reason, refusal.message);
     if (this.stopRequested) return this.finish(0, null);
+    try {
+      fs.mkdirSync(this.conmonDir, { recursive: true });
+    } catch (err) {
+      this.logs.push(`knit: ${(err as Error).message}`);
+      return this.finish(127, null);
+    }
     const child = spawn(this.runtime.bin, podmanRunArgs(this.spec, this.port, this.runtime.owner, this.pod?.name), {
       env: podmanEnv(this.spec),
       stdio: ['ignore', 'pipe', 'pipe'],
-      // conmon drops files (e.g. `oom` after an OOM kill) into its working directory.
-      cwd: path.dirname(this.spec.logFile),
+      // conmon drops files into its working directory: `oom` after an OOM kill (see terminationReason).
+      cwd: this.conmonDir,
       detached: true, // a Ctrl-C at knit's terminal must not reach the container before the drain
     });
     // 'close' (not 'exit'): the container's last output lines arrive before it.
@@ -240,6 +249,24 @@ class PodmanInstance extends ChildInstance {
 
   private get gone(): boolean {
     return this.state === 'exited';
+  }
+
+  /** The instance's own working directory for podman and conmon, beside its log. */
+  private get conmonDir(): string {
+    return path.join(path.dirname(this.spec.logFile), '.conmon', this.spec.id);
+  }
+
+  /**
+   * podman's State.OOMKilled comes from the `oom` file conmon writes when the container's cgroup
+   * saw an OOM kill (containers/conmon src/ctr_oom.c write_oom_files writes it into its working directory too);
+   * `--rm` removes the container before it could be inspected, so knit reads that file.
+   */
+  protected override terminationReason(): 'OOMKilled' | undefined {
+    return fs.existsSync(path.join(this.conmonDir, 'oom')) ? 'OOMKilled' : undefined;
+  }
+
+  protected override onFinished(): void {
+    fs.rmSync(this.conmonDir, { recursive: true, force: true });
   }
 
   stop(): Promise<void> {

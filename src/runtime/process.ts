@@ -10,6 +10,8 @@ import { ChildInstance } from './child-instance.ts';
 import { PodInstance, checkOneRuntime } from './pod.ts';
 import { openNetns } from './process-pod.ts';
 import type { Probe } from '../api/types.ts';
+import { CgroupManager, cgroupRefusal, detectCgroups, enforcedLimits, resourceSettings, wantsCgroup, type CgroupSupport, type InstanceCgroup } from './cgroups.ts';
+import { gpuEnv, type GpuDevice } from './gpu.ts';
 import {
   DEFAULT_GID, DEFAULT_UID, SANDBOX_ENV, bwrapArgs, childOf, detectSandbox, execInSandbox, instanceIdentity, readSandboxPid,
   signalGroupExcept, unsandboxedRefusal, verifyRunAsNonRoot, type SandboxLayout, type SandboxSupport,
@@ -135,11 +137,64 @@ class ProcessInstance extends ChildInstance {
   /** The sandbox's pid 1 (bwrap's init) and the app it started, as the host numbers them. */
   private sandboxPid: number | undefined;
   private appPid: number | undefined;
+  private readonly cgroups: CgroupManager | CgroupSupport;
+  /** The instance's cgroup, while it has one. */
+  private cgroup: InstanceCgroup | undefined;
+  /** Settles once the cgroup is removed after the instance is gone (stop() waits for it). */
+  private cgroupRemoved: Promise<void> = Promise.resolve();
 
-  constructor(spec: InstanceSpec, options: Required<ProcessRuntimeOptions>, netns?: PodNetns) {
+  constructor(spec: InstanceSpec, options: Required<ProcessRuntimeOptions>, cgroups: CgroupManager | CgroupSupport, netns?: PodNetns) {
     super(spec);
     this.options = options;
+    this.cgroups = cgroups;
     this.netns = netns;
+  }
+
+  /**
+   * The instance's cgroup, with its container's limits written (see cgroups.ts), when its container
+   * sets CPU or memory resources. Without cgroups an instance runs unlimited, unless it asks for
+   * limits: then it fails with why.
+   */
+  private createCgroup(): InstanceCgroup | undefined {
+    const resources = this.spec.container.resources;
+    if (!wantsCgroup(resources)) return undefined;
+    const need = enforcedLimits(resources);
+    const cg = this.cgroups;
+    if (!(cg instanceof CgroupManager)) {
+      if (need.length > 0) throw new RuntimeError('CreateContainerError', cgroupRefusal(need, cg.ok ? 'knit cannot create them here' : cg.why));
+      return undefined;
+    }
+    try {
+      // KNIT_OWNER (instances.ts OWNER_ENV) names the knit data directory: one cgroup directory per knit.
+      return cg.create(this.spec.env.KNIT_OWNER ?? 'local', this.spec.id, resourceSettings(resources));
+    } catch (err) {
+      const why = `knit could not create the instance's cgroup (${(err as Error).message})`;
+      if (need.length > 0) throw new RuntimeError('CreateContainerError', cgroupRefusal(need, why), { cause: err });
+      return undefined;
+    }
+  }
+
+  /** bwrap arguments for the instance's own cgroup (read-only where a container sees it) and its GPUs' device nodes. */
+  private resourceArgs(cgroup: InstanceCgroup | undefined): string[] {
+    const args: string[] = [];
+    if (cgroup) {
+      // The shell that joins the cgroup exports PWD; the instance gets the env it was given.
+      args.push(...(this.spec.env.PWD !== undefined ? ['--setenv', 'PWD', this.spec.env.PWD] : ['--unsetenv', 'PWD']));
+      const binds = cgroup.sandboxBinds();
+      const v1 = binds.some((b) => b.target !== '/sys/fs/cgroup');
+      for (const dir of ['/sys', '/sys/fs']) args.push('--perms', '0755', '--dir', dir);
+      // v1: a tmpfs at /sys/fs/cgroup holding the controllers, as a container runtime mounts it (Knative's
+      // cgroup conformance test looks for a mount there), made read-only once the controllers are bound.
+      if (v1) args.push('--perms', '0755', '--tmpfs', '/sys/fs/cgroup');
+      for (const b of binds) args.push('--ro-bind', b.source, b.target);
+      if (v1) args.push('--remount-ro', '/sys/fs/cgroup');
+    }
+    for (const dev of gpuDeviceNodes(this.spec.gpus)) args.push('--dev-bind', dev, dev);
+    return args;
+  }
+
+  protected override terminationReason(): 'OOMKilled' | undefined {
+    return this.cgroup && this.cgroup.oomKills() > 0 ? 'OOMKilled' : undefined;
   }
 
   async begin(): Promise<void> {
@@ -161,15 +216,19 @@ class ProcessInstance extends ChildInstance {
       // In a pod's own network the serving port is the declared one, as in a container; a sidecar gets no PORT.
       this.port = netns ? this.spec.containerPort : await freePort();
       if (this.stopRequested) return this.finish(0, null);
+      this.cgroup = this.createCgroup();
+      layout.extraArgs = [...(layout.extraArgs ?? []), ...this.resourceArgs(this.cgroup)];
       // A container's writable root is the private /tmp here, so HOME defaults to it.
-      const env = { ...baseEnv(), HOME: '/tmp', ...this.spec.env, ...(this.spec.role === 'sidecar' ? {} : { PORT: String(this.port) }) };
+      const env = { ...baseEnv(), HOME: '/tmp', ...this.spec.env, ...gpuEnvOf(this.spec.gpus), ...(this.spec.role === 'sidecar' ? {} : { PORT: String(this.port) }) };
       const bwrap = bwrapArgs(sandbox.tools, layout, argv);
       // nsenter joins the pod's network namespace, then execs bwrap (same pid, same fds).
-      const [cmd, cmdArgs] = netns ? [sandbox.tools.nsenter, ['--target', String(netns.pid), '--net', '--', sandbox.tools.bwrap, ...bwrap]] : [sandbox.tools.bwrap, bwrap];
+      const command = netns ? [sandbox.tools.nsenter, '--target', String(netns.pid), '--net', '--', sandbox.tools.bwrap, ...bwrap] : [sandbox.tools.bwrap, ...bwrap];
+      // The cgroup is joined first (a shell writes its pid, then execs the command).
+      const joined = this.cgroup ? this.cgroup.joinArgv(command) : command;
       const stdio = await stdioFifo(fifoPath(this.spec.logFile), uid, gid);
       let child;
       try {
-        child = spawn(cmd, cmdArgs, {
+        child = spawn(joined[0], joined.slice(1), {
           cwd: '/',
           env,
           stdio: ['ignore', stdio.writeFd, stdio.writeFd, 'pipe'],
@@ -185,11 +244,14 @@ class ProcessInstance extends ChildInstance {
       this.startProbes({
         exec: async (command, timeoutMs) => {
           const pid = await sandboxPid;
-          return pid !== undefined && this.state !== 'exited' && execInSandbox(sandbox.tools, pid, layout, env, command, timeoutMs, netns !== undefined);
+          const cg = this.cgroup;
+          return pid !== undefined && this.state !== 'exited' && execInSandbox(sandbox.tools, pid, layout, env, command, timeoutMs, netns !== undefined, cg ? (argv) => cg.joinArgv(argv) : undefined);
         },
         ...(netns ? { remote: netns.probe } : {}),
       });
     } catch (err) {
+      // Nothing started in it: the cgroup goes at once.
+      if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
       this.failToStart(err instanceof RuntimeError ? err.reason : 'ContainerMissing', (err as Error).message);
     }
   }
@@ -224,16 +286,25 @@ class ProcessInstance extends ChildInstance {
     const cwd = this.spec.container.workingDir ? path.resolve(dir, this.spec.container.workingDir) : dir;
     this.port = await freePort();
     if (this.stopRequested) return this.finish(0, null);
-    const env = { ...baseEnv(), ...this.spec.env, PORT: String(this.port) };
+    const env = { ...baseEnv(), ...this.spec.env, ...gpuEnvOf(this.spec.gpus), PORT: String(this.port) };
+    const switchUser = id.uid !== own.uid || id.gid !== own.gid;
+    this.cgroup = this.createCgroup();
+    let command = argv;
+    if (this.cgroup) {
+      // The shell joins the cgroup as root, then drops to the instance's user.
+      if (switchUser && !fs.existsSync(SETPRIV)) throw new RuntimeError('CreateContainerError', `running as uid ${id.uid} inside a cgroup needs util-linux's setpriv (${SETPRIV}), which is not installed`);
+      if (switchUser) command = [SETPRIV, '--reuid', String(id.uid), '--regid', String(id.gid), '--clear-groups', '--', ...argv];
+      command = this.cgroup.joinArgv(command);
+    }
     const stdio = await stdioFifo(fifoPath(this.spec.logFile), id.uid, id.gid);
     let child;
     try {
-      child = spawn(argv[0], argv.slice(1), {
+      child = spawn(command[0], command.slice(1), {
         cwd,
         env,
         stdio: ['ignore', stdio.writeFd, stdio.writeFd],
         detached: true, // own process group, so stop() reaches grandchildren too
-        ...(id.uid !== own.uid || id.gid !== own.gid ? { uid: id.uid, gid: id.gid } : {}),
+        ...(switchUser && !this.cgroup ? { uid: id.uid, gid: id.gid } : {}),
       });
     } finally {
       fs.closeSync(stdio.writeFd);
@@ -244,10 +315,11 @@ class ProcessInstance extends ChildInstance {
 
   protected override onFinished(): void {
     if (this.killTimer) clearTimeout(this.killTimer);
+    if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
   }
 
   stop(): Promise<void> {
-    if (this.state === 'exited') return this.exited;
+    if (this.state === 'exited') return this.gone();
     if (this.beginStop()) {
       const pid = this.child?.pid;
       if (pid !== undefined) {
@@ -257,7 +329,12 @@ class ProcessInstance extends ChildInstance {
         this.killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), this.spec.gracePeriodSeconds * 1000);
       }
     }
-    return this.exited;
+    return this.gone();
+  }
+
+  /** Gone means its cgroup is gone too, so a stopping knit leaves none behind. */
+  private gone(): Promise<void> {
+    return this.exited.then(() => this.cgroupRemoved);
   }
 }
 
@@ -310,15 +387,33 @@ export interface ProcessRuntimeOptions {
    * `'off'` to run them as host processes (the default when KNIT_SANDBOX=off).
    */
   sandbox?: SandboxSupport | 'off';
+  /** Whether instances get cgroups (default: detected at construction; see cgroups.ts). */
+  cgroups?: CgroupSupport;
+}
+
+/** util-linux's setpriv, which drops to the instance's user after it joined its cgroup. */
+const SETPRIV = '/usr/bin/setpriv';
+
+/** The env of an instance holding GPUs. */
+function gpuEnvOf(gpus: GpuDevice[] | undefined): Record<string, string> {
+  return gpus && gpus.length > 0 ? gpuEnv(gpus) : {};
+}
+
+/** The device nodes of an instance's GPUs that exist on this host (bound into its sandbox). */
+export function gpuDeviceNodes(gpus: GpuDevice[] | undefined): string[] {
+  return [...new Set((gpus ?? []).flatMap((g) => g.devices))].filter((d) => fs.existsSync(d));
 }
 
 /** Runs `file://` images as sandboxed processes (see sandbox.ts and docs/architecture.md "Sandbox"). */
 export class ProcessRuntime implements Runtime {
   readonly name = 'process';
   private readonly options: Required<ProcessRuntimeOptions>;
+  private readonly cgroups: CgroupManager | CgroupSupport;
 
   constructor(options: ProcessRuntimeOptions = {}) {
-    this.options = { sandbox: options.sandbox ?? (process.env[SANDBOX_ENV] === 'off' ? 'off' : detectSandbox()) };
+    const cgroups = options.cgroups ?? detectCgroups();
+    this.options = { sandbox: options.sandbox ?? (process.env[SANDBOX_ENV] === 'off' ? 'off' : detectSandbox()), cgroups };
+    this.cgroups = cgroups.ok ? new CgroupManager(cgroups.hierarchy) : cgroups;
     closeInheritedFds();
   }
 
@@ -345,7 +440,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   private startIn(spec: InstanceSpec, netns?: PodNetns): Instance {
-    const inst = new ProcessInstance(spec, this.options, netns);
+    const inst = new ProcessInstance(spec, this.options, this.cgroups, netns);
     // After the caller's listeners are on: in a pod's namespace nothing is awaited before the spawn.
     if (netns) queueMicrotask(() => void inst.begin());
     else void inst.begin();

@@ -3,6 +3,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Container, Probe } from '../api/types.ts';
 import type { VolumeBind } from './volumes.ts';
+import type { GpuDevice } from './gpu.ts';
 
 /** What a runtime needs to start one instance. */
 export interface InstanceSpec {
@@ -27,6 +28,8 @@ export interface InstanceSpec {
   logFile: string;
   /** The pod's volumes, materialised on the host, to bind at their mountPath (volumes.ts). */
   volumes?: VolumeBind[];
+  /** The whole GPUs the instance's pod holds (its `nvidia.com/gpu` limit). */
+  gpus?: GpuDevice[];
   /**
    * The revision's other containers (sidecars): they run in the same pod as the serving container,
    * share its network (localhost) and are started, probed and stopped with it (see pod.ts).
@@ -76,6 +79,8 @@ export interface InstanceExit {
   reason: string;
   /** Knative's message: "Container failed with: <last log lines>". */
   message: string;
+  /** The kubelet's termination reason when the exit code does not tell it: `OOMKilled`. */
+  terminationReason?: 'OOMKilled';
 }
 
 /**

@@ -88,6 +88,8 @@ export interface SandboxLayout {
   gid: number;
   /** The pod's volumes bound into the sandbox at their mountPath (volumes.ts). */
   volumes?: VolumeBind[];
+  /** More bwrap arguments after the binds: the instance's cgroup and GPU devices (see processResourceArgs in process.ts). */
+  extraArgs?: string[];
 }
 
 /** System directories bound read-only at their own path, so the Node that runs knit and busybox-style commands work inside. */
@@ -175,6 +177,7 @@ export function bwrapArgs(tools: SandboxTools, layout: SandboxLayout, argv: stri
     ...bindsAt([nodeDir, ...ancestorNodeModules(layout.imageDir), layout.imageDir], system.binds),
     // Volumes last, over what they mount on (system.binds now lists every read-only tree).
     ...sandboxVolumeArgs(layout.volumes ?? [], system.binds),
+    ...(layout.extraArgs ?? []),
     '--chdir', layout.cwd,
     '--info-fd', '3',
     '--',
@@ -216,11 +219,14 @@ export function execInSandbox(
   timeoutMs: number,
   /** Join its network namespace too (a pod's container, whose network is not the host's). */
   net = false,
+  wrap: (argv: string[]) => string[] = (argv) => argv,
 ): Promise<boolean> {
   return new Promise((resolve) => {
     if (command.length === 0) return resolve(false);
     const args = ['--target', String(sandboxPid), '--mount', '--pid', '--ipc', '--cgroup', ...(net ? ['--net'] : []), `--wdns=${layout.cwd}`, '--', ...dropTo(tools, layout), ...command];
-    const child = spawn(tools.nsenter, args, { env, stdio: 'ignore', detached: true });
+    // `wrap` puts the command into the instance's cgroup first (process.ts), as an exec runs in its container's.
+    const [bin, ...rest] = wrap([tools.nsenter, ...args]);
+    const child = spawn(bin, rest, { env, stdio: 'ignore', detached: true });
     const timer = setTimeout(() => {
       if (child.pid !== undefined) killProcessGroup(child.pid, 'SIGKILL');
     }, timeoutMs);

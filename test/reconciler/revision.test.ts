@@ -239,6 +239,57 @@ const rows: RevisionRow[] = [
     },
   },
   {
+    name: 'a pod no GPU is free for: ResourcesAvailable False Unschedulable with the scheduler\'s message, at once',
+    objects: [revision('foo', 1)],
+    key: KEY,
+    running: { starting: 0, unschedulable: { reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.' } },
+    wantStatus: {
+      observedGeneration: 1,
+      conditions: [
+        ACTIVATING,
+        cond('ContainerHealthy', 'Unknown', 'Deploying'),
+        cond('Ready', 'False', 'Unschedulable', '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.'),
+        cond('ResourcesAvailable', 'False', 'Unschedulable', '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.'),
+      ],
+      actualReplicas: 0,
+      desiredReplicas: 1,
+    },
+  },
+  {
+    name: 'unschedulable after the deadline too: the scheduler\'s reason wins over ProgressDeadlineExceeded',
+    objects: [revision('foo', 1)],
+    key: KEY,
+    running: { starting: 0, deadlineExceeded: true, unschedulable: { reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.' } },
+    wantStatus: {
+      observedGeneration: 1,
+      conditions: [
+        ACTIVATING,
+        cond('ContainerHealthy', 'Unknown', 'Deploying'),
+        cond('Ready', 'False', 'Unschedulable', '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.'),
+        cond('ResourcesAvailable', 'False', 'Unschedulable', '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.'),
+      ],
+      actualReplicas: 0,
+      desiredReplicas: 1,
+    },
+  },
+  {
+    name: 'an OOM-killed container: ContainerHealthy False ExitCode137, Knative\'s "Container failed with:" message',
+    objects: [revision('foo', 1)],
+    key: KEY,
+    running: { lastFailure: { code: 137, beforeReady: true, requested: false, reason: 'ExitCode137', message: 'Container failed with: OOMKilled', terminationReason: 'OOMKilled' }, failing: true },
+    wantStatus: {
+      observedGeneration: 1,
+      conditions: [
+        ACTIVATING,
+        cond('ContainerHealthy', 'False', 'ExitCode137', 'Container failed with: OOMKilled'),
+        cond('Ready', 'False', 'ExitCode137', 'Container failed with: OOMKilled'),
+        cond('ResourcesAvailable', 'Unknown', 'Deploying'),
+      ],
+      actualReplicas: 0,
+      desiredReplicas: 1,
+    },
+  },
+  {
     name: 'crashing past the deadline: both conditions False, Ready takes the later one',
     objects: [revision('foo', 1)],
     key: KEY,

@@ -21,8 +21,12 @@ type ContainerState =
 
 const time = (d: Date | undefined): string | undefined => (d ? rfc3339(d) : undefined);
 
-/** The kubelet's reason for a terminated container (pkg/kubelet/kuberuntime: `Completed` for exit 0, else `Error`). */
-export function terminatedReason(exitCode: number): string {
+/**
+ * The reason of a terminated container as the container runtime reports it (containerd
+ * pkg/cri/server: `Completed` for exit 0, `OOMKilled` after an OOM kill, else `Error`).
+ */
+export function terminatedReason(exitCode: number, oom?: string): string {
+  if (oom && exitCode !== 0) return oom;
   return exitCode === 0 ? 'Completed' : 'Error';
 }
 
@@ -42,7 +46,7 @@ function containerState(p: PodSnapshot, podMeta: ObjectMeta, container: string):
     case 'exited': {
       const e = p.lastExit;
       const exitCode = e?.code ?? 0;
-      return { terminated: { exitCode, reason: terminatedReason(exitCode), ...(e && exitCode !== 0 ? { message: terminationMessage(e.message) } : {}), startedAt: time(e?.startedAt ?? p.startedAt) ?? '', finishedAt: time(e?.finishedAt) ?? '', ...(containerID ? { containerID } : {}) } };
+      return { terminated: { exitCode, reason: terminatedReason(exitCode, e?.terminationReason), ...(e && exitCode !== 0 ? { message: terminationMessage(e.message) } : {}), startedAt: time(e?.startedAt ?? p.startedAt) ?? '', finishedAt: time(e?.finishedAt) ?? '', ...(containerID ? { containerID } : {}) } };
     }
     default:
       if (p.pid === undefined && p.state === 'starting') return { waiting: { reason: 'ContainerCreating' } };
@@ -111,6 +115,21 @@ function sidecarStatus(c: ContainerSnapshot, p: PodSnapshot, podMeta: ObjectMeta
 }
 
 /**
+ * A pod the scheduler could not place (no free GPU): Pending, PodScheduled False with the scheduler's
+ * reason and message, no node and no container status yet (kubernetes pkg/scheduler/schedule_one.go
+ * handleSchedulingFailure).
+ */
+function pendingPod(metadata: ObjectMeta, spec: JsonObject, p: PodSnapshot): Projected {
+  const why = p.unschedulable ?? { reason: 'Unschedulable', message: '' };
+  const status: JsonObject = {
+    phase: 'Pending',
+    conditions: [{ type: 'PodScheduled', status: 'False', lastProbeTime: null, lastTransitionTime: rfc3339(p.createdAt), reason: why.reason, message: why.message }],
+    qosClass: qosClass((spec.containers as JsonObject[])[0].resources as { requests?: Record<string, string> }),
+  };
+  return { apiVersion: 'v1', kind: 'Pod', metadata, spec, status };
+}
+
+/**
  * The pod of one replica. `uid` is the stored pod's (the store assigns it on create), used only in the
  * back-off message as the kubelet writes it.
  */
@@ -132,6 +151,7 @@ export function buildPod(rev: Revision, replicaSet: ObjectMeta, p: PodSnapshot, 
     metadata.deletionTimestamp = rfc3339(new Date(p.deletedAt.getTime() + grace * 1000));
     (metadata as ObjectMeta & { deletionGracePeriodSeconds?: number }).deletionGracePeriodSeconds = grace;
   }
+  if (p.state === 'pending') return pendingPod(metadata, spec, p);
   const state = containerState(p, { ...metadata, uid }, container);
   const ready = p.state === 'ready' && !p.deletedAt;
   const sidecarStatuses = (p.sidecars ?? []).map((c) => sidecarStatus(c, p, { ...metadata, uid }));
@@ -157,7 +177,7 @@ export function buildPod(rev: Revision, replicaSet: ObjectMeta, p: PodSnapshot, 
   // The previous instance's exit, as the kubelet keeps the last termination of a restarted container.
   const lastState: JsonObject =
     e && p.state !== 'exited'
-      ? { terminated: { exitCode: e.code, reason: terminatedReason(e.code), ...(e.code !== 0 ? { message: terminationMessage(e.message) } : {}), startedAt: rfc3339(e.startedAt), finishedAt: rfc3339(e.finishedAt) } }
+      ? { terminated: { exitCode: e.code, reason: terminatedReason(e.code, e.terminationReason), ...(e.code !== 0 ? { message: terminationMessage(e.message) } : {}), startedAt: rfc3339(e.startedAt), finishedAt: rfc3339(e.finishedAt) } }
       : {};
   const servingSpec = (spec.containers as JsonObject[]).find((c) => c.name === container) ?? (spec.containers as JsonObject[])[0];
   const image = String(servingSpec.image ?? '');

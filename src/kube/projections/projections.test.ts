@@ -94,6 +94,8 @@ test('pods: phase, readiness, container state and lastState for each replica sta
     { name: 'restarted after a crash', snap: { restartCount: 1, lastExit: crash }, phase: 'Running', ready: true, state: 'running', restarts: 1, last: [137, 'Error'] },
     { name: 'restarted after exiting 0', snap: { restartCount: 1, lastExit: { ...crash, code: 0, reason: 'ExitCode0' } }, phase: 'Running', ready: true, state: 'running', restarts: 1, last: [0, 'Completed'] },
     { name: 'being deleted', snap: { deletedAt: T2 }, phase: 'Running', ready: false, state: 'running' },
+    { name: 'restarted after an OOM kill', snap: { restartCount: 1, lastExit: { ...crash, terminationReason: 'OOMKilled' } }, phase: 'Running', ready: true, state: 'running', restarts: 1, last: [137, 'OOMKilled'] },
+    { name: 'waiting to restart after an OOM kill', snap: { state: 'waiting', instanceId: undefined, pid: undefined, restartCount: 3, lastExit: { ...crash, terminationReason: 'OOMKilled' }, backoffMs: 4000 }, phase: 'Running', ready: false, state: 'waiting', reason: 'CrashLoopBackOff', restarts: 3, last: [137, 'OOMKilled'] },
   ];
   for (const row of rows) {
     const pod = buildPod(revision(), RS, snap(row.snap), NODE, 'pod-uid');
@@ -112,6 +114,21 @@ test('pods: phase, readiness, container state and lastState for each replica sta
     if (!row.ready) assert.equal(ready?.message, 'containers with unready status: [user-container]', row.name);
     assert.deepEqual(st.conditions.map((c) => c.type), ['Initialized', 'Ready', 'ContainersReady', 'PodScheduled'], row.name);
   }
+});
+
+test('pods: a replica waiting for a GPU is Pending, PodScheduled False with the scheduler\'s reason, and has no container status', () => {
+  const why = { reason: 'Unschedulable', message: '0/1 nodes are available: 1 Insufficient nvidia.com/gpu.' };
+  const pod = buildPod(revision(), RS, snap({ state: 'pending', instanceId: undefined, pid: undefined, unschedulable: why }), NODE, 'pod-uid');
+  const st = pod.status as { phase: string; conditions: KubeCondition[]; containerStatuses?: unknown; podIP?: string };
+  assert.equal(st.phase, 'Pending');
+  assert.deepEqual(st.conditions.map((c) => [c.type, c.status, c.reason, c.message]), [['PodScheduled', 'False', why.reason, why.message]]);
+  assert.equal(st.containerStatuses, undefined);
+  assert.equal(st.podIP, undefined);
+  assert.equal((pod.spec as { nodeName?: string }).nodeName, undefined, 'not bound to the node');
+  // The exit of an OOM-killed instance, as the kubelet shows it while the container is terminated.
+  const exited = buildPod(revision(), RS, snap({ state: 'exited', lastExit: { ...crash, terminationReason: 'OOMKilled' } }), NODE);
+  const term = (exited.status as { containerStatuses: { state: { terminated: { exitCode: number; reason: string } } }[] }).containerStatuses[0].state.terminated;
+  assert.deepEqual([term.exitCode, term.reason], [137, 'OOMKilled']);
 });
 
 test('pods: the kubelet\'s back-off message, the termination message, deletion and Knative\'s metadata', () => {

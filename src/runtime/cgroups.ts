@@ -1,0 +1,388 @@
+// Memory and CPU limits for `file://` instances through cgroups (v1 or v2): one cgroup per instance under `knit/<owner>/`.
+
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseQuantity } from '../api/go-values.ts';
+
+/** The CFS period every quota is expressed in (kubernetes pkg/kubelet/cm/helpers_linux.go QuotaPeriod, 100 ms). */
+export const CPU_PERIOD_US = 100_000;
+/** kubernetes pkg/kubelet/cm/helpers_linux.go MinShares, MaxShares, MinQuotaPeriod. */
+export const MIN_SHARES = 2;
+export const MAX_SHARES = 262_144;
+export const MIN_QUOTA_US = 1000;
+
+type Resources = { requests?: Record<string, string>; limits?: Record<string, string> } | undefined;
+
+/**
+ * A CPU quantity in millicores, rounded up as k8s.io/apimachinery resource.Quantity MilliValue
+ * rounds; undefined when absent, unparsable or not positive.
+ */
+export function milliCpu(q: string | undefined): number | undefined {
+  if (q === undefined) return undefined;
+  const v = parseQuantity(q);
+  if (v === null || v <= 0) return undefined;
+  return Math.ceil(v * 1000 - 1e-9);
+}
+
+/** kubernetes pkg/kubelet/cm/helpers_linux.go MilliCPUToShares: milli × 1024 / 1000, within [2, 262144]. */
+export function milliCpuToShares(milli: number): number {
+  if (milli <= 0) return MIN_SHARES;
+  const shares = Math.floor((milli * 1024) / 1000);
+  return Math.min(MAX_SHARES, Math.max(MIN_SHARES, shares));
+}
+
+/** kubernetes pkg/kubelet/cm/helpers_linux.go MilliCPUToQuota: milli × period / 1000, at least 1000 µs. */
+export function milliCpuToQuota(milli: number, periodUs = CPU_PERIOD_US): number {
+  return Math.max(MIN_QUOTA_US, Math.floor((milli * periodUs) / 1000));
+}
+
+/** opencontainers/runc libcontainer/cgroups/utils.go ConvertCPUSharesToCgroupV2Value: 1 + ((shares − 2) × 9999) / 262142. */
+export function sharesToWeight(shares: number): number {
+  if (shares === 0) return 0;
+  return 1 + Math.floor(((shares - 2) * 9999) / 262142);
+}
+
+/** What one instance's cgroup enforces, in the kubelet's units. */
+export interface ResourceSettings {
+  /** limits.memory in bytes (no swap beyond it, as on a kubelet node). */
+  memoryBytes?: number;
+  /** limits.cpu as a CFS quota per CPU_PERIOD_US. */
+  cpuQuotaUs?: number;
+  cpuPeriodUs: number;
+  /** requests.cpu (else limits.cpu, as Kubernetes defaults a request to its limit) as cpu.shares. */
+  cpuShares: number;
+}
+
+/** The limits of a container that only a cgroup can enforce (the revision fails without one). */
+export function enforcedLimits(resources: Resources): string[] {
+  const out: string[] = [];
+  const lim = resources?.limits ?? {};
+  if (lim.memory !== undefined && (parseQuantity(lim.memory) ?? 0) > 0) out.push('limits.memory');
+  if (milliCpu(lim.cpu) !== undefined) out.push('limits.cpu');
+  return out;
+}
+
+/**
+ * Whether a container gets a cgroup at all: only when it sets something a cgroup enforces (a memory
+ * or CPU limit, a CPU request). Others run as before, as tasks of knit's own cgroup: grouping them
+ * would only make them, together, weigh as one task against the host's (see CgroupManager.create).
+ */
+export function wantsCgroup(resources: Resources): boolean {
+  return enforcedLimits(resources).length > 0 || milliCpu(resources?.requests?.cpu) !== undefined;
+}
+
+/** The kubelet's cgroup values for a container's resources (kubernetes pkg/kubelet/kuberuntime/kuberuntime_container_linux.go). */
+export function resourceSettings(resources: Resources): ResourceSettings {
+  const lim = resources?.limits ?? {};
+  const req = resources?.requests ?? {};
+  const memory = lim.memory !== undefined ? parseQuantity(lim.memory) : null;
+  const cpuLimit = milliCpu(lim.cpu);
+  const cpuRequest = milliCpu(req.cpu) ?? cpuLimit;
+  return {
+    ...(memory !== null && memory > 0 ? { memoryBytes: Math.floor(memory) } : {}),
+    ...(cpuLimit !== undefined ? { cpuQuotaUs: milliCpuToQuota(cpuLimit) } : {}),
+    cpuPeriodUs: CPU_PERIOD_US,
+    cpuShares: milliCpuToShares(cpuRequest ?? 0),
+  };
+}
+
+/** One file to write in an instance's cgroup: `controller` names the v1 hierarchy (ignored on v2). */
+export interface CgroupWrite {
+  controller: 'memory' | 'cpu';
+  file: string;
+  value: string;
+  /** Written only when the kernel offers the file (memsw needs swap accounting, memory.oom.group a 4.19+ kernel). */
+  optional?: boolean;
+}
+
+/** The v1 files, in the order the kernel accepts them (memsw may never be below the memory limit). */
+export function v1Writes(s: ResourceSettings): CgroupWrite[] {
+  const w: CgroupWrite[] = [];
+  if (s.memoryBytes !== undefined) {
+    w.push({ controller: 'memory', file: 'memory.limit_in_bytes', value: String(s.memoryBytes) });
+    w.push({ controller: 'memory', file: 'memory.memsw.limit_in_bytes', value: String(s.memoryBytes), optional: true });
+  }
+  if (s.cpuQuotaUs !== undefined) {
+    w.push({ controller: 'cpu', file: 'cpu.cfs_period_us', value: String(s.cpuPeriodUs) });
+    w.push({ controller: 'cpu', file: 'cpu.cfs_quota_us', value: String(s.cpuQuotaUs) });
+  }
+  w.push({ controller: 'cpu', file: 'cpu.shares', value: String(s.cpuShares) });
+  return w;
+}
+
+/**
+ * The v2 files: runc's translation of the same settings (memory.swap.max 0 for a swap limit equal to
+ * the memory limit, cpu.max "QUOTA PERIOD", cpu.weight from the shares) and memory.oom.group, which
+ * the kubelet sets on v2 so that an OOM kill takes the whole container.
+ */
+export function v2Writes(s: ResourceSettings): CgroupWrite[] {
+  const w: CgroupWrite[] = [];
+  if (s.memoryBytes !== undefined) {
+    w.push({ controller: 'memory', file: 'memory.max', value: String(s.memoryBytes) });
+    w.push({ controller: 'memory', file: 'memory.swap.max', value: '0', optional: true });
+  }
+  w.push({ controller: 'memory', file: 'memory.oom.group', value: '1', optional: true });
+  if (s.cpuQuotaUs !== undefined) w.push({ controller: 'cpu', file: 'cpu.max', value: `${s.cpuQuotaUs} ${s.cpuPeriodUs}` });
+  w.push({ controller: 'cpu', file: 'cpu.weight', value: String(sharesToWeight(s.cpuShares)) });
+  return w;
+}
+
+/** The hierarchies knit writes to: v1's memory, cpu and cpuacct mounts, or v2's unified mount. */
+export type CgroupHierarchy = { version: 1; memory: string; cpu: string; cpuacct: string } | { version: 2; unified: string };
+
+/** Whether knit can create cgroups here, or why not. */
+export type CgroupSupport = { ok: true; hierarchy: CgroupHierarchy } | { ok: false; why: string };
+
+/** The cgroup mounts of /proc/mounts: v1 controllers by mount point, and the cgroup2 mount points. */
+export function parseCgroupMounts(mounts: string): { v1: Map<string, string>; v2: string[] } {
+  const v1 = new Map<string, string>();
+  const v2: string[] = [];
+  for (const line of mounts.split('\n')) {
+    const [, dir, type, opts] = line.split(' ');
+    if (type === 'cgroup') for (const o of (opts ?? '').split(',')) if (!v1.has(o)) v1.set(o, dir);
+    if (type === 'cgroup2') v2.push(dir);
+  }
+  return { v1, v2 };
+}
+
+/**
+ * Detects the hierarchy: v1 when the memory and cpu controllers are mounted as v1 (a hybrid host's
+ * cgroup2 mount then holds no controller), else a cgroup2 mount that offers both. Creating cgroups
+ * and moving processes into them needs root.
+ */
+export function detectCgroups(mountsFile = '/proc/mounts'): CgroupSupport {
+  if (process.getuid?.() !== 0) return { ok: false, why: 'knit is not running as root, so it cannot create cgroups' };
+  let text = '';
+  try {
+    text = fs.readFileSync(mountsFile, 'utf8');
+  } catch (err) {
+    return { ok: false, why: `${mountsFile} cannot be read (${(err as Error).message})` };
+  }
+  const { v1, v2 } = parseCgroupMounts(text);
+  const memory = v1.get('memory');
+  const cpu = v1.get('cpu');
+  if (memory && cpu) return { ok: true, hierarchy: { version: 1, memory, cpu, cpuacct: v1.get('cpuacct') ?? cpu } };
+  for (const dir of v2) {
+    let controllers: string[] = [];
+    try {
+      controllers = fs.readFileSync(path.join(dir, 'cgroup.controllers'), 'utf8').trim().split(/\s+/);
+    } catch {
+      continue;
+    }
+    if (controllers.includes('memory') && controllers.includes('cpu')) return { ok: true, hierarchy: { version: 2, unified: dir } };
+  }
+  return { ok: false, why: 'the memory and cpu cgroup controllers are not mounted (neither cgroup v1 nor v2 offers them)' };
+}
+
+/** The refusal of a revision whose limits need cgroups that knit cannot create. */
+export function cgroupRefusal(limits: string[], why: string): string {
+  return `${limits.join(' and ')} ${limits.length > 1 ? 'are' : 'is'} enforced through cgroups and ${why}; run knit as root on a host with the memory and cpu cgroup controllers, or remove the limit`;
+}
+
+const SAFE_PATH = /^[\w./-]+$/;
+
+/** One instance's cgroup: a directory per hierarchy (v1) or one directory (v2). */
+export class InstanceCgroup {
+  readonly hierarchy: CgroupHierarchy;
+  /** By role: where the limits, the memory events and the CPU usage live. */
+  readonly memoryDir: string;
+  readonly cpuDir: string;
+  readonly cpuacctDir: string;
+  private removed = false;
+
+  constructor(hierarchy: CgroupHierarchy, rel: string) {
+    this.hierarchy = hierarchy;
+    if (hierarchy.version === 1) {
+      this.memoryDir = path.join(hierarchy.memory, rel);
+      this.cpuDir = path.join(hierarchy.cpu, rel);
+      this.cpuacctDir = path.join(hierarchy.cpuacct, rel);
+    } else {
+      this.memoryDir = this.cpuDir = this.cpuacctDir = path.join(hierarchy.unified, rel);
+    }
+  }
+
+  /** Its directories, one per distinct hierarchy. */
+  get dirs(): string[] {
+    return [...new Set([this.memoryDir, this.cpuDir, this.cpuacctDir])];
+  }
+
+  /**
+   * `argv` behind a shell that first moves itself into the cgroup (every hierarchy's
+   * cgroup.procs), then execs: the instance's first instruction already runs under its limits, and
+   * everything it forks stays in the cgroup.
+   */
+  joinArgv(argv: string[]): string[] {
+    const files = this.dirs.map((d) => path.join(d, 'cgroup.procs'));
+    for (const f of files) if (!SAFE_PATH.test(f)) throw new Error(`unsafe cgroup path ${f}`);
+    const script = `${files.map((f) => `echo $$ > '${f}'`).join(' && ')} && exec "$@"`;
+    return ['/bin/sh', '-c', script, 'knit-cgroup', ...argv];
+  }
+
+  /**
+   * The instance's own cgroup as the sandbox mounts it, read-only, where a container sees its
+   * cgroup (/sys/fs/cgroup/memory, /sys/fs/cgroup/cpu, ... on v1; /sys/fs/cgroup on v2).
+   */
+  sandboxBinds(): { source: string; target: string }[] {
+    if (this.hierarchy.version === 2) return [{ source: this.memoryDir, target: '/sys/fs/cgroup' }];
+    const binds = [{ source: this.memoryDir, target: '/sys/fs/cgroup/memory' }, { source: this.cpuDir, target: '/sys/fs/cgroup/cpu' }];
+    if (this.cpuacctDir !== this.cpuDir) binds.push({ source: this.cpuacctDir, target: '/sys/fs/cgroup/cpuacct' });
+    return binds;
+  }
+
+  /** How many processes the OOM killer killed in it (v1 memory.oom_control, v2 memory.events `oom_kill`). */
+  oomKills(): number {
+    const file = this.hierarchy.version === 1 ? 'memory.oom_control' : 'memory.events';
+    try {
+      const m = /^oom_kill (\d+)$/m.exec(fs.readFileSync(path.join(this.memoryDir, file), 'utf8'));
+      return m ? Number(m[1]) : 0;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** CPU time its processes used, in seconds (v1 cpuacct.usage, v2 cpu.stat usage_usec). */
+  cpuSeconds(): number | undefined {
+    try {
+      if (this.hierarchy.version === 1) return Number(fs.readFileSync(path.join(this.cpuacctDir, 'cpuacct.usage'), 'utf8').trim()) / 1e9;
+      const m = /^usage_usec (\d+)$/m.exec(fs.readFileSync(path.join(this.cpuDir, 'cpu.stat'), 'utf8'));
+      return m ? Number(m[1]) / 1e6 : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Removes its directories once its processes are gone (a cgroup with processes cannot be
+   * removed: the kernel answers EBUSY while the last ones are being reaped), then its owner's
+   * directory if that is empty now. Gives up after `timeoutMs`.
+   */
+  async remove(timeoutMs = 5000): Promise<void> {
+    if (this.removed) return;
+    this.removed = true;
+    const deadline = Date.now() + timeoutMs;
+    for (const dir of this.dirs) {
+      for (;;) {
+        try {
+          fs.rmdirSync(dir);
+          break;
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') break;
+          if (code !== 'EBUSY' || Date.now() > deadline) {
+            console.error(`knit: cannot remove cgroup ${dir}: ${(err as Error).message}`);
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      }
+      try {
+        fs.rmdirSync(path.dirname(dir));
+      } catch {
+        // other instances of this owner still have theirs
+      }
+    }
+  }
+}
+
+/**
+ * Creates instance cgroups under `PARENT/<owner>/` in each hierarchy, at the hierarchy's root (as a
+ * kubelet's `kubepods` and podman's `libpod_parent` are), where knit's own cgroup does not matter.
+ */
+export class CgroupManager {
+  static readonly PARENT = 'knit';
+  readonly hierarchy: CgroupHierarchy;
+  private readonly swept = new Set<string>();
+
+  constructor(hierarchy: CgroupHierarchy) {
+    this.hierarchy = hierarchy;
+  }
+
+  /** Creates the cgroup of instance `id` of knit `owner` and writes the settings; throws with the kernel's reason. */
+  create(owner: string, id: string, s: ResourceSettings): InstanceCgroup {
+    if (!/^[\w.-]+$/.test(owner) || !/^[\w.-]+$/.test(id)) throw new Error(`invalid cgroup name ${owner}/${id}`);
+    const ownerRel = path.join(CgroupManager.PARENT, owner);
+    const cg = new InstanceCgroup(this.hierarchy, path.join(ownerRel, id));
+    if (this.hierarchy.version === 2) this.enableV2(ownerRel);
+    this.sweep(cg);
+    for (const dir of cg.dirs) fs.mkdirSync(dir, { recursive: true });
+    this.weighParents(ownerRel);
+    try {
+      const writes = this.hierarchy.version === 1 ? v1Writes(s) : v2Writes(s);
+      for (const w of writes) {
+        const dir = w.controller === 'memory' ? cg.memoryDir : cg.cpuDir;
+        const file = path.join(dir, w.file);
+        if (w.optional && !fs.existsSync(file)) continue;
+        try {
+          fs.writeFileSync(file, w.value);
+        } catch (err) {
+          throw new Error(`cannot write ${w.value} to ${file}: ${(err as Error).message}`, { cause: err });
+        }
+      }
+    } catch (err) {
+      void cg.remove(0);
+      throw err;
+    }
+    return cg;
+  }
+
+  /** v2 delegates controllers level by level: each ancestor's cgroup.subtree_control must enable memory and cpu. */
+  private enableV2(ownerRel: string): void {
+    if (this.hierarchy.version !== 2) return;
+    let dir = this.hierarchy.unified;
+    for (const part of ['', ...ownerRel.split('/')]) {
+      dir = path.join(dir, part);
+      fs.mkdirSync(dir, { recursive: true });
+      const control = path.join(dir, 'cgroup.subtree_control');
+      const enabled = fs.readFileSync(control, 'utf8').trim().split(/\s+/);
+      const missing = ['memory', 'cpu'].filter((c) => !enabled.includes(c));
+      if (missing.length === 0) continue;
+      try {
+        fs.writeFileSync(control, missing.map((c) => `+${c}`).join(' '));
+      } catch (err) {
+        throw new Error(`cannot enable the ${missing.join(' and ')} controllers in ${control}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+  }
+
+  /**
+   * The parents weigh what the machine's CPUs do, as the kubelet gives `kubepods` the node's
+   * allocatable CPU as shares (kubernetes pkg/kubelet/cm/node_container_manager_linux.go): with
+   * the default 1024, all instances together would count as one task against the host's.
+   */
+  private weighParents(ownerRel: string): void {
+    const shares = Math.min(MAX_SHARES, os.availableParallelism() * 1024);
+    const root = this.hierarchy.version === 1 ? this.hierarchy.cpu : this.hierarchy.unified;
+    const [file, value] = this.hierarchy.version === 1 ? ['cpu.shares', String(shares)] : ['cpu.weight', String(sharesToWeight(shares))];
+    for (const rel of [CgroupManager.PARENT, ownerRel]) {
+      try {
+        fs.writeFileSync(path.join(root, rel, file), value);
+      } catch {
+        // left at the kernel's default weight
+      }
+    }
+  }
+
+  /** Once per owner: removes the empty cgroups a crashed knit left (rmdir only ever removes empty ones). */
+  private sweep(cg: InstanceCgroup): void {
+    for (const dir of cg.dirs) {
+      const ownerDir = path.dirname(dir);
+      if (this.swept.has(ownerDir)) continue;
+      this.swept.add(ownerDir);
+      let entries: fs.Dirent[] = [];
+      try {
+        entries = fs.readdirSync(ownerDir, { withFileTypes: true });
+      } catch {
+        continue;
+      }
+      for (const e of entries) {
+        if (!e.isDirectory()) continue;
+        try {
+          fs.rmdirSync(path.join(ownerDir, e.name));
+        } catch {
+          // still has processes
+        }
+      }
+    }
+  }
+}
