@@ -1,11 +1,12 @@
 // Load child of bench/storm.ts: an open-loop constant-rate HTTP sender (latency from each request's scheduled send time) or a new-connection canary; prints every sample as JSON when told to stop.
 //
-//   node bench/storm-client.ts --mode load|canary --url URL --host HOST --rate N --timeout-ms T --status CODE [--body TEXT]
+//   node bench/storm-client.ts --mode load|canary --url URL --host HOST --rate N --timeout-ms T --status CODE [--body TEXT] [--connections C]
 //
 // Request i is due at t0 + i/rate. A timer sends every request that is due, whatever happened to the
 // earlier ones (open loop, as wrk2 does), and its latency runs from its *scheduled* time to the end of
 // its body, so a stalled sender or server cannot hide queueing (no coordinated omission). `load` reuses
-// keep-alive connections (no socket limit); `canary` opens a new connection per request.
+// at most C keep-alive connections (as wrk2 keeps a fixed set): when all are busy, a due request waits
+// for one, and that wait counts in its latency; `canary` opens a new connection per request.
 // Protocol with the parent: prints `started T0` (epoch ms) once the schedule starts; on a `stop` line on
 // stdin (or stdin's end) it stops sending, waits for the answers still out (up to the timeout), prints
 // one JSON line (see Report) and exits.
@@ -23,6 +24,7 @@ const { values } = parseArgs({
     'timeout-ms': { type: 'string' },
     status: { type: 'string' },
     body: { type: 'string' },
+    connections: { type: 'string' },
   },
 });
 const mode = values.mode;
@@ -34,7 +36,10 @@ const RATE = Number(values.rate ?? '500');
 const TIMEOUT_MS = Number(values['timeout-ms'] ?? '10000');
 const STATUS = Number(values.status ?? '200');
 const BODY = values.body;
-if (!(RATE > 0) || !(TIMEOUT_MS > 0) || !Number.isInteger(STATUS)) throw new Error('--rate, --timeout-ms and --status want positive numbers');
+const CONNECTIONS = Number(values.connections ?? '50');
+if (!(RATE > 0) || !(TIMEOUT_MS > 0) || !Number.isInteger(STATUS) || !(Number.isInteger(CONNECTIONS) && CONNECTIONS > 0)) {
+  throw new Error('--rate, --timeout-ms, --status and --connections want positive numbers');
+}
 
 /** Epoch milliseconds with sub-millisecond resolution, comparable across processes of one machine. */
 const epoch = (): number => performance.timeOrigin + performance.now();
@@ -54,7 +59,7 @@ export interface Report {
   loopMax: number;
 }
 
-const agent = mode === 'load' ? new http.Agent({ keepAlive: true, maxSockets: Infinity }) : undefined;
+const agent = mode === 'load' ? new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS }) : undefined;
 const due: number[] = [];
 const ms: number[] = [];
 const error: string[] = [];

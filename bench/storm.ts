@@ -5,6 +5,7 @@
 // Environment (all optional):
 //   BENCH_COLD=100        services that cold-start at once (their first request at the same moment)
 //   BENCH_RATE=500        requests per second to the warm service (open loop, keep-alive)
+//   BENCH_CONNECTIONS=50  keep-alive connections the load may use (a due request waits for a free one)
 //   BENCH_CANARY_MS=50    interval of the canary: an unknown Host on a new connection, expecting 404
 //   BENCH_BEFORE=3s       steady load before the burst (also the baseline rows)
 //   BENCH_AFTER=1s        load kept up after the last cold service answered
@@ -65,6 +66,7 @@ import type { Report } from './storm-client.ts';
 
 const COLD = envInt('BENCH_COLD', 100);
 const RATE = envInt('BENCH_RATE', 500);
+const CONNECTIONS = envInt('BENCH_CONNECTIONS', 50);
 const CANARY_MS = envInt('BENCH_CANARY_MS', 50);
 const BEFORE_S = envDuration('BENCH_BEFORE', '3s');
 const AFTER_S = envDuration('BENCH_AFTER', '1s');
@@ -294,7 +296,7 @@ async function main(): Promise<number> {
 
   const gw = new URL(knit.gateway);
   const port = Number(gw.port);
-  const load = startClient('load', ['--mode', 'load', '--url', `${knit.gateway}/`, '--host', `${WARM}.${NS}.${DOMAIN}`, '--rate', String(RATE), '--timeout-ms', String(TIMEOUT_MS), '--status', '200', '--body', WARM]);
+  const load = startClient('load', ['--mode', 'load', '--url', `${knit.gateway}/`, '--host', `${WARM}.${NS}.${DOMAIN}`, '--rate', String(RATE), '--timeout-ms', String(TIMEOUT_MS), '--status', '200', '--body', WARM, '--connections', String(CONNECTIONS)]);
   const canary = startClient('canary', ['--mode', 'canary', '--url', `${knit.gateway}/`, '--host', 'storm-canary.invalid', '--rate', String(1000 / CANARY_MS), '--timeout-ms', String(TIMEOUT_MS), '--status', '404']);
   const loadT0 = await load.started;
   await canary.started;
@@ -322,8 +324,8 @@ async function main(): Promise<number> {
   const warmStorm = windowOf(lr, burstAt, burstEnd);
   const canaryBefore = windowOf(cr, beforeFrom, burstAt);
   const canaryStorm = windowOf(cr, burstAt, burstEnd);
-  row(`warm service (${RATE} req/s, keep-alive)`, 'before the burst', warmBefore);
-  row(`warm service (${RATE} req/s, keep-alive)`, 'storm', warmStorm);
+  row(`warm service (${RATE} req/s, ≤ ${CONNECTIONS} keep-alive connections)`, 'before the burst', warmBefore);
+  row(`warm service (${RATE} req/s, ≤ ${CONNECTIONS} keep-alive connections)`, 'storm', warmStorm);
   row(`canary (unknown host → 404, new connection every ${CANARY_MS} ms)`, 'before the burst', canaryBefore);
   row(`canary (unknown host → 404, new connection every ${CANARY_MS} ms)`, 'storm', canaryStorm);
   const ttfb = ok.map((c) => c.ttfb!);
