@@ -364,7 +364,7 @@ async function main(): Promise<number> {
       .output()
       .trim()
       .split('\n')
-      .filter((l) => l && !/^\s/.test(l) && !/^(knit is serving|Try:)/.test(l));
+      .filter((l) => l && !/^\s/.test(l) && !/^(knit is serving|Try:|kubectl and the Kubernetes)/.test(l));
     if (tail.length) {
       out.push('');
       out.push(`knit serve output (last ${Math.min(10, tail.length)} line(s) not part of its banner):`);
