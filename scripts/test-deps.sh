@@ -28,6 +28,9 @@ fi
 command -v podman >/dev/null 2>&1 || need+=(podman)
 command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /bin/busybox ] || need+=(busybox-static)
+# The HTTPS gateway test makes its certificates with openssl and calls the gateway with curl.
+command -v openssl >/dev/null 2>&1 || need+=(openssl)
+command -v curl >/dev/null 2>&1 || need+=(curl)
 # The Debian package, for the system Python (a pyenv python3 on PATH would not see it).
 /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || need+=(python3-kubernetes)
 

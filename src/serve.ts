@@ -8,6 +8,8 @@ import { Store } from './store/store.ts';
 import { RoutingTable } from './dataplane/routing.ts';
 import { Gateway } from './dataplane/gateway.ts';
 import { TrustedProxies } from './dataplane/forwarding.ts';
+import { HttpsListener } from './dataplane/https.ts';
+import { tlsSecret } from './controllers/domainmapping.ts';
 import { InstanceManager } from './runtime/instances.ts';
 import { ProcessRuntime } from './runtime/process.ts';
 import { PodmanRuntime } from './runtime/podman.ts';
@@ -30,6 +32,8 @@ export interface ServeOptions {
   api: string;
   /** Cluster-local gateway HOST:PORT. */
   localHttp?: string;
+  /** HTTPS gateway HOST:PORT for DomainMappings with spec.tls (off when omitted). */
+  https?: string;
   domain: string;
   /** Optional YAML file with Knative config-map keys (see docs/configuration.md). */
   configFile?: string;
@@ -43,6 +47,8 @@ export interface Endpoints {
   api: string;
   http: string;
   localHttp: string;
+  /** The HTTPS gateway, with `knit serve --https`. */
+  https?: string;
   pid: number;
 }
 
@@ -101,6 +107,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const localAddr = parseHostPort(opts.localHttp ?? '127.0.0.1:8082', '--local-http');
   const config = loadServingConfig(opts.configFile);
   config.network.domain = opts.domain;
+  const httpsAddr = opts.https ? parseHostPort(opts.https, '--https') : undefined;
+  config.network.gatewayHttps = httpsAddr !== undefined;
   const token = ensureToken(dataDir);
   const pki = ensureApiPki(dataDir, apiHosts(apiAddr.host));
 
@@ -115,6 +123,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const controllers = new ControllerManager({
     store,
     events,
+    logDir: instances.logDir,
     now: () => new Date(),
     table,
     instances,
@@ -128,6 +137,9 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       initialScale: config.autoscaler.initialScale,
       rolloutDurationSeconds: config.network.rolloutDurationSeconds,
       tagHeaderBasedRouting: config.network.tagHeaderBasedRouting,
+      autocreateClusterDomainClaims: config.network.autocreateClusterDomainClaims,
+      httpsGateway: httpsAddr !== undefined,
+      gc: config.gc,
     },
   });
   const projector = new Projector({
@@ -140,6 +152,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const trustedProxies = TrustedProxies.parse(opts.trustedProxies);
   const external = new Gateway('external', table, instances, { trustedProxies });
   const local = new Gateway('cluster-local', table, instances, { trustedProxies });
+  // DomainMapping spec.tls: the kubernetes.io/tls Secret named for the host SNI asks for.
+  const https = httpsAddr ? new HttpsListener(external, (servername) => tlsSecret(store, table.tlsFor(servername))) : undefined;
   const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem }, pods: projector });
   const started: { close(): Promise<void> }[] = [];
   try {
@@ -147,6 +161,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     started.push(external);
     const la = await local.listen(localAddr.host, localAddr.port);
     started.push(local);
+    const ha = https && httpsAddr ? await https.listen(httpsAddr.host, httpsAddr.port) : undefined;
+    if (https) started.push(https);
     events.start();
     projector.setGateways({ external: { ip: dialHost(httpAddr.host), port: ea.port }, local: { ip: dialHost(localAddr.host), port: la.port } });
     controllers.start();
@@ -157,6 +173,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       api: urlOf(dialHost(apiAddr.host), aa.port, 'https'),
       http: urlOf(httpAddr.host, ea.port),
       localHttp: urlOf(localAddr.host, la.port),
+      ...(ha && httpsAddr ? { https: urlOf(httpsAddr.host, ha.port, 'https') } : {}),
       pid: process.pid,
     };
     writeKubeconfig(path.join(dataDir, 'kubeconfig'), kubeconfigYaml({ server: endpoints.api, caPem: pki.caPem, token }));
@@ -169,11 +186,12 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         // in-flight and queued requests finish, then stop.
         external.stopAccepting();
         local.stopAccepting();
+        https?.stopAccepting();
         await api.close();
         await instances.drained(DRAIN_TIMEOUT_MS);
         controllers.stop();
         projector.stop();
-        await Promise.all([external.close(), local.close()]);
+        await Promise.all([external.close(), local.close(), https?.close()]);
         await instances.stopAll();
         events.stop();
         store.close();
@@ -207,7 +225,8 @@ export async function runServe(opts: ServeOptions): Promise<void> {
     const cli = process.env.PATH?.split(':').some((d) => fs.existsSync(path.join(d, 'knit'))) ? 'knit' : rel(path.join(repo, 'bin', 'knit')).replace(/^\.\//, '');
     console.log(`knit is serving Knative Services on one machine
   gateway:        ${e.http}   (curl -H 'Host: NAME.default.${opts.domain}' ${e.http})
-  cluster-local:  ${e.localHttp}
+  cluster-local:  ${e.localHttp}${e.https ? `
+  https:          ${e.https}   (domain mappings with a TLS Secret)` : ''}
   API:            ${e.api}   (HTTPS; CA and token in the kubeconfig below)
   data:           ${dd.startsWith(home) ? `~${dd.slice(home.length)}` : dd}
 

@@ -67,6 +67,7 @@ const mergeRows: { name: string; override: unknown; check: (c: ServingConfig) =>
   { name: 'legacy fraction', override: { autoscaler: { 'container-concurrency-target-percentage': '0.5' } }, check: (c) => assert.equal(c.autoscaler.containerConcurrencyTargetFraction, 0.5) },
   { name: 'boolean from YAML', override: { autoscaler: { 'enable-scale-to-zero': false } }, check: (c) => assert.equal(c.autoscaler.enableScaleToZero, false) },
   { name: 'boolean from a string', override: { autoscaler: { 'allow-zero-initial-scale': 'True', 'initial-scale': '0' } }, check: (c) => assert.equal(c.autoscaler.initialScale, 0) },
+  { name: 'panic-window-percentage 1.5 with the default 60s window (Knative checks only [1, 100])', override: { autoscaler: { 'panic-window-percentage': 1.5 } }, check: (c) => assert.equal(c.autoscaler.panicWindowPercentage, 1.5) },
   { name: 'target burst capacity -1', override: { autoscaler: { 'target-burst-capacity': -1 } }, check: (c) => assert.equal(c.autoscaler.targetBurstCapacity, -1) },
   { name: 'feature flags are case-insensitive', override: { features: { 'kubernetes.podspec-fieldref': 'enabled', 'multi-container': 'Disabled' } }, check: (c) => {
     assert.equal(c.features.podSpecFieldRef, 'Enabled');
@@ -117,6 +118,10 @@ const badRows: { name: string; override: unknown; want: RegExp }[] = [
   { name: 'container concurrency above limit', override: { defaults: { 'container-concurrency': 2000 } }, want: /container-concurrency = 2000, must be in \[0, 1000\]/ },
   { name: 'stable window too short', override: { autoscaler: { 'stable-window': '5s' } }, want: /stable-window = 5s, must be in \[6s; 1h0m0s\] range/ },
   { name: 'stable window with a fraction', override: { autoscaler: { 'stable-window': '6500ms' } }, want: /stable-window = 6.5s, must be specified with at most second precision/ },
+  // knative/serving pkg/autoscaler/config/config_test.go: "panic window percentage too small" / "too big".
+  { name: 'panic window percentage too small', override: { autoscaler: { 'panic-window-percentage': '0.1' } }, want: /autoscaler: panic-window-percentage = 0\.1, must be in \[1, 100\] interval/ },
+  { name: 'panic window percentage too big', override: { autoscaler: { 'stable-window': '12s', 'panic-window-percentage': '110' } }, want: /panic-window-percentage = 110, must be in \[1, 100\] interval/ },
+  { name: 'panic window percentage 0.5 with a 10m window', override: { autoscaler: { 'stable-window': '10m', 'panic-window-percentage': 0.5 } }, want: /panic-window-percentage = 0\.5, must be in \[1, 100\] interval/ },
   { name: 'percentage above 100', override: { autoscaler: { 'container-concurrency-target-percentage': 150 } }, want: /container-concurrency-target-percentage = 150 is outside of valid range of \(0, 100\]/ },
   { name: 'scale-up rate', override: { autoscaler: { 'max-scale-up-rate': 1 } }, want: /max-scale-up-rate = 1, must be greater than 1\.0/ },
   { name: 'initial scale 0', override: { autoscaler: { 'initial-scale': 0 } }, want: /initial-scale = 0, must be at least 0 \(or at least 1 when allow-zero-initial-scale is false\)/ },

@@ -107,6 +107,10 @@ export interface NetworkConfig {
   defaultExternalScheme: string;
   rolloutDurationSeconds: number;
   tagHeaderBasedRouting: boolean;
+  /** autocreate-cluster-domain-claims: DomainMappings create (and delete) their ClusterDomainClaims. */
+  autocreateClusterDomainClaims: boolean;
+  /** Not a config-network key: `knit serve --https` runs the gateway's TLS listener (DomainMapping spec.tls). */
+  gatewayHttps: boolean;
 }
 
 /** config-deployment subset. */
@@ -216,6 +220,8 @@ export function defaultServingConfig(): ServingConfig {
       defaultExternalScheme: 'http',
       rolloutDurationSeconds: 0,
       tagHeaderBasedRouting: false,
+      autocreateClusterDomainClaims: false,
+      gatewayHttps: false,
     },
     deployment: {
       progressDeadlineSeconds: 600,
@@ -417,6 +423,7 @@ const NETWORK_KEYS: Record<string, Setter<NetworkConfig>> = {
     const n = parseGoInt(v);
     c.rolloutDurationSeconds = typeof n === 'number' ? n : asDuration(v);
   },
+  'autocreate-cluster-domain-claims': (c, v) => { c.autocreateClusterDomainClaims = asBool(v); },
   'tag-header-based-routing': (c, v) => {
     const s = v.toLowerCase();
     c.tagHeaderBasedRouting = s === 'enabled' ? true : s === 'disabled' ? false : asBool(v);
@@ -554,11 +561,10 @@ export function validateServingConfig(cfg: ServingConfig): string[] {
   if (a.maxScaleDownRate <= 1) p.push(`autoscaler: max-scale-down-rate = ${a.maxScaleDownRate}, must be greater than 1.0`);
   if (a.stableWindowSeconds < 6 || a.stableWindowSeconds > 3600) p.push(`autoscaler: stable-window = ${fmtSecs(a.stableWindowSeconds)}, must be in [6s; 1h0m0s] range`);
   else if (!Number.isInteger(a.stableWindowSeconds)) p.push(`autoscaler: stable-window = ${fmtSecs(a.stableWindowSeconds)}, must be specified with at most second precision`);
-  else {
-    const panicWindow = (a.panicWindowPercentage / 100) * a.stableWindowSeconds;
-    if (panicWindow < 1 || panicWindow > a.stableWindowSeconds) {
-      p.push(`autoscaler: panic-window-percentage = ${a.panicWindowPercentage}, must be in [${100 / a.stableWindowSeconds}, 100] interval`);
-    }
+  // knative/serving pkg/autoscaler/config/config.go validate: the percentage alone, in [PanicWindowPercentageMin,
+  // PanicWindowPercentageMax]; the panic window's length is kept at one bucket at least when it is built.
+  if (!(a.panicWindowPercentage >= 1 && a.panicWindowPercentage <= 100)) {
+    p.push(`autoscaler: panic-window-percentage = ${a.panicWindowPercentage}, must be in [1, 100] interval`);
   }
   if (a.initialScale < 0 || (a.initialScale === 0 && !a.allowZeroInitialScale)) {
     p.push(`autoscaler: initial-scale = ${a.initialScale}, must be at least 0 (or at least 1 when allow-zero-initial-scale is false)`);

@@ -57,8 +57,10 @@ export function defaultRevisionSpec(
   }
   for (const c of containers) {
     applyResourceDefaults(c, config);
-    // Default probes go to the serving container: the only one, or the one declaring a port.
+    // The default probe goes to the serving container: the only one, or the one declaring a port; a
+    // sidecar's own readiness probe gets the same defaults (revision_defaults.go applyReadinessProbeDefaults).
     if (containers.length === 1 || (Array.isArray(c.ports) && c.ports.length > 0)) applyProbeDefaults(c);
+    else if (isObj(c.readinessProbe)) applyProbeDefaults(c, false);
   }
   for (const c of [...containers, ...initContainers]) {
     for (const m of objectsIn(c.volumeMounts)) {
@@ -122,10 +124,10 @@ function applyResourceDefaults(c: Obj, config: ServingConfig): void {
   }
 }
 
-function applyProbeDefaults(c: Obj): void {
+function applyProbeDefaults(c: Obj, serving = true): void {
   const probe = objAt(c, 'readinessProbe') as Probe | null;
   if (!probe) return;
-  if (unset(probe.tcpSocket) && unset(probe.httpGet) && unset(probe.exec) && unset(probe.grpc)) probe.tcpSocket = { port: 0 }; // Go serialises the zero IntOrString as port: 0
+  if (serving && unset(probe.tcpSocket) && unset(probe.httpGet) && unset(probe.exec) && unset(probe.grpc)) probe.tcpSocket = { port: 0 }; // Go serialises the zero IntOrString as port: 0
   if (unset(probe.successThreshold) || probe.successThreshold === 0) probe.successThreshold = 1;
   // Kubernetes' defaults apply only to ordinary probes; periodSeconds 0 selects Knative's aggressive probing.
   if (!unset(probe.periodSeconds) && probe.periodSeconds !== 0) {

@@ -80,7 +80,7 @@ export class StatusError extends Error {
 /** `services.serving.knative.dev` style qualified resource names, as in `"x" not found` messages. */
 export function qualifiedResource(resource: string): string {
   // Store keys (kube/registry.ts storageKeyOf): Knative's plurals, else GROUP.PLURAL with `core` for the core group.
-  const dot = resource.indexOf('.');
+  const dot = resource.lastIndexOf('.');
   if (dot < 0) return `${resource}.serving.knative.dev`;
   const group = resource.slice(0, dot);
   const plural = resource.slice(dot + 1);

@@ -59,6 +59,19 @@ const specRows: SpecRow[] = [
   },
   { name: 'config target percentage and cc default', config: { containerConcurrencyTargetFraction: 0.5, containerConcurrencyTargetDefault: 10 }, want: { totalValue: 10, targetValue: 5 } },
   { name: 'rps: total 200, target 140', annotations: { [`${AS}metric`]: 'rps' }, want: { metric: 'rps', totalValue: 200, targetValue: 140 } },
+  // knative/serving pkg/reconciler/autoscaling/resources/target_test.go TestResolveMetricTarget, RPS rows.
+  { name: 'RPS: with target annotation 1', annotations: { [`${AS}metric`]: 'rps', [`${AS}target`]: '1' }, want: { metric: 'rps', totalValue: 1, targetValue: 0.7 } },
+  { name: 'RPS: with TU annotation 75%', annotations: { [`${AS}metric`]: 'rps', [`${AS}target-utilization-percentage`]: '75' }, want: { metric: 'rps', totalValue: 200, targetValue: 150 } },
+  { name: 'RPS: with target annotation greater than default', annotations: { [`${AS}metric`]: 'rps', [`${AS}target`]: '300' }, want: { metric: 'rps', totalValue: 300, targetValue: 210 } },
+  {
+    name: 'RPS: container-concurrency-target-percentage 100 does not apply (fixed 0.7 utilization)',
+    annotations: { [`${AS}metric`]: 'rps' }, config: { containerConcurrencyTargetFraction: 1 },
+    want: { metric: 'rps', totalValue: 200, targetValue: 140 },
+  },
+  {
+    name: 'concurrency: container-concurrency-target-percentage 100 applies', cc: 10, config: { containerConcurrencyTargetFraction: 1 },
+    want: { totalValue: 10, targetValue: 10 },
+  },
   {
     name: 'rps target is not capped by CC', cc: 5, annotations: { [`${AS}metric`]: 'rps', [`${AS}target`]: '10' },
     want: { metric: 'rps', totalValue: 10, targetValue: 7 },
@@ -350,6 +363,12 @@ test('rps metric reads the rps windows', () => {
   const d = new Decider({ ...DEFAULT_SPEC, metric: 'rps', targetValue: 140, totalValue: 200 }, T0);
   for (let s = 0; s < 6; s++) d.record(T0 + s * 1000, { concurrency: 0, rps: 280 });
   assert.equal(d.scale(T0 + 5000, 2).desiredScale, 2);
+});
+
+test('window averages are rounded, not floored: 7.0000006 at target 7 wants 2 pods (knative/serving PR 15940)', () => {
+  const d = new Decider({ ...DEFAULT_SPEC, targetValue: 7, totalValue: 10 }, T0);
+  d.record(T0, { concurrency: 7.0000006, rps: 0 });
+  assert.equal(d.scale(T0, 1).desiredScale, 2);
 });
 
 test('weighted-exponential aggregation reads the newest seconds hardest', () => {

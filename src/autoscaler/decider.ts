@@ -89,7 +89,10 @@ export function aggregationFor(annotations: Record<string, string>): Aggregation
   return v === 'weighted-exponential' || v === 'weightedExponential' ? 'weighted-exponential' : 'linear';
 }
 
-/** Knative's ResolveMetricTarget: the per-pod target and total for the revision's metric. */
+/** The utilization rps targets unless annotated: Knative's TargetUtilization, which config-autoscaler does not set. */
+export const RPS_TARGET_UTILIZATION = 0.7;
+
+/** Knative's ResolveMetricTarget (pkg/reconciler/autoscaling/resources/target.go): the per-pod target and total for the revision's metric. */
 export function resolveMetricTarget(
   annotations: Record<string, string>, containerConcurrency: number, config: AutoscalerConfig,
 ): { target: number; total: number } {
@@ -103,7 +106,10 @@ export function resolveMetricTarget(
     total = metric === 'concurrency' && containerConcurrency > 0 ? Math.min(annotated, containerConcurrency) : annotated;
   }
   const tu = annotationFloat(annotations, A.targetUtilizationPercentage);
-  const utilization = tu !== undefined ? tu / 100 : config.containerConcurrencyTargetFraction;
+  // container-concurrency-target-percentage is for concurrency only; rps aims at the fixed TargetUtilization
+  // (knative/serving pkg/autoscaler/config/config.go defaultTargetUtilization).
+  const fallback = metric === 'rps' ? RPS_TARGET_UTILIZATION : config.containerConcurrencyTargetFraction;
+  const utilization = tu !== undefined ? tu / 100 : fallback;
   return { target: Math.max(TARGET_MIN, total * utilization), total };
 }
 

@@ -2,7 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LinearWindow, MaxTimeWindow, WeightedExponentialWindow, smoothingCoefficient, type MetricWindow } from './window.ts';
+import { LinearWindow, MaxTimeWindow, WeightedExponentialWindow, roundToNDigits, smoothingCoefficient, type MetricWindow } from './window.ts';
 
 /** A whole unix second, so `at(s)` is the start of second s of the test. */
 const T0 = 1_700_000_000_000;
@@ -41,7 +41,9 @@ const linearRows: Row[] = [
   { name: 'd > window: empty', writes: [[0, 10]], readAt: 61, average: 0, empty: true },
   { name: 'a write after ≥ window of silence resets the window', writes: [[0, 100], [60, 10]], readAt: 60, average: 10 },
   { name: 'a write just inside the window keeps the old data', writes: [[0, 100], [59, 10]], readAt: 59, average: 1.833333 },
-  { name: 'averages are floored to 6 decimals (Knative roundToNDigits)', writes: [[0, 1], [1, 1], [2, 0]], readAt: 2, average: 0.666666 },
+  { name: 'averages are rounded to 6 decimals (Knative roundToNDigits): 2/3 is 0.666667', writes: [[0, 1], [1, 1], [2, 0]], readAt: 2, average: 0.666667 },
+  { name: '7.0000006 rounds up to 7.000001', writes: [[0, 7.0000006]], readAt: 0, average: 7.000001 },
+  { name: 'the partial-window branch rounds too', writes: [[0, 1], [1, 1], [2, 0]], readAt: 4, average: 0.666667 },
   { name: 'a late write within the window lands in its own bucket', writes: [[10, 10], [5, 5]], readAt: 10, average: 2.5 },
   { name: 'a write older than a window is dropped', writes: [[100, 6], [30, 1000]], readAt: 100, average: 6 },
   { name: '6-second window: only the last 6 seconds count', window: 6, writes: range(0, 9, (s) => s), readAt: 9, average: 6.5 },
@@ -53,6 +55,17 @@ for (const row of linearRows) {
     fill(w, row.writes);
     assert.equal(w.average(at(row.readAt)), row.average);
     if (row.empty !== undefined) assert.equal(w.isEmpty(at(row.readAt)), row.empty);
+  });
+}
+
+// knative/serving pkg/autoscaler/aggregation/bucketing_test.go TestRoundToNDigits, plus Go's halves away from zero.
+const roundRows: [digits: number, value: number, want: number][] = [
+  [6, 3.6e-17, 0], [3, -3.6e-17, 0], [3, 0.0004, 0], [3, 1.2345, 1.235], [4, 1.2345, 1.2345], [6, 12345, 12345],
+  [6, 2 / 3, 0.666667], [6, 7.0000006, 7.000001], [0, -2.5, -3], [0, 2.5, 3],
+];
+for (const [digits, value, want] of roundRows) {
+  test(`roundToNDigits(${digits}, ${value}) = ${want}`, () => {
+    assert.equal(roundToNDigits(digits, value), want);
   });
 }
 

@@ -17,15 +17,25 @@ export interface MetricWindow {
 /** Which averaging a revision asks for (`autoscaling.knative.dev/metric-aggregation-algorithm`). */
 export type Aggregation = 'linear' | 'weighted-exponential';
 
-const PRECISION = 1e6;
+const PRECISION_DIGITS = 6;
 /** Weighted-exponential: the weights of one window must add up to at least this much… */
 const WEIGHT_PRECISION = 0.9999;
 /** …but decay at least this fast, or very long windows degenerate to a plain average. */
 const MIN_SMOOTHING = 0.2;
 
-/** Knative's roundToNDigits(6, f): truncates (floors) to 6 decimals. */
-function floor6(f: number): number {
-  return Math.floor(f * PRECISION) / PRECISION;
+/**
+ * knative/serving pkg/autoscaler/aggregation/bucketing.go roundToNDigits: math.Round(f·10ⁿ)/10ⁿ. Go rounds halves
+ * away from zero (JavaScript's Math.round rounds them up), and a tiny negative rounds to 0, not -0.
+ */
+export function roundToNDigits(n: number, f: number): number {
+  const p = 10 ** n;
+  const r = Math.sign(f) * Math.round(Math.abs(f * p)) / p;
+  return r === 0 ? 0 : r;
+}
+
+/** The windows' averages are rounded to 6 digits. */
+function round6(f: number): number {
+  return roundToNDigits(PRECISION_DIGITS, f);
 }
 
 /** Non-negative modulo, for ring indexes. */
@@ -117,7 +127,7 @@ abstract class BucketRing implements MetricWindow {
 
 /**
  * The default KPA window: a plain average over the buckets that hold valid data. Early on (first write less
- * than a window ago) and after recent silence, it averages over the partial window only. Floored to 6 decimals.
+ * than a window ago) and after recent silence, it averages over the partial window only. Rounded to 6 decimals.
  */
 export class LinearWindow extends BucketRing {
   average(nowMs: number): number {
@@ -125,12 +135,12 @@ export class LinearWindow extends BucketRing {
     const d = now - this.lastWrite;
     const span = this.lastWrite - (this.firstWrite ?? this.lastWrite) + 1;
     const n = this.buckets.length;
-    if (d <= 0) return floor6(this.windowTotal / Math.min(span, n));
+    if (d <= 0) return round6(this.windowTotal / Math.min(span, n));
     if (d < this.windowSeconds) {
       // The buckets after lastWrite hold values from a window ago: leave them out.
       let total = this.windowTotal;
       for (let i = this.lastWrite + 1; i <= now; i++) total -= this.buckets[mod(i, n)];
-      return floor6(total / Math.min(span, n - d));
+      return round6(total / Math.min(span, n - d));
     }
     return 0;
   }

@@ -56,6 +56,11 @@ export interface ClientConfig {
   token?: string;
   /** PEM of knit's CA (DATA_DIR/pki/ca.crt), trusted beside the system's roots for https servers. */
   ca?: string;
+  /** A client certificate and key (PEM), from a kubeconfig user. */
+  cert?: string;
+  key?: string;
+  /** A kubeconfig cluster's insecure-skip-tls-verify. */
+  insecure?: boolean;
   logHttp?: boolean;
   /** Receives API warnings (`Warning` response headers) and --log-http dumps. */
   stderr?: (text: string) => void;
@@ -169,6 +174,11 @@ export class ServingClient {
     await this.json<unknown>('DELETE', ServingClient.path(resource, namespace, name), body);
   }
 
+  /** A JSON request to any API path (kinds outside serving.knative.dev/v1, such as v1beta1 DomainMappings). */
+  async call<T>(method: string, path: string, body?: unknown, contentType?: string): Promise<T> {
+    return this.json<T>(method, path, body, contentType);
+  }
+
   /** Streams watch events (newline-delimited JSON) to `onEvent` until the server ends the stream or close(). */
   watch<R extends Resource>(resource: R, namespace: string | undefined, opts: WatchOptions, onEvent: (ev: WatchEvent<ObjectOf[R]>) => void): Watch {
     const params: Record<string, string | undefined> = { watch: 'true', resourceVersion: opts.resourceVersion || undefined, labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
@@ -223,8 +233,8 @@ export class ServingClient {
   }
 
   /** Streams a revision's instance logs (`[INSTANCE] line` text) to `out` until the server ends. */
-  async streamLog(namespace: string, revision: string, opts: { follow: boolean; tailLines?: number }, out: (chunk: string) => void): Promise<void> {
-    const params: Record<string, string | undefined> = { follow: opts.follow ? 'true' : undefined, tailLines: opts.tailLines === undefined ? undefined : String(opts.tailLines) };
+  async streamLog(namespace: string, revision: string, opts: { follow: boolean; tailLines?: number; container?: string }, out: (chunk: string) => void): Promise<void> {
+    const params: Record<string, string | undefined> = { follow: opts.follow ? 'true' : undefined, tailLines: opts.tailLines === undefined ? undefined : String(opts.tailLines), container: opts.container };
     const { response } = await this.open('GET', `${ServingClient.path('revisions', namespace, revision)}/log${query(params)}`, undefined, undefined);
     const status = response.statusCode ?? 0;
     if (status >= 300) throw this.toError(status, await readAll(response));
@@ -284,6 +294,11 @@ export class ServingClient {
       headers,
     };
     if (this.base.protocol === 'https:' && this.config.ca) options.ca = [...rootCertificates, this.config.ca];
+    if (this.config.cert && this.config.key) {
+      options.cert = this.config.cert;
+      options.key = this.config.key;
+    }
+    if (this.config.insecure) options.rejectUnauthorized = false;
     if (this.config.logHttp) this.log(`===== REQUEST =====\n${method} ${basePath + path} HTTP/1.1\nHost: ${this.base.host}\n${headerLines(headers)}\n${body ?? ''}\n`);
     const mod = this.base.protocol === 'https:' ? await import('node:https') : await import('node:http');
     return new Promise((resolve, reject) => {

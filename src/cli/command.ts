@@ -51,4 +51,10 @@ export const GLOBAL_FLAGS: FlagSpec[] = [
   { name: 'server', type: 'string', usage: 'URL of the knit API server (default: $KNIT_SERVER, else the API address in DATA_DIR/endpoints.json, else https://127.0.0.1:8081)' },
   { name: 'data-dir', type: 'string', usage: 'knit data directory holding endpoints.json and token (default: $KNIT_DATA_DIR, else ~/.knit)' },
   { name: 'log-http', type: 'boolean', usage: 'log http traffic' },
+  // kn's global flags (knative/client pkg/root/root.go): its configuration file and the kubeconfig to use.
+  { name: 'config', type: 'string', usage: 'kn configuration file (default: ~/.config/kn/config.yaml)' },
+  { name: 'plugins-dir', type: 'string', hidden: true, usage: 'Directory holding kn plugins' },
+  { name: 'kubeconfig', type: 'string', usage: 'kubectl configuration file (default: ~/.kube/config); with --kubeconfig, --context or --cluster knit reaches the API the kubeconfig names instead of DATA_DIR\'s' },
+  { name: 'context', type: 'string', usage: 'name of the kubeconfig context to use' },
+  { name: 'cluster', type: 'string', usage: 'name of the kubeconfig cluster to use' },
 ];

@@ -1,5 +1,6 @@
 // The declarative command table of knit: command paths, aliases, help texts, examples and flags.
 
+import { CONTAINERS_FLAGS } from './container-flags.ts';
 import type { CommandSpec } from './command.ts';
 import type { FlagSpec } from './flags.ts';
 
@@ -63,8 +64,6 @@ function waitFlags(action: string, what: string, until: string): FlagSpec[] {
   ];
 }
 
-const NOT_SUPPORTED = ' Not supported by knit yet (no ConfigMaps, Secrets or volumes on one machine).';
-
 /** Pod-spec and autoscaling flags shared by create, update and apply (kn's addSharedFlags + PodSpecFlags). */
 const SHARED_EDIT_FLAGS: FlagSpec[] = [
   { name: 'image', type: 'string', once: true, usage: 'Image to run: a registry reference, a file:// URL or a local directory (./app, /abs/dir), which runs as a host process.' },
@@ -74,12 +73,18 @@ const SHARED_EDIT_FLAGS: FlagSpec[] = [
   {
     name: 'mount',
     type: 'stringArray',
-    usage: 'Mount a ConfigMap (prefix cm: or config-map:), a Secret (prefix secret: or sc:), an EmptyDir (prefix ed: or emptyDir:), a PersistentVolumeClaim (prefix pvc: or persistentVolumeClaim) or an existing Volume (without any prefix) on the specified directory.' + NOT_SUPPORTED,
+    usage: 'Mount a ConfigMap (prefix cm: or config-map:), a Secret (prefix secret: or sc:), an EmptyDir (prefix ed: or emptyDir:), a PersistentVolumeClaim (prefix pvc: or persistentVolumeClaim) or an existing Volume (without any prefix) on the specified directory. '
+      + 'Example: --mount /mydir=cm:myconfigmap, --mount /mydir=secret:mysecret, --mount /mydir=emptyDir:myvol or --mount /mydir=myvolume. When a configmap or a secret is specified, a corresponding volume is automatically generated. '
+      + 'You can mount a volume with readOnly config (true | false) also. Example: --mount /mydir=ed:ed1:readOnly=true. '
+      + 'You can specify a volume subpath by following the volume name with slash separated path. Example: --mount /mydir=cm:myconfigmap/subpath/to/be/mounted. '
+      + 'You can use this flag multiple times. For unmounting a directory, append "-", e.g. --mount /mydir-, which also removes any auto-generated volume.',
   },
   {
     name: 'volume',
     type: 'stringArray',
-    usage: 'Add a volume from a ConfigMap (prefix cm: or config-map:) a Secret (prefix secret: or sc:), an EmptyDir (prefix ed: or emptyDir:) or a PersistentVolumeClaim (prefix pvc: or persistentVolumeClaim).' + NOT_SUPPORTED,
+    usage: 'Add a volume from a ConfigMap (prefix cm: or config-map:) a Secret (prefix secret: or sc:), an EmptyDir (prefix ed: or emptyDir:) or a PersistentVolumeClaim (prefix pvc: or persistentVolumeClaim). '
+      + 'PersistentVolumeClaim only works if the feature gate is enabled in Knative Serving feature flags configuration. Example: --volume myvolume=cm:myconfigmap, --volume myvolume=secret:mysecret or --volume emptyDir:myvol:size=1Gi,type=Memory. '
+      + 'You can use this flag multiple times. To unset a ConfigMap/Secret reference, append "-" to the name, e.g. --volume myvolume-.',
   },
   {
     name: 'cmd',
@@ -182,6 +187,47 @@ const SHARED_EDIT_FLAGS: FlagSpec[] = [
   },
   { name: 'scale-init', type: 'int', usage: 'Initial number of replicas with which a service starts. Can be 0 or a positive integer.' },
   { name: 'timeout', type: 'int', default: 300, usage: 'Duration in seconds that the request routing layer will wait for a request delivered to a container to begin replying' },
+  ...CONTAINERS_FLAGS,
+];
+
+/** kn's PodSpecFlags for the pod around the container, and --profile (podspec-flags.ts). */
+const POD_FLAGS: FlagSpec[] = [
+  {
+    name: 'service-account',
+    type: 'string',
+    usage: 'Service account name to set. An empty argument ("") clears the service account. The referenced service account must exist in the service\'s namespace.',
+  },
+  {
+    name: 'pull-secret',
+    type: 'string',
+    usage: 'Image pull secret to set. An empty argument ("") clears the pull secret. The referenced secret must exist in the service\'s namespace.',
+  },
+  {
+    name: 'security-context',
+    type: 'string',
+    default: 'none',
+    usage: "Predefined security context for the service. Accepted values: 'none' for no security context and 'strict' for dropping all capabilities, running as non-root, and no privilege escalation.",
+  },
+  {
+    name: 'node-selector',
+    type: 'stringArray',
+    usage: 'Add node selector to be set, you may provide this flag any number of times to set multiple node selectors, works if feature flag is enabled in Knative Serving feature flags configuration. Example: --node-selector Disktype="ssd". To unset, specify the key name followed by a "-", example: --node-selector Disktype- .',
+  },
+  {
+    name: 'toleration',
+    type: 'stringSlice',
+    usage: 'Add toleration to be set, works if the feature gate is enabled in Knative Serving feature flags configuration. Example: --tolerations Key="key1",Operator="Equal",Value="value1",Effect="NoSchedule"',
+  },
+  {
+    name: 'node-affinity',
+    type: 'stringSlice',
+    usage: 'Add node affinity to be set - only works if the feature gate is enabled in Knative Serving feature flags configuration. When key, operator, values (whitespace separated) and weight are defined for a type, they will be appended in nodeSelectorTerms in case of Required clause, implying the terms will be ORed, and for Preferred clause, all of them will be added in preferredDuringSchedulingIgnoredDuringExecution. Example: --node-affinity Type="Required",Key="topology.kubernetes.io/zone",Operator="In",Values="antarctica-east1 antarctica-west1" or --node-affinity Type="Preferred",Key="topology.kubernetes.io/zone",Operator="In",Values="antarctica-east1",Weight="1"',
+  },
+  {
+    name: 'profile',
+    type: 'string',
+    usage: 'The profile name must be defined in config.yaml or part of the built-in profile, e.g. Istio. Related annotations and labels will be added to the service.To unset, specify the profile name followed by a "-" (e.g., name-).',
+  },
 ];
 
 const ENV_VALUE_FROM_USAGE =
@@ -244,6 +290,27 @@ const TRAFFIC_FLAGS: FlagSpec[] = [
   { name: 'untag', type: 'stringSlice', usage: 'Untag revision (format: --untag tagName). This flag can be specified multiple times.' },
 ];
 
+/** `container add` takes the container flags of `service create` (kn's PodSpecFlags AddFlags + AddUpdateFlags). */
+const CONTAINER_ADD_FLAGS = (): FlagSpec[] => {
+  const podSpec = new Set(['image', 'pull-policy', 'env-file', 'mount', 'cmd', 'arg', 'probe-liveness', 'probe-liveness-opts', 'probe-readiness', 'probe-readiness-opts', 'limit', 'request', 'port', 'user', 'containers', 'extra-containers', 'env', 'env-value-from', 'env-from']);
+  return [...SHARED_EDIT_FLAGS, ...CREATE_ONLY_FLAGS].filter((f) => podSpec.has(f.name));
+};
+
+const CONTAINER_ADD_EXAMPLE = `
+  The command is Beta and may change in the future releases.
+
+  The 'container add' represents utility command that prints YAML container spec to standard output. It's useful for
+  multi-container use cases to create definition with help of standard 'knit' option flags. It accepts all container related
+  flag available for 'service create'. The command can be chained through Unix pipes to create multiple containers at once.
+
+  # Add a container 'sidecar' from image 'docker.io/example/sidecar' and print it to standard output (Beta)
+  knit container add sidecar --image docker.io/example/sidecar
+
+  # Add command can be chained by standard Unix pipe symbol '|' and passed to 'service add|update|apply' commands (Beta)
+  knit container add sidecar --image docker.io/example/sidecar:first \\
+    | knit container add second --image docker.io/example/sidecar:second \\
+    | knit service create myksvc --image docker.io/example/my-app:latest --containers -`;
+
 // ---------------------------------------------------------------------------------------------
 // Commands
 
@@ -251,10 +318,13 @@ const load = {
   service: () => import('./service.ts'),
   revision: () => import('./revision.ts'),
   route: () => import('./route.ts'),
+  domain: () => import('./domain.ts'),
   misc: () => import('./misc.ts'),
   serve: () => import('./serve-command.ts'),
   logs: () => import('./logs.ts'),
   kubeconfig: () => import('./kubeconfig.ts'),
+  plugins: () => import('./plugins.ts'),
+  secret: () => import('./secret.ts'),
 };
 
 const serviceCommand: CommandSpec = {
@@ -283,7 +353,7 @@ knit service apply s0 --image knativesamples/helloworld --env foo=bar
 # Read the service declaration from a file
 knit service apply s0 --filename my-svc.yml
 `,
-      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...CREATE_ONLY_FLAGS, ...waitFlags('apply', 'service', 'ready')],
+      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...POD_FLAGS, ...CREATE_ONLY_FLAGS, ...waitFlags('apply', 'service', 'ready')],
       run: async () => (await load.service()).applyCommand,
     },
     {
@@ -335,7 +405,7 @@ knit service apply s0 --filename my-svc.yml
   knit service create gitopstest -n test-ns --image knativesamples/helloworld --target=/user/knfiles
   knit service create gitopstest --image knativesamples/helloworld --target=/user/knfiles/test.yaml
   knit service create gitopstest --image knativesamples/helloworld --target=/user/knfiles/test.json`,
-      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...CREATE_ONLY_FLAGS, TAG_FLAG, TARGET_FLAG, ...waitFlags('create', 'service', 'ready')],
+      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...POD_FLAGS, ...CREATE_ONLY_FLAGS, TAG_FLAG, TARGET_FLAG, ...waitFlags('create', 'service', 'ready')],
       run: async () => (await load.service()).createCommand,
     },
     {
@@ -492,7 +562,7 @@ without the revision name the export writes next to it (Serving refuses both tog
   knit service update gitopstest -n test-ns --env KEY1=VALUE1 --target=/user/knfiles
   knit service update gitopstest --env KEY1=VALUE1 --target=/user/knfiles/test.yaml
   knit service update gitopstest --env KEY1=VALUE1 --target=/user/knfiles/test.json`,
-      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...UPDATE_ONLY_FLAGS, TARGET_FLAG, ...waitFlags('update', 'service', 'ready'), ...TRAFFIC_FLAGS],
+      flags: [...namespaceFlags(false), ...SHARED_EDIT_FLAGS, ...POD_FLAGS, ...UPDATE_ONLY_FLAGS, TARGET_FLAG, ...waitFlags('update', 'service', 'ready'), ...TRAFFIC_FLAGS],
       run: async () => (await load.service()).updateCommand,
     },
     {
@@ -514,6 +584,23 @@ without the revision name the export writes next to it (Serving refuses both tog
         { name: 'wait-window', type: 'int', default: 2, usage: 'Seconds to wait for service to be ready after a false ready condition is returned' },
       ],
       run: async () => (await load.service()).waitCommand,
+    },
+  ],
+};
+
+const containerCommand: CommandSpec = {
+  name: 'container',
+  use: 'container COMMAND',
+  short: "Manage service's containers (experimental)",
+  group: 'Serving Commands:',
+  subcommands: [
+    {
+      name: 'add',
+      use: 'add NAME',
+      short: 'Add a container',
+      example: CONTAINER_ADD_EXAMPLE,
+      flags: CONTAINER_ADD_FLAGS(),
+      run: async () => (await import('./container.ts')).containerAddCommand,
     },
   ],
 };
@@ -629,6 +716,77 @@ const routeCommand: CommandSpec = {
   ],
 };
 
+const DOMAIN_REF_FLAG: FlagSpec = {
+  name: 'ref',
+  type: 'string',
+  usage: "Addressable target reference for Domain Mapping. You can specify a Knative service, a Knative route. Examples: '--ref' ksvc:hello' or simply '--ref hello' for a Knative service 'hello', '--ref' kroute:hello' for a Knative route 'hello'. '--ref ksvc:mysvc:mynamespace' for a Knative service 'mysvc' in another namespace 'mynamespace', If a prefix is not provided, it is considered as a Knative service in the current namespace. If referring to a Knative service in another namespace, 'ksvc:name:namespace' combination must be provided explicitly.",
+};
+
+/** kn's domain group (knative/client pkg/commands/domain). */
+const domainCommand: CommandSpec = {
+  name: 'domain',
+  aliases: ['domains'],
+  use: 'domain COMMAND',
+  short: 'Manage domain mappings',
+  group: 'Serving Commands:',
+  subcommands: [
+    {
+      name: 'create',
+      use: 'create NAME',
+      short: 'Create a domain mapping',
+      example: `
+  # Create a domain mappings 'hello.example.com' for Knative service 'hello' with TLS secret set
+  knit domain create hello.example.com --ref hello --tls my-cert-secret`,
+      flags: [{ name: 'tls', type: 'string', usage: 'Enable TLS and point to the secret that holds the server certificate.' }, ...namespaceFlags(false), DOMAIN_REF_FLAG],
+      run: async () => (await load.domain()).createCommand,
+    },
+    {
+      name: 'delete',
+      use: 'delete NAME',
+      short: 'Delete a domain mapping',
+      example: `
+  # Delete domain mappings 'hello.example.com'
+  knit domain delete hello.example.com`,
+      flags: namespaceFlags(false),
+      run: async () => (await load.domain()).deleteCommand,
+    },
+    {
+      name: 'describe',
+      use: 'describe NAME',
+      short: 'Show details of a domain mapping',
+      example: `
+  # Show details of for the domain 'hello.example.com'
+  knit domain describe hello.example.com`,
+      flags: describeFlags(true),
+      run: async () => (await load.domain()).describeCommand,
+    },
+    {
+      name: 'list',
+      aliases: ['ls'],
+      use: 'list',
+      short: 'List domain mappings',
+      example: `
+  # List all domain mappings
+  knit domain list
+
+  # List all domain mappings in JSON output format
+  knit domain list -o json`,
+      flags: [...namespaceFlags(true), ...LIST_PRINT_FLAGS],
+      run: async () => (await load.domain()).listCommand,
+    },
+    {
+      name: 'update',
+      use: 'update NAME',
+      short: 'Update a domain mapping',
+      example: `
+  # Update a domain mappings 'hello.example.com' for Knative service 'hello'
+  knit domain update hello.example.com --ref hello`,
+      flags: [...namespaceFlags(false), DOMAIN_REF_FLAG],
+      run: async () => (await load.domain()).updateCommand,
+    },
+  ],
+};
+
 /** The root of the command tree. */
 export const ROOT: CommandSpec = {
   name: 'knit',
@@ -641,7 +799,9 @@ and the server that runs them (knit serve)
   subcommands: [
     serviceCommand,
     revisionCommand,
+    containerCommand,
     routeCommand,
+    domainCommand,
     {
       name: 'logs',
       use: 'logs SERVICE',
@@ -655,12 +815,16 @@ and the server that runs them (knit serve)
   knit logs hello
 
   # Follow the logs of revision 'hello-00002', starting with its last 20 lines
-  knit logs hello --revision hello-00002 -f --tail 20`,
+  knit logs hello --revision hello-00002 -f --tail 20
+
+  # Print the logs of the sidecar container 'cache' of service 'hello'
+  knit logs hello -c cache`,
       flags: [
         ...namespaceFlags(false),
         { name: 'revision', type: 'string', usage: 'Only the logs of this revision of the service.' },
         { name: 'follow', short: 'f', type: 'boolean', usage: 'Keep printing new lines as they are written.' },
         { name: 'tail', type: 'int', default: -1, usage: 'Lines to show from the end of each instance log (-1 shows all).' },
+        { name: 'container', short: 'c', type: 'string', usage: 'The container whose logs to print (default: the serving container).' },
       ],
       run: async () => (await load.logs()).logsCommand,
     },
@@ -687,6 +851,7 @@ option), else $KNIT_DATA_DIR, else ~/.knit.`,
         { name: 'http', type: 'string', default: '127.0.0.1:8080', usage: 'HOST:PORT of the external HTTP gateway.' },
         { name: 'api', type: 'string', default: '127.0.0.1:8081', usage: 'HOST:PORT of the API server.' },
         { name: 'local-http', type: 'string', default: '127.0.0.1:8082', usage: 'HOST:PORT of the cluster-local HTTP gateway.' },
+        { name: 'https', type: 'string', usage: 'HOST:PORT of the HTTPS gateway for domain mappings with a TLS Secret (off unless given).' },
         { name: 'domain', type: 'string', default: 'example.com', usage: 'Domain of the service URLs (http://NAME.NAMESPACE.DOMAIN).' },
         { name: 'config', type: 'string', usage: 'Optional YAML configuration file of the server.' },
         { name: 'trusted-proxies', type: 'string', usage: 'Comma-separated addresses or CIDR ranges of proxies in front of the gateway whose Forwarded and X-Forwarded-* headers are kept (default: none).' },
@@ -714,6 +879,71 @@ else ~/.kube/config), replacing earlier knit entries, and make "knit" the curren
         { name: 'kubeconfig', type: 'string', usage: 'The kubeconfig file to merge into (default: the first file of $KUBECONFIG, else ~/.kube/config).' },
       ],
       run: async () => (await load.kubeconfig()).kubeconfigCommand,
+    },
+    {
+      name: 'plugin',
+      aliases: ['plugins'],
+      use: 'plugin',
+      short: 'Manage knit plugins',
+      long: `Manage knit plugins
+
+Plugins provide extended functionality that is not part of the core knit command-line distribution.
+An executable named knit-NAME or kn-NAME runs as "knit NAME" (kn-source-github as "knit source github").`,
+      group: 'Other Commands:',
+      subcommands: [
+        {
+          name: 'list',
+          aliases: ['ls'],
+          use: 'list',
+          short: 'List plugins',
+          long: `List all installed plugins.
+
+Available plugins are those that are:
+- executable
+- begin with "knit-" or "kn-"
+- Kn's plugin directory
+- Anywhere in the execution $PATH`,
+          flags: [{ name: 'verbose', type: 'boolean', usage: 'verbose output' }],
+          run: async () => (await load.plugins()).pluginListCommand,
+        },
+      ],
+    },
+    {
+      name: 'secret',
+      aliases: ['secrets'],
+      use: 'secret COMMAND',
+      short: 'Manage secrets',
+      group: 'Other Commands:',
+      subcommands: [
+        {
+          name: 'create',
+          use: 'create NAME',
+          short: 'Create secret',
+          flags: [
+            ...namespaceFlags(false),
+            { name: 'from-literal', short: 'l', type: 'stringSlice', usage: 'Specify comma separated list of key=value pairs.' },
+            { name: 'type', type: 'string', usage: 'Specify Secret type.' },
+            { name: 'tls-cert', type: 'string', usage: 'Path to TLS certificate file.' },
+            { name: 'tls-key', type: 'string', usage: 'Path to TLS key file.' },
+          ],
+          run: async () => (await load.secret()).createCommand,
+        },
+        {
+          name: 'delete',
+          use: 'delete NAME',
+          short: 'Delete secret',
+          flags: namespaceFlags(false),
+          run: async () => (await load.secret()).deleteCommand,
+        },
+        {
+          name: 'list',
+          aliases: ['ls'],
+          use: 'list',
+          short: 'List secrets',
+          flags: [...namespaceFlags(false), ...LIST_PRINT_FLAGS],
+          run: async () => (await load.secret()).listCommand,
+        },
+      ],
     },
     {
       name: 'completion',

@@ -6,8 +6,15 @@ import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ANNOTATION, API_VERSION, LABEL, type Container, type EnvVar, type Probe, type Revision, type RevisionTemplateSpec, type Service } from '../api/types.ts';
 import { CliError } from './errors.ts';
+import { applyVolumeFlags } from './volume-flags.ts';
 import { goQuote } from '../kube/gotext.ts';
 import type { ParsedFlags } from './flags.ts';
+import { defaultServingConfig } from '../api/config.ts';
+import { validateAutoscalingAnnotations } from '../api/autoscaling-annotations.ts';
+import { loadKnConfig } from './kn-config.ts';
+import { applyPodSpecFlags, applyProfile } from './podspec-flags.ts';
+import { parseServiceDocument } from './service-file.ts';
+import { applyContainers } from './container.ts';
 
 const AUTOSCALING = 'autoscaling.knative.dev';
 const MIN_SCALE = `${AUTOSCALING}/min-scale`;
@@ -24,6 +31,8 @@ export interface EditOptions {
   /** Base revision whose image digest pins the image on config-only updates. */
   baseRevision?: Revision;
   now?: Date;
+  /** The environment that locates kn's configuration file for --profile (default: the process's). */
+  env?: Record<string, string | undefined>;
 }
 
 /**
@@ -36,7 +45,8 @@ const REVISION_MAKING_FLAGS: readonly string[] = [
   'scale-metric', 'autoscale-window', 'scale-window', 'concurrency-target', 'scale-target', 'concurrency-limit',
   'concurrency-utilization', 'scale-utilization', 'label-service', 'label-revision', 'revision-name',
   'annotation-service', 'annotation-revision', 'scale-init', 'timeout', 'env', 'env-value-from', 'env-from',
-  'filename', 'annotation', 'label',
+  'filename', 'annotation', 'label', 'containers', 'extra-containers',
+  'service-account', 'pull-secret', 'security-context', 'node-selector', 'toleration', 'node-affinity', 'profile',
 ];
 
 /** True if any flag that makes a new revision was given (kn's AnyMutation). */
@@ -98,16 +108,7 @@ export async function readServiceFile(file: string, cwd: string): Promise<Servic
     if (err.code === 'ENOENT') throw new CliError(`open ${file}: no such file or directory`);
     throw new CliError(`open ${file}: ${err.message}`);
   }
-  const YAML = await import('yaml');
-  let doc: unknown;
-  try {
-    const docs = YAML.parseAllDocuments(text);
-    const first = Array.isArray(docs) ? docs[0] : docs;
-    if (first && 'errors' in first && first.errors.length > 0) throw first.errors[0];
-    doc = first ? first.toJS() : undefined;
-  } catch (e) {
-    throw new CliError(`error parsing ${file}: ${(e as Error).message}`);
-  }
+  const doc = await parseServiceDocument(text, file);
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new CliError(`error parsing ${file}: expected a Service object`);
   const svc = doc as Service;
   svc.apiVersion = svc.apiVersion || API_VERSION;
@@ -307,18 +308,16 @@ function applyEnvFrom(template: RevisionTemplateSpec, flags: ParsedFlags): void 
 const QUANTITY = /^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$/;
 
 function applyResources(template: RevisionTemplateSpec, flags: ParsedFlags): void {
+  // knative/client pkg/flags/resources.go populateResourceListV1: `k=v` or a bare `k`; a key ending in `-` is a
+  // removal (whatever value it carries), and a key being removed is not parsed.
   const parse = (spec: string[]): { set: Record<string, string>; remove: string[] } => {
     const set: Record<string, string> = {};
-    const remove: string[] = [];
-    for (const stmt of spec) {
-      if (stmt.endsWith('-')) {
-        remove.push(stmt.slice(0, -1));
-        continue;
-      }
-      const parts = stmt.split('=');
-      if (parts.length !== 2) throw new CliError(`Invalid argument syntax ${stmt}, expected <resource>=<value>`);
-      if (!QUANTITY.test(parts[1])) throw new CliError("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
-      set[parts[0]] = parts[1];
+    const all = mapFromArrayAllowingSingles(spec);
+    const remove = parseMinusSuffix(all);
+    for (const [res, value] of all) {
+      if (remove.includes(res)) continue;
+      if (!QUANTITY.test(value)) throw new CliError("quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'");
+      set[res] = value;
     }
     return { set, remove };
   };
@@ -436,18 +435,11 @@ function applyProbe(c: Container, key: 'livenessProbe' | 'readinessProbe', handl
 
 const PULL_POLICIES: Record<string, string> = { always: 'Always', never: 'Never', ifnotpresent: 'IfNotPresent' };
 
-const UNSUPPORTED_FLAGS: [string, string][] = [
-  ['mount', 'volume mounts'],
-  ['volume', 'volumes'],
-];
-
 /** kn's PodSpecFlags.ResolvePodSpec for the flags knit supports. */
 function resolvePodSpec(template: RevisionTemplateSpec, flags: ParsedFlags, cwd: string): void {
-  for (const [flag, what] of UNSUPPORTED_FLAGS) {
-    if (flags.changed(flag)) throw new CliError(`--${flag} is not supported by knit yet: ${what} need ConfigMaps, Secrets or volumes, which knit does not provide`);
-  }
   if (flags.changed('env') || flags.changed('env-value-from') || flags.changed('env-file')) applyEnv(template, flags, cwd);
   if (flags.changed('env-from')) applyEnvFrom(template, flags);
+  if (flags.changed('mount') || flags.changed('volume')) applyVolumeFlags(template.spec, container0(template), flags.list('mount'), flags.list('volume'));
   if (flags.changed('image') && flags.changed('source')) throw new CliError('only one of --image and --source can be specified');
   if (flags.changed('image')) container0(template).image = resolveImage(flags.string('image'), cwd);
   if (flags.changed('source')) container0(template).image = buildSource(resolve(cwd, flags.string('source')));
@@ -467,7 +459,12 @@ function resolvePodSpec(template: RevisionTemplateSpec, flags: ParsedFlags, cwd:
   const c = container0(template);
   applyProbe(c, 'livenessProbe', flags.changed('probe-liveness') ? flags.string('probe-liveness') : undefined, flags.changed('probe-liveness-opts') ? flags.string('probe-liveness-opts') : undefined);
   applyProbe(c, 'readinessProbe', flags.changed('probe-readiness') ? flags.string('probe-readiness') : undefined, flags.changed('probe-readiness-opts') ? flags.string('probe-readiness-opts') : undefined);
+  applyPodSpecFlags(template, flags);
+  applyContainers(template, flags, cwd);
 }
+
+/** The pod-spec flags alone, for `knit container add` (container.ts). */
+export const resolvePodSpecFlags = resolvePodSpec;
 
 const CONSONANTS = 'bcdfghjklmnpqrstvwxyz';
 
@@ -490,12 +487,19 @@ export function generateRevisionName(template: string, service: Service, random:
   return res.startsWith(`${name}-`) ? res : `${name}-${res}`;
 }
 
-/** Serving's validation of the integer scale annotations, done client-side by kn. */
+/**
+ * Serving's autoscaling.ValidateAnnotations on the annotations a flag sets, done client-side by kn
+ * (knative/client pkg/serving/config_changes.go UpdateRevisionTemplateAnnotations: defaults, zero initial scale allowed).
+ */
+function validateScaleAnnotations(annotations: Record<string, string>): void {
+  const config = defaultServingConfig();
+  config.autoscaler.allowZeroInitialScale = true;
+  const err = validateAutoscalingAnnotations(annotations, config, 'update');
+  if (err) throw new CliError(err.error);
+}
+
 function validateScaleAnnotation(key: string, value: string): void {
-  if (key !== MIN_SCALE && key !== MAX_SCALE && key !== INITIAL_SCALE) return;
-  if (!/^[+-]?\d+$/.test(value)) throw new CliError(`invalid value: ${value}: ${key}`);
-  const n = Number.parseInt(value, 10);
-  if (n < 0 || n > MAX_INT32) throw new CliError(`expected 0 <= ${n} <= ${MAX_INT32}: ${key}`);
+  validateScaleAnnotations({ [key]: value });
 }
 
 function setTemplateAnnotation(template: RevisionTemplateSpec, key: string, value: string): void {
@@ -551,7 +555,7 @@ function applyAnnotations(service: Service, template: RevisionTemplateSpec, flag
   const remove = parseMinusSuffix(all);
 
   const revisionAnnotations = new Map([...all, ...forRevision]);
-  for (const [k, v] of revisionAnnotations) validateScaleAnnotation(k, v);
+  validateScaleAnnotations(Object.fromEntries(revisionAnnotations));
   template.metadata = template.metadata ?? {};
   const ta = updateMap(template.metadata.annotations, revisionAnnotations, remove);
   if (ta) template.metadata.annotations = ta;
@@ -664,6 +668,10 @@ export function applyEditFlags(service: Service, flags: ParsedFlags, opts: EditO
     setTemplateAnnotation(template, INITIAL_SCALE, String(flags.int('scale-init')));
   }
   if (flags.changed('timeout')) template.spec.timeoutSeconds = flags.int('timeout');
+  if (flags.changed('profile')) {
+    const { profiles } = loadKnConfig({ configFlag: flags.string('config') || undefined, env: opts.env ?? process.env });
+    applyProfile(service, template, flags.string('profile'), profiles, validateScaleAnnotations);
+  }
   if (template.metadata.annotations && Object.keys(template.metadata.annotations).length === 0) delete template.metadata.annotations;
   if (Object.keys(template.metadata).length === 0) delete template.metadata;
 }

@@ -264,6 +264,7 @@ Use "knit options" for a list of global command-line options (applies to all com
   it('knit options lists the global flags', async () => {
     const r = await cli('options', '--whatever');
     assert.equal(r.code, 0);
-    assert.match(r.out, /^The following options can be passed to any command:\n\n {6}--data-dir string/);
+    assert.match(r.out, /^The following options can be passed to any command:\n\n {6}--cluster string/);
+    assert.match(r.out, /\n {6}--data-dir string/);
   });
 });

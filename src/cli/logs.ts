@@ -8,7 +8,7 @@ function generationOf(rev: { metadata: { labels?: Record<string, string> } }): n
   return Number(rev.metadata.labels?.['serving.knative.dev/configurationGeneration'] ?? 0);
 }
 
-/** `knit logs SERVICE [--revision REV] [-f] [--tail N]`. */
+/** `knit logs SERVICE [--revision REV] [-c CONTAINER] [-f] [--tail N]`. */
 export async function logsCommand(ctx: CommandContext): Promise<void> {
   if (ctx.args.length !== 1) throw new CliError("'knit logs' requires the service name given as single argument");
   const ns = namespaceOf(ctx);
@@ -33,5 +33,8 @@ export async function logsCommand(ctx: CommandContext): Promise<void> {
   const tail = ctx.flags.changed('tail') ? ctx.flags.int('tail') : undefined;
   if (tail !== undefined && tail < 0) throw new CliError(`invalid --tail ${tail}: must not be negative`);
   const follow = ctx.flags.bool('follow');
-  await Promise.all(revisions.map((rev) => client.streamLog(ns, rev, { follow, tailLines: tail }, (chunk) => ctx.out.write(chunk))));
+  // -c: one container's logs (the serving container's by default), as `kubectl logs -c`.
+  const container = ctx.flags.changed('container') ? ctx.flags.string('container') : undefined;
+  if (container !== undefined && container === '') throw new CliError('the container name given with --container must not be empty');
+  await Promise.all(revisions.map((rev) => client.streamLog(ns, rev, { follow, tailLines: tail, container }, (chunk) => ctx.out.write(chunk))));
 }

@@ -5,6 +5,8 @@ import { ROOT } from './commands.ts';
 import { BIN, CliError, formatError } from './errors.ts';
 import { FlagError, expandFlags, parseCommandLine, reconcilePairedFlags, type FlagSpec } from './flags.ts';
 import { availableSubcommands, commandPath, renderHelp, terminalColumns } from './help.ts';
+import { loadKnConfig } from './kn-config.ts';
+import { PluginRunError, argsWithoutCommands, executePlugin, findPlugin, stripFlags, validatePlugin } from './plugins.ts';
 
 /** The process environment a run sees; tests inject their own. */
 export interface RunEnvironment {
@@ -12,15 +14,18 @@ export interface RunEnvironment {
   err: Writer;
   env: Record<string, string | undefined>;
   cwd: string;
+  /** Plugins get the process's own stdin/stdout/stderr (the knit binary); else their output goes to out/err. */
+  inheritStdio?: boolean;
 }
 
 function helpFlag(cmd: CommandSpec): FlagSpec {
   return { name: 'help', short: 'h', type: 'boolean', usage: `help for ${cmd.name}`, hidden: true };
 }
 
-/** All flags a command accepts: its own, the global ones and -h/--help. */
+/** All flags a command accepts: its own, the global ones it does not redefine (serve's --config) and -h/--help. */
 function allFlags(cmd: CommandSpec): FlagSpec[] {
-  return [...expandFlags(cmd.flags ?? []), ...GLOBAL_FLAGS, helpFlag(cmd)];
+  const own = expandFlags(cmd.flags ?? []);
+  return [...own, ...GLOBAL_FLAGS.filter((g) => !own.some((f) => f.name === g.name)), helpFlag(cmd)];
 }
 
 function findSubcommand(cmd: CommandSpec, word: string): CommandSpec | undefined {
@@ -88,6 +93,11 @@ export async function run(argv: readonly string[], io: RunEnvironment): Promise<
     await dispatch(argv, io);
     return 0;
   } catch (e) {
+    if (e instanceof PluginRunError) {
+      // cmd/kn/main.go printError: a plugin's failure gets no usage hint.
+      io.err.write(`Error: ${e.message}\n`);
+      return 1;
+    }
     io.err.write(formatError(errorMessage(e)));
     if (io.env.KNIT_DEBUG && e instanceof Error && !(e instanceof CliError) && !(e instanceof FlagError)) io.err.write(`${e.stack}\n`);
     return 1;
@@ -105,6 +115,7 @@ async function dispatch(argv: readonly string[], io: RunEnvironment): Promise<vo
     return;
   }
   const { chain, rest } = resolveCommand(argv);
+  if (await runPlugin(argv, chain, io)) return;
   // `knit help [command...]` is cobra's implicit help command.
   if (chain.length === 1 && rest[0] === 'help') {
     const target = resolveCommand(rest.slice(1).filter((a) => !a.startsWith('-')));
@@ -113,6 +124,18 @@ async function dispatch(argv: readonly string[], io: RunEnvironment): Promise<vo
   }
   const cmd = chain[chain.length - 1];
   const path = commandPath(chain);
+
+  // knative/client cmd/kn/main.go validateRootCommand: below a command group, a word that names no sub-command
+  // is reported before any flag error (unknown flags are skipped to find it).
+  if (!cmd.run && chain.length > 1) {
+    let words: string[];
+    try {
+      words = parseCommandLine(rest, allFlags(cmd), true).args;
+    } catch {
+      words = rest.filter((a) => !a.startsWith('-'));
+    }
+    if (words.length > 0) throw new CliError(`unknown sub-command '${words[0]}' for '${path}'. Available sub-commands: ${availableSubcommands(cmd)}`);
+  }
 
   let parsed;
   try {
@@ -144,6 +167,44 @@ async function dispatch(argv: readonly string[], io: RunEnvironment): Promise<vo
   await handler(ctx);
 }
 
+/** The value of a global flag anywhere on the command line (kn's bootstrap flags are read before the command is). */
+function scanFlag(argv: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') break;
+    if (a === `--${name}` && i + 1 < argv.length) value = argv[++i];
+    else if (a.startsWith(`--${name}=`)) value = a.slice(name.length + 3);
+  }
+  return value;
+}
+
+/**
+ * cmd/kn/main.go run: a `knit-NAME` or `kn-NAME` plugin named by the command words runs instead of the command
+ * tree (it may add a sub-command to a group, never replace a command). True if one ran.
+ */
+async function runPlugin(argv: readonly string[], chain: CommandSpec[], io: RunEnvironment): Promise<boolean> {
+  const words = stripFlags(argv);
+  if (words.length === 0) return false;
+  const leafFlags = chain[chain.length - 1].flags ?? [];
+  const config = leafFlags.some((f) => f.name === 'config') ? undefined : scanFlag(argv, 'config');
+  let cfg;
+  try {
+    cfg = loadKnConfig({ configFlag: config, pluginsDirFlag: scanFlag(argv, 'plugins-dir'), env: io.env, warn: (t) => io.err.write(t) });
+  } catch (e) {
+    // A broken kn config file fails the commands that use it (--profile, plugin list) and plugins, not the
+    // built-in commands it has nothing to say about (`knit serve` among them).
+    const leaf = chain[chain.length - 1];
+    if (chain.length > 1 && leaf.run && leaf.name !== 'plugin') return false;
+    throw e;
+  }
+  const plugin = findPlugin(words, cfg, io.env);
+  if (!plugin) return false;
+  validatePlugin(ROOT, plugin);
+  await executePlugin(plugin, argsWithoutCommands(argv, plugin.commandParts), io);
+  return true;
+}
+
 function stdWriter(stream: NodeJS.WriteStream): Writer {
   stream.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'EPIPE') throw e;
@@ -162,6 +223,7 @@ if (import.meta.main) {
     err: stdWriter(process.stderr),
     env: process.env,
     cwd: process.cwd(),
+    inheritStdio: true,
   });
   process.exit(code);
 }

@@ -129,7 +129,8 @@ function topLevelOrdered(obj: Record<string, unknown>): Record<string, unknown> 
   return out;
 }
 
-function sortKeysDeep(v: unknown): unknown {
+/** Every mapping's keys sorted, as Go encodes a map. */
+export function sortKeysDeep(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(sortKeysDeep);
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};
@@ -167,6 +168,9 @@ export async function printList(items: readonly object[], kind: string, printer:
   const typed = items.map((i) => topLevelOrdered({ ...(i as Record<string, unknown>), apiVersion: (i as { apiVersion?: string }).apiVersion || API_VERSION, kind: (i as { kind?: string }).kind || kind }));
   if (printer.format === 'name') return typed.map((i) => toName(kind, (i as { metadata?: { name?: string } }).metadata?.name ?? '')).join('');
   const list = { kind: `${kind}List`, apiVersion: API_VERSION, metadata: { resourceVersion: resourceVersion ?? '' }, items: typed };
+  // kn prints a list through util.ToUnstructuredList (knative/client pkg/commands/flags/listprint.go Print): maps
+  // all the way down, so JSON keys come out sorted at every level.
+  if (printer.format === 'json') return JSON.stringify(sortKeysDeep(list), null, 4) + '\n';
   return printDocument(list, printer);
 }
 

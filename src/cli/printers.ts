@@ -39,13 +39,13 @@ export function nonReadyReason(conditions: readonly Condition[] | undefined): st
   return ready.message ? `${ready.reason ?? ''} : ${ready.message}` : ready.reason ?? '';
 }
 
-function table(header: string[], rows: string[][], noHeaders: boolean | undefined): string {
+export function table(header: string[], rows: string[][], noHeaders: boolean | undefined): string {
   let text = noHeaders ? '' : header.join('\t') + '\n';
   for (const row of rows) text += row.join('\t') + '\n';
   return tabulate(text, TABLE_TABWRITER);
 }
 
-function byNamespaceAndName<T extends { metadata: ObjectMeta }>(items: readonly T[]): T[] {
+export function byNamespaceAndName<T extends { metadata: ObjectMeta }>(items: readonly T[]): T[] {
   return [...items].sort((a, b) => {
     const an = a.metadata.namespace ?? '';
     const bn = b.metadata.namespace ?? '';
@@ -162,7 +162,7 @@ export function printRouteList(routes: readonly Route[], opts: TableOptions): st
 // Describe: kn's PrefixWriter over a tabwriter (padding 2)
 
 /** Port of kn's printers.PrefixWriter: nested sections indent by 2 spaces (attributes) or a tab column (cols). */
-class PrefixWriter {
+export class PrefixWriter {
   private readonly tw: TabWriter;
   private readonly parent: PrefixWriter | undefined;
   private readonly colIndent: number;
@@ -237,7 +237,7 @@ function writeMapDesc(dw: PrefixWriter, m: Record<string, string> | undefined, l
   dw.writeColsLn(`${label}:`, joinAndTruncate(keys, m, TRUNCATE_AT - label.length - 2));
 }
 
-function writeMetadata(dw: PrefixWriter, m: ObjectMeta, details: boolean, now: number): void {
+export function writeMetadata(dw: PrefixWriter, m: ObjectMeta, details: boolean, now: number): void {
   dw.writeAttribute('Name', m.name ?? '');
   dw.writeAttribute('Namespace', m.namespace ?? '');
   writeMapDesc(dw, m.labels, 'Labels', details);
@@ -303,7 +303,7 @@ function pad(s: string, width: number): string {
   return s.padEnd(width);
 }
 
-function writeConditions(dw: PrefixWriter, conditions: readonly Condition[] | undefined, printMessage: boolean, now: number): void {
+export function writeConditions(dw: PrefixWriter, conditions: readonly Condition[] | undefined, printMessage: boolean, now: number): void {
   const section = dw.writeAttribute('Conditions', '');
   const sorted = sortConditions(conditions ?? []);
   const maxLen = Math.max(0, ...sorted.map((c) => c.type.length));
@@ -580,4 +580,9 @@ export function describeRoute(route: Route, verbose: boolean, now: number): stri
   dw.writeLine();
   writeConditions(dw, route.status?.conditions, verbose, now);
   return tw.take();
+}
+
+/** `knit secret list`: `NAME TYPE` (knative/client pkg/commands/secret/list.go SecretListHandlers). */
+export function printSecretList(items: readonly { metadata: ObjectMeta; type?: string }[], opts: { noHeaders?: boolean }): string {
+  return table(['NAME', 'TYPE'], byNamespaceAndName(items).map((s) => [s.metadata.name ?? '', s.type ?? '']), opts.noHeaders);
 }

@@ -14,6 +14,8 @@ export interface ServeOptions {
   api: string;
   /** HOST:PORT of the cluster-local gateway. */
   localHttp: string;
+  /** HOST:PORT of the HTTPS gateway (DomainMappings with spec.tls); off when omitted. */
+  https?: string;
   domain: string;
   /** Optional YAML configuration file. */
   configFile?: string;
@@ -56,6 +58,7 @@ export function serveOptionsOf(ctx: CommandContext): ServeOptions {
     }
     opts.trustedProxies = trusted;
   }
+  if (f.string('https')) opts.https = checkHostPort('https', f.string('https'));
   return opts;
 }
 

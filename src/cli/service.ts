@@ -105,7 +105,7 @@ async function constructService(ctx: CommandContext, name: string, ns: string, c
     }
     svc.metadata.namespace = ns;
   }
-  applyEditFlags(svc, ctx.flags, { command, cwd: ctx.cwd });
+  applyEditFlags(svc, ctx.flags, { command, cwd: ctx.cwd, env: ctx.env });
   return svc;
 }
 
@@ -220,7 +220,7 @@ export async function updateCommand(ctx: CommandContext): Promise<void> {
     // Offline: traffic is computed from the service's revisions, which files don't have; no image pinning either.
     if (trafficChanged) throw new CliError("--traffic, --tag and --untag can't be used with --target: offline mode has no revisions to compute traffic from");
     const svc = offline.get(name);
-    applyEditFlags(svc, f, { command: 'update', cwd: ctx.cwd });
+    applyEditFlags(svc, f, { command: 'update', cwd: ctx.cwd, env: ctx.env });
     await offline.update(svc);
     ctx.out.write(`Service '${name}' updated in namespace '${ns}'.\n`);
     return;
@@ -235,7 +235,7 @@ export async function updateCommand(ctx: CommandContext): Promise<void> {
       base = await getBaseRevision(client, ns, svc);
       if (!base) ctx.out.write('Warning: No revision found to update image digest\n');
     }
-    applyEditFlags(svc, f, { command: 'update', cwd: ctx.cwd, baseRevision: base });
+    applyEditFlags(svc, f, { command: 'update', cwd: ctx.cwd, baseRevision: base, env: ctx.env });
     if (trafficChanged) {
       const revisions = await client.list('revisions', ns, { labelSelector: `${LABEL.service}=${name}` });
       svc.spec.traffic = computeTraffic(

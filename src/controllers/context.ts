@@ -4,10 +4,11 @@
 import type { ObjectMeta, OwnerReference } from '../api/types.ts';
 import { API_VERSION } from '../api/types.ts';
 import type { Store } from '../store/store.ts';
-import type { HostRule } from '../dataplane/routing.ts';
+import type { HostRule, MappedTLS } from '../dataplane/routing.ts';
 import type { Workload, WorkloadStatus } from '../runtime/instances.ts';
 import type { AutoscalerState, RevisionScaling } from '../autoscaler/kpa.ts';
 import type { EventRecorder } from './events.ts';
+import type { GCConfig } from '../api/config.ts';
 
 /** Cluster-wide settings the reconcilers read (a subset of Knative's ConfigMaps). */
 export interface ControllerSettings {
@@ -26,6 +27,12 @@ export interface ControllerSettings {
   rolloutDurationSeconds: number;
   /** config-features tag-header-based-routing (off by default). */
   tagHeaderBasedRouting: boolean;
+  /** config-network autocreate-cluster-domain-claims (off by default, as in Knative). */
+  autocreateClusterDomainClaims?: boolean;
+  /** `knit serve --https`: the gateway serves DomainMappings' spec.tls certificates. */
+  httpsGateway?: boolean;
+  /** config-gc; Knative's defaults when omitted. */
+  gc?: GCConfig;
 }
 
 /** What the Revision reconciler needs from the instance manager (the Deployment role). */
@@ -34,7 +41,7 @@ export interface Instances {
   ensure(workload: Workload): void;
   status(key: string): WorkloadStatus | undefined;
   remove(key: string): Promise<void>;
-  runtimeFor(image: string): { resolveDigest(image: string): Promise<string | undefined> };
+  runtimeFor(image: string): { resolveDigest(image: string, auth?: string): Promise<string | undefined> };
   /** A Secret or ConfigMap the revision's env reads changed: a start waiting on it retries now. */
   retryStart?(key: string): void;
   /** Called when a revision's instances change (ready, failed, gone). */
@@ -60,6 +67,9 @@ export interface Scaler {
 export interface Routing {
   setRoute(route: string, rules: HostRule[]): void;
   deleteRoute(route: string): void;
+  /** A DomainMapping (key `namespace/name`) maps `host` to the route host `targetHost`, over TLS with `tls`'s Secret. */
+  setDomainMapping(owner: string, host: string, targetHost: string, tls?: MappedTLS): void;
+  deleteDomainMapping(owner: string): void;
 }
 
 export interface ControllerContext {
@@ -71,6 +81,8 @@ export interface ControllerContext {
   settings: ControllerSettings;
   /** Where reconcilers record events. */
   events: EventRecorder;
+  /** DATA_DIR/logs, where instances write their logs; revision GC removes a collected revision's. */
+  logDir?: string;
 }
 
 /** The controller owner reference to put on a child. */

@@ -13,6 +13,9 @@ import { configurationReconciler } from './configuration.ts';
 import { RevisionReconciler, envSourceNames, servingContainer } from './revision.ts';
 import { routeReconciler } from './route.ts';
 import { WorkloadEvents } from './workload-events.ts';
+import { domainMappingReconciler } from './domainmapping.ts';
+import { RevisionCollector } from './gc.ts';
+import { CLUSTER_DOMAIN_CLAIMS, type DomainMapping } from '../api/domainmapping-lifecycle.ts';
 
 /** The context minus the event recorder, which defaults to a bounded in-memory one (`knit serve` passes the store's, see stored-events.ts). */
 export type ControllerDeps = Omit<ControllerContext, 'events'> & { events?: EventRecorder };
@@ -23,6 +26,10 @@ export class ControllerManager {
   readonly configurations: WorkQueue;
   readonly revisions: WorkQueue;
   readonly routes: WorkQueue;
+  readonly domainMappings: WorkQueue;
+  /** Revision GC per Configuration key (knative/serving pkg/reconciler/gc), on its changes and its revisions'. */
+  readonly gc: WorkQueue;
+  readonly collector: RevisionCollector;
   /** The events the reconcilers recorded. */
   readonly events: EventRecorder;
   private readonly ctx: ControllerContext;
@@ -50,6 +57,9 @@ export class ControllerManager {
       }
     });
     this.routes = new WorkQueue('route', (k) => reconcileKey(ctx, routeReconciler, k));
+    this.domainMappings = new WorkQueue('domainmapping', (k) => reconcileKey(ctx, domainMappingReconciler, k));
+    this.collector = new RevisionCollector(ctx.logDir);
+    this.gc = new WorkQueue('gc', (k) => this.collector.run(ctx, k));
     ctx.instances.onChange = (key) => {
       ctx.autoscaler.readyChanged(key);
       this.revisions.add(key);
@@ -66,7 +76,7 @@ export class ControllerManager {
   start(): void {
     this.ctx.autoscaler.start();
     this.unwatch = this.ctx.store.watch(undefined, (ev) => this.onEvent(ev));
-    for (const r of ['services', 'configurations', 'revisions', 'routes']) {
+    for (const r of ['services', 'configurations', 'revisions', 'routes', 'domainmappings']) {
       for (const obj of this.ctx.store.list(r)) this.enqueue(r, obj);
     }
   }
@@ -74,7 +84,7 @@ export class ControllerManager {
   stop(): void {
     this.ctx.autoscaler.stop();
     this.unwatch?.();
-    for (const q of [this.services, this.configurations, this.revisions, this.routes]) q.stop();
+    for (const q of [this.services, this.configurations, this.revisions, this.routes, this.domainMappings, this.gc]) q.stop();
   }
 
   private onEvent(ev: WatchEvent): void {
@@ -105,12 +115,23 @@ export class ControllerManager {
     const key = objectKey(md.namespace, md.name);
     const owner = controllerOf(md);
     const ownerKey = owner ? objectKey(md.namespace, owner.name) : undefined;
+    if (resource === 'services' || resource === 'routes' || resource === 'core.services') this.domainMappingsReferencing(md.namespace, md.name ?? '');
     switch (resource) {
+      case 'domainmappings':
+        this.domainMappings.add(key);
+        break;
+      case CLUSTER_DOMAIN_CLAIMS:
+        // A claim appeared, changed or was released: the mappings of that name (in any namespace) look again.
+        this.ctx.store.scan<DomainMapping>('domainmappings', undefined, (dm) => {
+          if (dm.metadata.name === md.name) this.domainMappings.add(objectKey(dm.metadata.namespace, dm.metadata.name));
+        });
+        break;
       case 'services':
         this.services.add(key);
         break;
       case 'configurations':
         this.configurations.add(key);
+        this.gc.add(key);
         if (owner?.kind === 'Service' && ownerKey) this.services.add(ownerKey);
         this.routesReferencing(md.namespace, md.name ?? '', undefined);
         break;
@@ -122,6 +143,8 @@ export class ControllerManager {
         this.revisions.add(key);
         const cfg = md.labels?.[LABEL.configuration];
         if (cfg) this.configurations.add(objectKey(md.namespace, cfg));
+        // The gc controller follows revisions to their controlling Configuration (EnqueueControllerOf).
+        if (owner?.kind === 'Configuration' && ownerKey) this.gc.add(ownerKey);
         this.routesReferencing(md.namespace, cfg, md.name ?? '');
         break;
       }
@@ -142,6 +165,13 @@ export class ControllerManager {
     });
     const routes = (revision ? this.ctx.store.get('revisions', ns ?? 'default', revision) : undefined)?.metadata.annotations?.[ANNOTATION.routes];
     for (const name of (routes ?? '').split(',').filter(Boolean)) this.routes.add(objectKey(ns, name));
+  }
+
+  /** Enqueues the DomainMappings whose spec.ref names `name` in `ns` (the resolver's reference tracking). */
+  private domainMappingsReferencing(ns: string | undefined, name: string): void {
+    this.ctx.store.scan<DomainMapping>('domainmappings', ns, (dm) => {
+      if (dm.spec?.ref?.name === name) this.domainMappings.add(objectKey(dm.metadata.namespace, dm.metadata.name));
+    });
   }
 
   /** Background cascading delete of everything the deleted object controlled. */

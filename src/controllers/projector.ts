@@ -130,11 +130,14 @@ export class Projector implements ProjectedWrites {
     const pod = this.deps.store.get(PROJECTED.pods, namespace, name);
     if (!pod) throw notFound(PROJECTED.pods, name);
     const rev = this.deps.store.get<Revision>('revisions', namespace, pod.metadata.labels?.[LABEL.revision] ?? '');
-    const container = rev ? userContainerName(rev) : 'user-container';
-    // kubernetes pkg/registry/core/pod/strategy.go LogLocation.
-    if (opts.container && opts.container !== container) throw badRequest(`container ${opts.container} is not valid for pod ${name}`);
+    const serving = rev ? userContainerName(rev) : 'user-container';
+    const names = rev ? rev.spec.containers.map((c) => c.name || serving) : [serving];
+    // kubernetes pkg/registry/core/pod/strategy.go LogLocation; without a name, the default container (the serving one).
+    if (opts.container && !names.includes(opts.container)) throw badRequest(`container ${opts.container} is not valid for pod ${name}`);
+    const container = opts.container ?? serving;
     const snapshot = this.replicaOf(namespace, name)?.snapshot;
-    const file = opts.previous ? snapshot?.previousLogFile : snapshot?.logFile;
+    const sidecar = container === serving ? undefined : snapshot?.sidecars?.find((c) => c.name === container);
+    const file = sidecar ? (opts.previous ? sidecar.previousLogFile : sidecar.logFile) : container !== serving ? undefined : opts.previous ? snapshot?.previousLogFile : snapshot?.logFile;
     if (!file) {
       if (opts.previous) throw badRequest(`previous terminated container "${container}" in pod "${name}" not found`);
       throw badRequest(`container "${container}" in pod "${name}" is waiting to start: ContainerCreating`);
@@ -145,6 +148,7 @@ export class Projector implements ProjectedWrites {
   /** True while `file` is still written by the pod's current instance (a followed log ends when it is not). */
   podLogLive(namespace: string, name: string, file: string): boolean {
     const s = this.replicaOf(namespace, name)?.snapshot;
+    if (s?.sidecars?.some((c) => c.logFile === file && (c.state === 'starting' || c.state === 'ready' || c.state === 'terminating'))) return true;
     return !!s && s.logFile === file && s.instanceId !== undefined;
   }
 

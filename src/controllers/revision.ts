@@ -2,14 +2,18 @@
 // have, and reports ResourcesAvailable / ContainerHealthy / Active as Knative does
 // (knative/serving pkg/reconciler/revision, pkg/apis/serving/v1/revision_lifecycle.go).
 
+import { registryAuthFile, type PullSecret } from '../runtime/registry-auth.ts';
 import { parseDurationSeconds } from '../api/go-values.ts';
 import { RevisionLifecycle } from '../api/revision-lifecycle.ts';
 import { ANNOTATION, LABEL, type Container, type Revision } from '../api/types.ts';
 import { RuntimeError } from '../runtime/runtime.ts';
 import type { Workload } from '../runtime/instances.ts';
+import type { SidecarSpec } from '../runtime/runtime.ts';
 import { podName, podTemplateHash } from '../kube/projections/names.ts';
 import { podTemplateMeta } from '../kube/projections/workload.ts';
-import { configMapData, decodeSecretData, envObject, fieldValues, resolveContainerEnv, type EnvSourceLookup } from './env-sources.ts';
+import { configMapData, decodeSecretData, envObject, fieldValues, resolveContainerEnv, type EnvSourceLookup, type PodFields } from './env-sources.ts';
+import { DEFAULT_GID, DEFAULT_UID, instanceIdentity } from '../runtime/sandbox.ts';
+import type { VolumeSourceLookup, WorkloadVolumes } from '../runtime/volumes.ts';
 import os from 'node:os';
 import { cpuCoresOf } from '../autoscaler/kpa.ts';
 import { objectKey } from './names.ts';
@@ -62,12 +66,82 @@ function storeLookup(ctx: ControllerContext, ns: string): EnvSourceLookup {
   };
 }
 
+/** The registry credentials of the revision's imagePullSecrets; a Secret that does not exist is skipped, as the kubelet does. */
+function pullAuth(ctx: ControllerContext, rev: Revision): string | undefined {
+  const ns = rev.metadata.namespace ?? 'default';
+  const secrets = (rev.spec.imagePullSecrets ?? []).flatMap((ref) => {
+    const s = ctx.store.get<StoredObject & PullSecret>('core.secrets', ns, ref.name ?? '');
+    return s ? [s] : [];
+  });
+  return registryAuthFile(secrets);
+}
+
 /** The runtime contract's K_* variables, after the container's own. */
 function contractEnv(env: Record<string, string>, rev: Revision): Record<string, string> {
   env.K_REVISION = rev.metadata.name ?? '';
   env.K_CONFIGURATION = rev.metadata.labels?.[LABEL.configuration] ?? '';
   env.K_SERVICE = rev.metadata.labels?.[LABEL.service] ?? '';
   return env;
+}
+
+/** The pod knit projects for replica `podId` of a revision, as the downward API reads it. */
+function podFields(rev: Revision, podId: string): PodFields {
+  const tmpl = podTemplateMeta(rev);
+  return {
+    name: podName(rev.metadata.name ?? '', podTemplateHash(rev.metadata.uid ?? ''), podId),
+    namespace: rev.metadata.namespace ?? 'default',
+    uid: rev.metadata.uid ?? '',
+    labels: tmpl.labels,
+    annotations: tmpl.annotations,
+    nodeName: os.hostname(),
+    serviceAccountName: rev.spec.serviceAccountName || 'default',
+    hostIP: '127.0.0.1',
+    podIP: '127.0.0.1',
+  };
+}
+
+/** Secrets and ConfigMaps of one namespace as volume files: a Secret's data decoded from base64, a ConfigMap's data and binaryData. */
+function storeVolumeLookup(ctx: ControllerContext, ns: string): VolumeSourceLookup {
+  const decode = (m: Record<string, unknown> | undefined, b64: boolean, into: Record<string, Buffer>): void => {
+    for (const [k, v] of Object.entries(m ?? {})) if (typeof v === 'string') into[k] = Buffer.from(v, b64 ? 'base64' : 'utf8');
+  };
+  return {
+    secret: (name) => {
+      const o = ctx.store.get<StoredObject & { data?: Record<string, unknown> }>('core.secrets', ns, name);
+      if (!o) return undefined;
+      const out = Object.create(null) as Record<string, Buffer>;
+      decode(o.data, true, out);
+      return out;
+    },
+    configMap: (name) => {
+      const o = ctx.store.get<StoredObject & { data?: Record<string, unknown>; binaryData?: Record<string, unknown> }>('core.configmaps', ns, name);
+      if (!o) return undefined;
+      const out = Object.create(null) as Record<string, Buffer>;
+      decode(o.data, false, out);
+      decode(o.binaryData, true, out);
+      return out;
+    },
+  };
+}
+
+/**
+ * The volumes of a revision's pods (runtime/volumes.ts): files owned by the uid the instance runs as
+ * (a `file://` instance's sandbox user, a container's runAsUser, else root), read from the store at
+ * each start and resync. A mount that cannot be set up is the kubelet's `Warning FailedMount` event.
+ */
+function workloadVolumes(rev: Revision, ctx: ControllerContext, c: Container): WorkloadVolumes | undefined {
+  if ((c.volumeMounts?.length ?? 0) === 0) return undefined;
+  const ns = rev.metadata.namespace ?? 'default';
+  const sc = c.securityContext;
+  const owner = (c.image ?? '').startsWith('file://') ? instanceIdentity(sc, { uid: DEFAULT_UID, gid: DEFAULT_GID }) : { uid: sc?.runAsUser ?? 0, gid: sc?.runAsGroup ?? 0 };
+  return {
+    volumes: rev.spec.volumes ?? [],
+    container: c,
+    owner,
+    sources: storeVolumeLookup(ctx, ns),
+    field: (podId, fieldPath) => fieldValues(podFields(rev, podId))(fieldPath),
+    onFailedMount: (message) => ctx.events.event({ apiVersion: rev.apiVersion, kind: rev.kind, metadata: rev.metadata }, 'Warning', 'FailedMount', message, { source: { component: 'kubelet', host: os.hostname() } }),
+  };
 }
 
 /**
@@ -78,31 +152,52 @@ function contractEnv(env: Record<string, string>, rev: Revision): Record<string,
  */
 function resolveEnv(rev: Revision, ctx: ControllerContext, c: Container, podId: string): { env: Record<string, string> } | { error: { reason: string; message: string } } {
   const ns = rev.metadata.namespace ?? 'default';
-  const tmpl = podTemplateMeta(rev);
-  const r = resolveContainerEnv(c, ns, storeLookup(ctx, ns), fieldValues({
-    name: podName(rev.metadata.name ?? '', podTemplateHash(rev.metadata.uid ?? ''), podId),
-    namespace: ns,
-    uid: rev.metadata.uid ?? '',
-    labels: tmpl.labels,
-    annotations: tmpl.annotations,
-    nodeName: os.hostname(),
-    serviceAccountName: rev.spec.serviceAccountName || 'default',
-    hostIP: '127.0.0.1',
-    podIP: '127.0.0.1',
-  }));
+  const r = resolveContainerEnv(c, ns, storeLookup(ctx, ns), fieldValues(podFields(rev, podId)));
   if (!r.ok) return { error: { reason: r.reason, message: r.message } };
   for (const w of r.warnings) ctx.events.event({ apiVersion: rev.apiVersion, kind: rev.kind, metadata: rev.metadata }, 'Warning', 'InvalidEnvironmentVariableNames', w, { source: { component: 'kubelet', host: os.hostname() } });
   return { env: contractEnv(r.env, rev) };
 }
 
-/** What the instance manager needs to run this revision. */
-export function workloadFor(rev: Revision, ctx: ControllerContext, image: string): Workload {
-  const c = servingContainer(rev);
-  // Literal values only; with env sources, resolveEnv builds each instance's env as it starts.
+/** A container's literal env values with the runtime contract's K_* variables (env sources are resolved per start). */
+function literalEnv(c: Container, rev: Revision): Record<string, string> {
   const env = envObject();
   for (const e of c.env ?? []) if (!e.valueFrom || e.value) env[e.name] = e.value ?? '';
-  contractEnv(env, rev);
+  return contractEnv(env, rev);
+}
+
+/**
+ * The revision's sidecars (every container but the serving one), each with its literal env and the K_*
+ * variables: knative/serving pkg/reconciler/revision/resources/deploy.go makeContainer gives every
+ * container those, makeServingContainer alone adds PORT. Log files are chosen per instance.
+ */
+function sidecarsOf(rev: Revision, serving: Container): SidecarSpec[] {
+  return rev.spec.containers.filter((c) => c !== serving).map((c) => ({ container: c, image: c.image ?? '', env: literalEnv(c, rev), logFile: '' }));
+}
+
+/** The env of every sidecar of one instance, resolved when it starts, or why one cannot start. */
+function resolveSidecarEnvs(rev: Revision, ctx: ControllerContext, serving: Container, podId: string): { envs: Record<string, string>[] } | { error: { reason: string; message: string } } {
+  const envs: Record<string, string>[] = [];
+  for (const c of rev.spec.containers) {
+    if (c === serving) continue;
+    if (!hasEnvSources(c)) {
+      envs.push(literalEnv(c, rev));
+      continue;
+    }
+    const r = resolveEnv(rev, ctx, c, podId);
+    if ('error' in r) return r;
+    envs.push(r.env);
+  }
+  return { envs };
+}
+
+/** What the instance manager needs to run this revision. */
+export function workloadFor(rev: Revision, ctx: ControllerContext, image: string, sidecarDigests?: (string | undefined)[]): Workload {
+  const c = servingContainer(rev);
+  // Literal values only; with env sources, resolveEnv builds each instance's env as it starts.
+  const env = literalEnv(c, rev);
+  const sidecars = sidecarsOf(rev, c).map((s, i) => ({ ...s, image: sidecarDigests?.[i] ?? s.image }));
   const timeoutSeconds = rev.spec.timeoutSeconds || 300;
+  const volumes = workloadVolumes(rev, ctx, c);
   return {
     key: objectKey(rev.metadata.namespace, rev.metadata.name),
     template: {
@@ -116,6 +211,7 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
       containerPort: containerPort(c),
       readinessProbe: c.readinessProbe,
       gracePeriodSeconds: timeoutSeconds,
+      ...(sidecars.length > 0 ? { sidecars } : {}),
     },
     dispatch: {
       containerConcurrency: rev.spec.containerConcurrency ?? 0,
@@ -130,12 +226,16 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
     progressDeadlineSeconds:
       parseDurationSeconds(rev.metadata.annotations?.[ANNOTATION.progressDeadline] ?? '') ?? ctx.settings.progressDeadlineSeconds,
     ...(hasEnvSources(c) ? { resolveEnv: (podId: string) => resolveEnv(rev, ctx, c, podId) } : {}),
+    ...(volumes ? { volumes } : {}),
+    ...(sidecars.some((s) => hasEnvSources(s.container)) ? { resolveSidecarEnvs: (podId: string) => resolveSidecarEnvs(rev, ctx, c, podId) } : {}),
   };
 }
 
 /** An image digest resolved for a revision: pinned for the revision's life. */
 interface Resolution {
   digest?: string;
+  /** The sidecars' digests, in the order of their containers (knative/serving resolves every container's image). */
+  sidecarDigests?: (string | undefined)[];
   error?: RuntimeError;
 }
 
@@ -162,12 +262,14 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
   }
 
   /** Starts resolving the image's digest in the background, once per revision. */
-  private resolve(ctx: ControllerContext, key: string, image: string): void {
+  private resolve(ctx: ControllerContext, key: string, image: string, auth: string | undefined, sidecarImages: string[]): void {
     if (this.resolving.has(key)) return;
     const p = (async () => {
       try {
-        const digest = await ctx.instances.runtimeFor(image).resolveDigest(image);
-        this.resolved.set(key, { digest });
+        const digest = await ctx.instances.runtimeFor(image).resolveDigest(image, auth);
+        const sidecarDigests: (string | undefined)[] = [];
+        for (const i of sidecarImages) sidecarDigests.push(await ctx.instances.runtimeFor(i).resolveDigest(i, auth));
+        this.resolved.set(key, { digest, ...(sidecarImages.length > 0 ? { sidecarDigests } : {}) });
       } catch (err) {
         this.resolved.set(key, { error: err instanceof RuntimeError ? err : new RuntimeError('ContainerMissing', (err as Error).message, { cause: err }) });
       } finally {
@@ -187,12 +289,16 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
     if (!instances.has(key)) {
       const r = this.resolved.get(key);
       if (!r) {
-        this.resolve(ctx, key, image);
+        this.resolve(ctx, key, image, pullAuth(ctx, rev), rev.spec.containers.filter((c) => c !== container).map((c) => c.image ?? ''));
         return lifecycle.markResolvingDigests();
       }
       if (r.error) return lifecycle.markContainerMissing(r.error.message);
-      status.containerStatuses = rev.spec.containers.map((c) => ({ name: c.name ?? 'user-container', ...(c === container && r.digest ? { imageDigest: r.digest } : {}) }));
-      instances.ensure(workloadFor(rev, ctx, r.digest ?? image));
+      let k = 0;
+      status.containerStatuses = rev.spec.containers.map((c) => {
+        const digest = c === container ? r.digest : r.sidecarDigests?.[k++];
+        return { name: c.name ?? 'user-container', ...(digest ? { imageDigest: digest } : {}) };
+      });
+      instances.ensure(workloadFor(rev, ctx, r.digest ?? image, r.sidecarDigests));
     }
 
     // The autoscaler owns the scale; routingState reserve makes the revision unreachable

@@ -185,6 +185,8 @@ class FastConnection implements UpstreamUser {
    */
   private readonly values: (string | undefined)[] = [];
   private readonly remote: string;
+  /** The listener's scheme: a TLS socket (the --https listener hands its connections here) is https. */
+  private readonly proto: 'http' | 'https';
   /** The peer is a trusted proxy: its Forwarded / X-Forwarded-* are kept in front of knit's own. */
   private readonly trusted: boolean;
   private state = IDLE;
@@ -239,6 +241,7 @@ class FastConnection implements UpstreamUser {
     this.fp = fp;
     this.socket = socket;
     this.remote = socket.remoteAddress ?? '';
+    this.proto = (socket as net.Socket & { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
     this.trusted = fp.gw.trusted.trusts(this.remote);
     // As in Node, a new connection has the headers timeout to send its first request.
     this.lastActive = this.headSince = fp.tick;
@@ -490,11 +493,11 @@ class FastConnection implements UpstreamUser {
     if (own && te === undefined && !chunked) {
       if (this.suffixHost !== authority) {
         this.suffixHost = authority;
-        this.suffix = forwardingLines(forwardingFields(this.remote, authority, 'http', undefined));
+        this.suffix = forwardingLines(forwardingFields(this.remote, authority, this.proto, undefined));
       }
       extra = this.suffix;
     } else {
-      extra = forwardingLines(forwardingFields(this.remote, authority, 'http', own ? undefined : client));
+      extra = forwardingLines(forwardingFields(this.remote, authority, this.proto, own ? undefined : client));
       // gRPC needs `te: trailers` end to end.
       if (teCount === 1 && te === 'trailers') extra += 'te: trailers\r\n';
       if (chunked) extra += 'transfer-encoding: chunked\r\n';

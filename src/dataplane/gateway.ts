@@ -54,7 +54,8 @@ export function forwardHeaders(req: ClientRequest, authority: string, trusted: b
   if (req.headers.te === 'trailers') out.te = 'trailers'; // gRPC needs it end to end
   const h = req.headers;
   const client = trusted ? { xff: joined(h['x-forwarded-for']), xfp: joined(h['x-forwarded-proto']), xfh: joined(h['x-forwarded-host']), forwarded: joined(h.forwarded) } : undefined;
-  Object.assign(out, forwardingFields(req.socket?.remoteAddress ?? '', authority, 'http', client));
+  const encrypted = (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true;
+  Object.assign(out, forwardingFields(req.socket?.remoteAddress ?? '', authority, encrypted ? 'https' : 'http', client));
   return out;
 }
 
@@ -356,8 +357,11 @@ export class Gateway implements FastPathGateway {
     this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
   }
 
-  /** New connections start on the fast path, which tells h2c from HTTP/1.x by the first bytes. */
-  private accept(socket: net.Socket): void {
+  /**
+   * New connections start on the fast path, which tells h2c from HTTP/1.x by the first bytes; the HTTPS
+   * listener (https.ts) hands its decrypted connections in here too.
+   */
+  accept(socket: net.Socket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     socket.on('error', () => socket.destroy());

@@ -62,3 +62,24 @@ test('absolute-form targets give their authority and an origin-form path (RFC 91
   assert.equal(absoluteTarget('*'), undefined);
   for (const bad of ['ftp://h/x', 'http://u@h/x', 'http:///x', 'http://a b/', 'h:80', 'http://:80/']) assert.equal(absoluteTarget(bad), 'invalid', bad);
 });
+
+test('a DomainMapping host answers with its target host\'s entry on both listeners, following the route', () => {
+  const t = new RoutingTable();
+  const local = (rev: string) => [{ host: 'hello.default.svc.cluster.local', visibility: 'cluster-local' as const, targets: [{ revision: rev, percent: 100 }] }];
+  t.setRoute('default/hello', local('default/hello-00001'));
+  t.setDomainMapping('default/api.example.org', 'api.example.org', 'hello.default.svc.cluster.local', { namespace: 'default', secretName: 'cert' });
+  assert.equal(t.lookup('external', 'api.example.org')?.pick(), 'default/hello-00001');
+  assert.equal(t.lookup('cluster-local', 'api.example.org')?.pick(), 'default/hello-00001');
+  assert.deepEqual(t.tlsFor('api.example.org'), { namespace: 'default', secretName: 'cert' });
+  t.setRoute('default/hello', local('default/hello-00002'));
+  assert.equal(t.lookup('external', 'api.example.org')?.pick(), 'default/hello-00002');
+  // Another owner's delete does not remove the mapping; the owner's does.
+  t.deleteDomainMapping('other/api.example.org');
+  assert.ok(t.lookup('external', 'api.example.org'));
+  t.deleteDomainMapping('default/api.example.org');
+  assert.equal(t.lookup('external', 'api.example.org'), undefined);
+  assert.equal(t.tlsFor('api.example.org'), undefined);
+  // A mapping to a host nothing routes answers nothing.
+  t.setDomainMapping('default/x.example.org', 'x.example.org', 'nope.default.svc.cluster.local');
+  assert.equal(t.lookup('external', 'x.example.org'), undefined);
+});

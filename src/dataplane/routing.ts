@@ -16,6 +16,12 @@ export interface HostRule {
   tagTargets?: Record<string, HostTarget[]>;
 }
 
+/** The `kubernetes.io/tls` Secret a mapped host presents on the HTTPS listener. */
+export interface MappedTLS {
+  namespace: string;
+  secretName: string;
+}
+
 /** A compiled host entry: cumulative weights for a fast weighted pick. */
 export class HostEntry {
   readonly route: string;
@@ -54,6 +60,9 @@ export class RoutingTable {
   private readonly external = new Map<string, HostEntry>();
   private readonly local = new Map<string, HostEntry>();
   private readonly hostsByRoute = new Map<string, HostRule[]>();
+  /** DomainMapping hosts → the owning mapping's key and the target's cluster-local host (Knative's rewriteHost). */
+  private readonly mapped = new Map<string, { owner: string; target: string; tls?: MappedTLS }>();
+  private readonly mappedByOwner = new Map<string, string>();
 
   /** Replaces every host rule of one route (key `namespace/name`). */
   setRoute(route: string, rules: HostRule[]): void {
@@ -76,8 +85,34 @@ export class RoutingTable {
     this.hostsByRoute.delete(route);
   }
 
+  /**
+   * Maps `host` to whatever `targetHost` routes to on the cluster-local listener, so the target's traffic split and
+   * tags apply (knative/serving pkg/reconciler/domainmapping/resources/ingress.go MakeIngress: one rule for the
+   * mapped host, rewritten to the target's host). `owner` is the DomainMapping's key (`namespace/name`).
+   */
+  setDomainMapping(owner: string, host: string, targetHost: string, tls?: MappedTLS): void {
+    this.deleteDomainMapping(owner);
+    this.mapped.set(host, { owner, target: targetHost, ...(tls ? { tls } : {}) });
+    this.mappedByOwner.set(owner, host);
+  }
+
+  deleteDomainMapping(owner: string): void {
+    const host = this.mappedByOwner.get(owner);
+    if (host === undefined) return;
+    if (this.mapped.get(host)?.owner === owner) this.mapped.delete(host);
+    this.mappedByOwner.delete(owner);
+  }
+
+  /** The Secret a mapped host's TLS handshake presents (SNI), if its DomainMapping names one. */
+  tlsFor(host: string): MappedTLS | undefined {
+    return this.mapped.get(host)?.tls;
+  }
+
   lookup(listener: 'external' | 'cluster-local', host: string): HostEntry | undefined {
-    return (listener === 'external' ? this.external : this.local).get(host);
+    const direct = (listener === 'external' ? this.external : this.local).get(host);
+    if (direct) return direct;
+    const m = this.mapped.get(host);
+    return m ? this.local.get(m.target) : undefined;
   }
 }
 

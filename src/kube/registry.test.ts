@@ -14,10 +14,12 @@ describe('kind registry', () => {
         'authorization.k8s.io/v1 SelfSubjectAccessReview',
         'authorization.k8s.io/v1 SelfSubjectRulesReview',
         'events.k8s.io/v1 Event',
+        'networking.internal.knative.dev/v1alpha1 ClusterDomainClaim',
         'serving.knative.dev/v1 Configuration',
         'serving.knative.dev/v1 Revision',
         'serving.knative.dev/v1 Route',
         'serving.knative.dev/v1 Service',
+        'serving.knative.dev/v1beta1 DomainMapping',
         'v1 ConfigMap',
         'v1 Event',
         'v1 Namespace',
@@ -44,11 +46,16 @@ describe('kind registry', () => {
     assert.deepEqual(registry.byResource('serving.knative.dev', 'v1', 'configurations')!.shortNames, ['config', 'cfg']);
     assert.deepEqual(registry.byResource('serving.knative.dev', 'v1', 'revisions')!.shortNames, ['rev']);
     assert.deepEqual(registry.byResource('serving.knative.dev', 'v1', 'routes')!.shortNames, ['rt']);
+    const dm = registry.byResource('serving.knative.dev', 'v1beta1', 'domainmappings')!;
+    assert.deepEqual([dm.kind, dm.shortNames, dm.namespaced, dm.storageKey], ['DomainMapping', ['dm'], true, 'domainmappings']);
+    assert.deepEqual(dm.printer.columns.map((c) => c.name), ['Name', 'URL', 'Ready', 'Reason']);
+    const cdc = registry.byResource('networking.internal.knative.dev', 'v1alpha1', 'clusterdomainclaims')!;
+    assert.deepEqual([cdc.kind, cdc.shortNames, cdc.namespaced, cdc.storageKey], ['ClusterDomainClaim', ['cdc'], false, 'networking.internal.knative.dev.clusterdomainclaims']);
   });
 
   it('puts pods, services, deployments and replicasets in "all" as Kubernetes does, and not the rest', () => {
     const inAll = KINDS.filter((k) => k.categories.includes('all')).map((k) => `${k.group}/${k.resource}`).sort();
-    assert.deepEqual(inAll, ['/pods', '/services', 'apps/deployments', 'apps/replicasets', 'serving.knative.dev/configurations', 'serving.knative.dev/revisions', 'serving.knative.dev/routes', 'serving.knative.dev/services']);
+    assert.deepEqual(inAll, ['/pods', '/services', 'apps/deployments', 'apps/replicasets', 'serving.knative.dev/configurations', 'serving.knative.dev/domainmappings', 'serving.knative.dev/revisions', 'serving.knative.dev/routes', 'serving.knative.dev/services']);
   });
 
   it('marks projected kinds read-only (pods may be deleted) and stored kinds writable', () => {

@@ -266,6 +266,9 @@ export const KINDS: readonly KindInfo[] = [
   knativeKind('revision.yaml'),
   knativeKind('route.yaml'),
   knativeKind('service.yaml'),
+  // serving.knative.dev/v1beta1 DomainMapping and the cluster-wide claims on its names (docs/architecture.md "DomainMapping").
+  knativeKind('domainmapping.yaml'),
+  knativeKind('clusterdomainclaim.yaml'),
 ];
 
 /** A group-version and the kinds served in it. */

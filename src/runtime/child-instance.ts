@@ -86,7 +86,10 @@ export abstract class ChildInstance extends EventEmitter implements Instance {
     const { livenessProbe, startupProbe } = this.spec.container;
     const afterStartup = (): void => {
       if (this.stopRequested || this.state === 'exited') return;
-      this.probes = new ProbeLoop(this.spec.readinessProbe, t, { onReady: () => this.setReady(true), onUnready: () => this.setReady(false) }, clock);
+      // A sidecar without a readiness probe is ready once running, as the kubelet treats any container
+      // without one (kubernetes pkg/kubelet/prober/prober_manager.go UpdatePodStatus).
+      if (this.spec.role === 'sidecar' && !this.spec.readinessProbe) this.setReady(true);
+      else this.probes = new ProbeLoop(this.spec.readinessProbe, t, { onReady: () => this.setReady(true), onUnready: () => this.setReady(false) }, clock);
       if (livenessProbe) this.liveness = new ProbeWorker('liveness', livenessProbe, t, { onFailure: (n) => this.killForProbe('Liveness', n) }, clock);
     };
     if (startupProbe) this.startup = new ProbeWorker('startup', startupProbe, t, { onSuccess: afterStartup, onFailure: (n) => this.killForProbe('Startup', n) }, clock);

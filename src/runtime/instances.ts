@@ -8,7 +8,8 @@ import { randomSuffix } from '../store/store.ts';
 import { Endpoint, QueueBound, RevisionDispatcher, type DispatcherSettings } from '../dataplane/dispatcher.ts';
 import type { DispatcherLookup } from '../dataplane/gateway.ts';
 import { killGroup } from './process.ts';
-import type { Instance, InstanceExit, InstanceSpec, InstanceState, Runtime } from './runtime.ts';
+import type { ContainerSnapshot, Instance, InstanceExit, InstanceSpec, InstanceState, Runtime } from './runtime.ts';
+import { VolumeManager, type VolumeBind, type WorkloadVolumes } from './volumes.ts';
 
 /** Everything needed to run a revision's instances; fixed for the revision's life. */
 export interface Workload {
@@ -26,6 +27,10 @@ export interface Workload {
    * (e.g. `CreateContainerConfigError`, `secret "x" not found`) keeps the instance from starting.
    */
   resolveEnv?: (podId: string) => { env: Record<string, string> } | { error: StartError };
+  /** The pod's volumes (volumes.ts), set up per replica before its instance starts; an error keeps it from starting. */
+  volumes?: WorkloadVolumes;
+  /** Builds the env of each of `template.sidecars` as an instance starts (same order), when one reads env sources. */
+  resolveSidecarEnvs?: (podId: string) => { envs: Record<string, string>[] } | { error: StartError };
 }
 
 /** Why an instance could not be created (a container's waiting reason and message). */
@@ -90,6 +95,10 @@ export interface PodSnapshot {
   logFile: string | undefined;
   /** The previous instance's log file, once restarted. */
   previousLogFile: string | undefined;
+  /** The sidecar containers of a multi-container revision, in spec order. */
+  sidecars?: ContainerSnapshot[];
+  /** In a pod with sidecars: whether the serving container itself passes its readiness probe. */
+  servingReady?: boolean;
 }
 
 /** A replica's mutable record inside RevisionInstances. */
@@ -107,6 +116,8 @@ interface Replica {
   backoffMs: number | undefined;
   logFile: string | undefined;
   previousLogFile: string | undefined;
+  /** The sidecars as the last instance left them (shown while the replica waits to restart). */
+  lastSidecars?: ContainerSnapshot[];
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -228,6 +239,7 @@ class RevisionInstances {
         backoffMs: inst ? undefined : r.backoffMs,
         logFile: r.logFile,
         previousLogFile: r.previousLogFile,
+        ...(this.workload.template.sidecars ? { sidecars: inst?.sidecars?.() ?? r.lastSidecars ?? [], servingReady: inst?.servingReady?.() ?? false } : {}),
       };
     });
   }
@@ -313,7 +325,7 @@ class RevisionInstances {
     this.reconcile();
   }
 
-  /** Starts one instance; false when its env could not be resolved (retried later, as the kubelet retries). */
+  /** Starts one instance; false when its volumes or env could not be set up (retried later, as the kubelet retries). */
   private startOne(): boolean {
     const [ns, rev] = this.workload.key.split('/');
     // A crashed replica is restarted in place (its pod keeps its name); otherwise a new replica.
@@ -321,8 +333,21 @@ class RevisionInstances {
     let replica = [...this.replicas.values()].find((r) => !r.instance && !r.deletedAt);
     const suffix = replica?.podId ?? randomSuffix(5);
     let base = this.workload.template.env;
-    if (this.workload.resolveEnv) {
-      const r = this.workload.resolveEnv(suffix);
+    let volumes: VolumeBind[] | undefined;
+    let sidecarEnvs = this.workload.template.sidecars?.map((s) => s.env);
+    const resolveSidecars = this.workload.resolveSidecarEnvs;
+    // Volumes first: the kubelet mounts a pod's volumes (FailedMount) before it builds its containers' env.
+    const vols = this.workload.volumes && this.manager.volumes.prepare(this.workload.key, suffix, this.workload.volumes, () => this.replicas.has(suffix));
+    const resolveEnv = (podId: string): { env: Record<string, string> } | { error: StartError } => {
+      const r = this.workload.resolveEnv ? this.workload.resolveEnv(podId) : { env: base };
+      if ('error' in r || !resolveSidecars) return r;
+      const rs = resolveSidecars(podId);
+      if ('error' in rs) return rs;
+      sidecarEnvs = rs.envs;
+      return r;
+    };
+    if (vols || this.workload.resolveEnv || resolveSidecars) {
+      const r = vols && 'error' in vols ? vols : resolveEnv(suffix);
       if ('error' in r) {
         const changed = this.startError?.reason !== r.error.reason || this.startError?.message !== r.error.message;
         this.startError = r.error;
@@ -337,6 +362,7 @@ class RevisionInstances {
         return false;
       }
       base = r.env;
+      if (vols && 'binds' in vols) volumes = vols.binds;
     }
     if (this.startError) {
       this.startError = undefined;
@@ -345,7 +371,9 @@ class RevisionInstances {
     const id = `${rev}-${replica ? randomSuffix(5) : suffix}`;
     // Spread keeps every own name (`__proto__` too) as a variable.
     const env = { ...base, [OWNER_ENV]: this.manager.ownerTag };
-    const spec: InstanceSpec = { ...this.workload.template, env, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`) };
+    const spec: InstanceSpec = { ...this.workload.template, env, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`), ...(volumes ? { volumes } : {}) };
+    // A sidecar's log: DATA_DIR/logs/NS/REV/CONTAINER/INSTANCE.log (the revision's directory keeps the serving container's).
+    if (spec.sidecars) spec.sidecars = spec.sidecars.map((s, i) => ({ ...s, env: { ...(sidecarEnvs?.[i] ?? s.env), [OWNER_ENV]: this.manager.ownerTag }, logFile: sidecarLogFile(this.manager.logDir, ns, rev, s.container.name ?? '', id) }));
     if (replica) {
       replica.restartCount++;
       replica.previousLogFile = replica.logFile;
@@ -384,7 +412,10 @@ class RevisionInstances {
       if (ep) void waitIdle(ep, this.workload.timeoutSeconds * 1000).then(() => ep.close());
       this.manager.changed(this.workload.key);
     });
+    // A pod's sidecar started, exited or restarted.
+    inst.on('containers', () => this.manager.podsChanged(this.workload.key));
     inst.once('exit', (exit: InstanceExit) => {
+      rep.lastSidecars = inst.sidecars?.();
       this.instances.delete(id);
       this.manager.forgetPid(id);
       this.manager.slotFreed();
@@ -443,6 +474,7 @@ class RevisionInstances {
     if (this.startRetryTimer) clearTimeout(this.startRetryTimer);
     this.dispatcher.close();
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
+    this.manager.volumes.releaseRevision(this.workload.key);
   }
 }
 
@@ -488,6 +520,8 @@ export class InstanceManager implements DispatcherLookup {
   /** The bound on requests waiting in all of this knit's dispatchers. */
   readonly queue = new QueueBound();
   private readonly starved = new Set<RevisionInstances>();
+  /** Every replica's volumes, under DATA_DIR/volumes. */
+  readonly volumes: VolumeManager;
 
   constructor(dataDir: string, runtimes: Runtime[], limits: InstanceLimits = DEFAULT_INSTANCE_LIMITS, now: () => Date = () => new Date()) {
     this.limits = limits;
@@ -497,6 +531,7 @@ export class InstanceManager implements DispatcherLookup {
     this.logDir = path.join(dataDir, 'logs');
     this.runDir = path.join(dataDir, 'run', 'instances');
     fs.mkdirSync(this.runDir, { recursive: true });
+    this.volumes = new VolumeManager(path.join(dataDir, 'volumes'));
   }
 
   /** True if one more instance fits under the total cap; otherwise remembers who waits. */
@@ -543,6 +578,7 @@ export class InstanceManager implements DispatcherLookup {
     }
     // A crash between spawn and the pid record leaves a process only its environment identifies.
     reaped += reapByOwner(this.ownerTag);
+    this.volumes.cleanup();
     for (const rt of this.runtimes) if (rt.reapOrphans) reaped += await rt.reapOrphans();
     return reaped;
   }
@@ -654,6 +690,11 @@ export class InstanceManager implements DispatcherLookup {
   onDemand(key: string): void {
     this.onActivate(key);
   }
+}
+
+/** Where a sidecar container of instance `id` writes its output. */
+export function sidecarLogFile(logDir: string, ns: string, rev: string, container: string, id: string): string {
+  return path.join(logDir, ns, rev, container, `${id}.log`);
 }
 
 /** The environment variable that ties an instance process to its knit data directory. */

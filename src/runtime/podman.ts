@@ -3,10 +3,12 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { parseQuantity } from '../api/go-values.ts';
 import { ChildInstance, signalNumber } from './child-instance.ts';
 import { freePort, killGroup } from './process.ts';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
+import { PodInstance, checkOneRuntime, type PodNetwork } from './pod.ts';
 
 /** The label every knit container carries (value: the instance id); reaping looks for it. */
 export const INSTANCE_LABEL = 'knit.instance';
@@ -61,6 +63,11 @@ export function containerName(id: string): string {
   return `knit-${id}`;
 }
 
+/** The podman pod of a multi-container instance. */
+export function podName(id: string): string {
+  return `knit-pod-${id}`;
+}
+
 /** The repository part of an image reference (no tag, no digest). */
 function repositoryOf(image: string): string {
   const at = image.indexOf('@');
@@ -102,7 +109,7 @@ function cpuShares(cores: number): number {
  * contract's env, the container's command/args/workingDir/user, its resource limits, a writable
  * /tmp, no stdin and no tty. `--init` makes SIGTERM reach apps that run as PID 1 without handlers.
  */
-export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: string): string[] {
+export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: string, pod?: string): string[] {
   const c = spec.container;
   const args = [
     'run', '--rm', '--init',
@@ -112,9 +119,11 @@ export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: strin
     '--label', `knit.revision=${spec.namespace}/${spec.revision}`,
     '--log-driver', 'none', // knit captures stdout/stderr itself
     '--sig-proxy=false',
-    '-p', `127.0.0.1:${hostPort}:${spec.containerPort}`,
+    // In a pod, the pod publishes the ports (its network is the containers' network).
+    ...(pod ? ['--pod', pod] : ['-p', `127.0.0.1:${hostPort}:${spec.containerPort}`]),
     '--tmpfs', '/tmp:rw,mode=1777',
-    '-e', `PORT=${spec.containerPort}`,
+    // Knative sets PORT on the serving container only.
+    ...(spec.role === 'sidecar' ? [] : ['-e', `PORT=${spec.containerPort}`]),
   ];
   // Values travel in podman's own environment (`-e NAME` takes the value from there), never on its
   // command line, where any local user could read a Secret's value; see podmanEnv.
@@ -137,6 +146,8 @@ export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: strin
   if (cpuLimit !== null && cpuLimit > 0) args.push('--cpus', String(Math.max(0.01, cpuLimit)));
   const cpuRequest = requests.cpu !== undefined ? parseQuantity(requests.cpu) : cpuLimit;
   if (cpuRequest !== null && cpuRequest > 0) args.push('--cpu-shares', String(cpuShares(cpuRequest)));
+  // The pod's volumes (volumes.ts): host directories bound at mountPath; no SELinux relabel (`:Z`), which Debian does not use.
+  for (const v of spec.volumes ?? []) args.push('-v', `${v.hostPath}:${v.mountPath}:${v.readOnly ? 'ro' : 'rw'}`);
   if (c.command && c.command.length > 0) args.push('--entrypoint', JSON.stringify(c.command));
   args.push(spec.image);
   if (c.args && c.args.length > 0) args.push(...c.args);
@@ -160,26 +171,37 @@ export function podmanEnv(spec: InstanceSpec): NodeJS.ProcessEnv {
   return env;
 }
 
+/** The podman pod a container of a multi-container instance joins. */
+interface PodmanPodRef {
+  name: string;
+  /** The host port the pod publishes the serving port on. */
+  hostPort: number;
+  /** Host ports of the sidecars' probe ports. */
+  portMap: Record<number, number>;
+}
+
 class PodmanInstance extends ChildInstance {
   private readonly runtime: PodmanRuntime;
   private readonly name: string;
+  private readonly pod: PodmanPodRef | undefined;
 
-  constructor(runtime: PodmanRuntime, spec: InstanceSpec) {
+  constructor(runtime: PodmanRuntime, spec: InstanceSpec, pod?: PodmanPodRef) {
     super(spec);
     this.runtime = runtime;
     this.name = containerName(spec.id);
+    this.pod = pod;
   }
 
   async begin(): Promise<void> {
     try {
-      this.port = await freePort();
+      this.port = this.pod ? (this.spec.role === 'sidecar' ? 0 : this.pod.hostPort) : await freePort();
       fs.mkdirSync(path.dirname(this.spec.logFile), { recursive: true });
     } catch (err) {
       this.logs.push(`knit: ${(err as Error).message}`);
       return this.finish(127, null);
     }
     if (this.stopRequested) return this.finish(0, null);
-    const child = spawn(this.runtime.bin, podmanRunArgs(this.spec, this.port, this.runtime.owner), {
+    const child = spawn(this.runtime.bin, podmanRunArgs(this.spec, this.port, this.runtime.owner, this.pod?.name), {
       env: podmanEnv(this.spec),
       stdio: ['ignore', 'pipe', 'pipe'],
       // conmon drops files (e.g. `oom` after an OOM kill) into its working directory.
@@ -194,6 +216,7 @@ class PodmanInstance extends ChildInstance {
         const ms = Math.max(timeoutMs, (this.spec.readinessProbe?.timeoutSeconds || 1) * 1000);
         return (await runPodman(this.runtime.bin, ['exec', this.name, ...command], ms)).code === 0;
       },
+      ...(this.pod ? { portMap: this.pod.portMap } : {}),
     });
   }
 
@@ -232,6 +255,22 @@ class PodmanInstance extends ChildInstance {
 }
 
 /** Runs every image that is not `file://` as a podman container. */
+/**
+ * Runs `fn` with `--authfile FILE` arguments for the auth document (in a private temporary directory, removed
+ * afterwards), or with none.
+ */
+export async function withAuthFile<T>(auth: string | undefined, fn: (args: string[]) => Promise<T>): Promise<T> {
+  if (auth === undefined) return fn([]);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-auth-'));
+  try {
+    const file = path.join(dir, 'auth.json');
+    fs.writeFileSync(file, auth, { mode: 0o600 });
+    return await fn(['--authfile', file]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export class PodmanRuntime implements Runtime {
   readonly name = 'podman';
   readonly bin: string;
@@ -256,11 +295,11 @@ export class PodmanRuntime implements Runtime {
   }
 
   /** Resolves a tag to `repository@sha256:…` (pulling when the image is not local), so re-tagging never changes a revision. */
-  async resolveDigest(image: string): Promise<string | undefined> {
+  async resolveDigest(image: string, auth?: string): Promise<string | undefined> {
     let r = await runPodman(this.bin, ['image', 'inspect', image]);
     // `localhost/…` names images built here: no registry has them.
     if (r.code !== 0 && this.pull && !image.startsWith('localhost/')) {
-      const pulled = await runPodman(this.bin, ['pull', '-q', image], 10 * 60_000);
+      const pulled = await withAuthFile(auth, (authArgs) => runPodman(this.bin, ['pull', '-q', ...authArgs, image], 10 * 60_000));
       if (pulled.code !== 0) throw new RuntimeError('ContainerMissing', `Unable to fetch image "${image}": ${podmanError(pulled)}`);
       r = await runPodman(this.bin, ['image', 'inspect', image]);
     }
@@ -276,9 +315,52 @@ export class PodmanRuntime implements Runtime {
   }
 
   start(spec: InstanceSpec): Instance {
+    if (spec.sidecars?.length) {
+      const pod = new PodInstance(spec, { open: (s) => this.openPod(s) });
+      void pod.begin();
+      return pod;
+    }
     const inst = new PodmanInstance(this, spec);
     void inst.begin();
     return inst;
+  }
+
+  /**
+   * `podman pod create` for a multi-container instance: the pod's infra container holds the network
+   * its containers share, and the pod publishes the serving port on loopback, and each port a sidecar's
+   * probe names (the kubelet probes a pod's IP; knit reaches the pod's ports from the host).
+   */
+  private async openPod(spec: InstanceSpec): Promise<PodNetwork> {
+    checkOneRuntime(spec, (i) => this.handles(i));
+    const name = podName(spec.id);
+    const hostPort = await freePort();
+    const portMap: Record<number, number> = {};
+    for (const s of spec.sidecars ?? []) {
+      for (const p of [s.container.readinessProbe, s.container.livenessProbe, s.container.startupProbe]) {
+        const port = p?.httpGet?.port ?? p?.tcpSocket?.port ?? p?.grpc?.port;
+        if (typeof port === 'number' && port > 0 && portMap[port] === undefined) portMap[port] = await freePort();
+      }
+    }
+    const publish = [`127.0.0.1:${hostPort}:${spec.containerPort}`, ...Object.entries(portMap).map(([inner, host]) => `127.0.0.1:${host}:${inner}`)];
+    const r = await runPodman(this.bin, [
+      'pod', 'create', '--name', name,
+      '--label', `${INSTANCE_LABEL}=${spec.id}`, '--label', `${OWNER_LABEL}=${this.owner}`, '--label', `knit.revision=${spec.namespace}/${spec.revision}`,
+      ...publish.flatMap((p) => ['-p', p]),
+    ]);
+    if (r.code !== 0) throw new RuntimeError('CreateContainerError', `cannot create the pod: ${podmanError(r)}`);
+    const ref: PodmanPodRef = { name, hostPort, portMap };
+    return {
+      host: '127.0.0.1',
+      port: hostPort,
+      start: (s) => {
+        const inst = new PodmanInstance(this, s, ref);
+        void inst.begin();
+        return inst;
+      },
+      close: async () => {
+        await runPodman(this.bin, ['pod', 'rm', '-f', '-t', '0', name]);
+      },
+    };
   }
 
   /** Removes knit containers whose owning knit process is gone (left by a crash); returns how many. */
@@ -296,8 +378,26 @@ export class PodmanRuntime implements Runtime {
       const pid = Number(owner.split(':')[0]);
       return !(pid > 0 && processIdentity(pid) === owner);
     });
-    if (orphans.length === 0) return 0;
-    await runPodman(this.bin, ['rm', '-f', '-t', '0', ...orphans.map((c) => c.Id)]);
+    if (orphans.length > 0) await runPodman(this.bin, ['rm', '-f', '-t', '0', ...orphans.map((c) => c.Id)]);
+    return orphans.length + (await this.reapPods());
+  }
+
+  /** Removes the pods (multi-container instances) whose owning knit process is gone. */
+  private async reapPods(): Promise<number> {
+    const r = await runPodman(this.bin, ['pod', 'ps', '--filter', `label=${INSTANCE_LABEL}`, '--format', 'json']);
+    if (r.code !== 0) return 0;
+    let list: { Id: string; Labels?: Record<string, string> | null }[] = [];
+    try {
+      list = (JSON.parse(r.stdout || '[]') as typeof list | null) ?? [];
+    } catch {
+      return 0;
+    }
+    const orphans = list.filter((p) => {
+      const owner = p.Labels?.[OWNER_LABEL] ?? '';
+      const pid = Number(owner.split(':')[0]);
+      return !(pid > 0 && processIdentity(pid) === owner);
+    });
+    if (orphans.length > 0) await runPodman(this.bin, ['pod', 'rm', '-f', '-t', '0', ...orphans.map((p) => p.Id)]);
     return orphans.length;
   }
 }

@@ -18,6 +18,13 @@ export interface ProbeTarget {
   env?: Record<string, string>;
   /** Runs an exec probe inside the instance (podman runtime); defaults to a host process. */
   exec?: (command: string[], timeoutMs: number) => Promise<boolean>;
+  /**
+   * Runs an httpGet, tcpSocket or grpc probe from inside the instance's network (a `file://` pod's
+   * own network namespace, which knit cannot reach directly); `port` is the port resolved in there.
+   */
+  remote?: (probe: Probe | undefined, port: number, timeoutMs: number) => Promise<boolean>;
+  /** Host ports that reach ports of the instance's network (a podman pod publishes its sidecars' probe ports). */
+  portMap?: Record<number, number>;
 }
 
 /**
@@ -36,7 +43,13 @@ const DEFAULT_FAILURE_THRESHOLD = 3;
 
 function resolvePort(port: number | string | undefined, target: ProbeTarget): number {
   if (port === undefined || port === 0 || typeof port === 'string' || port === target.containerPort) return target.port;
-  return port;
+  return target.portMap?.[port] ?? port;
+}
+
+/** The port a probe names, inside the instance's own network (the serving port when it names none). */
+export function probePort(probe: Probe | undefined, containerPort: number): number {
+  const p = probe?.httpGet?.port ?? probe?.grpc?.port ?? probe?.tcpSocket?.port;
+  return typeof p === 'number' && p !== 0 ? p : containerPort;
 }
 
 /** One TCP connect attempt. */
@@ -169,6 +182,7 @@ function execProbe(command: string[], target: ProbeTarget, timeoutMs: number): P
 
 /** Runs one attempt of `probe` (tcpSocket on the serving port when the probe is empty). */
 export function probeOnce(probe: Probe | undefined, target: ProbeTarget, timeoutMs: number): Promise<boolean> {
+  if (target.remote && !probe?.exec) return target.remote(probe, probePort(probe, target.containerPort), timeoutMs);
   if (probe?.httpGet) {
     const headers: Record<string, string> = {};
     for (const h of probe.httpGet.httpHeaders ?? []) headers[h.name] = h.value;

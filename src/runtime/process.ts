@@ -7,6 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
 import { ChildInstance } from './child-instance.ts';
+import { PodInstance, checkOneRuntime } from './pod.ts';
+import { openNetns } from './process-pod.ts';
+import type { Probe } from '../api/types.ts';
 import {
   DEFAULT_GID, DEFAULT_UID, SANDBOX_ENV, bwrapArgs, childOf, detectSandbox, execInSandbox, instanceIdentity, readSandboxPid,
   signalGroupExcept, unsandboxedRefusal, verifyRunAsNonRoot, type SandboxLayout, type SandboxSupport,
@@ -73,18 +76,29 @@ function pathToImage(dir: string): string {
   return `file://${dir}`;
 }
 
+/** A `file://` pod's network namespace, which a container of the pod joins (see pod-net.ts). */
+export interface PodNetns {
+  /** A host pid inside the namespace (its holder). */
+  pid: number;
+  /** Runs an httpGet/tcpSocket/grpc probe from inside the namespace. */
+  probe: (probe: Probe | undefined, port: number, timeoutMs: number) => Promise<boolean>;
+}
+
 class ProcessInstance extends ChildInstance {
   private killTimer: NodeJS.Timeout | undefined;
   private readonly options: Required<ProcessRuntimeOptions>;
+  /** Set for a container of a multi-container pod: it runs in the pod's network namespace. */
+  private readonly netns: PodNetns | undefined;
   /** Set while the instance runs in a sandbox. */
   private sandboxed = false;
   /** The sandbox's pid 1 (bwrap's init) and the app it started, as the host numbers them. */
   private sandboxPid: number | undefined;
   private appPid: number | undefined;
 
-  constructor(spec: InstanceSpec, options: Required<ProcessRuntimeOptions>) {
+  constructor(spec: InstanceSpec, options: Required<ProcessRuntimeOptions>, netns?: PodNetns) {
     super(spec);
     this.options = options;
+    this.netns = netns;
   }
 
   async begin(): Promise<void> {
@@ -101,12 +115,17 @@ class ProcessInstance extends ChildInstance {
       this.refuseRoot(uid);
       const real = fs.realpathSync(dir);
       // workingDir resolves inside the sandbox: relative to the image directory, or as given.
-      const layout: SandboxLayout = { imageDir: real, cwd: path.resolve(real, this.spec.container.workingDir ?? '.'), uid, gid };
-      this.port = await freePort();
+      const layout: SandboxLayout = { imageDir: real, cwd: path.resolve(real, this.spec.container.workingDir ?? '.'), uid, gid, volumes: this.spec.volumes };
+      const netns = this.netns;
+      // In a pod's own network the serving port is the declared one, as in a container; a sidecar gets no PORT.
+      this.port = netns ? this.spec.containerPort : await freePort();
       if (this.stopRequested) return this.finish(0, null);
       // A container's writable root is the private /tmp here, so HOME defaults to it.
-      const env = { ...baseEnv(), HOME: '/tmp', ...this.spec.env, PORT: String(this.port) };
-      const child = spawn(sandbox.tools.bwrap, bwrapArgs(sandbox.tools, layout, argv), {
+      const env = { ...baseEnv(), HOME: '/tmp', ...this.spec.env, ...(this.spec.role === 'sidecar' ? {} : { PORT: String(this.port) }) };
+      const bwrap = bwrapArgs(sandbox.tools, layout, argv);
+      // nsenter joins the pod's network namespace, then execs bwrap (same pid, same fds).
+      const [cmd, cmdArgs] = netns ? [sandbox.tools.nsenter, ['--target', String(netns.pid), '--net', '--', sandbox.tools.bwrap, ...bwrap]] : [sandbox.tools.bwrap, bwrap];
+      const child = spawn(cmd, cmdArgs, {
         cwd: '/',
         env,
         stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
@@ -119,8 +138,9 @@ class ProcessInstance extends ChildInstance {
       this.startProbes({
         exec: async (command, timeoutMs) => {
           const pid = await sandboxPid;
-          return pid !== undefined && this.state !== 'exited' && execInSandbox(sandbox.tools, pid, layout, env, command, timeoutMs);
+          return pid !== undefined && this.state !== 'exited' && execInSandbox(sandbox.tools, pid, layout, env, command, timeoutMs, netns !== undefined);
         },
+        ...(netns ? { remote: netns.probe } : {}),
       });
     } catch (err) {
       this.failToStart(err instanceof RuntimeError ? err.reason : 'ContainerMissing', (err as Error).message);
@@ -148,6 +168,8 @@ class ProcessInstance extends ChildInstance {
    * user, or as runAsUser/runAsGroup when knit is root.
    */
   private async beginUnsandboxed(dir: string, argv: string[]): Promise<void> {
+    // Volumes are bound in the sandbox's own mount namespace; a host process has none to bind them in.
+    if ((this.spec.volumes?.length ?? 0) > 0) throw new RuntimeError('CreateContainerError', `volumeMounts need the sandbox: knit binds volumes inside an instance's own mount namespace, which ${SANDBOX_ENV}=off does not create`);
     const sc = this.spec.container.securityContext;
     const own = { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
     const id = own.uid === 0 ? instanceIdentity(sc, own) : own;
@@ -230,8 +252,19 @@ export class ProcessRuntime implements Runtime {
   }
 
   start(spec: InstanceSpec): Instance {
-    const inst = new ProcessInstance(spec, this.options);
-    void inst.begin();
+    if (spec.sidecars?.length) {
+      const pod = new PodInstance(spec, { open: (s) => (checkOneRuntime(s, (i) => this.handles(i)), openNetns(this.options.sandbox, s, (c, netns) => this.startIn(c, netns))) });
+      void pod.begin();
+      return pod;
+    }
+    return this.startIn(spec);
+  }
+
+  private startIn(spec: InstanceSpec, netns?: PodNetns): Instance {
+    const inst = new ProcessInstance(spec, this.options, netns);
+    // After the caller's listeners are on: in a pod's namespace nothing is awaited before the spawn.
+    if (netns) queueMicrotask(() => void inst.begin());
+    else void inst.begin();
     return inst;
   }
 }

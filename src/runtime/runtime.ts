@@ -2,6 +2,7 @@
 
 import type { EventEmitter } from 'node:events';
 import type { Container, Probe } from '../api/types.ts';
+import type { VolumeBind } from './volumes.ts';
 
 /** What a runtime needs to start one instance. */
 export interface InstanceSpec {
@@ -24,6 +25,41 @@ export interface InstanceSpec {
   gracePeriodSeconds: number;
   /** Where the instance's stdout/stderr are appended. */
   logFile: string;
+  /** The pod's volumes, materialised on the host, to bind at their mountPath (volumes.ts). */
+  volumes?: VolumeBind[];
+  /**
+   * The revision's other containers (sidecars): they run in the same pod as the serving container,
+   * share its network (localhost) and are started, probed and stopped with it (see pod.ts).
+   */
+  sidecars?: SidecarSpec[];
+  /** Set on a sidecar's own spec inside a pod: no PORT, and ready once running unless it declares a readiness probe. */
+  role?: 'sidecar';
+}
+
+/** One sidecar container of a pod. */
+export interface SidecarSpec {
+  /** The container, defaulted and validated (its name is set). */
+  container: Container;
+  image: string;
+  /** Its env with the runtime contract's variables; never PORT. */
+  env: Record<string, string>;
+  /** Where its stdout/stderr are appended. */
+  logFile: string;
+}
+
+/** One container of a running pod as its containerStatus shows it. */
+export interface ContainerSnapshot {
+  name: string;
+  image: string;
+  state: InstanceState | 'waiting';
+  ready: boolean;
+  restartCount: number;
+  startedAt: Date | undefined;
+  lastExit: (InstanceExit & { startedAt: Date; finishedAt: Date }) | undefined;
+  /** The back-off before its restart, while waiting. */
+  backoffMs: number | undefined;
+  logFile: string;
+  previousLogFile: string | undefined;
 }
 
 export type InstanceState = 'starting' | 'ready' | 'terminating' | 'exited';
@@ -62,6 +98,10 @@ export interface Instance extends EventEmitter {
   lastLogLines(n: number): string[];
   /** SIGTERM, then SIGKILL after the grace period; resolves when the instance is gone. */
   stop(): Promise<void>;
+  /** A pod's sidecars, for its containerStatuses (absent for a one-container instance). */
+  sidecars?(): ContainerSnapshot[];
+  /** In a pod: whether its serving container is ready by itself. */
+  servingReady?(): boolean;
 }
 
 /** One interface, several implementations (process, podman); each passes the shared suite in runtime/contract.ts. */
@@ -69,8 +109,11 @@ export interface Runtime {
   readonly name: string;
   /** True if this runtime runs the given image reference. */
   handles(image: string): boolean;
-  /** Resolves an image to an immutable digest reference (`ContainerMissing` on failure). */
-  resolveDigest(image: string): Promise<string | undefined>;
+  /**
+   * Resolves an image to an immutable digest reference (`ContainerMissing` on failure). `auth` is a
+   * containers-auth.json document (the revision's imagePullSecrets) used if the image must be pulled.
+   */
+  resolveDigest(image: string, auth?: string): Promise<string | undefined>;
   start(spec: InstanceSpec): Instance;
   /** Removes what a crashed knit left in this runtime (e.g. its containers); returns how many. */
   reapOrphans?(): Promise<number>;

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SecurityContext } from '../api/types.ts';
+import { sandboxVolumeArgs, type VolumeBind } from './volumes.ts';
 
 /**
  * The uid and gid an instance runs as when its container sets no runAsUser/runAsGroup: nobody and
@@ -85,6 +86,8 @@ export interface SandboxLayout {
   cwd: string;
   uid: number;
   gid: number;
+  /** The pod's volumes bound into the sandbox at their mountPath (volumes.ts). */
+  volumes?: VolumeBind[];
 }
 
 /** System directories bound read-only at their own path, so the Node that runs knit and busybox-style commands work inside. */
@@ -168,6 +171,8 @@ export function bwrapArgs(tools: SandboxTools, layout: SandboxLayout, argv: stri
     '--dev', '/dev',
     '--perms', '1777', '--tmpfs', '/tmp',
     ...bindsAt([nodeDir, ...ancestorNodeModules(layout.imageDir), layout.imageDir], system.binds),
+    // Volumes last, over what they mount on (system.binds now lists every read-only tree).
+    ...sandboxVolumeArgs(layout.volumes ?? [], system.binds),
     '--chdir', layout.cwd,
     '--info-fd', '3',
     '--',
@@ -207,10 +212,12 @@ export function execInSandbox(
   env: Record<string, string>,
   command: string[],
   timeoutMs: number,
+  /** Join its network namespace too (a pod's container, whose network is not the host's). */
+  net = false,
 ): Promise<boolean> {
   return new Promise((resolve) => {
     if (command.length === 0) return resolve(false);
-    const args = ['--target', String(sandboxPid), '--mount', '--pid', '--ipc', '--cgroup', `--wdns=${layout.cwd}`, '--', ...dropTo(tools, layout), ...command];
+    const args = ['--target', String(sandboxPid), '--mount', '--pid', '--ipc', '--cgroup', ...(net ? ['--net'] : []), `--wdns=${layout.cwd}`, '--', ...dropTo(tools, layout), ...command];
     const child = spawn(tools.nsenter, args, { env, stdio: 'ignore', detached: true });
     const timer = setTimeout(() => {
       if (child.pid !== undefined) killProcessGroup(child.pid, 'SIGKILL');

@@ -5,8 +5,7 @@ import type { KindInfo } from '../kube/registry.ts';
 import { StatusError, badRequest } from '../api/status-error.ts';
 import { fieldInvalid, fieldRequired, fieldTooLong, invalid, type FieldProblem } from '../kube/errors.ts';
 import type { StoredObject } from '../store/store.ts';
-import type { Admission } from './admission.ts';
-import type { Resource } from '../api/types.ts';
+import type { Admission, AdmittedResource } from './admission.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -22,7 +21,7 @@ export interface WriteContext {
 
 /** Defaults and validates an object of `kind` before it is stored; returns it with the warnings to send. */
 export function admitObject(kind: KindInfo, raw: Obj, ctx: WriteContext): { object: StoredObject; warnings: string[] } {
-  if (kind.group === 'serving.knative.dev') return ctx.admission.admit(kind.resource as Resource, ctx.op, raw, ctx.old, ctx.user);
+  if (kind.group === 'serving.knative.dev') return ctx.admission.admit(kind.resource as AdmittedResource, ctx.op, raw, ctx.old, ctx.user);
   const obj = raw as unknown as StoredObject;
   switch (`${kind.group}/${kind.kind}`) {
     case '/Namespace':
@@ -33,6 +32,9 @@ export function admitObject(kind: KindInfo, raw: Obj, ctx: WriteContext): { obje
       break;
     case '/ConfigMap':
       admitConfigMap(obj);
+      break;
+    case 'networking.internal.knative.dev/ClusterDomainClaim':
+      admitClusterDomainClaim(obj);
       break;
   }
   return { object: obj, warnings: [] };
@@ -133,6 +135,18 @@ function admitConfigMap(cm: StoredObject): void {
   }
   if (total > MAX_DATA_BYTES) errs.push(fieldTooLong('', MAX_DATA_BYTES));
   if (errs.length > 0) throw invalid({ group: '', kind: 'ConfigMap' }, cm.metadata.name ?? '', errs);
+}
+
+/**
+ * The ClusterDomainClaim CRD's schema (knative/networking config/domain-claim.yaml) requires spec.namespace,
+ * which names the namespace whose DomainMappings may use the claimed domain.
+ */
+function admitClusterDomainClaim(cdc: StoredObject): void {
+  const spec = (cdc as unknown as Obj).spec;
+  const ns = isObj(spec) ? spec.namespace : undefined;
+  if (typeof ns !== 'string' || ns === '') {
+    throw invalid({ group: 'networking.internal.knative.dev', kind: 'ClusterDomainClaim' }, cdc.metadata.name ?? '', [fieldRequired('spec.namespace', '')]);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -3,6 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type http from 'node:http';
+import type { Container } from '../api/types.ts';
+import { StatusError } from '../api/status-error.ts';
+import type { StoredObject } from '../store/store.ts';
 
 export interface LogOptions {
   /** Lines to show from the end of each instance's log (undefined = all). */
@@ -15,6 +18,23 @@ interface Tracked {
   file: string;
   offset: number;
   partial: string;
+}
+
+/**
+ * Where one container's logs of a revision are: the revision's directory for the serving container
+ * (the default), its CONTAINER subdirectory for a sidecar. An unknown name is a BadRequest with the
+ * apiserver's pod log text (kubernetes pkg/registry/core/pod/strategy.go LogLocation).
+ */
+export function revisionLogDir(logDir: string, rev: StoredObject, container: string | undefined): string {
+  const ns = rev.metadata.namespace ?? 'default';
+  const name = rev.metadata.name ?? '';
+  const dir = path.join(logDir, ns, name);
+  if (!container) return dir;
+  const containers = ((rev.spec as { containers?: Container[] } | undefined)?.containers ?? []);
+  const serving = containers.find((c) => (c.ports?.length ?? 0) > 0) ?? containers[0];
+  if (container === (serving?.name || 'user-container')) return dir;
+  if (!containers.some((c) => c !== serving && c.name === container)) throw new StatusError(400, 'BadRequest', `container ${container} is not valid for revision ${name}`);
+  return path.join(dir, container);
 }
 
 function lastLines(text: string, n: number | undefined): string[] {

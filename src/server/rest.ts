@@ -24,7 +24,7 @@ import { accessReview, admitObject, served, stored, verbNotAllowed } from './kin
 import type { Admission } from './admission.ts';
 import type { Namespaces } from './namespaces.ts';
 import type { ResourceRequest } from './request.ts';
-import { streamRevisionLogs } from './logs.ts';
+import { revisionLogDir, streamRevisionLogs } from './logs.ts';
 import { servePodLog } from './pod-logs.ts';
 import type { ProjectedWrites } from '../controllers/projector.ts';
 import { readOnlyRefusal, scaleOf, scaleRefusal } from '../kube/projections/refusals.ts';
@@ -260,10 +260,10 @@ export class RestHandler {
     const tailLines = tail === null ? undefined : Number(tail);
     if (tailLines !== undefined && (!Number.isInteger(tailLines) || tailLines < 0)) throw badRequest(`invalid tailLines "${tail}"`);
     const follow = query.get('follow') === 'true';
-    this.mustGet(r.kind, ns, name);
+    const obj = this.mustGet(r.kind, ns, name);
     if (r.kind.kind === 'Revision') {
       if (!this.ctx.logDir) throw new StatusError(404, 'NotFound', 'logs are not kept by this server');
-      streamRevisionLogs(path.join(this.ctx.logDir, ns, name), res, { tailLines, follow });
+      streamRevisionLogs(revisionLogDir(this.ctx.logDir, obj, query.get('container') ?? undefined), res, { tailLines, follow });
       return;
     }
     if (!this.ctx.pods) throw verbNotAllowed();

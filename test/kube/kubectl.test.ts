@@ -140,6 +140,8 @@ for (const { bin, label } of kubectls()) {
         ['configurations', 'config,cfg', 'serving.knative.dev/v1', 'true', 'Configuration'],
         ['revisions', 'rev', 'serving.knative.dev/v1', 'true', 'Revision'],
         ['routes', 'rt', 'serving.knative.dev/v1', 'true', 'Route'],
+        ['domainmappings', 'dm', 'serving.knative.dev/v1beta1', 'true', 'DomainMapping'],
+        ['clusterdomainclaims', 'cdc', 'networking.internal.knative.dev/v1alpha1', 'false', 'ClusterDomainClaim'],
         ['pods', 'po', 'v1', 'true', 'Pod'],
         ['namespaces', 'ns', 'v1', 'false', 'Namespace'],
         ['services', 'svc', 'v1', 'true', 'Service'],
@@ -150,13 +152,13 @@ for (const { bin, label } of kubectls()) {
       ]) {
         assert.ok(body.some((row) => JSON.stringify(row) === JSON.stringify(want)), `missing row ${want.join(' ')} in\n${r.stdout}`);
       }
-      assert.equal(body.length, 15);
+      assert.equal(body.length, 17);
     });
 
     it('kubectl api-resources --categories=knative lists only the Knative kinds', async () => {
       const r = await kubectl.run('api-resources', '--categories=knative', '-o', 'name');
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(r.stdout.trim().split('\n').sort(), ['configurations.serving.knative.dev', 'revisions.serving.knative.dev', 'routes.serving.knative.dev', 'services.serving.knative.dev']);
+      assert.deepEqual(r.stdout.trim().split('\n').sort(), ['configurations.serving.knative.dev', 'domainmappings.serving.knative.dev', 'revisions.serving.knative.dev', 'routes.serving.knative.dev', 'services.serving.knative.dev']);
     });
 
     it('kubectl explain ksvc.spec.template prints the CRD field docs', async () => {

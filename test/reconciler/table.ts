@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { isDeepStrictEqual } from 'node:util';
 import { rfc3339 } from '../../src/api/time.ts';
 import type { Condition, ConditionStatus, ObjectMeta, Status } from '../../src/api/types.ts';
-import type { HostRule } from '../../src/dataplane/routing.ts';
+import type { HostRule, MappedTLS } from '../../src/dataplane/routing.ts';
 import { Store, type StoredObject, type WatchEvent } from '../../src/store/store.ts';
 import type { ControllerContext, ControllerSettings, Instances, Routing, Scaler } from '../../src/controllers/context.ts';
 import { MemoryEventRecorder } from '../../src/controllers/events.ts';
@@ -69,6 +69,8 @@ const RESOURCE: Record<string, string> = {
   Revision: 'revisions',
   Route: 'routes',
   Ingress: 'ingresses',
+  DomainMapping: 'domainmappings',
+  ClusterDomainClaim: 'networking.internal.knative.dev.clusterdomainclaims',
 };
 
 export function resourceOf(kind: string): string {
@@ -166,6 +168,20 @@ export class RecordingRouting implements Routing {
   deleteRoute(route: string): void {
     this.routes.delete(route);
     this.deleted.push(route);
+  }
+  /** DomainMapping key → [host, target host]. */
+  readonly mappings = new Map<string, [string, string]>();
+  /** DomainMapping key → the TLS Secret its host presents. */
+  readonly mappedTLS = new Map<string, MappedTLS>();
+  setDomainMapping(owner: string, host: string, targetHost: string, tls?: MappedTLS): void {
+    this.mappings.set(owner, [host, targetHost]);
+    if (tls) this.mappedTLS.set(owner, tls);
+    else this.mappedTLS.delete(owner);
+  }
+  deleteDomainMapping(owner: string): void {
+    this.mappings.delete(owner);
+    this.mappedTLS.delete(owner);
+    this.deleted.push(owner);
   }
 }
 

@@ -4,6 +4,7 @@
 import { rfc3339 } from '../../api/time.ts';
 import type { ObjectMeta, Revision } from '../../api/types.ts';
 import type { PodSnapshot } from '../../runtime/instances.ts';
+import type { ContainerSnapshot } from '../../runtime/runtime.ts';
 import { podName, podTemplateHash } from './names.ts';
 import { ownerRef, podSpec, podTemplateMeta, userContainerName, type JsonObject, type KubeCondition, type Projected } from './workload.ts';
 
@@ -71,6 +72,44 @@ export function qosClass(resources: { requests?: Record<string, string>; limits?
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
+/** GetPodQOS over every container: Guaranteed only if all are, BestEffort only if none asks for anything. */
+function podQosClass(containers: JsonObject[]): 'BestEffort' | 'Burstable' | 'Guaranteed' {
+  const classes = containers.map((c) => qosClass(c.resources as { requests?: Record<string, string> }));
+  if (classes.every((c) => c === 'BestEffort')) return 'BestEffort';
+  return classes.every((c) => c === 'Guaranteed') ? 'Guaranteed' : 'Burstable';
+}
+
+/** A sidecar's containerStatus, from its snapshot in the pod. */
+function sidecarStatus(c: ContainerSnapshot, p: PodSnapshot, podMeta: ObjectMeta): JsonObject {
+  const e = c.lastExit;
+  const containerID = p.instanceId ? `${p.runtime}://${p.instanceId}-${c.name}` : undefined;
+  let state: ContainerState;
+  if (c.state === 'waiting') {
+    const seconds = Math.round((c.backoffMs ?? 0) / 1000);
+    state = c.backoffMs !== undefined && e
+      ? { waiting: { reason: 'CrashLoopBackOff', message: `back-off ${seconds}s restarting failed container=${c.name} pod=${podMeta.name}_${podMeta.namespace}(${podMeta.uid ?? ''})` } }
+      : { waiting: { reason: 'ContainerCreating' } };
+  } else if (c.state === 'exited') {
+    const exitCode = e?.code ?? 0;
+    state = { terminated: { exitCode, reason: terminatedReason(exitCode), ...(e && exitCode !== 0 ? { message: terminationMessage(e.message) } : {}), startedAt: time(e?.startedAt) ?? '', finishedAt: time(e?.finishedAt) ?? '' } };
+  } else state = { running: { startedAt: time(c.startedAt) ?? '' } };
+  const lastState: JsonObject =
+    e && c.state !== 'exited'
+      ? { terminated: { exitCode: e.code, reason: terminatedReason(e.code), ...(e.code !== 0 ? { message: terminationMessage(e.message) } : {}), startedAt: rfc3339(e.startedAt), finishedAt: rfc3339(e.finishedAt) } }
+      : {};
+  return {
+    name: c.name,
+    state,
+    lastState,
+    ready: c.ready && !p.deletedAt,
+    restartCount: c.restartCount,
+    image: c.image,
+    imageID: c.image,
+    ...(containerID && 'running' in state ? { containerID } : {}),
+    started: 'running' in state,
+  };
+}
+
 /**
  * The pod of one replica. `uid` is the stored pod's (the store assigns it on create), used only in the
  * back-off message as the kubelet writes it.
@@ -95,10 +134,15 @@ export function buildPod(rev: Revision, replicaSet: ObjectMeta, p: PodSnapshot, 
   }
   const state = containerState(p, { ...metadata, uid }, container);
   const ready = p.state === 'ready' && !p.deletedAt;
+  const sidecarStatuses = (p.sidecars ?? []).map((c) => sidecarStatus(c, p, { ...metadata, uid }));
+  // The serving container is ready when the pod is, or, in a pod with sidecars, when its own probe passes
+  // while a sidecar is not ready (knit's instance state is the pod's).
+  const servingReady = ready || (p.sidecars !== undefined && p.state === 'starting' && p.servingReady === true && !p.deletedAt);
+  const unready = [...(servingReady ? [] : [container]), ...sidecarStatuses.filter((c) => !c.ready).map((c) => String(c.name))].sort();
   const started = 'running' in state;
   const created = rfc3339(p.createdAt);
   const readyTime = time(p.readyChangedAt ?? p.lastExit?.finishedAt) ?? created;
-  const notReady = { reason: 'ContainersNotReady', message: `containers with unready status: [${container}]` };
+  const notReady = { reason: 'ContainersNotReady', message: `containers with unready status: [${(unready.length > 0 ? unready : [container]).join(' ')}]` };
   const conditions: KubeCondition[] = [
     { type: 'Initialized', status: 'True', lastProbeTime: null, lastTransitionTime: created },
     ready
@@ -115,12 +159,13 @@ export function buildPod(rev: Revision, replicaSet: ObjectMeta, p: PodSnapshot, 
     e && p.state !== 'exited'
       ? { terminated: { exitCode: e.code, reason: terminatedReason(e.code), ...(e.code !== 0 ? { message: terminationMessage(e.message) } : {}), startedAt: rfc3339(e.startedAt), finishedAt: rfc3339(e.finishedAt) } }
       : {};
-  const image = String((spec.containers as JsonObject[])[0].image ?? '');
+  const servingSpec = (spec.containers as JsonObject[]).find((c) => c.name === container) ?? (spec.containers as JsonObject[])[0];
+  const image = String(servingSpec.image ?? '');
   const containerStatus: JsonObject = {
     name: container,
     state,
     lastState,
-    ready,
+    ready: servingReady,
     restartCount: p.restartCount,
     image,
     imageID: p.instanceId || e ? image : '',
@@ -135,8 +180,9 @@ export function buildPod(rev: Revision, replicaSet: ObjectMeta, p: PodSnapshot, 
     hostIPs: [{ ip: node.hostIP }],
     ...(podIP ? { podIP, podIPs: [{ ip: podIP }] } : {}),
     startTime: created,
-    containerStatuses: [containerStatus],
-    qosClass: qosClass((spec.containers as JsonObject[])[0].resources as { requests?: Record<string, string> }),
+    // The kubelet lists container statuses sorted by name (pkg/kubelet/types SortedContainerStatuses).
+    containerStatuses: [containerStatus, ...sidecarStatuses].sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0)),
+    qosClass: podQosClass(spec.containers as JsonObject[]),
   };
   return { apiVersion: 'v1', kind: 'Pod', metadata, spec: { ...spec, nodeName: node.nodeName }, status };
 }

@@ -285,3 +285,31 @@ test('writes: kubectl scale is refused with the annotations to use; the Scale su
   assert.deepEqual(scale.spec, { replicas: 2 });
   assert.deepEqual(scale.status, { replicas: 2, selector: 'serving.knative.dev/revisionUID=b1d7e1c2-0000-4000-8000-000000000001' });
 });
+
+test('pods with sidecars: every container in spec and status (sorted by name), the unready ones named, a sidecar\'s own restarts and back-off', () => {
+  const rev = revision();
+  rev.spec.containers = [{ name: 'zeta-app', ...rev.spec.containers[0] }, { name: 'cache', image: 'ghcr.io/x/cache:1', env: [{ name: 'ROLE', value: 'sidecar' }] }];
+  const side = (over: Partial<import('../../runtime/runtime.ts').ContainerSnapshot>) => ({
+    name: 'cache', image: 'ghcr.io/x/cache:1', state: 'ready' as const, ready: true, restartCount: 0, startedAt: T0, lastExit: undefined, backoffMs: undefined, logFile: '/l/cache/x.log', previousLogFile: undefined, ...over,
+  });
+  type Status = { containerStatuses: { name: string; ready: boolean; restartCount: number; state: Record<string, { reason?: string; message?: string }>; lastState: { terminated?: { exitCode: number } } }[]; conditions: { type: string; status: string; message?: string }[] };
+  const ready = buildPod(rev, RS, snap({ sidecars: [side({})], servingReady: true }), NODE, 'pod-uid');
+  const spec = ready.spec as { containers: { name: string; env: { name: string }[] }[] };
+  assert.deepEqual(spec.containers.map((c) => c.name), ['zeta-app', 'cache']);
+  assert.deepEqual(spec.containers[1].env.map((e) => e.name), ['ROLE', 'K_REVISION', 'K_CONFIGURATION', 'K_SERVICE'], 'K_* for a sidecar, no PORT');
+  const rs = ready.status as Status;
+  assert.deepEqual(rs.containerStatuses.map((c) => [c.name, c.ready]), [['cache', true], ['zeta-app', true]]);
+  assert.equal(rs.conditions.find((c) => c.type === 'Ready')?.status, 'True');
+
+  const crashed = buildPod(rev, RS, snap({ state: 'starting', servingReady: true, sidecars: [side({ state: 'waiting', ready: false, restartCount: 2, lastExit: crash, backoffMs: 20_000 })] }), NODE, 'pod-uid');
+  const cs = crashed.status as Status;
+  const cache = cs.containerStatuses.find((c) => c.name === 'cache')!;
+  assert.equal(cache.restartCount, 2);
+  assert.equal(cache.state.waiting.reason, 'CrashLoopBackOff');
+  assert.equal(cache.state.waiting.message, `back-off 20s restarting failed container=cache pod=${crashed.metadata.name}_default(pod-uid)`);
+  assert.equal(cache.lastState.terminated?.exitCode, 137);
+  assert.equal(cs.containerStatuses.find((c) => c.name === 'zeta-app')?.ready, true, 'the serving container is ready by itself');
+  const cond = cs.conditions.find((c) => c.type === 'ContainersReady');
+  assert.equal(cond?.status, 'False');
+  assert.equal(cond?.message, 'containers with unready status: [cache]');
+});

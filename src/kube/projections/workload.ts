@@ -109,8 +109,25 @@ export function podSpec(rev: Revision): JsonObject {
     terminationMessagePolicy: 'FallbackToLogsOnError',
     imagePullPolicy: 'IfNotPresent',
   };
+  // deploy.go makeContainer: every sidecar gets the K_* variables (PORT is the serving container's alone).
+  const sidecars = rev.spec.containers.filter((x) => x !== c).map((x): JsonObject => ({
+    ...x,
+    env: [
+      ...(x.env ?? []),
+      { name: 'K_REVISION', value: rev.metadata.name ?? '' },
+      { name: 'K_CONFIGURATION', value: rev.metadata.labels?.[LABEL.configuration] ?? '' },
+      { name: 'K_SERVICE', value: rev.metadata.labels?.[LABEL.service] ?? '' },
+    ],
+    resources: x.resources ?? {},
+    terminationMessagePath: '/dev/termination-log',
+    terminationMessagePolicy: 'FallbackToLogsOnError',
+    imagePullPolicy: 'IfNotPresent',
+  }));
+  const order = rev.spec.containers.indexOf(c);
+  const containers = [...sidecars];
+  containers.splice(order < 0 ? 0 : order, 0, container);
   const spec: JsonObject = {
-    containers: [container],
+    containers,
     restartPolicy: 'Always',
     terminationGracePeriodSeconds: rev.spec.timeoutSeconds ?? 300,
     dnsPolicy: 'ClusterFirst',
