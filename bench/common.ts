@@ -1,4 +1,4 @@
-// Shared plumbing for bench/proxy.ts, bench/dataplane-probe.ts and bench/scale-from-zero.ts: process groups, cleanup on every exit path, a knit child server, HTTP helpers, tables.
+// Shared plumbing for bench/proxy.ts, bench/dataplane-probe.ts, bench/scale-from-zero.ts and bench/storm.ts: process groups, cleanup on every exit path, a knit child server, HTTP helpers, tables.
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -274,6 +274,38 @@ export function tcpActiveOpens(): number | undefined {
   }
 }
 
+/**
+ * CPU seconds (user+system, all threads) used so far by process `root` and every live descendant
+ * (by ppid in /proc/PID/stat): a proxy's process tree, such as nginx's master and its workers.
+ */
+export function treeCpuSeconds(root: number): number {
+  const procs = new Map<number, { ppid: number; ticks: number }>();
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    let stat: string;
+    try {
+      stat = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    procs.set(Number(e), { ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) });
+  }
+  const children = new Map<number, number[]>();
+  for (const [pid, p] of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), pid]);
+  let ticks = 0;
+  const todo = [root];
+  const seen = new Set<number>();
+  while (todo.length) {
+    const pid = todo.pop()!;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    ticks += procs.get(pid)?.ticks ?? 0;
+    todo.push(...(children.get(pid) ?? []));
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
 /** CPU seconds (user+system) used so far by every live process in process group pgid. */
 export function groupCpuSeconds(pgid: number): number {
   let ticks = 0;
@@ -397,9 +429,50 @@ export function liveInstances(dataDir: string): (InstanceRecord & { id: string }
   return out;
 }
 
-/** `opts.configFile`: passed as `knit serve --config FILE` (Knative ConfigMap keys grouped by map, YAML). */
-export async function startKnitServer(root: string, opts: { configFile?: string } = {}): Promise<KnitServer> {
-  const dataDir = path.join(root, 'knit-data');
+/**
+ * Waits until a line of one of knit's instance logs (DATA_DIR/logs/NS/REVISION/ID.log, the instances'
+ * stdout and stderr) matches `re`, and returns the match. A sandboxed instance sees its image directory
+ * read-only and its own pid namespace, so a backend tells the bench its port by printing it.
+ */
+export async function waitInstanceLog(dataDir: string, revisionPrefix: string, re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
+  const dir = path.join(dataDir, 'logs', NS);
+  const until = performance.now() + timeoutMs;
+  while (performance.now() < until) {
+    let revs: string[] = [];
+    try {
+      revs = fs.readdirSync(dir).filter((r) => r.startsWith(revisionPrefix));
+    } catch {
+      // no logs yet
+    }
+    for (const r of revs) {
+      let files: string[] = [];
+      try {
+        files = fs.readdirSync(path.join(dir, r));
+      } catch {
+        continue;
+      }
+      for (const f of files) {
+        let text = '';
+        try {
+          text = fs.readFileSync(path.join(dir, r, f), 'utf8');
+        } catch {
+          continue;
+        }
+        const m = re.exec(text);
+        if (m) return m;
+      }
+    }
+    await sleep(25);
+  }
+  throw new Error(`no instance log of ${revisionPrefix}* under ${dir} matched ${re} within ${timeoutMs} ms`);
+}
+
+/**
+ * `opts.configFile`: passed as `knit serve --config FILE` (Knative ConfigMap keys grouped by map, YAML);
+ * `opts.args`: more `knit serve` flags; `opts.name`: the data dir's name under root (several knits in one run).
+ */
+export async function startKnitServer(root: string, opts: { configFile?: string; args?: string[]; name?: string } = {}): Promise<KnitServer> {
+  const dataDir = path.join(root, opts.name ?? 'knit-data');
   // After knit is stopped (registered below, so it runs first), kill instance process groups a
   // crashed knit may have left behind.
   onCleanup('kill leftover knit instances', () => {
@@ -409,7 +482,7 @@ export async function startKnitServer(root: string, opts: { configFile?: string 
   });
   const proc = new KnitServeProcess({
     dataDir,
-    args: ['--domain', DOMAIN, ...(opts.configFile ? ['--config', opts.configFile] : [])],
+    args: ['--domain', DOMAIN, ...(opts.configFile ? ['--config', opts.configFile] : []), ...(opts.args ?? [])],
     env: { ...process.env, NODE_NO_WARNINGS: '1' },
     processGroup: true,
   });
@@ -472,6 +545,7 @@ export function table(rows: string[][]): string {
 
 export function fmtMs(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '-';
+  if (ms < 0) return `−${fmtMs(-ms)}`;
   if (ms < 1) return `${(ms * 1000).toFixed(0)} µs`;
   if (ms < 10) return `${ms.toFixed(2)} ms`;
   if (ms < 1000) return `${ms.toFixed(1)} ms`;

@@ -11,8 +11,9 @@
 //   BENCH_TIMEOUT=10s       per-request timeout (counted as an error)
 //
 // The backend is a Node script (in a temp dir) that answers 200 "ok" after the sleep. knit runs it
-// as the one instance of a Service (a `file://` image, min-scale = max-scale = 1); the script writes
-// the port it listens on, and "direct" targets that very process, so both rows share one backend.
+// as the one instance of a Service (a `file://` image, min-scale = max-scale = 1); the script prints
+// the port it listens on (the bench reads knit's instance log: a sandboxed instance's image directory
+// is read-only), and "direct" targets that very process, so both rows share one backend.
 // (If knit cannot start the Service, the bench runs the script itself and reports knit as failed.)
 //
 // Load generator: wrk2 is not in Debian, and hey's -q limits each worker's closed loop (a worker
@@ -45,6 +46,7 @@ import {
   fmtMs,
   freePort,
   groupCpuSeconds,
+  liveInstances,
   log,
   machine,
   onCleanup,
@@ -54,6 +56,7 @@ import {
   table,
   tempDir,
   waitAnswer,
+  waitInstanceLog,
   type KnitServer,
 } from './common.ts';
 import { quantile } from './slo.ts';
@@ -71,7 +74,6 @@ const TARGET_P95_DELTA_MS = 2;
 const KNATIVE_P95_DELTA_MS = 10;
 
 const BACKEND = `// Backend for bench/dataplane-probe.ts: answers 200 "ok" after SLEEP_MS (default 100) on 127.0.0.1:$PORT.
-import fs from 'node:fs';
 import http from 'node:http';
 
 const sleepMs = Number(process.env.SLEEP_MS ?? 100);
@@ -84,9 +86,8 @@ const server = http.createServer((req, res) => {
   }, sleepMs);
 });
 server.listen(port, '127.0.0.1', () => {
-  // Tell the bench where this backend listens and which process it is.
-  fs.writeFileSync('backend.tmp', port + ' ' + process.pid);
-  fs.renameSync('backend.tmp', 'backend');
+  // Tell the bench where this backend listens (it reads knit's instance log).
+  console.log('knit-bench-backend port=' + port);
 });
 process.on('SIGTERM', () => process.exit(0));
 `;
@@ -208,18 +209,12 @@ async function openLoop(url: string, rate: number, seconds: number): Promise<Loa
 // ---------------------------------------------------------------------------------------------
 // Main
 
-async function readBackendFile(dir: string, timeoutMs: number): Promise<{ port: number; pid: number }> {
-  const until = performance.now() + timeoutMs;
-  while (performance.now() < until) {
-    try {
-      const [port, pid] = fs.readFileSync(path.join(dir, 'backend'), 'utf8').trim().split(/\s+/).map(Number);
-      if (port > 0 && pid > 0) return { port, pid };
-    } catch {
-      // not yet
-    }
-    await sleep(25);
-  }
-  throw new Error(`backend wrote no ${path.join(dir, 'backend')}`);
+/** The port knit's instance printed, and the pid knit recorded for it (its sandbox's). */
+async function knitBackend(knit: KnitServer, timeoutMs: number): Promise<{ port: number; pid: number }> {
+  const m = await waitInstanceLog(knit.dataDir, `${SERVICE}-`, /knit-bench-backend port=(\d+)/, timeoutMs);
+  const live = liveInstances(knit.dataDir);
+  if (live.length !== 1) throw new Error(`want exactly one live instance of ${SERVICE}, found ${live.length}`);
+  return { port: Number(m[1]), pid: live[0].pid };
 }
 
 interface Target {
@@ -246,7 +241,7 @@ async function main(): Promise<number> {
     const t0 = performance.now();
     await createPinnedService(knit, SERVICE, { image: `file://${imageDir}`, command, env: [{ name: 'SLEEP_MS', value: String(SLEEP_MS) }] }, BODY, 30_000);
     log(`service ${SERVICE} Ready and answering after ${fmtMs(performance.now() - t0)}`);
-    backend = await readBackendFile(imageDir, 5000);
+    backend = await knitBackend(knit, 5000);
     knitGateway = knit.gateway;
   } catch (e) {
     knitError = (e as Error).message;
@@ -369,7 +364,7 @@ async function main(): Promise<number> {
       .output()
       .trim()
       .split('\n')
-      .filter((l) => l && !/^\s/.test(l) && !/^(knit is serving|Try:)/.test(l));
+      .filter((l) => l && !/^\s/.test(l) && !/^(knit is serving|Try:|kubectl and the Kubernetes)/.test(l));
     if (tail.length) {
       out.push('');
       out.push(`knit serve output (last ${Math.min(10, tail.length)} line(s) not part of its banner):`);
