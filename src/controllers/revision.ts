@@ -2,6 +2,7 @@
 // have, and reports ResourcesAvailable / ContainerHealthy / Active as Knative does
 // (knative/serving pkg/reconciler/revision, pkg/apis/serving/v1/revision_lifecycle.go).
 
+import { unschedulable, type SchedulingSpec } from './scheduling.ts';
 import { registryAuthFile, type PullSecret } from '../runtime/registry-auth.ts';
 import { parseDurationSeconds } from '../api/go-values.ts';
 import { RevisionLifecycle } from '../api/revision-lifecycle.ts';
@@ -198,6 +199,7 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
   const sidecars = sidecarsOf(rev, c).map((s, i) => ({ ...s, image: sidecarDigests?.[i] ?? s.image }));
   const timeoutSeconds = rev.spec.timeoutSeconds || 300;
   const volumes = workloadVolumes(rev, ctx, c);
+  const nodeMismatch = unschedulable(rev.spec as SchedulingSpec);
   return {
     key: objectKey(rev.metadata.namespace, rev.metadata.name),
     template: {
@@ -227,6 +229,7 @@ export function workloadFor(rev: Revision, ctx: ControllerContext, image: string
       parseDurationSeconds(rev.metadata.annotations?.[ANNOTATION.progressDeadline] ?? '') ?? ctx.settings.progressDeadlineSeconds,
     ...(hasEnvSources(c) ? { resolveEnv: (podId: string) => resolveEnv(rev, ctx, c, podId) } : {}),
     ...(volumes ? { volumes } : {}),
+    ...(nodeMismatch ? { unschedulable: nodeMismatch } : {}),
     ...(sidecars.some((s) => hasEnvSources(s.container)) ? { resolveSidecarEnvs: (podId: string) => resolveSidecarEnvs(rev, ctx, c, podId) } : {}),
   };
 }

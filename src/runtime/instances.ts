@@ -32,6 +32,11 @@ export interface Workload {
   volumes?: WorkloadVolumes;
   /** Builds the env of each of `template.sidecars` as an instance starts (same order), when one reads env sources. */
   resolveSidecarEnvs?: (podId: string) => { envs: Record<string, string>[] } | { error: StartError };
+  /**
+   * Set when the node cannot take the revision's pods (its nodeSelector or required node affinity
+   * matches no label of this node, controllers/scheduling.ts): replicas stay Pending with this reason.
+   */
+  unschedulable?: StartError;
 }
 
 /** Why an instance could not be created (a container's waiting reason and message). */
@@ -123,8 +128,10 @@ interface Replica {
   previousLogFile: string | undefined;
   /** The sidecars as the last instance left them (shown while the replica waits to restart). */
   lastSidecars?: ContainerSnapshot[];
-  /** Waiting for GPUs (never started yet). */
+  /** Waiting for GPUs, or for a node that matches (never started yet). */
   pending?: boolean;
+  /** Why it is pending when it is not for GPUs. */
+  pendingWhy?: StartError;
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -213,7 +220,7 @@ class RevisionInstances {
       deadlineExceeded: this.deadlineExceeded,
       firstReadyMs: this.firstReadyMs,
       startError: this.startError,
-      ...([...this.replicas.values()].some((r) => r.pending && !r.deletedAt) ? { unschedulable: UNSCHEDULABLE_GPU } : {}),
+      ...pendingWhy([...this.replicas.values()].find((r) => r.pending && !r.deletedAt)),
     };
   }
 
@@ -252,7 +259,7 @@ class RevisionInstances {
         logFile: r.logFile,
         previousLogFile: r.previousLogFile,
         ...(this.workload.template.sidecars ? { sidecars: inst?.sidecars?.() ?? r.lastSidecars ?? [], servingReady: inst?.servingReady?.() ?? false } : {}),
-        ...(r.pending && !inst ? { unschedulable: UNSCHEDULABLE_GPU } : {}),
+        ...(!inst ? pendingWhy(r) : {}),
       };
     });
   }
@@ -347,7 +354,20 @@ class RevisionInstances {
     const now = this.manager.now();
     let replica = [...this.replicas.values()].find((r) => !r.instance && !r.deletedAt);
     const suffix = replica?.podId ?? randomSuffix(5);
-    // The scheduler's part: a replica that needs GPUs gets whole free devices first, or stays pending.
+    // The scheduler's part: the node must match the pod's selector and affinity (revisions are immutable, so
+    // a pod that does not match never will: it stays Pending until the revision goes)...
+    const nodeMismatch = this.workload.unschedulable;
+    if (nodeMismatch) {
+      if (!replica) {
+        replica = newReplica(suffix, now);
+        replica.pending = true;
+        replica.pendingWhy = nodeMismatch;
+        this.replicas.set(suffix, replica);
+        this.manager.changed(this.workload.key);
+      }
+      return false;
+    }
+    // ...and a replica that needs GPUs gets whole free devices first, or stays pending.
     let gpus: GpuDevice[] | undefined;
     if (this.gpusPerReplica > 0) {
       gpus = this.manager.gpus.allocate(this.gpuHolder(suffix), this.gpusPerReplica);
@@ -535,6 +555,11 @@ class RevisionInstances {
 
 /** The scheduler's reason for a pod that needs more GPUs than are free (kubernetes pkg/scheduler framework plugins noderesources fit.go). */
 const UNSCHEDULABLE_GPU: StartError = { reason: 'Unschedulable', message: INSUFFICIENT_GPU_MESSAGE };
+
+/** A pending replica's scheduler reason, as the status and pod view show it. */
+function pendingWhy(r: Replica | undefined): { unschedulable?: StartError } {
+  return r?.pending ? { unschedulable: r.pendingWhy ?? UNSCHEDULABLE_GPU } : {};
+}
 
 function newReplica(podId: string, createdAt: Date): Replica {
   return { podId, createdAt, instance: undefined, startedAt: undefined, readyChangedAt: undefined, restartCount: 0, lastExit: undefined, deletedAt: undefined, stoppingAt: undefined, backoffMs: undefined, logFile: undefined, previousLogFile: undefined };

@@ -102,6 +102,15 @@ function machineLimits(spec: RevisionSpec | undefined, path: string): FieldError
     errs = FieldError.combine(errs, unsupportedContainerFields(c, `${path}.containers[${i}]`));
   });
   errs = FieldError.combine(errs, unsupportedVolumes(spec.volumes ?? [], path));
+  // One node: required pod (anti-)affinity would need the scheduler's view of other pods; preferred terms,
+  // node affinity, nodeSelector and tolerations are honoured (controllers/scheduling.ts).
+  const affinity = (spec as { affinity?: Record<string, Record<string, unknown> | undefined> }).affinity;
+  for (const kind of ['podAffinity', 'podAntiAffinity']) {
+    const req = affinity?.[kind]?.requiredDuringSchedulingIgnoredDuringExecution;
+    if (Array.isArray(req) && req.length > 0) {
+      errs = FieldError.combine(errs, withDetails(FieldError.disallowed(`${path}.affinity.${kind}.requiredDuringSchedulingIgnoredDuringExecution`), 'knit runs every pod on one node, so required pod affinity and anti-affinity cannot be honoured'));
+    }
+  }
   // Volumes are materialised for the serving container only (runtime/volumes.ts): a sidecar's mounts are refused.
   const containers = spec.containers ?? [];
   if (containers.length > 1) {
