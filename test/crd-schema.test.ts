@@ -156,7 +156,33 @@ describe("the objects knit's API returns validate against the CRD schemas", () =
       assert.deepEqual(crdErrors({ apiVersion: 'serving.knative.dev/v1', kind: 'Service', ...(item as object) }), []);
     }
     const exported = await knit.knit(['service', 'export', 'schema', '--for-cluster']);
+    assert.equal(exported.stdout, '');
     assert.equal(exported.code, 1, 'a file:// image needs --registry');
     assert.match(exported.stderr, /spec\.template\.spec\.containers\[0\]\.image: file:\/\/\S+ exists only on this machine: give --registry REGISTRY/);
+  });
+  it('--for-cluster export of a registry image: Knative defaults left out, a warning per field that differs on a cluster', async () => {
+    const secret = await knit.api('POST', '/api/v1/namespaces/default/secrets', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, stringData: { token: 't' } });
+    assert.equal(secret.status, 201);
+    const r = await knit.knit(['service', 'create', 'remote', '--image', 'registry.example.org/team/app:1', '--port', '8080', '--env', 'A=$(B)',
+      '--env-value-from', 'T=secret:creds:token', '--mount', '/etc/creds=secret:creds', '--limit', 'memory=64Mi', '--no-wait']);
+    assert.equal(r.code, 0, r.stderr);
+    const e = await knit.knit(['service', 'export', 'remote', '--for-cluster', '-o', 'json']);
+    assert.equal(e.code, 0, e.stderr);
+    const svc = JSON.parse(e.stdout) as { metadata: Record<string, unknown>; spec: { template: { spec: Record<string, unknown> & { containers: Record<string, unknown>[] } }; traffic?: unknown } };
+    assert.deepEqual(crdErrors(svc), []);
+    assert.deepEqual(Object.keys(svc.metadata), ['name']);
+    assert.equal(svc.spec.traffic, undefined);
+    const spec = svc.spec.template.spec;
+    for (const k of ['timeoutSeconds', 'containerConcurrency', 'enableServiceLinks']) assert.equal(spec[k], undefined, k);
+    for (const k of ['name', 'readinessProbe']) assert.equal(spec.containers[0][k], undefined, k);
+    assert.equal(spec.containers[0].image, 'registry.example.org/team/app:1');
+    assert.ok(e.stderr.split('\n').filter(Boolean).every((l) => l.startsWith('Warning: ')), e.stderr);
+    assert.deepEqual(e.stderr.split('\n').filter(Boolean).map((l) => l.split(': ')[1]), [
+      'spec.template.spec.containers[0].ports[0].containerPort',
+      'spec.template.spec.containers[0].env[0].value',
+      'spec.template.spec.containers[0].env[1].valueFrom',
+      'spec.template.spec.containers[0].resources',
+      'spec.template.spec.volumes[0]',
+    ], e.stderr);
   });
 });
