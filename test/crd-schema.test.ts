@@ -5,7 +5,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import type { Service } from '../src/api/types.ts';
 import { crdErrors } from './crd-schema.ts';
 import { KnitServer } from './harness.ts';
 import { REPO } from './knit-server.ts';
@@ -184,5 +185,20 @@ describe("the objects knit's API returns validate against the CRD schemas", () =
       'spec.template.spec.containers[0].resources',
       'spec.template.spec.volumes[0]',
     ], e.stderr);
+  });
+  it('--for-cluster --with-revisions --mode replay: a List of Services, one per routed revision, that validates', async () => {
+    const c = await knit.knit(['service', 'create', 'replay', '--image', 'registry.example.org/team/app:1', '--no-wait']);
+    assert.equal(c.code, 0, c.stderr);
+    const u = await knit.knit(['service', 'update', 'replay', '--env', 'V=2', '--no-wait']);
+    assert.equal(u.code, 0, u.stderr);
+    const t = await knit.knit(['service', 'update', 'replay', '--traffic', 'replay-00001=40', '--traffic', '@latest=60', '--no-wait']);
+    assert.equal(t.code, 0, t.stderr);
+    const e = await knit.knit(['service', 'export', 'replay', '--for-cluster', '--with-revisions', '--mode', 'replay']);
+    assert.equal(e.code, 0, e.stderr);
+    const list = parse(e.stdout) as { kind: string; items: Service[] };
+    assert.equal(list.kind, 'List');
+    assert.deepEqual(crdErrors(list), []);
+    assert.deepEqual(list.items.map((s) => s.spec.template.metadata?.name), ['replay-00001', undefined]);
+    assert.deepEqual(list.items[1].spec.traffic, [{ latestRevision: true, percent: 60 }, { latestRevision: false, percent: 40, revisionName: 'replay-00001' }]);
   });
 });

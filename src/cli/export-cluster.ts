@@ -72,7 +72,8 @@ function entrypointOf(dir: string, c: Container, warn: (m: string) => void, fiel
     const pkg = JSON.parse(fs.readFileSync(pkgPath, 'utf8')) as { main?: unknown; scripts?: { start?: unknown }; dependencies?: Record<string, string> };
     const start = typeof pkg.scripts?.start === 'string' ? pkg.scripts.start.trim().split(/\s+/) : [];
     const main = start.length === 2 && start[0] === 'node' ? start[1] : typeof pkg.main === 'string' ? pkg.main : 'index.js';
-    argv = ['node', main];
+    // processCommand resolves MAIN against the image directory, whatever the working directory.
+    argv = ['node', path.posix.join(APP_DIR, main)];
     for (const dep of Object.keys(pkg.dependencies ?? {})) {
       if (!fs.existsSync(path.join(dir, 'node_modules', dep))) {
         warn(`${field}: dependency "${dep}" is not in ${path.join(dir, 'node_modules')}, so the image lacks it (knit finds it in a parent directory's node_modules): run npm install in ${dir}`);
@@ -307,6 +308,13 @@ export async function exportForCluster(ctx: CommandContext): Promise<void> {
     }
     dropDefaults(spec);
     for (const d of differences(spec, at)) warn(d);
+    // kn's export names the revision of an @latest target too; Serving refuses both together (Route validation).
+    out.spec.traffic = out.spec.traffic?.map((t) => {
+      if (t.latestRevision !== true || !t.revisionName) return t;
+      const { revisionName: _drop, ...rest } = t;
+      return rest;
+    });
+    if (!out.spec.traffic) delete out.spec.traffic;
   }
   if (services.length === 1 && services[0].spec.traffic?.length === 1 && services[0].spec.traffic[0].latestRevision === true && services[0].spec.traffic[0].percent === 100 && !services[0].spec.traffic[0].tag) {
     delete services[0].spec.traffic;
