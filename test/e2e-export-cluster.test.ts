@@ -12,6 +12,7 @@ import { parse, stringify } from 'yaml';
 import { EXAMPLES, KnitServer, eventually } from './harness.ts';
 import { crdErrors } from './crd-schema.ts';
 import { podmanSuite } from './podman-suite.ts';
+import { TestImages } from './fixtures/podman-images.ts';
 import { freePort } from '../src/runtime/process.ts';
 import { runPodman } from '../src/runtime/podman.ts';
 import type { Service } from '../src/api/types.ts';
@@ -22,6 +23,8 @@ let registryDir = '';
 let registryAddr = '';
 let knit: KnitServer | undefined;
 const pulled: string[] = [];
+const images = new TestImages();
+const NO_REGISTRY = fs.existsSync(REGISTRY_BIN) ? false : `${REGISTRY_BIN} missing: as root, apt-get install -y docker-registry (scripts/test-deps.sh does)`;
 
 function getStatus(url: string): Promise<number> {
   return new Promise((resolve) => {
@@ -55,6 +58,7 @@ podmanSuite('knit service export --for-cluster', () => {
       await knit?.cleanup();
     } finally {
       for (const ref of pulled) await runPodman('podman', ['rmi', '-f', ref]);
+      await images.removeAll();
       if (registry && registry.exitCode === null) {
         const gone = new Promise((r) => registry!.once('exit', r));
         registry.kill('SIGTERM');
@@ -64,7 +68,7 @@ podmanSuite('knit service export --for-cluster', () => {
     }
   });
 
-  test('a file:// service is built, pushed by digest, validates against the CRDs and answers again as an image service', { skip: fs.existsSync(REGISTRY_BIN) ? false : `${REGISTRY_BIN} missing: as root, apt-get install -y docker-registry (scripts/test-deps.sh does)` }, async () => {
+  test('a file:// service is built, pushed by digest, validates against the CRDs and answers again as an image service', { skip: NO_REGISTRY }, async () => {
     const k = knit!;
     const created = await k.knit(['service', 'create', 'export-hello', '--image', path.join(EXAMPLES, 'helloworld'), '--env', 'TARGET=exported', '--scale', '0..3']);
     assert.equal(created.code, 0, created.stderr);
@@ -106,6 +110,40 @@ podmanSuite('knit service export --for-cluster', () => {
     const rev = (await k.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/revisions/export-hello-oci-00001')).json as { status: { containerStatuses: { imageDigest: string }[] } };
     assert.equal(rev.status.containerStatuses[0].imageDigest, c.image);
     assert.equal((await k.knit(['service', 'delete', 'export-hello-oci'])).code, 0);
+  });
+
+  test('a file:// directory with a Containerfile is built from it as is', { skip: NO_REGISTRY }, async () => {
+    const k = knit!;
+    const base = await images.buildNodeBase();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-export-app-'));
+    try {
+      fs.cpSync(path.join(EXAMPLES, 'helloworld'), dir, { recursive: true });
+      fs.chmodSync(dir, 0o755); // the sandbox's user (nobody) reads it
+      // The image says who it greets; under knit the directory runs as a process and TARGET is unset.
+      fs.writeFileSync(path.join(dir, 'Containerfile'), `FROM ${base}\nCOPY server.js package.json /srv/\nWORKDIR /srv\nENV TARGET=containerfile\nCMD ["node", "server.js"]\n`);
+      const created = await k.knit(['service', 'create', 'export-cf', '--image', dir]);
+      assert.equal(created.code, 0, created.stderr);
+      assert.equal((await k.request('export-cf.default.example.com')).body, 'Hello World!\n');
+      const r = await k.knit(['service', 'export', 'export-cf', '--for-cluster', '--registry', registryAddr, '-o', 'json']);
+      assert.equal(r.code, 0, r.stderr);
+      pulled.push(`${registryAddr}/default/export-cf:export-cf-00001`);
+      assert.match(r.stderr, new RegExp(`Building \\S+ from ${dir.replace(/[.]/g, '\\.')}/Containerfile`));
+      const svc = JSON.parse(r.stdout) as Service;
+      assert.deepEqual(crdErrors(svc), []);
+      const image = svc.spec.template.spec.containers[0].image!;
+      pulled.push(image);
+      const pull = await runPodman('podman', ['pull', '-q', '--tls-verify=false', image], 300_000);
+      assert.equal(pull.code, 0, pull.stderr);
+      svc.metadata.name = 'export-cf-oci';
+      const file = path.join(k.dataDir, 'exported-cf.json');
+      fs.writeFileSync(file, JSON.stringify(svc));
+      const again = await k.knit(['service', 'create', '-f', file]);
+      assert.equal(again.code, 0, again.stderr + k.log);
+      assert.equal((await k.request('export-cf-oci.default.example.com')).body, 'Hello containerfile!\n');
+      assert.equal((await k.knit(['service', 'delete', 'export-cf-oci'])).code, 0);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('refusals: --with-revisions needs --mode replay, -o must be yaml or json, --registry needs --for-cluster', async () => {
