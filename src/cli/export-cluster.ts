@@ -23,7 +23,8 @@ interface LocalImage {
   dir: string;
   entrypoint: string[];
   repository: string;
-  digestRef?: string;
+  /** The first tag it was built under; later revisions re-tag it. */
+  tag: string;
 }
 
 /** The absolute paths of the shared libraries `binary` loads (none for a static binary or a script). */
@@ -280,15 +281,14 @@ export async function exportForCluster(ctx: CommandContext): Promise<void> {
         const key = JSON.stringify([dir, entrypoint, repository]);
         let img = built.get(key);
         if (!img) {
-          img = { dir, entrypoint, repository };
+          img = { dir, entrypoint, repository, tag };
           await buildImage(img, hostBinaries, tag, progress);
           built.set(key, img);
         } else {
-          const r = await runPodman('podman', ['tag', `${img.repository}:${rev}`, tag]);
+          const r = await runPodman('podman', ['tag', img.tag, tag]);
           if (r.code !== 0) await buildImage(img, hostBinaries, tag, progress);
         }
         ref = await pushImage(tag, repository, registry, progress);
-        img.digestRef = ref;
         if (!hasOwn) {
           // The image's ENTRYPOINT is what knit ran; the container's command (if any) moved into it, args stay.
           delete c.command;
