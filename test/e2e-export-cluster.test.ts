@@ -112,6 +112,24 @@ podmanSuite('knit service export --for-cluster', () => {
     assert.equal((await k.knit(['service', 'delete', 'export-hello-oci'])).code, 0);
   });
 
+  test('--with-revisions --mode replay: each routed revision is pushed under its own tag, built once', { skip: NO_REGISTRY }, async () => {
+    const k = knit!;
+    assert.equal((await k.knit(['service', 'update', 'export-hello', '--env', 'TARGET=second'])).code, 0);
+    const split = await k.knit(['service', 'update', 'export-hello', '--traffic', 'export-hello-00001=50', '--traffic', '@latest=50']);
+    assert.equal(split.code, 0, split.stderr);
+    const r = await k.knit(['service', 'export', 'export-hello', '--for-cluster', '--with-revisions', '--mode', 'replay', '--registry', registryAddr]);
+    assert.equal(r.code, 0, r.stderr);
+    const repository = `${registryAddr}/default/export-hello`;
+    pulled.push(`${repository}:export-hello-00002`);
+    assert.equal(r.stderr.match(/^Building /gm)?.length, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`Pushing ${repository.replace(/[.]/g, '\\.')}:export-hello-00001\n[^]*Pushing ${repository.replace(/[.]/g, '\\.')}:export-hello-00002\n`));
+    const list = parse(r.stdout) as { items: Service[] };
+    assert.deepEqual(crdErrors(list), []);
+    assert.deepEqual(list.items.map((i) => i.spec.template.spec.containers[0].env), [[{ name: 'TARGET', value: 'exported' }], [{ name: 'TARGET', value: 'second' }]]);
+    const [a, b] = list.items.map((i) => i.spec.template.spec.containers[0].image);
+    assert.equal(a, b, 'the directory holds the same files for both revisions, so one image');
+  });
+
   test('a file:// directory with a Containerfile is built from it as is', { skip: NO_REGISTRY }, async () => {
     const k = knit!;
     const base = await images.buildNodeBase();
