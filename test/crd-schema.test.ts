@@ -56,10 +56,12 @@ function yamlLiterals(src: string): { line: number; text: string }[] {
   const out: { line: number; text: string }[] = [];
   const lineOf = (i: number): number => src.slice(0, i).split('\n').length;
   for (let i = src.indexOf('`' + KNATIVE); i >= 0; i = src.indexOf('`' + KNATIVE, i + 1)) {
+    if (!/^[\n\\`]/.test(src.slice(i + 1 + KNATIVE.length))) continue; // v1beta1 and others are not this schema's
     out.push({ line: lineOf(i), text: templateEnd(src, i + 1).text });
   }
   const unquote = (q: string): string => JSON.parse(`"${q.replace(/"/g, '\\"').replace(/\\'/g, "'")}"`) as string;
   for (const m of src.matchAll(new RegExp(`'(${KNATIVE.replace(/[./]/g, '\\$&')}(?:\\\\.|[^'\\\\])*)'`, 'g'))) {
+    if (!/^(\\n|$)/.test(m[1].slice(KNATIVE.length))) continue;
     let text = unquote(m[1]);
     // An array of lines joined with '\n': ['apiVersion: …', 'kind: Service', …].join('\n').
     const rest = /^(?:\s*,\s*'(?:\\.|[^'\\])*')*\s*,?\s*\]\.join\('\\n'\)/.exec(src.slice(m.index + m[0].length));
