@@ -34,7 +34,7 @@ command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)  # a loopb
 
 if [ ${#need[@]} -eq 0 ] && [ -f "$conf" ]; then exit 0; fi
 
-how="apt-get install -y bubblewrap podman runc busybox-static python3-kubernetes docker-registry, and put [containers] default_ulimits = [] and [engine] runtime = \"runc\" in $conf"
+how="apt-get install -y bubblewrap podman runc busybox-static python3-kubernetes, and put [containers] default_ulimits = [] and [engine] runtime = \"runc\" in $conf"
 if [ "${KNIT_TEST_INSTALL:-1}" = 0 ]; then
   echo "knit tests: ${need[*]:-containers.conf} missing and KNIT_TEST_INSTALL=0: the tests that need them will be skipped (install: $how)" >&2
   exit 0
