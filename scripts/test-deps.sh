@@ -26,9 +26,9 @@ if [ "${1:-}" = --runtime ]; then
   exit 0
 fi
 command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)  # a loopback registry for the export e2e test
 command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /bin/busybox ] || need+=(busybox-static)
-command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)  # a loopback registry for the export e2e test
 # The Debian package, for the system Python (a pyenv python3 on PATH would not see it).
 /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || need+=(python3-kubernetes)
 
