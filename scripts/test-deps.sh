@@ -26,6 +26,7 @@ if [ "${1:-}" = --runtime ]; then
   exit 0
 fi
 command -v podman >/dev/null 2>&1 || need+=(podman)
+command -v docker-registry >/dev/null 2>&1 || need+=(docker-registry)  # a loopback registry for the export e2e test
 command -v runc >/dev/null 2>&1 || need+=(runc)
 [ -x /bin/busybox ] || need+=(busybox-static)
 # The HTTPS gateway test makes its certificates with openssl and calls the gateway with curl.

@@ -468,11 +468,17 @@ knit service apply s0 --filename my-svc.yml
   knit service export foo --with-revisions --mode=export -n bar -o json
 
   # Export services in kubectl friendly format, as a list kind, one service item for each revision
-  knit service export foo --with-revisions --mode=replay -n bar -o json`,
+  knit service export foo --with-revisions --mode=replay -n bar -o json
+
+  # Export for a Knative cluster: build file:// images with podman, push them, write YAML with digests
+  knit service export foo --for-cluster --registry registry.example.org/team > foo.yaml
+  kubectl apply -f foo.yaml`,
       flags: [
         ...namespaceFlags(false),
         { name: 'with-revisions', type: 'boolean', usage: 'Export all routed revisions' },
         { name: 'mode', type: 'string', usage: 'Format for exporting all routed revisions. One of replay|export' },
+        { name: 'for-cluster', type: 'boolean', usage: 'Write Knative YAML for a cluster (default -o yaml): file:// and localhost/ images are built with podman, pushed to --registry and referenced by digest, knit\'s defaults are left to Knative\'s, and a warning names each field that behaves differently on a cluster.' },
+        { name: 'registry', type: 'string', usage: 'With --for-cluster: where images are pushed, as REGISTRY/NAMESPACE/SERVICE:REVISION (e.g. 127.0.0.1:5000 or registry.example.org/team; loopback registries without TLS checks).' },
         { name: 'output', short: 'o', type: 'string', usage: `Output format. One of: json|yaml|${TEMPLATE_FORMATS}.` },
         ...TEMPLATE_FLAGS,
       ],

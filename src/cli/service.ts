@@ -487,7 +487,7 @@ function compactMeta<T extends Record<string, unknown>>(meta: T): T {
   return meta;
 }
 
-function exportLatestService(svc: Service, withRoutes: boolean): Service {
+export function exportLatestService(svc: Service, withRoutes: boolean): Service {
   const templateMeta = compactMeta({
     ...(svc.spec.template.metadata ?? {}),
     annotations: without(svc.spec.template.metadata?.annotations, IGNORED_REVISION_ANNOTATIONS),
@@ -522,7 +522,7 @@ function exportRevision(rev: Revision): Revision {
   };
 }
 
-function serviceFromRevision(svc: Service, rev: Revision): Service {
+export function serviceFromRevision(svc: Service, rev: Revision): Service {
   const templateMeta = compactMeta({
     ...(svc.spec.template.metadata ?? {}),
     name: rev.metadata.name,
@@ -536,7 +536,7 @@ function serviceFromRevision(svc: Service, rev: Revision): Service {
   };
 }
 
-async function revisionsToExport(client: ServingClient, ns: string, svc: Service): Promise<{ revisions: Revision[]; routed: Set<string> }> {
+export async function revisionsToExport(client: ServingClient, ns: string, svc: Service): Promise<{ revisions: Revision[]; routed: Set<string> }> {
   const routed = new Set((svc.spec.traffic ?? []).map((t) => t.revisionName).filter((n): n is string => !!n));
   const list = await client.list('revisions', ns, { labelSelector: `${LABEL.service}=${svc.metadata.name ?? ''}` });
   if (list.items.length === 0) throw new CliError(`no revisions found for the service ${svc.metadata.name ?? ''}`);
@@ -550,8 +550,10 @@ async function revisionsToExport(client: ServingClient, ns: string, svc: Service
   return { revisions, routed };
 }
 
-/** `knit service export NAME -o json|yaml [--with-revisions] [--mode export|replay]`. */
+/** `knit service export NAME -o json|yaml [--with-revisions] [--mode export|replay]`; --for-cluster: export-cluster.ts. */
 export async function exportCommand(ctx: CommandContext): Promise<void> {
+  if (ctx.flags.bool('for-cluster')) return (await import('./export-cluster.ts')).exportForCluster(ctx);
+  if (ctx.flags.changed('registry')) throw new CliError('--registry applies only with --for-cluster');
   if (ctx.args.length !== 1) throw new CliError("'knit service export' requires name of the service as single argument");
   if (!ctx.flags.changed('output') && ctx.flags.string('template') === '') throw new CliError("'knit service export' requires output format");
   const printer = (await printerOf(ctx.flags, ctx.cwd, EXPORT_OUTPUT_FORMATS))!;
