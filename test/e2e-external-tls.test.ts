@@ -32,7 +32,7 @@ interface Status { url?: string; traffic?: { tag?: string; url?: string }[]; con
 
 before(async () => {
   if (skip) return;
-  knit = await new KnitServer(['--https', '127.0.0.1:0'], undefined, 'network:\n  external-domain-tls: Enabled\n  http-protocol: Redirected\n').start();
+  knit = await new KnitServer(['--https', '127.0.0.1:0'], undefined, 'network:\n  external-domain-tls: Enabled\n  http-protocol: Redirected\n  autocreate-cluster-domain-claims: "true"\n').start();
   const endpoints = JSON.parse(fs.readFileSync(path.join(knit.dataDir, 'endpoints.json'), 'utf8')) as { https?: string };
   httpsPort = Number(new URL(endpoints.https ?? 'https://127.0.0.1:0').port);
   assert.ok(httpsPort > 0, 'knit serves https');
@@ -88,6 +88,25 @@ test('http-protocol Redirected: plain HTTP for the service\'s hosts answers 301 
   // The cluster-local listener is not redirected.
   const local = await knit.request('hello.default.svc.cluster.local', '/', 'localHttp');
   assert.equal(local.status, 200);
+});
+
+test('a DomainMapping without spec.tls gets a certificate of knit\'s own: https URL, CertificateProvisioned True, TLS answers', { skip }, async () => {
+  const r = await knit.knit(['domain', 'create', 'api.example.org', '--ref', 'hello']);
+  assert.equal(r.code, 0, r.stderr);
+  const dm = await eventually('the mapping ready', async () => {
+    const d = (await knit.api('GET', '/apis/serving.knative.dev/v1beta1/namespaces/default/domainmappings/api.example.org')).json as { status?: Status };
+    return d.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' ? d : undefined;
+  }, 20_000);
+  assert.equal(dm.status?.url, 'https://api.example.org');
+  const cert = dm.status?.conditions?.find((c) => c.type === 'CertificateProvisioned');
+  assert.deepEqual([cert?.status, cert?.reason], ['True', undefined]);
+  const got = await tlsGet('api.example.org', '/', '--http2');
+  assert.equal(got.code, 0, got.stderr);
+  assert.equal(got.stdout, 'Hello tls!\n\n2');
+  // Deleting the mapping drops its certificate: the handshake for the name fails.
+  const del = await knit.knit(['domain', 'delete', 'api.example.org']);
+  assert.equal(del.code, 0, del.stderr);
+  await eventually('the certificate gone', async () => ((await tlsGet('api.example.org')).code !== 0 ? true : undefined), 20_000);
 });
 
 test('a cluster-local service keeps its http URL with TLS not enabled for cluster-local', { skip }, async () => {
