@@ -54,8 +54,12 @@ test('route certificates: signed by the CA, key 0600, reused after a restart, re
   assert.equal(certs.forHost('v1-hello.default.example.com'), undefined);
   assert.ok(certs.forHost('hello.default.example.com'));
   assert.equal(fs.existsSync(path.join(routes, 'default_route-u1-7.key')), false);
-  certs.release('default/hello');
+  // The same certificate for another host (a changed domain template) stops serving the old one.
+  assert.equal(certs.ensure('default/hello', 'route-u1', 'hello.default.knit.test'), undefined);
   assert.equal(certs.forHost('hello.default.example.com'), undefined);
+  assert.ok(certs.forHost('hello.default.knit.test'));
+  certs.release('default/hello');
+  assert.equal(certs.forHost('hello.default.knit.test'), undefined);
   assert.deepEqual(fs.readdirSync(routes), []);
 });
 

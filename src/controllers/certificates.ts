@@ -87,6 +87,8 @@ export class RouteCertificates implements CertificateIssuer {
     const have = this.byHost.get(host);
     if (have && have.owner === owner && have.name === name && this.now().getTime() < have.renewAtMs) return have;
     const h = this.load(owner, name, host) ?? this.issue(owner, name, host);
+    // A certificate whose host changed (a new domain template) no longer serves the old host.
+    for (const [other, o] of this.byHost) if (other !== host && o.owner === owner && o.name === name) this.byHost.delete(other);
     this.byHost.set(host, h);
     return h;
   }
