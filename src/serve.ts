@@ -10,6 +10,7 @@ import { Gateway } from './dataplane/gateway.ts';
 import { TrustedProxies } from './dataplane/forwarding.ts';
 import { HttpsListener } from './dataplane/https.ts';
 import { tlsSecret } from './controllers/domainmapping.ts';
+import { RouteCertificates } from './controllers/certificates.ts';
 import { InstanceManager } from './runtime/instances.ts';
 import { ProcessRuntime } from './runtime/process.ts';
 import { PodmanRuntime } from './runtime/podman.ts';
@@ -127,6 +128,9 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   config.network.gatewayHttps = httpsAddr !== undefined;
   const token = ensureToken(dataDir);
   const pki = ensureApiPki(dataDir, apiHosts(apiAddr.host));
+  // config-network external-domain-tls: route certificates from the API's CA, presented by the HTTPS listener.
+  if (config.network.externalDomainTLS && !httpsAddr) throw new Error('config: network: external-domain-tls is Enabled, which needs knit serve --https HOST:PORT');
+  const routeCerts = httpsAddr && config.network.externalDomainTLS ? new RouteCertificates(path.join(dataDir, 'pki', 'routes'), { certPem: pki.caPem, keyPem: pki.caKeyPem }) : undefined;
 
   const store = new Store(path.join(dataDir, 'knit.db'));
   store.fieldRecorder = controllerFieldRecorder('controller');
@@ -141,6 +145,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const events = new StoredEventRecorder(store);
   const controllers = new ControllerManager({
     store,
+    ...(routeCerts ? { certificates: routeCerts } : {}),
     events,
     logDir: instances.logDir,
     now: () => new Date(),
@@ -158,6 +163,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       tagHeaderBasedRouting: config.network.tagHeaderBasedRouting,
       autocreateClusterDomainClaims: config.network.autocreateClusterDomainClaims,
       httpsGateway: httpsAddr !== undefined,
+      externalDomainTLS: config.network.externalDomainTLS,
+      httpProtocol: config.network.httpProtocol,
       gc: config.gc,
     },
   });
@@ -173,8 +180,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const trustedProxies = TrustedProxies.parse(opts.trustedProxies);
   const external = new Gateway('external', table, instances, { trustedProxies });
   const local = new Gateway('cluster-local', table, instances, { trustedProxies });
-  // DomainMapping spec.tls: the kubernetes.io/tls Secret named for the host SNI asks for.
-  const https = httpsAddr ? new HttpsListener(external, (servername) => tlsSecret(store, table.tlsFor(servername))) : undefined;
+  // DomainMapping spec.tls: the kubernetes.io/tls Secret named for the host SNI asks for; else a route's own certificate.
+  const https = httpsAddr ? new HttpsListener(external, (servername) => tlsSecret(store, table.tlsFor(servername)) ?? routeCerts?.forHost(servername)) : undefined;
   external.tracing = local.tracing = tracing;
   const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem }, pods: projector });
   const started: { close(): Promise<void> }[] = [];
@@ -184,6 +191,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     const la = await local.listen(localAddr.host, localAddr.port);
     started.push(local);
     const ha = https && httpsAddr ? await https.listen(httpsAddr.host, httpsAddr.port) : undefined;
+    if (ha) external.httpsPort = ha.port;
     if (https) started.push(https);
     const ma = await metricsServer.listen(metricsAddr.host, metricsAddr.port);
     started.push(metricsServer);

@@ -83,6 +83,10 @@ const mergeRows: { name: string; override: unknown; check: (c: ServingConfig) =>
     assert.equal(c.network.rolloutDurationSeconds, 380);
     assert.equal(c.network.tagHeaderBasedRouting, true);
   } },
+  { name: 'external-domain-tls and http-protocol', override: { network: { 'external-domain-tls': 'Enabled', 'http-protocol': 'redirected' } }, check: (c) => {
+    assert.equal(c.network.externalDomainTLS, true);
+    assert.equal(c.network.httpProtocol, 'Redirected');
+  } },
   { name: 'revision timeout also moves the response-start default', override: { defaults: { 'revision-timeout-seconds': 100 } }, check: (c) => {
     assert.equal(c.defaults.revisionTimeoutSeconds, 100);
     assert.equal(c.defaults.revisionResponseStartTimeoutSeconds, 100);
@@ -111,6 +115,8 @@ const badRows: { name: string; override: unknown; want: RegExp }[] = [
   { name: 'bad boolean', override: { autoscaler: { 'enable-scale-to-zero': 'yes' } }, want: /autoscaler\.enable-scale-to-zero: invalid boolean "yes"/ },
   { name: 'bad integer', override: { defaults: { 'container-concurrency': '1.5' } }, want: /defaults\.container-concurrency: invalid integer "1\.5"/ },
   { name: 'bad flag', override: { features: { 'multi-container': 'on' } }, want: /features\.multi-container: invalid feature flag "on"/ },
+  { name: 'bad http-protocol', override: { network: { 'http-protocol': 'Disabled' } }, want: /network\.http-protocol: httpProtocol Disabled in config-network ConfigMap is not supported/ },
+  { name: 'bad external-domain-tls', override: { network: { 'external-domain-tls': 'yes' } }, want: /network\.external-domain-tls: external-domain-tls must be "Enabled" or "Disabled"/ },
   { name: 'bad quantity', override: { defaults: { 'revision-cpu-request': 'lots' } }, want: /defaults\.revision-cpu-request: invalid quantity "lots"/ },
   { name: 'structured value', override: { network: { domain: { a: 1 } } }, want: /network\.domain: expected a string, number or boolean/ },
   { name: 'all problems are listed', override: { autoscaler: { a: 1, b: 2 } }, want: /unknown key "a"; autoscaler: unknown key "b"/ },

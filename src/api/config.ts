@@ -109,6 +109,10 @@ export interface NetworkConfig {
   tagHeaderBasedRouting: boolean;
   /** autocreate-cluster-domain-claims: DomainMappings create (and delete) their ClusterDomainClaims. */
   autocreateClusterDomainClaims: boolean;
+  /** external-domain-tls: knit issues certificates for routes' external hosts (needs `knit serve --https`). */
+  externalDomainTLS: boolean;
+  /** http-protocol: `Enabled` serves plain HTTP too, `Redirected` answers it with 301 to https (hosts with a certificate). */
+  httpProtocol: 'Enabled' | 'Redirected';
   /** Not a config-network key: `knit serve --https` runs the gateway's TLS listener (DomainMapping spec.tls). */
   gatewayHttps: boolean;
 }
@@ -221,6 +225,8 @@ export function defaultServingConfig(): ServingConfig {
       rolloutDurationSeconds: 0,
       tagHeaderBasedRouting: false,
       autocreateClusterDomainClaims: false,
+      externalDomainTLS: false,
+      httpProtocol: 'Enabled',
       gatewayHttps: false,
     },
     deployment: {
@@ -424,6 +430,19 @@ const NETWORK_KEYS: Record<string, Setter<NetworkConfig>> = {
     c.rolloutDurationSeconds = typeof n === 'number' ? n : asDuration(v);
   },
   'autocreate-cluster-domain-claims': (c, v) => { c.autocreateClusterDomainClaims = asBool(v); },
+  // knative/networking pkg/config: external-domain-tls is Enabled/Disabled (case-insensitive).
+  'external-domain-tls': (c, v) => {
+    const s = v.toLowerCase();
+    if (s !== 'enabled' && s !== 'disabled') fail(`external-domain-tls must be "Enabled" or "Disabled", was: ${JSON.stringify(v)}`);
+    c.externalDomainTLS = s === 'enabled';
+  },
+  // knative/networking pkg/config HTTPProtocol: Enabled or Redirected (knit has no plain-HTTP-off mode).
+  'http-protocol': (c, v) => {
+    const s = v.toLowerCase();
+    if (s === 'enabled') c.httpProtocol = 'Enabled';
+    else if (s === 'redirected') c.httpProtocol = 'Redirected';
+    else fail(`httpProtocol ${v} in config-network ConfigMap is not supported`);
+  },
   'tag-header-based-routing': (c, v) => {
     const s = v.toLowerCase();
     c.tagHeaderBasedRouting = s === 'enabled' ? true : s === 'disabled' ? false : asBool(v);

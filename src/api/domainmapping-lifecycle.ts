@@ -76,6 +76,11 @@ export class DomainMappingLifecycle extends Lifecycle {
     this.m.markTrueWithReason(DM_CERTIFICATE_PROVISIONED, 'CertificateExternallyProvided', message);
   }
 
+  /** MarkCertificateReady. */
+  markCertificateReady(): void {
+    this.m.markTrue(DM_CERTIFICATE_PROVISIONED);
+  }
+
   /** MarkCertificateProvisionFailed. */
   markCertificateProvisionFailed(name: string): void {
     this.m.markFalse(DM_CERTIFICATE_PROVISIONED, 'CertificateProvisionFailed', `Certificate ${name} failed to be provisioned.`);

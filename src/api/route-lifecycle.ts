@@ -84,6 +84,16 @@ export class RouteLifecycle extends Lifecycle {
     this.m.markFalse(ROUTE_ALL_TRAFFIC_ASSIGNED, `${kind}Missing`, `${kind} "${name}" referenced in traffic not found.`);
   }
 
+  /** MarkCertificateReady. */
+  markCertificateReady(): void {
+    this.m.markTrue(ROUTE_CERTIFICATE_PROVISIONED);
+  }
+
+  /** MarkCertificateProvisionFailed. */
+  markCertificateProvisionFailed(name: string): void {
+    this.m.markFalse(ROUTE_CERTIFICATE_PROVISIONED, 'CertificateProvisionFailed', `Certificate ${name} fails to be provisioned.`);
+  }
+
   /** MarkTLSNotEnabled: knit serves plain HTTP (no certificates). */
   markTLSNotEnabled(clusterLocal: boolean): void {
     this.m.markTrueWithReason(ROUTE_CERTIFICATE_PROVISIONED, 'TLSNotEnabled', clusterLocal ? TLS_NOT_ENABLED_FOR_CLUSTER_LOCAL : EXTERNAL_DOMAIN_TLS_NOT_ENABLED);

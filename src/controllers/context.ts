@@ -9,6 +9,7 @@ import type { Workload, WorkloadStatus } from '../runtime/instances.ts';
 import type { AutoscalerState, RevisionScaling } from '../autoscaler/kpa.ts';
 import type { EventRecorder } from './events.ts';
 import type { GCConfig } from '../api/config.ts';
+import type { CertificateIssuer } from './certificates.ts';
 
 /** Cluster-wide settings the reconcilers read (a subset of Knative's ConfigMaps). */
 export interface ControllerSettings {
@@ -31,6 +32,10 @@ export interface ControllerSettings {
   autocreateClusterDomainClaims?: boolean;
   /** `knit serve --https`: the gateway serves DomainMappings' spec.tls certificates. */
   httpsGateway?: boolean;
+  /** config-network external-domain-tls (takes effect only with httpsGateway and a certificate issuer). */
+  externalDomainTLS?: boolean;
+  /** config-network http-protocol; `Enabled` when omitted. */
+  httpProtocol?: 'Enabled' | 'Redirected';
   /** config-gc; Knative's defaults when omitted. */
   gc?: GCConfig;
 }
@@ -74,6 +79,8 @@ export interface Routing {
 
 export interface ControllerContext {
   store: Store;
+  /** Issues routes' certificates when external-domain-tls is on (`knit serve --https`). */
+  certificates?: CertificateIssuer;
   now: () => Date;
   table: Routing;
   instances: Instances;

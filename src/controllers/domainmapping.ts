@@ -148,6 +148,7 @@ export const domainMappingReconciler: Reconciler<DomainMapping, DomainMappingLif
   /** FinalizeKind: the mapping is gone; release its host and the claim it created (only its own namespace's). */
   finalize(ctx: ControllerContext, key: string): void {
     ctx.table.deleteDomainMapping(key);
+    ctx.certificates?.release(certOwner(key));
     if (!ctx.settings.autocreateClusterDomainClaims) return;
     const [ns, name] = splitKey(key);
     const claim = ctx.store.get<ClusterDomainClaim>(CLUSTER_DOMAIN_CLAIMS, '', name);
@@ -167,9 +168,20 @@ export const domainMappingReconciler: Reconciler<DomainMapping, DomainMappingLif
     setURL('http');
     try {
       reconcileDomainClaim(ctx, dm, lifecycle);
-      // tls(): a provided Secret makes the URL https; knit has no external-domain-tls certificates of its own.
+      // tls(): a provided Secret makes the URL https; else with external-domain-tls knit issues the mapping's own
+      // certificate (named after the mapping) once the domain is claimed.
       const secretName = dm.spec.tls?.secretName;
-      if (secretName && ctx.settings.httpsGateway) {
+      const selfIssued = !secretName && ctx.settings.externalDomainTLS === true && ctx.settings.httpsGateway === true ? ctx.certificates : undefined;
+      if (selfIssued) {
+        const name = dm.metadata.name ?? '';
+        if (selfIssued.ensure(certOwner(key), name, name) === undefined) {
+          lifecycle.markCertificateReady();
+          setURL('https');
+        } else {
+          selfIssued.release(certOwner(key));
+          lifecycle.markCertificateProvisionFailed(name);
+        }
+      } else if (secretName && ctx.settings.httpsGateway) {
         lifecycle.markCertificateNotRequired(TLS_CERTIFICATE_PROVIDED_EXTERNALLY);
         setURL('https');
       } else if (secretName) {
@@ -178,6 +190,7 @@ export const domainMappingReconciler: Reconciler<DomainMapping, DomainMappingLif
       } else {
         lifecycle.markTLSNotEnabled(EXTERNAL_DOMAIN_TLS_NOT_ENABLED);
       }
+      if (!selfIssued) ctx.certificates?.release(certOwner(key));
       const targetHost = resolveRef(ctx, dm, lifecycle);
       const tls = secretName && ctx.settings.httpsGateway ? { namespace: dm.metadata.namespace ?? 'default', secretName } : undefined;
       ctx.table.setDomainMapping(key, dm.metadata.name ?? '', targetHost, tls);
@@ -187,11 +200,19 @@ export const domainMappingReconciler: Reconciler<DomainMapping, DomainMappingLif
       // Knative's generated reconciler writes the status and reports the error as an event; the mapping is
       // enqueued again when its claim or its target changes (controllers/manager.ts). As in Knative, a mapping
       // already programmed stays while its reference fails to resolve, but not once its claim is another's.
-      if (lifecycle.condition('DomainClaimed')?.status !== 'True') ctx.table.deleteDomainMapping(key);
+      if (lifecycle.condition('DomainClaimed')?.status !== 'True') {
+        ctx.table.deleteDomainMapping(key);
+        ctx.certificates?.release(certOwner(key));
+      }
       ctx.events.event(dm, 'Warning', 'InternalError', err.message);
     }
   },
 };
+
+/** The owner of a mapping's self-issued certificate (`namespace/name#domainmapping`, apart from its namespace's routes). */
+function certOwner(key: string): string {
+  return `${key}#domainmapping`;
+}
 
 /**
  * The certificate of a mapped host for the HTTPS listener: its DomainMapping's `kubernetes.io/tls` Secret

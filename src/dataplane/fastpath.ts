@@ -21,6 +21,8 @@ export type RouteResult = { host: string; d: RevisionDispatcher; error?: undefin
 /** What the fast path needs from its gateway. */
 export interface FastPathGateway {
   route(hostHeader: string | undefined, tagHeader: string | undefined): RouteResult;
+  /** The https URL a plain-HTTP request is redirected to (http-protocol Redirected), if any. */
+  redirectLocation(authority: string, path: string, encrypted: boolean): string | undefined;
   /** Gives the connection to Node's HTTP/1 or HTTP/2 server; `rest` are bytes read but not handled. */
   handOff(socket: net.Socket, rest: Buffer | undefined, to: 'h1' | 'h2'): void;
   /** Peers whose own forwarding headers are kept. */
@@ -454,6 +456,8 @@ class FastConnection implements UpstreamUser {
       if (cl >= 0 || transfer.toLowerCase() !== 'chunked') return false;
       chunked = true;
     }
+    // An http-protocol Redirected host's 301 is the general path's.
+    if (this.proto === 'http' && this.fp.gw.redirectLocation(host, '/', false) !== undefined) return false;
     const r = this.fp.gw.route(host, tag);
     // HTTP/2 to the instance is the general path's job.
     if (r.d !== undefined && r.d.protocol !== 'http1') return false;

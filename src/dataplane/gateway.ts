@@ -440,6 +440,20 @@ export class Gateway implements FastPathGateway {
     });
   }
 
+  /** The HTTPS listener's port (`knit serve --https`), the target of `http-protocol: Redirected` redirects. */
+  httpsPort: number | undefined;
+
+  /**
+   * config-network http-protocol Redirected: the https URL a plain-HTTP request for a certified external host is
+   * sent to with a 301, as Knative's ingresses do (net-kourier's HTTPS redirect keeps host, path and query).
+   */
+  redirectLocation(authority: string, path: string, encrypted: boolean): string | undefined {
+    if (encrypted || this.listener !== 'external' || this.httpsPort === undefined) return undefined;
+    const host = hostOnly(authority);
+    if (!this.table.redirectsToHttps(host)) return undefined;
+    return `https://${host}${this.httpsPort === 443 ? '' : `:${this.httpsPort}`}${path}`;
+  }
+
   /** Host (and tag header) → the revision's dispatcher, or the error (404/503) to answer with. */
   route(hostHeader: string | undefined, tagHeader: string | string[] | undefined): RouteResult {
     const host = hostOnly(hostHeader);
@@ -463,6 +477,12 @@ export class Gateway implements FastPathGateway {
       reply(res, target);
       return;
     }
+    const location = this.redirectLocation(target.authority, target.path, (req.socket as { encrypted?: boolean } | undefined)?.encrypted === true);
+    if (location) {
+      res.writeHead(301, { location, 'content-length': 0 });
+      res.end();
+      return;
+    }
     const r = this.route(target.authority, req.headers['knative-serving-tag']);
     if (!r.d) {
       reply(res, r.error);
@@ -482,6 +502,11 @@ export class Gateway implements FastPathGateway {
     const target = requestTarget(req);
     if (target instanceof DataPlaneError) {
       fail(target);
+      return;
+    }
+    const location = this.redirectLocation(target.authority, target.path, (req.socket as { encrypted?: boolean }).encrypted === true);
+    if (location) {
+      socket.end(`HTTP/1.1 301 Moved Permanently\r\nlocation: ${location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
       return;
     }
     const r = this.route(target.authority, req.headers['knative-serving-tag']);

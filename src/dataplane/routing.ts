@@ -14,6 +14,8 @@ export interface HostRule {
   targets: HostTarget[];
   /** Tag-header routing (off by default): `Knative-Serving-Tag: T` selects T's targets. */
   tagTargets?: Record<string, HostTarget[]>;
+  /** config-network http-protocol Redirected: plain HTTP for this (external, certified) host answers 301 to https. */
+  httpsRedirect?: boolean;
 }
 
 /** The `kubernetes.io/tls` Secret a mapped host presents on the HTTPS listener. */
@@ -60,6 +62,8 @@ export class RoutingTable {
   private readonly external = new Map<string, HostEntry>();
   private readonly local = new Map<string, HostEntry>();
   private readonly hostsByRoute = new Map<string, HostRule[]>();
+  /** External hosts whose plain-HTTP requests are redirected to https, with their route. */
+  private readonly redirected = new Map<string, string>();
   /** DomainMapping hosts → the owning mapping's key and the target's cluster-local host (Knative's rewriteHost). */
   private readonly mapped = new Map<string, { owner: string; target: string; tls?: MappedTLS }>();
   private readonly mappedByOwner = new Map<string, string>();
@@ -72,6 +76,7 @@ export class RoutingTable {
       const entry = new HostEntry(route, rule.targets, rule.tagTargets);
       this.local.set(rule.host, entry);
       if (rule.visibility === 'external') this.external.set(rule.host, entry);
+      if (rule.visibility === 'external' && rule.httpsRedirect) this.redirected.set(rule.host, route);
     }
   }
 
@@ -81,6 +86,7 @@ export class RoutingTable {
     for (const rule of old) {
       if (this.local.get(rule.host)?.route === route) this.local.delete(rule.host);
       if (this.external.get(rule.host)?.route === route) this.external.delete(rule.host);
+      if (this.redirected.get(rule.host) === route) this.redirected.delete(rule.host);
     }
     this.hostsByRoute.delete(route);
   }
@@ -106,6 +112,11 @@ export class RoutingTable {
   /** The Secret a mapped host's TLS handshake presents (SNI), if its DomainMapping names one. */
   tlsFor(host: string): MappedTLS | undefined {
     return this.mapped.get(host)?.tls;
+  }
+
+  /** True when plain HTTP for `host` (lower-case, no port) is answered with a redirect to https. */
+  redirectsToHttps(host: string): boolean {
+    return this.redirected.has(host);
   }
 
   lookup(listener: 'external' | 'cluster-local', host: string): HostEntry | undefined {

@@ -18,12 +18,14 @@ const RENEW_BEFORE_DAYS = 30;
 /** The PEM files the API serves with, and where the CA is for clients. */
 export interface ApiPki {
   caPem: string;
+  /** The CA's key: knit also signs the gateway's route certificates with it (config-network external-domain-tls). */
+  caKeyPem: string;
   certPem: string;
   keyPem: string;
   caFile: string;
 }
 
-interface Pair {
+export interface Pair {
   certPem: string;
   keyPem: string;
 }
@@ -86,12 +88,13 @@ function issueCa(now: Date): Pair {
   return { certPem: forge.pki.certificateToPem(cert), keyPem: keys.keyPem };
 }
 
-function issueServing(ca: Pair, hosts: readonly string[], now: Date): Pair {
+/** A serving certificate for `hosts` signed by `ca`, valid `days` (never past the CA's own expiry). */
+export function issueServing(ca: Pair, hosts: readonly string[], now: Date, days = SERVING_DAYS, commonName = 'knit-apiserver'): Pair {
   const caCert = forge.pki.certificateFromPem(ca.certPem);
   const caKey = forge.pki.privateKeyFromPem(createPrivateKey(ca.keyPem).export({ type: 'pkcs1', format: 'pem' }).toString());
   const keys = newKeys();
-  const cert = baseCert(keys.publicKey, now, SERVING_DAYS, caCert.validity.notAfter);
-  cert.setSubject([{ name: 'commonName', value: 'knit-apiserver' }]);
+  const cert = baseCert(keys.publicKey, now, days, caCert.validity.notAfter);
+  cert.setSubject([{ name: 'commonName', value: commonName }]);
   cert.setIssuer(caCert.subject.attributes);
   cert.setExtensions([
     { name: 'basicConstraints', cA: false, critical: true },
@@ -105,7 +108,7 @@ function issueServing(ca: Pair, hosts: readonly string[], now: Date): Pair {
 }
 
 /** True when `certPem` is signed by `caPem` and names every host (checked with Node's own X.509 code). */
-function covers(certPem: string, caPem: string, hosts: readonly string[]): boolean {
+export function covers(certPem: string, caPem: string, hosts: readonly string[]): boolean {
   const cert = new X509Certificate(certPem);
   const ca = new X509Certificate(caPem);
   if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return false;
@@ -144,5 +147,5 @@ export function ensureApiPki(dataDir: string, hosts: readonly string[], now = ne
     serving = issueServing(ca, hosts, now);
     writePair(dir, 'apiserver', serving);
   }
-  return { caPem: ca.certPem, certPem: serving.certPem, keyPem: serving.keyPem, caFile: path.join(dir, 'ca.crt') };
+  return { caPem: ca.certPem, caKeyPem: ca.keyPem, certPem: serving.certPem, keyPem: serving.keyPem, caFile: path.join(dir, 'ca.crt') };
 }

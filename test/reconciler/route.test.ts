@@ -9,6 +9,13 @@ import type { HostRule, HostTarget } from '../../src/dataplane/routing.ts';
 import type { Rollout } from '../../src/controllers/rollout.ts';
 import { EARLIER, NOW, NOW_S, cond, runTable, type Obj, type Row } from './table.ts';
 import { configuration, ownedBy, revision, route } from './objects.ts';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after } from 'node:test';
+import { X509Certificate } from 'node:crypto';
+import { RouteCertificates } from '../../src/controllers/certificates.ts';
+import { ensureApiPki } from '../../src/kube/pki.ts';
 
 const ROUTES = { 'serving.knative.dev/routes': 'foo' };
 const URL = 'http://foo.default.example.com';
@@ -427,6 +434,122 @@ runTable('route', rows, ({ ctx }, row) => reconcileKey(ctx, routeReconciler, row
       const rule = rules.find((r) => r.host === row.wantTagTargets!.host);
       assert.ok(rule?.tagTargets, 'tag targets on the default host');
       assert.deepEqual(Object.fromEntries(Object.entries(rule.tagTargets).map(([k, v]) => [k, shares(v)])), row.wantTagTargets.tags);
+    }
+  },
+});
+
+// external-domain-tls (knative/serving pkg/reconciler/route/route.go externalDomainTLS): certificates from a real
+// issuer over a real CA in a temporary DATA_DIR.
+interface TLSRow extends RouteRow {
+  /** A CA whose key cannot sign: every issue fails. */
+  brokenCA?: boolean;
+  /** Hosts that must carry a certificate from the CA afterwards. */
+  wantCertifiedHosts?: string[];
+  /** External hosts whose rules must (true) or must not (false) redirect plain HTTP. */
+  wantRedirect?: Record<string, boolean>;
+}
+
+const tlsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-route-tls-'));
+after(() => fs.rmSync(tlsDir, { recursive: true, force: true }));
+const tlsPki = ensureApiPki(tlsDir, ['127.0.0.1'], NOW);
+const TLS_ON = { externalDomainTLS: true, httpsGateway: true };
+
+function tlsStatus(traffic: TrafficTarget[], url: string, cert: ReturnType<typeof cond>, ready = cond('Ready', 'True')) {
+  return { observedGeneration: 1, conditions: [cond('AllTrafficAssigned', 'True'), cert, cond('IngressReady', 'True'), ready], url, traffic, address: ADDRESS };
+}
+
+const tlsRows: TLSRow[] = [
+  {
+    name: 'external-domain-tls: https URL and tag URL, CertificateProvisioned True, plain HTTP kept (http-protocol Enabled)',
+    settings: TLS_ON,
+    objects: [readyConfig('foo', 'foo-00002'), readyRev('foo', 1), readyRev('foo', 2), route('foo', { traffic: [{ configurationName: 'foo', latestRevision: true, percent: 100 }, { revisionName: 'foo-00001', percent: 0, tag: 'old' }] })],
+    key: 'default/foo',
+    wantCreates: [{ kind: 'Ingress', metadata: { name: 'foo' } }],
+    wantStatus: tlsStatus([latest('foo-00002'), { tag: 'old', revisionName: 'foo-00001', latestRevision: undefined, percent: 0, url: 'https://old-foo.default.example.com' }], 'https://foo.default.example.com', cond('CertificateProvisioned', 'True')),
+    wantEvents: ['Normal Created Created Ingress "foo"'],
+    wantCertifiedHosts: ['foo.default.example.com', 'old-foo.default.example.com'],
+    wantRedirect: { 'foo.default.example.com': false, 'old-foo.default.example.com': false },
+  },
+  {
+    name: 'external-domain-tls with http-protocol Redirected: the external rules redirect plain HTTP',
+    settings: { ...TLS_ON, httpProtocol: 'Redirected' },
+    objects: [readyConfig('foo', 'foo-00001'), readyRev('foo', 1), route('foo')],
+    key: 'default/foo',
+    wantCreates: [{ kind: 'Ingress', metadata: { name: 'foo' } }],
+    wantStatus: tlsStatus([latest('foo-00001')], 'https://foo.default.example.com', cond('CertificateProvisioned', 'True')),
+    wantEvents: ['Normal Created Created Ingress "foo"'],
+    wantCertifiedHosts: ['foo.default.example.com'],
+    wantRedirect: { 'foo.default.example.com': true },
+  },
+  {
+    name: 'external-domain-tls without the HTTPS gateway: TLSNotEnabled, http URL',
+    settings: { externalDomainTLS: true, httpsGateway: false, httpProtocol: 'Redirected' },
+    objects: [readyConfig('foo', 'foo-00001'), readyRev('foo', 1), route('foo')],
+    key: 'default/foo',
+    wantCreates: [{ kind: 'Ingress', metadata: { name: 'foo' } }],
+    wantStatus: tlsStatus([latest('foo-00001')], URL, cond('CertificateProvisioned', 'True', 'TLSNotEnabled', 'external-domain-tls is not enabled')),
+    wantEvents: ['Normal Created Created Ingress "foo"'],
+    wantRedirect: { 'foo.default.example.com': false },
+  },
+  {
+    name: 'external-domain-tls and a cluster-local route: no certificate, TLS not enabled for cluster-local',
+    settings: TLS_ON,
+    objects: [readyConfig('foo', 'foo-00001'), readyRev('foo', 1), route('foo', { labels: { [LABEL.visibility]: 'cluster-local' } })],
+    key: 'default/foo',
+    wantCreates: [{ kind: 'Ingress', metadata: { name: 'foo' } }],
+    wantStatus: tlsStatus([latest('foo-00001')], 'http://foo.default.svc.cluster.local', cond('CertificateProvisioned', 'True', 'TLSNotEnabled', 'TLS is not enabled for cluster-local')),
+    wantEvents: ['Normal Created Created Ingress "foo"'],
+  },
+  {
+    name: 'networking.knative.dev/disable-external-domain-tls: "true" opts the route out',
+    settings: TLS_ON,
+    objects: [readyConfig('foo', 'foo-00001'), readyRev('foo', 1), route('foo', { annotations: { 'networking.knative.dev/disable-external-domain-tls': 'true' } })],
+    key: 'default/foo',
+    wantCreates: [{ kind: 'Ingress', metadata: { name: 'foo' } }],
+    wantStatus: tlsStatus([latest('foo-00001')], URL, cond('CertificateProvisioned', 'True', 'TLSNotEnabled', 'external-domain-tls is not enabled')),
+    wantEvents: ['Normal Created Created Ingress "foo"'],
+  },
+  {
+    name: 'a certificate that cannot be issued: CertificateProvisioned False CertificateProvisionFailed, http URL',
+    settings: TLS_ON,
+    brokenCA: true,
+    objects: [readyConfig('foo', 'foo-00001'), readyRev('foo', 1), route('foo')],
+    key: 'default/foo',
+    wantCreates: [{ kind: 'Ingress', metadata: { name: 'foo' } }],
+    wantStatus: tlsStatus(
+      [latest('foo-00001')],
+      URL,
+      cond('CertificateProvisioned', 'False', 'CertificateProvisionFailed', 'Certificate route-uid-route-foo fails to be provisioned.'),
+      cond('Ready', 'False', 'CertificateProvisionFailed', 'Certificate route-uid-route-foo fails to be provisioned.'),
+    ),
+    wantEvents: ['Normal Created Created Ingress "foo"'],
+  },
+];
+
+const issuers = new Map<string, RouteCertificates>();
+runTable('route external-domain-tls', tlsRows, ({ ctx }, row) => {
+  const ca = row.brokenCA ? { certPem: tlsPki.caPem, keyPem: 'not a key' } : { certPem: tlsPki.caPem, keyPem: tlsPki.caKeyPem };
+  const issuer = new RouteCertificates(fs.mkdtempSync(path.join(tlsDir, 'routes-')), ca, () => NOW);
+  issuers.set(row.name, issuer);
+  ctx.certificates = issuer;
+  return reconcileKey(ctx, routeReconciler, row.key);
+}, {
+  check: ({ table }, row) => {
+    const issuer = issuers.get(row.name)!;
+    const ca = new X509Certificate(tlsPki.caPem);
+    for (const host of row.wantCertifiedHosts ?? []) {
+      const got = issuer.forHost(host);
+      assert.ok(got, `a certificate for ${host}`);
+      const cert = new X509Certificate(got.cert);
+      assert.ok(cert.checkIssued(ca) && cert.verify(ca.publicKey), `${host}'s certificate is signed by knit's CA`);
+      assert.equal(cert.checkHost(host), host);
+    }
+    if (!row.wantCertifiedHosts) assert.equal(issuer.forHost('foo.default.example.com'), undefined, 'no certificate');
+    const rules = table.routes.get(row.key) ?? [];
+    for (const [host, want] of Object.entries(row.wantRedirect ?? {})) {
+      const rule = rules.find((r) => r.host === host && r.visibility === 'external');
+      assert.ok(rule, `external rule for ${host}`);
+      assert.equal(rule.httpsRedirect === true, want, `${host} redirects`);
     }
   },
 });

@@ -91,7 +91,14 @@ export function cond(type: string, status: ConditionStatus, reason?: string, mes
 
 /** Replaces every string equal to a key of `map` (uids) anywhere in `v`. */
 function mapStrings<T>(v: T, map: Map<string, string>): T {
-  if (typeof v === 'string') return (map.get(v) ?? v) as T;
+  if (typeof v === 'string') {
+    const whole = map.get(v);
+    if (whole !== undefined) return whole as T;
+    // A uid inside a longer string (a certificate name `route-<uid>` in a condition message).
+    let out: string = v;
+    for (const [from, to] of map) if (out.includes(from)) out = out.split(from).join(to);
+    return out as T;
+  }
   if (Array.isArray(v)) return v.map((x) => mapStrings(x, map)) as T;
   if (v && typeof v === 'object') {
     const out: Record<string, unknown> = {};

@@ -14,7 +14,7 @@ function hostName(settings: ControllerSettings, route: Route, tag: string): stri
 }
 
 /** The external host of a target: the domain template (`{{.Name}}.{{.Namespace}}.{{.Domain}}`). */
-function externalHost(settings: ControllerSettings, route: Route, tag: string): string {
+export function externalHost(settings: ControllerSettings, route: Route, tag: string): string {
   return renderDomainTemplate(settings.domainTemplate, {
     Name: hostName(settings, route, tag),
     Namespace: route.metadata.namespace ?? 'default',
