@@ -12,7 +12,7 @@ import type { ParsedFlags } from './flags.ts';
 import { defaultServingConfig } from '../api/config.ts';
 import { validateAutoscalingAnnotations } from '../api/autoscaling-annotations.ts';
 import { loadKnConfig } from './kn-config.ts';
-import { applyPodSpecFlags, applyProfile } from './podspec-flags.ts';
+import { applyPodSpecFlags, applyProfile, mapFromArray } from './podspec-flags.ts';
 import { parseServiceDocument } from './service-file.ts';
 import { applyContainers } from './container.ts';
 
@@ -134,19 +134,7 @@ function container0(template: RevisionTemplateSpec): Container {
 
 /** kn's MapFromArrayAllowingSingles: `k=v` pairs, a bare `k` means `k=""`; duplicate keys are errors. */
 function mapFromArrayAllowingSingles(arr: readonly string[]): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const pair of arr) {
-    const i = pair.indexOf('=');
-    if (i < 0) {
-      m.set(pair, '');
-      continue;
-    }
-    const key = pair.slice(0, i);
-    if (key === '') throw new CliError('The key is empty');
-    if (m.has(key)) throw new CliError(`The key ${JSON.stringify(key)} has been duplicate in [${arr.join(' ')}]`);
-    m.set(key, pair.slice(i + 1));
-  }
-  return m;
+  return mapFromArray(arr, true);
 }
 
 /** kn's ParseMinusSuffix: removes `k-` keys from the map and returns the keys to delete. */

@@ -5,16 +5,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import type { ClientConfig } from './client.ts';
 import { CliError } from './errors.ts';
 
 /** Where and as whom to talk to the API, from one kubeconfig context. */
-export interface KubeTarget {
-  server: string;
-  token?: string;
-  ca?: string;
-  cert?: string;
-  key?: string;
-  insecure?: boolean;
+export interface KubeTarget extends Pick<ClientConfig, 'server' | 'token' | 'ca' | 'cert' | 'key' | 'insecure'> {
   /** The context's namespace, else `default`. */
   namespace: string;
   context: string;

@@ -10,7 +10,7 @@ import type { Profile } from './kn-config.ts';
 type Obj = Record<string, unknown>;
 
 /** kn's util.MapFromArray / MapFromArrayAllowingSingles with its error texts. */
-function mapFromArray(arr: readonly string[], allowSingles: boolean): Map<string, string> {
+export function mapFromArray(arr: readonly string[], allowSingles: boolean): Map<string, string> {
   const m = new Map<string, string>();
   for (const pair of arr) {
     const i = pair.indexOf('=');
