@@ -23,6 +23,7 @@ import { RestHandler, type RestAnswer } from './rest.ts';
 import type { ProjectedWrites } from '../controllers/projector.ts';
 import { Namespaces } from './namespaces.ts';
 import { verbNotAllowed } from './kinds.ts';
+import { serveDashboard } from '../dashboard/static.ts';
 
 /** Largest request body the API accepts (bytes): kube-apiserver's 3 MiB. */
 export const MAX_BODY = 3 * 1024 * 1024;
@@ -174,6 +175,8 @@ export class ApiServer {
       res.end('ok');
       return;
     }
+    // The dashboard's static page and assets (docs/configuration.md "Dashboard"); its API calls carry the token.
+    if (serveDashboard(rawPath, req.method, res)) return;
     if (!this.authorized(req)) {
       sendError(res, new StatusError(401, 'Unauthorized', 'Unauthorized'));
       return;
