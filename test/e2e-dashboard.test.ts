@@ -60,7 +60,7 @@ function consoleErrors(page: Page): string[] {
 async function open(page: Page): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await open(page);
+      await page.goto(`${knit.endpoints.api}/dashboard/`);
       return;
     } catch (err) {
       if (attempt >= 5 || !String(err).includes('ERR_NETWORK_CHANGED')) throw err;
@@ -187,15 +187,22 @@ test('200 services render first in under 1 s', { skip, timeout: 240_000 }, async
       assert.equal(r.status, 201, JSON.stringify(r.json));
     }));
   }
+  // The controllers are done with them (each has its Ready condition): the page is measured, not the reconcile burst.
+  await eventually('200 reconciled services', async () => {
+    const items = ((await knit.api('GET', `${SVC}?labelSelector=`)).json as { items?: { metadata: { name: string }; status?: { conditions?: { type: string; status: string }[] } }[] }).items ?? [];
+    return items.filter((s) => s.metadata.name.startsWith('dash-many-') && s.status?.conditions?.some((c) => c.type === 'Ready' && c.status !== 'Unknown')).length === 200;
+  }, 120_000, 500);
   const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
   try {
     await context.addInitScript(`sessionStorage.setItem('knit-token', ${JSON.stringify(knit.token)})`);
     const page = await context.newPage();
     const errors = consoleErrors(page);
     await open(page);
-    await page.waitForFunction("document.querySelectorAll('#services tbody tr').length >= 200", undefined, { timeout: 10_000, polling: 'raf' });
-    const ms = await page.evaluate('performance.now()') as number;
-    assert.ok(ms < 1000, `200 services first rendered after ${Math.round(ms)} ms`);
+    // The time since navigation start at the first frame that shows the 200 rows.
+    const shown = await page.waitForFunction("document.querySelectorAll('#services tbody tr').length >= 200 && performance.now()", undefined, { timeout: 10_000, polling: 'raf' });
+    const ms = await shown.jsonValue() as number;
+    const timing = await page.evaluate(`JSON.stringify(performance.getEntriesByType('resource').map((e) => [e.name.replace(/^https:[/][/][^/]+/, ''), Math.round(e.startTime), Math.round(e.responseEnd)]))`);
+    assert.ok(ms < 1000, `200 services first rendered after ${Math.round(ms)} ms: ${String(timing)}`);
     assert.equal(await page.locator('#count').textContent(), '(200)');
     await page.screenshot({ path: path.join(artifacts, 'dashboard-200.png') });
     assert.deepEqual(errors, []);
