@@ -20,6 +20,8 @@ const FILES: Record<string, string> = {
  */
 export function serveDashboard(rawPath: string, method: string | undefined, res: http.ServerResponse): boolean {
   if (rawPath !== '/dashboard' && !rawPath.startsWith('/dashboard/')) return false;
+  // The dashboard's data (its metrics) needs the token: the API server answers it after authentication.
+  if (rawPath.startsWith('/dashboard/api/')) return false;
   if (rawPath === '/dashboard') {
     res.writeHead(301, { location: '/dashboard/' });
     res.end();

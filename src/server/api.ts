@@ -80,6 +80,8 @@ export interface ApiServerOptions {
   /** The projector's write paths (delete a pod, its logs). */
   pods?: ProjectedWrites;
   now?: () => Date;
+  /** The dashboard's per-revision counters of a namespace (`GET /dashboard/api/namespaces/NS/metrics`, with the token). */
+  dashboardMetrics?: (namespace: string) => unknown;
 }
 
 /** What Go's net/http (and so kube-apiserver) answers a plain-HTTP request on a TLS port. */
@@ -97,8 +99,10 @@ export class ApiServer {
   private readonly rest: RestHandler;
   private readonly watches = new Set<http.ServerResponse>();
   private readonly namespaces: Namespaces;
+  private readonly dashboardMetrics: ((namespace: string) => unknown) | undefined;
 
   constructor(opts: ApiServerOptions) {
+    this.dashboardMetrics = opts.dashboardMetrics;
     this.token = opts.token ? Buffer.from(opts.token) : undefined;
     const now = opts.now ?? (() => new Date());
     this.namespaces = new Namespaces(opts.store, now);
@@ -185,6 +189,11 @@ export class ApiServer {
     if (!decoded.ok) {
       res.writeHead(GO_BAD_REQUEST.status, GO_BAD_REQUEST.headers);
       res.end(GO_BAD_REQUEST.body);
+      return;
+    }
+    const dm = /^\/dashboard\/api\/namespaces\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/metrics$/.exec(rawPath);
+    if (dm && this.dashboardMetrics && (req.method === 'GET' || req.method === undefined)) {
+      sendJSON(res, 200, { items: this.dashboardMetrics(dm[1]) });
       return;
     }
     const doc = apiDocumentResponse(req.method, raw, req.headers.accept, { serverAddress: req.headers.host });

@@ -15,6 +15,8 @@ const state = {
   draft: new Map(),
   abort: new AbortController(),
   logAbort: undefined,
+  /** Per revision: the last counters read and the rate and mean latency since the read before. */
+  metrics: new Map(),
 };
 
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
@@ -147,7 +149,7 @@ function renderDetail() {
   const traffic = s.status?.traffic ?? [];
   const revs = serviceRevisions(s.metadata.name);
   let sum = 0;
-  $('revisions').tBodies[0].innerHTML = revs.map((r) => {
+  const html = revs.map((r) => {
     const n = r.metadata.name;
     const mine = traffic.filter((t) => t.revisionName === n);
     const actual = mine.reduce((a, t) => a + (t.percent ?? 0), 0);
@@ -159,8 +161,15 @@ function renderDetail() {
     const ready = cond(r, 'Ready');
     return `<tr><td>${esc(n)}</td><td><input class="pct" id="pct-${esc(n)}" data-pct="${esc(n)}" type="number" min="0" max="100" step="1" value="${esc(shown)}" aria-label="Traffic percent for ${esc(n)}"> <small>now ${actual}%</small></td>`
       + `<td>${tags}</td><td>${urls}</td><td data-rev-instances="${esc(n)}">${instancesOf((l) => l[REV_LABEL] === n)}</td><td>${esc(ready?.status ?? 'Unknown')}</td>`
+      + metricCells(n)
       + `<td><input class="tag" id="tag-${esc(n)}" aria-label="New tag for ${esc(n)}"> <button type="button" data-tag="${esc(n)}" aria-label="Tag ${esc(n)}">Tag</button></td></tr>`;
   }).join('');
+  // Not while the user is in one of its inputs: the rows are redrawn once focus leaves them.
+  const body = $('revisions').tBodies[0];
+  if (body.dataset.html !== html && !body.contains(document.activeElement)) {
+    body.innerHTML = html;
+    body.dataset.html = html;
+  }
   $('traffic-sum').textContent = `sum: ${sum}%`;
   const sel = $('log-revision');
   const want = revs.map((r) => r.metadata.name).join('\n');
@@ -177,6 +186,40 @@ function renderDetail() {
     const o = e.involvedObject ?? e.regarding ?? {};
     return `<tr><td>${esc(age(e.lastTimestamp ?? e.eventTime ?? e.metadata.creationTimestamp))}</td><td>${esc(e.type)}</td><td>${esc(e.reason)}</td><td>${esc(`${o.kind ?? ''}/${o.name ?? ''}`)}</td><td>${esc(e.message ?? e.note)}</td></tr>`;
   }).join('');
+}
+
+function metricCells(rev) {
+  const m = state.metrics.get(rev);
+  if (!m) return '<td>0</td><td></td><td>0</td><td>0</td>';
+  const cold = m.now.coldStarts ? ` (mean ${Math.round(m.now.coldStartSumMs / m.now.coldStarts)} ms)` : '';
+  return `<td>${m.rate.toFixed(1)}</td><td>${m.latency === undefined ? '' : `${Math.round(m.latency)} ms`}</td>`
+    + `<td data-requests="${esc(rev)}">${m.now.requests}</td><td data-cold-starts="${esc(rev)}">${m.now.coldStarts}${esc(cold)}</td>`;
+}
+
+/** Reads the per-revision counters every 2 s; rates are the difference between two reads. */
+async function pollMetrics() {
+  const signal = state.abort.signal;
+  while (!signal.aborted) {
+    try {
+      const body = await api('GET', `/dashboard/api/namespaces/${encodeURIComponent(state.ns)}/metrics`);
+      const at = performance.now();
+      for (const now of body.items ?? []) {
+        const before = state.metrics.get(now.revision);
+        const dt = before ? (at - before.at) / 1000 : 0;
+        const dn = before ? now.requests - before.now.requests : 0;
+        state.metrics.set(now.revision, {
+          now, at,
+          rate: dt > 0 ? Math.max(0, dn) / dt : 0,
+          latency: dn > 0 ? (now.latencySumMs - before.now.latencySumMs) / dn : before?.latency,
+        });
+      }
+      schedule();
+    } catch (err) {
+      if (signal.aborted) return;
+      if (err.status === 401) { logout('The API refused the token (401 Unauthorized).'); return; }
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+  }
 }
 
 function select(name) {
@@ -338,6 +381,7 @@ function start() {
     follow(`${SERVING}/namespaces/${ns}/revisions`, state.revisions);
     follow(`/api/v1/namespaces/${ns}/pods`, state.pods);
     follow(`/api/v1/namespaces/${ns}/events`, state.events);
+    pollMetrics();
   });
 }
 
@@ -346,7 +390,7 @@ function logout(message) {
   stopLog();
   sessionStorage.removeItem('knit-token');
   state.token = '';
-  for (const m of [state.services, state.revisions, state.pods, state.events]) m.clear();
+  for (const m of [state.services, state.revisions, state.pods, state.events, state.metrics]) m.clear();
   state.selected = '';
   $('app').hidden = true;
   $('login').hidden = false;
@@ -404,6 +448,7 @@ function wire() {
       });
     });
   });
+  $('revisions').addEventListener('focusout', () => schedule());
   $('traffic-form').addEventListener('submit', (e) => { e.preventDefault(); applyTraffic(); });
   $('traffic-form').addEventListener('input', (e) => {
     const n = e.target.dataset?.pct;
