@@ -13,6 +13,8 @@ const state = {
   selected: '',
   /** Traffic percents the user typed and has not applied, by revision. */
   draft: new Map(),
+  /** Tags typed and not yet added, by revision. */
+  tagDraft: new Map(),
   abort: new AbortController(),
   logAbort: undefined,
   /** Per revision: the last counters read and the rate and mean latency since the read before. */
@@ -162,11 +164,12 @@ function renderDetail() {
     return `<tr><td>${esc(n)}</td><td><input class="pct" id="pct-${esc(n)}" data-pct="${esc(n)}" type="number" min="0" max="100" step="1" value="${esc(shown)}" aria-label="Traffic percent for ${esc(n)}"> <small>now ${actual}%</small></td>`
       + `<td>${tags}</td><td>${urls}</td><td data-rev-instances="${esc(n)}">${instancesOf((l) => l[REV_LABEL] === n)}</td><td>${esc(ready?.status ?? 'Unknown')}</td>`
       + metricCells(n)
-      + `<td><input class="tag" id="tag-${esc(n)}" aria-label="New tag for ${esc(n)}"> <button type="button" data-tag="${esc(n)}" aria-label="Tag ${esc(n)}">Tag</button></td></tr>`;
+      + `<td><input class="tag" id="tag-${esc(n)}" data-tag-input="${esc(n)}" value="${esc(state.tagDraft.get(n) ?? '')}" aria-label="New tag for ${esc(n)}"> <button type="button" data-tag="${esc(n)}" aria-label="Tag ${esc(n)}">Tag</button></td></tr>`;
   }).join('');
-  // Not while the user is in one of its inputs: the rows are redrawn once focus leaves them.
+  // Not while the user types in one of its inputs: the rows are redrawn once focus leaves it.
   const body = $('revisions').tBodies[0];
-  if (body.dataset.html !== html && !body.contains(document.activeElement)) {
+  const editing = document.activeElement?.tagName === 'INPUT' && body.contains(document.activeElement);
+  if (body.dataset.html !== html && !editing) {
     body.innerHTML = html;
     body.dataset.html = html;
   }
@@ -225,6 +228,7 @@ async function pollMetrics() {
 function select(name) {
   if (state.selected !== name) {
     state.draft.clear();
+    state.tagDraft.clear();
     stopLog();
     $('log').textContent = '';
     $('log-revision').dataset.list = '';
@@ -327,6 +331,8 @@ function tag(rev) {
       else traffic.push({ revisionName: rev, percent: 0, tag: value });
       svc.spec.traffic = traffic;
     });
+    state.tagDraft.delete(rev);
+    schedule();
   });
 }
 
@@ -453,6 +459,8 @@ function wire() {
   $('traffic-form').addEventListener('input', (e) => {
     const n = e.target.dataset?.pct;
     if (n) { state.draft.set(n, e.target.value); schedule(); }
+    const t = e.target.dataset?.tagInput;
+    if (t) state.tagDraft.set(t, e.target.value);
   });
   $('traffic-form').addEventListener('click', (e) => {
     const b = e.target.closest('button');
