@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { EXAMPLES, KnitServer, eventually } from './harness.ts';
+import { EXAMPLES, KnitServer, apiRequest, eventually } from './harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = fs.existsSync(CHROMIUM) ? false : 'no /usr/bin/chromium (scripts/test-deps.sh installs Debian\'s chromium)';
@@ -146,6 +146,7 @@ test('log in, create, update, split 50/50, tag, scale to zero and back, tail log
     await page.getByLabel('New tag for dash-hello-00001').fill('old');
     await page.getByRole('button', { name: 'Tag dash-hello-00001' }).click();
     await page.locator('#revisions tbody tr', { hasText: 'dash-hello-00001' }).filter({ hasText: 'old-dash-hello' }).waitFor({ timeout: 30_000 });
+    await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: path.join(artifacts, 'dashboard-1280x800.png') });
     await page.getByRole('button', { name: 'Untag old' }).click();
     await page.getByRole('button', { name: 'Untag old' }).waitFor({ state: 'detached', timeout: 30_000 });
@@ -218,4 +219,20 @@ test('200 services render first in under 1 s', { skip, timeout: 240_000 }, async
   } finally {
     await context.close();
   }
+});
+
+test('the page is served without a token, only its own files; its metrics need the token', { skip }, async () => {
+  const get = (p: string, headers: Record<string, string> = {}) => apiRequest(knit.endpoints.api, knit.caPem(), 'GET', p, headers);
+  const page = await get('/dashboard/');
+  assert.equal(page.status, 200);
+  assert.match(String(page.headers['content-security-policy']), /default-src 'self'/);
+  assert.equal((await get('/dashboard')).status, 301);
+  assert.equal((await get('/dashboard/app.js')).headers['content-type'], 'text/javascript; charset=utf-8');
+  for (const p of ['/dashboard/../token', '/dashboard/static.ts', '/dashboard/%2e%2e/token', '/dashboard/assets/app.js']) assert.equal((await get(p)).status, 404, p);
+  assert.equal((await get('/dashboard/api/namespaces/default/metrics')).status, 401);
+  const m = await get('/dashboard/api/namespaces/default/metrics', { authorization: `Bearer ${knit.token}` });
+  assert.equal(m.status, 200);
+  assert.ok(Array.isArray((JSON.parse(m.body) as { items: unknown }).items));
+  const post = await apiRequest(knit.endpoints.api, knit.caPem(), 'POST', '/dashboard/', {}, 'x');
+  assert.equal(post.status, 405);
 });
