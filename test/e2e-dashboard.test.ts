@@ -104,6 +104,8 @@ test('log in, create, update, split 50/50, tag, scale to zero and back, tail log
     await page.getByRole('button', { name: 'Create' }).click();
     await cell(page, 'dash-hello', 6).filter({ hasText: 'True' }).waitFor({ timeout: 60_000 });
     assert.equal(await cell(page, 'dash-hello', 5).textContent(), '3 OK / 3');
+    // The new service is selected; its update form starts from its spec.
+    assert.equal(await page.getByLabel('Image', { exact: true }).inputValue(), `file://${path.join(EXAMPLES, 'helloworld')}`);
     const host = await hostOf('dash-hello');
     const first = await knit.request(host);
     assert.equal(first.body, 'Hello World!\n');

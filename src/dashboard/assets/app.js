@@ -146,6 +146,13 @@ function renderDetail() {
   $('detail').hidden = !s;
   if (!s) return;
   $('detail-title').textContent = `Service ${s.metadata.name}`;
+  // The update form starts from the service's spec once it is known (after a create, when its first event lands).
+  if ($('update-form').dataset.for !== s.metadata.name) {
+    const c = s.spec?.template?.spec?.containers?.[0];
+    $('update-image').value = c?.image ?? '';
+    $('update-env').value = (c?.env ?? []).filter((e) => e.value !== undefined).map((e) => `${e.name}=${e.value}`).join('\n');
+    $('update-form').dataset.for = s.metadata.name;
+  }
   $('conditions').tBodies[0].innerHTML = (s.status?.conditions ?? []).map((c) =>
     `<tr><td>${esc(c.type)}</td><td>${esc(c.status)}</td><td>${esc(c.reason)}</td><td>${esc(c.message)}</td></tr>`).join('');
   const traffic = s.status?.traffic ?? [];
@@ -234,10 +241,7 @@ function select(name) {
     $('log-revision').dataset.list = '';
   }
   state.selected = name;
-  const s = state.services.get(name);
-  const c = s?.spec?.template?.spec?.containers?.[0];
-  $('update-image').value = c?.image ?? '';
-  $('update-env').value = (c?.env ?? []).filter((e) => e.value !== undefined).map((e) => `${e.name}=${e.value}`).join('\n');
+  $('update-form').dataset.for = '';
   render();
   $('detail').scrollIntoView?.({ block: 'nearest' });
 }
