@@ -36,10 +36,12 @@ command -v curl >/dev/null 2>&1 || need+=(curl)
 /usr/bin/python3 -c 'import kubernetes' >/dev/null 2>&1 || need+=(python3-kubernetes)
 # promtool and a real Prometheus for the metrics test.
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+# Headless Chromium for the dashboard's browser test (playwright-core drives /usr/bin/chromium).
+[ -x /usr/bin/chromium ] || need+=(chromium)
 
 if [ ${#need[@]} -eq 0 ] && [ -f "$conf" ]; then exit 0; fi
 
-how="apt-get install -y bubblewrap podman runc busybox-static python3-kubernetes prometheus, and put [containers] default_ulimits = [] and [engine] runtime = \"runc\" in $conf"
+how="apt-get install -y bubblewrap podman runc busybox-static python3-kubernetes prometheus chromium, and put [containers] default_ulimits = [] and [engine] runtime = \"runc\" in $conf"
 if [ "${KNIT_TEST_INSTALL:-1}" = 0 ]; then
   echo "knit tests: ${need[*]:-containers.conf} missing and KNIT_TEST_INSTALL=0: the tests that need them will be skipped (install: $how)" >&2
   exit 0

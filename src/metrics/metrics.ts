@@ -211,6 +211,17 @@ type ScalerRow = Partial<Record<
  * plain numbers and rendered here; prom-client supplies the Node.js process metrics, loaded by `start()` once
  * knit serves, so that it costs nothing on the way up.
  */
+/** One revision's counters since knit started (they outlive its instances). */
+export interface RevisionSummary {
+  revision: string;
+  service: string;
+  requests: number;
+  errors5xx: number;
+  latencySumMs: number;
+  coldStarts: number;
+  coldStartSumMs: number;
+}
+
 export class KnitMetrics {
   private readonly instances: InstancesView;
   private readonly scaler: ScalerView;
@@ -374,6 +385,27 @@ export class KnitMetrics {
     const own = this.requestText() + this.revisionGaugesText() + this.controllerText();
     const proc = (await this.start()) as { metrics(): Promise<string> } | undefined;
     return proc === undefined ? own : `${own}${await proc.metrics()}`;
+  }
+
+  /**
+   * The request and cold-start counters of one namespace's revisions as plain numbers, for the dashboard
+   * (docs/configuration.md "Dashboard"): the same series as `revision_request_count` and the cold-start histogram.
+   */
+  revisionSummary(namespace: string): RevisionSummary[] {
+    const out: RevisionSummary[] = [];
+    for (const r of this.revisions.values()) {
+      if (r.labels.namespace_name !== namespace) continue;
+      let requests = 0;
+      let errors = 0;
+      let latencyMs = 0;
+      for (const [code, c] of r.codes) {
+        requests += c.count;
+        if (code >= 500) errors += c.count;
+        latencyMs += c.latency.sum;
+      }
+      out.push({ revision: r.labels.revision_name, service: r.labels.service_name, requests, errors5xx: errors, latencySumMs: latencyMs, coldStarts: r.coldStart?.n ?? 0, coldStartSumMs: r.coldStart?.sum ?? 0 });
+    }
+    return out;
   }
 
   /** The text format's content type. */

@@ -23,6 +23,7 @@ import { RestHandler, type RestAnswer } from './rest.ts';
 import type { ProjectedWrites } from '../controllers/projector.ts';
 import { Namespaces } from './namespaces.ts';
 import { verbNotAllowed } from './kinds.ts';
+import { serveDashboard } from '../dashboard/static.ts';
 
 /** Largest request body the API accepts (bytes): kube-apiserver's 3 MiB. */
 export const MAX_BODY = 3 * 1024 * 1024;
@@ -79,6 +80,8 @@ export interface ApiServerOptions {
   /** The projector's write paths (delete a pod, its logs). */
   pods?: ProjectedWrites;
   now?: () => Date;
+  /** The dashboard's per-revision counters of a namespace (`GET /dashboard/api/namespaces/NS/metrics`, with the token). */
+  dashboardMetrics?: (namespace: string) => unknown;
 }
 
 /** What Go's net/http (and so kube-apiserver) answers a plain-HTTP request on a TLS port. */
@@ -96,8 +99,10 @@ export class ApiServer {
   private readonly rest: RestHandler;
   private readonly watches = new Set<http.ServerResponse>();
   private readonly namespaces: Namespaces;
+  private readonly dashboardMetrics: ((namespace: string) => unknown) | undefined;
 
   constructor(opts: ApiServerOptions) {
+    this.dashboardMetrics = opts.dashboardMetrics;
     this.token = opts.token ? Buffer.from(opts.token) : undefined;
     const now = opts.now ?? (() => new Date());
     this.namespaces = new Namespaces(opts.store, now);
@@ -174,6 +179,8 @@ export class ApiServer {
       res.end('ok');
       return;
     }
+    // The dashboard's static page and assets (docs/configuration.md "Dashboard"); its API calls carry the token.
+    if (serveDashboard(rawPath, req.method, res)) return;
     if (!this.authorized(req)) {
       sendError(res, new StatusError(401, 'Unauthorized', 'Unauthorized'));
       return;
@@ -182,6 +189,11 @@ export class ApiServer {
     if (!decoded.ok) {
       res.writeHead(GO_BAD_REQUEST.status, GO_BAD_REQUEST.headers);
       res.end(GO_BAD_REQUEST.body);
+      return;
+    }
+    const dm = /^\/dashboard\/api\/namespaces\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/metrics$/.exec(rawPath);
+    if (dm && this.dashboardMetrics && (req.method === 'GET' || req.method === undefined)) {
+      sendJSON(res, 200, { items: this.dashboardMetrics(dm[1]) });
       return;
     }
     const doc = apiDocumentResponse(req.method, raw, req.headers.accept, { serverAddress: req.headers.host });
