@@ -226,6 +226,7 @@ class ProcessInstance extends ChildInstance {
       // The cgroup is joined first (a shell writes its pid, then execs the command).
       const joined = this.cgroup ? this.cgroup.joinArgv(command) : command;
       const stdio = await stdioFifo(fifoPath(this.spec.logFile), uid, gid);
+      if (this.stopRequested) return this.abandon(stdio);
       let child;
       try {
         child = spawn(joined[0], joined.slice(1), {
@@ -297,6 +298,7 @@ class ProcessInstance extends ChildInstance {
       command = this.cgroup.joinArgv(command);
     }
     const stdio = await stdioFifo(fifoPath(this.spec.logFile), id.uid, id.gid);
+    if (this.stopRequested) return this.abandon(stdio);
     let child;
     try {
       child = spawn(command[0], command.slice(1), {
@@ -313,6 +315,16 @@ class ProcessInstance extends ChildInstance {
     this.startProbes({ cwd, env });
   }
 
+  /**
+   * A stop that came while the instance was being prepared (before its process is spawned, so it had no
+   * process to signal): nothing is started, and the instance ends as stopped (its cgroup goes with it).
+   */
+  private abandon(stdio: { writeFd: number; output: net.Socket }): void {
+    fs.closeSync(stdio.writeFd);
+    stdio.output.destroy();
+    this.finish(0, null);
+  }
+
   protected override onFinished(): void {
     if (this.killTimer) clearTimeout(this.killTimer);
     if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
@@ -323,9 +335,16 @@ class ProcessInstance extends ChildInstance {
     if (this.beginStop()) {
       const pid = this.child?.pid;
       if (pid !== undefined) {
-        // bwrap itself would die on SIGTERM before the instance: only the instance gets it.
-        if (this.sandboxed) signalGroupExcept(pid, pid, 'SIGTERM');
-        else killGroup(pid, 'SIGTERM');
+        if (this.sandboxed) {
+          // Before the sandbox runs the app (the cgroup-joining shell before its exec, bwrap still setting up), no
+          // process would take SIGTERM (bwrap's init ignores it) and the app, started after, would run until the
+          // grace period's SIGKILL: it has served nothing yet, so it goes at once, as a container killed while
+          // being created does.
+          if (this.sandboxPid !== undefined) this.appPid ??= childOf(this.sandboxPid);
+          // bwrap itself would die on SIGTERM before the instance: only the instance gets it.
+          if (this.appPid === undefined) killGroup(pid, 'SIGKILL');
+          else signalGroupExcept(pid, pid, 'SIGTERM');
+        } else killGroup(pid, 'SIGTERM');
         this.killTimer = setTimeout(() => killGroup(pid, 'SIGKILL'), this.spec.gracePeriodSeconds * 1000);
       }
     }

@@ -125,12 +125,14 @@ export class Target {
  * and podman (inside podmanSuite, so skipped when podman is missing). `concurrency` runs the tests of each
  * runtime at the same time (they use distinct services).
  */
-export function conformance(name: string, fn: (t: Target) => void, opts: { concurrency?: boolean } = {}): void {
+export function conformance(name: string, fn: (t: Target) => void, opts: { concurrency?: boolean; app?: string } = {}): void {
+  // The fixture app under test: runtime-info unless the file translates a test of another Knative test image.
+  const app = opts.app ?? RUNTIME_INFO_DIR;
   const sandbox = detectSandbox();
   const file = new Target('file');
   describe(`${name} (file://)`, { skip: sandbox.ok ? false : `no sandbox here (${sandbox.why})`, concurrency: opts.concurrency }, () => {
     before(async () => {
-      file.image = pathToFileURL(RUNTIME_INFO_DIR).href;
+      file.image = pathToFileURL(app).href;
       file.knit = await new KnitServer().start();
     });
     after(async () => {
@@ -145,10 +147,10 @@ export function conformance(name: string, fn: (t: Target) => void, opts: { concu
     before(async () => {
       const base = await images.buildNodeBase();
       // ko's images (Knative's test images) run as distroless' nonroot user, 65532.
-      podman.image = images.name('conf-runtime-info');
+      podman.image = images.name(`conf-${path.basename(app)}`);
       // An absolute entry point, as ko's images have, so that any workingDir runs it.
       await images.build(podman.image, `FROM ${base}\nCOPY app/ /app/\nWORKDIR /app\nUSER 65532:65532\nCMD ["node", "/app/server.js"]\n`, (dir) => {
-        fs.cpSync(RUNTIME_INFO_DIR, path.join(dir, 'app'), { recursive: true });
+        fs.cpSync(app, path.join(dir, 'app'), { recursive: true });
       });
       podman.knit = await new KnitServer().start();
     });
