@@ -6,11 +6,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { EXAMPLES, KnitServer, apiRequest, eventually } from './harness.ts';
+import { EXAMPLES, KnitServer, REPO, apiRequest, eventually } from './harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = fs.existsSync(CHROMIUM) ? false : 'no /usr/bin/chromium (scripts/test-deps.sh installs Debian\'s chromium)';
@@ -37,9 +36,10 @@ async function spkiPin(api: string): Promise<string> {
 
 before(async () => {
   if (skip) return;
-  // Screenshots: kept under $KNIT_TEST_ARTIFACTS/dashboard when set, else in a temp dir removed afterwards.
-  const keep = process.env.KNIT_TEST_ARTIFACTS;
-  artifacts = keep ? path.join(keep, 'dashboard') : fs.mkdtempSync(path.join(os.tmpdir(), 'knit-dashboard-artifacts-'));
+  // Screenshots are the test's artifacts: $KNIT_TEST_ARTIFACTS/dashboard, else test-artifacts/dashboard in the
+  // repository (ignored by git), replaced on each run.
+  artifacts = path.join(process.env.KNIT_TEST_ARTIFACTS ?? path.join(REPO, 'test-artifacts'), 'dashboard');
+  fs.rmSync(artifacts, { recursive: true, force: true });
   fs.mkdirSync(artifacts, { recursive: true });
   knit = await new KnitServer([], undefined, 'autoscaler:\n  scale-to-zero-grace-period: 1s\n  stable-window: 6s\n  allow-zero-initial-scale: true\n').start();
   browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: [`--ignore-certificate-errors-spki-list=${await spkiPin(knit.endpoints.api)}`, '--no-sandbox'] });
@@ -48,7 +48,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await knit?.cleanup();
-  if (artifacts && !process.env.KNIT_TEST_ARTIFACTS) fs.rmSync(artifacts, { recursive: true, force: true });
 });
 
 /** Every console error and page error of `page`. */
