@@ -1,9 +1,28 @@
 // knative/serving test/conformance/runtime/header_test.go (TestMustHaveHeadersSet, TestShouldHaveHeadersSet)
-// translated for both runtimes.
+// translated for both runtimes. Knative's test clusters trace requests, so knit runs these with
+// config-observability's tracing on (a local OTLP/HTTP receiver takes the spans): then a traceparent reaches the app.
 
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import net from 'node:net';
+import { after, before } from 'node:test';
 import { conformance, test } from './support.ts';
+
+let receiver: http.Server | undefined;
+let receiverPort = 0;
+before(async () => {
+  receiver = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  await new Promise<void>((resolve) => receiver!.listen(0, '127.0.0.1', resolve));
+  receiverPort = (receiver.address() as net.AddressInfo).port;
+});
+after(async () => {
+  receiver?.closeAllConnections();
+  await new Promise<void>((resolve) => (receiver ? receiver.close(() => resolve()) : resolve()));
+});
+const TRACING = (): string => `observability:\n  tracing-protocol: http/protobuf\n  tracing-endpoint: http://127.0.0.1:${receiverPort}/v1/traces\n  tracing-sampling-rate: "1"\n`;
 
 const USER_HEADER_KEY = 'This-Was-User-Set';
 const USER_HEADER_VALUE = 'a value';
@@ -41,8 +60,8 @@ conformance('runtime headers', (t) => {
     assert.ok(h['X-Forwarded-For']?.every(ipList), JSON.stringify(h));
   });
 
-  test('TestShouldHaveHeadersSet: traceparent', { skip: 'knit does not trace requests, so it sets no traceparent (docs/differences.md)' }, async () => {
+  test('TestShouldHaveHeadersSet: traceparent', async () => {
     const { ri } = await t.fetchRuntimeInfo('should-traceparent');
     assert.ok(ri.request.headers.Traceparent?.every((v) => /[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}/.test(v)));
   });
-});
+}, { config: TRACING });

@@ -125,7 +125,7 @@ export class Target {
  * and podman (inside podmanSuite, so skipped when podman is missing). `concurrency` runs the tests of each
  * runtime at the same time (they use distinct services).
  */
-export function conformance(name: string, fn: (t: Target) => void, opts: { concurrency?: boolean; app?: string } = {}): void {
+export function conformance(name: string, fn: (t: Target) => void, opts: { concurrency?: boolean; app?: string; config?: () => string } = {}): void {
   // The fixture app under test: runtime-info unless the file translates a test of another Knative test image.
   const app = opts.app ?? RUNTIME_INFO_DIR;
   const sandbox = detectSandbox();
@@ -133,7 +133,7 @@ export function conformance(name: string, fn: (t: Target) => void, opts: { concu
   describe(`${name} (file://)`, { skip: sandbox.ok ? false : `no sandbox here (${sandbox.why})`, concurrency: opts.concurrency }, () => {
     before(async () => {
       file.image = pathToFileURL(app).href;
-      file.knit = await new KnitServer().start();
+      file.knit = await new KnitServer([], undefined, opts.config?.()).start();
     });
     after(async () => {
       await file.knit?.cleanup();
@@ -152,7 +152,7 @@ export function conformance(name: string, fn: (t: Target) => void, opts: { concu
       await images.build(podman.image, `FROM ${base}\nCOPY app/ /app/\nWORKDIR /app\nUSER 65532:65532\nCMD ["node", "/app/server.js"]\n`, (dir) => {
         fs.cpSync(app, path.join(dir, 'app'), { recursive: true });
       });
-      podman.knit = await new KnitServer().start();
+      podman.knit = await new KnitServer([], undefined, opts.config?.()).start();
     });
     after(async () => {
       try {
