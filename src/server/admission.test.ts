@@ -27,7 +27,7 @@ test('each Admission validates with the config it was constructed with', () => {
 
   assert.throws(() => bounded.admit('services', 'create', service(500), undefined, 'alice'), (e: unknown) => {
     assert.ok(e instanceof StatusError);
-    assert.equal(e.code, 422);
+    assert.equal(e.code, 400);
     assert.equal(e.message, 'admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: '
       + 'expected 0 <= 500 <= 400: spec.template.spec.timeoutSeconds');
     return true;
@@ -70,7 +70,7 @@ test('secret, configMap, projected and emptyDir volumes are admitted; what knit 
   const refused = (obj: unknown, re: RegExp, a = admission): void => {
     assert.throws(() => a.admit('services', 'create', obj, undefined, 'alice'), (e: unknown) => {
       assert.ok(e instanceof StatusError);
-      assert.equal(e.code, 422);
+      assert.equal(e.code, 400);
       assert.match(e.message, re);
       return true;
     });
@@ -110,7 +110,7 @@ test('sidecars are admitted; two ports, no port and multi-container off are refu
       admission.admit('services', 'create', obj, undefined, 'alice');
     } catch (e) {
       assert.ok(e instanceof StatusError);
-      assert.equal(e.code, 422);
+      assert.equal(e.code, 400);
       return e.message.replace('admission webhook "validation.webhook.serving.knative.dev" denied the request: validation failed: ', '');
     }
     return 'admitted';

@@ -167,7 +167,9 @@ export class Admission {
 
   /**
    * Defaults and validates an object for create or update. Returns the object to store and the
-   * warnings to pass on; throws StatusError (422) with Knative's message when refused.
+   * warnings to pass on; throws StatusError with Knative's message when refused: 400 BadRequest, as
+   * kube-apiserver answers a webhook's denial (knative/pkg webhook MakeErrorStatus makes a BadRequest status;
+   * kubernetes staging/src/k8s.io/apiserver/pkg/admission/plugin/webhook/errors ToStatusErr keeps it).
    */
   admit(resource: AdmittedResource, op: 'create' | 'update', raw: unknown, old: StoredObject | undefined, user: string): { object: StoredObject; warnings: string[] } {
     if (!raw || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -180,14 +182,14 @@ export class Admission {
     } catch {
       // Defaulting assumes well-typed input; validation of the raw object says what is wrong.
       const err = k.validate(raw, { config: this.config, op, old });
-      throw new StatusError(422, 'Invalid', WEBHOOK + (err?.error ?? 'the object is malformed'));
+      throw new StatusError(400, 'BadRequest', WEBHOOK + (err?.error ?? 'the object is malformed'));
     }
     let err = k.validate(obj, { config: this.config, op, old });
     if (!rejects(err)) {
       const { spec, path } = templateSpec(resource, obj);
       err = FieldError.combine(err, machineLimits(spec, path));
     }
-    if (rejects(err)) throw new StatusError(422, 'Invalid', WEBHOOK + err!.filter('Error')!.error);
+    if (rejects(err)) throw new StatusError(400, 'BadRequest', WEBHOOK + err!.filter('Error')!.error);
     const warnings = err?.filter('Warning')?.error;
     return { object: obj, warnings: warnings ? warnings.split('\n') : [] };
   }

@@ -269,7 +269,10 @@ function imageOf(text) {
 
 const servicePath = (name) => `${SERVING}/namespaces/${encodeURIComponent(state.ns)}/services${name ? `/${encodeURIComponent(name)}` : ''}`;
 
-/** Reads the service, changes it and writes it back with PUT, as kn's update does (retrying a conflict once). */
+/**
+ * Reads the service, changes it and writes it back with PUT, as kn's update does: a conflict (the controllers
+ * wrote its status meanwhile) is retried up to 3 times (knative/client pkg/serving/v1/client.go MaxUpdateRetries).
+ */
 async function updateService(name, change) {
   for (let attempt = 0; ; attempt++) {
     const svc = await api('GET', servicePath(name));
@@ -277,7 +280,7 @@ async function updateService(name, change) {
     try {
       return await api('PUT', servicePath(name), svc);
     } catch (err) {
-      if (err.status !== 409 || attempt > 0) throw err;
+      if (err.status !== 409 || attempt >= 3) throw err;
     }
   }
 }
