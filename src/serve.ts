@@ -210,9 +210,9 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       metrics: `${urlOf(dialHost(metricsAddr.host), ma.port)}/metrics`,
       pid: process.pid,
     };
+    if (!opts.quiet && reaped > 0) console.log(`knit: stopped ${reaped} instance(s) left by a previous run`);
     writeKubeconfig(path.join(dataDir, 'kubeconfig'), kubeconfigYaml({ server: endpoints.api, caPem: pki.caPem, token }));
     fs.writeFileSync(path.join(dataDir, 'endpoints.json'), `${JSON.stringify(endpoints, null, 2)}\n`, { mode: 0o600 });
-    if (!opts.quiet && reaped > 0) console.log(`knit: stopped ${reaped} instance(s) left by a previous run`);
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
       stopping ??= (async () => {
