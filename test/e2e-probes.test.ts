@@ -3,10 +3,9 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FIXTURES, KnitServer, eventually } from './harness.ts';
+import { FIXTURES, KnitServer, eventually, gatewayGet } from './harness.ts';
 import type { Probe } from '../src/api/types.ts';
 
 /** test/fixtures/runtime-app: /healthz answers 200 until /start-failing is called, then 503. */
@@ -38,21 +37,7 @@ async function createService(name: string, probes: { readinessProbe?: Probe; liv
 
 /** A GET through the gateway that gives up after `timeoutMs` (status 0 then), as the spoofing client's 5 s timeout. */
 function get(host: string, pathname: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
-  const u = new URL(knit.endpoints.http);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: Number(u.port), path: pathname, headers: { host }, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => {
-      req.destroy();
-      resolve({ status: 0, body: 'timed out' });
-    });
-    req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
-    req.end();
-  });
+  return gatewayGet(knit.endpoints.http, host, pathname, timeoutMs);
 }
 
 interface Pod {

@@ -2,7 +2,7 @@
 // translated for both runtimes.
 
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import { gatewayGet } from '../harness.ts';
 import type { Probe } from '../../src/api/types.ts';
 import { conformance, eventually, test, type Target } from './support.ts';
 
@@ -11,21 +11,7 @@ const HELLO_WORLD_TEXT = 'Hello World! How about some tasty noodles?';
 
 /** A GET through the gateway that gives up after `timeoutMs` (status 0 then), as the spoofing client's 5 s timeout. */
 function get(t: Target, service: string, pathname: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
-  const u = new URL(t.knit.endpoints.http);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: Number(u.port), path: pathname, headers: { host: `${service}.default.example.com` }, agent: false, timeout: timeoutMs }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => {
-      req.destroy();
-      resolve({ status: 0, body: 'timed out' });
-    });
-    req.on('error', (err) => (req.destroyed ? undefined : reject(err)));
-    req.end();
-  });
+  return gatewayGet(t.knit.endpoints.http, `${service}.default.example.com`, pathname, timeoutMs);
 }
 
 conformance('runtime readiness probe', (t) => {
