@@ -10,6 +10,7 @@ import { Gateway } from './dataplane/gateway.ts';
 import { TrustedProxies } from './dataplane/forwarding.ts';
 import { HttpsListener } from './dataplane/https.ts';
 import { tlsSecret } from './controllers/domainmapping.ts';
+import { EventingManager, EVENTING_CONTROLLERS } from './eventing/manager.ts';
 import { RouteCertificates } from './controllers/certificates.ts';
 import { InstanceManager } from './runtime/instances.ts';
 import { ProcessRuntime } from './runtime/process.ts';
@@ -168,6 +169,22 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       gc: config.gc,
     },
   });
+  let localGateway: { host: string; port: number } | undefined;
+  const eventing = new EventingManager(
+    {
+      store,
+      events,
+      logDir: instances.logDir,
+      now: () => new Date(),
+      table,
+      instances,
+      autoscaler,
+      settings: { domain: opts.domain, domainTemplate: config.network.domainTemplate, tagTemplate: config.network.tagTemplate, clusterDomain: config.network.clusterDomain, progressDeadlineSeconds: config.deployment.progressDeadlineSeconds, initialScale: config.autoscaler.initialScale, rolloutDurationSeconds: config.network.rolloutDurationSeconds, tagHeaderBasedRouting: config.network.tagHeaderBasedRouting },
+      dataDir,
+      localGateway: () => localGateway,
+    },
+    EVENTING_CONTROLLERS,
+  );
   for (const q of [controllers.services, controllers.configurations, controllers.revisions, controllers.routes]) q.observer = metrics.queue(q.name, () => q.depth);
   const metricsServer = new MetricsServer(metrics, token);
   const projector = new Projector({
@@ -197,7 +214,9 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     started.push(metricsServer);
     events.start();
     projector.setGateways({ external: { ip: dialHost(httpAddr.host), port: ea.port }, local: { ip: dialHost(localAddr.host), port: la.port } });
+    localGateway = { host: dialHost(localAddr.host), port: la.port };
     controllers.start();
+    eventing.start();
     projector.start();
     const aa = await api.listen(apiAddr.host, apiAddr.port);
     started.push(api);
@@ -224,6 +243,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         await api.close();
         await instances.drained(DRAIN_TIMEOUT_MS);
         controllers.stop();
+        await eventing.stop();
         projector.stop();
         await Promise.all([external.close(), local.close(), https?.close(), metricsServer.close()]);
         await instances.stopAll();
@@ -236,6 +256,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     return { endpoints, store, controllers, instances, projector, token, stop };
   } catch (err) {
     controllers.stop();
+    await eventing.stop();
     projector.stop();
     await Promise.all(started.map((s) => s.close()));
     await tracing?.shutdown();

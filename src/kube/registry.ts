@@ -59,7 +59,14 @@ export interface KindInfo {
   storageKey: string;
   /** The resource as the apiserver names it in messages: `pods`, `deployments.apps`, `services.serving.knative.dev`. */
   qualifiedResource: string;
+  /** For Knative's kinds, the CRD file under ./schemas/ they come from (custom resources: no strategic merge). */
+  crd?: string;
+  /** True for the kinds a Knative admission webhook defaults and validates (serving, eventing, messaging, flows, sources). */
+  webhook?: boolean;
 }
+
+/** The groups whose kinds Knative's webhooks (serving's and eventing's) default and validate. */
+const WEBHOOK_GROUPS = new Set(['serving.knative.dev', 'eventing.knative.dev', 'messaging.knative.dev', 'flows.knative.dev', 'sources.knative.dev']);
 
 /** The store's key for a resource of `group` (see KindInfo.storageKey). */
 export function storageKeyOf(group: string, resource: string): string {
@@ -144,6 +151,8 @@ function knativeKind(file: string): KindInfo {
     storageVersionHash: storageVersionHash(group, v.name, names.kind),
     storageKey: storageKeyOf(group, names.plural),
     qualifiedResource: `${names.plural}.${group}`,
+    crd: file,
+    webhook: WEBHOOK_GROUPS.has(group),
   };
 }
 
@@ -269,6 +278,17 @@ export const KINDS: readonly KindInfo[] = [
   // serving.knative.dev/v1beta1 DomainMapping and the cluster-wide claims on its names (docs/architecture.md "DomainMapping").
   knativeKind('domainmapping.yaml'),
   knativeKind('clusterdomainclaim.yaml'),
+  // Knative Eventing's kinds (knative/eventing config/core/resources/, in ./schemas/eventing/; src/eventing/).
+  knativeKind('eventing/broker.yaml'),
+  knativeKind('eventing/trigger.yaml'),
+  knativeKind('eventing/channel.yaml'),
+  knativeKind('eventing/subscription.yaml'),
+  knativeKind('eventing/sequence.yaml'),
+  knativeKind('eventing/parallel.yaml'),
+  knativeKind('eventing/pingsource.yaml'),
+  knativeKind('eventing/apiserversource.yaml'),
+  knativeKind('eventing/containersource.yaml'),
+  knativeKind('eventing/sinkbindings.yaml'),
 ];
 
 /** A group-version and the kinds served in it. */

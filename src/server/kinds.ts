@@ -6,6 +6,7 @@ import { StatusError, badRequest } from '../api/status-error.ts';
 import { fieldInvalid, fieldRequired, fieldTooLong, invalid, type FieldProblem } from '../kube/errors.ts';
 import type { StoredObject } from '../store/store.ts';
 import type { Admission, AdmittedResource } from './admission.ts';
+import { admitEventing } from '../eventing/admission.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -22,6 +23,7 @@ export interface WriteContext {
 /** Defaults and validates an object of `kind` before it is stored; returns it with the warnings to send. */
 export function admitObject(kind: KindInfo, raw: Obj, ctx: WriteContext): { object: StoredObject; warnings: string[] } {
   if (kind.group === 'serving.knative.dev') return ctx.admission.admit(kind.resource as AdmittedResource, ctx.op, raw, ctx.old, ctx.user);
+  if (kind.webhook) return admitEventing(kind, raw, ctx);
   const obj = raw as unknown as StoredObject;
   switch (`${kind.group}/${kind.kind}`) {
     case '/Namespace':

@@ -65,8 +65,8 @@ const schemas = new Map<KindInfo, SchemaNode>();
 function mergeSchemaOf(kind: KindInfo): SchemaNode {
   let s = schemas.get(kind);
   if (!s) {
-    s = kind.group === 'serving.knative.dev'
-      ? schemaFromCRD(knativeCrd(`${kind.singular}.yaml`), kind.version)
+    s = kind.crd
+      ? schemaFromCRD(knativeCrd(kind.crd), kind.version)
       // events.k8s.io/v1 Events are merged on their stored core/v1 form's rules (scalars and atomic structs alike).
       : builtinSchema(kind.group === 'events.k8s.io' ? 'v1' : kind.groupVersion, kind.kind);
     if (!s) throw new Error(`no merge schema for ${kind.groupVersion} ${kind.kind}`);
@@ -340,7 +340,7 @@ export class RestHandler {
     // The apiserver records managedFields before mutating admission (handlers/create.go), so what Knative's
     // webhook defaults is nobody's; built-in defaults come from decoding, before it.
     const record = (o: Obj): Obj => manager === undefined ? o : recordUpdate(undefined, o, { manager, apiVersion: kind.groupVersion, now: this.ctx.now(), schema: mergeSchemaOf(kind), ignoredFields: resetFieldsFor(undefined, hasStatus(kind)) });
-    const webhook = kind.group === 'serving.knative.dev';
+    const webhook = kind.webhook === true;
     const admitted = admitObject(kind, stored(kind, webhook ? record(obj) : obj), { op: 'create', old: undefined, user: this.ctx.user, admission: this.ctx.admission });
     const object = webhook ? (admitted.object as unknown as Obj) : record(admitted.object as unknown as Obj);
     const all = [...warnings, ...admitted.warnings];
@@ -349,7 +349,7 @@ export class RestHandler {
       const pm = metaOf(preview);
       pm.uid ??= crypto.randomUUID();
       pm.creationTimestamp = rfc3339(this.ctx.now());
-      if (kind.group === 'serving.knative.dev') pm.generation = 1;
+      if (kind.crd) pm.generation = 1;
       return { status: 201, body: served(kind, preview as unknown as StoredObject), warnings: all };
     }
     if (!kind.namespaced) metaOf(object).namespace = ''; // the store's scope for cluster-scoped objects
@@ -401,7 +401,7 @@ export class RestHandler {
       next = record(next);
     } else {
       // As for create: managedFields first, then Knative's webhook (handlers/update.go).
-      const webhook = kind.group === 'serving.knative.dev';
+      const webhook = kind.webhook === true;
       const admitted = admitObject(kind, stored(kind, webhook ? record(input) : input), { op: 'update', old: current, user: this.ctx.user, admission: this.ctx.admission });
       next = webhook ? (admitted.object as unknown as Obj) : record(admitted.object as unknown as Obj);
       admittedWarnings = admitted.warnings;
@@ -426,7 +426,7 @@ export class RestHandler {
       live: servedLive,
       target: {
         apiVersion: r.kind.groupVersion, kind: r.kind.kind, group: r.kind.group, resource: r.kind.resource, name: r.name ?? '',
-        schema: mergeSchemaOf(r.kind), strategic: r.kind.group !== 'serving.knative.dev', hasStatusSubresource: hasStatus(r.kind),
+        schema: mergeSchemaOf(r.kind), strategic: r.kind.crd === undefined, hasStatusSubresource: hasStatus(r.kind),
       },
       fieldManager: opts.fieldManager || undefined,
       force: opts.force,
