@@ -182,6 +182,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       settings: { domain: opts.domain, domainTemplate: config.network.domainTemplate, tagTemplate: config.network.tagTemplate, clusterDomain: config.network.clusterDomain, progressDeadlineSeconds: config.deployment.progressDeadlineSeconds, initialScale: config.autoscaler.initialScale, rolloutDurationSeconds: config.network.rolloutDurationSeconds, tagHeaderBasedRouting: config.network.tagHeaderBasedRouting },
       dataDir,
       localGateway: () => localGateway,
+      hostRouted: (host) => table.lookup('cluster-local', host) !== undefined,
     },
     EVENTING_CONTROLLERS,
   );

@@ -14,6 +14,8 @@ export interface EventingContext extends ControllerContext {
   dataDir: string;
   /** The cluster-local gateway's address once it listens (deliveries go through it, so sinks at zero are woken). */
   localGateway(): { host: string; port: number } | undefined;
+  /** True when the cluster-local gateway's routing table has `host` (a Route's, a DomainMapping's). */
+  hostRouted(host: string): boolean;
 }
 
 /** One Eventing controller: a resource's reconcile function and what else makes it look again. */

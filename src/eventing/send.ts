@@ -19,20 +19,20 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 const tlsAgent = new https.Agent({ keepAlive: true, maxSockets: 64 });
 
 /** True when `host` is one the cluster-local gateway answers for (so it has no DNS name on this machine). */
-export function servedByGateway(ctx: Pick<EventingContext, 'settings' | 'table'>, host: string): boolean {
+export function servedByGateway(ctx: Pick<EventingContext, 'settings' | 'hostRouted'>, host: string): boolean {
   const h = host.toLowerCase();
   const cd = ctx.settings.clusterDomain;
-  return h.endsWith('.svc') || h.endsWith(`.svc.${cd}`) || ctx.table.lookup('cluster-local', h) !== undefined;
+  return h.endsWith('.svc') || h.endsWith(`.svc.${cd}`) || ctx.hostRouted(h);
 }
 
 /** Sends `event` in binary mode to `url` (with extra headers); rejects on a connection error or after `timeoutMs`. */
-export function sendEvent(ctx: Pick<EventingContext, 'settings' | 'table' | 'localGateway'>, url: string, event: EventRecord, opts: { timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<SinkResponse> {
+export function sendEvent(ctx: Pick<EventingContext, 'settings' | 'hostRouted' | 'localGateway'>, url: string, event: EventRecord, opts: { timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<SinkResponse> {
   const msg = binaryMessage(event);
   return sendHttp(ctx, url, { ...msg.headers, ...opts.headers }, msg.body, opts.timeoutMs);
 }
 
 /** POSTs `body` to `url` as sendEvent does (the transport under it). */
-export function sendHttp(ctx: Pick<EventingContext, 'settings' | 'table' | 'localGateway'>, url: string, headers: Record<string, string>, body: Buffer, timeoutMs?: number): Promise<SinkResponse> {
+export function sendHttp(ctx: Pick<EventingContext, 'settings' | 'hostRouted' | 'localGateway'>, url: string, headers: Record<string, string>, body: Buffer, timeoutMs?: number): Promise<SinkResponse> {
   const u = new URL(url);
   const viaGateway = u.protocol === 'http:' && servedByGateway(ctx, u.hostname);
   const gw = viaGateway ? ctx.localGateway() : undefined;
