@@ -6,7 +6,7 @@
 
 import type { Store } from '../store/store.ts';
 import { InvalidEventError, looksLikeEvent, parseEvents, type EventRecord } from './cloudevents.ts';
-import type { EventingContext } from './manager.ts';
+import type { EventingContext, EventingMetrics } from './manager.ts';
 import { DeliveryQueue, PHASE_DEAD_LETTER, PHASE_SUBSCRIBER, type Delivery, type NewDelivery } from './queue.ts';
 import { backoffMs, isFailure, isRetryable, retryConfig, type RetryConfig } from './retry.ts';
 import { sendEvent, type SinkResponse } from './send.ts';
@@ -19,10 +19,6 @@ export const DEFAULT_TTL = 255;
 /** attributes.KnativeErrorDataExtensionMaxLength: the base64 of the failed response body is cut to this. */
 export const ERROR_DATA_MAX = 1024;
 
-/** What the engine reports per dispatch (the filter's event_count / event_dispatch_latencies). */
-export interface DispatchObserver {
-  dispatched(d: Delivery, status: number, ms: number): void;
-}
 
 /** The engine's clock and timers (injected in tests). */
 export interface Clock {
@@ -90,9 +86,10 @@ export class BrokerDelivery {
   private readonly maxInFlight: number;
   private readonly configs = new WeakMap<DeliverySpec, RetryConfig>();
   private stopped = false;
-  observer: DispatchObserver | undefined;
+  private readonly metrics: EventingMetrics | undefined;
 
-  constructor(opts: { store: Store; queue: DeliveryQueue; send: Sender; clock?: Clock; maxInFlight?: number }) {
+  constructor(opts: { store: Store; queue: DeliveryQueue; send: Sender; clock?: Clock; maxInFlight?: number; metrics?: EventingMetrics }) {
+    this.metrics = opts.metrics;
     this.store = opts.store;
     this.queue = opts.queue;
     this.send = opts.send;
@@ -102,7 +99,7 @@ export class BrokerDelivery {
 
   /** An engine sending through the cluster-local gateway (send.ts), its queue in `file`. */
   static forContext(ctx: EventingContext, file: string): BrokerDelivery {
-    return new BrokerDelivery({ store: ctx.store, queue: new DeliveryQueue(file), send: (url, event, timeoutMs) => sendEvent(ctx, url, event, { timeoutMs, headers: { prefer: 'reply' } }) });
+    return new BrokerDelivery({ store: ctx.store, queue: new DeliveryQueue(file), metrics: ctx.metrics, send: (url, event, timeoutMs) => sendEvent(ctx, url, event, { timeoutMs, headers: { prefer: 'reply' } }) });
   }
 
   /** Resumes what a previous run left queued. */
@@ -245,10 +242,11 @@ export class BrokerDelivery {
     }
     this.inFlight++;
     const t0 = performance.now();
+    const report = this.metrics === undefined || d.phase !== PHASE_SUBSCRIBER ? undefined : (status: number) => this.metrics!.dispatch(ns, trigger.spec.broker, tname, trigger.spec.filter?.attributes?.type || 'any', status, performance.now() - t0);
     this.send(target, d.phase === PHASE_SUBSCRIBER ? withoutTtl(d.event) : d.event, cfg.timeoutMs).then(
       (res) => {
         this.inFlight--;
-        this.observer?.dispatched(d, res.status, performance.now() - t0);
+        report?.(res.status);
         if (this.live.get(d.id) === l) {
           if (!isFailure(res.status)) this.delivered(l, res);
           else this.failed(l, cfg, res.status, typeof res.headers['retry-after'] === 'string' ? res.headers['retry-after'] : undefined, res.body, target);
@@ -257,7 +255,7 @@ export class BrokerDelivery {
       },
       () => {
         this.inFlight--;
-        this.observer?.dispatched(d, -1, performance.now() - t0);
+        report?.(-1);
         if (this.live.get(d.id) === l) this.failed(l, cfg, -1, undefined, Buffer.alloc(0), target);
         this.pump();
       },
