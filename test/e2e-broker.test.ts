@@ -210,3 +210,23 @@ test('trigger conditions: a missing broker, an unresolvable subscriber, then bot
   const t = await ready('triggers', 'orphan');
   assert.equal(t.status?.subscriberUri, s.url);
 });
+
+test('broker class, dead-letter sink resolution, and the ingress hosts', async () => {
+  const kafka = await knit.api('POST', '/apis/eventing.knative.dev/v1/namespaces/default/brokers', { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'other-class', annotations: { 'eventing.knative.dev/broker.class': 'Kafka' } }, spec: {} });
+  assert.equal(kafka.status, 201);
+  const bad = await knit.api('POST', '/apis/eventing.knative.dev/v1/namespaces/default/brokers', { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'bad-dls' }, spec: { delivery: { deadLetterSink: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'nowhere' } } } } });
+  assert.equal(bad.status, 201);
+  const dls = await eventually('DeadLetterSinkResolved False', async () => (await get('brokers', 'bad-dls')).status?.conditions?.find((c) => c.type === 'DeadLetterSinkResolved' && c.status === 'False'));
+  assert.equal(dls.reason, "Unable to get the dead letter sink's URI");
+  assert.equal(dls.message, 'failed to get object default/nowhere: services.serving.knative.dev "nowhere" not found');
+  assert.equal((await get('brokers', 'bad-dls')).status?.conditions?.find((c) => c.type === 'Ready')?.status, 'False');
+  // A broker of another class is another implementation's: no status from knit, and knit's ingress does not take its events.
+  assert.equal((await get('brokers', 'other-class')).status?.conditions, undefined);
+  assert.equal((await postToBroker(knit.endpoints.localHttp, '/default/other-class', ceHeaders('k-1', 't'))).status, 404);
+  await broker('hosts');
+  for (const host of ['broker-ingress.knative-eventing.svc', 'broker-ingress.knative-eventing', 'broker-ingress.knative-eventing.svc.cluster.local:80']) {
+    assert.equal((await postToBroker(knit.endpoints.localHttp, '/default/hosts', ceHeaders(`h-${host}`, 't'), '', 'POST', host)).status, 202, host);
+  }
+  // Only the cluster-local gateway serves the ingress.
+  assert.equal((await postToBroker(knit.endpoints.http, '/default/hosts', ceHeaders('h-ext', 't'))).status, 404);
+});

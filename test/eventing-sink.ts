@@ -58,10 +58,10 @@ export class EventSink {
 }
 
 /** POSTs one binary-mode event (or `raw` headers/body) to the broker ingress through the cluster-local gateway. */
-export function postToBroker(localHttp: string, pathname: string, headers: Record<string, string>, body = '', method = 'POST'): Promise<{ status: number; body: string }> {
+export function postToBroker(localHttp: string, pathname: string, headers: Record<string, string>, body = '', method = 'POST', host = 'broker-ingress.knative-eventing.svc.cluster.local'): Promise<{ status: number; body: string }> {
   const u = new URL(localHttp);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: Number(u.port), method, path: pathname, headers: { host: 'broker-ingress.knative-eventing.svc.cluster.local', ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
+    const req = http.request({ host: u.hostname, port: Number(u.port), method, path: pathname, headers: { host, ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
