@@ -202,7 +202,6 @@ const brokerReconciler: Reconciler<Broker, BrokerLifecycle> = {
 export const brokerController: ControllerFactory = (ctx) => {
   const engine = brokerDelivery(ctx);
   const removers: (() => void)[] = [];
-  const known = new Set<string>();
   return {
     resource: RESOURCE.brokers,
     watches: ['services', 'core.services', RESOURCE.channels],
@@ -225,13 +224,11 @@ export const brokerController: ControllerFactory = (ctx) => {
       const [ns, name] = key.split('/');
       const b = ctx.store.get<Broker>(RESOURCE.brokers, ns, name);
       if (!b || b.metadata.deletionTimestamp) {
-        known.delete(key);
         engine.dropBroker(key);
         return undefined;
       }
       // Brokers of other classes are another implementation's (as Knative's class-filtered informers).
       if (brokerClass(b) !== MT_BROKER_CLASS) return undefined;
-      known.add(key);
       return reconcileKey(ctx, brokerReconciler, key);
     },
   };

@@ -73,6 +73,11 @@ export function deadLetterEvent(event: EventRecord, dest: string, status: number
   };
 }
 
+/** Where a trigger's failed events go: its own dead-letter sink if it has one, else its broker's. */
+function deadLetterTarget(trigger: Readonly<Trigger>, broker: Readonly<Broker>): string | undefined {
+  return trigger.spec.delivery?.deadLetterSink ? trigger.status?.deadLetterSinkUri : broker.status?.deadLetterSinkUri;
+}
+
 /** The delivery engine of every broker of one knit process. */
 export class BrokerDelivery {
   readonly queue: DeliveryQueue;
@@ -234,7 +239,7 @@ export class BrokerDelivery {
     } catch {
       cfg = retryConfig(undefined);
     }
-    const target = d.phase === PHASE_SUBSCRIBER ? trigger.status?.subscriberUri : (trigger.spec.delivery?.deadLetterSink ? trigger.status?.deadLetterSinkUri : broker.status?.deadLetterSinkUri);
+    const target = d.phase === PHASE_SUBSCRIBER ? trigger.status?.subscriberUri : deadLetterTarget(trigger, broker);
     if (!target) {
       if (d.phase === PHASE_DEAD_LETTER) this.finish(l);
       else this.failed(l, cfg, -1, undefined, Buffer.alloc(0), '');
@@ -297,7 +302,10 @@ export class BrokerDelivery {
       this.schedule(next);
       return;
     }
-    if (d.phase === PHASE_SUBSCRIBER) {
+    const [ns, tname] = splitKey(d.trigger);
+    const trigger = this.store.peek<Trigger>(RESOURCE.triggers, ns, tname);
+    const broker = this.store.peek<Broker>(RESOURCE.brokers, ...splitKey(d.broker));
+    if (d.phase === PHASE_SUBSCRIBER && trigger && broker && deadLetterTarget(trigger, broker)) {
       const next: Delivery = { ...d, phase: PHASE_DEAD_LETTER, attempts: 0, nextAt: now, event: deadLetterEvent(withoutTtl(d.event), target, status, body) };
       this.live.delete(d.id);
       this.queue.reschedule(next);
