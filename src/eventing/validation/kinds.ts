@@ -178,12 +178,20 @@ export function validateSubscriptionAPIFiltersList(filters: unknown): FieldError
   return errs;
 }
 
+/** encoding/json's text for the commonest syntax error (a bad first character); JavaScript's otherwise. */
+function goJsonError(text: string, err: Error): string {
+  const first = text.trimStart()[0];
+  if (first === undefined) return 'unexpected end of JSON input';
+  if (!/[{["0-9tfn-]/.test(first)) return `invalid character '${first}' looking for beginning of value`;
+  return err.message;
+}
+
 function validateDependencyAnnotation(value: string, namespace: string): FieldError | null {
   let ref: unknown;
   try {
     ref = JSON.parse(value);
   } catch (err) {
-    return new FieldError(`The provided annotation was not a corev1.ObjectReference: ${JSON.stringify(value)}`, [''], (err as Error).message);
+    return new FieldError(`The provided annotation was not a corev1.ObjectReference: ${JSON.stringify(value)}`, [''], goJsonError(value, err as Error));
   }
   if (!isObj(ref)) return new FieldError(`The provided annotation was not a corev1.ObjectReference: ${JSON.stringify(value)}`, [''], `json: cannot unmarshal ${Array.isArray(ref) ? 'array' : typeof ref} into Go value of type v1.ObjectReference`);
   let errs: FieldError | null = null;
@@ -396,7 +404,7 @@ function jsonObjectError(s: string): string | undefined {
   try {
     v = JSON.parse(s);
   } catch (err) {
-    return (err as Error).message;
+    return goJsonError(s, err as Error);
   }
   if (v === null) return undefined; // null unmarshals into a nil map
   if (!isObj(v)) return `json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v === 'string' ? 'string' : typeof v === 'boolean' ? 'bool' : 'number'} into Go value of type map[string]interface {}`;
