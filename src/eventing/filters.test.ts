@@ -85,6 +85,12 @@ test('filters, when set, replace filter', () => {
   assert.equal(triggerMatches(spec({ filter: { attributes: { type: 'nope' } }, filters: [] }), EVENT), false);
 });
 
+test('time compares as Go formats it (fraction zeros dropped)', () => {
+  const ev: EventRecord = { attributes: { ...EVENT.attributes, time: '2026-03-01T10:00:00.500000Z' } };
+  assert.equal(triggerMatches(withFilters({ exact: { time: '2026-03-01T10:00:00.5Z' } }), ev), true);
+  assert.equal(triggerMatches(spec({ filter: { attributes: { time: '2026-03-01T10:00:00.500000Z' } } }), ev), false);
+});
+
 test('compiled filter is reusable across events', () => {
   const p = compileTriggerFilter(withFilters({ prefix: { type: 'com.shop.' } }));
   assert.equal(p(EVENT), true);

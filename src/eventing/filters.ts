@@ -26,11 +26,20 @@ const STANDARD = new Set(['specversion', 'type', 'source', 'subject', 'id', 'tim
  * `dataschema`, `datamediatype` the media type of `datacontenttype`; extensions exist only when set.
  */
 export function lookupAttribute(a: Attrs, name: string): string | undefined {
+  if (name === 'time') return a.time === undefined ? '' : goTimeText(a.time);
   if (STANDARD.has(name)) return a[name] ?? '';
   if (name === 'schemaurl') return a.dataschema ?? a.schemaurl ?? '';
   if (name === 'datamediatype') return (a.datacontenttype ?? '').split(';')[0].trim();
   if (name === 'datacontentencoding') return a.datacontentencoding ?? '';
   return Object.hasOwn(a, name) ? a[name] : undefined;
+}
+
+/** Go's time.MarshalText (RFC 3339 with nanoseconds, trailing fraction zeros dropped) of an RFC 3339 timestamp. */
+function goTimeText(t: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?(Z|[+-]\d{2}:\d{2})$/i.exec(t);
+  if (!m) return t;
+  const frac = (m[2] ?? '').slice(0, 9).replace(/0+$/, '');
+  return `${m[1].toUpperCase()}${frac ? `.${frac}` : ''}${m[3].toUpperCase() === 'Z' ? 'Z' : m[3]}`;
 }
 
 /** spec.filter.attributes (knative/eventing pkg/eventfilter/attributes filter.go attributesFilter.Filter): "" means "any non-empty value". */
