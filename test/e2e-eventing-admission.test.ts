@@ -5,6 +5,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
 import { KnitServer } from './harness.ts';
 
 const TRIGGERS = '/apis/eventing.knative.dev/v1/namespaces/default/triggers';
@@ -52,4 +54,24 @@ test('eventing admission: refusals carry Knative messages, defaults are stored',
   assert.equal(b.metadata.annotations['eventing.knative.dev/broker.class'], 'MTChannelBasedBroker');
   assert.deepEqual(b.spec.config, { apiVersion: 'v1', kind: 'ConfigMap', name: 'config-br-default-channel', namespace: 'knative-eventing' });
   assert.deepEqual(b.spec.delivery, { retry: 10, backoffPolicy: 'exponential', backoffDelay: 'PT0.2S' });
+
+  // kubectl shows the webhook's text as kube-apiserver relays a denial.
+  const file = path.join(server.dataDir, 'ping.yaml');
+  fs.writeFileSync(file, [
+    'apiVersion: sources.knative.dev/v1',
+    'kind: PingSource',
+    'metadata: {name: tick, namespace: default}',
+    'spec:',
+    '  schedule: "*/5 * * *"',
+    '  sink: {uri: "http://sink.default.svc.cluster.local"}',
+    '',
+  ].join('\n'));
+  const applied = await server.kubectl(['apply', '-f', file]);
+  assert.notEqual(applied.code, 0, applied.stdout);
+  assert.ok(applied.stderr.includes('admission webhook "validation.webhook.eventing.knative.dev" denied the request: validation failed: invalid value: expected 5 to 6 fields, found 4: [*/5 * * *]: spec.schedule'), applied.stderr);
+  assert.equal((await server.api('GET', '/apis/sources.knative.dev/v1/namespaces/default/pingsources/tick')).status, 404);
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('*/5 * * *', '*/5 * * * *'));
+  const fixed = await server.kubectl(['apply', '-f', file]);
+  assert.equal(fixed.code, 0, fixed.stderr);
+  assert.match(fixed.stdout, /pingsource\.sources\.knative\.dev\/tick created/);
 });

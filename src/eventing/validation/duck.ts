@@ -62,6 +62,8 @@ export function validateDestination(d: unknown, ctx: DuckContext): FieldError | 
   const uri = str(dest.uri);
   if (!hasRef && !hasUri) return FieldError.generic('expected at least one, got none', 'ref', 'uri');
   const parts = uriParts(uri);
+  // Go's apis.URL refuses to decode such a URI (the request fails before Validate); knit reports the field.
+  if (hasUri && !parts.valid) return FieldError.invalidValue(uri, 'uri');
   if (hasRef && hasUri && parts.abs) return FieldError.generic('Absolute URI is not allowed when Ref or [apiVersion, kind, name] is present', '[apiVersion, kind, name]', 'ref', 'uri');
   if (!hasRef && hasUri && (!parts.abs || !parts.host)) return FieldError.invalidValue('Relative URI is not allowed when Ref and [apiVersion, kind, name] is absent', 'uri');
   if (hasRef && !hasUri) return via(validateKReference(ref, ctx), 'ref');
