@@ -39,6 +39,7 @@ test('daylight saving: gaps fire after the jump, hourly schedules keep real hour
 
 test('a schedule that never fires', () => {
   assert.equal(parseSchedule('0 0 30 2 *').next(new Date('2026-01-01T00:00:00Z')), undefined);
+  assert.throws(() => parseSchedule('* * * * *').next(new Date(NaN)), RangeError);
 });
 
 test("robfig's error messages", () => {

@@ -272,6 +272,7 @@ function specSchedule(s: Spec, tz: string): Schedule {
   return {
     timezone: tz,
     next(after: Date): Date | undefined {
+      if (!Number.isFinite(after.getTime())) throw new RangeError('next: invalid date');
       const a = Math.floor(after.getTime() / 1000) * 1000; // the next firing is strictly after a's whole second
       const startWall = new Date(a + offsetAt(tz, a));
       const yearLimit = startWall.getUTCFullYear() + 5;

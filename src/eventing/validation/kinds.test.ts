@@ -144,6 +144,7 @@ test('PingSource defaults and validation', () => {
   table('sources.knative.dev/PingSource', [
     ['valid', { metadata: md(), spec: { schedule: '*/2 * * * *', sink } }, ''],
     ['with seconds and timezone', { metadata: md(), spec: { schedule: '0 0 9 * * MON-FRI', timezone: 'Europe/Paris', sink } }, ''],
+    ['seconds with a start step and ?', { metadata: md(), spec: { schedule: '10 0/5 * * * ?', sink } }, ''],
     ['CRON_TZ prefix', { metadata: md(), spec: { schedule: 'CRON_TZ=Asia/Tokyo 0 9 * * *', sink } }, ''],
     ['bad schedule', { metadata: md(), spec: { schedule: '2', sink } }, 'invalid value: expected 5 to 6 fields, found 1: [2]: spec.schedule'],
     ['@every', { metadata: md(), spec: { schedule: '@every 1m', sink } }, 'invalid value: unsupported descriptor @every: spec.schedule'],
