@@ -32,6 +32,10 @@ test('eventing admission: refusals carry Knative messages, defaults are stored',
   const gone = await server.api('GET', `${TRIGGERS}/bad`);
   assert.equal(gone.status, 404);
 
+  const notObject = await server.api('POST', TRIGGERS, { apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 'typo' }, spec: 'broker: default' });
+  assert.equal(notObject.status, 400);
+  assert.equal((notObject.json as { message: string }).message, 'admission webhook "webhook.eventing.knative.dev" denied the request: cannot decode incoming new object: json: cannot unmarshal string into Go struct field Trigger.spec of type v1.TriggerSpec');
+
   const ok = await server.api('POST', TRIGGERS, {
     apiVersion: 'eventing.knative.dev/v1',
     kind: 'Trigger',
