@@ -150,13 +150,23 @@ export function compileTriggerFilter(spec: Pick<TriggerSpec, 'filter' | 'filters
   return (event) => f(event.attributes) !== Result.Fail;
 }
 
-const compiled = new WeakMap<object, (event: EventRecord) => boolean>();
+type Predicate = (event: EventRecord) => boolean;
+const compiled = new WeakMap<object, Predicate>();
+/** Compiled filters by their JSON, for callers that read a fresh copy of the Trigger for each event. */
+const byText = new Map<string, Predicate>();
+const BY_TEXT_MAX = 1024;
 
-/** True when the Trigger's filters let the event through; the compiled filter is cached per spec object. */
+/** True when the Trigger's filters let the event through; compiled filters are cached per spec object and per filter text. */
 export function triggerMatches(spec: TriggerSpec, event: EventRecord): boolean {
   let p = compiled.get(spec);
   if (!p) {
-    p = compileTriggerFilter(spec);
+    const key = JSON.stringify([spec.filter ?? null, spec.filters ?? null]);
+    p = byText.get(key);
+    if (!p) {
+      p = compileTriggerFilter(spec);
+      if (byText.size >= BY_TEXT_MAX) byText.delete(byText.keys().next().value as string);
+      byText.set(key, p);
+    }
     compiled.set(spec, p);
   }
   return p(event);

@@ -189,5 +189,6 @@ test('ApiServerSource, ContainerSource, SinkBinding', () => {
     ['neither', { metadata: md(), spec: { subject: { apiVersion: 'apps/v1', kind: 'Deployment' }, sink } }, 'expected exactly one, got neither: spec.subject.name, spec.subject.selector'],
     ['other namespace', { metadata: md(), spec: { subject: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'd', namespace: 'other' }, sink } }, 'invalid value: other: spec.subject.namespace'],
     ['missing kind', { metadata: md(), spec: { subject: { apiVersion: 'apps/v1', name: 'd' }, sink } }, 'missing field(s): spec.subject.kind'],
+    ['no subject: namespace defaulted', { metadata: md(), spec: { sink } }, 'expected exactly one, got neither: spec.subject.name, spec.subject.selector\nmissing field(s): spec.subject.apiVersion, spec.subject.kind'],
   ]);
 });

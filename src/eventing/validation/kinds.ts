@@ -576,6 +576,7 @@ function labelSelectorError(sel: unknown): string | undefined {
 const sinkBinding: KindAdmitter = {
   defaults(o) {
     const s = spec(o);
+    if (!hasValue(s.subject)) s.subject = {};
     const subject = obj(s.subject);
     if (subject && str(subject.namespace) === '') subject.namespace = ns(o);
     defaultDestination(s.sink, ns(o));
