@@ -1,0 +1,178 @@
+// PingSource at the controller level: a real store, a real sink HTTP server, and a simulated clock
+// that fires `*/1 * * * *` once per simulated minute.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Store } from '../../store/store.ts';
+import { StoredEventRecorder } from '../../controllers/stored-events.ts';
+import { RoutingTable } from '../../dataplane/routing.ts';
+import { EventingManager, type EventingContext } from '../manager.ts';
+import { parseEvents, type EventRecord } from '../cloudevents.ts';
+import { RESOURCE, type PingSource } from '../types.ts';
+import { pingSourceController } from './pingsource.ts';
+import type { Timers } from './timers.ts';
+import { eventually } from '../../../test/harness.ts';
+
+/** A clock that moves only when told, firing due timers in time order. */
+class SimulatedClock implements Timers {
+  private t: number;
+  private timers: { at: number; fn: () => void }[] = [];
+  constructor(start: string) {
+    this.t = Date.parse(start);
+  }
+  now(): Date {
+    return new Date(this.t);
+  }
+  at(at: Date, fn: () => void): () => void {
+    const entry = { at: at.getTime(), fn };
+    this.timers.push(entry);
+    return () => {
+      this.timers = this.timers.filter((e) => e !== entry);
+    };
+  }
+  get pending(): number {
+    return this.timers.length;
+  }
+  advance(ms: number): void {
+    const target = this.t + ms;
+    for (;;) {
+      const due = this.timers.filter((e) => e.at <= target).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.timers = this.timers.filter((e) => e !== due);
+      this.t = Math.max(this.t, due.at);
+      due.fn();
+    }
+    this.t = target;
+  }
+}
+
+/** Parts a Serving-only reconciler would use; the source controllers never call them. */
+function unused(what: string): never {
+  throw new Error(`${what} is not part of this test`);
+}
+
+function eventingContext(store: Store, clock: SimulatedClock, dataDir: string): EventingContext {
+  return {
+    store,
+    events: new StoredEventRecorder(store),
+    now: () => clock.now(),
+    table: new RoutingTable(),
+    instances: { has: () => false, ensure: () => unused('instances'), status: () => undefined, remove: async () => unused('instances'), runtimeFor: () => unused('instances'), onChange: () => {}, onActivate: () => {} },
+    autoscaler: { start() {}, stop() {}, ensure: () => unused('autoscaler'), remove: () => unused('autoscaler'), state: () => undefined, poke() {}, readyChanged() {}, onChange: () => {} },
+    settings: { domain: 'example.com', domainTemplate: '{{.Name}}.{{.Namespace}}.{{.Domain}}', tagTemplate: '{{.Tag}}-{{.Name}}', clusterDomain: 'cluster.local', progressDeadlineSeconds: 600, initialScale: 1, rolloutDurationSeconds: 0, tagHeaderBasedRouting: false },
+    dataDir,
+    localGateway: () => undefined,
+    hostRouted: () => false,
+  };
+}
+
+async function sink(t: { after(fn: () => unknown): void }): Promise<{ url: string; events: EventRecord[] }> {
+  const events: EventRecord[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      events.push(...parseEvents(req.headers, Buffer.concat(chunks)));
+      res.writeHead(202).end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => new Promise<void>((r) => server.close(() => r())));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, events };
+}
+
+test('PingSource: */1 * * * * fires once per simulated minute with its data, type, source and overrides', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-ping-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const clock = new SimulatedClock('2026-03-01T10:00:30Z');
+  const store = new Store(path.join(dir, 'knit.db'), () => clock.now());
+  t.after(() => store.close());
+  const { url, events } = await sink(t);
+  const manager = new EventingManager(eventingContext(store, clock, dir), [pingSourceController(clock)]);
+  manager.start();
+  t.after(() => manager.stop());
+
+  store.create<PingSource>(RESOURCE.pingsources, {
+    apiVersion: 'sources.knative.dev/v1',
+    kind: 'PingSource',
+    metadata: { name: 'heartbeat', namespace: 'default' },
+    spec: { schedule: '*/1 * * * *', contentType: 'application/json', data: '{"message":"hello"}', sink: { uri: url }, ceOverrides: { extensions: { team: 'eventing' } } },
+  });
+  const ready = await eventually('the PingSource is Ready', () => {
+    const p = store.get<PingSource>(RESOURCE.pingsources, 'default', 'heartbeat');
+    return p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && clock.pending === 1 ? p : undefined;
+  });
+  assert.equal(ready.status?.sinkUri, url);
+  assert.deepEqual(ready.status?.ceAttributes, [{ type: 'dev.knative.sources.ping', source: '/apis/v1/namespaces/default/pingsources/heartbeat' }]);
+  assert.deepEqual(
+    ready.status?.conditions?.map((c) => [c.type, c.status, c.reason ?? '']),
+    [['Deployed', 'True', ''], ['OIDCIdentityCreated', 'True', 'authentication-oidc feature disabled'], ['Ready', 'True', ''], ['SinkProvided', 'True', '']],
+  );
+  assert.equal(events.length, 0, 'nothing is sent before the first activation');
+
+  clock.advance(60_000); // 10:01:30
+  await eventually('the first ping', () => events.length === 1);
+  const first = events[0];
+  assert.equal(first.attributes.type, 'dev.knative.sources.ping');
+  assert.equal(first.attributes.source, '/apis/v1/namespaces/default/pingsources/heartbeat');
+  assert.equal(first.attributes.time, '2026-03-01T10:01:00Z');
+  assert.equal(first.attributes.datacontenttype, 'application/json');
+  assert.equal(first.attributes.team, 'eventing');
+  assert.equal(Buffer.from(first.data ?? '', 'base64').toString(), '{"message":"hello"}');
+
+  clock.advance(5 * 60_000); // 10:06:30: five more activations, one per minute
+  await eventually('five more pings', () => events.length === 6);
+  assert.deepEqual(events.map((e) => e.attributes.time), ['01', '02', '03', '04', '05', '06'].map((m) => `2026-03-01T10:${m}:00Z`));
+  assert.equal(new Set(events.map((e) => e.attributes.id)).size, 6, 'each event has its own id');
+  clock.advance(20_000); // 10:06:50: no activation
+  assert.equal(clock.pending, 1);
+
+  // Deleting the source disarms it.
+  store.delete(RESOURCE.pingsources, 'default', 'heartbeat');
+  await eventually('the schedule is disarmed', () => clock.pending === 0);
+  clock.advance(10 * 60_000);
+  assert.equal(events.length, 6);
+});
+
+test('PingSource: dataBase64 is sent as its bytes; a missing sink is SinkProvided False NotFound with a SinkNotFound event', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-ping-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const clock = new SimulatedClock('2026-03-01T10:00:00Z');
+  const store = new Store(path.join(dir, 'knit.db'), () => clock.now());
+  t.after(() => store.close());
+  const { url, events } = await sink(t);
+  const manager = new EventingManager(eventingContext(store, clock, dir), [pingSourceController(clock)]);
+  manager.start();
+  t.after(() => manager.stop());
+
+  store.create<PingSource>(RESOURCE.pingsources, {
+    apiVersion: 'sources.knative.dev/v1',
+    kind: 'PingSource',
+    metadata: { name: 'bytes', namespace: 'default' },
+    spec: { schedule: '@hourly', contentType: 'application/octet-stream', dataBase64: Buffer.from([0, 1, 2, 255]).toString('base64'), sink: { uri: url } },
+  });
+  store.create<PingSource>(RESOURCE.pingsources, {
+    apiVersion: 'sources.knative.dev/v1',
+    kind: 'PingSource',
+    metadata: { name: 'nowhere', namespace: 'default' },
+    spec: { schedule: '* * * * *', sink: { ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'missing' } } },
+  });
+  const failed = await eventually('the sinkless PingSource is not Ready', () => {
+    const p = store.get<PingSource>(RESOURCE.pingsources, 'default', 'nowhere');
+    return p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False' ? p : undefined;
+  });
+  assert.deepEqual(failed.status?.conditions?.find((c) => c.type === 'SinkProvided'), { type: 'SinkProvided', status: 'False', reason: 'NotFound', lastTransitionTime: failed.status?.conditions?.find((c) => c.type === 'SinkProvided')?.lastTransitionTime });
+  const ev = await eventually('a SinkNotFound event', () => store.list('core.events').find((e) => (e as unknown as { reason?: string }).reason === 'SinkNotFound'));
+  assert.equal((ev as unknown as { message: string }).message, 'Sink not found: {"ref":{"kind":"Broker","namespace":"default","name":"missing","apiVersion":"eventing.knative.dev/v1"}}');
+
+  await eventually('the hourly schedule is armed', () => clock.pending === 1);
+  clock.advance(3_600_000);
+  await eventually('the hourly ping', () => events.length === 1);
+  assert.deepEqual([...Buffer.from(events[0].data ?? '', 'base64')], [0, 1, 2, 255]);
+  assert.equal(events[0].attributes.datacontenttype, 'application/octet-stream');
+});
