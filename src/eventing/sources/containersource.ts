@@ -61,14 +61,27 @@ function workloadFor(ctx: EventingContext, src: ContainerSource, env: Record<str
 }
 
 /** The ContainerSource controller. */
-export const containerSourceController: ControllerFactory = (ctx) => {
+export const containerSourceController: ControllerFactory = (ctx, enqueue) => {
   const relay = sinkRelayOf(ctx);
-  /** Source key → the instance key it runs. */
+  /** Source key → the instance key it runs, and back. */
   const running = new Map<string, string>();
+  const owners = new Map<string, string>();
+
+  // The instance manager reports changes to one hook, which Serving's controllers set (a key without a
+  // Revision is stopped there). A ContainerSource's replica is reported here instead.
+  const serving = ctx.instances.onChange;
+  ctx.instances.onChange = (key) => {
+    const owner = owners.get(key);
+    if (owner !== undefined) enqueue(RESOURCE.containersources, owner);
+    else serving(key);
+  };
 
   const stopRunning = (key: string): void => {
     const k = running.get(key);
-    if (k !== undefined) void ctx.instances.remove(k);
+    if (k !== undefined) {
+      owners.delete(k);
+      void ctx.instances.remove(k);
+    }
     running.delete(key);
   };
 
@@ -110,22 +123,18 @@ export const containerSourceController: ControllerFactory = (ctx) => {
       const workload = workloadFor(ctx, src, env);
       if (running.get(key) !== workload.key) {
         stopRunning(key);
+        owners.set(workload.key, key);
+        running.set(key, workload.key);
         ctx.instances.ensure(workload);
         ctx.instances.setScale(workload.key, 1);
-        running.set(key, workload.key);
       }
       const st = ctx.instances.status(workload.key);
-      if (st && st.ready > 0) {
-        lifecycle.markAdapterReady();
-        return 10_000;
-      }
+      if (st && st.ready > 0) return lifecycle.markAdapterReady();
       if (st?.failing && st.lastFailure) {
         lifecycle.markAdapterFailed('MinimumReplicasUnavailable', `Deployment does not have minimum availability. The container exited: ${st.lastFailure.reason}`);
       } else {
         lifecycle.markAdapterUnavailable(deploymentName(src));
       }
-      // The instance manager's change hook belongs to Serving's controllers: look again shortly.
-      return 500;
     },
   };
 
@@ -135,6 +144,7 @@ export const containerSourceController: ControllerFactory = (ctx) => {
     reconcile: (key) => reconcileKey(ctx, reconciler, key),
     async stop() {
       for (const key of [...running.keys()]) stopRunning(key);
+      ctx.instances.onChange = serving;
       await relay.close();
     },
   };
