@@ -63,6 +63,9 @@ function workloadFor(ctx: EventingContext, src: ContainerSource, env: Record<str
 /** The ContainerSource controller. */
 export const containerSourceController: ControllerFactory = (ctx, enqueue) => {
   const relay = sinkRelayOf(ctx);
+  relay.onFailure(() => {
+    for (const o of ctx.store.list(RESOURCE.containersources)) enqueue(RESOURCE.containersources, objectKey(o.metadata.namespace, o.metadata.name));
+  });
   /** Source key → the instance key it runs, and back. */
   const running = new Map<string, string>();
   const owners = new Map<string, string>();

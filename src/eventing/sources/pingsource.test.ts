@@ -4,87 +4,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { Store } from '../../store/store.ts';
-import { StoredEventRecorder } from '../../controllers/stored-events.ts';
-import { RoutingTable } from '../../dataplane/routing.ts';
-import { EventingManager, type EventingContext } from '../manager.ts';
-import { parseEvents, type EventRecord } from '../cloudevents.ts';
+import { EventingManager } from '../manager.ts';
 import { RESOURCE, type PingSource } from '../types.ts';
 import { pingSourceController } from './pingsource.ts';
-import type { Timers } from './timers.ts';
 import { eventually } from '../../../test/harness.ts';
-
-/** A clock that moves only when told, firing due timers in time order. */
-class SimulatedClock implements Timers {
-  private t: number;
-  private timers: { at: number; fn: () => void }[] = [];
-  constructor(start: string) {
-    this.t = Date.parse(start);
-  }
-  now(): Date {
-    return new Date(this.t);
-  }
-  at(at: Date, fn: () => void): () => void {
-    const entry = { at: at.getTime(), fn };
-    this.timers.push(entry);
-    return () => {
-      this.timers = this.timers.filter((e) => e !== entry);
-    };
-  }
-  get pending(): number {
-    return this.timers.length;
-  }
-  advance(ms: number): void {
-    const target = this.t + ms;
-    for (;;) {
-      const due = this.timers.filter((e) => e.at <= target).sort((a, b) => a.at - b.at)[0];
-      if (!due) break;
-      this.timers = this.timers.filter((e) => e !== due);
-      this.t = Math.max(this.t, due.at);
-      due.fn();
-    }
-    this.t = target;
-  }
-}
-
-/** Parts a Serving-only reconciler would use; the source controllers never call them. */
-function unused(what: string): never {
-  throw new Error(`${what} is not part of this test`);
-}
-
-function eventingContext(store: Store, clock: SimulatedClock, dataDir: string): EventingContext {
-  return {
-    store,
-    events: new StoredEventRecorder(store),
-    now: () => clock.now(),
-    table: new RoutingTable(),
-    instances: { has: () => false, ensure: () => unused('instances'), status: () => undefined, remove: async () => unused('instances'), runtimeFor: () => unused('instances'), onChange: () => {}, onActivate: () => {} },
-    autoscaler: { start() {}, stop() {}, ensure: () => unused('autoscaler'), remove: () => unused('autoscaler'), state: () => undefined, poke() {}, readyChanged() {}, onChange: () => {} },
-    settings: { domain: 'example.com', domainTemplate: '{{.Name}}.{{.Namespace}}.{{.Domain}}', tagTemplate: '{{.Tag}}-{{.Name}}', clusterDomain: 'cluster.local', progressDeadlineSeconds: 600, initialScale: 1, rolloutDurationSeconds: 0, tagHeaderBasedRouting: false },
-    dataDir,
-    localGateway: () => undefined,
-    hostRouted: () => false,
-  };
-}
-
-async function sink(t: { after(fn: () => unknown): void }): Promise<{ url: string; events: EventRecord[] }> {
-  const events: EventRecord[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      events.push(...parseEvents(req.headers, Buffer.concat(chunks)));
-      res.writeHead(202).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise<void>((r) => server.close(() => r())));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, events };
-}
+import { SimulatedClock, eventingContext, sink } from '../../../test/eventing-context.ts';
 
 test('PingSource: */1 * * * * fires once per simulated minute with its data, type, source and overrides', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-ping-'));

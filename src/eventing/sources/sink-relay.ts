@@ -21,7 +21,8 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 /** The relay listeners of one knit: one per cluster-local sink host a workload is given. */
 export class SinkRelay {
   private readonly ctx: Pick<EventingContext, 'settings' | 'hostRouted' | 'localGateway'>;
-  private readonly servers = new Map<string, { host: string; server: http.Server; listening: Promise<void> }>();
+  private readonly servers = new Map<string, { host: string; server: http.Server; listening: Promise<void>; error?: string }>();
+  private readonly failed: (() => void)[] = [];
 
   constructor(ctx: Pick<EventingContext, 'settings' | 'hostRouted' | 'localGateway'>) {
     this.ctx = ctx;
@@ -40,8 +41,14 @@ export class SinkRelay {
     const address = relayAddress(u.host);
     const existing = this.servers.get(address);
     if (existing && existing.host !== u.host) throw new Error(`sink hosts ${existing.host} and ${u.host} derive the same relay address ${address}`);
+    if (existing?.error) throw new Error(`the sink relay for ${u.host} cannot listen on ${address}:${gw.port}: ${existing.error}`);
     if (!existing) this.listen(address, u.host, gw.port);
     return `http://${address}:${gw.port}${u.pathname}${u.search}`;
+  }
+
+  /** Calls `fn` when a relay listener fails (the bindings that use it then look again, and report it). */
+  onFailure(fn: () => void): void {
+    this.failed.push(fn);
   }
 
   /** Resolves once the relay behind `workloadUrl` (a workloadUrl result) listens, if it is one. */
@@ -69,15 +76,17 @@ export class SinkRelay {
       });
       req.pipe(upstream);
     });
-    const listening = new Promise<void>((resolve) => {
+    const entry: { host: string; server: http.Server; listening: Promise<void>; error?: string } = { host, server, listening: Promise.resolve() };
+    entry.listening = new Promise<void>((resolve) => {
       server.once('error', (err) => {
-        // The address stays unusable; requests to it are refused, and the reason is in knit's log.
-        console.error(`knit: sink relay for ${host} on ${address}:${port}: ${err.message}`);
+        // E.g. --local-http on a wildcard address holds the port on every loopback address too.
+        entry.error = err.message;
         resolve();
+        for (const fn of this.failed) fn();
       });
       server.listen(port, address, () => resolve());
     });
-    this.servers.set(address, { host, server, listening });
+    this.servers.set(address, entry);
   }
 
   async close(): Promise<void> {

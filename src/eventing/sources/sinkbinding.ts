@@ -6,6 +6,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import { reconcileKey, type Reconciler } from '../../controllers/kit.ts';
+import { objectKey } from '../../controllers/names.ts';
 import { registry, type KindInfo } from '../../kube/registry.ts';
 import { labelSelectorString } from '../../kube/printers.ts';
 import { parseLabelSelector } from '../../kube/selectors.ts';
@@ -63,8 +64,11 @@ function patchTemplate(obj: PodSpecable, env: EnvVar[] | undefined): boolean {
 }
 
 /** The SinkBinding controller. */
-export const sinkBindingController: ControllerFactory = (ctx) => {
+export const sinkBindingController: ControllerFactory = (ctx, enqueue) => {
   const relay = sinkRelayOf(ctx);
+  relay.onFailure(() => {
+    for (const o of ctx.store.list(RESOURCE.sinkbindings)) enqueue(RESOURCE.sinkbindings, objectKey(o.metadata.namespace, o.metadata.name));
+  });
   let unwatch: (() => void) | undefined;
 
   const write = (kind: KindInfo, obj: PodSpecable, env: EnvVar[] | undefined): void => {
@@ -105,6 +109,12 @@ export const sinkBindingController: ControllerFactory = (ctx) => {
         kSink = relay.workloadUrl(sink.uri);
       } catch (err) {
         return lifecycle.markBindingUnavailable('BindingFailed', (err as Error).message);
+      }
+      if (kSink !== sink.uri) {
+        const podman = subjects.objects.find((o) => [...(o.spec?.template?.spec?.containers ?? []), ...(o.spec?.template?.spec?.initContainers ?? [])].some((c) => !(c.image ?? '').startsWith('file://')));
+        if (podman) {
+          return lifecycle.markBindingUnavailable('BindingFailed', `the sink ${sink.uri} is cluster-local: knit relays it on a loopback address, which only file:// images (on the host network) reach, and ${podman.kind} "${podman.metadata.name}" runs a container image`);
+        }
       }
       const env: EnvVar[] = [{ name: 'K_SINK', value: kSink }, { name: 'K_CE_OVERRIDES', value: ceOverridesEnv(sb.spec.ceOverrides) }];
       try {
