@@ -1,14 +1,17 @@
 // Eventing's sources against a real `knit serve`: an ApiServerSource announces a new Service, a
 // ContainerSource's file:// workload posts to its cluster-local K_SINK through knit's sink relay, a
 // SinkBinding gives a Knative Service's new revision K_SINK and takes it away again, and a
-// PingSource fires `* * * * *` for real.
+// PingSource fires `* * * * *` for real; a bound Service's K_SINK survives a restart.
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { FIXTURES, KnitServer, eventually } from './harness.ts';
+import { freePort } from '../src/runtime/process.ts';
 
 let knit: KnitServer;
 const DISPLAY = `file://${path.join(FIXTURES, 'event-display')}`;
@@ -197,4 +200,47 @@ test('PingSource fires * * * * * for real: its event reaches a cluster-local sin
   assert.equal(ping.headers['ce-source'], '/apis/v1/namespaces/default/pingsources/every-minute');
   assert.equal(ping.headers['content-type'], 'application/json');
   assert.equal(ping.body, '{"ping":"real"}');
+});
+
+test('a bound Service keeps its K_SINK across a knit restart on the same --local-http port, and the relay is back', async (t) => {
+  const port = await freePort();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-e2e-restart-'));
+  let first: KnitServer | undefined = await new KnitServer(['--local-http', `127.0.0.1:${port}`], dataDir).start();
+  t.after(async () => {
+    await first?.cleanup();
+  });
+  const k1 = first;
+  await k1.createService('display', DISPLAY);
+  await k1.createService('bound', ENV_APP);
+  assert.equal((await k1.api('POST', `${SOURCES}/sinkbindings`, {
+    apiVersion: 'sources.knative.dev/v1',
+    kind: 'SinkBinding',
+    metadata: { name: 'bind' },
+    spec: { subject: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'bound' }, sink: DISPLAY_SINK },
+  })).status, 201);
+  const sinkOf = async (k: KnitServer): Promise<string | undefined> => {
+    const s = (await k.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/services/bound')).json as Service;
+    return s.spec.template.spec.containers[0].env?.find((e) => e.name === 'K_SINK')?.value;
+  };
+  const kSink = await eventually('the binding patched the Service', () => sinkOf(k1), 30_000);
+  await k1.stop();
+  first = undefined;
+
+  const k2 = await new KnitServer(['--local-http', `127.0.0.1:${port}`], dataDir).start();
+  t.after(() => k2.cleanup());
+  await eventually('the display service answers again', async () => (await k2.request('display.default.example.com', '/events')).status === 200, 60_000);
+  const gen = ((await k2.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/services/bound')).json as Service).metadata.generation;
+  const u = new URL(kSink);
+  const status = await eventually('the relay answers after the restart', () => new Promise<number | undefined>((resolve) => {
+    const req = http.request({ host: u.hostname, port: u.port, path: u.pathname, method: 'POST', headers: { 'ce-specversion': '1.0', 'ce-id': 'r-1', 'ce-type': 'dev.knit.test.restarted', 'ce-source': 'test' } }, (res) => {
+      res.resume();
+      resolve(res.statusCode);
+    });
+    req.on('error', () => resolve(undefined));
+    req.end();
+  }), 30_000);
+  assert.equal(status, 202);
+  assert.equal(await sinkOf(k2), kSink);
+  assert.equal(((await k2.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/services/bound')).json as Service).metadata.generation, gen, 'no new generation after the restart');
+  assert.equal(gen, 2);
 });
