@@ -7,6 +7,7 @@ import type { KindInfo } from '../kube/registry.ts';
 import type { StoredObject } from '../store/store.ts';
 import type { WriteContext } from '../server/kinds.ts';
 import { badRequest } from '../api/status-error.ts';
+import { EVENTING_KINDS } from './validation/kinds.ts';
 
 type Obj = Record<string, unknown>;
 
@@ -17,7 +18,15 @@ export interface EventingAdmitter {
 }
 
 /** By `GROUP/Kind`; kinds absent here are stored as sent. */
-export const EVENTING_ADMITTERS: Record<string, EventingAdmitter> = {};
+export const EVENTING_ADMITTERS: Record<string, EventingAdmitter> = Object.fromEntries(
+  Object.entries(EVENTING_KINDS).map(([key, k]) => [
+    key,
+    {
+      defaults: (obj: Obj) => k.defaults(obj),
+      validate: (obj: Obj, ctx: WriteContext) => k.validate(obj, { op: ctx.op, old: ctx.old as unknown as Obj | undefined })?.error,
+    },
+  ]),
+);
 
 export function admitEventing(kind: KindInfo, raw: Obj, ctx: WriteContext): { object: StoredObject; warnings: string[] } {
   const a = EVENTING_ADMITTERS[`${kind.group}/${kind.kind}`];

@@ -8,7 +8,7 @@ import { RESOURCE, type PingSource } from '../types.ts';
 import type { EventRecord } from '../cloudevents.ts';
 import { PingSourceLifecycle } from './lifecycle.ts';
 import { SINK_WATCHES, deliver, newEvent, resolveSink, sinkNotFound } from './common.ts';
-import { parseSchedule, type Schedule } from './cron.ts';
+import { parseSchedule, type Schedule } from '../cron.ts';
 import { realTimers, type Timers } from './timers.ts';
 
 /** knative/eventing pkg/apis/sources/v1 ping_lifecycle.go PingSourceEventType. */
@@ -55,6 +55,7 @@ export function pingSourceController(timers?: Timers): ControllerFactory {
       const entry = armed.get(key);
       if (!entry) return;
       const when = schedule.next(after);
+      if (!when) return; // never fires again (e.g. `0 0 30 2 *`), as robfig/cron's zero time
       entry.cancel = clock.at(when, () => {
         const current = armed.get(key);
         if (current !== entry) return;
