@@ -124,8 +124,34 @@ test('ContainerSource runs its file:// template with K_SINK and K_CE_OVERRIDES; 
   assert.equal(beat.body, 'from-container');
 
   const pid = await eventually('the source runs as an instance', () => knit.instancePids().find((p) => !before.has(p)));
+
+  // A changed template replaces the replica.
+  const patched = await knit.api('PATCH', `${SOURCES}/containersources/heartbeat`, { spec: { template: { spec: { containers: [{ image: HEARTBEAT, env: [{ name: 'HEARTBEAT_LABEL', value: 'second' }] }] } } } });
+  assert.equal(patched.status, 200, JSON.stringify(patched.json));
+  await eventually('heartbeats from the new template', async () => (await displayed()).some((e) => e.headers['ce-type'] === 'dev.knit.test.heartbeat' && e.body === 'second'), 20_000);
+  await eventually('the first replica is stopped', () => !alive(pid), 20_000);
+  const second = await eventually('the new replica runs', () => knit.instancePids().find((p) => !before.has(p) && p !== pid));
+
   assert.equal((await knit.api('DELETE', `${SOURCES}/containersources/heartbeat`)).status, 200);
-  await eventually('the source instance is stopped', () => !knit.instancePids().includes(pid) && !alive(pid), 20_000);
+  await eventually('the source instance is stopped', () => !knit.instancePids().includes(second) && !alive(second), 20_000);
+});
+
+test('ContainerSource refuses what knit cannot run: a container image with a cluster-local sink, env from a Secret', async () => {
+  const create = async (name: string, container: Record<string, unknown>): Promise<void> => {
+    const r = await knit.api('POST', `${SOURCES}/containersources`, { apiVersion: 'sources.knative.dev/v1', kind: 'ContainerSource', metadata: { name }, spec: { template: { spec: { containers: [container] } }, sink: DISPLAY_SINK } });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+  };
+  await create('in-podman', { image: 'docker.io/library/busybox:latest' });
+  await create('secret-env', { image: HEARTBEAT, env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 's', key: 'k' } } }] });
+  for (const [name, reason, message] of [
+    ['in-podman', 'SinkUnreachable', /only file:\/\/ images/],
+    ['secret-env', 'UnsupportedTemplate', /env TOKEN: valueFrom is not supported/],
+  ] as const) {
+    const c = await eventually(`${name} is refused`, async () => ((await knit.api('GET', `${SOURCES}/containersources/${name}`)).json as Source).status?.conditions?.find((x) => x.type === 'ReceiveAdapterReady' && x.status === 'False'));
+    assert.equal(c.reason, reason);
+    assert.match(c.message ?? '', message);
+    assert.equal((await knit.api('DELETE', `${SOURCES}/containersources/${name}`)).status, 200);
+  }
 });
 
 function alive(pid: number): boolean {
