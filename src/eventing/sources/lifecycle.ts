@@ -8,7 +8,10 @@ import type { SourceStatus } from '../types.ts';
 /** knative/eventing pkg/auth/serviceaccount.go SetupOIDCServiceAccount with authentication-oidc off. */
 const OIDC_DISABLED = 'authentication-oidc feature disabled';
 
-/** The markers every source shares: the sink (SinkProvided) and OIDC (off). */
+/**
+ * The markers every source shares: the sink (SinkProvided) and OIDC (off). A sink that stops resolving
+ * leaves `status.sinkUri` as it was, as Knative's MarkNoSink and MarkSinkFailed do.
+ */
 abstract class SourceLifecycle extends Lifecycle {
   protected abstract readonly sinkCondition: string;
 
@@ -33,7 +36,6 @@ export class PingSourceLifecycle extends SourceLifecycle {
 
   /** pingsource.go ReconcileKind: `MarkNoSink("NotFound", "")`. */
   markNoSink(): void {
-    delete (this.status as SourceStatus).sinkUri;
     this.m.markFalse('SinkProvided', 'NotFound', '');
   }
 
@@ -57,7 +59,6 @@ export class ApiServerSourceLifecycle extends SourceLifecycle {
   }
 
   markNoSink(): void {
-    delete (this.status as SourceStatus).sinkUri;
     this.m.markFalse('SinkProvided', 'NotFound', '');
   }
 
@@ -91,7 +92,6 @@ export class ContainerSourceLifecycle extends Lifecycle {
 
   /** PropagateSinkBindingStatus of a binding whose sink does not resolve (SinkProvided False, NoAddressable). */
   markSinkUnbound(message: string): void {
-    delete (this.status as SourceStatus).sinkUri;
     this.m.markFalse('SinkBindingReady', 'NoAddressable', `Addressable could not be extracted from destination: ${message}`);
   }
 
@@ -121,7 +121,6 @@ export class SinkBindingLifecycle extends SourceLifecycle {
 
   /** sinkbinding.go Reconcile: `MarkSinkFailed("NoAddressable", …)`. */
   markSinkFailed(message: string): void {
-    delete (this.status as SourceStatus).sinkUri;
     this.m.markFalse('SinkProvided', 'NoAddressable', `Addressable could not be extracted from destination: ${message}`);
   }
 

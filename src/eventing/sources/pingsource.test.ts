@@ -103,3 +103,31 @@ test('PingSource: dataBase64 is sent as its bytes; a missing sink is SinkProvide
   assert.deepEqual([...Buffer.from(events[0].data ?? '', 'base64')], [0, 1, 2, 255]);
   assert.equal(events[0].attributes.datacontenttype, 'application/octet-stream');
 });
+
+test('PingSource: a changed schedule or timezone re-arms at the new activation', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-ping-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const clock = new SimulatedClock('2026-03-01T10:00:30Z');
+  const store = new Store(path.join(dir, 'knit.db'), () => clock.now());
+  t.after(() => store.close());
+  const { url, events } = await sink(t);
+  const manager = new EventingManager(eventingContext(store, clock, dir), [pingSourceController(clock)]);
+  manager.start();
+  t.after(() => manager.stop());
+  store.create<PingSource>(RESOURCE.pingsources, {
+    apiVersion: 'sources.knative.dev/v1',
+    kind: 'PingSource',
+    metadata: { name: 'moving', namespace: 'default' },
+    spec: { schedule: '* * * * *', sink: { uri: url } },
+  });
+  await eventually('armed every minute', () => clock.pending === 1);
+  const created = store.get<PingSource>(RESOURCE.pingsources, 'default', 'moving')!;
+  // 11:00 in Paris is 10:00 UTC in March: the next activation is tomorrow's 10:00 UTC.
+  store.update<PingSource>(RESOURCE.pingsources, { ...created, spec: { ...created.spec, schedule: '0 11 * * *', timezone: 'Europe/Paris' } });
+  await eventually('re-armed', () => store.get<PingSource>(RESOURCE.pingsources, 'default', 'moving')?.status?.observedGeneration === 2 && clock.pending === 1);
+  clock.advance(60 * 60_000);
+  assert.equal(events.length, 0, 'the old every-minute schedule is gone');
+  clock.advance(23 * 60 * 60_000);
+  await eventually('the daily ping', () => events.length === 1);
+  assert.equal(events[0].attributes.time, '2026-03-02T10:00:00Z');
+});
