@@ -7,6 +7,7 @@ import type { StoredObject, WatchEvent } from '../store/store.ts';
 import { WorkQueue, type ReconcileFn } from '../controllers/queue.ts';
 import { objectKey } from '../controllers/names.ts';
 import type { ControllerContext } from '../controllers/context.ts';
+import { SOURCE_CONTROLLERS } from './sources/index.ts';
 
 /** What Eventing's controllers share, beyond the Serving controllers' context. */
 export interface EventingContext extends ControllerContext {
@@ -16,6 +17,8 @@ export interface EventingContext extends ControllerContext {
   localGateway(): { host: string; port: number } | undefined;
   /** True when the cluster-local gateway's routing table has `host` (a Route's, a DomainMapping's). */
   hostRouted(host: string): boolean;
+  /** The API server's URL once it listens (ApiServerSource events carry it as their `source`). */
+  apiServer?(): string | undefined;
 }
 
 /** One Eventing controller: a resource's reconcile function and what else makes it look again. */
@@ -82,4 +85,4 @@ export class EventingManager {
  * The controllers `knit serve` runs, in start order. Each Eventing component adds its factory here
  * (broker, trigger, channel, subscription, flows, sources).
  */
-export const EVENTING_CONTROLLERS: ControllerFactory[] = [];
+export const EVENTING_CONTROLLERS: ControllerFactory[] = [...SOURCE_CONTROLLERS];
