@@ -95,6 +95,9 @@ test('broker: create, list and describe without status and Ready, -o formats, up
   assert.deepEqual([doc.kind, doc.apiVersion, doc.status.address.url], ['Broker', 'eventing.knative.dev/v1', url]);
   assert.match(await ok('broker', 'list', '-o', 'yaml'), /^apiVersion: eventing\.knative\.dev\/v1\nitems:\n- apiVersion: eventing\.knative\.dev\/v1\n {2}kind: Broker\n/);
   assert.match(await ok('broker', 'list', '-o', 'yaml'), /\nkind: BrokerList\n/);
+  assert.doesNotMatch(await ok('broker', 'describe', 'example-broker', '-o', 'yaml'), /managedFields/);
+  assert.doesNotMatch(await ok('broker', 'list', '-o', 'json'), /managedFields/);
+  assert.match(await ok('broker', 'describe', 'example-broker', '-o', 'yaml', '--show-managed-fields'), /\n {2}managedFields:\n/);
   assert.equal(await ok('broker', 'list', '-o', 'jsonpath={.items[*].metadata.name}'), 'b2 example-broker');
   // Without the header row the columns are as wide as the cells only (kn's tabwriter sees no header either).
   assert.equal(

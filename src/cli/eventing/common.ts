@@ -246,6 +246,15 @@ function withType<T extends AnyObject>(obj: T, info: KindInfo): T {
   return { ...obj, apiVersion: obj.apiVersion || apiVersionOf(info), kind: obj.kind || info.kind };
 }
 
+/** kubectl's OmitManagedFieldsPrinter: -o json|yaml leave metadata.managedFields out unless --show-managed-fields. */
+export function forPrinter<T extends AnyObject>(ctx: CommandContext, printer: Printer, obj: T): T {
+  const meta = obj.metadata as ObjectMeta & { managedFields?: unknown };
+  if ((printer.format !== 'json' && printer.format !== 'yaml') || ctx.flags.bool('show-managed-fields') || meta?.managedFields === undefined) return obj;
+  const metadata = { ...meta };
+  delete metadata.managedFields;
+  return { ...obj, metadata };
+}
+
 function nameLine(info: KindInfo, name: string | undefined): string {
   return `${info.kind.toLowerCase()}.${info.group}/${name ?? ''}\n`;
 }
@@ -265,7 +274,7 @@ export async function describeObject<T extends AnyObject>(
     return;
   }
   if (printer) {
-    ctx.out.write(printer.format === 'name' ? nameLine(info, obj.metadata.name) : await printDocument(withType(obj, info), printer));
+    ctx.out.write(printer.format === 'name' ? nameLine(info, obj.metadata.name) : await printDocument(forPrinter(ctx, printer, withType(obj, info)), printer));
     return;
   }
   const tw = new TabWriter(DESCRIBE_TABWRITER);
@@ -331,7 +340,7 @@ export async function listObjects<T extends AnyObject>(ctx: CommandContext, info
   const list = await connect(ctx).call<ObjectList<T>>('GET', pathOf(info, ns));
   const items = Array.isArray(list.items) ? list.items : [];
   if (printer) {
-    ctx.out.write(await printListDocument(items, info, printer, list.metadata?.resourceVersion));
+    ctx.out.write(await printListDocument(items.map((i) => forPrinter(ctx, printer, i)), info, printer, list.metadata?.resourceVersion));
     return;
   }
   if (items.length === 0) {

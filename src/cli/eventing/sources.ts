@@ -19,6 +19,7 @@ import {
   deleteNamed,
   describeLayout,
   describeObject,
+  forPrinter,
   keyValueUpdates,
   listObjects,
   pathOf,
@@ -514,7 +515,7 @@ export async function sourceListCommand(ctx: Ctx): Promise<void> {
   for (const info of SOURCE_KINDS) {
     if (filters.length > 0 && !filters.includes(info.kind.toLowerCase())) continue;
     const list = await client.call<ObjectList<AnyObject>>('GET', pathOf(info, ns));
-    for (const i of list.items ?? []) items.push({ ...i, apiVersion: i.apiVersion || `${info.group}/${info.version}`, kind: i.kind || info.kind });
+    for (const i of list.items ?? []) items.push({ ...(printer ? forPrinter(ctx, printer, i) : i), apiVersion: i.apiVersion || `${info.group}/${info.version}`, kind: i.kind || info.kind });
   }
   if (printer) {
     if (printer.format === 'name') {
