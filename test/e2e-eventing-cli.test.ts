@@ -296,3 +296,16 @@ test("kubectl get shows the Eventing kinds with their CRDs' printer columns", as
     assert.deepEqual(header, want, resource);
   }
 });
+
+test("kn's config file: eventing.sink-mappings prefixes and channel-type-mappings aliases", async () => {
+  const config = `${knit.dataDir}/kn-config.yaml`;
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(config, 'eventing:\n  sink-mappings:\n  - prefix: brk\n    group: eventing.knative.dev\n    version: v1\n    resource: brokers\n  channel-type-mappings:\n  - alias: memory\n    kind: InMemoryChannel\n    group: messaging.knative.dev\n    version: v1\n');
+  assert.equal(await ok('trigger', 'create', 'mapped', '--sink', 'brk:example-broker', '--config', config), "Trigger 'mapped' successfully created in namespace 'default'.\n");
+  const t = (await knit.api('GET', `${TRIGGERS}/mapped`)).json as { spec: { subscriber: unknown } };
+  assert.deepEqual(t.spec.subscriber, { ref: { kind: 'Broker', apiVersion: 'eventing.knative.dev/v1', name: 'example-broker', namespace: 'default' } });
+  await fails(['trigger', 'create', 'unmapped', '--sink', 'brk:example-broker'], "cannot create trigger 'unmapped' in namespace 'default' because: the server could not find the requested resource");
+  assert.equal(await ok('channel', 'create', 'mem', '--type', 'memory', '--config', config), "Channel 'mem' created in namespace 'default'.\n");
+  const ch = (await knit.api('GET', '/apis/messaging.knative.dev/v1/namespaces/default/channels/mem')).json as { spec: { channelTemplate: unknown } };
+  assert.deepEqual(ch.spec.channelTemplate, { apiVersion: 'messaging.knative.dev/v1', kind: 'InMemoryChannel' });
+});

@@ -8,7 +8,7 @@ import { tableAge } from '../duration.ts';
 import { CliError } from '../errors.ts';
 import { printerOf } from '../output.ts';
 import { nonReadyReason, readyValue, table } from '../printers.ts';
-import { CHANNEL, deleteNamed, describeLayout, describeObject, listObjects, pathOf, resolveSinkFlag, singleName, sinkToString, SUBSCRIPTION, updateWithRetry, writeSink } from './common.ts';
+import { CHANNEL, deleteNamed, knConfigOf, describeLayout, describeObject, listObjects, pathOf, resolveSinkFlag, singleName, sinkToString, SUBSCRIPTION, updateWithRetry, writeSink } from './common.ts';
 import { invalidCrd, listTypes } from './types-list.ts';
 
 /** ctypeMappings: kn's built-in channel type alias. */
@@ -16,12 +16,21 @@ const CHANNEL_TYPES: Record<string, { group: string; version: string; kind: stri
   imc: { group: 'messaging.knative.dev', version: 'v1', kind: 'InMemoryChannel' },
 };
 
+type ChannelTypes = Record<string, { group: string; version: string; kind: string }>;
+
+/** The built-in `imc` and the config file's `eventing.channel-type-mappings` (which may override it). */
+function channelTypesOf(ctx: CommandContext): ChannelTypes {
+  const out: ChannelTypes = { ...CHANNEL_TYPES };
+  for (const m of knConfigOf(ctx).channelTypeMappings) out[m.alias] = { group: m.group, version: m.version, kind: m.kind };
+  return out;
+}
+
 /** ChannelTypeFlags.Parse: an alias or `Group:Version:Kind`. */
-export function parseChannelType(ctype: string): { apiVersion: string; kind: string } {
+export function parseChannelType(ctype: string, types: ChannelTypes = CHANNEL_TYPES): { apiVersion: string; kind: string } {
   const parts = ctype.split(':');
   const bad = `Error: incorrect value '${ctype}' for '--type', must be in the format 'Group:Version:Kind' or configure an alias in kn config`;
   if (parts.length === 1) {
-    const t = CHANNEL_TYPES[ctype];
+    const t = types[ctype];
     if (!t) throw new CliError(`Error: unknown channel type alias: '${ctype}'`);
     return { apiVersion: `${t.group}/${t.version}`, kind: t.kind };
   }
@@ -30,12 +39,12 @@ export function parseChannelType(ctype: string): { apiVersion: string; kind: str
 }
 
 /** ChannelRef.Parse: `NAME` (a Channel), `ALIAS:NAME` or `Group:Version:Kind:Name`. */
-export function parseChannelRef(cref: string): KReference {
+export function parseChannelRef(cref: string, types: ChannelTypes = CHANNEL_TYPES): KReference {
   const parts = cref.split(':');
   const bad = `Error: incorrect value '${cref}' for '--channel', must be in the format 'Group:Version:Kind:Name' or configure an alias in kn config and refer as: '--channel ALIAS:NAME'`;
   if (parts.length === 1) return { kind: 'Channel', apiVersion: 'messaging.knative.dev/v1', name: parts[0] };
   if (parts.length === 2) {
-    const t = CHANNEL_TYPES[parts[0]];
+    const t = types[parts[0]];
     if (!t) throw new CliError(`Error: unknown alias '${parts[0]}' for '--channel', please configure the alias in kn config or specify in the format '--channel Group:Version:Kind:Name'`);
     return { kind: t.kind, apiVersion: `${t.group}/${t.version}`, name: parts[1] };
   }
@@ -51,7 +60,7 @@ export async function channelCreateCommand(ctx: CommandContext): Promise<void> {
   const name = singleName(ctx, "'knit channel create' requires the channel name given as single argument");
   const namespace = namespaceOf(ctx);
   const channel: Channel = { apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', metadata: { name, namespace }, spec: {} };
-  if (ctx.flags.changed('type')) channel.spec.channelTemplate = parseChannelType(ctx.flags.string('type'));
+  if (ctx.flags.changed('type')) channel.spec.channelTemplate = parseChannelType(ctx.flags.string('type'), channelTypesOf(ctx));
   await connect(ctx).call('POST', pathOf(CHANNEL, namespace), channel);
   ctx.out.write(`Channel '${name}' created in namespace '${namespace}'.\n`);
 }
@@ -131,7 +140,7 @@ export async function subscriptionCreateCommand(ctx: CommandContext): Promise<vo
   const name = singleName(ctx, "'knit subscription create' requires the subscription name given as single argument");
   if (ctx.flags.string('channel') === '') throw new CliError("'knit subscription create' requires the channel reference provided with --channel flag");
   const namespace = namespaceOf(ctx);
-  const sub: Subscription = { apiVersion: 'messaging.knative.dev/v1', kind: 'Subscription', metadata: { name, namespace }, spec: { channel: parseChannelRef(ctx.flags.string('channel')) } };
+  const sub: Subscription = { apiVersion: 'messaging.knative.dev/v1', kind: 'Subscription', metadata: { name, namespace }, spec: { channel: parseChannelRef(ctx.flags.string('channel'), channelTypesOf(ctx)) } };
   await applySubscriptionSinks(ctx, sub, namespace);
   await connect(ctx).call('POST', pathOf(SUBSCRIPTION, namespace), sub);
   ctx.out.write(`Subscription '${name}' created in namespace '${namespace}'.\n`);

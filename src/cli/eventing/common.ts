@@ -14,6 +14,7 @@ import { printDocument, printerOf, sortKeysDeep, toJson } from '../output.ts';
 import { PrefixWriter, table, writeConditions, writeMetadata } from '../printers.ts';
 import { DESCRIBE_TABWRITER, TabWriter } from '../tabwriter.ts';
 import { mapFromArray } from '../podspec-flags.ts';
+import { loadKnConfig, type KnConfig } from '../kn-config.ts';
 
 /** A kind's REST coordinates. */
 export interface KindInfo {
@@ -100,8 +101,27 @@ function parseGroupVersion(gv: string): { group: string; version: string } {
   throw new CliError(`unexpected GroupVersion string: ${gv}`);
 }
 
+const configs = new WeakMap<CommandContext, KnConfig>();
+
+/** kn's configuration file of this invocation (--config), read once. */
+export function knConfigOf(ctx: CommandContext): KnConfig {
+  let c = configs.get(ctx);
+  if (!c) {
+    c = loadKnConfig({ configFlag: ctx.flags.string('config') || undefined, env: ctx.env, warn: (t) => ctx.err.write(t) });
+    configs.set(ctx, c);
+  }
+  return c;
+}
+
+/** The config file's `eventing.sink-mappings` (they override the defaults, as ComputeWithDefaultMappings does). */
+export function sinkMappingsOf(ctx: CommandContext): Record<string, Gvr> {
+  const out: Record<string, Gvr> = {};
+  for (const m of knConfigOf(ctx).sinkMappings) out[m.prefix] = { group: m.group, version: m.version, plural: m.resource };
+  return out;
+}
+
 /** sink.Parse: `NAME` (a Knative service), `PREFIX:NAME[:NAMESPACE]`, `http(s)://…`, `group/version/resource:NAME`. */
-export function parseSink(repr: string, namespace: string): SinkReference {
+export function parseSink(repr: string, namespace: string, mappings: Record<string, Gvr> = {}): SinkReference {
   const parts = repr.split(':');
   let prefix: string;
   let name: string;
@@ -112,7 +132,7 @@ export function parseSink(repr: string, namespace: string): SinkReference {
   else [prefix, name] = [parts[0], parts[1]];
   // apis.ParseURL (url.Parse) refuses next to nothing; the API server validates the URI.
   if (prefix === '') return { uri: name };
-  let gvr = SINK_MAPPINGS[prefix];
+  let gvr = mappings[prefix] ?? SINK_MAPPINGS[prefix];
   if (!gvr) {
     const idx = prefix.lastIndexOf('/');
     let groupVersion = '';
@@ -126,8 +146,8 @@ export function parseSink(repr: string, namespace: string): SinkReference {
 }
 
 /** Reference.Resolve: a URI as is; an object must exist and is referenced by its kind and apiVersion. */
-export async function resolveSink(client: ServingClient, repr: string, namespace: string): Promise<Destination> {
-  const ref = parseSink(repr, namespace);
+export async function resolveSink(client: ServingClient, repr: string, namespace: string, mappings: Record<string, Gvr> = {}): Promise<Destination> {
+  const ref = parseSink(repr, namespace, mappings);
   if ('uri' in ref) return { uri: ref.uri };
   const obj = await client.call<AnyObject>('GET', pathOf(ref.gvr, ref.namespace, ref.name));
   return { ref: { kind: obj.kind ?? '', apiVersion: obj.apiVersion ?? '', name: obj.metadata.name ?? ref.name, namespace: ref.namespace } };
@@ -137,7 +157,7 @@ export async function resolveSink(client: ServingClient, repr: string, namespace
 export async function resolveSinkFlag(ctx: CommandContext, client: ServingClient, flag: string, namespace: string): Promise<Destination | undefined> {
   const repr = ctx.flags.string(flag);
   if (repr === '') return undefined;
-  return resolveSink(client, repr, namespace);
+  return resolveSink(client, repr, namespace, sinkMappingsOf(ctx));
 }
 
 /** meta.UnsafeGuessKindToResource's plural. */

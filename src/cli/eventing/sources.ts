@@ -27,6 +27,7 @@ import {
   renderTable,
   requireFlags,
   resolveSink,
+  sinkMappingsOf,
   resolveSinkFlag,
   SINK_BINDING,
   singleName,
@@ -53,7 +54,7 @@ function ceOverridesBlock(ext: Record<string, string> | undefined, blankAfter: b
 }
 
 async function requiredSink(ctx: Ctx, namespace: string): Promise<Destination> {
-  return resolveSink(connect(ctx), ctx.flags.string('sink'), namespace);
+  return resolveSink(connect(ctx), ctx.flags.string('sink'), namespace, sinkMappingsOf(ctx));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -116,7 +117,7 @@ export async function pingUpdateCommand(ctx: Ctx): Promise<void> {
       throw new CliError(`cannot update PingSource ${JSON.stringify(name)} in namespace ${JSON.stringify(namespace)} because: ${(e as Error).message}`);
     }
     if (ctx.flags.changed('data')) setPingData(source.spec, fields);
-    if (ctx.flags.changed('sink')) source.spec.sink = await resolveSink(client, ctx.flags.string('sink'), namespace);
+    if (ctx.flags.changed('sink')) source.spec.sink = await resolveSink(client, ctx.flags.string('sink'), namespace, sinkMappingsOf(ctx));
     if (ctx.flags.changed('ce-override')) applyCeOverrides(source.spec, ctx.flags.list('ce-override'));
   });
   ctx.out.write(`Ping source '${name}' updated in namespace '${namespace}'.\n`);
@@ -258,7 +259,7 @@ export async function apiserverUpdateCommand(ctx: Ctx): Promise<void> {
   if (ctx.flags.changed('service-account')) source.spec.serviceAccountName = ctx.flags.string('service-account');
   if (ctx.flags.changed('mode')) source.spec.mode = checkMode(ctx.flags.string('mode'));
   if (ctx.flags.changed('resource')) source.spec.resources = updateApiResources(source.spec.resources ?? [], ctx.flags.list('resource'));
-  if (ctx.flags.changed('sink')) source.spec.sink = await resolveSink(client, ctx.flags.string('sink'), namespace);
+  if (ctx.flags.changed('sink')) source.spec.sink = await resolveSink(client, ctx.flags.string('sink'), namespace, sinkMappingsOf(ctx));
   if (ctx.flags.changed('ce-override')) applyCeOverrides(source.spec, ctx.flags.list('ce-override'));
   await client.call('PUT', pathOf(APISERVER_SOURCE, namespace, name), source);
   ctx.out.write(`ApiServer source '${name}' updated in namespace '${namespace}'.\n`);
@@ -350,7 +351,7 @@ export async function containerUpdateCommand(ctx: Ctx): Promise<void> {
     applyContainerFlags(ctx, spec.containers[0]);
     if (ctx.flags.changed('sink')) {
       try {
-        source.spec.sink = await resolveSink(client, ctx.flags.string('sink'), namespace);
+        source.spec.sink = await resolveSink(client, ctx.flags.string('sink'), namespace, sinkMappingsOf(ctx));
       } catch (e) {
         throw new CliError(`cannot update ContainerSource '${name}' in namespace '${namespace}' because: ${(e as Error).message}`);
       }

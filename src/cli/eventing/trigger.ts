@@ -8,7 +8,7 @@ import { CliError } from '../errors.ts';
 import { mapFromArray } from '../podspec-flags.ts';
 import type { PrefixWriter } from '../printers.ts';
 import { conditionsValue, nonReadyReason, readyValue } from '../printers.ts';
-import { deleteNamed, describeLayout, describeObject, keyValueUpdates, listObjects, pathOf, requireFlags, resolveSink, singleName, sinkToString, TRIGGER, updateWithRetry, writeSink } from './common.ts';
+import { deleteNamed, describeLayout, describeObject, keyValueUpdates, listObjects, pathOf, requireFlags, resolveSink, singleName, sinkMappingsOf, sinkToString, TRIGGER, updateWithRetry, writeSink } from './common.ts';
 
 /** TriggerBuilder.Filters: an empty filter without --filter, else exactly the given attributes. */
 function withFilters(trigger: Trigger, filters: Map<string, string>): void {
@@ -27,7 +27,7 @@ export async function createCommand(ctx: CommandContext): Promise<void> {
   const client = connect(ctx);
   let subscriber;
   try {
-    subscriber = await resolveSink(client, ctx.flags.string('sink'), namespace);
+    subscriber = await resolveSink(client, ctx.flags.string('sink'), namespace, sinkMappingsOf(ctx));
   } catch (e) {
     throw new CliError(`cannot create trigger '${name}' in namespace '${namespace}' because: ${(e as Error).message}`);
   }
@@ -66,7 +66,7 @@ export async function updateCommand(ctx: CommandContext): Promise<void> {
       withFilters(trigger, merged);
     }
     if (ctx.flags.changed('sink')) {
-      const dest = await resolveSink(client, ctx.flags.string('sink'), namespace);
+      const dest = await resolveSink(client, ctx.flags.string('sink'), namespace, sinkMappingsOf(ctx));
       trigger.spec.subscriber = { ...(dest.ref ? { ref: dest.ref } : {}), ...(dest.uri ? { uri: dest.uri } : {}) };
     }
   });
