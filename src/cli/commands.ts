@@ -741,8 +741,8 @@ const domainCommand: CommandSpec = {
 export const ROOT: CommandSpec = {
   name: 'knit',
   use: 'knit',
-  short: 'knit manages Knative Serving on one machine',
-  long: `knit is the command line interface for managing Knative Serving resources on one machine,
+  short: 'knit manages Knative Serving and Eventing on one machine',
+  long: `knit is the command line interface for managing Knative Serving and Eventing resources on one machine,
 and the server that runs them (knit serve)
 
  Find more information about Knative at: https://knative.dev`,
