@@ -8,6 +8,7 @@ import { connect, namespaceOf } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { conditionsValue, nonReadyReason, readyValue } from '../printers.ts';
 import { tableAge } from '../duration.ts';
+import type { Layout, ListTable } from './common.ts';
 import { BROKER, deleteNamed, describeLayout, describeObject, listObjects, pathOf, resolveSinkFlag, singleName, updateWithRetry } from './common.ts';
 
 /** eventingv1.BrokerClassAnnotationKey. */
@@ -138,29 +139,29 @@ function brokerURL(b: Broker): string {
   return b.status?.address?.url ?? '';
 }
 
-/** `knit broker describe NAME`: metadata, Address URL, conditions. */
+/** kn's describeBroker: metadata, Address URL, conditions. */
+export const brokerLayout: Layout<Broker> = (b, dw, verbose, now) =>
+  describeLayout(b, dw, verbose, now, (w) => {
+    w.writeLine();
+    w.writeAttribute('Address', '').writeAttribute('URL', brokerURL(b));
+    w.writeLine();
+  });
+
+/** kn's broker ListHandlers: `[NAMESPACE] NAME URL AGE CONDITIONS READY REASON`, in the server's order. */
+export const BROKER_TABLE: ListTable<Broker> = {
+  header: ['NAME', 'URL', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
+  byName: 'never',
+  defaultFirst: false,
+  row: (b, now) => [b.metadata.name ?? '', brokerURL(b), tableAge(b.metadata.creationTimestamp, now), conditionsValue(b.status?.conditions), readyValue(b.status?.conditions), nonReadyReason(b.status?.conditions)],
+};
+
+/** `knit broker describe NAME`. */
 export async function describeCommand(ctx: CommandContext): Promise<void> {
   const name = singleName(ctx, "'broker describe' requires the broker name given as single argument");
-  await describeObject<Broker>(
-    ctx,
-    BROKER,
-    name,
-    (b, dw, verbose, now) =>
-      describeLayout(b, dw, verbose, now, (w) => {
-        w.writeLine();
-        w.writeAttribute('Address', '').writeAttribute('URL', brokerURL(b));
-        w.writeLine();
-      }),
-    brokerURL,
-  );
+  await describeObject<Broker>(ctx, BROKER, name, brokerLayout, brokerURL);
 }
 
-/** `knit broker list`: `[NAMESPACE] NAME URL AGE CONDITIONS READY REASON`, in the server's order. */
+/** `knit broker list`. */
 export async function listCommand(ctx: CommandContext): Promise<void> {
-  await listObjects<Broker>(ctx, BROKER, 'No brokers found.', {
-    header: ['NAME', 'URL', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
-    byName: 'never',
-    defaultFirst: false,
-    row: (b, now) => [b.metadata.name ?? '', brokerURL(b), tableAge(b.metadata.creationTimestamp, now), conditionsValue(b.status?.conditions), readyValue(b.status?.conditions), nonReadyReason(b.status?.conditions)],
-  });
+  await listObjects<Broker>(ctx, BROKER, 'No brokers found.', BROKER_TABLE);
 }

@@ -8,6 +8,7 @@ import { tableAge } from '../duration.ts';
 import { CliError } from '../errors.ts';
 import { printerOf } from '../output.ts';
 import { nonReadyReason, readyValue, table } from '../printers.ts';
+import type { Layout, ListTable } from './common.ts';
 import { CHANNEL, deleteNamed, knConfigOf, describeLayout, describeObject, listObjects, pathOf, resolveSinkFlag, singleName, sinkToString, SUBSCRIPTION, updateWithRetry, writeSink } from './common.ts';
 import { invalidCrd, listTypes } from './types-list.ts';
 
@@ -77,29 +78,29 @@ function channelURL(c: Channel): string {
   return c.status?.address?.url ?? '';
 }
 
-/** `knit channel describe NAME`: metadata, Type, URL (once addressable), conditions. */
+/** kn's channel describe: metadata, Type, URL (once addressable), conditions. */
+export const channelLayout: Layout<Channel> = (c, dw, verbose, now) =>
+  describeLayout(c, dw, verbose, now, (w) => {
+    w.writeAttribute('Type', `${c.spec.channelTemplate?.kind ?? ''} (${c.spec.channelTemplate?.apiVersion ?? ''})`);
+    if (c.status?.address) w.writeAttribute('URL', channelURL(c));
+    w.writeLine();
+  });
+
+/** kn's channel ListHandlers: `[NAMESPACE] NAME TYPE URL AGE READY REASON`. */
+export const CHANNEL_TABLE: ListTable<Channel> = {
+  header: ['NAME', 'TYPE', 'URL', 'AGE', 'READY', 'REASON'],
+  row: (c, now) => [c.metadata.name ?? '', c.spec.channelTemplate?.kind ?? '', channelURL(c), tableAge(c.metadata.creationTimestamp, now), readyValue(c.status?.conditions), nonReadyReason(c.status?.conditions)],
+};
+
+/** `knit channel describe NAME`. */
 export async function channelDescribeCommand(ctx: CommandContext): Promise<void> {
   const name = singleName(ctx, "'knit channel describe' requires the channel name given as single argument");
-  await describeObject<Channel>(
-    ctx,
-    CHANNEL,
-    name,
-    (c, dw, verbose, now) =>
-      describeLayout(c, dw, verbose, now, (w) => {
-        w.writeAttribute('Type', `${c.spec.channelTemplate?.kind ?? ''} (${c.spec.channelTemplate?.apiVersion ?? ''})`);
-        if (c.status?.address) w.writeAttribute('URL', channelURL(c));
-        w.writeLine();
-      }),
-    channelURL,
-  );
+  await describeObject<Channel>(ctx, CHANNEL, name, channelLayout, channelURL);
 }
 
-/** `knit channel list`: `[NAMESPACE] NAME TYPE URL AGE READY REASON`. */
+/** `knit channel list`. */
 export async function channelListCommand(ctx: CommandContext): Promise<void> {
-  await listObjects<Channel>(ctx, CHANNEL, 'No channels found.', {
-    header: ['NAME', 'TYPE', 'URL', 'AGE', 'READY', 'REASON'],
-    row: (c, now) => [c.metadata.name ?? '', c.spec.channelTemplate?.kind ?? '', channelURL(c), tableAge(c.metadata.creationTimestamp, now), readyValue(c.status?.conditions), nonReadyReason(c.status?.conditions)],
-  });
+  await listObjects<Channel>(ctx, CHANNEL, 'No channels found.', CHANNEL_TABLE);
 }
 
 /** channel/flags.go channelTypeDescription. */
@@ -162,33 +163,38 @@ export async function subscriptionDeleteCommand(ctx: CommandContext): Promise<vo
   ctx.out.write(`Subscription '${name}' deleted in namespace '${namespace}'.\n`);
 }
 
-/** `knit subscription describe NAME`: metadata, Channel, Subscriber, Reply, DeadLetterSink, conditions. */
+/** kn's subscription describe: metadata, Channel, Subscriber, Reply, DeadLetterSink, conditions. */
+export const subscriptionLayout: Layout<Subscription> = (s, dw, verbose, now) =>
+  describeLayout(s, dw, verbose, now, (w) => {
+    const ch = s.spec.channel;
+    w.writeAttribute('Channel', `${ch?.kind ?? ''}:${ch?.name ?? ''} (${ch?.apiVersion ?? ''})`);
+    writeSink(w, 'Subscriber', s.metadata.namespace, s.spec.subscriber);
+    writeSink(w, 'Reply', s.metadata.namespace, s.spec.reply);
+    if (s.spec.delivery) writeSink(w, 'DeadLetterSink', s.metadata.namespace, s.spec.delivery.deadLetterSink);
+    w.writeLine();
+  });
+
+/** kn's subscription ListHandlers: `[NAMESPACE] NAME CHANNEL SUBSCRIBER REPLY DEAD LETTER SINK READY REASON`. */
+export const SUBSCRIPTION_TABLE: ListTable<Subscription> = {
+  header: ['NAME', 'CHANNEL', 'SUBSCRIBER', 'REPLY', 'DEAD LETTER SINK', 'READY', 'REASON'],
+  row: (s) => [
+    s.metadata.name ?? '',
+    `${s.spec.channel?.kind ?? ''}:${s.spec.channel?.name ?? ''}`,
+    sinkToString(s.spec.subscriber),
+    sinkToString(s.spec.reply),
+    sinkToString(s.spec.delivery?.deadLetterSink),
+    readyValue(s.status?.conditions),
+    nonReadyReason(s.status?.conditions),
+  ],
+};
+
+/** `knit subscription describe NAME`. */
 export async function subscriptionDescribeCommand(ctx: CommandContext): Promise<void> {
   const name = singleName(ctx, "'knit subscription describe' requires the subscription name given as single argument");
-  await describeObject<Subscription>(ctx, SUBSCRIPTION, name, (s, dw, verbose, now) =>
-    describeLayout(s, dw, verbose, now, (w) => {
-      const ch = s.spec.channel;
-      w.writeAttribute('Channel', `${ch?.kind ?? ''}:${ch?.name ?? ''} (${ch?.apiVersion ?? ''})`);
-      writeSink(w, 'Subscriber', s.metadata.namespace, s.spec.subscriber);
-      writeSink(w, 'Reply', s.metadata.namespace, s.spec.reply);
-      if (s.spec.delivery) writeSink(w, 'DeadLetterSink', s.metadata.namespace, s.spec.delivery.deadLetterSink);
-      w.writeLine();
-    }),
-  );
+  await describeObject<Subscription>(ctx, SUBSCRIPTION, name, subscriptionLayout);
 }
 
-/** `knit subscription list`: `[NAMESPACE] NAME CHANNEL SUBSCRIBER REPLY DEAD LETTER SINK READY REASON`. */
+/** `knit subscription list`. */
 export async function subscriptionListCommand(ctx: CommandContext): Promise<void> {
-  await listObjects<Subscription>(ctx, SUBSCRIPTION, 'No subscriptions found.', {
-    header: ['NAME', 'CHANNEL', 'SUBSCRIBER', 'REPLY', 'DEAD LETTER SINK', 'READY', 'REASON'],
-    row: (s) => [
-      s.metadata.name ?? '',
-      `${s.spec.channel?.kind ?? ''}:${s.spec.channel?.name ?? ''}`,
-      sinkToString(s.spec.subscriber),
-      sinkToString(s.spec.reply),
-      sinkToString(s.spec.delivery?.deadLetterSink),
-      readyValue(s.status?.conditions),
-      nonReadyReason(s.status?.conditions),
-    ],
-  });
+  await listObjects<Subscription>(ctx, SUBSCRIPTION, 'No subscriptions found.', SUBSCRIPTION_TABLE);
 }

@@ -279,14 +279,20 @@ function nameLine(info: KindInfo, name: string | undefined): string {
   return `${info.kind.toLowerCase()}.${info.group}/${name ?? ''}\n`;
 }
 
+/** A kind's describe layout on a PrefixWriter. */
+export type Layout<T> = (obj: T, dw: PrefixWriter, verbose: boolean, now: number) => void;
+
+/** The human describe output of `obj`. */
+export function renderDescribe<T>(obj: T, layout: Layout<T>, verbose: boolean, now: number): string {
+  const tw = new TabWriter(DESCRIBE_TABWRITER);
+  const dw = new PrefixWriter(tw);
+  layout(obj, dw, verbose, now);
+  dw.flush();
+  return tw.take();
+}
+
 /** A describe command: GET, then -o (printer or url) or the human layout. */
-export async function describeObject<T extends AnyObject>(
-  ctx: CommandContext,
-  info: KindInfo,
-  name: string,
-  layout: (obj: T, dw: PrefixWriter, verbose: boolean, now: number) => void,
-  url?: (obj: T) => string,
-): Promise<void> {
+export async function describeObject<T extends AnyObject>(ctx: CommandContext, info: KindInfo, name: string, layout: Layout<T>, url?: (obj: T) => string): Promise<void> {
   const printer = await describePrinter(ctx, url !== undefined);
   const obj = await connect(ctx).call<T>('GET', pathOf(info, namespaceOf(ctx), name));
   if (printer === 'url') {
@@ -297,11 +303,7 @@ export async function describeObject<T extends AnyObject>(
     ctx.out.write(printer.format === 'name' ? nameLine(info, obj.metadata.name) : await printDocument(forPrinter(ctx, printer, withType(obj, info)), printer));
     return;
   }
-  const tw = new TabWriter(DESCRIBE_TABWRITER);
-  const dw = new PrefixWriter(tw);
-  layout(obj, dw, ctx.flags.bool('verbose'), nowOf(ctx));
-  dw.flush();
-  ctx.out.write(tw.take());
+  ctx.out.write(renderDescribe(obj, layout, ctx.flags.bool('verbose'), nowOf(ctx)));
 }
 
 /** kn's describe: metadata, the kind's attributes, then conditions (each block separated by a blank line). */

@@ -11,7 +11,7 @@ import { CliError } from '../errors.ts';
 import { printDocument, printerOf, sortKeysDeep } from '../output.ts';
 import type { PrefixWriter } from '../printers.ts';
 import { conditionsValue, nonReadyReason, readyValue, table } from '../printers.ts';
-import type { AnyObject, KindInfo } from './common.ts';
+import type { AnyObject, KindInfo, Layout, ListTable } from './common.ts';
 import {
   APISERVER_SOURCE,
   applyCeOverrides,
@@ -130,25 +130,27 @@ export async function pingDeleteCommand(ctx: Ctx): Promise<void> {
   ctx.out.write(`Ping source '${name}' deleted in namespace '${namespace}'.\n`);
 }
 
+/** kn's ping source describe layout. */
+export const pingLayout: Layout<PingSource> = (s, dw, verbose, now) =>
+  describeLayout(
+    s,
+    dw,
+    verbose,
+    now,
+    (w) => {
+      w.writeAttribute('Schedule', s.spec.schedule ?? '');
+      if (s.spec.dataBase64) w.writeAttribute('DataBase64', s.spec.dataBase64);
+      else w.writeAttribute('Data', s.spec.data ?? '');
+      w.writeLine();
+      writeSink(w, 'Sink', s.metadata.namespace, s.spec.sink);
+      w.writeLine();
+    },
+    ceOverridesBlock(s.spec.ceOverrides?.extensions, true),
+  );
+
 export async function pingDescribeCommand(ctx: Ctx): Promise<void> {
   const name = singleName(ctx, "'knit source ping describe' requires name of the source as single argument");
-  await describeObject<PingSource>(ctx, PING_SOURCE, name, (s, dw, verbose, now) =>
-    describeLayout(
-      s,
-      dw,
-      verbose,
-      now,
-      (w) => {
-        w.writeAttribute('Schedule', s.spec.schedule ?? '');
-        if (s.spec.dataBase64) w.writeAttribute('DataBase64', s.spec.dataBase64);
-        else w.writeAttribute('Data', s.spec.data ?? '');
-        w.writeLine();
-        writeSink(w, 'Sink', s.metadata.namespace, s.spec.sink);
-        w.writeLine();
-      },
-      ceOverridesBlock(s.spec.ceOverrides?.extensions, true),
-    ),
-  );
+  await describeObject<PingSource>(ctx, PING_SOURCE, name, pingLayout);
 }
 
 /** ping/flags.go printSource's SINK: `ksvc:NAME` for a Service, else `Kind:NAME`; nothing for a URI. */
@@ -158,14 +160,17 @@ function pingSinkText(sink: Destination | undefined): string {
   return ref.kind === 'Service' ? `ksvc:${ref.name ?? ''}` : `${ref.kind ?? ''}:${ref.name ?? ''}`;
 }
 
+/** kn's ping source list columns. */
+export const PING_TABLE: ListTable<PingSource> = {
+  header: ['NAME', 'SCHEDULE', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
+  row: (s, now) => {
+    const c = s.status?.conditions;
+    return [s.metadata.name ?? '', s.spec.schedule ?? '', pingSinkText(s.spec.sink), tableAge(s.metadata.creationTimestamp, now), conditionsValue(c), readyValue(c), nonReadyReason(c)];
+  },
+};
+
 export async function pingListCommand(ctx: Ctx): Promise<void> {
-  await listObjects<PingSource>(ctx, PING_SOURCE, 'No Ping source found.', {
-    header: ['NAME', 'SCHEDULE', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
-    row: (s, now) => {
-      const c = s.status?.conditions;
-      return [s.metadata.name ?? '', s.spec.schedule ?? '', pingSinkText(s.spec.sink), tableAge(s.metadata.creationTimestamp, now), conditionsValue(c), readyValue(c), nonReadyReason(c)];
-    },
-  });
+  await listObjects<PingSource>(ctx, PING_SOURCE, 'No Ping source found.', PING_TABLE);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -272,31 +277,36 @@ export async function apiserverDeleteCommand(ctx: Ctx): Promise<void> {
   ctx.out.write(`ApiServer source '${name}' deleted in namespace '${namespace}'.\n`);
 }
 
+/** kn's apiserver source describe layout. */
+export const apiserverLayout: Layout<ApiServerSource> = (s, dw, verbose, now) =>
+  describeLayout(s, dw, verbose, now, (w) => {
+    w.writeAttribute('ServiceAccountName', s.spec.serviceAccountName ?? '');
+    w.writeAttribute('EventMode', s.spec.mode ?? '');
+    w.writeLine();
+    writeSink(w, 'Sink', s.metadata.namespace, s.spec.sink);
+    w.writeLine();
+    ceOverridesBlock(s.spec.ceOverrides?.extensions, false)(w);
+    const res = w.writeAttribute('Resources', '');
+    for (const r of s.spec.resources ?? []) {
+      res.writeAttribute('Kind', `${r.kind ?? ''} (${r.apiVersion ?? ''})`);
+      if (r.selector) res.writeAttribute('Selector', labelsText(r));
+    }
+    w.writeLine();
+  });
+
 export async function apiserverDescribeCommand(ctx: Ctx): Promise<void> {
   const name = singleName(ctx, "'knit source apiserver describe' requires name of the source as single argument");
-  await describeObject<ApiServerSource>(ctx, APISERVER_SOURCE, name, (s, dw, verbose, now) =>
-    describeLayout(s, dw, verbose, now, (w) => {
-      w.writeAttribute('ServiceAccountName', s.spec.serviceAccountName ?? '');
-      w.writeAttribute('EventMode', s.spec.mode ?? '');
-      w.writeLine();
-      writeSink(w, 'Sink', s.metadata.namespace, s.spec.sink);
-      w.writeLine();
-      ceOverridesBlock(s.spec.ceOverrides?.extensions, false)(w);
-      const res = w.writeAttribute('Resources', '');
-      for (const r of s.spec.resources ?? []) {
-        res.writeAttribute('Kind', `${r.kind ?? ''} (${r.apiVersion ?? ''})`);
-        if (r.selector) res.writeAttribute('Selector', labelsText(r));
-      }
-      w.writeLine();
-    }),
-  );
+  await describeObject<ApiServerSource>(ctx, APISERVER_SOURCE, name, apiserverLayout);
 }
 
+/** kn's apiserver source list columns. */
+export const APISERVER_TABLE: ListTable<ApiServerSource> = {
+  header: ['NAME', 'RESOURCES', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
+  row: (s, now) => [s.metadata.name ?? '', (s.spec.resources ?? []).map(apiResourceText).join(','), sinkToString(s.spec.sink), ...conditionCells(s, now)],
+};
+
 export async function apiserverListCommand(ctx: Ctx): Promise<void> {
-  await listObjects<ApiServerSource>(ctx, APISERVER_SOURCE, 'No ApiServer source found.', {
-    header: ['NAME', 'RESOURCES', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
-    row: (s, now) => [s.metadata.name ?? '', (s.spec.resources ?? []).map(apiResourceText).join(','), sinkToString(s.spec.sink), ...conditionCells(s, now)],
-  });
+  await listObjects<ApiServerSource>(ctx, APISERVER_SOURCE, 'No ApiServer source found.', APISERVER_TABLE);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -368,35 +378,40 @@ export async function containerDeleteCommand(ctx: Ctx): Promise<void> {
   ctx.out.write(`ContainerSource '${name}' deleted in namespace '${namespace}'.\n`);
 }
 
+/** kn's container source describe layout. */
+export const containerLayout: Layout<ContainerSource> = (s, dw, verbose, now) =>
+  describeLayout(s, dw, verbose, now, (w) => {
+    const c = s.spec.template?.spec?.containers?.[0] ?? {};
+    const sub = w.writeAttribute('Container', '');
+    sub.writeAttribute('Image', c.image ?? '');
+    if (c.env && c.env.length > 0) {
+      const envW = sub.writeAttribute('Env', '');
+      for (const e of c.env) envW.writeAttribute(e.name, e.valueFrom ? '[ref]' : e.value ?? '');
+    }
+    if (c.args && c.args.length > 0) {
+      const argW = sub.writeAttribute('Args', '');
+      for (const a of c.args) argW.writeAttribute(a, '');
+    }
+    w.writeLine();
+    writeSink(w, 'Sink', s.metadata.namespace, s.spec.sink);
+    w.writeLine();
+    ceOverridesBlock(s.spec.ceOverrides?.extensions, false)(w);
+    w.writeLine();
+  });
+
 export async function containerDescribeCommand(ctx: Ctx): Promise<void> {
   const name = singleName(ctx, "'knit source container describe' requires name of the source as single argument");
-  await describeObject<ContainerSource>(ctx, CONTAINER_SOURCE, name, (s, dw, verbose, now) =>
-    describeLayout(s, dw, verbose, now, (w) => {
-      const c = s.spec.template?.spec?.containers?.[0] ?? {};
-      const sub = w.writeAttribute('Container', '');
-      sub.writeAttribute('Image', c.image ?? '');
-      if (c.env && c.env.length > 0) {
-        const envW = sub.writeAttribute('Env', '');
-        for (const e of c.env) envW.writeAttribute(e.name, e.valueFrom ? '[ref]' : e.value ?? '');
-      }
-      if (c.args && c.args.length > 0) {
-        const argW = sub.writeAttribute('Args', '');
-        for (const a of c.args) argW.writeAttribute(a, '');
-      }
-      w.writeLine();
-      writeSink(w, 'Sink', s.metadata.namespace, s.spec.sink);
-      w.writeLine();
-      ceOverridesBlock(s.spec.ceOverrides?.extensions, false)(w);
-      w.writeLine();
-    }),
-  );
+  await describeObject<ContainerSource>(ctx, CONTAINER_SOURCE, name, containerLayout);
 }
 
+/** kn's container source list columns. */
+export const CONTAINER_TABLE: ListTable<ContainerSource> = {
+  header: ['NAME', 'IMAGE', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
+  row: (s, now) => [s.metadata.name ?? '', s.spec.template?.spec?.containers?.[0]?.image ?? '', sinkToString(s.spec.sink), ...conditionCells(s, now)],
+};
+
 export async function containerListCommand(ctx: Ctx): Promise<void> {
-  await listObjects<ContainerSource>(ctx, CONTAINER_SOURCE, 'No Container source found.', {
-    header: ['NAME', 'IMAGE', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
-    row: (s, now) => [s.metadata.name ?? '', s.spec.template?.spec?.containers?.[0]?.image ?? '', sinkToString(s.spec.sink), ...conditionCells(s, now)],
-  });
+  await listObjects<ContainerSource>(ctx, CONTAINER_SOURCE, 'No Container source found.', CONTAINER_TABLE);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -468,43 +483,56 @@ export async function bindingDeleteCommand(ctx: Ctx): Promise<void> {
   ctx.out.write(`Sink binding '${name}' deleted in namespace '${namespace}'.\n`);
 }
 
+/** kn's binding source describe layout. */
+export const bindingLayout: Layout<SinkBinding> = (b, dw, verbose, now) =>
+  describeLayout(b, dw, verbose, now, (w) => {
+    const s = b.spec.subject;
+    const sw = w.writeAttribute('Subject', '');
+    if (s?.namespace && s.namespace !== b.metadata.namespace) sw.writeAttribute('Namespace', s.namespace);
+    if (s?.name) sw.writeAttribute('Name', s.name);
+    sw.writeAttribute('Resource', `${s?.kind ?? ''} (${s?.apiVersion ?? ''})`);
+    if (s?.selector) {
+      const mw = sw.writeAttribute('Selector', '');
+      const m = s.selector.matchLabels ?? {};
+      for (const k of Object.keys(m).sort()) mw.writeAttribute(k, m[k]);
+    }
+    writeSink(w, 'Sink', b.metadata.namespace, b.spec.sink);
+    ceOverridesBlock(b.spec.ceOverrides?.extensions, false)(w);
+    w.writeLine();
+  });
+
 export async function bindingDescribeCommand(ctx: Ctx): Promise<void> {
   const name = singleName(ctx, "'knit source binding describe' requires name of the sink binding as single argument");
-  await describeObject<SinkBinding>(ctx, SINK_BINDING, name, (b, dw, verbose, now) =>
-    describeLayout(b, dw, verbose, now, (w) => {
-      const s = b.spec.subject;
-      const sw = w.writeAttribute('Subject', '');
-      if (s?.namespace && s.namespace !== b.metadata.namespace) sw.writeAttribute('Namespace', s.namespace);
-      if (s?.name) sw.writeAttribute('Name', s.name);
-      sw.writeAttribute('Resource', `${s?.kind ?? ''} (${s?.apiVersion ?? ''})`);
-      if (s?.selector) {
-        const mw = sw.writeAttribute('Selector', '');
-        const m = s.selector.matchLabels ?? {};
-        for (const k of Object.keys(m).sort()) mw.writeAttribute(k, m[k]);
-      }
-      writeSink(w, 'Sink', b.metadata.namespace, b.spec.sink);
-      ceOverridesBlock(b.spec.ceOverrides?.extensions, false)(w);
-      w.writeLine();
-    }),
-  );
+  await describeObject<SinkBinding>(ctx, SINK_BINDING, name, bindingLayout);
 }
 
+/** kn's binding source list columns. */
+export const BINDING_TABLE: ListTable<SinkBinding> = {
+  header: ['NAME', 'SUBJECT', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
+  byName: 'never',
+  defaultFirst: false,
+  row: (b, now) => {
+    const c = b.status?.conditions;
+    return [b.metadata.name ?? '', subjectText(b.spec.subject), sinkToString(b.spec.sink), tableAge(b.metadata.creationTimestamp, now), conditionsValue(c), readyValue(c), nonReadyReason(c)];
+  },
+};
+
 export async function bindingListCommand(ctx: Ctx): Promise<void> {
-  await listObjects<SinkBinding>(ctx, SINK_BINDING, 'No sink binding found.', {
-    header: ['NAME', 'SUBJECT', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
-    byName: 'never',
-    defaultFirst: false,
-    row: (b, now) => {
-      const c = b.status?.conditions;
-      return [b.metadata.name ?? '', subjectText(b.spec.subject), sinkToString(b.spec.sink), tableAge(b.metadata.creationTimestamp, now), conditionsValue(c), readyValue(c), nonReadyReason(c)];
-    },
-  });
+  await listObjects<SinkBinding>(ctx, SINK_BINDING, 'No sink binding found.', BINDING_TABLE);
 }
 
 // ---------------------------------------------------------------------------------------------
 // source list, list-types
 
 const SOURCE_KINDS: KindInfo[] = [APISERVER_SOURCE, CONTAINER_SOURCE, SINK_BINDING, PING_SOURCE];
+
+/** kn's source ListHandlers: `[NAMESPACE] NAME TYPE RESOURCE SINK READY` of every source kind, by name. */
+export const SOURCE_LIST_TABLE: ListTable<AnyObject> = {
+  header: ['NAME', 'TYPE', 'RESOURCE', 'SINK', 'READY'],
+  byName: 'always',
+  defaultFirst: false,
+  row: (i) => [i.metadata.name ?? '', i.kind ?? '', `${(i.kind ?? '').toLowerCase()}s.${(i.apiVersion ?? '').split('/')[0]}`, sinkToString((i.spec as { sink?: Destination } | undefined)?.sink), readyValue(i.status?.conditions)],
+};
 
 /** `knit source list [--type T]…`: every source kind's objects (ListSourcesUsingGVKs). */
 export async function sourceListCommand(ctx: Ctx): Promise<void> {
@@ -534,12 +562,7 @@ export async function sourceListCommand(ctx: Ctx): Promise<void> {
   ctx.out.write(
     renderTable(
       items,
-      {
-        header: ['NAME', 'TYPE', 'RESOURCE', 'SINK', 'READY'],
-        byName: 'always',
-        defaultFirst: false,
-        row: (i) => [i.metadata.name ?? '', i.kind ?? '', `${(i.kind ?? '').toLowerCase()}s.${(i.apiVersion ?? '').split('/')[0]}`, sinkToString((i.spec as { sink?: Destination } | undefined)?.sink), readyValue(i.status?.conditions)],
-      },
+      SOURCE_LIST_TABLE,
       { allNamespaces: ns === undefined, noHeaders: ctx.flags.bool('no-headers'), now: nowOf(ctx) },
     ),
   );

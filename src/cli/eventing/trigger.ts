@@ -8,6 +8,7 @@ import { CliError } from '../errors.ts';
 import { mapFromArray } from '../podspec-flags.ts';
 import type { PrefixWriter } from '../printers.ts';
 import { conditionsValue, nonReadyReason, readyValue } from '../printers.ts';
+import type { Layout, ListTable } from './common.ts';
 import { deleteNamed, describeLayout, describeObject, keyValueUpdates, listObjects, pathOf, requireFlags, resolveSink, singleName, sinkMappingsOf, sinkToString, TRIGGER, updateWithRetry, writeSink } from './common.ts';
 
 /** TriggerBuilder.Filters: an empty filter without --filter, else exactly the given attributes. */
@@ -102,38 +103,43 @@ function writeNestedFilters(dw: PrefixWriter, filter: SubscriptionsAPIFilter): v
   if (filter.cesql) dw.writeAttribute('cesql', filter.cesql);
 }
 
-/** `knit trigger describe NAME`: metadata, Broker, Filter, Filters, Sink, conditions. */
+/** kn's trigger describe: metadata, Broker, Filter, Filters, Sink, conditions. */
+export const triggerLayout: Layout<Trigger> = (t, dw, verbose, now) =>
+  describeLayout(t, dw, verbose, now, (w) => {
+    w.writeAttribute('Broker', t.spec.broker ?? '');
+    if (t.spec.filter?.attributes) writeAttributes(w.writeAttribute('Filter', ''), t.spec.filter.attributes);
+    if (t.spec.filters && t.spec.filters.length > 0) {
+      w.writeLine();
+      const sub = w.writeAttribute('Filters (experimental)', '');
+      for (const f of t.spec.filters) writeNestedFilters(sub, f);
+    }
+    w.writeLine();
+    writeSink(w, 'Sink', t.metadata.namespace, t.spec.subscriber);
+    w.writeLine();
+  });
+
+/** kn's TriggerListHandlers: `[NAMESPACE] NAME BROKER SINK AGE CONDITIONS READY REASON`. */
+export const TRIGGER_TABLE: ListTable<Trigger> = {
+  header: ['NAME', 'BROKER', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
+  byName: 'never',
+  row: (t, now) => [
+    t.metadata.name ?? '',
+    t.spec.broker ?? '',
+    sinkToString(t.spec.subscriber),
+    tableAge(t.metadata.creationTimestamp, now),
+    conditionsValue(t.status?.conditions),
+    readyValue(t.status?.conditions),
+    nonReadyReason(t.status?.conditions),
+  ],
+};
+
+/** `knit trigger describe NAME`. */
 export async function describeCommand(ctx: CommandContext): Promise<void> {
   const name = singleName(ctx, "'knit trigger describe' requires name of the trigger as single argument");
-  await describeObject<Trigger>(ctx, TRIGGER, name, (t, dw, verbose, now) =>
-    describeLayout(t, dw, verbose, now, (w) => {
-      w.writeAttribute('Broker', t.spec.broker ?? '');
-      if (t.spec.filter?.attributes) writeAttributes(w.writeAttribute('Filter', ''), t.spec.filter.attributes);
-      if (t.spec.filters && t.spec.filters.length > 0) {
-        w.writeLine();
-        const sub = w.writeAttribute('Filters (experimental)', '');
-        for (const f of t.spec.filters) writeNestedFilters(sub, f);
-      }
-      w.writeLine();
-      writeSink(w, 'Sink', t.metadata.namespace, t.spec.subscriber);
-      w.writeLine();
-    }),
-  );
+  await describeObject<Trigger>(ctx, TRIGGER, name, triggerLayout);
 }
 
-/** `knit trigger list`: `[NAMESPACE] NAME BROKER SINK AGE CONDITIONS READY REASON`. */
+/** `knit trigger list`. */
 export async function listCommand(ctx: CommandContext): Promise<void> {
-  await listObjects<Trigger>(ctx, TRIGGER, 'No triggers found.', {
-    header: ['NAME', 'BROKER', 'SINK', 'AGE', 'CONDITIONS', 'READY', 'REASON'],
-    byName: 'never',
-    row: (t, now) => [
-      t.metadata.name ?? '',
-      t.spec.broker ?? '',
-      sinkToString(t.spec.subscriber),
-      tableAge(t.metadata.creationTimestamp, now),
-      conditionsValue(t.status?.conditions),
-      readyValue(t.status?.conditions),
-      nonReadyReason(t.status?.conditions),
-    ],
-  });
+  await listObjects<Trigger>(ctx, TRIGGER, 'No triggers found.', TRIGGER_TABLE);
 }
