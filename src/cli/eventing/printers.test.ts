@@ -4,6 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import type { Condition, ConditionStatus } from '../../api/types.ts';
 import type { ApiServerSource, Broker, Channel, ContainerSource, PingSource, SinkBinding, Subscription, Trigger } from '../../eventing/types.ts';
 import { BROKER_TABLE, brokerLayout } from './broker.ts';
 import { CHANNEL_TABLE, channelLayout, SUBSCRIPTION_TABLE, subscriptionLayout } from './channel.ts';
@@ -22,7 +23,7 @@ function meta(name: string, namespace = 'default') {
   return { name, namespace, creationTimestamp: CREATED };
 }
 
-function cond(type: string, status: string, reason?: string, message?: string) {
+function cond(type: string, status: ConditionStatus, reason?: string, message?: string): Condition {
   return { type, status, lastTransitionTime: CREATED, ...(reason ? { reason } : {}), ...(message ? { message } : {}) };
 }
 
