@@ -101,6 +101,9 @@ test('broker: create, list, describe, -o formats, update, delete, errors', async
   await fails(['broker', 'create', 'example-broker'], "cannot create broker 'example-broker' in namespace 'default' because: brokers.eventing.knative.dev \"example-broker\" already exists");
 
   assert.equal(await ok('broker', 'delete', 'b2'), "Broker 'b2' successfully deleted in namespace 'default'.\n");
+  await ok('broker', 'create', 'bw');
+  assert.equal(await ok('broker', 'delete', 'bw', '--wait', '--wait-timeout', '30'), "Broker 'bw' successfully deleted in namespace 'default'.\n");
+  assert.equal((await knit.api('GET', `${BROKERS}/bw`)).status, 404);
   await fails(['broker', 'delete', 'nope'], "cannot delete broker 'nope' in namespace 'default' because: brokers.eventing.knative.dev \"nope\" not found");
 });
 
