@@ -195,7 +195,9 @@ describe('help', () => {
     const r = await cli();
     assert.equal(r.code, 0);
     assert.match(r.out, /^knit is the command line interface/);
-    assert.match(r.out, /\nServing Commands:\n {2}service {5}Manage Knative services\n {2}revision {4}Manage service revisions\n/);
+    // Names are padded to the longest sub-command ('subscription'), as cobra's NamePadding does in kn's root help.
+    assert.match(r.out, /\nServing Commands:\n {2}service {6}Manage Knative services\n {2}revision {5}Manage service revisions\n/);
+    assert.match(r.out, /\nEventing Commands:\n {2}source {7}Manage event sources\n {2}broker {7}Manage message brokers\n {2}trigger {6}Manage event triggers\n {2}channel {6}Manage event channels\n {2}subscription Manage event subscriptions\n\n/);
     assert.ok(r.out.endsWith('Use "knit options" for a list of global command-line options (applies to all commands).\n'));
   });
 
