@@ -183,6 +183,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       dataDir,
       localGateway: () => localGateway,
       hostRouted: (host) => table.lookup('cluster-local', host) !== undefined,
+      serveLocal: (host, handler) => local.serveInProcess(host, handler),
     },
     EVENTING_CONTROLLERS,
   );

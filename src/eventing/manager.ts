@@ -7,6 +7,7 @@ import type { StoredObject, WatchEvent } from '../store/store.ts';
 import { WorkQueue, type ReconcileFn } from '../controllers/queue.ts';
 import { objectKey } from '../controllers/names.ts';
 import type { ControllerContext } from '../controllers/context.ts';
+import type { InProcessHandler } from '../dataplane/gateway.ts';
 
 /** What Eventing's controllers share, beyond the Serving controllers' context. */
 export interface EventingContext extends ControllerContext {
@@ -16,6 +17,11 @@ export interface EventingContext extends ControllerContext {
   localGateway(): { host: string; port: number } | undefined;
   /** True when the cluster-local gateway's routing table has `host` (a Route's, a DomainMapping's). */
   hostRouted(host: string): boolean;
+  /**
+   * Answers `host` (any port) on the cluster-local gateway with `handler`, inside knit (Gateway.serveInProcess):
+   * the broker ingress, channels. Call from `start()`, not from a factory. Returns the function that removes it.
+   */
+  serveLocal(host: string, handler: InProcessHandler): () => void;
 }
 
 /** One Eventing controller: a resource's reconcile function and what else makes it look again. */
