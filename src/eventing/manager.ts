@@ -8,6 +8,8 @@ import { WorkQueue, type ReconcileFn } from '../controllers/queue.ts';
 import { objectKey } from '../controllers/names.ts';
 import type { ControllerContext } from '../controllers/context.ts';
 import type { InProcessHandler } from '../dataplane/gateway.ts';
+import { brokerController } from './broker.ts';
+import { triggerController } from './trigger.ts';
 
 /** What Eventing's controllers share, beyond the Serving controllers' context. */
 export interface EventingContext extends ControllerContext {
@@ -88,4 +90,4 @@ export class EventingManager {
  * The controllers `knit serve` runs, in start order. Each Eventing component adds its factory here
  * (broker, trigger, channel, subscription, flows, sources).
  */
-export const EVENTING_CONTROLLERS: ControllerFactory[] = [];
+export const EVENTING_CONTROLLERS: ControllerFactory[] = [brokerController, triggerController];
