@@ -10,6 +10,7 @@ import type { ControllerContext } from '../controllers/context.ts';
 import type { InProcessHandler } from '../dataplane/gateway.ts';
 import { brokerController } from './broker.ts';
 import { triggerController } from './trigger.ts';
+import { CHANNEL_CONTROLLERS } from './channel-controllers.ts';
 
 /** What Eventing's controllers share, beyond the Serving controllers' context. */
 export interface EventingContext extends ControllerContext {
@@ -90,4 +91,4 @@ export class EventingManager {
  * The controllers `knit serve` runs, in start order. Each Eventing component adds its factory here
  * (broker, trigger, channel, subscription, flows, sources).
  */
-export const EVENTING_CONTROLLERS: ControllerFactory[] = [brokerController, triggerController];
+export const EVENTING_CONTROLLERS: ControllerFactory[] = [brokerController, triggerController, ...CHANNEL_CONTROLLERS];

@@ -33,6 +33,9 @@ export interface SubscriptionObject {
 export const SubscriptionConditions = new ConditionSet(['ReferencesResolved', 'AddedToChannel', 'ChannelReady', 'OIDCIdentityCreated']);
 
 export class SubscriptionLifecycle extends Lifecycle {
+  constructor(status: Status, now: () => Date) {
+    super(SubscriptionConditions, status, now);
+  }
   markReferencesResolved(): void {
     this.m.markTrue('ReferencesResolved');
   }
