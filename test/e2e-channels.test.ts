@@ -132,7 +132,7 @@ test('two Subscriptions fan an event out to both subscribers; a deleted one is r
   const sa = await subscription('fan-a', 'fan', { subscriber: { uri: a.url } });
   await subscription('fan-b', 'fan', { subscriber: { uri: b.url } });
   assert.deepEqual(sa.status?.physicalSubscription, { subscriberUri: a.url });
-  assert.deepEqual(sa.status?.conditions?.map((c) => [c.type, c.status]), [['AddedToChannel', 'True'], ['ChannelReady', 'True'], ['OIDCIdentityCreated', 'True'], ['ReferencesResolved', 'True'], ['Ready', 'True']]);
+  assert.deepEqual(sa.status?.conditions?.map((c) => [c.type, c.status]), [['AddedToChannel', 'True'], ['ChannelReady', 'True'], ['OIDCIdentityCreated', 'True'], ['Ready', 'True'], ['ReferencesResolved', 'True']]);
   const imc = (await get('inmemorychannels', 'fan')).obj;
   assert.deepEqual(imc.spec.subscribers?.map((s) => [s.name, s.subscriberUri, s.generation]), [['fan-a', a.url, 1], ['fan-b', b.url, 1]]);
   const ch = await ready('channels', 'fan');

@@ -44,7 +44,8 @@ export function resolveDestination(store: Store, dest: Destination, namespace: s
     const gvr = `${group}/${version}, Resource=${ref.kind.toLowerCase()}s`;
     if (!found) throw new SinkError(`failed to get lister for ${gvr}: no informer for that kind`);
     if (!found.object) {
-      const q = found.resource.includes('.') && !found.resource.startsWith('core.') ? registry.byKind(group, version, ref.kind)?.qualifiedResource : ref.kind.toLowerCase() + 's';
+      // The apiserver's NotFound names a group's resource qualified (services.serving.knative.dev), a core one bare.
+      const q = group !== '' ? registry.byKind(group, version, ref.kind)?.qualifiedResource : ref.kind.toLowerCase() + 's';
       throw new SinkError(`failed to get object ${ref.namespace}/${ref.name}: ${q ?? found.resource} "${ref.name}" not found`);
     }
     let base: string;
