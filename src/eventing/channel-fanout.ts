@@ -5,7 +5,7 @@
 // subscriber → reply → dead letter order.
 //
 // Rows reuse the broker queue's columns: `broker` is the channel's `namespace/name`, `triggerUid` its uid (a
-// channel re-created under the name does not inherit them), `trigger` the subscriber's uid.
+// channel re-created under the name does not inherit them), `trigger` the subscriber's uid (subscriberId).
 
 import path from 'node:path';
 import type { StoredObject } from '../store/store.ts';
@@ -20,6 +20,11 @@ import type { DeliverySpec } from './types.ts';
 
 /** The channels' own phase: the subscriber's reply on its way to the replyUri. */
 export const PHASE_REPLY = 2;
+
+/** A subscriber's identity in the queue: its uid, or for a hand-written entry without one, its URIs. */
+function subscriberId(s: ChannelSubscriber): string {
+  return s.uid ? s.uid : `uri:${s.subscriberUri ?? ''} ${s.replyUri ?? ''}`;
+}
 
 /** The channel fan-out of one knit process. */
 export class ChannelDeliveries implements ChannelFanout, DeliveryRoute {
@@ -58,8 +63,8 @@ export class ChannelDeliveries implements ChannelFanout, DeliveryRoute {
       for (const s of subscribers) {
         // A subscriber without a subscriberUri forwards straight to its reply (fanout's Subscriber-less case).
         const phase = s.subscriberUri ? PHASE_SUBSCRIBER : s.replyUri ? PHASE_REPLY : undefined;
-        if (phase === undefined || !s.uid) continue;
-        rows.push({ broker: channel.key, trigger: s.uid, triggerUid: channel.uid, event: ev, ttl: 0, nextAt: now, phase });
+        if (phase === undefined) continue;
+        rows.push({ broker: channel.key, trigger: subscriberId(s), triggerUid: channel.uid, event: ev, ttl: 0, nextAt: now, phase });
       }
     }
     this.engine.enqueue(rows, done);
@@ -73,7 +78,7 @@ export class ChannelDeliveries implements ChannelFanout, DeliveryRoute {
     const [ns, name] = splitKey(d.broker);
     const imc = this.ctx.store.get<InMemoryChannel & StoredObject>(IMC_RESOURCE, ns, name);
     if (!imc || imc.metadata.uid !== d.triggerUid) return undefined;
-    const sub = imc.spec.subscribers?.find((s) => s.uid === d.trigger);
+    const sub = imc.spec.subscribers?.find((s) => subscriberId(s) === d.trigger);
     return sub ? { imc, sub } : undefined;
   }
 

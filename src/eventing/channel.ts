@@ -19,6 +19,8 @@ export const MESSAGING_V1 = 'messaging.knative.dev/v1';
 export const IMC_RESOURCE = 'messaging.knative.dev.inmemorychannels';
 /** messaging.SubscribableDuckVersionAnnotation. */
 export const SUBSCRIBABLE_ANNOTATION = 'messaging.knative.dev/subscribable';
+/** eventingControllerSAName (knative/eventing pkg/apis/messaging/v1/subscribable_channelable_validation.go). */
+const EVENTING_CONTROLLER_SA = 'system:serviceaccount:knative-eventing:eventing-controller';
 
 /** eventingduckv1.SubscriberSpec as channels hold it (`name` is set by the Subscription reconciler). */
 export interface ChannelSubscriber {
@@ -312,7 +314,8 @@ EVENTING_ADMITTERS['messaging.knative.dev/Channel'] = {
         errs = FieldError.combine(errs, FieldError.invalidValue(`${t.apiVersion} ${t.kind}`, 'spec.channelTemplate', 'knit backs channels with messaging.knative.dev/v1 InMemoryChannel only'));
       }
     }
-    if (Array.isArray(spec.subscribers) && spec.subscribers.length > 0 && ctx.op === 'create') {
+    // Subscriptions write into the backing channel, never into a Channel.
+    if (Array.isArray(spec.subscribers) && spec.subscribers.length > 0) {
       errs = FieldError.combine(errs, FieldError.disallowed('spec.subscribable.subscribers'));
     }
     if (spec.delivery) errs = FieldError.combine(errs, validateDelivery(spec.delivery as DeliverySpec, (obj.metadata as ObjectMeta | undefined)?.namespace)?.viaField('spec', 'delivery'));
@@ -332,15 +335,24 @@ EVENTING_ADMITTERS['messaging.knative.dev/InMemoryChannel'] = {
     annotate(obj);
     specOf(obj);
   },
-  validate(obj) {
+  validate(obj, ctx) {
     const spec = specOf(obj);
     let errs: FieldError | null = null;
     const subs = Array.isArray(spec.subscribers) ? (spec.subscribers as ChannelSubscriber[]) : [];
     subs.forEach((s, i) => {
-      if (!s.subscriberUri && !s.replyUri) errs = FieldError.combine(errs, new FieldError('expected at least one of, got none', [`spec.subscriber[${i}].replyURI`, `spec.subscriber[${i}].subscriberURI`]));
-      if (s.delivery) errs = FieldError.combine(errs, validateDelivery(s.delivery)?.viaField(`spec.subscriber[${i}]`, 'delivery'));
+      if (!s.subscriberUri && !s.replyUri) errs = FieldError.combine(errs, new FieldError('missing field(s)', ['replyURI', 'subscriberURI'], 'expected at least one of, got none').viaField('spec', 'subscribable', `subscriber[${i}]`));
+      if (s.delivery) errs = FieldError.combine(errs, validateDelivery(s.delivery)?.viaField('spec', 'subscribable', `subscriber[${i}]`, 'delivery'));
     });
     if (spec.delivery) errs = FieldError.combine(errs, validateDelivery(spec.delivery as DeliverySpec)?.viaField('spec', 'delivery'));
+    // CheckSubscribersChangeAllowed: only the eventing controller (knit's Subscription reconciler, which writes
+    // to the store directly) changes an existing channel's subscribers.
+    if (ctx.op === 'update' && ctx.old) {
+      const before = JSON.stringify(((ctx.old as unknown as Obj).spec as Obj | undefined)?.subscribers ?? null);
+      const after = JSON.stringify(spec.subscribers ?? null);
+      if (before !== after) {
+        errs = FieldError.combine(errs, new FieldError(`Channel.Spec.Subscribers changed by user ${ctx.user} which was not the ${EVENTING_CONTROLLER_SA} service account`, ['spec.subscribers'], `-: ${before}\n+: ${after}`));
+      }
+    }
     return errs?.toString();
   },
 };

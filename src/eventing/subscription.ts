@@ -280,6 +280,8 @@ EVENTING_ADMITTERS['messaging.knative.dev/Subscription'] = {
     if (!ch.apiVersion) chErrs = FieldError.combine(chErrs, FieldError.missing('apiVersion'));
     if (!ch.kind) chErrs = FieldError.combine(chErrs, FieldError.missing('kind'));
     if (ch.namespace && ns && ch.namespace !== ns) chErrs = FieldError.combine(chErrs, new FieldError('mismatched namespaces', ['namespace'], `parent namespace: ${JSON.stringify(ns)} does not match ref: ${JSON.stringify(ch.namespace)}`));
+    // isValidChannel: cross-namespace-event-links is disabled (Knative's default), so no namespace at all.
+    if (ch.namespace) chErrs = FieldError.combine(chErrs, new FieldError('must not set the field(s)', ['namespace'], 'only name, apiVersion and kind are supported fields when feature.CrossNamespaceEventLinks is disabled'));
     errs = FieldError.combine(errs, chErrs?.viaField('spec', 'channel'));
     if (isEmptyDestination(spec.subscriber)) {
       errs = FieldError.combine(errs, new FieldError('missing field(s)', ['spec.subscriber'], 'the Subscription must reference a subscriber'));
