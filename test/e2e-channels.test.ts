@@ -6,7 +6,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { KnitServer, eventually } from './harness.ts';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { FIXTURES, KnitServer, eventually } from './harness.ts';
 import { EventSink, ceHeaders, type Received } from './eventing-sink.ts';
 
 let knit: KnitServer;
@@ -225,37 +227,54 @@ test('Subscriptions report what they cannot resolve, with Knative\'s reasons; ad
   const badRetry = await create('channels', { apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', metadata: { name: 'z' }, spec: { delivery: { retry: -1 } } });
   assert.equal(badRetry.status, 400);
   assert.match(JSON.stringify(badRetry.json), /invalid value: -1: spec.delivery.retry/);
+  const withSubs = await create('channels', { apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', metadata: { name: 'w' }, spec: { subscribers: [{ subscriberUri: 'http://a.example/' }] } });
+  assert.equal(withSubs.status, 400);
+  assert.match(JSON.stringify(withSubs.json), /must not set the field\(s\): spec.subscribable.subscribers/);
+  // Only the controller changes an InMemoryChannel's subscribers.
+  const imc = (await get('inmemorychannels', 'refs')).obj;
+  const edit = await knit.api('PUT', `${PATHS.inmemorychannels}/refs`, { ...imc, spec: { ...imc.spec, subscribers: [{ uid: 'u1', subscriberUri: 'http://a.example/' }] } });
+  assert.equal(edit.status, 400);
+  assert.match(JSON.stringify(edit.json), /Channel.Spec.Subscribers changed by user knit-admin which was not the system:serviceaccount:knative-eventing:eventing-controller service account: spec.subscribers/);
   const otherKind = await create('channels', { apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', metadata: { name: 'k' }, spec: { channelTemplate: { apiVersion: 'messaging.knative.dev/v1beta1', kind: 'KafkaChannel' } } });
   assert.equal(otherKind.status, 400);
 });
 
-test('a Sequence of two steps builds channels and subscriptions per step and replies to spec.reply', async () => {
-  const step1 = await sink((r) => replyWith(r, 'step1', `${dataOf(r)}+1`));
+test('a Sequence of two steps (a Knative Service, then a uri sink) builds channels and subscriptions per step and replies to spec.reply', async () => {
+  const r0 = await knit.api('POST', '/apis/serving.knative.dev/v1/namespaces/default/services', {
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Service',
+    metadata: { name: 'step-one' },
+    spec: { template: { spec: { containers: [{ image: pathToFileURL(path.join(FIXTURES, 'event-reply')).href }] } } },
+  });
+  assert.equal(r0.status, 201, JSON.stringify(r0.json));
   const step2 = await sink((r) => replyWith(r, 'step2', `${dataOf(r)}+2`));
   const final = await sink();
   const r = await create('sequences', {
     apiVersion: 'flows.knative.dev/v1',
     kind: 'Sequence',
     metadata: { name: 'seq' },
-    spec: { steps: [{ uri: step1.url }, { uri: step2.url }], reply: { uri: final.url } },
+    spec: { steps: [{ ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'step-one' } }, { uri: step2.url }], reply: { uri: final.url } },
   });
   assert.equal(r.status, 201, JSON.stringify(r.json));
-  const seq = await ready('sequences', 'seq');
+  const seq = await ready('sequences', 'seq', 30_000);
   assert.deepEqual(seq.status?.address, { url: 'http://seq-kn-sequence-0-kn-channel.default.svc.cluster.local' });
   assert.deepEqual((seq.status?.channelStatuses as { channel: { name: string } }[]).map((c) => c.channel.name), ['seq-kn-sequence-0', 'seq-kn-sequence-1']);
   assert.deepEqual((seq.status?.subscriptionStatuses as { subscription: { name: string }; ready: Cond }[]).map((s) => [s.subscription.name, s.ready.status]), [['seq-kn-sequence-0', 'True'], ['seq-kn-sequence-1', 'True']]);
   const sub0 = (await get('subscriptions', 'seq-kn-sequence-0')).obj;
   assert.deepEqual(sub0.spec.reply, { ref: { apiVersion: 'messaging.knative.dev/v1', kind: 'InMemoryChannel', name: 'seq-kn-sequence-1', namespace: 'default' } });
   assert.equal(sub0.metadata.ownerReferences?.[0]?.kind, 'Sequence');
+  assert.equal((sub0.status?.physicalSubscription as { subscriberUri?: string }).subscriberUri, 'http://step-one.default.svc.cluster.local');
 
   assert.equal((await postTo(hostOf(seq.status?.address?.url), { ...ceHeaders('s-1', 'start'), 'content-type': 'text/plain' }, 'x')).status, 202);
-  const out = await eventually('the sequence output', () => final.received.find((x) => x.event.attributes.type === 'step2'), 10_000);
-  assert.equal(dataOf(out), 'x+1+2');
-  assert.equal(step2.received[0]?.event.attributes.type, 'step1');
+  const out = await eventually('the sequence output', () => final.received.find((x) => x.event.attributes.type === 'step2'), 20_000);
+  assert.equal(dataOf(out), 'x+2');
+  assert.equal(step2.received[0]?.event.attributes.type, 'start.reply', 'step 2 got the Knative Service\'s reply');
+  assert.equal(step2.received[0]?.event.attributes.source, 'event-reply');
 
   // Deleting the Sequence takes its channels and subscriptions with it.
   assert.equal((await knit.api('DELETE', `${PATHS.sequences}/seq`)).status, 200);
   await eventually('children collected', async () => (await get('inmemorychannels', 'seq-kn-sequence-0')).status === 404 && (await get('subscriptions', 'seq-kn-sequence-1')).status === 404, 10_000);
+  assert.equal((await knit.api('DELETE', '/apis/serving.knative.dev/v1/namespaces/default/services/step-one')).status, 200);
 });
 
 test('a Parallel sends each event to every branch whose filter passes it, replies going to spec.reply', async () => {
