@@ -63,6 +63,8 @@ export function validateDelivery(ds: DeliverySpec | undefined, namespace?: strin
   if (ds.backoffDelay !== undefined && isoDurationMs(ds.backoffDelay) === undefined) errs = FieldError.combine(errs, FieldError.invalidValue(ds.backoffDelay, 'backoffDelay'));
   const format = (ds as { format?: string }).format;
   if (format !== undefined && format !== 'binary' && format !== 'json') errs = FieldError.combine(errs, FieldError.invalidValue(format, 'format'));
+  // The delivery engine sends binary mode only: a structured-mode request is refused rather than ignored.
+  else if (format === 'json') errs = FieldError.combine(errs, FieldError.invalidValue(format, 'format', 'knit delivers events in binary mode only'));
   if (ds.retryAfterMax !== undefined) errs = FieldError.combine(errs, FieldError.disallowed('retryAfterMax'));
   return errs;
 }
