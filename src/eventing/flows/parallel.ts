@@ -206,14 +206,18 @@ EVENTING_ADMITTERS['flows.knative.dev/Parallel'] = {
     let errs: FieldError | null = null;
     const branches = Array.isArray(spec.branches) ? spec.branches : [];
     if (branches.length === 0) errs = FieldError.missing('spec.branches');
+    // ErrInvalidArrayValue(branch, "branches.filter"/"branches.subscriber"/"branches.reply", i); knit adds the
+    // destination's own error as the details, and validates the branch's delivery too.
+    const arrayValue = (b: ParallelBranch, field: string, i: number, e: FieldError | null): FieldError | null =>
+      e ? new FieldError(FieldError.invalidArrayValue(b, `branches.${field}`, i).message, [`spec.branches.${field}[${i}]`], e.toString()) : null;
     branches.forEach((b, i) => {
-      const e = FieldError.combine(
-        b.filter ? validateDestination(b.filter, ns)?.viaField('filter') : null,
-        b.subscriber ? validateDestination(b.subscriber, ns)?.viaField('subscriber') : FieldError.missing('subscriber'),
-        b.reply ? validateDestination(b.reply, ns)?.viaField('reply') : null,
-        validateDelivery(b.delivery, ns)?.viaField('delivery'),
+      errs = FieldError.combine(
+        errs,
+        b.filter ? arrayValue(b, 'filter', i, validateDestination(b.filter, ns)) : null,
+        arrayValue(b, 'subscriber', i, b.subscriber ? validateDestination(b.subscriber, ns) : new FieldError('expected at least one, got none', ['ref', 'uri'])),
+        b.reply ? arrayValue(b, 'reply', i, validateDestination(b.reply, ns)) : null,
+        validateDelivery(b.delivery, ns)?.viaField('spec', `branches[${i}]`, 'delivery'),
       );
-      if (e) errs = FieldError.combine(errs, e.viaFieldIndex('branches', i).viaField('spec'));
     });
     const t = spec.channelTemplate;
     if (!t) errs = FieldError.combine(errs, FieldError.missing('spec.channelTemplate'));

@@ -178,7 +178,8 @@ EVENTING_ADMITTERS['flows.knative.dev/Sequence'] = {
     if (steps.length === 0) errs = FieldError.missing('spec.steps');
     steps.forEach((st, i) => {
       const e = FieldError.combine(validateDestination(st, ns), validateDelivery(st.delivery, ns)?.viaField('delivery'));
-      if (e) errs = FieldError.combine(errs, FieldError.invalidArrayValue(st, 'steps', i).viaField('spec'));
+      // ErrInvalidArrayValue(step, "steps", i); knit adds the step's own error as the details.
+      if (e) errs = FieldError.combine(errs, new FieldError(FieldError.invalidArrayValue(st, 'steps', i).message, [`spec.steps[${i}]`], e.toString()));
     });
     const t = spec.channelTemplate;
     if (!t) errs = FieldError.combine(errs, FieldError.missing('spec.channelTemplate'));
