@@ -71,7 +71,7 @@ test('the engine retries on its clock: exponential waits, then the dead-letter s
   const store = new Store(path.join(dir, 'store.db'));
   t.after(() => store.close());
   store.create(RESOURCE.brokers, { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'b', namespace: 'ns' }, spec: { delivery: { retry: 2, backoffPolicy: 'exponential', backoffDelay: 'PT1S' } }, status: { deadLetterSinkUri: 'http://dls.example/' } });
-  const trig = store.create(RESOURCE.triggers, { apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 't', namespace: 'ns' }, spec: { broker: 'b', subscriber: { uri: 'http://sub.example/' } }, status: { subscriberUri: 'http://sub.example/' } });
+  const trig = store.create<{ apiVersion: string; kind: string; metadata: { name: string; namespace: string; uid?: string }; spec: unknown; status: unknown }>(RESOURCE.triggers, { apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 't', namespace: 'ns' }, spec: { broker: 'b', subscriber: { uri: 'http://sub.example/' } }, status: { subscriberUri: 'http://sub.example/' } });
   assert.ok(trig.metadata.uid);
   const clock = new ManualClock();
   const sent: { url: string; at: number; event: EventRecord }[] = [];
