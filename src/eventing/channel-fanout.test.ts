@@ -99,6 +99,18 @@ test('a reply goes to the replyUri; without one it is dropped', async (t) => {
   assert.equal(s.fanout.engine.queue.count(), 0);
 });
 
+test('a 202 carrying an event is not a reply (the data-plane spec)', async (t) => {
+  const s = setup(t, (url) =>
+    url === 'http://step/' ? { status: 202, headers: { 'ce-specversion': '1.0', 'ce-id': 'no', 'ce-type': 'reply', 'ce-source': 'step', 'content-type': 'text/plain' }, body: Buffer.from('r') } : ok,
+  );
+  s.fanout.start();
+  const o = s.imc([{ uid: 'r', subscriberUri: 'http://step/', replyUri: 'http://reply/' }]);
+  await accept(s.fanout, o, [ev('w')]);
+  for (let i = 0; i < 3; i++) await settle();
+  assert.deepEqual(s.sent.map((x) => x.url), ['http://step/']);
+  assert.equal(s.fanout.engine.queue.count(), 0);
+});
+
 test('a failing subscriber is retried with its backoff, then its dead-letter sink gets the event', async (t) => {
   const s = setup(t, (url) => (url === 'http://dls/' ? ok : { status: 503, headers: {}, body: Buffer.from('down') }));
   s.fanout.start();

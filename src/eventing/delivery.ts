@@ -321,7 +321,8 @@ export class BrokerDelivery {
   /** A 2xx: done; a CloudEvent in the answer (to the subscriber) is a reply, which goes back into the broker. */
   private delivered(l: Live, res: SinkResponse): void {
     const d = l.d;
-    if (d.phase === PHASE_SUBSCRIBER && res.body.length > 0 && looksLikeEvent(res.headers)) {
+    // A 202 is never a reply, even when it reads as an event (the data-plane spec, Derived (Reply) Events).
+    if (d.phase === PHASE_SUBSCRIBER && res.status !== 202 && res.body.length > 0 && looksLikeEvent(res.headers)) {
       let replies: EventRecord[] = [];
       try {
         replies = parseEvents(res.headers, res.body);
