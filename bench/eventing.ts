@@ -1,5 +1,5 @@
-// bench/eventing: events through a broker (ingress → durable queue → trigger → a warm sink) against direct POSTs
-// to the same sink, in one run.
+// bench/eventing: events through a broker (ingress → durable queue → trigger → a warm sink) and through a channel
+// (channel host → durable queue → subscription → the same sink) against direct POSTs to the sink, in one run.
 //
 //   node_modules/.bin/node bench/eventing.ts        (npm run bench:eventing)
 //
@@ -27,6 +27,7 @@ const DURATION_MS = Math.max(1, envDuration('BENCH_DURATION', '5s')) * 1000;
 const CONCURRENCY = envInt('BENCH_CONCURRENCY', 32);
 const RATE = envInt('BENCH_RATE', 1000);
 const INGRESS_HOST = 'broker-ingress.knative-eventing.svc.cluster.local';
+const CHANNEL_HOST = 'bench-kn-channel.default.svc.cluster.local';
 
 /** Arrival times at the sink by event id. */
 const arrivals = new Map<string, number>();
@@ -130,29 +131,38 @@ async function main(): Promise<number> {
   for (const [kind, body] of [
     ['brokers', { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'bench' }, spec: {} }],
     ['triggers', { apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 'bench' }, spec: { broker: 'bench', subscriber: { uri: sink.url } } }],
+    ['channels', { apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', metadata: { name: 'bench' }, spec: {} }],
+    ['subscriptions', { apiVersion: 'messaging.knative.dev/v1', kind: 'Subscription', metadata: { name: 'bench' }, spec: { channel: { apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', name: 'bench' }, subscriber: { uri: sink.url } } }],
   ] as const) {
-    const r = await api('POST', `/apis/eventing.knative.dev/v1/namespaces/default/${kind}`, body);
+    const group = kind === 'channels' || kind === 'subscriptions' ? 'messaging.knative.dev' : 'eventing.knative.dev';
+    const r = await api('POST', `/apis/${group}/v1/namespaces/default/${kind}`, body);
     if (r.status !== 201) throw new Error(`creating ${kind}: ${r.status} ${r.body}`);
   }
   const sinkUrl = new URL(sink.url);
   const direct: Target = { name: 'direct', send: (id) => post(sinkUrl.hostname, Number(sinkUrl.port), sinkUrl.host, '/', id), delivered: () => true };
   const broker: Target = { name: 'broker', send: (id) => post(local.hostname, Number(local.port), INGRESS_HOST, '/default/bench', id), delivered: (id) => arrivals.has(id) };
-  // The trigger is Ready once an event goes through.
-  const deadline = performance.now() + 15_000;
-  for (let i = 0; !arrivals.has(`warm-${i - 1}`) || i === 0; i++) {
-    if (performance.now() > deadline) throw new Error('the trigger did not become Ready');
-    await post(local.hostname, Number(local.port), INGRESS_HOST, '/default/bench', `warm-${i}`);
-    await new Promise((r) => setTimeout(r, 50));
+  const channel: Target = { name: 'channel', send: (id) => post(local.hostname, Number(local.port), CHANNEL_HOST, '/', id), delivered: (id) => arrivals.has(id) };
+  // The trigger (and the subscription) is Ready once an event goes through.
+  for (const t of [broker, channel]) {
+    const deadline = performance.now() + 15_000;
+    for (let i = 0; !arrivals.has(`${t.name}-warm-${i - 1}`) || i === 0; i++) {
+      if (performance.now() > deadline) throw new Error(`the ${t.name} path did not become Ready`);
+      await t.send(`${t.name}-warm-${i}`).catch(() => 0);
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
   log('warm-up');
   await throughput(direct);
   await throughput(broker);
+  await throughput(channel);
   log('throughput');
   const dT = await throughput(direct);
   const bT = await throughput(broker);
+  const cT = await throughput(channel);
   log(`latency at ${RATE} events/s`);
   const dL = await latency(direct, false);
   const bL = await latency(broker, true);
+  const cL = await latency(channel, true);
   sink.server.closeAllConnections();
   sink.server.close();
   agent.destroy();
@@ -166,12 +176,14 @@ async function main(): Promise<number> {
       ['path', 'events/s (closed loop)', 'errors', `p50 @${RATE}/s`, `p99 @${RATE}/s`, 'samples'],
       ['direct POST to the sink', dT.rate.toFixed(0), String(dT.errors), fmtMs(q(dL, 0.5)), fmtMs(q(dL, 0.99)), String(dL.length)],
       ['broker → trigger → sink', bT.rate.toFixed(0), String(bT.errors), fmtMs(q(bL, 0.5)), fmtMs(q(bL, 0.99)), String(bL.length)],
+      ['channel → subscription → sink', cT.rate.toFixed(0), String(cT.errors), fmtMs(q(cL, 0.5)), fmtMs(q(cL, 0.99)), String(cL.length)],
     ]),
   );
   const meetsTp = ratio >= 0.5;
   const meetsLat = added99 <= 5;
   console.log(`throughput: broker ${ratio.toFixed(2)}× direct (objective ≥ 0.5×): ${meetsTp ? 'MEETS' : 'MISSES'}`);
   console.log(`added latency at ${RATE} events/s: p50 ${fmtMs(added50)}, p99 ${fmtMs(added99)} (objective p99 ≤ 5 ms): ${meetsLat ? 'MEETS' : 'MISSES'}`);
+  console.log(`channel: ${(cT.rate / dT.rate).toFixed(2)}× direct throughput, added latency p50 ${fmtMs(q(cL, 0.5) - q(dL, 0.5))}, p99 ${fmtMs(q(cL, 0.99) - q(dL, 0.99))} (reported, no objective)`);
   return meetsTp && meetsLat && bT.errors === 0 ? 0 : 1;
 }
 
