@@ -198,6 +198,20 @@ test('a subscriber\'s reply goes to spec.reply; a failing subscriber is retried 
   assert.equal(Buffer.from(dead.event.attributes.knativeerrordata ?? '', 'base64').toString(), 'boom');
 });
 
+test('a Channel\'s dead-letter sink serves the subscriptions that have none', async () => {
+  const dls = await sink();
+  const ch = await channel('dl', { delivery: { deadLetterSink: { uri: dls.url } } });
+  assert.equal(ch.status?.deadLetterSinkUri, dls.url);
+  assert.equal(cond(ch, 'DeadLetterSinkResolved')?.reason, undefined);
+  const failing = await sink(() => ({ status: 404 }));
+  const sub = await subscription('dl-s', 'dl', { subscriber: { uri: failing.url } });
+  assert.equal((sub.status?.physicalSubscription as { deadLetterSinkUri?: string }).deadLetterSinkUri, dls.url);
+  assert.equal((await postTo(hostOf(ch.status?.address?.url), ceHeaders('dl-1', 't'), '{}')).status, 202);
+  const dead = await eventually('the channel dead letter', () => dls.withId('dl-1')[0], 5_000);
+  assert.equal(dead.event.attributes.knativeerrorcode, '404');
+  assert.equal(failing.withId('dl-1').length, 1, 'no retries without delivery.retry');
+});
+
 test('Subscriptions report what they cannot resolve, with Knative\'s reasons; admission refuses bad ones', async () => {
   const r = await create('subscriptions', { apiVersion: 'messaging.knative.dev/v1', kind: 'Subscription', metadata: { name: 'nochan' }, spec: { channel: { apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', name: 'missing' }, subscriber: { uri: 'http://127.0.0.1:1/' } } });
   assert.equal(r.status, 201);
