@@ -139,7 +139,7 @@ export function ingressHandler(ctx: EventingContext, engine: BrokerDelivery): (r
         answer(500);
         return;
       }
-      const broker = ctx.store.get<Broker>(RESOURCE.brokers, ns, name);
+      const broker = ctx.store.peek<Broker>(RESOURCE.brokers, ns, name);
       if (!broker || broker.metadata.deletionTimestamp || brokerClass(broker) !== MT_BROKER_CLASS) {
         answer(404);
         return;

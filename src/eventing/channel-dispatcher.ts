@@ -118,7 +118,7 @@ export class ChannelDispatcher implements ChannelHosts {
         throw err;
       }
       // The channel as it is now: its subscribers at the time the event is accepted get it.
-      const imc = this.ctx.store.get<InMemoryChannel & { metadata: { uid?: string } }>(IMC_RESOURCE, namespace, name);
+      const imc = this.ctx.store.peek<InMemoryChannel & { metadata: { uid?: string } }>(IMC_RESOURCE, namespace, name);
       if (!imc) {
         answer(res, 404);
         return;

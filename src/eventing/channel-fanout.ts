@@ -47,7 +47,7 @@ export class ChannelDeliveries implements ChannelFanout, DeliveryRoute {
     // Channels deleted while knit was down: their queued events go.
     for (const d of this.engine.queue.all()) {
       const [ns, name] = splitKey(d.broker);
-      if (this.ctx.store.get<InMemoryChannel & StoredObject>(IMC_RESOURCE, ns, name)?.metadata.uid !== d.triggerUid) this.engine.queue.dropBroker(d.broker);
+      if (this.ctx.store.peek<InMemoryChannel & StoredObject>(IMC_RESOURCE, ns, name)?.metadata.uid !== d.triggerUid) this.engine.queue.dropBroker(d.broker);
     }
     this.engine.start();
   }
@@ -74,9 +74,10 @@ export class ChannelDeliveries implements ChannelFanout, DeliveryRoute {
     this.engine.dropBroker(key);
   }
 
-  private lookup(d: Delivery): { imc: InMemoryChannel; sub: ChannelSubscriber } | undefined {
+  /** The row's channel and subscriber, read without copying (never mutated; the hot path of every attempt). */
+  private lookup(d: Delivery): { imc: Readonly<InMemoryChannel>; sub: Readonly<ChannelSubscriber> } | undefined {
     const [ns, name] = splitKey(d.broker);
-    const imc = this.ctx.store.get<InMemoryChannel & StoredObject>(IMC_RESOURCE, ns, name);
+    const imc = this.ctx.store.peek<InMemoryChannel & StoredObject>(IMC_RESOURCE, ns, name);
     if (!imc || imc.metadata.uid !== d.triggerUid) return undefined;
     const sub = imc.spec.subscribers?.find((s) => subscriberId(s) === d.trigger);
     return sub ? { imc, sub } : undefined;

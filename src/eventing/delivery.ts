@@ -274,8 +274,8 @@ export class BrokerDelivery {
   private brokerTarget(l: Live): { cfg: RetryConfig; target: string } | undefined {
     const d = l.d;
     const [ns, tname] = splitKey(d.trigger);
-    const trigger = this.store.get<Trigger>(RESOURCE.triggers, ns, tname);
-    const broker = this.store.get<Broker>(RESOURCE.brokers, ...splitKey(d.broker));
+    const trigger = this.store.peek<Trigger>(RESOURCE.triggers, ns, tname);
+    const broker = this.store.peek<Broker>(RESOURCE.brokers, ...splitKey(d.broker));
     // The trigger or broker is gone (or re-created): nothing to deliver to.
     if (!trigger || (trigger.metadata.uid ?? '') !== d.triggerUid || !broker) {
       this.finish(l);
