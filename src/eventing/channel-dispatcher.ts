@@ -27,10 +27,9 @@ export interface ChannelFanout {
 
 type Request = http.IncomingMessage | http2.Http2ServerRequest;
 
-function answer(res: http.ServerResponse, status: number, body = ''): void {
-  res.statusCode = status;
-  res.setHeader('allow', 'POST, OPTIONS');
-  if (body) res.setHeader('content-type', 'text/plain; charset=utf-8');
+function answer(res: http.ServerResponse, status: number, body = '', extra: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { allow: 'POST, OPTIONS', 'content-length': Buffer.byteLength(body), ...(body ? { 'content-type': 'text/plain; charset=utf-8' } : {}), ...extra });
   res.end(body);
 }
 
@@ -78,17 +77,18 @@ export class ChannelDispatcher implements ChannelHosts {
 
   private handle(key: string, req: Request, res: http.ServerResponse): void {
     if (req.method === 'OPTIONS') {
-      res.setHeader('webhook-allowed-origin', '*');
-      res.setHeader('webhook-allowed-rate', '*');
-      answer(res, 200);
+      req.resume();
+      answer(res, 200, '', { 'webhook-allowed-origin': '*', 'webhook-allowed-rate': '*' });
       return;
     }
     if (req.method !== 'POST') {
+      req.resume();
       answer(res, 405);
       return;
     }
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/') {
+      req.resume();
       answer(res, 400, 'a channel accepts events at / only\n');
       return;
     }
@@ -109,13 +109,10 @@ export class ChannelDispatcher implements ChannelHosts {
       }
       let events: EventRecord[];
       try {
-        events = parseEvents(req.headers, Buffer.concat(chunks));
+        events = parseEvents(req.headers, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
       } catch (err) {
-        if (err instanceof InvalidEventError) {
-          answer(res, 400, `${err.message}\n`);
-          return;
-        }
-        throw err;
+        answer(res, err instanceof InvalidEventError ? 400 : 500, `${(err as Error).message}\n`);
+        return;
       }
       // The channel as it is now: its subscribers at the time the event is accepted get it.
       const imc = this.ctx.store.peek<InMemoryChannel & { metadata: { uid?: string } }>(IMC_RESOURCE, namespace, name);
