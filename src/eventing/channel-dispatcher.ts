@@ -8,9 +8,10 @@ import type http from 'node:http';
 import type http2 from 'node:http2';
 import { InvalidEventError, parseEvents, type EventRecord } from './cloudevents.ts';
 import type { ChannelHosts, ChannelSubscriber, InMemoryChannel } from './channel.ts';
-import { IMC_RESOURCE } from './channel.ts';
+import { IMC_RESOURCE, channelHost } from './channel.ts';
+import type { StoredObject } from '../store/store.ts';
 import type { EventingContext } from './manager.ts';
-import { splitKey } from '../controllers/names.ts';
+import { objectKey, splitKey } from '../controllers/names.ts';
 
 /** The largest request body a channel accepts (the broker ingress's cap). */
 const MAX_BODY = 8 * 1024 * 1024;
@@ -46,8 +47,15 @@ export class ChannelDispatcher implements ChannelHosts {
     this.fanout = fanout;
   }
 
+  /** Serves every stored channel's host before the fan-out resumes its queue, so a queued reply to a channel
+   * (a Sequence's next step) finds it at once after a restart, before the IMC reconciler has run. */
   start(): void {
     this.started = true;
+    for (const imc of this.ctx.store.list<InMemoryChannel & StoredObject>(IMC_RESOURCE)) {
+      const ns = imc.metadata.namespace ?? 'default';
+      const name = imc.metadata.name ?? '';
+      this.serve(objectKey(ns, name), channelHost(name, ns, this.ctx.settings.clusterDomain));
+    }
     this.fanout.start?.();
   }
 
