@@ -172,7 +172,8 @@ function backingResource(t: ChannelTemplateSpec): string | undefined {
   return t.apiVersion === MESSAGING_V1 && t.kind === 'InMemoryChannel' ? IMC_RESOURCE : undefined;
 }
 
-function channelReconciler(): Reconciler<ChannelObject & StoredObject, ChannelLifecycle> {
+/** The Channel reconciler (exported for the table tests). */
+export function channelReconciler(): Reconciler<ChannelObject & StoredObject, ChannelLifecycle> {
   return {
     resource: RESOURCE.channels,
     lifecycle: ChannelLifecycle,

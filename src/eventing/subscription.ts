@@ -75,7 +75,7 @@ interface Channelable {
 class ChannelRefError extends Error {}
 
 /** getChannel: spec.channel, and for a Channel its backing channel (which must be Ready). */
-function getChannel(ctx: ControllerContext, sub: SubscriptionObject, namespace: string): Channelable {
+function getChannel(ctx: Pick<ControllerContext, 'store'>, sub: SubscriptionObject, namespace: string): Channelable {
   const ref = { ...sub.spec.channel, namespace };
   const found = referencedObject(ctx.store, ref, namespace);
   if (!found) throw new ChannelRefError(`failed to get lister for ${ref.apiVersion ?? ''}, Resource=${ref.kind.toLowerCase()}s: no informer for that kind`);
@@ -123,7 +123,7 @@ function subscriberEntry(sub: SubscriptionObject, channel: InMemoryChannel): Cha
 }
 
 /** Adds or refreshes `sub` in the channel's spec.subscribers; true when the channel was written. */
-function addToChannel(ctx: ControllerContext, ch: Channelable, sub: SubscriptionObject): boolean {
+function addToChannel(ctx: Pick<ControllerContext, 'store'>, ch: Channelable, sub: SubscriptionObject): boolean {
   const obj = structuredClone(ch.object);
   const subs = (obj.spec.subscribers ??= []);
   const entry = subscriberEntry(sub, obj);
@@ -139,7 +139,7 @@ function addToChannel(ctx: ControllerContext, ch: Channelable, sub: Subscription
 }
 
 /** Removes the deleted Subscription `name` (gone from the store) from every channel of `namespace` that lists it. */
-function removeFromChannels(ctx: ControllerContext, namespace: string, name: string): void {
+function removeFromChannels(ctx: Pick<ControllerContext, 'store'>, namespace: string, name: string): void {
   const current = ctx.store.get<SubscriptionObject & StoredObject>(RESOURCE.subscriptions, namespace, name);
   for (const imc of ctx.store.list<InMemoryChannel & StoredObject>(IMC_RESOURCE, { namespace })) {
     const subs = imc.spec.subscribers ?? [];
@@ -152,11 +152,12 @@ function removeFromChannels(ctx: ControllerContext, namespace: string, name: str
   }
 }
 
-function resolve(ctx: EventingContext, dest: Destination, namespace: string): string {
+function resolve(ctx: Pick<EventingContext, 'store' | 'settings'>, dest: Destination, namespace: string): string {
   return resolveDestination(ctx.store, dest, namespace, ctx.settings.clusterDomain);
 }
 
-function subscriptionReconciler(ctx: EventingContext): Reconciler<SubscriptionObject & StoredObject, SubscriptionLifecycle> {
+/** The Subscription reconciler (exported for the table tests). */
+export function subscriptionReconciler(ctx: Pick<EventingContext, 'store' | 'settings' | 'events'>): Reconciler<SubscriptionObject & StoredObject, SubscriptionLifecycle> {
   return {
     resource: RESOURCE.subscriptions,
     lifecycle: SubscriptionLifecycle,
@@ -174,7 +175,9 @@ function subscriptionReconciler(ctx: EventingContext): Reconciler<SubscriptionOb
       }
       // resolveSubscriptionURIs
       o.lifecycle.markReferencesResolvedUnknown('Resolving', 'Subscription resolution interrupted.');
-      const phys: PhysicalSubscription = {};
+      // The resolved URIs are written as they resolve, over the previous ones (a failure keeps what came before).
+      const phys: PhysicalSubscription = { ...(sub.status?.physicalSubscription ?? {}) };
+      o.status.physicalSubscription = phys;
       const step = (what: string, reason: string, dest: Destination): string | undefined => {
         try {
           return resolve(ctx, dest, o.namespace);
@@ -185,32 +188,33 @@ function subscriptionReconciler(ctx: EventingContext): Reconciler<SubscriptionOb
           return undefined;
         }
       };
-      const prev = sub.status?.physicalSubscription ?? {};
-      o.status.physicalSubscription = prev;
       if (!isEmptyDestination(sub.spec.subscriber)) {
         const u = step('spec.subscriber', 'SubscriberResolveFailed', sub.spec.subscriber as Destination);
         if (u === undefined) return;
         phys.subscriberUri = u;
-      }
+      } else delete phys.subscriberUri;
       if (!isEmptyDestination(sub.spec.reply)) {
         const u = step('spec.reply', 'ReplyResolveFailed', sub.spec.reply as Destination);
         if (u === undefined) return;
         phys.replyUri = u;
-      }
+      } else delete phys.replyUri;
       if (sub.spec.delivery?.deadLetterSink) {
         const u = step('spec.delivery.deadLetterSink', 'DeadLetterSinkResolveFailed', sub.spec.delivery.deadLetterSink);
-        if (u === undefined) return;
+        if (u === undefined) {
+          delete phys.deadLetterSinkUri;
+          return;
+        }
         phys.deadLetterSinkUri = u;
       } else if (channel.object.spec.delivery?.deadLetterSink) {
         const u = channel.object.status?.deadLetterSinkUri;
         if (!u) {
-          o.status.physicalSubscription = phys;
+          delete phys.deadLetterSinkUri;
           o.lifecycle.markReferencesNotResolved('DeadLetterSinkResolveFailed', `channel ${channel.object.metadata.name} didn't set status.deadLetterSinkURI`);
+          ctx.events.event(sub, 'Warning', 'DeadLetterSinkResolveFailed', `channel ${channel.object.metadata.name} didn't set status.deadLetterSinkURI`);
           return;
         }
         phys.deadLetterSinkUri = u;
-      }
-      o.status.physicalSubscription = phys;
+      } else delete phys.deadLetterSinkUri;
       o.lifecycle.markReferencesResolved();
       // syncChannel
       const name = channel.object.metadata.name;

@@ -71,6 +71,9 @@ const RESOURCE: Record<string, string> = {
   Ingress: 'ingresses',
   DomainMapping: 'domainmappings',
   ClusterDomainClaim: 'networking.internal.knative.dev.clusterdomainclaims',
+  Channel: 'messaging.knative.dev.channels',
+  InMemoryChannel: 'messaging.knative.dev.inmemorychannels',
+  Subscription: 'messaging.knative.dev.subscriptions',
 };
 
 export function resourceOf(kind: string): string {
