@@ -184,6 +184,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       localGateway: () => localGateway,
       hostRouted: (host) => table.lookup('cluster-local', host) !== undefined,
       serveLocal: (host, handler) => local.serveInProcess(host, handler),
+      metrics: metrics.eventing,
     },
     EVENTING_CONTROLLERS,
   );

@@ -168,3 +168,20 @@ test('deleting a broker stops delivery and drops its queued events', async () =>
   assert.ok(s.withId('d-1').length <= n + 1, `attempts went on after the deletion: ${n} → ${s.withId('d-1').length}`);
   assert.equal((await send('doomed', 'd-2', 'x')).status, 404);
 });
+
+test('the metrics: mt_broker_ingress and mt_broker_filter event_count and event_dispatch_latencies with Knative\'s labels', async () => {
+  await broker('metered');
+  const s = await sink();
+  await trigger('metered-t', 'metered', { uri: s.url }, { filter: { attributes: { type: 'metered.type' } } });
+  assert.equal((await send('metered', 'm-1', 'metered.type')).status, 202);
+  await eventually('the delivery', () => s.withId('m-1')[0], 5_000);
+  const text = await eventually('the filter series', async () => {
+    const r = await fetch(knit.endpoints.metrics);
+    const t = await r.text();
+    return t.includes('mt_broker_filter_event_count_total{namespace_name="default",broker_name="metered"') ? t : undefined;
+  }, 5_000);
+  assert.match(text, /^mt_broker_ingress_event_count_total\{namespace_name="default",broker_name="metered",event_type="metered.type",response_code="202",response_code_class="2xx"\} 1$/m);
+  assert.match(text, /^mt_broker_ingress_event_dispatch_latencies_count\{namespace_name="default",broker_name="metered",event_type="metered.type",response_code="202",response_code_class="2xx"\} 1$/m);
+  assert.match(text, /^mt_broker_filter_event_count_total\{namespace_name="default",broker_name="metered",trigger_name="metered-t",filter_type="metered.type",response_code="202",response_code_class="2xx"\} 1$/m);
+  assert.match(text, /^mt_broker_filter_event_dispatch_latencies_bucket\{namespace_name="default",broker_name="metered",trigger_name="metered-t",filter_type="metered.type",response_code="202",response_code_class="2xx",le="10000"\} 1$/m);
+});

@@ -128,6 +128,7 @@ export function ingressHandler(ctx: EventingContext, engine: BrokerDelivery): (r
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('error', () => answer(400));
     req.on('end', () => {
+      const t0 = performance.now();
       let events: EventRecord[];
       try {
         events = parseEvents(req.headers, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks));
@@ -140,7 +141,13 @@ export function ingressHandler(ctx: EventingContext, engine: BrokerDelivery): (r
         return;
       }
       const broker = ctx.store.peek<Broker>(RESOURCE.brokers, ns, name);
+      const report = (status: number): void => {
+        if (ctx.metrics === undefined) return;
+        const ms = performance.now() - t0;
+        for (const ev of events) ctx.metrics.ingress(ns, name, ev.attributes.type ?? '', status, ms);
+      };
       if (!broker || broker.metadata.deletionTimestamp || brokerClass(broker) !== MT_BROKER_CLASS) {
+        report(404);
         answer(404);
         return;
       }
@@ -150,13 +157,17 @@ export function ingressHandler(ctx: EventingContext, engine: BrokerDelivery): (r
         const raw = ev.attributes[TTL_ATTRIBUTE];
         const n = raw === undefined ? DEFAULT_TTL : Number.isInteger(Number(raw)) ? Math.max(0, Number(raw) - 1) : DEFAULT_TTL;
         if (n <= 0) {
+          report(400);
           answer(400, 'event dropped: knativebrokerttl is 0\n');
           return;
         }
         ttl = ttl === undefined ? n : Math.min(ttl, n);
         delete ev.attributes[TTL_ATTRIBUTE];
       }
-      engine.accept(`${ns}/${name}`, events, ttl, (status) => answer(status));
+      engine.accept(`${ns}/${name}`, events, ttl, (status) => {
+        report(status);
+        answer(status);
+      });
     });
   };
 }

@@ -6,7 +6,7 @@
 
 import type { Store } from '../store/store.ts';
 import { InvalidEventError, looksLikeEvent, parseEvents, type EventRecord } from './cloudevents.ts';
-import type { EventingContext } from './manager.ts';
+import type { EventingContext, EventingMetrics } from './manager.ts';
 import { DeliveryQueue, PHASE_DEAD_LETTER, PHASE_SUBSCRIBER, type Delivery, type NewDelivery } from './queue.ts';
 import { backoffMs, isFailure, isRetryable, retryConfig, type RetryConfig } from './retry.ts';
 import { sendEvent, type SinkResponse } from './send.ts';
@@ -19,10 +19,6 @@ export const DEFAULT_TTL = 255;
 /** attributes.KnativeErrorDataExtensionMaxLength: the base64 of the failed response body is cut to this. */
 export const ERROR_DATA_MAX = 1024;
 
-/** What the engine reports per dispatch (the filter's event_count / event_dispatch_latencies). */
-export interface DispatchObserver {
-  dispatched(d: Delivery, status: number, ms: number): void;
-}
 
 /** The engine's clock and timers (injected in tests). */
 export interface Clock {
@@ -102,10 +98,11 @@ export class BrokerDelivery {
   private readonly maxInFlight: number;
   private readonly configs = new WeakMap<DeliverySpec, RetryConfig>();
   private stopped = false;
-  observer: DispatchObserver | undefined;
+  private readonly metrics: EventingMetrics | undefined;
   private readonly route: DeliveryRoute | undefined;
 
-  constructor(opts: { store: Store; queue: DeliveryQueue; send: Sender; clock?: Clock; maxInFlight?: number; route?: DeliveryRoute }) {
+  constructor(opts: { store: Store; queue: DeliveryQueue; send: Sender; clock?: Clock; maxInFlight?: number; metrics?: EventingMetrics; route?: DeliveryRoute }) {
+    this.metrics = opts.metrics;
     this.route = opts.route;
     this.store = opts.store;
     this.queue = opts.queue;
@@ -116,7 +113,9 @@ export class BrokerDelivery {
 
   /** An engine sending through the cluster-local gateway (send.ts), its queue in `file`. */
   static forContext(ctx: EventingContext, file: string, route?: DeliveryRoute): BrokerDelivery {
-    return new BrokerDelivery({ store: ctx.store, queue: new DeliveryQueue(file), send: (url, event, timeoutMs) => sendEvent(ctx, url, event, { timeoutMs, headers: { prefer: 'reply' } }), route });
+    // The broker metrics name brokers and triggers: a route's rows (channels) are not reported there.
+    const metrics = route ? undefined : ctx.metrics;
+    return new BrokerDelivery({ store: ctx.store, queue: new DeliveryQueue(file), metrics, send: (url, event, timeoutMs) => sendEvent(ctx, url, event, { timeoutMs, headers: { prefer: 'reply' } }), route });
   }
 
   /** Stores `rows` and schedules them once committed; `done` gets the queue's error, if any (a route's fan-out). */
@@ -270,8 +269,11 @@ export class BrokerDelivery {
     return undefined;
   }
 
-  /** A broker row's trigger subscriber or dead-letter sink, and the trigger's (else the broker's) DeliverySpec. */
-  private brokerTarget(l: Live): { cfg: RetryConfig; target: string } | undefined {
+  /**
+   * A broker row's trigger subscriber or dead-letter sink, the trigger's (else the broker's) DeliverySpec, and
+   * the dispatch metric's report for a subscriber attempt.
+   */
+  private brokerTarget(l: Live): { cfg: RetryConfig; target: string; report?: (status: number, ms: number) => void } | undefined {
     const d = l.d;
     const [ns, tname] = splitKey(d.trigger);
     const trigger = this.store.peek<Trigger>(RESOURCE.triggers, ns, tname);
@@ -289,20 +291,26 @@ export class BrokerDelivery {
       cfg = retryConfig(undefined);
     }
     const target = d.phase === PHASE_SUBSCRIBER ? trigger.status?.subscriberUri : (trigger.spec.delivery?.deadLetterSink ? trigger.status?.deadLetterSinkUri : broker.status?.deadLetterSinkUri);
-    return this.missingTarget(l, cfg, target);
+    const found = this.missingTarget(l, cfg, target);
+    if (!found || this.metrics === undefined || d.phase !== PHASE_SUBSCRIBER) return found;
+    const metrics = this.metrics;
+    const brokerName = trigger.spec.broker;
+    const filterType = trigger.spec.filter?.attributes?.type || 'any';
+    return { ...found, report: (status, ms) => metrics.dispatch(ns, brokerName, tname, filterType, status, ms) };
   }
 
   private attempt(l: Live): void {
     const d = l.d;
-    const routed = this.route ? this.routed(l) : this.brokerTarget(l);
+    const routed: { cfg: RetryConfig; target: string; report?: (status: number, ms: number) => void } | undefined = this.route ? this.routed(l) : this.brokerTarget(l);
     if (routed === undefined) return;
     const { cfg, target } = routed;
     this.inFlight++;
     const t0 = performance.now();
+    const report = routed.report === undefined ? undefined : (status: number) => routed.report!(status, performance.now() - t0);
     this.send(target, d.phase === PHASE_SUBSCRIBER ? withoutTtl(d.event) : d.event, cfg.timeoutMs).then(
       (res) => {
         this.inFlight--;
-        this.observer?.dispatched(d, res.status, performance.now() - t0);
+        report?.(res.status);
         if (this.live.get(d.id) === l) {
           if (!isFailure(res.status)) this.delivered(l, res);
           else this.failed(l, cfg, res.status, typeof res.headers['retry-after'] === 'string' ? res.headers['retry-after'] : undefined, res.body, target);
@@ -311,7 +319,7 @@ export class BrokerDelivery {
       },
       () => {
         this.inFlight--;
-        this.observer?.dispatched(d, -1, performance.now() - t0);
+        report?.(-1);
         if (this.live.get(d.id) === l) this.failed(l, cfg, -1, undefined, Buffer.alloc(0), target);
         this.pump();
       },

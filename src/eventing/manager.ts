@@ -25,6 +25,14 @@ export interface EventingContext extends ControllerContext {
    * the broker ingress, channels. Call from `start()`, not from a factory. Returns the function that removes it.
    */
   serveLocal(host: string, handler: InProcessHandler): () => void;
+  /** Where the brokers' metrics go (src/metrics/metrics.ts EventingRecorder); absent in tests that need none. */
+  metrics?: EventingMetrics;
+}
+
+/** The brokers' metrics (Knative's mt_broker_ingress / mt_broker_filter event_count and event_dispatch_latencies). */
+export interface EventingMetrics {
+  ingress(namespace: string, broker: string, eventType: string, status: number, ms: number): void;
+  dispatch(namespace: string, broker: string, trigger: string, filterType: string, status: number, ms: number): void;
 }
 
 /** One Eventing controller: a resource's reconcile function and what else makes it look again. */
