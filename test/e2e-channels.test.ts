@@ -320,6 +320,25 @@ test('a Parallel sends each event to every branch whose filter passes it, replie
   assert.equal(b0.withId('p-drop').length, 0, 'the filter dropped p-drop from branch 0');
 });
 
+test('a Trigger whose subscriber is a Channel: broker → trigger → channel → subscription → sink', async () => {
+  await channel('from-broker');
+  const s = await sink();
+  await subscription('from-broker-s', 'from-broker', { subscriber: { uri: s.url } });
+  const b = await knit.api('POST', '/apis/eventing.knative.dev/v1/namespaces/default/brokers', { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'bc' }, spec: {} });
+  assert.equal(b.status, 201, JSON.stringify(b.json));
+  const t = await knit.api('POST', '/apis/eventing.knative.dev/v1/namespaces/default/triggers', { apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 'bc-t' }, spec: { broker: 'bc', subscriber: { ref: { apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', name: 'from-broker' } } } });
+  assert.equal(t.status, 201, JSON.stringify(t.json));
+  const trig = await eventually('the trigger Ready', async () => {
+    const o = (await knit.api('GET', '/apis/eventing.knative.dev/v1/namespaces/default/triggers/bc-t')).json as Obj;
+    return cond(o, 'Ready')?.status === 'True' ? o : undefined;
+  }, 15_000);
+  assert.equal(trig.status?.subscriberUri, 'http://from-broker-kn-channel.default.svc.cluster.local');
+  assert.equal((await postTo('broker-ingress.knative-eventing.svc.cluster.local', ceHeaders('bc-1', 'via.broker'), '{"b":1}', 'POST', '/default/bc')).status, 202);
+  const got = await eventually('the event through the channel', () => s.withId('bc-1')[0], 10_000);
+  assert.equal(dataOf(got), '{"b":1}');
+  assert.equal(got.event.attributes.knativebrokerttl, undefined, 'the broker\'s TTL extension does not leak');
+});
+
 test('an accepted event survives kill -9 of knit serve and is delivered after the restart', async () => {
   let up = false;
   const s = await sink(() => ({ status: up ? 202 : 503 }));
