@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { pathToFileURL } from 'node:url';
 import { FIXTURES, KnitServer, eventually } from './harness.ts';
 import { EventSink, ceHeaders, type Received } from './eventing-sink.ts';
@@ -103,6 +104,16 @@ function postTo(host: string, headers: Record<string, string>, body = '', method
 }
 
 const hostOf = (url: string | undefined): string => new URL(url ?? 'http://missing.invalid').host;
+
+/** Rows in the channels' durable queue now (read from the file beside the store). */
+function queuedRows(): number {
+  const db = new DatabaseSync(path.join(knit.dataDir, 'channels.db'), { readOnly: true });
+  try {
+    return Number((db.prepare('SELECT count(*) AS n FROM deliveries').get() as { n: number }).n);
+  } finally {
+    db.close();
+  }
+}
 
 test('a Channel creates its InMemoryChannel and mirrors its address, conditions and subscribers', async () => {
   const ch = await channel('orders');
@@ -318,6 +329,20 @@ test('a Parallel sends each event to every branch whose filter passes it, replie
   const seen = final.received.map((x) => `${x.event.attributes.type}:${x.event.attributes.id}`).sort();
   assert.deepEqual(seen, ['from-b0:p-keep-from-b0', 'from-b1:p-drop-from-b1', 'from-b1:p-keep-from-b1']);
   assert.equal(b0.withId('p-drop').length, 0, 'the filter dropped p-drop from branch 0');
+});
+
+test('deleting a Channel stops its deliveries and drops its queued events', async () => {
+  const s = await sink(() => ({ status: 503 }));
+  await channel('doomed');
+  await subscription('doomed-s', 'doomed', { subscriber: { uri: s.url }, delivery: { retry: 100, backoffPolicy: 'linear', backoffDelay: 'PT0.2S' } });
+  const host = hostOf((await get('channels', 'doomed')).obj.status?.address?.url);
+  assert.equal((await postTo(host, ceHeaders('doom-1', 't'), '{}')).status, 202);
+  await eventually('a few attempts', () => s.withId('doom-1').length >= 3, 10_000);
+  assert.equal(queuedRows(), 1);
+  assert.equal((await knit.api('DELETE', `${PATHS.channels}/doomed`)).status, 200);
+  await eventually('the InMemoryChannel collected', async () => (await get('inmemorychannels', 'doomed')).status === 404, 10_000);
+  await eventually('its queued row dropped', () => queuedRows() === 0, 10_000);
+  assert.equal((await postTo(host, ceHeaders('doom-2', 't'), '{}')).status, 404, 'the host is no longer served');
 });
 
 test('a Trigger whose subscriber is a Channel: broker → trigger → channel → subscription → sink', async () => {
