@@ -185,3 +185,28 @@ test('the metrics: mt_broker_ingress and mt_broker_filter event_count and event_
   assert.match(text, /^mt_broker_filter_event_count_total\{namespace_name="default",broker_name="metered",trigger_name="metered-t",filter_type="metered.type",response_code="202",response_code_class="2xx"\} 1$/m);
   assert.match(text, /^mt_broker_filter_event_dispatch_latencies_bucket\{namespace_name="default",broker_name="metered",trigger_name="metered-t",filter_type="metered.type",response_code="202",response_code_class="2xx",le="10000"\} 1$/m);
 });
+
+test('trigger conditions: a missing broker, an unresolvable subscriber, then both fixed', async () => {
+  const post = await knit.api('POST', '/apis/eventing.knative.dev/v1/namespaces/default/triggers', { apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 'orphan' }, spec: { broker: 'later', subscriber: { ref: { apiVersion: 'serving.knative.dev/v1', kind: 'Service', name: 'nosuchsvc' } } } });
+  assert.equal(post.status, 201, JSON.stringify(post.json));
+  const cond = async (type: string): Promise<Cond | undefined> => (await get('triggers', 'orphan')).status?.conditions?.find((c) => c.type === type);
+  const noBroker = await eventually('BrokerReady False', async () => {
+    const c = await cond('BrokerReady');
+    return c?.status === 'False' ? c : undefined;
+  });
+  assert.deepEqual([noBroker.reason, noBroker.message], ['BrokerDoesNotExist', 'Broker "later" does not exist']);
+  assert.equal((await cond('Ready'))?.status, 'False');
+  await broker('later');
+  const unresolved = await eventually('SubscriberResolved False', async () => {
+    const c = await cond('SubscriberResolved');
+    return c?.status === 'False' ? c : undefined;
+  });
+  assert.equal(unresolved.reason, "Unable to get the Subscriber's URI");
+  assert.equal(unresolved.message, 'failed to get object default/nosuchsvc: services.serving.knative.dev "nosuchsvc" not found');
+  assert.equal((await cond('BrokerReady'))?.status, 'True');
+  assert.equal((await get('triggers', 'orphan')).status?.subscriberUri, undefined);
+  const s = await sink();
+  assert.equal((await knit.api('PATCH', '/apis/eventing.knative.dev/v1/namespaces/default/triggers/orphan', { spec: { subscriber: { ref: null, uri: s.url } } })).status, 200);
+  const t = await ready('triggers', 'orphan');
+  assert.equal(t.status?.subscriberUri, s.url);
+});

@@ -102,3 +102,13 @@ test('the engine retries on its clock: exponential waits, then the dead-letter s
   assert.equal(engine.pending, 0);
   assert.equal(engine.queue.count(), 0);
 });
+
+test('many acks in one flush are all deleted (chunked deletes)', async (t) => {
+  const q = new DeliveryQueue(path.join(tmp(t), 'eventing.db'));
+  t.after(() => q.close());
+  const rows = Array.from({ length: 150 }, (_, i) => ({ broker: 'ns/b', trigger: 'ns/t', triggerUid: 'u', event: ev(`a${i}`), ttl: 255, nextAt: 0 }));
+  const stored = await new Promise<number[]>((resolve, reject) => q.append(rows, (err, s) => (err ? reject(err) : resolve(s.map((d) => d.id)))));
+  for (const id of stored.slice(0, 140)) q.ack(id);
+  q.flush();
+  assert.deepEqual(q.all().map((d) => d.event.attributes.id), ['a140', 'a141', 'a142', 'a143', 'a144', 'a145', 'a146', 'a147', 'a148', 'a149']);
+});

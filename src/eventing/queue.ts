@@ -46,6 +46,9 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS deliveries_trigger ON deliveries (trigger);
 `;
 
+/** Acks of one flush are deleted this many ids per statement. */
+const ACK_CHUNK = 64;
+
 type Op = { kind: 'insert'; rows: NewDelivery[]; done: (err: Error | undefined, ids: Delivery[]) => void } | { kind: 'ack'; id: number } | { kind: 'retry'; d: Delivery };
 
 /** The durable queue file. */
@@ -53,6 +56,7 @@ export class DeliveryQueue {
   private readonly db: DatabaseSync;
   private readonly insert: StatementSync;
   private readonly remove: StatementSync;
+  private readonly removeMany: StatementSync;
   private readonly update: StatementSync;
   private ops: Op[] = [];
   private scheduled = false;
@@ -65,6 +69,7 @@ export class DeliveryQueue {
     this.db.exec(SCHEMA);
     this.insert = this.db.prepare('INSERT INTO deliveries (broker, trigger, trigger_uid, event, ttl, phase, attempts, next_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)');
     this.remove = this.db.prepare('DELETE FROM deliveries WHERE id = ?');
+    this.removeMany = this.db.prepare(`DELETE FROM deliveries WHERE id IN (${new Array(ACK_CHUNK).fill('?').join(',')})`);
     this.update = this.db.prepare('UPDATE deliveries SET event = ?, phase = ?, attempts = ?, next_at = ? WHERE id = ?');
   }
 
@@ -136,6 +141,7 @@ export class DeliveryQueue {
     if (ops.length === 0) return;
     this.ops = [];
     const stored: Delivery[][] = [];
+    const acks: number[] = [];
     let failure: Error | undefined;
     try {
       this.db.exec('BEGIN');
@@ -149,11 +155,14 @@ export class DeliveryQueue {
           }
           stored.push(out);
         } else if (op.kind === 'ack') {
-          this.remove.run(op.id);
+          acks.push(op.id);
         } else {
           this.update.run(JSON.stringify(op.d.event), op.d.phase, op.d.attempts, op.d.nextAt, op.d.id);
         }
       }
+      let i = 0;
+      for (; i + ACK_CHUNK <= acks.length; i += ACK_CHUNK) this.removeMany.run(...acks.slice(i, i + ACK_CHUNK));
+      for (; i < acks.length; i++) this.remove.run(acks[i]);
       this.db.exec('COMMIT');
     } catch (err) {
       failure = err as Error;

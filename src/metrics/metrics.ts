@@ -156,7 +156,11 @@ const BROKER_LATENCY_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000,
 
 /** One label set's events and dispatch latencies. */
 class EventSeries {
+  readonly labels: string;
   count = 0;
+  constructor(labels: string) {
+    this.labels = labels;
+  }
   readonly latency = new Hist(BROKER_LATENCY_MS);
 }
 
@@ -169,11 +173,12 @@ export class EventingRecorder {
   private readonly ingressSeries = new Map<string, EventSeries>();
   private readonly filterSeries = new Map<string, EventSeries>();
 
+  /** Series are keyed by their raw label values; the label text is made once, when a series is new. */
   private static add(m: Map<string, EventSeries>, labels: Record<string, string>, ms: number): void {
-    const k = labelText(labels);
+    const k = Object.values(labels).join('\u0001');
     let s = m.get(k);
     if (s === undefined) {
-      s = new EventSeries();
+      s = new EventSeries(labelText(labels));
       m.set(k, s);
     }
     s.count++;
@@ -193,7 +198,7 @@ export class EventingRecorder {
 
   text(): string {
     if (this.ingressSeries.size === 0 && this.filterSeries.size === 0) return '';
-    const rows = (m: Map<string, EventSeries>) => [...m].sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const rows = (m: Map<string, EventSeries>): [string, EventSeries][] => [...m.values()].map((x): [string, EventSeries] => [x.labels, x]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
     const i = rows(this.ingressSeries);
     const f = rows(this.filterSeries);
     return (
