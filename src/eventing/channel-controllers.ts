@@ -1,7 +1,8 @@
 // The messaging and flows controllers, in start order: Channel, InMemoryChannel (with the channel dispatcher
-// and its durable fan-out), Subscription, Sequence, Parallel.
+// and its durable fan-out), Subscription, Sequence, Parallel; importing it registers knit's admission layer.
 
 import { channelController, inMemoryChannelController } from './channel.ts';
+import './channel-admission.ts';
 import { ChannelDispatcher } from './channel-dispatcher.ts';
 import { ChannelDeliveries } from './channel-fanout.ts';
 import { parallelController } from './flows/parallel.ts';

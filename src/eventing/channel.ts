@@ -4,23 +4,20 @@
 // (src/eventing/channel-dispatcher.ts), which backs every channel with a durable queue.
 
 import { ConditionSet, Lifecycle, getCondition, READY } from '../api/conditions.ts';
-import { FieldError } from '../api/field-error.ts';
 import type { ObjectMeta, OwnerReference, Status } from '../api/types.ts';
 import { reconcileKey, type Reconciler } from '../controllers/kit.ts';
 import type { ControllerContext } from '../controllers/context.ts';
 import type { StoredObject } from '../store/store.ts';
-import { EVENTING_ADMITTERS } from './admission.ts';
 import type { ControllerFactory, EventingContext } from './manager.ts';
 import { resolveDestination, SinkError } from './sink.ts';
 import { RESOURCE, type AddressStatus, type ChannelTemplateSpec, type DeliverySpec, type DeliveryStatus, type KReference, type Channel } from './types.ts';
-import { validateDelivery } from './channel-validation.ts';
 
 export const MESSAGING_V1 = 'messaging.knative.dev/v1';
+/** config-br-default-channel's default channel (knative/eventing config/core/configmaps/default-channel.yaml). */
+export const DEFAULT_CHANNEL_TEMPLATE: ChannelTemplateSpec = { apiVersion: MESSAGING_V1, kind: 'InMemoryChannel' };
 export const IMC_RESOURCE = 'messaging.knative.dev.inmemorychannels';
 /** messaging.SubscribableDuckVersionAnnotation. */
 export const SUBSCRIBABLE_ANNOTATION = 'messaging.knative.dev/subscribable';
-/** eventingControllerSAName (knative/eventing pkg/apis/messaging/v1/subscribable_channelable_validation.go). */
-const EVENTING_CONTROLLER_SA = 'system:serviceaccount:knative-eventing:eventing-controller';
 
 /** eventingduckv1.SubscriberSpec as channels hold it (`name` is set by the Subscription reconciler). */
 export interface ChannelSubscriber {
@@ -179,11 +176,8 @@ export function channelReconciler(): Reconciler<ChannelObject & StoredObject, Ch
     lifecycle: ChannelLifecycle,
     reconcile(ctx, o) {
       const ch = o.object;
-      const t = ch.spec.channelTemplate;
-      if (!t) {
-        o.lifecycle.markBackingChannelFailed('ChannelFailure', 'spec.channelTemplate is not set');
-        return;
-      }
+      // The webhook defaults the template; an object stored without one gets the same default.
+      const t = ch.spec.channelTemplate ?? DEFAULT_CHANNEL_TEMPLATE;
       const ref: KReference = { kind: t.kind, apiVersion: t.apiVersion, name: o.name, namespace: o.namespace };
       const resource = backingResource(t);
       if (!resource) {
@@ -280,80 +274,3 @@ export function inMemoryChannelController(hosts: (ctx: EventingContext) => Chann
     };
   };
 }
-
-// ---- admission (knative/eventing pkg/apis/messaging/v1 channel_defaults.go, channel_validation.go, in_memory_channel_*.go) ----
-
-type Obj = Record<string, unknown>;
-
-function annotate(obj: Obj): void {
-  const md = (obj.metadata ??= {}) as ObjectMeta;
-  md.annotations ??= {};
-  md.annotations[SUBSCRIBABLE_ANNOTATION] ??= 'v1';
-}
-
-function specOf(obj: Obj): Obj {
-  if (obj.spec === undefined || obj.spec === null) obj.spec = {};
-  return obj.spec as Obj;
-}
-
-EVENTING_ADMITTERS['messaging.knative.dev/Channel'] = {
-  defaults(obj) {
-    annotate(obj);
-    const spec = specOf(obj);
-    // config-br-default-channel's default: an InMemoryChannel.
-    spec.channelTemplate ??= { apiVersion: MESSAGING_V1, kind: 'InMemoryChannel' };
-  },
-  validate(obj, ctx) {
-    const spec = specOf(obj);
-    let errs: FieldError | null = null;
-    const t = spec.channelTemplate as ChannelTemplateSpec | undefined;
-    if (!t) errs = FieldError.missing('spec.channelTemplate');
-    else {
-      if (!t.kind) errs = FieldError.combine(errs, FieldError.missing('spec.channelTemplate.kind'));
-      if (!t.apiVersion) errs = FieldError.combine(errs, FieldError.missing('spec.channelTemplate.apiVersion'));
-      if (t.kind && t.apiVersion && !(t.apiVersion === MESSAGING_V1 && t.kind === 'InMemoryChannel')) {
-        errs = FieldError.combine(errs, FieldError.invalidValue(`${t.apiVersion} ${t.kind}`, 'spec.channelTemplate', 'knit backs channels with messaging.knative.dev/v1 InMemoryChannel only'));
-      }
-    }
-    // Subscriptions write into the backing channel, never into a Channel.
-    if (Array.isArray(spec.subscribers) && spec.subscribers.length > 0) {
-      errs = FieldError.combine(errs, FieldError.disallowed('spec.subscribable.subscribers'));
-    }
-    if (spec.delivery) errs = FieldError.combine(errs, validateDelivery(spec.delivery as DeliverySpec, (obj.metadata as ObjectMeta | undefined)?.namespace)?.viaField('spec', 'delivery'));
-    if (ctx.op === 'update' && ctx.old) {
-      const before = { ...((ctx.old as unknown as Obj).spec as Obj) };
-      const after = { ...spec };
-      delete before.subscribers;
-      delete after.subscribers;
-      if (JSON.stringify(before) !== JSON.stringify(after)) errs = FieldError.combine(errs, new FieldError('Immutable fields changed (-old +new)', ['spec'], `-: ${JSON.stringify(before)}\n+: ${JSON.stringify(after)}`));
-    }
-    return errs?.toString();
-  },
-};
-
-EVENTING_ADMITTERS['messaging.knative.dev/InMemoryChannel'] = {
-  defaults(obj) {
-    annotate(obj);
-    specOf(obj);
-  },
-  validate(obj, ctx) {
-    const spec = specOf(obj);
-    let errs: FieldError | null = null;
-    const subs = Array.isArray(spec.subscribers) ? (spec.subscribers as ChannelSubscriber[]) : [];
-    subs.forEach((s, i) => {
-      if (!s.subscriberUri && !s.replyUri) errs = FieldError.combine(errs, new FieldError('missing field(s)', ['replyURI', 'subscriberURI'], 'expected at least one of, got none').viaField('spec', 'subscribable', `subscriber[${i}]`));
-      if (s.delivery) errs = FieldError.combine(errs, validateDelivery(s.delivery)?.viaField('spec', 'subscribable', `subscriber[${i}]`, 'delivery'));
-    });
-    if (spec.delivery) errs = FieldError.combine(errs, validateDelivery(spec.delivery as DeliverySpec)?.viaField('spec', 'delivery'));
-    // CheckSubscribersChangeAllowed: only the eventing controller (knit's Subscription reconciler, which writes
-    // to the store directly) changes an existing channel's subscribers.
-    if (ctx.op === 'update' && ctx.old) {
-      const before = JSON.stringify(((ctx.old as unknown as Obj).spec as Obj | undefined)?.subscribers ?? null);
-      const after = JSON.stringify(spec.subscribers ?? null);
-      if (before !== after) {
-        errs = FieldError.combine(errs, new FieldError(`Channel.Spec.Subscribers changed by user ${ctx.user} which was not the ${EVENTING_CONTROLLER_SA} service account`, ['spec.subscribers'], `-: ${before}\n+: ${after}`));
-      }
-    }
-    return errs?.toString();
-  },
-};

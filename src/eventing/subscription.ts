@@ -3,15 +3,13 @@
 // knative/eventing pkg/reconciler/subscription/subscription.go ReconcileKind and FinalizeKind do.
 
 import { ConditionSet, Lifecycle, isReady } from '../api/conditions.ts';
-import { FieldError } from '../api/field-error.ts';
 import type { ObjectMeta, Status } from '../api/types.ts';
 import { reconcileKey, type Reconciler } from '../controllers/kit.ts';
 import type { ControllerContext } from '../controllers/context.ts';
 import { splitKey } from '../controllers/names.ts';
 import type { StoredObject } from '../store/store.ts';
-import { EVENTING_ADMITTERS } from './admission.ts';
-import { ADDRESSABLE_RESOURCES, IMC_RESOURCE, MESSAGING_V1, type ChannelObject, type ChannelSubscriber, type InMemoryChannel } from './channel.ts';
-import { isEmptyDestination, validateDelivery, validateDestination } from './channel-validation.ts';
+import { ADDRESSABLE_RESOURCES, IMC_RESOURCE, type ChannelObject, type ChannelSubscriber, type InMemoryChannel } from './channel.ts';
+import { isEmptyDestination } from './channel-validation.ts';
 import type { ControllerFactory, EventingContext } from './manager.ts';
 import { referencedObject, resolveDestination, SinkError } from './sink.ts';
 import { RESOURCE, type DeliverySpec, type Destination, type KReference } from './types.ts';
@@ -252,56 +250,3 @@ export const subscriptionController: ControllerFactory = (ctx) => {
 export function subscriptionReady(sub: SubscriptionObject): boolean {
   return isReady(sub);
 }
-
-// ---- admission (knative/eventing pkg/apis/messaging/v1 subscription_defaults.go, subscription_validation.go) ----
-
-type Obj = Record<string, unknown>;
-
-function isChannelEmpty(ref: KReference | undefined): boolean {
-  return !ref || (!ref.name && !ref.kind && !ref.apiVersion);
-}
-
-EVENTING_ADMITTERS['messaging.knative.dev/Subscription'] = {
-  defaults(obj) {
-    if (obj.spec === undefined || obj.spec === null) obj.spec = {};
-    const spec = obj.spec as SubscriptionObject['spec'];
-    const ns = (obj.metadata as ObjectMeta | undefined)?.namespace;
-    // Destination.SetDefaults: a ref's namespace is the object's.
-    for (const d of [spec.subscriber, spec.reply, spec.delivery?.deadLetterSink]) {
-      if (d?.ref && !d.ref.namespace && ns) d.ref.namespace = ns;
-    }
-  },
-  validate(obj, wctx) {
-    const spec = obj.spec as SubscriptionObject['spec'];
-    const ns = (obj.metadata as ObjectMeta | undefined)?.namespace;
-    let errs: FieldError | null = null;
-    if (isChannelEmpty(spec.channel)) {
-      return new FieldError('missing field(s)', ['spec.channel'], 'the Subscription must reference a channel').toString();
-    }
-    const ch = spec.channel;
-    let chErrs: FieldError | null = null;
-    if (!ch.name) chErrs = FieldError.combine(chErrs, FieldError.missing('name'));
-    if (!ch.apiVersion) chErrs = FieldError.combine(chErrs, FieldError.missing('apiVersion'));
-    if (!ch.kind) chErrs = FieldError.combine(chErrs, FieldError.missing('kind'));
-    if (ch.namespace && ns && ch.namespace !== ns) chErrs = FieldError.combine(chErrs, new FieldError('mismatched namespaces', ['namespace'], `parent namespace: ${JSON.stringify(ns)} does not match ref: ${JSON.stringify(ch.namespace)}`));
-    // isValidChannel: cross-namespace-event-links is disabled (Knative's default), so no namespace at all.
-    if (ch.namespace) chErrs = FieldError.combine(chErrs, new FieldError('must not set the field(s)', ['namespace'], 'only name, apiVersion and kind are supported fields when feature.CrossNamespaceEventLinks is disabled'));
-    errs = FieldError.combine(errs, chErrs?.viaField('spec', 'channel'));
-    if (isEmptyDestination(spec.subscriber)) {
-      errs = FieldError.combine(errs, new FieldError('missing field(s)', ['spec.subscriber'], 'the Subscription must reference a subscriber'));
-    } else {
-      errs = FieldError.combine(errs, validateDestination(spec.subscriber as Destination, ns)?.viaField('spec', 'subscriber'));
-    }
-    if (!isEmptyDestination(spec.reply)) errs = FieldError.combine(errs, validateDestination(spec.reply as Destination, ns)?.viaField('spec', 'reply'));
-    errs = FieldError.combine(errs, validateDelivery(spec.delivery, ns)?.viaField('spec', 'delivery'));
-    if (wctx.op === 'update' && wctx.old) {
-      const before = ((wctx.old as unknown as Obj).spec as SubscriptionObject['spec']).channel;
-      if (JSON.stringify(before) !== JSON.stringify(spec.channel)) {
-        errs = FieldError.combine(errs, new FieldError('Immutable fields changed (-old +new)', ['spec'], `{v1.SubscriptionSpec}.Channel:\n\t-: ${JSON.stringify(before)}\n\t+: ${JSON.stringify(spec.channel)}\n`));
-      }
-    }
-    return errs?.toString();
-  },
-};
-
-export { MESSAGING_V1 };

@@ -5,13 +5,10 @@
 // pkg/reconciler/parallel/parallel.go ReconcileKind, resources/subscription.go, pkg/apis/flows/v1/parallel_lifecycle.go).
 
 import { ConditionSet, Lifecycle } from '../../api/conditions.ts';
-import { FieldError } from '../../api/field-error.ts';
 import type { Condition, ObjectMeta, Status } from '../../api/types.ts';
 import { reconcileKey, type Reconciler } from '../../controllers/kit.ts';
 import type { StoredObject } from '../../store/store.ts';
-import { EVENTING_ADMITTERS } from '../admission.ts';
-import { IMC_RESOURCE, MESSAGING_V1, type InMemoryChannel } from '../channel.ts';
-import { validateDelivery, validateDestination } from '../channel-validation.ts';
+import { DEFAULT_CHANNEL_TEMPLATE, IMC_RESOURCE, type InMemoryChannel } from '../channel.ts';
 import type { ControllerFactory } from '../manager.ts';
 import type { SubscriptionObject } from '../subscription.ts';
 import { RESOURCE, type ChannelTemplateSpec, type DeliverySpec, type Destination } from '../types.ts';
@@ -142,7 +139,7 @@ function parallelReconciler(): Reconciler<Parallel & StoredObject, ParallelLifec
     reconcile(ctx, o) {
       const p = o.object;
       o.status.branchStatuses ??= [];
-      const t = p.spec.channelTemplate ?? { apiVersion: MESSAGING_V1, kind: 'InMemoryChannel' };
+      const t = p.spec.channelTemplate ?? DEFAULT_CHANNEL_TEMPLATE;
       let ingress: (InMemoryChannel & StoredObject) | undefined;
       const channels: (InMemoryChannel & StoredObject)[] = [];
       for (let i = -1; i < p.spec.branches.length; i++) {
@@ -179,56 +176,4 @@ function parallelReconciler(): Reconciler<Parallel & StoredObject, ParallelLifec
 export const parallelController: ControllerFactory = (ctx) => {
   const r = parallelReconciler();
   return { resource: RESOURCE.parallels, watches: [IMC_RESOURCE, RESOURCE.subscriptions], reconcile: (key) => reconcileKey(ctx, r, key) };
-};
-
-// ---- admission (knative/eventing pkg/apis/flows/v1 parallel_defaults.go, parallel_validation.go) ----
-
-function defaultRefNamespace(d: Destination | undefined, ns: string | undefined): void {
-  if (d?.ref && !d.ref.namespace && ns) d.ref.namespace = ns;
-}
-
-EVENTING_ADMITTERS['flows.knative.dev/Parallel'] = {
-  defaults(obj) {
-    if (obj.spec === undefined || obj.spec === null) obj.spec = {};
-    const spec = obj.spec as Parallel['spec'];
-    const ns = (obj.metadata as ObjectMeta | undefined)?.namespace;
-    spec.channelTemplate ??= { apiVersion: MESSAGING_V1, kind: 'InMemoryChannel' };
-    for (const b of spec.branches ?? []) {
-      defaultRefNamespace(b.filter, ns);
-      defaultRefNamespace(b.subscriber, ns);
-      defaultRefNamespace(b.reply, ns);
-    }
-    defaultRefNamespace(spec.reply, ns);
-  },
-  validate(obj) {
-    const spec = obj.spec as Parallel['spec'];
-    const ns = (obj.metadata as ObjectMeta | undefined)?.namespace;
-    let errs: FieldError | null = null;
-    const branches = Array.isArray(spec.branches) ? spec.branches : [];
-    if (branches.length === 0) errs = FieldError.missing('spec.branches');
-    // ErrInvalidArrayValue(branch, "branches.filter"/"branches.subscriber"/"branches.reply", i); knit adds the
-    // destination's own error as the details, and validates the branch's delivery too.
-    const arrayValue = (b: ParallelBranch, field: string, i: number, e: FieldError | null): FieldError | null =>
-      e ? new FieldError(FieldError.invalidArrayValue(b, `branches.${field}`, i).message, [`spec.branches.${field}[${i}]`], e.toString()) : null;
-    branches.forEach((b, i) => {
-      errs = FieldError.combine(
-        errs,
-        b.filter ? arrayValue(b, 'filter', i, validateDestination(b.filter, ns)) : null,
-        arrayValue(b, 'subscriber', i, b.subscriber ? validateDestination(b.subscriber, ns) : new FieldError('expected at least one, got none', ['ref', 'uri'])),
-        b.reply ? arrayValue(b, 'reply', i, validateDestination(b.reply, ns)) : null,
-        validateDelivery(b.delivery, ns)?.viaField('spec', `branches[${i}]`, 'delivery'),
-      );
-    });
-    const t = spec.channelTemplate;
-    if (!t) errs = FieldError.combine(errs, FieldError.missing('spec.channelTemplate'));
-    else {
-      if (!t.kind) errs = FieldError.combine(errs, FieldError.missing('spec.channelTemplate.kind'));
-      if (!t.apiVersion) errs = FieldError.combine(errs, FieldError.missing('spec.channelTemplate.apiVersion'));
-      if (t.kind && t.apiVersion && !(t.apiVersion === MESSAGING_V1 && t.kind === 'InMemoryChannel')) {
-        errs = FieldError.combine(errs, FieldError.invalidValue(`${t.apiVersion} ${t.kind}`, 'spec.channelTemplate', 'knit backs channels with messaging.knative.dev/v1 InMemoryChannel only'));
-      }
-    }
-    if (spec.reply) errs = FieldError.combine(errs, validateDestination(spec.reply, ns)?.viaField('spec', 'reply'));
-    return errs?.toString();
-  },
 };

@@ -4,14 +4,11 @@
 // pkg/apis/flows/v1/sequence_lifecycle.go).
 
 import { ConditionSet, Lifecycle } from '../../api/conditions.ts';
-import { FieldError } from '../../api/field-error.ts';
 import { rfc3339 } from '../../api/time.ts';
 import type { Condition, ObjectMeta, Status } from '../../api/types.ts';
 import { reconcileKey, type Reconciler } from '../../controllers/kit.ts';
 import type { StoredObject } from '../../store/store.ts';
-import { EVENTING_ADMITTERS } from '../admission.ts';
-import { IMC_RESOURCE, MESSAGING_V1, type InMemoryChannel } from '../channel.ts';
-import { isEmptyDestination, validateDelivery, validateDestination } from '../channel-validation.ts';
+import { DEFAULT_CHANNEL_TEMPLATE, IMC_RESOURCE, type InMemoryChannel } from '../channel.ts';
 import type { ControllerFactory } from '../manager.ts';
 import type { SubscriptionObject } from '../subscription.ts';
 import { RESOURCE, type ChannelTemplateSpec, type DeliverySpec, type Destination } from '../types.ts';
@@ -121,7 +118,7 @@ function sequenceReconciler(): Reconciler<Sequence & StoredObject, SequenceLifec
     lifecycle: SequenceLifecycle,
     reconcile(ctx, o) {
       const s = o.object;
-      const t = s.spec.channelTemplate ?? { apiVersion: MESSAGING_V1, kind: 'InMemoryChannel' };
+      const t = s.spec.channelTemplate ?? DEFAULT_CHANNEL_TEMPLATE;
       const channels: (InMemoryChannel & StoredObject)[] = [];
       for (let i = 0; i < s.spec.steps.length; i++) {
         const name = sequenceChannelName(o.name, i);
@@ -153,44 +150,4 @@ function sequenceReconciler(): Reconciler<Sequence & StoredObject, SequenceLifec
 export const sequenceController: ControllerFactory = (ctx) => {
   const r = sequenceReconciler();
   return { resource: RESOURCE.sequences, watches: [IMC_RESOURCE, RESOURCE.subscriptions], reconcile: (key) => reconcileKey(ctx, r, key) };
-};
-
-// ---- admission (knative/eventing pkg/apis/flows/v1 sequence_defaults.go, sequence_validation.go) ----
-
-function defaultRefNamespace(d: Destination | undefined, ns: string | undefined): void {
-  if (d?.ref && !d.ref.namespace && ns) d.ref.namespace = ns;
-}
-
-EVENTING_ADMITTERS['flows.knative.dev/Sequence'] = {
-  defaults(obj) {
-    if (obj.spec === undefined || obj.spec === null) obj.spec = {};
-    const spec = obj.spec as Sequence['spec'];
-    const ns = (obj.metadata as ObjectMeta | undefined)?.namespace;
-    spec.channelTemplate ??= { apiVersion: MESSAGING_V1, kind: 'InMemoryChannel' };
-    for (const st of spec.steps ?? []) defaultRefNamespace(st, ns);
-    defaultRefNamespace(spec.reply, ns);
-  },
-  validate(obj) {
-    const spec = obj.spec as Sequence['spec'];
-    const ns = (obj.metadata as ObjectMeta | undefined)?.namespace;
-    let errs: FieldError | null = null;
-    const steps = Array.isArray(spec.steps) ? spec.steps : [];
-    if (steps.length === 0) errs = FieldError.missing('spec.steps');
-    steps.forEach((st, i) => {
-      const e = FieldError.combine(validateDestination(st, ns), validateDelivery(st.delivery, ns)?.viaField('delivery'));
-      // ErrInvalidArrayValue(step, "steps", i); knit adds the step's own error as the details.
-      if (e) errs = FieldError.combine(errs, new FieldError(FieldError.invalidArrayValue(st, 'steps', i).message, [`spec.steps[${i}]`], e.toString()));
-    });
-    const t = spec.channelTemplate;
-    if (!t) errs = FieldError.combine(errs, FieldError.missing('spec.channelTemplate'));
-    else {
-      if (!t.kind) errs = FieldError.combine(errs, FieldError.missing('spec.channelTemplate.kind'));
-      if (!t.apiVersion) errs = FieldError.combine(errs, FieldError.missing('spec.channelTemplate.apiVersion'));
-      if (t.kind && t.apiVersion && !(t.apiVersion === MESSAGING_V1 && t.kind === 'InMemoryChannel')) {
-        errs = FieldError.combine(errs, FieldError.invalidValue(`${t.apiVersion} ${t.kind}`, 'spec.channelTemplate', 'knit backs channels with messaging.knative.dev/v1 InMemoryChannel only'));
-      }
-    }
-    if (!isEmptyDestination(spec.reply) && spec.reply) errs = FieldError.combine(errs, validateDestination(spec.reply, ns)?.viaField('spec', 'reply'));
-    return errs?.toString();
-  },
 };
