@@ -199,7 +199,7 @@ async function main(): Promise<number> {
   console.log(`p99 added per round: ${rounds.map((x) => fmtMs(x.b99 - x.d99)).join(' / ')}`);
   const meetsTp = ratio >= 0.5;
   const meetsLat = added99 <= 5;
-  console.log(`throughput: ${VIA_CHANNEL ? "channel" : "broker"} ${ratio.toFixed(2)}× direct (objective ≥ 0.5×): ${meetsTp ? 'MEETS' : 'MISSES'}`);
+  console.log(`throughput: ${VIA_CHANNEL ? 'channel' : 'broker'} ${ratio.toFixed(2)}× direct (objective ≥ 0.5×): ${meetsTp ? 'MEETS' : 'MISSES'}`);
   console.log(`added latency at ${RATE} events/s: p50 ${fmtMs(added50)}, p99 ${fmtMs(added99)} (objective p99 ≤ 5 ms): ${meetsLat ? 'MEETS' : 'MISSES'}`);
   return meetsTp && meetsLat && bErrors === 0 ? 0 : 1;
 }
