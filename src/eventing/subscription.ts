@@ -2,7 +2,7 @@
 // channel), subscriber, reply and dead-letter sink, and writes itself into the channel's spec.subscribers, as
 // knative/eventing pkg/reconciler/subscription/subscription.go ReconcileKind and FinalizeKind do.
 
-import { ConditionSet, Lifecycle, isReady } from '../api/conditions.ts';
+import { ConditionSet, Lifecycle } from '../api/conditions.ts';
 import type { ObjectMeta, Status } from '../api/types.ts';
 import { reconcileKey, type Reconciler } from '../controllers/kit.ts';
 import type { ControllerContext } from '../controllers/context.ts';
@@ -245,8 +245,3 @@ export const subscriptionController: ControllerFactory = (ctx) => {
   const r = subscriptionReconciler(ctx);
   return { resource: RESOURCE.subscriptions, watches: [...ADDRESSABLE_RESOURCES], reconcile: (key) => reconcileKey(ctx, r, key) };
 };
-
-/** True when a Subscription is Ready at its generation (flows aggregate this). */
-export function subscriptionReady(sub: SubscriptionObject): boolean {
-  return isReady(sub);
-}
