@@ -175,6 +175,7 @@ test('the channel host answers as the IMC dispatcher: 405 for GET, 400 for a non
   const host = hostOf(ch.status?.address?.url);
   const got = await postTo(host, {}, '', 'GET');
   assert.equal(got.status, 405);
+  assert.equal((await postTo('edge-kn-channel.default.svc', ceHeaders('short', 't'), '{}')).status, 202, 'the .svc form of the host is served too');
   assert.equal((await postTo(host, { 'content-type': 'application/json' }, '{"x":1}')).status, 400);
   assert.equal((await postTo(host, ceHeaders('e1', 't'), '{}', 'POST', '/other')).status, 400);
   const batch = JSON.stringify([{ specversion: '1.0', id: 'b1', type: 't', source: 's' }, { specversion: '1.0', id: 'b2', type: 't', source: 's' }]);

@@ -72,8 +72,11 @@ export class ChannelDispatcher implements ChannelHosts {
     const cur = this.served.get(key);
     if (cur?.host === host) return true;
     cur?.remove();
-    const remove = this.ctx.serveLocal(host, (req, res) => this.handle(key, req, res));
-    this.served.set(key, { host, remove });
+    // The Service's DNS names as a pod resolves them: NAME-kn-channel.NS.svc.CLUSTER_DOMAIN and NAME-kn-channel.NS.svc.
+    const handler = (req: Request, res: http.ServerResponse): void => this.handle(key, req, res);
+    const short = host.replace(/\.svc\..*$/, '.svc');
+    const removers = [this.ctx.serveLocal(host, handler), ...(short !== host ? [this.ctx.serveLocal(short, handler)] : [])];
+    this.served.set(key, { host, remove: () => removers.forEach((r) => r()) });
     return true;
   }
 
