@@ -112,3 +112,19 @@ test('many acks in one flush are all deleted (chunked deletes)', async (t) => {
   q.flush();
   assert.deepEqual(q.all().map((d) => d.event.attributes.id), ['a140', 'a141', 'a142', 'a143', 'a144', 'a145', 'a146', 'a147', 'a148', 'a149']);
 });
+
+test('rows from many appends in one flush get their own ids (chunked inserts)', async (t) => {
+  const file = path.join(tmp(t), 'eventing.db');
+  const q = new DeliveryQueue(file);
+  const waits: Promise<{ id: number; name: string }[]>[] = [];
+  for (let i = 0; i < 70; i++) {
+    waits.push(new Promise((resolve, reject) => q.append([{ broker: 'ns/b', trigger: 'ns/t', triggerUid: 'u', event: ev(`c${i}`), ttl: 255, nextAt: i }], (err, s) => (err ? reject(err) : resolve(s.map((d) => ({ id: d.id, name: d.event.attributes.id })))))));
+  }
+  const got = (await Promise.all(waits)).flat();
+  q.close();
+  const again = new DeliveryQueue(file);
+  t.after(() => again.close());
+  const byId = new Map(again.all().map((d) => [d.id, d.event.attributes.id]));
+  assert.equal(byId.size, 70);
+  for (const g of got) assert.equal(byId.get(g.id), g.name);
+});

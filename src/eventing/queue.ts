@@ -50,8 +50,9 @@ const SCHEMA = `
  */
 const CHECKPOINT_MS = 2_000;
 
-/** Acks of one flush are deleted this many ids per statement. */
+/** Acks of one flush are deleted this many ids per statement; new rows are inserted this many per statement. */
 const ACK_CHUNK = 64;
+const INSERT_CHUNK = 32;
 
 type Op = { kind: 'insert'; rows: NewDelivery[]; done: (err: Error | undefined, ids: Delivery[]) => void } | { kind: 'ack'; id: number } | { kind: 'retry'; d: Delivery };
 
@@ -59,6 +60,7 @@ type Op = { kind: 'insert'; rows: NewDelivery[]; done: (err: Error | undefined, 
 export class DeliveryQueue {
   private readonly db: DatabaseSync;
   private readonly insert: StatementSync;
+  private readonly insertMany: StatementSync;
   private readonly remove: StatementSync;
   private readonly removeMany: StatementSync;
   private readonly update: StatementSync;
@@ -78,6 +80,7 @@ export class DeliveryQueue {
       if (!this.closed) this.db.exec('PRAGMA wal_checkpoint(PASSIVE)');
     }, CHECKPOINT_MS).unref();
     this.insert = this.db.prepare('INSERT INTO deliveries (broker, trigger, trigger_uid, event, ttl, phase, attempts, next_at) VALUES (?, ?, ?, ?, ?, ?, 0, ?)');
+    this.insertMany = this.db.prepare(`INSERT INTO deliveries (broker, trigger, trigger_uid, event, ttl, phase, attempts, next_at) VALUES ${new Array(INSERT_CHUNK).fill('(?, ?, ?, ?, ?, ?, 0, ?)').join(', ')} RETURNING id`);
     this.remove = this.db.prepare('DELETE FROM deliveries WHERE id = ?');
     this.removeMany = this.db.prepare(`DELETE FROM deliveries WHERE id IN (${new Array(ACK_CHUNK).fill('?').join(',')})`);
     this.update = this.db.prepare('UPDATE deliveries SET event = ?, phase = ?, attempts = ?, next_at = ? WHERE id = ?');
@@ -152,17 +155,14 @@ export class DeliveryQueue {
     this.ops = [];
     const stored: Delivery[][] = [];
     const acks: number[] = [];
+    const fresh: Delivery[] = [];
     let failure: Error | undefined;
     try {
       this.db.exec('BEGIN');
       for (const op of ops) {
         if (op.kind === 'insert') {
-          const out: Delivery[] = [];
-          for (const r of op.rows) {
-            const phase = r.phase ?? PHASE_SUBSCRIBER;
-            const res = this.insert.run(r.broker, r.trigger, r.triggerUid, JSON.stringify(r.event), r.ttl, phase, r.nextAt);
-            out.push({ ...r, phase, id: Number(res.lastInsertRowid), attempts: 0 });
-          }
+          const out: Delivery[] = op.rows.map((r) => ({ ...r, phase: r.phase ?? PHASE_SUBSCRIBER, id: 0, attempts: 0 }));
+          for (const d of out) fresh.push(d);
           stored.push(out);
         } else if (op.kind === 'ack') {
           acks.push(op.id);
@@ -170,6 +170,7 @@ export class DeliveryQueue {
           this.update.run(JSON.stringify(op.d.event), op.d.phase, op.d.attempts, op.d.nextAt, op.d.id);
         }
       }
+      this.insertRows(fresh);
       let i = 0;
       for (; i + ACK_CHUNK <= acks.length; i += ACK_CHUNK) this.removeMany.run(...acks.slice(i, i + ACK_CHUNK));
       for (; i < acks.length; i++) this.remove.run(acks[i]);
@@ -184,6 +185,19 @@ export class DeliveryQueue {
     }
     let i = 0;
     for (const op of ops) if (op.kind === 'insert') op.done(failure, failure ? [] : stored[i++]);
+  }
+
+  /** Inserts `rows` (INSERT_CHUNK per statement) and sets their ids. */
+  private insertRows(rows: Delivery[]): void {
+    const params = (d: Delivery): (string | number)[] => [d.broker, d.trigger, d.triggerUid, JSON.stringify(d.event), d.ttl, d.phase, d.nextAt];
+    let i = 0;
+    for (; i + INSERT_CHUNK <= rows.length; i += INSERT_CHUNK) {
+      const chunk = rows.slice(i, i + INSERT_CHUNK);
+      // RETURNING's order is unspecified; new rowids (no AUTOINCREMENT, one writer) rise in insertion order.
+      const ids = (this.insertMany.all(...chunk.flatMap(params)) as { id: number }[]).map((r) => Number(r.id)).sort((a, b) => a - b);
+      for (let j = 0; j < chunk.length; j++) chunk[j].id = ids[j];
+    }
+    for (; i < rows.length; i++) rows[i].id = Number(this.insert.run(...params(rows[i])).lastInsertRowid);
   }
 
   close(): void {
