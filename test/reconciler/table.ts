@@ -74,6 +74,8 @@ const RESOURCE: Record<string, string> = {
   Channel: 'messaging.knative.dev.channels',
   InMemoryChannel: 'messaging.knative.dev.inmemorychannels',
   Subscription: 'messaging.knative.dev.subscriptions',
+  Sequence: 'flows.knative.dev.sequences',
+  Parallel: 'flows.knative.dev.parallels',
 };
 
 export function resourceOf(kind: string): string {

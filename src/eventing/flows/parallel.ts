@@ -46,6 +46,8 @@ export const parallelBranchChannelName = (name: string, i: number): string => `$
 export const parallelFilterSubscriptionName = (name: string, i: number): string => `${name}-kn-parallel-filter-${i}`;
 export const parallelSubscriptionName = (name: string, i: number): string => `${name}-kn-parallel-${i}`;
 
+const ZERO_CONDITION = { type: '', status: '' } as unknown as Condition;
+
 /** pCondSet. */
 export const ParallelConditions = new ConditionSet(['ChannelsReady', 'SubscriptionsReady', 'Addressable', 'EventPoliciesReady']);
 
@@ -94,11 +96,12 @@ export class ParallelLifecycle extends Lifecycle {
     let allReady = subs.length > 0;
     subs.forEach((s, i) => {
       const ready = readyOf(s.status);
-      b[i].subscriberSubscriptionStatus = { subscription: refOf(s), ...(ready ? { ready: structuredClone(ready) } : {}) } as SubscriptionStatusEntry;
+      // A Subscription without a Ready condition leaves Go's zero Condition (`{type: "", status: ""}`).
+      b[i].subscriberSubscriptionStatus = { subscription: refOf(s), ready: ready ? structuredClone(ready) : ZERO_CONDITION };
       if (ready?.status !== 'True') allReady = false;
       const fs = filterSubs[i];
       const fready = readyOf(fs.status);
-      b[i].filterSubscriptionStatus = { subscription: refOf(fs), ...(fready ? { ready: structuredClone(fready) } : {}) } as SubscriptionStatusEntry;
+      b[i].filterSubscriptionStatus = { subscription: refOf(fs), ready: fready ? structuredClone(fready) : ZERO_CONDITION };
       if (fready?.status !== 'True') allReady = false;
     });
     if (allReady) this.m.markTrue('SubscriptionsReady');
@@ -132,7 +135,8 @@ function branchSubscription(p: Parallel & StoredObject, t: ChannelTemplateSpec, 
   return flowSubscription(p, parallelSubscriptionName(name, i), spec);
 }
 
-function parallelReconciler(): Reconciler<Parallel & StoredObject, ParallelLifecycle> {
+/** The Parallel reconciler (exported for the table tests). */
+export function parallelReconciler(): Reconciler<Parallel & StoredObject, ParallelLifecycle> {
   return {
     resource: RESOURCE.parallels,
     lifecycle: ParallelLifecycle,

@@ -112,7 +112,8 @@ function stepSubscription(s: Sequence & StoredObject, t: ChannelTemplateSpec, i:
   return flowSubscription(s, sequenceChannelName(s.metadata.name ?? '', i), spec);
 }
 
-function sequenceReconciler(): Reconciler<Sequence & StoredObject, SequenceLifecycle> {
+/** The Sequence reconciler (exported for the table tests). */
+export function sequenceReconciler(): Reconciler<Sequence & StoredObject, SequenceLifecycle> {
   return {
     resource: RESOURCE.sequences,
     lifecycle: SequenceLifecycle,
