@@ -371,3 +371,25 @@ test('an accepted event survives kill -9 of knit serve and is delivered after th
   const got = await eventually('delivered after the restart', () => s.received.slice(before).find((x) => x.event.attributes.id === 'd-1' && up), 15_000);
   assert.equal(dataOf(got), '{"keep":true}');
 });
+
+test('a Sequence in flight survives kill -9: the queued step resumes and its reply travels on through the next channel', async () => {
+  let up = false;
+  const step1 = await sink((r) => (up ? replyWith(r, 'one', `${dataOf(r)}+1`) : { status: 503 }));
+  const step2 = await sink((r) => replyWith(r, 'two', `${dataOf(r)}+2`));
+  const final = await sink();
+  const r = await create('sequences', {
+    apiVersion: 'flows.knative.dev/v1',
+    kind: 'Sequence',
+    metadata: { name: 'dseq' },
+    spec: { steps: [{ uri: step1.url, delivery: { retry: 50, backoffPolicy: 'linear', backoffDelay: 'PT0.1S' } }, { uri: step2.url }], reply: { uri: final.url } },
+  });
+  assert.equal(r.status, 201, JSON.stringify(r.json));
+  const seq = await ready('sequences', 'dseq');
+  assert.equal((await postTo(hostOf(seq.status?.address?.url), { ...ceHeaders('ds-1', 'start'), 'content-type': 'text/plain' }, 'v')).status, 202);
+  await eventually('a first (failed) attempt at step 1', () => step1.withId('ds-1').length >= 1, 5_000);
+  await knit.stop('SIGKILL');
+  up = true;
+  await knit.start();
+  const out = await eventually('the sequence output after the restart', () => final.received.find((x) => x.event.attributes.type === 'two'), 15_000);
+  assert.equal(dataOf(out), 'v+1+2');
+});
