@@ -46,9 +46,11 @@ const SCHEMA = `
 
 /**
  * WAL checkpoints (the only fsyncs in WAL mode with synchronous NORMAL) run on this period instead of SQLite's
- * every-1000-pages default, which at a thousand events a second meant several fsyncs a second on the event loop.
+ * every-1000-pages default, which at a thousand events a second meant several fsyncs a second. They run on the
+ * writer's connection: only there does the next write transaction restart the WAL from its start (a checkpointer
+ * on another connection, racing a busy writer, never lets it restart, and the file grows without bound).
  */
-const CHECKPOINT_MS = 2_000;
+const CHECKPOINT_MS = 1_000;
 
 /** Acks of one flush are deleted this many ids per statement; new rows are inserted this many per statement. */
 const ACK_CHUNK = 64;
