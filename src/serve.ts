@@ -185,6 +185,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       localGateway: () => localGateway,
       hostRouted: (host) => table.lookup('cluster-local', host) !== undefined,
       apiServer: () => apiUrl,
+      serveLocal: (host, handler) => local.serveInProcess(host, handler),
+      metrics: metrics.eventing,
     },
     EVENTING_CONTROLLERS,
   );

@@ -60,6 +60,7 @@ export function eventingContext(store: Store, clock: { now(): Date }, dataDir: s
     dataDir,
     localGateway: () => undefined,
     hostRouted: () => false,
+    serveLocal: () => unused('the cluster-local gateway'),
     ...extra,
   };
 }

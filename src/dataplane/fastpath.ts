@@ -25,6 +25,8 @@ export interface FastPathGateway {
   redirectLocation(authority: string, path: string, encrypted: boolean): string | undefined;
   /** Gives the connection to Node's HTTP/1 or HTTP/2 server; `rest` are bytes read but not handled. */
   handOff(socket: net.Socket, rest: Buffer | undefined, to: 'h1' | 'h2'): void;
+  /** True when `hostHeader`'s host is answered by a handler inside knit (Gateway.serveInProcess): the general path's. */
+  servesInProcess(hostHeader: string): boolean;
   /** Peers whose own forwarding headers are kept. */
   readonly trusted: TrustedProxies;
   /** Set when tracing is on (src/tracing/tracing.ts). */
@@ -458,6 +460,8 @@ class FastConnection implements UpstreamUser {
     }
     // An http-protocol Redirected host's 301 is the general path's.
     if (this.proto === 'http' && this.fp.gw.redirectLocation(host, '/', false) !== undefined) return false;
+    // Hosts served in-process (broker ingress, channels) are answered by Node's http server.
+    if (this.fp.gw.servesInProcess(host)) return false;
     const r = this.fp.gw.route(host, tag);
     // HTTP/2 to the instance is the general path's job.
     if (r.d !== undefined && r.d.protocol !== 'http1') return false;

@@ -369,6 +369,12 @@ class Exchange {
   }
 }
 
+/**
+ * A handler for a host knit answers itself (Gateway.serveInProcess): it gets Node's request and response,
+ * HTTP/1.1 or HTTP/2 (compatibility API), and must answer.
+ */
+export type InProcessHandler = (req: http.IncomingMessage | http2.Http2ServerRequest, res: http.ServerResponse) => void;
+
 /** One listener of the gateway (external or cluster-local). */
 export class Gateway implements FastPathGateway {
   readonly server: net.Server;
@@ -379,6 +385,7 @@ export class Gateway implements FastPathGateway {
   private readonly lookup: DispatcherLookup;
   private readonly sockets = new Set<net.Socket>();
   private readonly fast: FastPath;
+  private readonly inProcess = new Map<string, InProcessHandler>();
   readonly trusted: TrustedProxies;
   /** Set by `knit serve` when config-observability turns tracing on; undefined costs nothing. */
   tracing: Tracing | undefined;
@@ -423,6 +430,23 @@ export class Gateway implements FastPathGateway {
 
   listen(host: string, port: number): Promise<AddressInfo> {
     return listen(this.server, host, port);
+  }
+
+  /**
+   * Answers requests for `host` (a bare host name, any port) with `handler` inside knit instead of routing
+   * them to a revision (Eventing's broker ingress and channels). The fast path hands such connections to
+   * Node's HTTP server. Returns a function that removes the handler.
+   */
+  serveInProcess(host: string, handler: InProcessHandler): () => void {
+    const h = host.toLowerCase();
+    this.inProcess.set(h, handler);
+    return () => {
+      if (this.inProcess.get(h) === handler) this.inProcess.delete(h);
+    };
+  }
+
+  servesInProcess(hostHeader: string): boolean {
+    return this.inProcess.size > 0 && this.inProcess.has(hostOnly(hostHeader));
   }
 
   /** Stops accepting connections; requests on open connections are still served (draining). */
@@ -481,6 +505,11 @@ export class Gateway implements FastPathGateway {
     if (location) {
       res.writeHead(301, { location, 'content-length': 0 });
       res.end();
+      return;
+    }
+    const own = this.inProcess.size > 0 ? this.inProcess.get(hostOnly(target.authority)) : undefined;
+    if (own !== undefined) {
+      own(req, res);
       return;
     }
     const r = this.route(target.authority, req.headers['knative-serving-tag']);

@@ -8,6 +8,10 @@ import { WorkQueue, type ReconcileFn } from '../controllers/queue.ts';
 import { objectKey } from '../controllers/names.ts';
 import type { ControllerContext } from '../controllers/context.ts';
 import { SOURCE_CONTROLLERS } from './sources/index.ts';
+import type { InProcessHandler } from '../dataplane/gateway.ts';
+import { brokerController } from './broker.ts';
+import { triggerController } from './trigger.ts';
+import { CHANNEL_CONTROLLERS } from './channel-controllers.ts';
 
 /** What Eventing's controllers share, beyond the Serving controllers' context. */
 export interface EventingContext extends ControllerContext {
@@ -19,6 +23,19 @@ export interface EventingContext extends ControllerContext {
   hostRouted(host: string): boolean;
   /** The API server's URL once it listens (ApiServerSource events carry it as their `source`). */
   apiServer?(): string | undefined;
+  /**
+   * Answers `host` (any port) on the cluster-local gateway with `handler`, inside knit (Gateway.serveInProcess):
+   * the broker ingress, channels. Call from `start()`, not from a factory. Returns the function that removes it.
+   */
+  serveLocal(host: string, handler: InProcessHandler): () => void;
+  /** Where the brokers' metrics go (src/metrics/metrics.ts EventingRecorder); absent in tests that need none. */
+  metrics?: EventingMetrics;
+}
+
+/** The brokers' metrics (Knative's mt_broker_ingress / mt_broker_filter event_count and event_dispatch_latencies). */
+export interface EventingMetrics {
+  ingress(namespace: string, broker: string, eventType: string, status: number, ms: number): void;
+  dispatch(namespace: string, broker: string, trigger: string, filterType: string, status: number, ms: number): void;
 }
 
 /** One Eventing controller: a resource's reconcile function and what else makes it look again. */
@@ -85,4 +102,4 @@ export class EventingManager {
  * The controllers `knit serve` runs, in start order. Each Eventing component adds its factory here
  * (broker, trigger, channel, subscription, flows, sources).
  */
-export const EVENTING_CONTROLLERS: ControllerFactory[] = [...SOURCE_CONTROLLERS];
+export const EVENTING_CONTROLLERS: ControllerFactory[] = [brokerController, triggerController, ...CHANNEL_CONTROLLERS, ...SOURCE_CONTROLLERS];

@@ -44,7 +44,8 @@ export function resolveDestination(store: Store, dest: Destination, namespace: s
     const gvr = `${group}/${version}, Resource=${ref.kind.toLowerCase()}s`;
     if (!found) throw new SinkError(`failed to get lister for ${gvr}: no informer for that kind`);
     if (!found.object) {
-      const q = found.resource.includes('.') && !found.resource.startsWith('core.') ? registry.byKind(group, version, ref.kind)?.qualifiedResource : ref.kind.toLowerCase() + 's';
+      // apierrors.NewNotFound prints the group-qualified resource (`services.serving.knative.dev`; core kinds bare).
+      const q = registry.byKind(group, version, ref.kind)?.qualifiedResource;
       throw new SinkError(`failed to get object ${ref.namespace}/${ref.name}: ${q ?? found.resource} "${ref.name}" not found`);
     }
     let base: string;

@@ -151,6 +151,65 @@ function gaugeText(name: string, help: string, rows: [string, number][]): string
   return out;
 }
 
+/** knative/pkg metrics Buckets125(1, 10000): the brokers' dispatch latency buckets, in milliseconds. */
+const BROKER_LATENCY_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
+/** One label set's events and dispatch latencies. */
+class EventSeries {
+  readonly labels: string;
+  count = 0;
+  constructor(labels: string) {
+    this.labels = labels;
+  }
+  readonly latency = new Hist(BROKER_LATENCY_MS);
+}
+
+/**
+ * The brokers' metrics with Knative's names and labels (knative/eventing pkg/broker/ingress/stats_reporter.go and
+ * pkg/broker/filter/stats_reporter.go, OpenCensus era, exported under their components `mt_broker_ingress` and
+ * `mt_broker_filter` as Serving's are under theirs): `event_count` and `event_dispatch_latencies`.
+ */
+export class EventingRecorder {
+  private readonly ingressSeries = new Map<string, EventSeries>();
+  private readonly filterSeries = new Map<string, EventSeries>();
+
+  /** Series are keyed by their raw label values; the label text is made once, when a series is new. */
+  private static add(m: Map<string, EventSeries>, labels: Record<string, string>, ms: number): void {
+    const k = Object.values(labels).join('\u0001');
+    let s = m.get(k);
+    if (s === undefined) {
+      s = new EventSeries(labelText(labels));
+      m.set(k, s);
+    }
+    s.count++;
+    s.latency.observe(ms);
+  }
+
+  /** An event the broker ingress answered (`ms`: until the answer, the durable write included). */
+  ingress(namespace: string, broker: string, eventType: string, status: number, ms: number): void {
+    EventingRecorder.add(this.ingressSeries, { namespace_name: namespace, broker_name: broker, event_type: eventType, response_code: String(status), response_code_class: responseCodeClass(status) }, ms);
+  }
+
+  /** One delivery attempt to a trigger's subscriber (status -1: no answer). */
+  dispatch(namespace: string, broker: string, trigger: string, filterType: string, status: number, ms: number): void {
+    const code = status < 0 ? 0 : status;
+    EventingRecorder.add(this.filterSeries, { namespace_name: namespace, broker_name: broker, trigger_name: trigger, filter_type: filterType, response_code: String(code), response_code_class: responseCodeClass(code) }, ms);
+  }
+
+  text(): string {
+    if (this.ingressSeries.size === 0 && this.filterSeries.size === 0) return '';
+    const rows = (m: Map<string, EventSeries>): [string, EventSeries][] => [...m.values()].map((x): [string, EventSeries] => [x.labels, x]).sort((a, b) => (a[0] < b[0] ? -1 : 1));
+    const i = rows(this.ingressSeries);
+    const f = rows(this.filterSeries);
+    return (
+      counterText('mt_broker_ingress_event_count_total', 'Number of events received by a Broker', i.map(([l, s]) => [l, s.count])) +
+      histogramText('mt_broker_ingress_event_dispatch_latencies', 'The time spent dispatching an event to a Channel (knit: storing it in the durable queue), in milliseconds', i.map(([l, s]) => [l, s.latency])) +
+      counterText('mt_broker_filter_event_count_total', 'Number of events received by a Trigger', f.map(([l, s]) => [l, s.count])) +
+      histogramText('mt_broker_filter_event_dispatch_latencies', 'The time spent dispatching an event to a Trigger subscriber, in milliseconds', f.map(([l, s]) => [l, s.latency]))
+    );
+  }
+}
+
 /** One work queue's counts (client-go's workqueue metrics and knative/pkg's reconcile_count / reconcile_latency). */
 class QueueRecorder implements QueueObserver {
   readonly name: string;
@@ -228,6 +287,8 @@ export class KnitMetrics {
   private readonly store: RevisionLabels;
   private readonly revisions = new Map<string, RevisionRecorder>();
   private readonly queues: QueueRecorder[] = [];
+  /** The brokers' ingress and delivery metrics (src/eventing). */
+  readonly eventing = new EventingRecorder();
   private processMetrics: Promise<{ metrics(): Promise<string>; contentType: string } | undefined> | undefined;
 
   constructor(deps: { instances: InstancesView; scaler: ScalerView; store: RevisionLabels }) {
@@ -382,7 +443,7 @@ export class KnitMetrics {
   /** The Prometheus text exposition (0.0.4): Knative's metrics, then the Node.js process metrics. */
   async text(): Promise<string> {
     for (const key of this.revisions.keys()) if (!this.instances.has(key)) this.revisions.delete(key);
-    const own = this.requestText() + this.revisionGaugesText() + this.controllerText();
+    const own = this.requestText() + this.revisionGaugesText() + this.controllerText() + this.eventing.text();
     const proc = (await this.start()) as { metrics(): Promise<string> } | undefined;
     return proc === undefined ? own : `${own}${await proc.metrics()}`;
   }

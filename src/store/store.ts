@@ -143,6 +143,11 @@ export class Store {
     return obj ? (structuredClone(obj) as T) : undefined;
   }
 
+  /** Like get, without the copy (hot read-only paths such as event delivery); the caller must not mutate or keep it. */
+  peek<T extends StoredObject>(resource: string, namespace: string, name: string): Readonly<T> | undefined {
+    return this.cache.get(resource)?.get(key(namespace, name)) as T | undefined;
+  }
+
   /** Like get, but throws a NotFound StatusError. */
   mustGet<T extends StoredObject>(resource: string, namespace: string, name: string): T {
     const obj = this.get<T>(resource, namespace, name);
