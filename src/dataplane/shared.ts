@@ -143,13 +143,15 @@ export class SharedConcurrencyStats implements RequestStats {
   private lastIntegral: bigint;
 
   /** `now`: wall-clock milliseconds (performance.timeOrigin + performance.now() in every thread, or a test clock). */
-  constructor(cells: CellViews, slot: number, now: () => number = () => performance.timeOrigin + performance.now()) {
+  constructor(cells: CellViews, slot: number, now?: () => number) {
     this.i32 = cells.i32;
     this.i64 = cells.i64;
     this.slot = slot;
     this.base = revisionBase(slot);
     const epoch = cells.epochMs;
-    this.now = () => Math.round((now() - epoch) * 1000);
+    // This thread's performance.now() 0 is its timeOrigin; the offset to the shared epoch is a constant.
+    const offset = performance.timeOrigin - epoch;
+    this.now = now ? () => Math.round((now() - epoch) * 1000) : () => Math.round((performance.now() + offset) * 1000);
     this.lastT = this.now();
     this.lastIntegral = this.integral(this.lastT);
   }
