@@ -19,7 +19,7 @@ const post = (m: FromWorker): void => port.postMessage(m);
 const cells = viewsOf(init.buffer, init.epochMs);
 const bound = new QueueBound(init.queueLimit, cells);
 const table = new RoutingTable();
-const revisions = new Map<string, { d: RevisionDispatcher; eps: Map<string, Endpoint> }>();
+const revisions = new Map<string, { d: RevisionDispatcher; slot: number; eps: Map<string, Endpoint> }>();
 const lookup = { dispatcher: (key: string) => revisions.get(key)?.d };
 const trustedProxies = TrustedProxies.parse(init.trustedProxies);
 const gateways: Record<Listener, Gateway> = {
@@ -71,12 +71,18 @@ function applyEndpoints(list: RevisionSnapshot[]): void {
   for (const r of list) {
     seen.add(r.key);
     let e = revisions.get(r.key);
+    if (e && e.slot !== r.slot) {
+      // The revision was removed and created again between two snapshots: its old slot is retired.
+      revisions.delete(r.key);
+      e.d.close();
+      e = undefined;
+    }
     if (!e) {
       const d = new RevisionDispatcher(r.key, r.settings, bound, { i32: cells.i32, base: revisionBase(r.slot), shared: true, stats: new SharedConcurrencyStats(cells, r.slot) });
       const key = r.key;
       d.onDemand = () => post({ t: 'demand', key });
       if (init.metrics) d.observer = observer(key);
-      e = { d, eps: new Map() };
+      e = { d, slot: r.slot, eps: new Map() };
       revisions.set(r.key, e);
     }
     const next: Endpoint[] = [];
