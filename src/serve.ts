@@ -234,6 +234,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       // The gateway threads own the gateway ports; the main thread's gateways serve HTTPS and, on loopback, in-process hosts.
       started.push(threads);
       instances.onEndpoints = () => threads.publishEndpoints();
+      metrics.beforeScrape = () => threads.flush();
       const ports = await threads.start({ external: httpAddr, 'cluster-local': localAddr });
       ea = { port: ports.external };
       la = { port: ports['cluster-local'] };

@@ -40,6 +40,7 @@ export type ToWorker =
   | { t: 'routes'; routes: RoutingSnapshot; inProcess: Record<Listener, string[]>; inProcessPorts: Record<Listener, number> }
   | { t: 'endpoints'; version: number; revisions: RevisionSnapshot[] }
   | { t: 'https'; port: number | undefined }
+  | { t: 'flush'; id: number }
   | { t: 'stop-accepting' }
   | { t: 'close' };
 
@@ -53,6 +54,7 @@ export type FromWorker =
   | { t: 'demand'; key: string }
   | { t: 'ack'; version: number }
   | { t: 'obs'; requests: Observation[]; cold: [string, number, string][] }
+  | { t: 'flushed'; id: number }
   | { t: 'closed' };
 
 export interface GatewayThreadsOptions {
@@ -82,6 +84,8 @@ export class GatewayThreads {
   /** Endpoints whose cold start was already observed (one gateway thread reports it, not each). */
   private readonly coldSeen = new Set<string>();
   private stopped = false;
+  private flushId = 0;
+  private readonly flushes = new Map<number, (w: Worker) => void>();
 
   constructor(opts: GatewayThreadsOptions) {
     this.opts = opts;
@@ -144,6 +148,9 @@ export class GatewayThreads {
             break;
           case 'obs':
             this.observe(m);
+            break;
+          case 'flushed':
+            this.flushes.get(m.id)?.(w);
             break;
           case 'closed':
             this.closed.get(w)?.();
@@ -225,6 +232,30 @@ export class GatewayThreads {
       this.coldSeen.add(ep);
       obs(key).coldStarted(ms, ep);
     }
+  }
+
+  /**
+   * Every thread hands over the metrics of the requests it finished so far (a scrape then misses none);
+   * resolves when all have, or after 500 ms.
+   */
+  flush(): Promise<void> {
+    const live = this.workers.filter((w) => this.acked.has(w));
+    if (live.length === 0 || this.stopped) return Promise.resolve();
+    const id = ++this.flushId;
+    return new Promise((resolve) => {
+      const pending = new Set(live);
+      const done = (): void => {
+        clearTimeout(t);
+        this.flushes.delete(id);
+        resolve();
+      };
+      const t = setTimeout(done, 500);
+      this.flushes.set(id, (w) => {
+        pending.delete(w);
+        if (pending.size === 0) done();
+      });
+      for (const w of live) this.post(w, { t: 'flush', id });
+    });
   }
 
   stopAccepting(): void {

@@ -141,6 +141,11 @@ port.on('message', (m: ToWorker) => {
     case 'https':
       gateways.external.httpsPort = m.port;
       break;
+    case 'flush':
+      if (flushTimer) clearTimeout(flushTimer);
+      flush();
+      post({ t: 'flushed', id: m.id });
+      break;
     case 'stop-accepting':
       gateways.external.stopAccepting();
       gateways['cluster-local'].stopAccepting();
