@@ -178,6 +178,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     },
   });
   let localGateway: { host: string; port: number } | undefined;
+  let apiUrl: string | undefined;
   const eventing = new EventingManager(
     {
       store,
@@ -192,6 +193,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       localGateway: () => localGateway,
       hostRouted: (host) => table.lookup('cluster-local', host) !== undefined,
       serveLocal: (host, handler) => local.serveInProcess(host, handler),
+      apiServer: () => apiUrl,
     },
     EVENTING_CONTROLLERS,
   );
@@ -256,6 +258,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     projector.start();
     const aa = await api.listen(apiAddr.host, apiAddr.port);
     started.push(api);
+    apiUrl = urlOf(dialHost(apiAddr.host), aa.port, 'https');
     void metrics.start(); // the Node.js process metrics, off the start-up path
     const endpoints: Endpoints = {
       api: urlOf(dialHost(apiAddr.host), aa.port, 'https'),

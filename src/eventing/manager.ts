@@ -8,6 +8,7 @@ import { WorkQueue, type ReconcileFn } from '../controllers/queue.ts';
 import { objectKey } from '../controllers/names.ts';
 import type { ControllerContext } from '../controllers/context.ts';
 import type { InProcessHandler } from '../dataplane/gateway.ts';
+import { SOURCE_CONTROLLERS } from './sources/index.ts';
 
 /** What Eventing's controllers share, beyond the Serving controllers' context. */
 export interface EventingContext extends ControllerContext {
@@ -22,6 +23,8 @@ export interface EventingContext extends ControllerContext {
    * the broker ingress, channels. Call from `start()`, not from a factory. Returns the function that removes it.
    */
   serveLocal(host: string, handler: InProcessHandler): () => void;
+  /** The API server's URL once it listens (ApiServerSource events carry it as their `source`). */
+  apiServer?(): string | undefined;
 }
 
 /** One Eventing controller: a resource's reconcile function and what else makes it look again. */
@@ -88,4 +91,4 @@ export class EventingManager {
  * The controllers `knit serve` runs, in start order. Each Eventing component adds its factory here
  * (broker, trigger, channel, subscription, flows, sources).
  */
-export const EVENTING_CONTROLLERS: ControllerFactory[] = [];
+export const EVENTING_CONTROLLERS: ControllerFactory[] = [...SOURCE_CONTROLLERS];
