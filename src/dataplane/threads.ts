@@ -85,6 +85,9 @@ export class GatewayThreads {
   private readonly coldSeen = new Set<string>();
   private stopped = false;
   private flushId = 0;
+  /** The ports every thread accepts on, once the first bound them. */
+  private ports: Record<Listener, number> | undefined;
+  private listenHosts: Record<Listener, string> = { external: '', 'cluster-local': '' };
   private readonly flushes = new Map<number, (w: Worker) => void>();
 
   constructor(opts: GatewayThreadsOptions) {
@@ -103,12 +106,14 @@ export class GatewayThreads {
       o.gateways[l].onInProcessChange = () => this.publishRoutes();
     }
     o.table.onChange = () => this.publishRoutes();
+    this.listenHosts = { external: listen.external.host, 'cluster-local': listen['cluster-local'].host };
     let ports: Record<Listener, number> | undefined;
     for (let i = 0; i < o.threads; i++) {
       const at = ports ? { external: { host: listen.external.host, port: ports.external }, 'cluster-local': { host: listen['cluster-local'].host, port: ports['cluster-local'] } } : listen;
       const got = await this.spawn(at);
       ports ??= got;
     }
+    this.ports = ports;
     return ports!;
   }
 
@@ -161,10 +166,15 @@ export class GatewayThreads {
       w.once('exit', (code) => {
         this.acked.delete(w);
         this.closed.get(w)?.();
-        if (!this.stopped) {
-          reject(new Error(`gateway thread exited (code ${code})`));
-          console.error(`knit: a gateway thread exited (code ${code})`);
-        }
+        const i = this.workers.indexOf(w);
+        if (i >= 0) this.workers.splice(i, 1);
+        if (this.stopped) return;
+        reject(new Error(`gateway thread exited (code ${code})`));
+        // A thread that crashed (a bug) is replaced on the same ports; the slots its requests held are not given back.
+        const ports = this.ports;
+        if (ports === undefined) return;
+        console.error(`knit: a gateway thread exited (code ${code}); starting another`);
+        this.spawn({ external: { host: this.listenHosts.external, port: ports.external }, 'cluster-local': { host: this.listenHosts['cluster-local'], port: ports['cluster-local'] } }).catch((err: Error) => console.error(`knit: a gateway thread could not start: ${err.message}`));
       });
     });
   }
