@@ -29,7 +29,6 @@ export interface WorkerInit {
   buffer: SharedArrayBuffer;
   epochMs: number;
   queueLimit: number;
-  listen: Record<Listener, { host: string; port: number }>;
   trustedProxies: string | undefined;
   tracing: TracingConfig;
   metrics: boolean;
@@ -37,6 +36,7 @@ export interface WorkerInit {
 
 /** Main → gateway thread. */
 export type ToWorker =
+  | { t: 'listen'; at: Record<Listener, { host: string; port: number }> }
   | { t: 'routes'; routes: RoutingSnapshot; inProcess: Record<Listener, string[]>; inProcessPorts: Record<Listener, number> }
   | { t: 'endpoints'; version: number; revisions: RevisionSnapshot[] }
   | { t: 'https'; port: number | undefined }
@@ -107,32 +107,37 @@ export class GatewayThreads {
     }
     o.table.onChange = () => this.publishRoutes();
     this.listenHosts = { external: listen.external.host, 'cluster-local': listen['cluster-local'].host };
-    let ports: Record<Listener, number> | undefined;
-    for (let i = 0; i < o.threads; i++) {
-      const at = ports ? { external: { host: listen.external.host, port: ports.external }, 'cluster-local': { host: listen['cluster-local'].host, port: ports['cluster-local'] } } : listen;
-      const got = await this.spawn(at);
-      ports ??= got;
+    // Every thread loads its modules at once; the first binds the requested addresses (port 0 picks
+    // one), then the others join it on the same ports.
+    const threads = Array.from({ length: o.threads }, () => this.spawn());
+    try {
+      const ports = await threads[0].listen(listen);
+      const at = { external: { host: listen.external.host, port: ports.external }, 'cluster-local': { host: listen['cluster-local'].host, port: ports['cluster-local'] } };
+      await Promise.all(threads.slice(1).map((t) => t.listen(at)));
+      this.ports = ports;
+      return ports;
+    } catch (err) {
+      for (const t of threads) t.listening.catch(() => {});
+      throw err;
     }
-    this.ports = ports;
-    return ports!;
   }
 
-  private spawn(listen: Record<Listener, { host: string; port: number }>): Promise<Record<Listener, number>> {
+  /** Starts one thread; it listens when `listen` is called (and reports its ports). */
+  private spawn(): { listening: Promise<Record<Listener, number>>; listen(at: Record<Listener, { host: string; port: number }>): Promise<Record<Listener, number>> } {
     const o = this.opts;
     const init: WorkerInit = {
       buffer: o.slots.cells.i32.buffer as SharedArrayBuffer,
       epochMs: o.slots.cells.epochMs,
       queueLimit: o.queueLimit,
-      listen,
       trustedProxies: o.trustedProxies,
       tracing: o.tracing,
       metrics: o.observer !== undefined,
     };
-    // The worker inherits no environment of its own beyond knit's (it runs knit's code only, never a workload).
+    // The thread runs knit's gateway code only, never a workload.
     const w = new Worker(new URL('./worker.ts', import.meta.url), { workerData: init });
     this.workers.push(w);
     this.acked.set(w, 0);
-    return new Promise((resolve, reject) => {
+    const listening = new Promise<Record<Listener, number>>((resolve, reject) => {
       w.on('message', (m: FromWorker) => {
         switch (m.t) {
           case 'listening':
@@ -174,9 +179,18 @@ export class GatewayThreads {
         const ports = this.ports;
         if (ports === undefined) return;
         console.error(`knit: a gateway thread exited (code ${code}); starting another`);
-        this.spawn({ external: { host: this.listenHosts.external, port: ports.external }, 'cluster-local': { host: this.listenHosts['cluster-local'], port: ports['cluster-local'] } }).catch((err: Error) => console.error(`knit: a gateway thread could not start: ${err.message}`));
+        this.spawn()
+          .listen({ external: { host: this.listenHosts.external, port: ports.external }, 'cluster-local': { host: this.listenHosts['cluster-local'], port: ports['cluster-local'] } })
+          .catch((err: Error) => console.error(`knit: a gateway thread could not start: ${err.message}`));
       });
     });
+    return {
+      listening,
+      listen: (at) => {
+        this.post(w, { t: 'listen', at });
+        return listening;
+      },
+    };
   }
 
   private post(w: Worker, m: ToWorker): void {

@@ -138,6 +138,9 @@ port.on('message', (m: ToWorker) => {
       applyEndpoints(m.revisions);
       post({ t: 'ack', version: m.version });
       break;
+    case 'listen':
+      void listenOn(m.at);
+      break;
     case 'https':
       gateways.external.httpsPort = m.port;
       break;
@@ -164,14 +167,20 @@ port.on('message', (m: ToWorker) => {
   }
 });
 
-try {
-  if (init.tracing.protocol !== 'none') {
-    tracing = (await import('../tracing/tracing.ts')).Tracing.from(init.tracing);
-    gateways.external.tracing = gateways['cluster-local'].tracing = tracing;
+// Tracing (its SDK) loads while the thread waits for its addresses.
+const tracingReady = (async () => {
+  if (init.tracing.protocol === 'none') return;
+  tracing = (await import('../tracing/tracing.ts')).Tracing.from(init.tracing);
+  gateways.external.tracing = gateways['cluster-local'].tracing = tracing;
+})();
+
+async function listenOn(at: Record<Listener, { host: string; port: number }>): Promise<void> {
+  try {
+    await tracingReady;
+    const ea = await gateways.external.listen(at.external.host, at.external.port, true);
+    const la = await gateways['cluster-local'].listen(at['cluster-local'].host, at['cluster-local'].port, true);
+    post({ t: 'listening', ports: { external: ea.port, 'cluster-local': la.port } });
+  } catch (err) {
+    post({ t: 'error', message: (err as Error).message });
   }
-  const ea = await gateways.external.listen(init.listen.external.host, init.listen.external.port, true);
-  const la = await gateways['cluster-local'].listen(init.listen['cluster-local'].host, init.listen['cluster-local'].port, true);
-  post({ t: 'listening', ports: { external: ea.port, 'cluster-local': la.port } });
-} catch (err) {
-  post({ t: 'error', message: (err as Error).message });
 }
