@@ -68,7 +68,7 @@ export function serveOptionsOf(ctx: CommandContext): ServeOptions {
   if (f.string('gpu-inventory')) opts.gpuInventory = f.string('gpu-inventory');
   const threads = f.string('gateway-threads');
   if (threads) {
-    if (!/^\d{1,3}$/.test(threads) || Number(threads) < 1) throw new CliError(`invalid value '${threads}' for --gateway-threads: expected a number of threads from 1 to 999`);
+    if (!/^\d{1,3}$/.test(threads)) throw new CliError(`invalid value '${threads}' for --gateway-threads: expected a number of threads from 0 to 999 (0 and 1: the gateway on the main thread)`);
     opts.gatewayThreads = Number(threads);
   }
   return opts;
