@@ -8,6 +8,7 @@
 //   BENCH_CONCURRENCY=32   senders in flight in the throughput phases
 //   BENCH_RATE=1000        events/s of the latency phases (open loop)
 //   BENCH_ROUNDS=3         rounds of each measurement, direct and broker interleaved; the medians are reported
+//   BENCH_PATH=channel     measure channel → subscription → sink instead of broker → trigger → sink
 //
 // The sink is a Node http server in this process answering 202; the broker's trigger reaches it by `uri`. Four
 // phases: direct and broker throughput (closed loop, BENCH_CONCURRENCY senders; the broker's rate is events
@@ -30,6 +31,9 @@ const CONCURRENCY = envInt('BENCH_CONCURRENCY', 32);
 const RATE = envInt('BENCH_RATE', 1000);
 const ROUNDS = envInt('BENCH_ROUNDS', 3);
 const INGRESS_HOST = 'broker-ingress.knative-eventing.svc.cluster.local';
+/** BENCH_PATH=channel measures channel → subscription → sink (the channel's host) instead of the broker. */
+const VIA_CHANNEL = process.env.BENCH_PATH === 'channel';
+const CHANNEL_HOST = 'bench-kn-channel.default.svc.cluster.local';
 
 /** Arrival times at the sink by event id. */
 const arrivals = new Map<string, number>();
@@ -133,18 +137,22 @@ async function main(): Promise<number> {
   for (const [kind, body] of [
     ['brokers', { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'bench' }, spec: {} }],
     ['triggers', { apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 'bench' }, spec: { broker: 'bench', subscriber: { uri: sink.url } } }],
+    ['channels', { apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', metadata: { name: 'bench' }, spec: {} }],
+    ['subscriptions', { apiVersion: 'messaging.knative.dev/v1', kind: 'Subscription', metadata: { name: 'bench' }, spec: { channel: { apiVersion: 'messaging.knative.dev/v1', kind: 'Channel', name: 'bench' }, subscriber: { uri: sink.url } } }],
   ] as const) {
-    const r = await api('POST', `/apis/eventing.knative.dev/v1/namespaces/default/${kind}`, body);
+    const group = kind === 'channels' || kind === 'subscriptions' ? 'messaging.knative.dev' : 'eventing.knative.dev';
+    const r = await api('POST', `/apis/${group}/v1/namespaces/default/${kind}`, body);
     if (r.status !== 201) throw new Error(`creating ${kind}: ${r.status} ${r.body}`);
   }
   const sinkUrl = new URL(sink.url);
   const direct: Target = { name: 'direct', send: (id) => post(sinkUrl.hostname, Number(sinkUrl.port), sinkUrl.host, '/', id), delivered: () => true };
-  const broker: Target = { name: 'broker', send: (id) => post(local.hostname, Number(local.port), INGRESS_HOST, '/default/bench', id), delivered: (id) => arrivals.has(id) };
-  // The trigger is Ready once an event goes through.
+  const [host, pathname] = VIA_CHANNEL ? [CHANNEL_HOST, '/'] : [INGRESS_HOST, '/default/bench'];
+  const broker: Target = { name: 'broker', send: (id) => post(local.hostname, Number(local.port), host, pathname, id), delivered: (id) => arrivals.has(id) };
+  // The trigger (or the subscription) is Ready once an event goes through.
   const deadline = performance.now() + 15_000;
   for (let i = 0; !arrivals.has(`warm-${i - 1}`) || i === 0; i++) {
     if (performance.now() > deadline) throw new Error('the trigger did not become Ready');
-    await post(local.hostname, Number(local.port), INGRESS_HOST, '/default/bench', `warm-${i}`);
+    await post(local.hostname, Number(local.port), host, pathname, `warm-${i}`).catch(() => 0);
     await new Promise((r) => setTimeout(r, 50));
   }
   log('warm-up');
@@ -185,13 +193,13 @@ async function main(): Promise<number> {
     table([
       ['path', 'events/s (closed loop, median)', 'per round', 'errors', `p50 @${RATE}/s (median)`, `p99 @${RATE}/s (median)`],
       ['direct POST to the sink', dRate.toFixed(0), dRates.map((x) => x.toFixed(0)).join(' / '), String(dErrors), fmtMs(med(rounds.map((x) => x.d50))), fmtMs(med(rounds.map((x) => x.d99)))],
-      ['broker → trigger → sink', bRate.toFixed(0), bRates.map((x) => x.toFixed(0)).join(' / '), String(bErrors), fmtMs(med(rounds.map((x) => x.b50))), fmtMs(med(rounds.map((x) => x.b99)))],
+      [VIA_CHANNEL ? 'channel → subscription → sink' : 'broker → trigger → sink', bRate.toFixed(0), bRates.map((x) => x.toFixed(0)).join(' / '), String(bErrors), fmtMs(med(rounds.map((x) => x.b50))), fmtMs(med(rounds.map((x) => x.b99)))],
     ]),
   );
   console.log(`p99 added per round: ${rounds.map((x) => fmtMs(x.b99 - x.d99)).join(' / ')}`);
   const meetsTp = ratio >= 0.5;
   const meetsLat = added99 <= 5;
-  console.log(`throughput: broker ${ratio.toFixed(2)}× direct (objective ≥ 0.5×): ${meetsTp ? 'MEETS' : 'MISSES'}`);
+  console.log(`throughput: ${VIA_CHANNEL ? 'channel' : 'broker'} ${ratio.toFixed(2)}× direct (objective ≥ 0.5×): ${meetsTp ? 'MEETS' : 'MISSES'}`);
   console.log(`added latency at ${RATE} events/s: p50 ${fmtMs(added50)}, p99 ${fmtMs(added99)} (objective p99 ≤ 5 ms): ${meetsLat ? 'MEETS' : 'MISSES'}`);
   return meetsTp && meetsLat && bErrors === 0 ? 0 : 1;
 }

@@ -9,7 +9,7 @@
 //   BENCH_WARMUP=3s         one unmeasured wrk run per target first (0 to skip)
 //   BENCH_CONNECTIONS=50    wrk -c
 //   BENCH_THREADS=1         wrk -t
-//   BENCH_TARGETS=direct,nginx,caddy,knit   (plus the names of any further KNIT_VARIANTS)
+//   BENCH_TARGETS=direct,nginx,caddy,knit,knit-2t   (plus the names of any further KNIT_VARIANTS)
 //   BENCH_BACKEND_WORKERS=1 nginx worker_processes of the backend
 //   BENCH_VERBOSE=1         also print wrk's whole output for every run (stderr)
 //
@@ -76,6 +76,7 @@ const BACKEND_WORKERS = envInt('BENCH_BACKEND_WORKERS', 1);
  */
 const KNIT_VARIANTS: { name: string; label: string; serveArgs: string[] }[] = [
   { name: 'knit', label: 'knit gateway', serveArgs: [] },
+  { name: 'knit-2t', label: 'knit, 2 threads', serveArgs: ['--gateway-threads', '2'] },
 ];
 const ALL_TARGETS = ['direct', 'nginx', 'caddy', ...KNIT_VARIANTS.map((v) => v.name)];
 type TargetName = string;

@@ -3,10 +3,11 @@
 import type { AddressInfo, Server } from 'node:net';
 
 /** Listens on host:port; rejects on bind errors (address in use, permission). */
-export function listen(server: Server, host: string, port: number): Promise<AddressInfo> {
+export function listen(server: Server, host: string, port: number, reusePort = false): Promise<AddressInfo> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // reusePort (SO_REUSEPORT): several gateway threads accept on one port; the kernel spreads connections.
+    server.listen({ port, host, ...(reusePort ? { reusePort: true } : {}) }, () => {
       server.off('error', reject);
       resolve(server.address() as AddressInfo);
     });

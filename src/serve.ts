@@ -9,6 +9,8 @@ import { RoutingTable } from './dataplane/routing.ts';
 import { Gateway } from './dataplane/gateway.ts';
 import { TrustedProxies } from './dataplane/forwarding.ts';
 import { HttpsListener } from './dataplane/https.ts';
+import { createCells, SlotAllocator } from './dataplane/shared.ts';
+import { GatewayThreads } from './dataplane/threads.ts';
 import { tlsSecret } from './controllers/domainmapping.ts';
 import { EventingManager, EVENTING_CONTROLLERS } from './eventing/manager.ts';
 import { RouteCertificates } from './controllers/certificates.ts';
@@ -50,6 +52,8 @@ export interface ServeOptions {
   quiet?: boolean;
   /** Proxies whose Forwarded / X-Forwarded-* the gateways keep: comma-separated addresses and CIDR ranges. */
   trustedProxies?: string;
+  /** Worker threads running the gateway (docs/architecture.md "Gateway threads"); 1 (default) keeps it on the main thread. */
+  gatewayThreads?: number;
 }
 
 export interface Endpoints {
@@ -139,6 +143,10 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const gpus = gpuInventory(opts.gpuInventory ?? process.env[GPU_INVENTORY_ENV]);
   const instances = new InstanceManager(dataDir, [new ProcessRuntime(), containers], loadKnitSettings(opts.configFile).instances, () => new Date(), gpus);
   const reaped = await instances.reapOrphans();
+  // Gateway threads count in shared memory; the dispatchers must know before the first revision exists.
+  const gatewayThreadCount = opts.gatewayThreads ?? 1;
+  const slots = gatewayThreadCount >= 2 ? new SlotAllocator(createCells(true)) : undefined;
+  if (slots) instances.useSharedCounters(slots);
   const table = new RoutingTable();
   const autoscaler = new Autoscaler(config.autoscaler, instances);
   const metrics = new KnitMetrics({ instances, scaler: autoscaler, store });
@@ -170,6 +178,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     },
   });
   let localGateway: { host: string; port: number } | undefined;
+  let apiUrl: string | undefined;
   const eventing = new EventingManager(
     {
       store,
@@ -183,6 +192,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
       dataDir,
       localGateway: () => localGateway,
       hostRouted: (host) => table.lookup('cluster-local', host) !== undefined,
+      apiServer: () => apiUrl,
       serveLocal: (host, handler) => local.serveInProcess(host, handler),
       metrics: metrics.eventing,
     },
@@ -205,13 +215,39 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   external.tracing = local.tracing = tracing;
   const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem }, pods: projector, dashboardMetrics: (ns) => metrics.revisionSummary(ns) });
   const started: { close(): Promise<void> }[] = [];
+  const threads = slots
+    ? new GatewayThreads({
+        threads: gatewayThreadCount,
+        slots,
+        queueLimit: instances.queue.limit,
+        table,
+        gateways: { external, 'cluster-local': local },
+        endpoints: () => instances.endpointSnapshot(),
+        onDemand: (key) => instances.onDemand(key),
+        observer: instances.requestObserver,
+        trustedProxies: opts.trustedProxies,
+        tracing: tracingConfig,
+      })
+    : undefined;
   try {
-    const ea = await external.listen(httpAddr.host, httpAddr.port);
-    started.push(external);
-    const la = await local.listen(localAddr.host, localAddr.port);
-    started.push(local);
+    let ea: { port: number };
+    let la: { port: number };
+    started.push(external, local);
+    if (threads) {
+      // The gateway threads own the gateway ports; the main thread's gateways serve HTTPS and, on loopback, in-process hosts.
+      started.push(threads);
+      instances.onEndpoints = () => threads.publishEndpoints();
+      metrics.beforeScrape = () => threads.flush();
+      const ports = await threads.start({ external: httpAddr, 'cluster-local': localAddr });
+      ea = { port: ports.external };
+      la = { port: ports['cluster-local'] };
+    } else {
+      ea = await external.listen(httpAddr.host, httpAddr.port);
+      la = await local.listen(localAddr.host, localAddr.port);
+    }
     const ha = https && httpsAddr ? await https.listen(httpsAddr.host, httpsAddr.port) : undefined;
     if (ha) external.httpsPort = ha.port;
+    if (ha) threads?.setHttpsPort(ha.port);
     if (https) started.push(https);
     const ma = await metricsServer.listen(metricsAddr.host, metricsAddr.port);
     started.push(metricsServer);
@@ -223,6 +259,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     projector.start();
     const aa = await api.listen(apiAddr.host, apiAddr.port);
     started.push(api);
+    apiUrl = urlOf(dialHost(apiAddr.host), aa.port, 'https');
     void metrics.start(); // the Node.js process metrics, off the start-up path
     const endpoints: Endpoints = {
       api: urlOf(dialHost(apiAddr.host), aa.port, 'https'),
@@ -242,13 +279,14 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         // in-flight and queued requests finish, then stop.
         external.stopAccepting();
         local.stopAccepting();
+        threads?.stopAccepting();
         https?.stopAccepting();
         await api.close();
         await instances.drained(DRAIN_TIMEOUT_MS);
         controllers.stop();
         await eventing.stop();
         projector.stop();
-        await Promise.all([external.close(), local.close(), https?.close(), metricsServer.close()]);
+        await Promise.all([external.close(), local.close(), threads?.close(), https?.close(), metricsServer.close()]);
         await instances.stopAll();
         await tracing?.shutdown();
         events.stop();

@@ -202,7 +202,11 @@ test('kubectl get service.serving.knative.dev, route and config as YAML, deploym
   const grep = await run('sh', ['-c', `${KUBECTL} api-resources | grep knative`]);
   assert.equal(grep.code, 0, grep.stderr);
   const kinds = grep.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
-  assert.deepEqual(kinds.map((k) => k[0]), ['clusterdomainclaims', 'configurations', 'domainmappings', 'revisions', 'routes', 'services']);
+  assert.deepEqual(kinds.map((k) => k[0]), [
+    'brokers', 'triggers', 'parallels', 'sequences', 'channels', 'subscriptions',
+    'clusterdomainclaims', 'configurations', 'domainmappings', 'revisions', 'routes', 'services',
+    'apiserversources', 'containersources', 'pingsources', 'sinkbindings',
+  ]);
   assert.deepEqual(kinds.find((k) => k[0] === 'services'), ['services', 'kservice,ksvc', 'serving.knative.dev/v1', 'true', 'Service']);
 
   const deploy = table(await ok('get', 'deploy'));

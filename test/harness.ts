@@ -50,11 +50,13 @@ export class KnitServer {
   /** `config` is the YAML of `knit serve --config` (Knative config-map keys), if any. */
   constructor(extraArgs: string[] = [], dataDir?: string, config?: string) {
     this.dataDir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'knit-e2e-'));
-    this.extraArgs = extraArgs;
+    // KNIT_TEST_GATEWAY_THREADS=N runs any e2e file with the gateway on N worker threads.
+    const threads = process.env.KNIT_TEST_GATEWAY_THREADS;
+    this.extraArgs = threads && !extraArgs.includes('--gateway-threads') ? [...extraArgs, '--gateway-threads', threads] : extraArgs;
     if (config !== undefined) {
       const file = path.join(this.dataDir, 'config.yaml');
       fs.writeFileSync(file, config);
-      this.extraArgs = [...extraArgs, '--config', file];
+      this.extraArgs = [...this.extraArgs, '--config', file];
     }
   }
 

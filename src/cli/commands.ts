@@ -3,66 +3,10 @@
 import { CONTAINERS_FLAGS } from './container-flags.ts';
 import type { CommandSpec } from './command.ts';
 import type { FlagSpec } from './flags.ts';
+import { describeFlags, LIST_PRINT_FLAGS, namespaceFlags, TARGET_FLAG, TEMPLATE_FLAGS, TEMPLATE_FORMATS, waitFlags } from './flag-groups.ts';
+import { EVENTING_COMMANDS } from './eventing/commands.ts';
 
-// ---------------------------------------------------------------------------------------------
-// Shared flag groups
-
-function namespaceFlags(allowAll: boolean): FlagSpec[] {
-  const flags: FlagSpec[] = [{ name: 'namespace', short: 'n', type: 'string', usage: 'Specify the namespace to operate in.' }];
-  if (allowAll) {
-    flags.push({
-      name: 'all-namespaces',
-      short: 'A',
-      type: 'boolean',
-      usage: 'If present, list the requested object(s) across all namespaces. Namespace in current context is ignored even if specified with --namespace.',
-    });
-  }
-  return flags;
-}
-
-const TEMPLATE_FORMATS = 'go-template|go-template-file|template|templatefile|jsonpath|jsonpath-as-json|jsonpath-file';
-
-/** kubectl's template printer flags (kn adds them wherever -o is accepted). */
-const TEMPLATE_FLAGS: FlagSpec[] = [
-  {
-    name: 'template',
-    type: 'string',
-    usage: 'Template string or path to template file to use when -o=go-template, -o=go-template-file. The template format is golang templates [http://golang.org/pkg/text/template/#pkg-overview].',
-  },
-  {
-    name: 'allow-missing-template-keys',
-    type: 'boolean',
-    default: true,
-    usage: 'If true, ignore any errors in templates when a field or map key is missing in the template. Only applies to golang and jsonpath output formats.',
-  },
-  { name: 'show-managed-fields', type: 'boolean', usage: 'If true, keep the managedFields when printing objects in JSON or YAML format.' },
-];
-
-const LIST_PRINT_FLAGS: FlagSpec[] = [
-  { name: 'no-headers', type: 'boolean', usage: "When using the default output format, don't print headers (default: print headers)." },
-  { name: 'output', short: 'o', type: 'string', usage: `Output format. One of: json|yaml|name|${TEMPLATE_FORMATS}.` },
-  ...TEMPLATE_FLAGS,
-];
-
-function describeFlags(withUrl: boolean): FlagSpec[] {
-  return [
-    ...namespaceFlags(false),
-    { name: 'output', short: 'o', type: 'string', usage: `Output format. One of: json|yaml|name|${TEMPLATE_FORMATS}${withUrl ? '|url' : ''}.` },
-    ...TEMPLATE_FLAGS,
-    { name: 'verbose', short: 'v', type: 'boolean', usage: 'More output.' },
-  ];
-}
-
-/** kn's AddGitOpsFlags: offline mode on local files (offline.ts). */
-const TARGET_FLAG: FlagSpec = { name: 'target', type: 'string', usage: 'Work on local directory instead of a remote cluster (experimental)' };
-
-function waitFlags(action: string, what: string, until: string): FlagSpec[] {
-  return [
-    { name: 'wait', type: 'boolean', paired: true, default: action !== 'delete', usage: `Wait for '${what} ${action}' operation to be completed.` },
-    { name: 'wait-timeout', type: 'int', default: 600, usage: `Seconds to wait before giving up on waiting for ${what} to be ${until}.` },
-    { name: 'wait-window', type: 'int', default: 2, usage: `Seconds to wait for ${what} to be ${until} after a false ready condition is returned` },
-  ];
-}
+// Shared flag groups live in flag-groups.ts (the Eventing command table uses them too).
 
 /** Pod-spec and autoscaling flags shared by create, update and apply (kn's addSharedFlags + PodSpecFlags). */
 const SHARED_EDIT_FLAGS: FlagSpec[] = [
@@ -797,8 +741,8 @@ const domainCommand: CommandSpec = {
 export const ROOT: CommandSpec = {
   name: 'knit',
   use: 'knit',
-  short: 'knit manages Knative Serving on one machine',
-  long: `knit is the command line interface for managing Knative Serving resources on one machine,
+  short: 'knit manages Knative Serving and Eventing on one machine',
+  long: `knit is the command line interface for managing Knative Serving and Eventing resources on one machine,
 and the server that runs them (knit serve)
 
  Find more information about Knative at: https://knative.dev`,
@@ -808,6 +752,7 @@ and the server that runs them (knit serve)
     containerCommand,
     routeCommand,
     domainCommand,
+    ...EVENTING_COMMANDS,
     {
       name: 'logs',
       use: 'logs SERVICE',
@@ -862,6 +807,7 @@ option), else $KNIT_DATA_DIR, else ~/.knit.`,
         { name: 'domain', type: 'string', default: 'example.com', usage: 'Domain of the service URLs (http://NAME.NAMESPACE.DOMAIN).' },
         { name: 'config', type: 'string', usage: 'Optional YAML configuration file of the server.' },
         { name: 'trusted-proxies', type: 'string', usage: 'Comma-separated addresses or CIDR ranges of proxies in front of the gateway whose Forwarded and X-Forwarded-* headers are kept (default: none).' },
+        { name: 'gateway-threads', type: 'string', default: '1', usage: 'Worker threads running the gateway, all accepting on the same ports (0 or 1: the gateway runs on the main thread).' },
         { name: 'gpu-inventory', type: 'string', usage: 'JSON file listing the GPUs instances may get (default: the NVIDIA GPUs detected on this machine; env KNIT_GPU_INVENTORY).' },
       ],
       run: async () => (await load.serve()).serveCommand,

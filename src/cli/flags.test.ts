@@ -173,6 +173,8 @@ describe('command-line errors (kn wording)', () => {
     [['serve', '--http', 'nope'], "Error: invalid value 'nope' for --http: expected HOST:PORT (e.g. 127.0.0.1:8080, or :0 for a free port)\nRun 'knit --help' for usage\n"],
     [['serve', '--trusted-proxies', '10.0.0.0/99'], "Error: invalid value '10.0.0.0/99' for --trusted-proxies: invalid trusted proxy \"10.0.0.0/99\": bad prefix length \"99\"\nRun 'knit --help' for usage\n"],
     [['serve', '--trusted-proxies', 'proxy.example'], "Error: invalid value 'proxy.example' for --trusted-proxies: invalid trusted proxy \"proxy.example\": want an IP address or a CIDR range such as 10.0.0.0/8\nRun 'knit --help' for usage\n"],
+    [['serve', '--gateway-threads', '-1'], "Error: invalid value '-1' for --gateway-threads: expected a number of threads from 0 to 999 (0 and 1: the gateway on the main thread)\nRun 'knit --help' for usage\n"],
+    [['serve', '--gateway-threads', 'two'], "Error: invalid value 'two' for --gateway-threads: expected a number of threads from 0 to 999 (0 and 1: the gateway on the main thread)\nRun 'knit --help' for usage\n"],
   ];
   for (const [argv, stderr] of cases) {
     it(argv.join(' '), async () => {
@@ -195,7 +197,9 @@ describe('help', () => {
     const r = await cli();
     assert.equal(r.code, 0);
     assert.match(r.out, /^knit is the command line interface/);
-    assert.match(r.out, /\nServing Commands:\n {2}service {5}Manage Knative services\n {2}revision {4}Manage service revisions\n/);
+    // Names are padded to the longest sub-command ('subscription'), as cobra's NamePadding does in kn's root help.
+    assert.match(r.out, /\nServing Commands:\n {2}service {6}Manage Knative services\n {2}revision {5}Manage service revisions\n/);
+    assert.match(r.out, /\nEventing Commands:\n {2}source {7}Manage event sources\n {2}broker {7}Manage message brokers\n {2}trigger {6}Manage event triggers\n {2}channel {6}Manage event channels\n {2}subscription Manage event subscriptions\n\n/);
     assert.ok(r.out.endsWith('Use "knit options" for a list of global command-line options (applies to all commands).\n'));
   });
 

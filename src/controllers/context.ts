@@ -44,6 +44,8 @@ export interface ControllerSettings {
 export interface Instances {
   has(key: string): boolean;
   ensure(workload: Workload): void;
+  /** Sets a workload's replica count (the autoscaler's output; Eventing's ContainerSource asks for one). */
+  setScale?(key: string, n: number): void;
   status(key: string): WorkloadStatus | undefined;
   remove(key: string): Promise<void>;
   runtimeFor(image: string): { resolveDigest(image: string, pullPolicy?: string, auth?: string): Promise<string | undefined> };

@@ -6,14 +6,26 @@ import http2 from 'node:http2';
 import type { TimeoutSettings } from './timeouts.ts';
 import { UpstreamPool } from './upstream.ts';
 import { DataPlaneError } from './errors.ts';
+import { GLOBAL_QUEUED, REV_GEN, REV_QUEUED, type RequestStats } from './shared.ts';
+
+/** Where a counter lives: an Int32Array cell, private or shared with the gateway threads (shared.ts). */
+export interface Cell {
+  i32: Int32Array;
+  index: number;
+}
+
+function privateCell(): Cell {
+  return { i32: new Int32Array(1), index: 0 };
+}
 
 /** A ready instance as the data plane sees it. */
 export class Endpoint {
   readonly id: string;
   readonly host: string;
   readonly port: number;
-  /** Requests currently proxied to this instance. */
-  inFlight = 0;
+  /** The in-flight counter (shared by every gateway thread in thread mode). */
+  private readonly counter: Int32Array;
+  private readonly index: number;
   /** False once the instance leaves rotation; in-flight requests finish. */
   active = true;
   /** Set on an instance started while requests waited at zero: the cold start its first response byte ends. */
@@ -23,12 +35,45 @@ export class Endpoint {
   readonly raw: UpstreamPool;
   private session: http2.ClientHttp2Session | undefined;
 
-  constructor(id: string, host: string, port: number) {
+  constructor(id: string, host: string, port: number, cell: Cell = privateCell()) {
     this.id = id;
     this.host = host;
     this.port = port;
+    this.counter = cell.i32;
+    this.index = cell.index;
     this.agent = new http.Agent({ keepAlive: true, maxSockets: Infinity, keepAliveMsecs: 1000, scheduling: 'lifo' });
     this.raw = new UpstreamPool(host, port);
+  }
+
+  /** Requests currently proxied to this instance (by every gateway thread). */
+  get inFlight(): number {
+    return Atomics.load(this.counter, this.index);
+  }
+
+  set inFlight(n: number) {
+    Atomics.store(this.counter, this.index, n);
+  }
+
+  /** Takes a slot if fewer than `limit` are in use (compare-and-swap, exact across threads); 0 = no limit. */
+  take(limit: number): boolean {
+    const a = this.counter;
+    const i = this.index;
+    if (limit === 0) {
+      Atomics.add(a, i, 1);
+      return true;
+    }
+    let v = Atomics.load(a, i);
+    while (v < limit) {
+      const seen = Atomics.compareExchange(a, i, v, v + 1);
+      if (seen === v) return true;
+      v = seen;
+    }
+    return false;
+  }
+
+  /** Gives a slot back. */
+  give(): void {
+    Atomics.sub(this.counter, this.index, 1);
   }
 
   /** The shared HTTP/2 (h2c, prior knowledge) connection to this instance. */
@@ -67,8 +112,8 @@ export interface RequestObserver {
    * instance (-1 when knit answered it itself) and whether it waited for an instance with room.
    */
   request(status: number, totalMs: number, appMs: number, queued: boolean): void;
-  /** A cold start ended after `ms` (see ColdStart). */
-  coldStarted(ms: number): void;
+  /** A cold start ended after `ms` (see ColdStart), at the first response of endpoint `endpointId`. */
+  coldStarted(ms: number, endpointId: string): void;
 }
 
 /** A revision's request-handling settings (from its spec). */
@@ -161,24 +206,28 @@ export const GLOBAL_QUEUE_DEPTH = 50_000;
 /** The count of requests waiting in every dispatcher of one knit, and its bound; one per InstanceManager. */
 export class QueueBound {
   readonly limit: number;
-  private count = 0;
+  private readonly i32: Int32Array;
+  private readonly index: number;
 
-  constructor(limit: number = GLOBAL_QUEUE_DEPTH) {
+  /** `cells`: the gateway threads' shared memory, whose global count this bound then is. */
+  constructor(limit: number = GLOBAL_QUEUE_DEPTH, cells?: { i32: Int32Array }) {
     this.limit = limit;
+    this.i32 = cells?.i32 ?? new Int32Array(1);
+    this.index = cells ? GLOBAL_QUEUED : 0;
   }
 
   /** Requests waiting now. */
   get queued(): number {
-    return this.count;
+    return Atomics.load(this.i32, this.index);
   }
 
   get full(): boolean {
-    return this.count >= this.limit;
+    return this.queued >= this.limit;
   }
 
   /** @internal Dispatchers count their waiters in and out. */
   add(n: number): void {
-    this.count += n;
+    Atomics.add(this.i32, this.index, n);
   }
 }
 
@@ -187,7 +236,7 @@ export class QueueBound {
  * the queue-proxy reports every second (knative/serving pkg/network/stats.go RequestStats.Report, as
  * pkg/queue/stats.go ReportStats calls it).
  */
-export class ConcurrencyStats {
+export class ConcurrencyStats implements RequestStats {
   private concurrency = 0;
   private integral = 0;
   private lastChange: number;
@@ -238,8 +287,23 @@ export class ConcurrencyStats {
 }
 
 /**
+ * Where a dispatcher keeps the counters every gateway thread must agree on (shared.ts): its queue length
+ * and wake-up generation at `base + REV_QUEUED` / `REV_GEN` of `i32`, and its request stats.
+ */
+export interface DispatcherCells {
+  i32: Int32Array;
+  base: number;
+  /** True when other threads share the cells: a freed slot then wakes their waiters too. */
+  shared: boolean;
+  stats: RequestStats;
+}
+
+/**
  * Holds the revision's ready endpoints. `acquire` hands out an endpoint with a free slot at once
- * when there is one, otherwise queues the caller (bounded) until one frees up or appears.
+ * when there is one, otherwise queues the caller (bounded) until one frees up or appears. In thread
+ * mode one dispatcher per revision runs in every gateway thread; they share the endpoints' in-flight
+ * counters (a slot is taken by compare-and-swap), the revision's queue length (the bound holds over all
+ * threads) and a generation counter that a thread freeing a slot bumps, waking the others' waiters.
  */
 export class RevisionDispatcher {
   readonly key: string;
@@ -248,7 +312,7 @@ export class RevisionDispatcher {
   readonly timeouts: TimeoutSettings;
   readonly protocol: 'http1' | 'h2c';
   readonly policy: LoadBalancingPolicy;
-  readonly stats = new ConcurrencyStats();
+  readonly stats: RequestStats;
   private endpoints: Endpoint[] = [];
   private readonly waiters: Lease[] = [];
   private rr = 0;
@@ -261,23 +325,37 @@ export class RevisionDispatcher {
   /** Set while requests wait at zero ready instances. */
   private coldSince = -1;
   private readonly bound: QueueBound;
+  private readonly cells: Int32Array;
+  private readonly queuedAt: number;
+  private readonly genAt: number;
+  private readonly shared: boolean;
+  /** An Atomics.waitAsync on the generation is pending (thread mode, while this thread has waiters). */
+  private watching = false;
+  private closed = false;
 
-  /** `bound` is shared by every dispatcher of one knit (the global queue limit). */
-  constructor(key: string, settings: DispatcherSettings, bound: QueueBound) {
+  /** `bound` is shared by every dispatcher of one knit (the global queue limit); `cells` are the thread-shared counters. */
+  constructor(key: string, settings: DispatcherSettings, bound: QueueBound, cells?: DispatcherCells) {
     this.key = key;
     this.bound = bound;
     this.containerConcurrency = settings.containerConcurrency;
     this.timeouts = settings.timeouts;
     this.protocol = settings.protocol;
     this.policy = policyFor(settings.containerConcurrency);
+    this.cells = cells?.i32 ?? new Int32Array(4);
+    const base = cells?.base ?? 0;
+    this.queuedAt = base + REV_QUEUED;
+    this.genAt = base + REV_GEN;
+    this.shared = cells?.shared ?? false;
+    this.stats = cells?.stats ?? new ConcurrencyStats();
   }
 
   get readyCount(): number {
     return this.endpoints.length;
   }
 
+  /** Requests waiting for an instance (in every gateway thread). */
   get queued(): number {
-    return this.waiters.length;
+    return Atomics.load(this.cells, this.queuedAt);
   }
 
   /** Replaces the set of ready endpoints, keeping counters of those that stay. */
@@ -293,8 +371,8 @@ export class RevisionDispatcher {
     this.drain();
   }
 
-  /** An endpoint with a free slot by the revision's policy, or undefined when every endpoint is full. */
-  private pick(): Endpoint | undefined {
+  /** Takes a free slot of an endpoint chosen by the revision's policy; undefined when every endpoint is full. */
+  private take(): Endpoint | undefined {
     const eps = this.endpoints;
     const n = eps.length;
     if (n === 0) return undefined;
@@ -302,28 +380,33 @@ export class RevisionDispatcher {
     switch (this.policy) {
       case 'power-of-two-choices': {
         // No limit: the less loaded of two distinct random endpoints (lb_policy.go randomChoice2Policy).
-        if (n === 1) return eps[0];
-        let r1 = 0;
-        let r2 = 1;
-        if (n > 2) {
-          r1 = (this.random() * n) | 0;
-          r2 = (this.random() * (n - 1)) | 0;
-          if (r2 >= r1) r2++;
+        let ep = eps[0];
+        if (n > 1) {
+          let r1 = 0;
+          let r2 = 1;
+          if (n > 2) {
+            r1 = (this.random() * n) | 0;
+            r2 = (this.random() * (n - 1)) | 0;
+            if (r2 >= r1) r2++;
+          }
+          const a = eps[r1];
+          const b = eps[r2];
+          const la = a.inFlight;
+          const lb = b.inFlight;
+          ep = la !== lb ? (la < lb ? a : b) : this.random() < 0.5 ? a : b;
         }
-        const a = eps[r1];
-        const b = eps[r2];
-        if (a.inFlight !== b.inFlight) return a.inFlight < b.inFlight ? a : b;
-        return this.random() < 0.5 ? a : b;
+        ep.take(0);
+        return ep;
       }
       case 'first-available':
-        for (const ep of eps) if (ep.inFlight < cc) return ep;
+        for (const ep of eps) if (ep.take(cc)) return ep;
         return undefined;
       case 'round-robin': {
         if (this.rr >= n) this.rr = 0;
         for (let i = 0; i < n; i++) {
           const p = (this.rr + i) % n;
           const ep = eps[p];
-          if (ep.inFlight < cc) {
+          if (ep.take(cc)) {
             this.rr = p + 1;
             return ep;
           }
@@ -331,6 +414,12 @@ export class RevisionDispatcher {
         return undefined;
       }
     }
+  }
+
+  /** Counts waiters in (+1) or out (-1): this revision's (over all threads) and knit's. */
+  private count(n: number): void {
+    Atomics.add(this.cells, this.queuedAt, n);
+    this.bound.add(n);
   }
 
   /**
@@ -341,14 +430,15 @@ export class RevisionDispatcher {
    */
   acquire(timeoutMs: number, settled: (lease: Lease) => void): Lease {
     const lease = new Lease(this, settled);
-    // FIFO: nobody overtakes requests that are already queued.
-    const ep = this.waiters.length > 0 ? undefined : this.pick();
-    if (ep !== undefined) {
-      ep.inFlight++;
-      lease.endpoint = ep;
-      return lease;
+    // FIFO: nobody overtakes requests that are already queued (in any thread).
+    if (this.waiters.length === 0 && Atomics.load(this.cells, this.queuedAt) === 0) {
+      const ep = this.take();
+      if (ep !== undefined) {
+        lease.endpoint = ep;
+        return lease;
+      }
     }
-    if (this.waiters.length >= QUEUE_DEPTH || this.bound.full) {
+    if (this.queued >= QUEUE_DEPTH || this.bound.full) {
       lease.error = DataPlaneError.queueFull();
       lease.release();
       return lease;
@@ -357,11 +447,39 @@ export class RevisionDispatcher {
       if (this.coldSince < 0) this.coldSince = performance.now();
       this.onDemand?.();
     }
+    // Counted as waiting before the last look: a thread that frees a slot after that look sees the
+    // count and bumps the generation this thread then waits on, so no wake-up is lost.
+    this.count(1);
+    const gen = Atomics.load(this.cells, this.genAt);
+    if (this.waiters.length === 0) {
+      const ep = this.take();
+      if (ep !== undefined) {
+        this.count(-1);
+        lease.endpoint = ep;
+        return lease;
+      }
+    }
     lease.queued = true;
     if (timeoutMs > 0) lease.timer = setTimeout(() => this.expire(lease), timeoutMs);
     this.waiters.push(lease);
-    this.bound.add(1);
+    this.watch(gen);
     return lease;
+  }
+
+  /** Thread mode: drain when another thread frees a slot (the generation moves on from `gen`). */
+  private watch(gen: number): void {
+    if (!this.shared || this.watching) return;
+    this.watching = true;
+    const wake = (): void => {
+      this.watching = false;
+      if (this.closed || this.waiters.length === 0) return;
+      const g = Atomics.load(this.cells, this.genAt);
+      this.drain();
+      if (this.waiters.length > 0) this.watch(g);
+    };
+    const w = Atomics.waitAsync(this.cells, this.genAt, gen);
+    if (w.async) void w.value.then(wake);
+    else queueMicrotask(wake);
   }
 
   private expire(lease: Lease): void {
@@ -374,7 +492,7 @@ export class RevisionDispatcher {
     const i = this.waiters.indexOf(lease);
     if (i < 0) return false;
     this.waiters.splice(i, 1);
-    this.bound.add(-1);
+    this.count(-1);
     this.forgetCold();
     return true;
   }
@@ -391,7 +509,7 @@ export class RevisionDispatcher {
     ep.cold = undefined;
     if (c.done) return;
     c.done = true;
-    this.observer?.coldStarted(performance.now() - c.since);
+    this.observer?.coldStarted(performance.now() - c.since, ep.id);
   }
 
   /** @internal A waiting lease was released: it leaves the queue. */
@@ -402,28 +520,32 @@ export class RevisionDispatcher {
     lease.timer = undefined;
   }
 
-  /** @internal A held lease was released: its slot is free for the next waiter. */
+  /** @internal A held lease was released: its slot is free for the next waiter, here or in another thread. */
   free(ep: Endpoint): void {
-    ep.inFlight--;
+    ep.give();
     if (this.waiters.length > 0) this.drain();
+    if (this.shared && Atomics.load(this.cells, this.queuedAt) > this.waiters.length) {
+      Atomics.add(this.cells, this.genAt, 1);
+      Atomics.notify(this.cells, this.genAt);
+    }
   }
 
   private drain(): void {
     while (this.waiters.length > 0) {
-      const ep = this.pick();
+      const ep = this.take();
       if (!ep) return;
       const lease = this.waiters.shift()!;
-      this.bound.add(-1);
-      ep.inFlight++;
+      this.count(-1);
       lease.grant(ep);
     }
   }
 
   /** Fails every queued request with KNIT_ERR_REVISION_GONE (revision deleted or knit stopping). */
   close(): void {
+    this.closed = true;
     const gone = DataPlaneError.revisionGone(this.key);
     for (const lease of this.waiters.splice(0)) {
-      this.bound.add(-1);
+      this.count(-1);
       lease.refuse(gone);
     }
     for (const ep of this.endpoints) ep.close();

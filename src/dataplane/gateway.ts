@@ -428,8 +428,17 @@ export class Gateway implements FastPathGateway {
     socket.resume();
   }
 
-  listen(host: string, port: number): Promise<AddressInfo> {
-    return listen(this.server, host, port);
+  /** `reusePort`: the gateway threads share the port (SO_REUSEPORT). */
+  listen(host: string, port: number, reusePort = false): Promise<AddressInfo> {
+    return listen(this.server, host, port, reusePort);
+  }
+
+  /** Called when a host served in-process comes or goes (thread mode tells the gateway threads). */
+  onInProcessChange: (() => void) | undefined;
+
+  /** The hosts answered in-process now. */
+  inProcessHosts(): string[] {
+    return [...this.inProcess.keys()];
   }
 
   /**
@@ -440,8 +449,11 @@ export class Gateway implements FastPathGateway {
   serveInProcess(host: string, handler: InProcessHandler): () => void {
     const h = host.toLowerCase();
     this.inProcess.set(h, handler);
+    this.onInProcessChange?.();
     return () => {
-      if (this.inProcess.get(h) === handler) this.inProcess.delete(h);
+      if (this.inProcess.get(h) !== handler) return;
+      this.inProcess.delete(h);
+      this.onInProcessChange?.();
     };
   }
 

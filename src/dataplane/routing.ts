@@ -57,8 +57,16 @@ export class HostEntry {
   }
 }
 
+/** A whole routing table as plain data: what the main thread posts to the gateway threads on every change. */
+export interface RoutingSnapshot {
+  routes: [string, HostRule[]][];
+  mappings: { owner: string; host: string; target: string; tls?: MappedTLS }[];
+}
+
 /** Host → entry maps for both listeners; routes replace their hosts atomically. */
 export class RoutingTable {
+  /** Called after every change (thread mode posts a new snapshot). */
+  onChange: (() => void) | undefined;
   private readonly external = new Map<string, HostEntry>();
   private readonly local = new Map<string, HostEntry>();
   private readonly hostsByRoute = new Map<string, HostRule[]>();
@@ -78,6 +86,7 @@ export class RoutingTable {
       if (rule.visibility === 'external') this.external.set(rule.host, entry);
       if (rule.visibility === 'external' && rule.httpsRedirect) this.redirected.set(rule.host, route);
     }
+    this.onChange?.();
   }
 
   deleteRoute(route: string): void {
@@ -89,6 +98,7 @@ export class RoutingTable {
       if (this.redirected.get(rule.host) === route) this.redirected.delete(rule.host);
     }
     this.hostsByRoute.delete(route);
+    this.onChange?.();
   }
 
   /**
@@ -100,6 +110,7 @@ export class RoutingTable {
     this.deleteDomainMapping(owner);
     this.mapped.set(host, { owner, target: targetHost, ...(tls ? { tls } : {}) });
     this.mappedByOwner.set(owner, host);
+    this.onChange?.();
   }
 
   deleteDomainMapping(owner: string): void {
@@ -107,6 +118,20 @@ export class RoutingTable {
     if (host === undefined) return;
     if (this.mapped.get(host)?.owner === owner) this.mapped.delete(host);
     this.mappedByOwner.delete(owner);
+    this.onChange?.();
+  }
+
+  /** Every route's rules and every domain mapping, as plain data. */
+  snapshot(): RoutingSnapshot {
+    return { routes: [...this.hostsByRoute], mappings: [...this.mapped].map(([host, m]) => ({ host, ...m })) };
+  }
+
+  /** Replaces the whole table with a snapshot (a gateway thread's copy). */
+  restore(s: RoutingSnapshot): void {
+    for (const route of [...this.hostsByRoute.keys()]) this.deleteRoute(route);
+    for (const owner of [...this.mappedByOwner.keys()]) this.deleteDomainMapping(owner);
+    for (const [route, rules] of s.routes) this.setRoute(route, rules);
+    for (const m of s.mappings) this.setDomainMapping(m.owner, m.host, m.target, m.tls);
   }
 
   /** The Secret a mapped host's TLS handshake presents (SNI), if its DomainMapping names one. */

@@ -35,6 +35,18 @@ export const REAL_CLOCK: Clock = {
 
 type Sender = (url: string, event: EventRecord, timeoutMs: number) => Promise<SinkResponse>;
 
+/**
+ * Where an engine's rows go when they are not a broker's (channels, src/eventing/channel-fanout.ts): the row's
+ * target and DeliverySpec, looked up at each attempt (undefined: the owner is gone, the row is dropped), and
+ * what to do with reply events. A route's rows may use phases of its own besides PHASE_DEAD_LETTER; a
+ * failure in any phase but that one goes to the dead-letter phase.
+ */
+export interface DeliveryRoute {
+  resolve(d: Delivery): { spec: DeliverySpec | undefined; target: string | undefined } | undefined;
+  /** A 2xx answer to a phase-PHASE_SUBSCRIBER row carried these events; called before the row is acked. */
+  replied(d: Delivery, events: EventRecord[]): void;
+}
+
 interface Live {
   d: Delivery;
   timer?: unknown;
@@ -92,9 +104,11 @@ export class BrokerDelivery {
   private readonly configs = new WeakMap<DeliverySpec, RetryConfig>();
   private stopped = false;
   private readonly metrics: EventingMetrics | undefined;
+  private readonly route: DeliveryRoute | undefined;
 
-  constructor(opts: { store: Store; queue: DeliveryQueue; send: Sender; clock?: Clock; maxInFlight?: number; metrics?: EventingMetrics }) {
+  constructor(opts: { store: Store; queue: DeliveryQueue; send: Sender; clock?: Clock; maxInFlight?: number; metrics?: EventingMetrics; route?: DeliveryRoute }) {
     this.metrics = opts.metrics;
+    this.route = opts.route;
     this.store = opts.store;
     this.queue = opts.queue;
     this.send = opts.send;
@@ -103,8 +117,22 @@ export class BrokerDelivery {
   }
 
   /** An engine sending through the cluster-local gateway (send.ts), its queue in `file`. */
-  static forContext(ctx: EventingContext, file: string): BrokerDelivery {
-    return new BrokerDelivery({ store: ctx.store, queue: new DeliveryQueue(file), metrics: ctx.metrics, send: (url, event, timeoutMs) => sendEvent(ctx, url, event, { timeoutMs, headers: { prefer: 'reply' } }) });
+  static forContext(ctx: EventingContext, file: string, route?: DeliveryRoute): BrokerDelivery {
+    // The broker metrics name brokers and triggers: a route's rows (channels) are not reported there.
+    const metrics = route ? undefined : ctx.metrics;
+    return new BrokerDelivery({ store: ctx.store, queue: new DeliveryQueue(file), metrics, send: (url, event, timeoutMs) => sendEvent(ctx, url, event, { timeoutMs, headers: { prefer: 'reply' } }), route });
+  }
+
+  /** Stores `rows` and schedules them once committed; `done` gets the queue's error, if any (a route's fan-out). */
+  enqueue(rows: NewDelivery[], done: (err?: Error) => void): void {
+    if (rows.length === 0) {
+      done();
+      return;
+    }
+    this.queue.append(rows, (err, stored) => {
+      done(err);
+      if (!err) for (const d of stored) this.schedule(d);
+    });
   }
 
   /** Resumes what a previous run left queued. */
@@ -222,7 +250,35 @@ export class BrokerDelivery {
     return c;
   }
 
-  private attempt(l: Live): void {
+  /** A route's row: its target and compiled DeliverySpec, or undefined when handled here (dropped). */
+  private routed(l: Live): { cfg: RetryConfig; target: string } | undefined {
+    const r = this.route?.resolve(l.d);
+    if (!r) {
+      this.finish(l);
+      return undefined;
+    }
+    let cfg: RetryConfig;
+    try {
+      cfg = this.config(r.spec);
+    } catch {
+      cfg = retryConfig(undefined);
+    }
+    return this.missingTarget(l, cfg, r.target);
+  }
+
+  /** No target: a dead letter without a sink is dropped, any other row fails (and is retried or dead-lettered). */
+  private missingTarget(l: Live, cfg: RetryConfig, target: string | undefined): { cfg: RetryConfig; target: string } | undefined {
+    if (target) return { cfg, target };
+    if (l.d.phase === PHASE_DEAD_LETTER) this.finish(l);
+    else this.failed(l, cfg, -1, undefined, Buffer.alloc(0), '');
+    return undefined;
+  }
+
+  /**
+   * A broker row's trigger subscriber or dead-letter sink, the trigger's (else the broker's) DeliverySpec, and
+   * the dispatch metric's report for a subscriber attempt.
+   */
+  private brokerTarget(l: Live): { cfg: RetryConfig; target: string; report?: (status: number, ms: number) => void } | undefined {
     const d = l.d;
     const [ns, tname] = splitKey(d.trigger);
     const trigger = this.store.peek<Trigger>(RESOURCE.triggers, ns, tname);
@@ -230,7 +286,7 @@ export class BrokerDelivery {
     // The trigger or broker is gone (or re-created): nothing to deliver to.
     if (!trigger || (trigger.metadata.uid ?? '') !== d.triggerUid || !broker) {
       this.finish(l);
-      return;
+      return undefined;
     }
     const spec = trigger.spec.delivery ?? broker.spec.delivery;
     let cfg: RetryConfig;
@@ -240,14 +296,22 @@ export class BrokerDelivery {
       cfg = retryConfig(undefined);
     }
     const target = d.phase === PHASE_SUBSCRIBER ? trigger.status?.subscriberUri : deadLetterTarget(trigger, broker);
-    if (!target) {
-      if (d.phase === PHASE_DEAD_LETTER) this.finish(l);
-      else this.failed(l, cfg, -1, undefined, Buffer.alloc(0), '');
-      return;
-    }
+    const found = this.missingTarget(l, cfg, target);
+    if (!found || this.metrics === undefined || d.phase !== PHASE_SUBSCRIBER) return found;
+    const metrics = this.metrics;
+    const brokerName = trigger.spec.broker;
+    const filterType = trigger.spec.filter?.attributes?.type || 'any';
+    return { ...found, report: (status, ms) => metrics.dispatch(ns, brokerName, tname, filterType, status, ms) };
+  }
+
+  private attempt(l: Live): void {
+    const d = l.d;
+    const routed: { cfg: RetryConfig; target: string; report?: (status: number, ms: number) => void } | undefined = this.route ? this.routed(l) : this.brokerTarget(l);
+    if (routed === undefined) return;
+    const { cfg, target } = routed;
     this.inFlight++;
     const t0 = performance.now();
-    const report = this.metrics === undefined || d.phase !== PHASE_SUBSCRIBER ? undefined : (status: number) => this.metrics!.dispatch(ns, trigger.spec.broker, tname, trigger.spec.filter?.attributes?.type || 'any', status, performance.now() - t0);
+    const report = routed.report === undefined ? undefined : (status: number) => routed.report!(status, performance.now() - t0);
     this.send(target, d.phase === PHASE_SUBSCRIBER ? withoutTtl(d.event) : d.event, cfg.timeoutMs).then(
       (res) => {
         this.inFlight--;
@@ -270,7 +334,8 @@ export class BrokerDelivery {
   /** A 2xx: done; a CloudEvent in the answer (to the subscriber) is a reply, which goes back into the broker. */
   private delivered(l: Live, res: SinkResponse): void {
     const d = l.d;
-    if (d.phase === PHASE_SUBSCRIBER && res.body.length > 0 && looksLikeEvent(res.headers)) {
+    // A 202 is never a reply, even when it reads as an event (the data-plane spec, Derived (Reply) Events).
+    if (d.phase === PHASE_SUBSCRIBER && res.status !== 202 && res.body.length > 0 && looksLikeEvent(res.headers)) {
       let replies: EventRecord[] = [];
       try {
         replies = parseEvents(res.headers, res.body);
@@ -279,7 +344,9 @@ export class BrokerDelivery {
       }
       // The ingress decrements the TTL the filter re-attached; at 0 the reply is dropped (the loop guard).
       const ttl = d.ttl - 1;
-      if (replies.length > 0 && ttl > 0) {
+      if (this.route) {
+        if (replies.length > 0) this.route.replied(d, replies);
+      } else if (replies.length > 0 && ttl > 0) {
         this.accept(
           d.broker,
           replies.map((e) => withoutTtl(e)),
@@ -302,10 +369,7 @@ export class BrokerDelivery {
       this.schedule(next);
       return;
     }
-    const [ns, tname] = splitKey(d.trigger);
-    const trigger = this.store.peek<Trigger>(RESOURCE.triggers, ns, tname);
-    const broker = this.store.peek<Broker>(RESOURCE.brokers, ...splitKey(d.broker));
-    if (d.phase === PHASE_SUBSCRIBER && trigger && broker && deadLetterTarget(trigger, broker)) {
+    if (d.phase !== PHASE_DEAD_LETTER) {
       const next: Delivery = { ...d, phase: PHASE_DEAD_LETTER, attempts: 0, nextAt: now, event: deadLetterEvent(withoutTtl(d.event), target, status, body) };
       this.live.delete(d.id);
       this.queue.reschedule(next);

@@ -7,9 +7,11 @@ import type { StoredObject, WatchEvent } from '../store/store.ts';
 import { WorkQueue, type ReconcileFn } from '../controllers/queue.ts';
 import { objectKey } from '../controllers/names.ts';
 import type { ControllerContext } from '../controllers/context.ts';
+import { SOURCE_CONTROLLERS } from './sources/index.ts';
 import type { InProcessHandler } from '../dataplane/gateway.ts';
 import { brokerController } from './broker.ts';
 import { triggerController } from './trigger.ts';
+import { CHANNEL_CONTROLLERS } from './channel-controllers.ts';
 
 /** What Eventing's controllers share, beyond the Serving controllers' context. */
 export interface EventingContext extends ControllerContext {
@@ -19,6 +21,8 @@ export interface EventingContext extends ControllerContext {
   localGateway(): { host: string; port: number } | undefined;
   /** True when the cluster-local gateway's routing table has `host` (a Route's, a DomainMapping's). */
   hostRouted(host: string): boolean;
+  /** The API server's URL once it listens (ApiServerSource events carry it as their `source`). */
+  apiServer?(): string | undefined;
   /**
    * Answers `host` (any port) on the cluster-local gateway with `handler`, inside knit (Gateway.serveInProcess):
    * the broker ingress, channels. Call from `start()`, not from a factory. Returns the function that removes it.
@@ -98,4 +102,4 @@ export class EventingManager {
  * The controllers `knit serve` runs, in start order. Each Eventing component adds its factory here
  * (broker, trigger, channel, subscription, flows, sources).
  */
-export const EVENTING_CONTROLLERS: ControllerFactory[] = [brokerController, triggerController];
+export const EVENTING_CONTROLLERS: ControllerFactory[] = [brokerController, triggerController, ...CHANNEL_CONTROLLERS, ...SOURCE_CONTROLLERS];

@@ -16,7 +16,7 @@ describe('discovery', () => {
     const doc = discoveryDocument('/apis') as { kind: string; apiVersion: string; groups: { name: string; versions: unknown[]; preferredVersion: unknown }[] };
     assert.equal(doc.kind, 'APIGroupList');
     assert.equal(doc.apiVersion, 'v1');
-    assert.deepEqual(doc.groups.map((g) => g.name).sort(), ['apps', 'authorization.k8s.io', 'events.k8s.io', 'networking.internal.knative.dev', 'serving.knative.dev']);
+    assert.deepEqual(doc.groups.map((g) => g.name).sort(), ['apps', 'authorization.k8s.io', 'eventing.knative.dev', 'events.k8s.io', 'flows.knative.dev', 'messaging.knative.dev', 'networking.internal.knative.dev', 'serving.knative.dev', 'sources.knative.dev']);
     const serving = doc.groups.find((g) => g.name === 'serving.knative.dev')!;
     assert.deepEqual(serving.versions, [{ groupVersion: 'serving.knative.dev/v1', version: 'v1' }, { groupVersion: 'serving.knative.dev/v1beta1', version: 'v1beta1' }]);
     assert.deepEqual(serving.preferredVersion, { groupVersion: 'serving.knative.dev/v1', version: 'v1' });

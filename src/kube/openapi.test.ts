@@ -21,8 +21,9 @@ function refs(s: unknown, out: string[] = []): string[] {
 }
 
 const GV_PATHS = [
-  'api/v1', 'apis/apps/v1', 'apis/authorization.k8s.io/v1', 'apis/events.k8s.io/v1', 'apis/networking.internal.knative.dev/v1alpha1',
-  'apis/serving.knative.dev/v1', 'apis/serving.knative.dev/v1beta1',
+  'api/v1', 'apis/apps/v1', 'apis/authorization.k8s.io/v1', 'apis/eventing.knative.dev/v1', 'apis/events.k8s.io/v1', 'apis/flows.knative.dev/v1',
+  'apis/messaging.knative.dev/v1', 'apis/networking.internal.knative.dev/v1alpha1',
+  'apis/serving.knative.dev/v1', 'apis/serving.knative.dev/v1beta1', 'apis/sources.knative.dev/v1',
 ];
 
 describe('OpenAPI v3', () => {

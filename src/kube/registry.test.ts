@@ -13,13 +13,23 @@ describe('kind registry', () => {
         'apps/v1 ReplicaSet',
         'authorization.k8s.io/v1 SelfSubjectAccessReview',
         'authorization.k8s.io/v1 SelfSubjectRulesReview',
+        'eventing.knative.dev/v1 Broker',
+        'eventing.knative.dev/v1 Trigger',
         'events.k8s.io/v1 Event',
+        'flows.knative.dev/v1 Parallel',
+        'flows.knative.dev/v1 Sequence',
+        'messaging.knative.dev/v1 Channel',
+        'messaging.knative.dev/v1 Subscription',
         'networking.internal.knative.dev/v1alpha1 ClusterDomainClaim',
         'serving.knative.dev/v1 Configuration',
         'serving.knative.dev/v1 Revision',
         'serving.knative.dev/v1 Route',
         'serving.knative.dev/v1 Service',
         'serving.knative.dev/v1beta1 DomainMapping',
+        'sources.knative.dev/v1 ApiServerSource',
+        'sources.knative.dev/v1 ContainerSource',
+        'sources.knative.dev/v1 PingSource',
+        'sources.knative.dev/v1 SinkBinding',
         'v1 ConfigMap',
         'v1 Event',
         'v1 Namespace',
@@ -53,9 +63,15 @@ describe('kind registry', () => {
     assert.deepEqual([cdc.kind, cdc.shortNames, cdc.namespaced, cdc.storageKey], ['ClusterDomainClaim', ['cdc'], false, 'networking.internal.knative.dev.clusterdomainclaims']);
   });
 
-  it('puts pods, services, deployments and replicasets in "all" as Kubernetes does, and not the rest', () => {
+  it('puts pods, services, deployments and replicasets in "all" as Kubernetes does, Knative\'s kinds as their CRDs say, and not the rest', () => {
     const inAll = KINDS.filter((k) => k.categories.includes('all')).map((k) => `${k.group}/${k.resource}`).sort();
-    assert.deepEqual(inAll, ['/pods', '/services', 'apps/deployments', 'apps/replicasets', 'serving.knative.dev/configurations', 'serving.knative.dev/domainmappings', 'serving.knative.dev/revisions', 'serving.knative.dev/routes', 'serving.knative.dev/services']);
+    assert.deepEqual(inAll, [
+      '/pods', '/services', 'apps/deployments', 'apps/replicasets',
+      'eventing.knative.dev/brokers', 'eventing.knative.dev/triggers', 'flows.knative.dev/parallels', 'flows.knative.dev/sequences',
+      'messaging.knative.dev/channels', 'messaging.knative.dev/subscriptions',
+      'serving.knative.dev/configurations', 'serving.knative.dev/domainmappings', 'serving.knative.dev/revisions', 'serving.knative.dev/routes', 'serving.knative.dev/services',
+      'sources.knative.dev/apiserversources', 'sources.knative.dev/containersources', 'sources.knative.dev/pingsources', 'sources.knative.dev/sinkbindings',
+    ]);
   });
 
   it('marks projected kinds read-only (pods may be deleted) and stored kinds writable', () => {

@@ -282,6 +282,7 @@ export const KINDS: readonly KindInfo[] = [
   knativeKind('eventing/broker.yaml'),
   knativeKind('eventing/trigger.yaml'),
   knativeKind('eventing/channel.yaml'),
+  knativeKind('eventing/in-memory-channel.yaml'),
   knativeKind('eventing/subscription.yaml'),
   knativeKind('eventing/sequence.yaml'),
   knativeKind('eventing/parallel.yaml'),

@@ -440,8 +440,12 @@ export class KnitMetrics {
     );
   }
 
+  /** Called before each scrape (gateway threads hand over the requests they counted, so a scrape misses none). */
+  beforeScrape: (() => Promise<void>) | undefined;
+
   /** The Prometheus text exposition (0.0.4): Knative's metrics, then the Node.js process metrics. */
   async text(): Promise<string> {
+    await this.beforeScrape?.();
     for (const key of this.revisions.keys()) if (!this.instances.has(key)) this.revisions.delete(key);
     const own = this.requestText() + this.revisionGaugesText() + this.controllerText() + this.eventing.text();
     const proc = (await this.start()) as { metrics(): Promise<string> } | undefined;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { randomSuffix } from '../store/store.ts';
 import { Endpoint, QueueBound, RevisionDispatcher, type DispatcherSettings, type RequestObserver } from '../dataplane/dispatcher.ts';
 import type { DispatcherLookup } from '../dataplane/gateway.ts';
+import { endpointCell, revisionBase, SharedConcurrencyStats, type SlotAllocator } from '../dataplane/shared.ts';
 import { killGroup } from './process.ts';
 import { GpuAllocator, INSUFFICIENT_GPU_MESSAGE, gpuCount, type GpuDevice } from './gpu.ts';
 import type { ContainerSnapshot, Instance, InstanceExit, InstanceSpec, InstanceState, Runtime } from './runtime.ts';
@@ -150,6 +151,10 @@ export const DEFAULT_INSTANCE_LIMITS: InstanceLimits = { perRevision: 100, total
 class RevisionInstances {
   readonly workload: Workload;
   readonly dispatcher: RevisionDispatcher;
+  /** Thread mode: the revision's slot in the gateway threads' shared counters (-1 otherwise). */
+  readonly slot: number;
+  /** Thread mode: each published endpoint's slot in the shared counters. */
+  readonly endpointSlots = new Map<Endpoint, number>();
   desired = 0;
   private readonly instances = new Map<string, Instance>();
   /** Replicas by pod id, in start order. */
@@ -177,7 +182,10 @@ class RevisionInstances {
     this.manager = manager;
     this.workload = workload;
     this.gpusPerReplica = gpuCount(workload.template.container.resources);
-    this.dispatcher = new RevisionDispatcher(workload.key, workload.dispatch, manager.queue);
+    const slots = manager.slots;
+    this.slot = slots?.revision() ?? -1;
+    const cells = slots ? { i32: slots.cells.i32, base: revisionBase(this.slot), shared: true, stats: new SharedConcurrencyStats(slots.cells, this.slot) } : undefined;
+    this.dispatcher = new RevisionDispatcher(workload.key, workload.dispatch, manager.queue, cells);
     this.dispatcher.onDemand = () => this.manager.onDemand(workload.key);
     this.dispatcher.observer = manager.requestObserver?.(workload.key);
   }
@@ -452,7 +460,7 @@ class RevisionInstances {
       if (!this.everReady) this.firstReadyMs = performance.now() - (this.firstStart ?? 0);
       this.everReady = true;
       this.failing = false;
-      this.endpoints.set(id, new Endpoint(id, inst.host, inst.port));
+      this.endpoints.set(id, this.newEndpoint(id, inst.host, inst.port));
       this.publish();
       this.armDeadline();
       this.manager.changed(this.workload.key);
@@ -518,8 +526,34 @@ class RevisionInstances {
     await inst.stop();
   }
 
+  private newEndpoint(id: string, host: string, port: number): Endpoint {
+    const slots = this.manager.slots;
+    if (!slots) return new Endpoint(id, host, port);
+    const n = slots.endpoint();
+    const ep = new Endpoint(id, host, port, { i32: slots.cells.i32, index: endpointCell(n) });
+    this.endpointSlots.set(ep, n);
+    return ep;
+  }
+
   private publish(): void {
-    this.dispatcher.setEndpoints([...this.endpoints.values()]);
+    const next = [...this.endpoints.values()];
+    this.dispatcher.setEndpoints(next);
+    const slots = this.manager.slots;
+    if (slots) {
+      for (const [ep, n] of this.endpointSlots) {
+        if (this.endpoints.get(ep.id) === ep) continue;
+        this.endpointSlots.delete(ep);
+        slots.retire('endpoint', n);
+      }
+    }
+    this.manager.endpointsChanged();
+  }
+
+  /** Thread mode: the revision as the gateway threads' snapshot carries it. */
+  snapshot(): { key: string; settings: DispatcherSettings; slot: number; endpoints: { id: string; host: string; port: number; slot: number }[] } {
+    const endpoints = [];
+    for (const ep of this.endpoints.values()) endpoints.push({ id: ep.id, host: ep.host, port: ep.port, slot: this.endpointSlots.get(ep) ?? -1 });
+    return { key: this.workload.key, settings: this.workload.dispatch, slot: this.slot, endpoints };
   }
 
   private gpuHolder(podId: string): string {
@@ -547,6 +581,12 @@ class RevisionInstances {
     if (this.deadlineTimer) clearTimeout(this.deadlineTimer);
     if (this.startRetryTimer) clearTimeout(this.startRetryTimer);
     this.dispatcher.close();
+    const slots = this.manager.slots;
+    if (slots) {
+      for (const n of this.endpointSlots.values()) slots.retire('endpoint', n);
+      this.endpointSlots.clear();
+      slots.retire('revision', this.slot);
+    }
     await Promise.all([...this.instances.values()].map((i) => i.stop()));
     for (const podId of [...this.replicas.keys()]) this.dropReplica(podId);
     this.manager.volumes.releaseRevision(this.workload.key);
@@ -607,7 +647,28 @@ export class InstanceManager implements DispatcherLookup {
   /** Caps on instances per revision and in total. */
   readonly limits: InstanceLimits;
   /** The bound on requests waiting in all of this knit's dispatchers. */
-  readonly queue = new QueueBound();
+  queue = new QueueBound();
+  /** Thread mode (`knit serve --gateway-threads N`): the shared counters' slots; set by useSharedCounters. */
+  slots: SlotAllocator | undefined;
+  /** Called when a revision's endpoints change, or a revision comes or goes (thread mode posts a snapshot). */
+  onEndpoints: () => void = () => {};
+
+  /** Thread mode: dispatchers count in the gateway threads' shared memory (before any revision exists). */
+  useSharedCounters(slots: SlotAllocator): void {
+    if (this.revisions.size > 0) throw new Error('useSharedCounters: revisions exist already');
+    this.slots = slots;
+    this.queue = new QueueBound(this.queue.limit, slots.cells);
+  }
+
+  /** Thread mode: every revision with its settings, shared-counter slots and ready endpoints. */
+  endpointSnapshot(): ReturnType<RevisionInstances['snapshot']>[] {
+    return [...this.revisions.values()].map((r) => r.snapshot());
+  }
+
+  /** @internal */
+  endpointsChanged(): void {
+    this.onEndpoints();
+  }
   private readonly starved = new Set<RevisionInstances>();
   /** Every replica's volumes, under DATA_DIR/volumes. */
   readonly volumes: VolumeManager;
@@ -708,7 +769,9 @@ export class InstanceManager implements DispatcherLookup {
 
   /** Registers a revision's workload (idempotent: a revision's spec never changes). */
   ensure(workload: Workload): void {
-    if (!this.revisions.has(workload.key)) this.revisions.set(workload.key, new RevisionInstances(this, workload));
+    if (this.revisions.has(workload.key)) return;
+    this.revisions.set(workload.key, new RevisionInstances(this, workload));
+    this.endpointsChanged();
   }
 
   has(key: string): boolean {
@@ -774,6 +837,7 @@ export class InstanceManager implements DispatcherLookup {
     const r = this.revisions.get(key);
     if (!r) return;
     this.revisions.delete(key);
+    this.endpointsChanged();
     const closing = r.close();
     this.closing.add(closing);
     try {

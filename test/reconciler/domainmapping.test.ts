@@ -156,12 +156,12 @@ runTable<DMRow>('domainmapping', [
   },
   {
     name: 'a kind knit does not serve',
-    objects: [dm('default', 'first-reconcile.com', { name: 'x', kind: 'Broker', apiVersion: 'eventing.knative.dev/v1' })],
+    objects: [dm('default', 'first-reconcile.com', { name: 'x', kind: 'EventType', apiVersion: 'eventing.knative.dev/v1beta3' })],
     key: 'default/first-reconcile.com',
     settings: AUTOCREATE,
     wantCreates: [{ kind: 'ClusterDomainClaim', metadata: { name: 'first-reconcile.com' } }],
-    wantStatus: unresolved('first-reconcile.com', 'failed to get lister for eventing.knative.dev/v1, Resource=brokers: knit does not serve Broker in eventing.knative.dev/v1'),
-    wantEvents: ['Warning InternalError resolving reference: failed to get lister for eventing.knative.dev/v1, Resource=brokers: knit does not serve Broker in eventing.knative.dev/v1'],
+    wantStatus: unresolved('first-reconcile.com', 'failed to get lister for eventing.knative.dev/v1beta3, Resource=eventtypes: knit does not serve EventType in eventing.knative.dev/v1beta3'),
+    wantEvents: ['Warning InternalError resolving reference: failed to get lister for eventing.knative.dev/v1beta3, Resource=eventtypes: knit does not serve EventType in eventing.knative.dev/v1beta3'],
   },
   {
     name: 'first reconcile, pre-owned domain claim',

@@ -71,6 +71,11 @@ const RESOURCE: Record<string, string> = {
   Ingress: 'ingresses',
   DomainMapping: 'domainmappings',
   ClusterDomainClaim: 'networking.internal.knative.dev.clusterdomainclaims',
+  Channel: 'messaging.knative.dev.channels',
+  InMemoryChannel: 'messaging.knative.dev.inmemorychannels',
+  Subscription: 'messaging.knative.dev.subscriptions',
+  Sequence: 'flows.knative.dev.sequences',
+  Parallel: 'flows.knative.dev.parallels',
 };
 
 export function resourceOf(kind: string): string {

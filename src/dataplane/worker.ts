@@ -1,0 +1,186 @@
+// One gateway thread (docs/architecture.md "Gateway threads"): both gateway listeners on the shared
+// ports, its own copy of the routing table and of every revision's dispatcher and endpoints (from the
+// main thread's snapshots), counting in the shared memory. It never spawns, probes or reconciles:
+// demand for a revision without instances goes to the main thread as a message.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { Endpoint, QueueBound, RevisionDispatcher, type RequestObserver } from './dispatcher.ts';
+import { Gateway } from './gateway.ts';
+import { RoutingTable } from './routing.ts';
+import { TrustedProxies } from './forwarding.ts';
+import { endpointCell, revisionBase, SharedConcurrencyStats, viewsOf } from './shared.ts';
+import { toMainThread, type FromWorker, type Listener, type Observation, type RevisionSnapshot, type ToWorker, type WorkerInit } from './threads.ts';
+import type { Tracing } from '../tracing/tracing.ts';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+const post = (m: FromWorker): void => port.postMessage(m);
+
+const cells = viewsOf(init.buffer, init.epochMs);
+const bound = new QueueBound(init.queueLimit, cells);
+const table = new RoutingTable();
+const revisions = new Map<string, { d: RevisionDispatcher; slot: number; eps: Map<string, Endpoint> }>();
+const lookup = { dispatcher: (key: string) => revisions.get(key)?.d };
+const trustedProxies = TrustedProxies.parse(init.trustedProxies);
+const gateways: Record<Listener, Gateway> = {
+  external: new Gateway('external', table, lookup, { trustedProxies }),
+  'cluster-local': new Gateway('cluster-local', table, lookup, { trustedProxies }),
+};
+let tracing: Tracing | undefined;
+
+// Metrics: requests are batched to the main thread, which owns the Prometheus registry.
+let requests: Observation[] = [];
+let cold: [string, number, string][] = [];
+let flushTimer: NodeJS.Timeout | undefined;
+function flush(): void {
+  flushTimer = undefined;
+  if (requests.length === 0 && cold.length === 0) return;
+  post({ t: 'obs', requests, cold });
+  requests = [];
+  cold = [];
+}
+function later(): void {
+  if (requests.length >= 2000) flush();
+  else flushTimer ??= setTimeout(flush, 100);
+}
+function observer(key: string): RequestObserver {
+  return {
+    request(status, totalMs, appMs, queued) {
+      requests.push([key, status, totalMs, appMs, queued]);
+      later();
+    },
+    coldStarted(ms, endpointId) {
+      cold.push([key, ms, endpointId]);
+      later();
+    },
+  };
+}
+
+/** An endpoint left the snapshot: its pooled connections close once no thread has a request on it. */
+function closeWhenIdle(ep: Endpoint, timeoutMs: number): void {
+  const deadline = Date.now() + (timeoutMs > 0 ? timeoutMs : 300_000);
+  const check = (): void => {
+    if (ep.inFlight <= 0 || Date.now() >= deadline) ep.close();
+    else setTimeout(check, 50).unref();
+  };
+  check();
+}
+
+function applyEndpoints(list: RevisionSnapshot[]): void {
+  const seen = new Set<string>();
+  for (const r of list) {
+    seen.add(r.key);
+    let e = revisions.get(r.key);
+    if (e && e.slot !== r.slot) {
+      // The revision was removed and created again between two snapshots: its old slot is retired.
+      revisions.delete(r.key);
+      e.d.close();
+      e = undefined;
+    }
+    if (!e) {
+      const d = new RevisionDispatcher(r.key, r.settings, bound, { i32: cells.i32, base: revisionBase(r.slot), shared: true, stats: new SharedConcurrencyStats(cells, r.slot) });
+      const key = r.key;
+      d.onDemand = () => post({ t: 'demand', key });
+      if (init.metrics) d.observer = observer(key);
+      e = { d, slot: r.slot, eps: new Map() };
+      revisions.set(r.key, e);
+    }
+    const next: Endpoint[] = [];
+    const ids = new Set<string>();
+    for (const x of r.endpoints) {
+      const id = `${x.id}#${x.slot}`;
+      let ep = e.eps.get(id);
+      if (!ep) {
+        ep = new Endpoint(x.id, x.host, x.port, { i32: cells.i32, index: endpointCell(x.slot) });
+        e.eps.set(id, ep);
+      }
+      next.push(ep);
+      ids.add(id);
+    }
+    for (const [id, ep] of e.eps) {
+      if (ids.has(id)) continue;
+      e.eps.delete(id);
+      closeWhenIdle(ep, r.settings.timeouts.totalMs);
+    }
+    e.d.setEndpoints(next);
+  }
+  for (const [key, e] of revisions) {
+    if (seen.has(key)) continue;
+    revisions.delete(key);
+    e.d.close();
+  }
+}
+
+const inProcess: Record<Listener, Map<string, () => void>> = { external: new Map(), 'cluster-local': new Map() };
+function applyInProcess(hosts: Record<Listener, string[]>, ports: Record<Listener, number>): void {
+  for (const l of ['external', 'cluster-local'] as const) {
+    const want = new Set(hosts[l]);
+    const have = inProcess[l];
+    for (const [h, remove] of have) {
+      if (want.has(h)) continue;
+      remove();
+      have.delete(h);
+    }
+    for (const h of want) {
+      if (have.has(h)) continue;
+      have.set(h, gateways[l].serveInProcess(h, toMainThread(ports[l], (a) => trustedProxies.trusts(a))));
+    }
+  }
+}
+
+port.on('message', (m: ToWorker) => {
+  switch (m.t) {
+    case 'routes':
+      table.restore(m.routes);
+      applyInProcess(m.inProcess, m.inProcessPorts);
+      break;
+    case 'endpoints':
+      applyEndpoints(m.revisions);
+      post({ t: 'ack', version: m.version });
+      break;
+    case 'listen':
+      void listenOn(m.at);
+      break;
+    case 'https':
+      gateways.external.httpsPort = m.port;
+      break;
+    case 'flush':
+      if (flushTimer) clearTimeout(flushTimer);
+      flush();
+      post({ t: 'flushed', id: m.id });
+      break;
+    case 'stop-accepting':
+      gateways.external.stopAccepting();
+      gateways['cluster-local'].stopAccepting();
+      break;
+    case 'close':
+      void (async () => {
+        for (const { d } of revisions.values()) d.close();
+        await Promise.all([gateways.external.close(), gateways['cluster-local'].close()]);
+        if (flushTimer) clearTimeout(flushTimer);
+        flush();
+        await tracing?.shutdown();
+        post({ t: 'closed' });
+        port.close();
+      })();
+      break;
+  }
+});
+
+// Tracing (its SDK) loads while the thread waits for its addresses.
+const tracingReady = (async () => {
+  if (init.tracing.protocol === 'none') return;
+  tracing = (await import('../tracing/tracing.ts')).Tracing.from(init.tracing);
+  gateways.external.tracing = gateways['cluster-local'].tracing = tracing;
+})();
+
+async function listenOn(at: Record<Listener, { host: string; port: number }>): Promise<void> {
+  try {
+    await tracingReady;
+    const ea = await gateways.external.listen(at.external.host, at.external.port, true);
+    const la = await gateways['cluster-local'].listen(at['cluster-local'].host, at['cluster-local'].port, true);
+    post({ t: 'listening', ports: { external: ea.port, 'cluster-local': la.port } });
+  } catch (err) {
+    post({ t: 'error', message: (err as Error).message });
+  }
+}
