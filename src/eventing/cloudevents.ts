@@ -45,8 +45,8 @@ function validate(attributes: Record<string, string>, data: Buffer | undefined):
   try {
     const props: Record<string, unknown> = { ...attributes };
     if (data !== undefined) props.data = data;
-    const ev = new CloudEvent(props, true);
-    ev.validate();
+    // The strict constructor validates (required attributes, names, types); a second validate() would redo it.
+    new CloudEvent(props, true);
   } catch (err) {
     if (err instanceof ValidationError) {
       const why = Array.isArray(err.errors)
