@@ -230,3 +230,28 @@ test('broker class, dead-letter sink resolution, and the ingress hosts', async (
   // Only the cluster-local gateway serves the ingress.
   assert.equal((await postToBroker(knit.endpoints.http, '/default/hosts', ceHeaders('h-ext', 't'))).status, 404);
 });
+
+test('spec.config is honoured: Knative\'s default config is built in, a missing ConfigMap or another channel kind fails TriggerChannelReady', async () => {
+  const b = await broker('cfg-default');
+  assert.deepEqual((b as unknown as { spec: { config?: unknown } }).spec.config, { kind: 'ConfigMap', apiVersion: 'v1', namespace: 'knative-eventing', name: 'config-br-default-channel' });
+  const failed = async (name: string, message: string): Promise<void> => {
+    const c = await eventually(`${name} TriggerChannelReady False`, async () => (await get('brokers', name)).status?.conditions?.find((x) => x.type === 'TriggerChannelReady' && x.status === 'False'), 10_000);
+    assert.equal(c.reason, 'ChannelTemplateFailed');
+    assert.equal(c.message, message);
+    assert.equal((await get('brokers', name)).status?.conditions?.find((x) => x.type === 'Ready')?.status, 'False');
+  };
+  const create = async (name: string, config: Record<string, string>): Promise<void> => {
+    const r = await knit.api('POST', '/apis/eventing.knative.dev/v1/namespaces/default/brokers', { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name }, spec: { config } });
+    assert.equal(r.status, 201, JSON.stringify(r.json));
+  };
+  await create('cfg-missing', { kind: 'ConfigMap', apiVersion: 'v1', namespace: 'default', name: 'no-such-config' });
+  await failed('cfg-missing', 'Error on setting up the ChannelTemplate: configmap "no-such-config" not found');
+  const cm = await knit.api('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kafka-channel' }, data: { 'channel-template-spec': 'apiVersion: messaging.knative.dev/v1beta1\nkind: KafkaChannel\n' } });
+  assert.equal(cm.status, 201, JSON.stringify(cm.json));
+  await create('cfg-kafka', { kind: 'ConfigMap', apiVersion: 'v1', namespace: 'default', name: 'kafka-channel' });
+  await failed('cfg-kafka', 'Error on setting up the ChannelTemplate: knit backs brokers with its durable queue, which stands in for messaging.knative.dev/v1 InMemoryChannel only, not messaging.knative.dev/v1beta1 KafkaChannel');
+  const imc = await knit.api('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'imc-channel' }, data: { 'channel-template-spec': 'apiVersion: messaging.knative.dev/v1\nkind: InMemoryChannel\n' } });
+  assert.equal(imc.status, 201, JSON.stringify(imc.json));
+  await create('cfg-imc', { kind: 'ConfigMap', apiVersion: 'v1', namespace: 'default', name: 'imc-channel' });
+  await ready('brokers', 'cfg-imc');
+});

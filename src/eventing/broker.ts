@@ -7,6 +7,8 @@
 import path from 'node:path';
 import type http from 'node:http';
 import type http2 from 'node:http2';
+import { parse as parseYaml } from 'yaml';
+import type { StoredObject } from '../store/store.ts';
 import { ConditionSet, Lifecycle } from '../api/conditions.ts';
 import { reconcileKey, type Reconciler } from '../controllers/kit.ts';
 import { InvalidEventError, parseEvents, type EventRecord } from './cloudevents.ts';
@@ -46,6 +48,10 @@ export class BrokerLifecycle extends Lifecycle {
   /** PropagateTriggerChannelReadiness: knit's durable queue stands in for the trigger channel. */
   markTriggerChannelReady(): void {
     this.m.markTrueWithReason(BROKER_TRIGGER_CHANNEL, 'DurableQueue', 'Events are kept in knit\'s durable queue (eventing.db) instead of a channel.');
+  }
+  /** MarkTriggerChannelFailed. */
+  markTriggerChannelFailed(reason: string, message: string): void {
+    this.m.markFalse(BROKER_TRIGGER_CHANNEL, reason, message);
   }
   markFilterReady(): void {
     this.m.markTrue(BROKER_FILTER);
@@ -172,6 +178,39 @@ export function ingressHandler(ctx: EventingContext, engine: BrokerDelivery): (r
   };
 }
 
+/** config-br-defaults' cluster default config, which a Knative installation creates; knit has it built in. */
+export const DEFAULT_BROKER_CONFIG = { namespace: 'knative-eventing', name: 'config-br-default-channel' };
+
+/**
+ * broker.go getChannelTemplate: spec.config must be a ConfigMap (name and namespace set) whose
+ * `channel-template-spec` names the trigger channel's kind. knit's trigger channel is its durable queue, which is
+ * what an InMemoryChannel template asks for (minus the loss on restart); other channel kinds are refused, not
+ * ignored. Without such a ConfigMap in the store, Knative's default one is taken as installed.
+ */
+function channelTemplateError(store: EventingContext['store'], b: Broker): string | undefined {
+  const cfg = b.spec.config;
+  if (!cfg) return 'failed to find channelTemplate';
+  if (cfg.kind !== 'ConfigMap') return 'Broker.Spec.Config configuration not supported, only [kind: ConfigMap, apiVersion: v1]';
+  if (!cfg.namespace || !cfg.name) return 'Broker.Spec.Config name and namespace are required';
+  const cm = store.get<StoredObject & { data?: Record<string, string> }>('core.configmaps', cfg.namespace, cfg.name);
+  if (!cm) {
+    if (cfg.namespace === DEFAULT_BROKER_CONFIG.namespace && cfg.name === DEFAULT_BROKER_CONFIG.name) return undefined;
+    return `configmap "${cfg.name}" not found`;
+  }
+  const spec = cm.data?.['channel-template-spec'];
+  if (spec === undefined) return 'failed to find channelTemplate';
+  let template: { apiVersion?: unknown; kind?: unknown };
+  try {
+    template = (parseYaml(spec) ?? {}) as { apiVersion?: unknown; kind?: unknown };
+  } catch (err) {
+    return `ConfigMap's value could not be converted to channel template: ${(err as Error).message}`;
+  }
+  if (template.apiVersion !== 'messaging.knative.dev/v1' || template.kind !== 'InMemoryChannel') {
+    return `knit backs brokers with its durable queue, which stands in for messaging.knative.dev/v1 InMemoryChannel only, not ${String(template.apiVersion ?? '')} ${String(template.kind ?? '')}`;
+  }
+  return undefined;
+}
+
 /** BrokerStatus for an MT broker, as broker.go ReconcileKind leaves it. */
 const brokerReconciler: Reconciler<Broker, BrokerLifecycle> = {
   resource: RESOURCE.brokers,
@@ -179,6 +218,13 @@ const brokerReconciler: Reconciler<Broker, BrokerLifecycle> = {
   reconcile(ctx, o) {
     const ectx = ctx as EventingContext;
     const l = o.lifecycle;
+    const templateError = channelTemplateError(ctx.store, o.object);
+    if (templateError !== undefined) {
+      // broker.go ReconcileKind: getChannelTemplate failed, nothing else is reconciled.
+      l.markTriggerChannelFailed('ChannelTemplateFailed', `Error on setting up the ChannelTemplate: ${templateError}`);
+      // A ConfigMap in another namespace is not watched for this broker: look again (as the lister would see it).
+      return 10_000;
+    }
     l.markTriggerChannelReady();
     l.markFilterReady();
     l.markIngressReady();
@@ -204,7 +250,7 @@ export const brokerController: ControllerFactory = (ctx) => {
   const removers: (() => void)[] = [];
   return {
     resource: RESOURCE.brokers,
-    watches: ['services', 'core.services', RESOURCE.channels],
+    watches: ['services', 'core.services', 'core.configmaps', RESOURCE.channels],
     start() {
       engine.start();
       const handler = ingressHandler(ctx, engine);
