@@ -6,21 +6,15 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
-import { FIXTURES, KnitServer, REPO, eventually } from './harness.ts';
-
-// The tutorial needs the Broker/Trigger controllers (wt-ev-core) and the SinkBinding controller (wt-ev-sources);
-// on a branch without them the objects never become Ready. The lead removes this check once both are merged.
-const missing = ['src/eventing/broker.ts', 'src/eventing/trigger.ts', 'src/eventing/sources/sinkbinding.ts'].filter((f) => !fs.existsSync(path.join(REPO, f)));
-const skip = missing.length > 0 ? `needs the Eventing controllers (${missing.join(', ')} not on this branch)` : false;
+import { FIXTURES, KnitServer, eventually } from './harness.ts';
 
 const PLAYER_HOST = 'cloudevents-player.default.example.com';
 let knit: KnitServer;
 
 before(async () => {
-  if (!skip) knit = await new KnitServer().start();
+  knit = await new KnitServer().start();
 });
 
 after(async () => {
@@ -63,7 +57,7 @@ async function listedReady(args: string[], name: string): Promise<string> {
   }, 60_000, 250);
 }
 
-test('getting started: broker, cloudevents-player, sink binding, trigger; events go round', { skip }, async () => {
+test('getting started: broker, cloudevents-player, sink binding, trigger; events go round', async () => {
   // Your first Broker.
   let r = await knit.knit(['broker', 'create', 'example-broker']);
   assert.equal(r.code, 0, r.stderr);
