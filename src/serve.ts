@@ -213,7 +213,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   // DomainMapping spec.tls: the kubernetes.io/tls Secret named for the host SNI asks for; else a route's own certificate.
   const https = httpsAddr ? new HttpsListener(external, (servername) => tlsSecret(store, table.tlsFor(servername)) ?? routeCerts?.forHost(servername)) : undefined;
   external.tracing = local.tracing = tracing;
-  const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem }, pods: projector, dashboardMetrics: (ns) => metrics.revisionSummary(ns) });
+  const api = new ApiServer({ store, token, user: 'knit-admin', logDir: instances.logDir, config, tls: { cert: pki.certPem, key: pki.keyPem }, pods: projector, dashboardMetrics: (ns) => metrics.revisionSummary(ns), dashboardEventing: (ns) => metrics.eventing.summary(ns) });
   const started: { close(): Promise<void> }[] = [];
   const threads = slots
     ? new GatewayThreads({

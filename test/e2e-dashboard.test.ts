@@ -10,6 +10,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { EXAMPLES, KnitServer, REPO, apiRequest, eventually } from './harness.ts';
+import { EventSink, ceHeaders, postToBroker } from './eventing-sink.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const skip = fs.existsSync(CHROMIUM) ? false : 'no /usr/bin/chromium (scripts/test-deps.sh installs Debian\'s chromium)';
@@ -222,6 +223,43 @@ test('200 services render first in under 1 s', { skip, timeout: 240_000 }, async
   }
 });
 
+test('Eventing: brokers and triggers with their Ready state, and the events each accepted and delivered', { skip, timeout: 120_000 }, async () => {
+  const sink = await new EventSink().start();
+  const context = await browser!.newContext({ viewport: { width: 1280, height: 800 } });
+  try {
+    const EV = '/apis/eventing.knative.dev/v1/namespaces/default';
+    const b = await knit.api('POST', `${EV}/brokers`, { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', metadata: { name: 'dash-broker' }, spec: {} });
+    assert.equal(b.status, 201, JSON.stringify(b.json));
+    const t = await knit.api('POST', `${EV}/triggers`, { apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name: 'dash-trigger' }, spec: { broker: 'dash-broker', subscriber: { uri: sink.url } } });
+    assert.equal(t.status, 201, JSON.stringify(t.json));
+    const page = await context.newPage();
+    const errors = consoleErrors(page);
+    await open(page);
+    await page.getByLabel('API token').fill(knit.token);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.locator('#app').waitFor();
+    const brokerRow = page.locator('#brokers tr[data-broker="dash-broker"]');
+    await brokerRow.locator('td.ok', { hasText: 'True' }).waitFor({ timeout: 20_000 });
+    assert.match(await brokerRow.innerText(), /http:\/\/broker-ingress\.knative-eventing\.svc\.cluster\.local\/default\/dash-broker/);
+    const triggerRow = page.locator('#triggers tr[data-trigger="dash-trigger"]');
+    await triggerRow.locator('td.ok', { hasText: 'True' }).waitFor({ timeout: 20_000 });
+    assert.match(await triggerRow.innerText(), new RegExp(sink.url.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')));
+    for (const id of ['d-1', 'd-2']) {
+      const r = await postToBroker(knit.endpoints.localHttp, '/default/dash-broker', ceHeaders(id, 'com.example.dash'), '{}');
+      assert.equal(r.status, 202);
+    }
+    await eventually('both events at the sink', () => (sink.withId('d-1').length > 0 && sink.withId('d-2').length > 0 ? true : undefined), 10_000);
+    // The counters arrive with the next metrics poll (every 2 s).
+    await page.locator('[data-accepted="dash-broker"]', { hasText: '2' }).waitFor({ timeout: 10_000 });
+    await page.locator('[data-delivered="dash-trigger"]', { hasText: '2' }).waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: path.join(artifacts, 'eventing.png'), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await context.close();
+    await sink.close();
+  }
+});
+
 test('the page is served without a token, only its own files; its metrics need the token', { skip }, async () => {
   const get = (p: string, headers: Record<string, string> = {}) => apiRequest(knit.endpoints.api, knit.caPem(), 'GET', p, headers);
   const page = await get('/dashboard/');
@@ -233,7 +271,9 @@ test('the page is served without a token, only its own files; its metrics need t
   assert.equal((await get('/dashboard/api/namespaces/default/metrics')).status, 401);
   const m = await get('/dashboard/api/namespaces/default/metrics', { authorization: `Bearer ${knit.token}` });
   assert.equal(m.status, 200);
-  assert.ok(Array.isArray((JSON.parse(m.body) as { items: unknown }).items));
+  const mb = JSON.parse(m.body) as { items: unknown; eventing?: { brokers: unknown; triggers: unknown } };
+  assert.ok(Array.isArray(mb.items));
+  assert.ok(Array.isArray(mb.eventing?.brokers) && Array.isArray(mb.eventing?.triggers), m.body);
   const post = await apiRequest(knit.endpoints.api, knit.caPem(), 'POST', '/dashboard/', {}, 'x');
   assert.equal(post.status, 405);
 });

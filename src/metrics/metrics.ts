@@ -157,9 +157,12 @@ const BROKER_LATENCY_MS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000,
 /** One label set's events and dispatch latencies. */
 class EventSeries {
   readonly labels: string;
+  /** The label values by name (the dashboard's summary reads them). */
+  readonly raw: Readonly<Record<string, string>>;
   count = 0;
-  constructor(labels: string) {
+  constructor(labels: string, raw: Record<string, string>) {
     this.labels = labels;
+    this.raw = raw;
   }
   readonly latency = new Hist(BROKER_LATENCY_MS);
 }
@@ -178,7 +181,7 @@ export class EventingRecorder {
     const k = Object.values(labels).join('\u0001');
     let s = m.get(k);
     if (s === undefined) {
-      s = new EventSeries(labelText(labels));
+      s = new EventSeries(labelText(labels), labels);
       m.set(k, s);
     }
     s.count++;
@@ -194,6 +197,30 @@ export class EventingRecorder {
   dispatch(namespace: string, broker: string, trigger: string, filterType: string, status: number, ms: number): void {
     const code = status < 0 ? 0 : status;
     EventingRecorder.add(this.filterSeries, { namespace_name: namespace, broker_name: broker, trigger_name: trigger, filter_type: filterType, response_code: String(code), response_code_class: responseCodeClass(code) }, ms);
+  }
+
+  /**
+   * One namespace's counts as plain numbers, for the dashboard: events each broker accepted (2xx) and refused,
+   * and delivery attempts per trigger that succeeded (2xx) and failed — the same series as the event_count counters.
+   */
+  summary(namespace: string): EventingSummary {
+    const brokers = new Map<string, { broker: string; accepted: number; refused: number }>();
+    for (const s of this.ingressSeries.values()) {
+      if (s.raw.namespace_name !== namespace) continue;
+      const b = brokers.get(s.raw.broker_name) ?? { broker: s.raw.broker_name, accepted: 0, refused: 0 };
+      if (s.raw.response_code_class === '2xx') b.accepted += s.count;
+      else b.refused += s.count;
+      brokers.set(b.broker, b);
+    }
+    const triggers = new Map<string, { broker: string; trigger: string; delivered: number; failed: number }>();
+    for (const s of this.filterSeries.values()) {
+      if (s.raw.namespace_name !== namespace) continue;
+      const t = triggers.get(s.raw.trigger_name) ?? { broker: s.raw.broker_name, trigger: s.raw.trigger_name, delivered: 0, failed: 0 };
+      if (s.raw.response_code_class === '2xx') t.delivered += s.count;
+      else t.failed += s.count;
+      triggers.set(t.trigger, t);
+    }
+    return { brokers: [...brokers.values()], triggers: [...triggers.values()] };
   }
 
   text(): string {
@@ -271,6 +298,12 @@ type ScalerRow = Partial<Record<
  * knit serves, so that it costs nothing on the way up.
  */
 /** One revision's counters since knit started (they outlive its instances). */
+/** EventingRecorder.summary: one namespace's broker and trigger counts. */
+export interface EventingSummary {
+  brokers: { broker: string; accepted: number; refused: number }[];
+  triggers: { broker: string; trigger: string; delivered: number; failed: number }[];
+}
+
 export interface RevisionSummary {
   revision: string;
   service: string;

@@ -82,6 +82,8 @@ export interface ApiServerOptions {
   now?: () => Date;
   /** The dashboard's per-revision counters of a namespace (`GET /dashboard/api/namespaces/NS/metrics`, with the token). */
   dashboardMetrics?: (namespace: string) => unknown;
+  /** The dashboard's broker and trigger counts of a namespace (sent beside `items` as `eventing`). */
+  dashboardEventing?: (namespace: string) => unknown;
 }
 
 /** What Go's net/http (and so kube-apiserver) answers a plain-HTTP request on a TLS port. */
@@ -100,9 +102,11 @@ export class ApiServer {
   private readonly watches = new Set<http.ServerResponse>();
   private readonly namespaces: Namespaces;
   private readonly dashboardMetrics: ((namespace: string) => unknown) | undefined;
+  private readonly dashboardEventing: ((namespace: string) => unknown) | undefined;
 
   constructor(opts: ApiServerOptions) {
     this.dashboardMetrics = opts.dashboardMetrics;
+    this.dashboardEventing = opts.dashboardEventing;
     this.token = opts.token ? Buffer.from(opts.token) : undefined;
     const now = opts.now ?? (() => new Date());
     this.namespaces = new Namespaces(opts.store, now);
@@ -193,7 +197,7 @@ export class ApiServer {
     }
     const dm = /^\/dashboard\/api\/namespaces\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/metrics$/.exec(rawPath);
     if (dm && this.dashboardMetrics && (req.method === 'GET' || req.method === undefined)) {
-      sendJSON(res, 200, { items: this.dashboardMetrics(dm[1]) });
+      sendJSON(res, 200, { items: this.dashboardMetrics(dm[1]), ...(this.dashboardEventing ? { eventing: this.dashboardEventing(dm[1]) } : {}) });
       return;
     }
     const doc = apiDocumentResponse(req.method, raw, req.headers.accept, { serverAddress: req.headers.host });

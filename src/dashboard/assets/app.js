@@ -2,6 +2,7 @@
 // `?watch=true` streams for live updates) with the token kept in sessionStorage (docs/configuration.md "Dashboard").
 
 const SERVING = '/apis/serving.knative.dev/v1';
+const EVENTING = '/apis/eventing.knative.dev/v1';
 const REV_LABEL = 'serving.knative.dev/revision';
 const SVC_LABEL = 'serving.knative.dev/service';
 const $ = (id) => document.getElementById(id);
@@ -9,7 +10,9 @@ const $ = (id) => document.getElementById(id);
 const state = {
   token: sessionStorage.getItem('knit-token') ?? '',
   ns: sessionStorage.getItem('knit-ns') ?? 'default',
-  services: new Map(), revisions: new Map(), pods: new Map(), events: new Map(),
+  services: new Map(), revisions: new Map(), pods: new Map(), events: new Map(), brokers: new Map(), triggers: new Map(),
+  /** The namespace's broker and trigger counts (the event_count series), from the metrics poll. */
+  eventing: { brokers: new Map(), triggers: new Map() },
   selected: '',
   /** Traffic percents the user typed and has not applied, by revision. */
   draft: new Map(),
@@ -138,7 +141,32 @@ function render() {
       + `<td data-instances="${esc(n)}">${instancesOf((l) => l[SVC_LABEL] === n)}</td></tr>`;
   }).join('');
   renderDetail();
+  renderEventing();
   if (focused && document.activeElement?.id !== focused) $(focused)?.focus();
+}
+
+/** The Brokers and Triggers tables: kn's columns (knative/client pkg/commands/{broker,trigger}) and the event counts. */
+function renderEventing() {
+  const readyCells = (o) => {
+    const ready = cond(o, 'Ready');
+    return `<td class="${ready?.status === 'True' ? 'ok' : 'bad'}">${esc(ready?.status ?? 'Unknown')}</td><td>${esc(ready?.reason)}</td>`;
+  };
+  const brokers = [...state.brokers.keys()].sort();
+  $('broker-count').textContent = `(${brokers.length})`;
+  $('brokers').tBodies[0].innerHTML = brokers.map((n) => {
+    const b = state.brokers.get(n);
+    const c = state.eventing.brokers.get(n);
+    return `<tr data-broker="${esc(n)}"><td>${esc(n)}</td><td>${esc(b.status?.address?.url)}</td><td>${esc(age(b.metadata.creationTimestamp))}</td>`
+      + `<td>${esc(conditionsValue(b))}</td>${readyCells(b)}<td data-accepted="${esc(n)}">${c?.accepted ?? 0}</td><td>${c?.refused ?? 0}</td></tr>`;
+  }).join('');
+  const triggers = [...state.triggers.keys()].sort();
+  $('trigger-count').textContent = `(${triggers.length})`;
+  $('triggers').tBodies[0].innerHTML = triggers.map((n) => {
+    const t = state.triggers.get(n);
+    const c = state.eventing.triggers.get(n);
+    return `<tr data-trigger="${esc(n)}"><td>${esc(n)}</td><td>${esc(t.spec?.broker)}</td><td>${esc(t.status?.subscriberUri)}</td><td>${esc(age(t.metadata.creationTimestamp))}</td>`
+      + `${readyCells(t)}<td data-delivered="${esc(n)}">${c?.delivered ?? 0}</td><td>${c?.failed ?? 0}</td></tr>`;
+  }).join('');
 }
 
 function renderDetail() {
@@ -213,6 +241,16 @@ async function pollMetrics() {
     try {
       const body = await api('GET', `/dashboard/api/namespaces/${encodeURIComponent(state.ns)}/metrics`);
       const at = performance.now();
+      state.eventing.brokers = new Map((body.eventing?.brokers ?? []).map((b) => [b.broker, b]));
+      state.eventing.triggers = new Map((body.eventing?.triggers ?? []).map((t) => [t.trigger, t]));
+      // Brokers and triggers are listed with the counters rather than watched: a browser keeps at most six
+      // HTTP/1.1 connections per host, and the four watches above hold four of them.
+      const ns = encodeURIComponent(state.ns);
+      for (const [kind, map] of [['brokers', state.brokers], ['triggers', state.triggers]]) {
+        const list = await api('GET', `${EVENTING}/namespaces/${ns}/${kind}`);
+        map.clear();
+        for (const o of list.items ?? []) map.set(o.metadata.name, o);
+      }
       for (const now of body.items ?? []) {
         const before = state.metrics.get(now.revision);
         const dt = before ? (at - before.at) / 1000 : 0;
@@ -403,7 +441,7 @@ function logout(message) {
   stopLog();
   sessionStorage.removeItem('knit-token');
   state.token = '';
-  for (const m of [state.services, state.revisions, state.pods, state.events, state.metrics]) m.clear();
+  for (const m of [state.services, state.revisions, state.pods, state.events, state.metrics, state.brokers, state.triggers, state.eventing.brokers, state.eventing.triggers]) m.clear();
   state.selected = '';
   $('app').hidden = true;
   $('login').hidden = false;
