@@ -203,7 +203,7 @@ test('kubectl get service.serving.knative.dev, route and config as YAML, deploym
   assert.equal(grep.code, 0, grep.stderr);
   const kinds = grep.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
   assert.deepEqual(kinds.map((k) => k[0]), [
-    'brokers', 'triggers', 'parallels', 'sequences', 'channels', 'subscriptions',
+    'brokers', 'triggers', 'parallels', 'sequences', 'channels', 'inmemorychannels', 'subscriptions',
     'clusterdomainclaims', 'configurations', 'domainmappings', 'revisions', 'routes', 'services',
     'apiserversources', 'containersources', 'pingsources', 'sinkbindings',
   ]);

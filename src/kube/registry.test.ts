@@ -19,6 +19,7 @@ describe('kind registry', () => {
         'flows.knative.dev/v1 Parallel',
         'flows.knative.dev/v1 Sequence',
         'messaging.knative.dev/v1 Channel',
+        'messaging.knative.dev/v1 InMemoryChannel',
         'messaging.knative.dev/v1 Subscription',
         'networking.internal.knative.dev/v1alpha1 ClusterDomainClaim',
         'serving.knative.dev/v1 Configuration',
@@ -68,7 +69,7 @@ describe('kind registry', () => {
     assert.deepEqual(inAll, [
       '/pods', '/services', 'apps/deployments', 'apps/replicasets',
       'eventing.knative.dev/brokers', 'eventing.knative.dev/triggers', 'flows.knative.dev/parallels', 'flows.knative.dev/sequences',
-      'messaging.knative.dev/channels', 'messaging.knative.dev/subscriptions',
+      'messaging.knative.dev/channels', 'messaging.knative.dev/inmemorychannels', 'messaging.knative.dev/subscriptions',
       'serving.knative.dev/configurations', 'serving.knative.dev/domainmappings', 'serving.knative.dev/revisions', 'serving.knative.dev/routes', 'serving.knative.dev/services',
       'sources.knative.dev/apiserversources', 'sources.knative.dev/containersources', 'sources.knative.dev/pingsources', 'sources.knative.dev/sinkbindings',
     ]);

@@ -149,16 +149,32 @@ for (const { bin, label } of kubectls()) {
         ['replicasets', 'rs', 'apps/v1', 'true', 'ReplicaSet'],
         ['events', 'ev', 'events.k8s.io/v1', 'true', 'Event'],
         ['selfsubjectaccessreviews', '', 'authorization.k8s.io/v1', 'false', 'SelfSubjectAccessReview'],
+        ['brokers', '', 'eventing.knative.dev/v1', 'true', 'Broker'],
+        ['triggers', '', 'eventing.knative.dev/v1', 'true', 'Trigger'],
+        ['channels', 'ch', 'messaging.knative.dev/v1', 'true', 'Channel'],
+        ['inmemorychannels', 'imc', 'messaging.knative.dev/v1', 'true', 'InMemoryChannel'],
+        ['subscriptions', 'sub', 'messaging.knative.dev/v1', 'true', 'Subscription'],
+        ['sequences', '', 'flows.knative.dev/v1', 'true', 'Sequence'],
+        ['parallels', '', 'flows.knative.dev/v1', 'true', 'Parallel'],
+        ['pingsources', '', 'sources.knative.dev/v1', 'true', 'PingSource'],
+        ['apiserversources', '', 'sources.knative.dev/v1', 'true', 'ApiServerSource'],
+        ['containersources', '', 'sources.knative.dev/v1', 'true', 'ContainerSource'],
+        ['sinkbindings', '', 'sources.knative.dev/v1', 'true', 'SinkBinding'],
       ]) {
         assert.ok(body.some((row) => JSON.stringify(row) === JSON.stringify(want)), `missing row ${want.join(' ')} in\n${r.stdout}`);
       }
-      assert.equal(body.length, 17);
+      assert.equal(body.length, 28);
     });
 
     it('kubectl api-resources --categories=knative lists only the Knative kinds', async () => {
       const r = await kubectl.run('api-resources', '--categories=knative', '-o', 'name');
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(r.stdout.trim().split('\n').sort(), ['configurations.serving.knative.dev', 'domainmappings.serving.knative.dev', 'revisions.serving.knative.dev', 'routes.serving.knative.dev', 'services.serving.knative.dev']);
+      assert.deepEqual(r.stdout.trim().split('\n').sort(), [
+        'apiserversources.sources.knative.dev', 'brokers.eventing.knative.dev', 'channels.messaging.knative.dev', 'configurations.serving.knative.dev',
+        'containersources.sources.knative.dev', 'domainmappings.serving.knative.dev', 'inmemorychannels.messaging.knative.dev', 'parallels.flows.knative.dev',
+        'pingsources.sources.knative.dev', 'revisions.serving.knative.dev', 'routes.serving.knative.dev', 'sequences.flows.knative.dev',
+        'services.serving.knative.dev', 'sinkbindings.sources.knative.dev', 'subscriptions.messaging.knative.dev', 'triggers.eventing.knative.dev',
+      ]);
     });
 
     it('kubectl explain ksvc.spec.template prints the CRD field docs', async () => {
