@@ -9,7 +9,7 @@ import { CliError } from '../errors.ts';
 import { printerOf } from '../output.ts';
 import { nonReadyReason, readyValue, table } from '../printers.ts';
 import type { Layout, ListTable } from './common.ts';
-import { CHANNEL, deleteNamed, knConfigOf, describeLayout, describeObject, listObjects, pathOf, resolveSinkFlag, singleName, sinkToString, SUBSCRIPTION, updateWithRetry, writeSink } from './common.ts';
+import { CHANNEL, deleteNamedCommand, knConfigOf, describeLayout, describeObject, listObjects, pathOf, resolveSinkFlag, singleName, sinkToString, SUBSCRIPTION, updateWithRetry, writeSink } from './common.ts';
 import { invalidCrd, listTypes } from './types-list.ts';
 
 /** ctypeMappings: kn's built-in channel type alias. */
@@ -68,10 +68,7 @@ export async function channelCreateCommand(ctx: CommandContext): Promise<void> {
 
 /** `knit channel delete NAME`. */
 export async function channelDeleteCommand(ctx: CommandContext): Promise<void> {
-  const name = singleName(ctx, "'knit channel delete' requires the channel name as single argument");
-  const namespace = namespaceOf(ctx);
-  await deleteNamed(connect(ctx), CHANNEL, namespace, name);
-  ctx.out.write(`Channel '${name}' deleted in namespace '${namespace}'.\n`);
+  await deleteNamedCommand(ctx, CHANNEL, "'knit channel delete' requires the channel name as single argument", 'Channel');
 }
 
 function channelURL(c: Channel): string {
@@ -157,10 +154,7 @@ export async function subscriptionUpdateCommand(ctx: CommandContext): Promise<vo
 
 /** `knit subscription delete NAME`. */
 export async function subscriptionDeleteCommand(ctx: CommandContext): Promise<void> {
-  const name = singleName(ctx, "'knit subscription delete' requires the subscription name as single argument");
-  const namespace = namespaceOf(ctx);
-  await deleteNamed(connect(ctx), SUBSCRIPTION, namespace, name);
-  ctx.out.write(`Subscription '${name}' deleted in namespace '${namespace}'.\n`);
+  await deleteNamedCommand(ctx, SUBSCRIPTION, "'knit subscription delete' requires the subscription name as single argument", 'Subscription');
 }
 
 /** kn's subscription describe: metadata, Channel, Subscriber, Reply, DeadLetterSink, conditions. */

@@ -392,4 +392,22 @@ export async function deleteNamed(client: ServingClient, info: KindInfo, namespa
   await client.call('DELETE', pathOf(info, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy });
 }
 
+/** One GET, change, PUT without kn's conflict retry (the update commands of kn that call Update directly);
+ *  `what` names the kind in the marked-for-deletion error. */
+export async function updateOnce<T extends AnyObject>(client: ServingClient, info: KindInfo, namespace: string, name: string, what: string, change: (obj: T) => void | Promise<void>): Promise<void> {
+  const current = await client.call<T>('GET', pathOf(info, namespace, name));
+  if (current.metadata.deletionTimestamp) throw new CliError(`can't update ${what} ${name} because it has been marked for deletion`);
+  await change(current);
+  await client.call('PUT', pathOf(info, namespace, name), current);
+}
+
+/** The plain `… delete NAME` command: one name argument (`nameMessage` when it is missing), a background DELETE,
+ *  then `<label> 'NAME' deleted in namespace 'NS'.`. */
+export async function deleteNamedCommand(ctx: CommandContext, info: KindInfo, nameMessage: string, label: string): Promise<void> {
+  const name = singleName(ctx, nameMessage);
+  const namespace = namespaceOf(ctx);
+  await deleteNamed(connect(ctx), info, namespace, name);
+  ctx.out.write(`${label} '${name}' deleted in namespace '${namespace}'.\n`);
+}
+
 export { toJson };

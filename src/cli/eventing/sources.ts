@@ -16,7 +16,7 @@ import {
   APISERVER_SOURCE,
   applyCeOverrides,
   CONTAINER_SOURCE,
-  deleteNamed,
+  deleteNamedCommand,
   describeLayout,
   describeObject,
   forPrinter,
@@ -32,6 +32,7 @@ import {
   SINK_BINDING,
   singleName,
   sinkToString,
+  updateOnce,
   updateWithRetry,
   writeCeOverrides,
   writeSink,
@@ -124,10 +125,7 @@ export async function pingUpdateCommand(ctx: Ctx): Promise<void> {
 }
 
 export async function pingDeleteCommand(ctx: Ctx): Promise<void> {
-  const name = singleName(ctx, "'requires the name of the Ping source to delete as single argument");
-  const namespace = namespaceOf(ctx);
-  await deleteNamed(connect(ctx), PING_SOURCE, namespace, name);
-  ctx.out.write(`Ping source '${name}' deleted in namespace '${namespace}'.\n`);
+  await deleteNamedCommand(ctx, PING_SOURCE, "'requires the name of the Ping source to delete as single argument", 'Ping source');
 }
 
 /** kn's ping source describe layout. */
@@ -259,22 +257,18 @@ export async function apiserverUpdateCommand(ctx: Ctx): Promise<void> {
   const name = singleName(ctx, 'requires the name of the source as single argument');
   const namespace = namespaceOf(ctx);
   const client = connect(ctx);
-  const source = await client.call<ApiServerSource>('GET', pathOf(APISERVER_SOURCE, namespace, name));
-  if (source.metadata.deletionTimestamp) throw new CliError(`can't update apiserver source ${name} because it has been marked for deletion`);
-  if (ctx.flags.changed('service-account')) source.spec.serviceAccountName = ctx.flags.string('service-account');
-  if (ctx.flags.changed('mode')) source.spec.mode = checkMode(ctx.flags.string('mode'));
-  if (ctx.flags.changed('resource')) source.spec.resources = updateApiResources(source.spec.resources ?? [], ctx.flags.list('resource'));
-  if (ctx.flags.changed('sink')) source.spec.sink = await resolveSink(client, ctx.flags.string('sink'), namespace, sinkMappingsOf(ctx));
-  if (ctx.flags.changed('ce-override')) applyCeOverrides(source.spec, ctx.flags.list('ce-override'));
-  await client.call('PUT', pathOf(APISERVER_SOURCE, namespace, name), source);
+  await updateOnce<ApiServerSource>(client, APISERVER_SOURCE, namespace, name, 'apiserver source', async (source) => {
+    if (ctx.flags.changed('service-account')) source.spec.serviceAccountName = ctx.flags.string('service-account');
+    if (ctx.flags.changed('mode')) source.spec.mode = checkMode(ctx.flags.string('mode'));
+    if (ctx.flags.changed('resource')) source.spec.resources = updateApiResources(source.spec.resources ?? [], ctx.flags.list('resource'));
+    if (ctx.flags.changed('sink')) source.spec.sink = await resolveSink(client, ctx.flags.string('sink'), namespace, sinkMappingsOf(ctx));
+    if (ctx.flags.changed('ce-override')) applyCeOverrides(source.spec, ctx.flags.list('ce-override'));
+  });
   ctx.out.write(`ApiServer source '${name}' updated in namespace '${namespace}'.\n`);
 }
 
 export async function apiserverDeleteCommand(ctx: Ctx): Promise<void> {
-  const name = singleName(ctx, 'requires the name of the source as single argument');
-  const namespace = namespaceOf(ctx);
-  await deleteNamed(connect(ctx), APISERVER_SOURCE, namespace, name);
-  ctx.out.write(`ApiServer source '${name}' deleted in namespace '${namespace}'.\n`);
+  await deleteNamedCommand(ctx, APISERVER_SOURCE, 'requires the name of the source as single argument', 'ApiServer source');
 }
 
 /** kn's apiserver source describe layout. */
@@ -371,11 +365,8 @@ export async function containerUpdateCommand(ctx: Ctx): Promise<void> {
 }
 
 export async function containerDeleteCommand(ctx: Ctx): Promise<void> {
-  const name = singleName(ctx, 'requires the name of the source as single argument');
-  const namespace = namespaceOf(ctx);
-  await deleteNamed(connect(ctx), CONTAINER_SOURCE, namespace, name);
   // kn prints "ContainerSourcd" here (knative/client pkg/commands/source/container/delete.go); knit spells it right.
-  ctx.out.write(`ContainerSource '${name}' deleted in namespace '${namespace}'.\n`);
+  await deleteNamedCommand(ctx, CONTAINER_SOURCE, 'requires the name of the source as single argument', 'ContainerSource');
 }
 
 /** kn's container source describe layout. */
@@ -466,21 +457,17 @@ export async function bindingUpdateCommand(ctx: Ctx): Promise<void> {
   const name = singleName(ctx, 'requires the name of the sink binding to update as single argument');
   const namespace = namespaceOf(ctx);
   const client = connect(ctx);
-  const binding = await client.call<SinkBinding>('GET', pathOf(SINK_BINDING, namespace, name));
-  if (binding.metadata.deletionTimestamp) throw new CliError(`can't update binding ${name} because it has been marked for deletion`);
-  const sink = await resolveSinkFlag(ctx, client, 'sink', namespace);
-  if (ctx.flags.changed('sink') && sink) binding.spec.sink = sink;
-  if (ctx.flags.changed('subject')) binding.spec.subject = parseSubject(ctx.flags.string('subject'), namespace);
-  if (ctx.flags.changed('ce-override')) applyCeOverrides(binding.spec, ctx.flags.list('ce-override'));
-  await client.call('PUT', pathOf(SINK_BINDING, namespace, name), binding);
+  await updateOnce<SinkBinding>(client, SINK_BINDING, namespace, name, 'binding', async (binding) => {
+    const sink = await resolveSinkFlag(ctx, client, 'sink', namespace);
+    if (ctx.flags.changed('sink') && sink) binding.spec.sink = sink;
+    if (ctx.flags.changed('subject')) binding.spec.subject = parseSubject(ctx.flags.string('subject'), namespace);
+    if (ctx.flags.changed('ce-override')) applyCeOverrides(binding.spec, ctx.flags.list('ce-override'));
+  });
   ctx.out.write(`Sink binding '${name}' updated in namespace '${namespace}'.\n`);
 }
 
 export async function bindingDeleteCommand(ctx: Ctx): Promise<void> {
-  const name = singleName(ctx, 'requires the name of the sink binding to delete as single argument');
-  const namespace = namespaceOf(ctx);
-  await deleteNamed(connect(ctx), SINK_BINDING, namespace, name);
-  ctx.out.write(`Sink binding '${name}' deleted in namespace '${namespace}'.\n`);
+  await deleteNamedCommand(ctx, SINK_BINDING, 'requires the name of the sink binding to delete as single argument', 'Sink binding');
 }
 
 /** kn's binding source describe layout. */

@@ -9,7 +9,7 @@ import { mapFromArray } from '../podspec-flags.ts';
 import type { PrefixWriter } from '../printers.ts';
 import { conditionsValue, nonReadyReason, readyValue } from '../printers.ts';
 import type { Layout, ListTable } from './common.ts';
-import { deleteNamed, describeLayout, describeObject, keyValueUpdates, listObjects, pathOf, requireFlags, resolveSink, singleName, sinkMappingsOf, sinkToString, TRIGGER, updateWithRetry, writeSink } from './common.ts';
+import { deleteNamedCommand, describeLayout, describeObject, keyValueUpdates, listObjects, pathOf, requireFlags, resolveSink, singleName, sinkMappingsOf, sinkToString, TRIGGER, updateWithRetry, writeSink } from './common.ts';
 
 /** TriggerBuilder.Filters: an empty filter without --filter, else exactly the given attributes. */
 function withFilters(trigger: Trigger, filters: Map<string, string>): void {
@@ -76,10 +76,7 @@ export async function updateCommand(ctx: CommandContext): Promise<void> {
 
 /** `knit trigger delete NAME`. */
 export async function deleteCommand(ctx: CommandContext): Promise<void> {
-  const name = singleName(ctx, "'trigger delete' requires the name of the trigger as single argument");
-  const namespace = namespaceOf(ctx);
-  await deleteNamed(connect(ctx), TRIGGER, namespace, name);
-  ctx.out.write(`Trigger '${name}' deleted in namespace '${namespace}'.\n`);
+  await deleteNamedCommand(ctx, TRIGGER, "'trigger delete' requires the name of the trigger as single argument", 'Trigger');
 }
 
 function writeAttributes(dw: PrefixWriter, m: Record<string, string>): void {
