@@ -21,17 +21,7 @@ after(async () => {
 });
 
 async function createService(name: string, annotations: Record<string, string>, spec: Record<string, unknown> = {}): Promise<void> {
-  const r = await knit.api('POST', '/apis/serving.knative.dev/v1/namespaces/default/services', {
-    apiVersion: 'serving.knative.dev/v1',
-    kind: 'Service',
-    metadata: { name },
-    spec: { template: { metadata: { annotations }, spec: { containers: [{ image: APP }], ...spec } } },
-  });
-  assert.equal(r.status, 201, JSON.stringify(r.json));
-  await eventually(`${name} to be Ready`, async () => {
-    const s = (await knit.api('GET', `/apis/serving.knative.dev/v1/namespaces/default/services/${name}`)).json as { metadata: { generation: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } };
-    return s.status?.observedGeneration === s.metadata.generation && s.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-  }, 20_000);
+  await knit.createReadyService(name, { metadata: { annotations }, spec: { containers: [{ image: APP }], ...spec } });
 }
 
 /** One GET on a keep-alive agent (so both threads see many requests per connection, as a load generator does). */

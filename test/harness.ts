@@ -139,6 +139,21 @@ export class KnitServer {
     return (r.json as { metadata: { uid: string } }).metadata;
   }
 
+  /** Creates a Knative Service with this template (201 asserted) and waits until it is Ready at its generation. */
+  async createReadyService(name: string, template: Record<string, unknown>, ms = 20_000): Promise<void> {
+    const r = await this.api('POST', '/apis/serving.knative.dev/v1/namespaces/default/services', {
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Service',
+      metadata: { name },
+      spec: { template },
+    });
+    if (r.status !== 201) throw new Error(`creating service ${name}: ${r.status} ${JSON.stringify(r.json)}`);
+    await eventually(`${name} to be Ready`, async () => {
+      const s = (await this.api('GET', `/apis/serving.knative.dev/v1/namespaces/default/services/${name}`)).json as { metadata: { generation: number }; status?: { observedGeneration?: number; conditions?: { type: string; status: string }[] } };
+      return s.status?.observedGeneration === s.metadata.generation && s.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
+    }, ms);
+  }
+
   /** An API request with the bearer token, over HTTPS trusting the server's own CA. */
   async api(method: string, pathname: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
