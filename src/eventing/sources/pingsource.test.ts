@@ -1,7 +1,7 @@
 // PingSource at the controller level: a real store, a real sink HTTP server, and a simulated clock
 // that fires `*/1 * * * *` once per simulated minute.
 
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -12,24 +12,30 @@ import { RESOURCE, type PingSource } from '../types.ts';
 import { pingSourceController } from './pingsource.ts';
 import { eventually } from '../../../test/harness.ts';
 import { SimulatedClock, eventingContext, sink } from '../../../test/eventing-context.ts';
+import type { EventRecord } from '../cloudevents.ts';
 
-test('PingSource: */1 * * * * fires once per simulated minute with its data, type, source and overrides', async (t) => {
+/** A store and an EventingManager running the PingSource controller on a simulated clock at `start`, and a sink. */
+async function pingWorld(t: TestContext, start: string): Promise<{ clock: SimulatedClock; store: Store; url: string; events: EventRecord[] }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-ping-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const clock = new SimulatedClock('2026-03-01T10:00:30Z');
+  const clock = new SimulatedClock(start);
   const store = new Store(path.join(dir, 'knit.db'), () => clock.now());
   t.after(() => store.close());
   const { url, events } = await sink(t);
   const manager = new EventingManager(eventingContext(store, clock, dir), [pingSourceController(clock)]);
   manager.start();
   t.after(() => manager.stop());
+  return { clock, store, url, events };
+}
 
-  store.create<PingSource>(RESOURCE.pingsources, {
-    apiVersion: 'sources.knative.dev/v1',
-    kind: 'PingSource',
-    metadata: { name: 'heartbeat', namespace: 'default' },
-    spec: { schedule: '*/1 * * * *', contentType: 'application/json', data: '{"message":"hello"}', sink: { uri: url }, ceOverrides: { extensions: { team: 'eventing' } } },
-  });
+function createPing(store: Store, name: string, spec: PingSource['spec']): void {
+  store.create<PingSource>(RESOURCE.pingsources, { apiVersion: 'sources.knative.dev/v1', kind: 'PingSource', metadata: { name, namespace: 'default' }, spec });
+}
+
+test('PingSource: */1 * * * * fires once per simulated minute with its data, type, source and overrides', async (t) => {
+  const { clock, store, url, events } = await pingWorld(t, '2026-03-01T10:00:30Z');
+
+  createPing(store, 'heartbeat', { schedule: '*/1 * * * *', contentType: 'application/json', data: '{"message":"hello"}', sink: { uri: url }, ceOverrides: { extensions: { team: 'eventing' } } });
   const ready = await eventually('the PingSource is Ready', () => {
     const p = store.get<PingSource>(RESOURCE.pingsources, 'default', 'heartbeat');
     return p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True' && clock.pending === 1 ? p : undefined;
@@ -67,28 +73,10 @@ test('PingSource: */1 * * * * fires once per simulated minute with its data, typ
 });
 
 test('PingSource: dataBase64 is sent as its bytes; a missing sink is SinkProvided False NotFound with a SinkNotFound event', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-ping-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const clock = new SimulatedClock('2026-03-01T10:00:00Z');
-  const store = new Store(path.join(dir, 'knit.db'), () => clock.now());
-  t.after(() => store.close());
-  const { url, events } = await sink(t);
-  const manager = new EventingManager(eventingContext(store, clock, dir), [pingSourceController(clock)]);
-  manager.start();
-  t.after(() => manager.stop());
+  const { clock, store, url, events } = await pingWorld(t, '2026-03-01T10:00:00Z');
 
-  store.create<PingSource>(RESOURCE.pingsources, {
-    apiVersion: 'sources.knative.dev/v1',
-    kind: 'PingSource',
-    metadata: { name: 'bytes', namespace: 'default' },
-    spec: { schedule: '@hourly', contentType: 'application/octet-stream', dataBase64: Buffer.from([0, 1, 2, 255]).toString('base64'), sink: { uri: url } },
-  });
-  store.create<PingSource>(RESOURCE.pingsources, {
-    apiVersion: 'sources.knative.dev/v1',
-    kind: 'PingSource',
-    metadata: { name: 'nowhere', namespace: 'default' },
-    spec: { schedule: '* * * * *', sink: { ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'missing' } } },
-  });
+  createPing(store, 'bytes', { schedule: '@hourly', contentType: 'application/octet-stream', dataBase64: Buffer.from([0, 1, 2, 255]).toString('base64'), sink: { uri: url } });
+  createPing(store, 'nowhere', { schedule: '* * * * *', sink: { ref: { apiVersion: 'eventing.knative.dev/v1', kind: 'Broker', name: 'missing' } } });
   const failed = await eventually('the sinkless PingSource is not Ready', () => {
     const p = store.get<PingSource>(RESOURCE.pingsources, 'default', 'nowhere');
     return p?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'False' ? p : undefined;
@@ -105,21 +93,8 @@ test('PingSource: dataBase64 is sent as its bytes; a missing sink is SinkProvide
 });
 
 test('PingSource: a changed schedule or timezone re-arms at the new activation', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-ping-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const clock = new SimulatedClock('2026-03-01T10:00:30Z');
-  const store = new Store(path.join(dir, 'knit.db'), () => clock.now());
-  t.after(() => store.close());
-  const { url, events } = await sink(t);
-  const manager = new EventingManager(eventingContext(store, clock, dir), [pingSourceController(clock)]);
-  manager.start();
-  t.after(() => manager.stop());
-  store.create<PingSource>(RESOURCE.pingsources, {
-    apiVersion: 'sources.knative.dev/v1',
-    kind: 'PingSource',
-    metadata: { name: 'moving', namespace: 'default' },
-    spec: { schedule: '* * * * *', sink: { uri: url } },
-  });
+  const { clock, store, url, events } = await pingWorld(t, '2026-03-01T10:00:30Z');
+  createPing(store, 'moving', { schedule: '* * * * *', sink: { uri: url } });
   await eventually('armed every minute', () => clock.pending === 1);
   const created = store.get<PingSource>(RESOURCE.pingsources, 'default', 'moving')!;
   // 11:00 in Paris is 10:00 UTC in March: the next activation is tomorrow's 10:00 UTC.
