@@ -5,12 +5,11 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { pathToFileURL } from 'node:url';
 import { FIXTURES, KnitServer, eventually } from './harness.ts';
-import { EventSink, ceHeaders, type Received } from './eventing-sink.ts';
+import { EventSink, ceHeaders, gatewayRequest, type Received } from './eventing-sink.ts';
 
 let knit: KnitServer;
 const sinks: EventSink[] = [];
@@ -89,18 +88,7 @@ async function subscription(name: string, channelName: string, spec: Record<stri
 
 /** POSTs to `host` through the cluster-local gateway. */
 function postTo(host: string, headers: Record<string, string>, body = '', method = 'POST', pathname = '/'): Promise<{ status: number; body: string }> {
-  const u = new URL(knit.endpoints.localHttp);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: Number(u.port), method, path: pathname, headers: { host, ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
-    req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end(body);
-  });
+  return gatewayRequest(knit.endpoints.localHttp, host, pathname, headers, body, method);
 }
 
 const hostOf = (url: string | undefined): string => new URL(url ?? 'http://missing.invalid').host;

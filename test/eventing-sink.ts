@@ -59,7 +59,12 @@ export class EventSink {
 
 /** POSTs one binary-mode event (or `raw` headers/body) to the broker ingress through the cluster-local gateway. */
 export function postToBroker(localHttp: string, pathname: string, headers: Record<string, string>, body = '', method = 'POST', host = 'broker-ingress.knative-eventing.svc.cluster.local'): Promise<{ status: number; body: string }> {
-  const u = new URL(localHttp);
+  return gatewayRequest(localHttp, host, pathname, headers, body, method);
+}
+
+/** One request with `Host: host` to the gateway listener at `gateway` (10 s timeout); its status and body. */
+export function gatewayRequest(gateway: string, host: string, pathname: string, headers: Record<string, string>, body = '', method = 'POST'): Promise<{ status: number; body: string }> {
+  const u = new URL(gateway);
   return new Promise((resolve, reject) => {
     const req = http.request({ host: u.hostname, port: Number(u.port), method, path: pathname, headers: { host, ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
       let text = '';
