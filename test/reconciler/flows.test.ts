@@ -31,6 +31,24 @@ const objRef = (kind: string, name: string) => ({ apiVersion: MSG, kind, name, n
 const step0 = { channel: chRef('seq-kn-sequence-0'), subscriber: { uri: 'http://one.example/' }, reply: replyTo('seq-kn-sequence-1') };
 const step1 = { channel: chRef('seq-kn-sequence-1'), subscriber: { uri: 'http://two.example/' }, reply: { uri: 'http://out.example/' } };
 
+/** A flow whose channels and subscriptions are not ready yet (and so has no address). */
+const childrenNotReady = (status: 'False' | 'Unknown') => [
+  cond('Addressable', status, 'emptyAddress', 'addressable is nil'),
+  cond('ChannelsReady', status, 'ChannelsNotReady', 'Channels are not ready yet, or there are none'),
+  EP,
+  cond('Ready', status, 'ChannelsNotReady', 'Channels are not ready yet, or there are none'),
+  cond('SubscriptionsReady', status, 'SubscriptionsNotReady', 'Subscriptions are not ready yet, or there are none'),
+];
+
+/** The status of a one-step sequence whose channel and subscription are Ready. */
+const ONE_STEP_READY = {
+  observedGeneration: 1,
+  address: { url: 'http://seq-kn-sequence-0-kn-channel.default.svc.cluster.local' },
+  channelStatuses: [{ channel: objRef('InMemoryChannel', 'seq-kn-sequence-0'), ready: readyCond }],
+  subscriptionStatuses: [{ subscription: objRef('Subscription', 'seq-kn-sequence-0'), ready: readyCond }],
+  conditions: [cond('Addressable', 'True'), cond('ChannelsReady', 'True'), EP, cond('Ready', 'True'), cond('SubscriptionsReady', 'True')],
+};
+
 const seqRows: Row[] = [
   {
     name: 'a new sequence creates a channel and a subscription per step, chained by replies',
@@ -53,14 +71,8 @@ const seqRows: Row[] = [
         { subscription: objRef('Subscription', 'seq-kn-sequence-0'), ready: cond('Ready', 'Unknown', 'NoReady', 'Subscription does not have Ready condition') },
         { subscription: objRef('Subscription', 'seq-kn-sequence-1'), ready: cond('Ready', 'Unknown', 'NoReady', 'Subscription does not have Ready condition') },
       ],
-      conditions: [
-        cond('Addressable', 'Unknown', 'emptyAddress', 'addressable is nil'),
-        cond('ChannelsReady', 'Unknown', 'ChannelsNotReady', 'Channels are not ready yet, or there are none'),
-        EP,
-        // A tie between unhappy dependents (same lastTransitionTime) goes to the first in the set's order.
-        cond('Ready', 'Unknown', 'ChannelsNotReady', 'Channels are not ready yet, or there are none'),
-        cond('SubscriptionsReady', 'Unknown', 'SubscriptionsNotReady', 'Subscriptions are not ready yet, or there are none'),
-      ],
+      // A tie between unhappy dependents (same lastTransitionTime) goes to the first in the set's order.
+      conditions: childrenNotReady('Unknown'),
     },
   },
   {
@@ -74,26 +86,14 @@ const seqRows: Row[] = [
     ],
     key: 'default/seq',
     wantDeletes: ['InMemoryChannel/seq-kn-sequence-1', 'Subscription/seq-kn-sequence-1'],
-    wantStatus: {
-      observedGeneration: 1,
-      address: { url: 'http://seq-kn-sequence-0-kn-channel.default.svc.cluster.local' },
-      channelStatuses: [{ channel: objRef('InMemoryChannel', 'seq-kn-sequence-0'), ready: readyCond }],
-      subscriptionStatuses: [{ subscription: objRef('Subscription', 'seq-kn-sequence-0'), ready: readyCond }],
-      conditions: [cond('Addressable', 'True'), cond('ChannelsReady', 'True'), EP, cond('Ready', 'True'), cond('SubscriptionsReady', 'True')],
-    },
+    wantStatus: ONE_STEP_READY,
   },
   {
     name: 'a step whose subscription drifted is updated in place',
     objects: [sequence([{ uri: 'http://new.example/' }]), channel('seq-kn-sequence-0', seqOwner, true), sub('seq-kn-sequence-0', seqOwner, { channel: chRef('seq-kn-sequence-0'), subscriber: { uri: 'http://old.example/' } }, true)],
     key: 'default/seq',
     wantUpdates: [{ kind: 'Subscription', metadata: { name: 'seq-kn-sequence-0' }, spec: { channel: chRef('seq-kn-sequence-0'), subscriber: { uri: 'http://new.example/' } } }],
-    wantStatus: {
-      observedGeneration: 1,
-      address: { url: 'http://seq-kn-sequence-0-kn-channel.default.svc.cluster.local' },
-      channelStatuses: [{ channel: objRef('InMemoryChannel', 'seq-kn-sequence-0'), ready: readyCond }],
-      subscriptionStatuses: [{ subscription: objRef('Subscription', 'seq-kn-sequence-0'), ready: readyCond }],
-      conditions: [cond('Addressable', 'True'), cond('ChannelsReady', 'True'), EP, cond('Ready', 'True'), cond('SubscriptionsReady', 'True')],
-    },
+    wantStatus: ONE_STEP_READY,
   },
 ];
 
@@ -128,13 +128,7 @@ const parRows: Row[] = [
         subscriberSubscriptionStatus: { subscription: objRef('Subscription', `par-kn-parallel-${i}`), ready: { type: '', status: '' } },
         filterSubscriptionStatus: { subscription: objRef('Subscription', `par-kn-parallel-filter-${i}`), ready: { type: '', status: '' } },
       })),
-      conditions: [
-        cond('Addressable', 'False', 'emptyAddress', 'addressable is nil'),
-        cond('ChannelsReady', 'False', 'ChannelsNotReady', 'Channels are not ready yet, or there are none'),
-        EP,
-        cond('Ready', 'False', 'ChannelsNotReady', 'Channels are not ready yet, or there are none'),
-        cond('SubscriptionsReady', 'False', 'SubscriptionsNotReady', 'Subscriptions are not ready yet, or there are none'),
-      ],
+      conditions: childrenNotReady('False'),
     },
   },
 ];

@@ -29,6 +29,23 @@ function subscription(spec: Record<string, unknown> = {}): Obj {
 const OIDC = cond('OIDCIdentityCreated', 'True', 'authentication-oidc feature disabled');
 const EP = cond('EventPoliciesReady', 'True', 'OIDCDisabled', 'Feature "authentication-oidc" must be enabled to support Authorization');
 
+/** Synced into the channel's spec, not yet marked ready in its status. */
+const NOT_MARKED_READY = [
+  cond('AddedToChannel', 'True'),
+  cond('ChannelReady', 'Unknown', 'SubscriptionNotMarkedReadyByChannel', 'Failed to get subscription status: subscription "sub" not present in channel "orders" subscriber\'s list'),
+  OIDC,
+  cond('Ready', 'Unknown', 'SubscriptionNotMarkedReadyByChannel', 'Failed to get subscription status: subscription "sub" not present in channel "orders" subscriber\'s list'),
+  cond('ReferencesResolved', 'True'),
+];
+/** A reference did not resolve: Ready and ReferencesResolved carry the failure, the rest is Unknown. */
+const unresolved = (status: 'False' | 'Unknown', reason: string, message: string) => [
+  cond('AddedToChannel', 'Unknown'),
+  cond('ChannelReady', 'Unknown'),
+  OIDC,
+  cond('Ready', status, reason, message),
+  cond('ReferencesResolved', status, reason, message),
+];
+
 const channelRows: Row[] = [
   {
     name: 'a new channel creates its InMemoryChannel and waits for it',
@@ -96,13 +113,7 @@ const subRows: Row[] = [
     key: 'default/sub',
     wantStatus: {
       observedGeneration: 1,
-      conditions: [
-        cond('AddedToChannel', 'Unknown'),
-        cond('ChannelReady', 'Unknown'),
-        OIDC,
-        cond('Ready', 'Unknown', 'ChannelReferenceFailed', 'Failed to get Spec.Channel or backing channel: channel is not ready.'),
-        cond('ReferencesResolved', 'Unknown', 'ChannelReferenceFailed', 'Failed to get Spec.Channel or backing channel: channel is not ready.'),
-      ],
+      conditions: unresolved('Unknown', 'ChannelReferenceFailed', 'Failed to get Spec.Channel or backing channel: channel is not ready.'),
     },
     wantEvents: ['Warning ChannelReferenceFailed Failed to get Spec.Channel or backing channel: channel is not ready.'],
   },
@@ -114,13 +125,7 @@ const subRows: Row[] = [
     wantStatus: {
       observedGeneration: 1,
       physicalSubscription: { subscriberUri: 'http://sink.example/', replyUri: 'http://reply.example/' },
-      conditions: [
-        cond('AddedToChannel', 'True'),
-        cond('ChannelReady', 'Unknown', 'SubscriptionNotMarkedReadyByChannel', 'Failed to get subscription status: subscription "sub" not present in channel "orders" subscriber\'s list'),
-        OIDC,
-        cond('Ready', 'Unknown', 'SubscriptionNotMarkedReadyByChannel', 'Failed to get subscription status: subscription "sub" not present in channel "orders" subscriber\'s list'),
-        cond('ReferencesResolved', 'True'),
-      ],
+      conditions: NOT_MARKED_READY,
     },
     wantEvents: ['Normal SubscriberSync Subscription was synchronized to channel "orders"'],
   },
@@ -145,13 +150,7 @@ const subRows: Row[] = [
     wantStatus: {
       observedGeneration: 1,
       physicalSubscription: { subscriberUri: 'http://sink.example/' },
-      conditions: [
-        cond('AddedToChannel', 'Unknown'),
-        cond('ChannelReady', 'Unknown'),
-        OIDC,
-        cond('Ready', 'False', 'DeadLetterSinkResolveFailed', "channel orders didn't set status.deadLetterSinkURI"),
-        cond('ReferencesResolved', 'False', 'DeadLetterSinkResolveFailed', "channel orders didn't set status.deadLetterSinkURI"),
-      ],
+      conditions: unresolved('False', 'DeadLetterSinkResolveFailed', "channel orders didn't set status.deadLetterSinkURI"),
     },
     wantEvents: ["Warning DeadLetterSinkResolveFailed channel orders didn't set status.deadLetterSinkURI"],
   },
@@ -163,13 +162,7 @@ const subRows: Row[] = [
     wantStatus: {
       observedGeneration: 1,
       physicalSubscription: { subscriberUri: 'http://sink.example/', deadLetterSinkUri: 'http://dls.example/' },
-      conditions: [
-        cond('AddedToChannel', 'True'),
-        cond('ChannelReady', 'Unknown', 'SubscriptionNotMarkedReadyByChannel', 'Failed to get subscription status: subscription "sub" not present in channel "orders" subscriber\'s list'),
-        OIDC,
-        cond('Ready', 'Unknown', 'SubscriptionNotMarkedReadyByChannel', 'Failed to get subscription status: subscription "sub" not present in channel "orders" subscriber\'s list'),
-        cond('ReferencesResolved', 'True'),
-      ],
+      conditions: NOT_MARKED_READY,
     },
     wantEvents: ['Normal SubscriberSync Subscription was synchronized to channel "orders"'],
   },
@@ -179,13 +172,7 @@ const subRows: Row[] = [
     key: 'default/sub',
     wantStatus: {
       observedGeneration: 1,
-      conditions: [
-        cond('AddedToChannel', 'Unknown'),
-        cond('ChannelReady', 'Unknown'),
-        OIDC,
-        cond('Ready', 'False', 'ReplyResolveFailed', 'Failed to resolve spec.reply: failed to get object default/gone: channels.messaging.knative.dev "gone" not found'),
-        cond('ReferencesResolved', 'False', 'ReplyResolveFailed', 'Failed to resolve spec.reply: failed to get object default/gone: channels.messaging.knative.dev "gone" not found'),
-      ],
+      conditions: unresolved('False', 'ReplyResolveFailed', 'Failed to resolve spec.reply: failed to get object default/gone: channels.messaging.knative.dev "gone" not found'),
       // The subscriber resolved before the reply failed (Knative writes each URI as it resolves).
       physicalSubscription: { subscriberUri: 'http://sink.example/' },
     },
