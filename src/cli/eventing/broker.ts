@@ -9,7 +9,7 @@ import { CliError } from '../errors.ts';
 import { conditionsValue, nonReadyReason, readyValue } from '../printers.ts';
 import { tableAge } from '../duration.ts';
 import type { Layout, ListTable } from './common.ts';
-import { BROKER, deleteNamed, describeLayout, describeObject, listObjects, pathOf, resolveSinkFlag, singleName, updateWithRetry } from './common.ts';
+import { BROKER, createExplained, deleteNamed, describeLayout, describeObject, listObjects, pathOf, resolveSinkFlag, singleName, updateWithRetry } from './common.ts';
 
 /** eventingv1.BrokerClassAnnotationKey. */
 const BROKER_CLASS_ANNOTATION = 'eventing.knative.dev/broker.class';
@@ -81,11 +81,7 @@ export async function createCommand(ctx: CommandContext): Promise<void> {
     if (!ctx.flags.changed('class')) throw new CliError('cannot set broker-config without setting class');
     broker.spec.config = brokerConfigReference(ctx.flags.string('broker-config'));
   }
-  try {
-    await client.call('POST', pathOf(BROKER, namespace), broker);
-  } catch (e) {
-    throw new CliError(`cannot create broker '${name}' in namespace '${namespace}' because: ${(e as Error).message}`);
-  }
+  await createExplained(client, BROKER, namespace, name, broker);
   ctx.out.write(`Broker '${name}' successfully created in namespace '${namespace}'.\n`);
 }
 

@@ -392,6 +392,15 @@ export async function deleteNamed(client: ServingClient, info: KindInfo, namespa
   await client.call('DELETE', pathOf(info, namespace, name), { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy });
 }
 
+/** POST a new object; a failure reads as kn's `cannot create <kind> 'NAME' in namespace 'NS' because: …`. */
+export async function createExplained(client: ServingClient, info: KindInfo, namespace: string, name: string, obj: AnyObject): Promise<void> {
+  try {
+    await client.call('POST', pathOf(info, namespace), obj);
+  } catch (e) {
+    throw new CliError(`cannot create ${info.kind.toLowerCase()} '${name}' in namespace '${namespace}' because: ${(e as Error).message}`);
+  }
+}
+
 /** One GET, change, PUT without kn's conflict retry (the update commands of kn that call Update directly);
  *  `what` names the kind in the marked-for-deletion error. */
 export async function updateOnce<T extends AnyObject>(client: ServingClient, info: KindInfo, namespace: string, name: string, what: string, change: (obj: T) => void | Promise<void>): Promise<void> {

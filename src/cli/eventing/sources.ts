@@ -3,7 +3,7 @@
 
 import type { EnvVar } from '../../api/types.ts';
 import type { ApiServerSource, ContainerSource, Destination, PingSource, SinkBinding } from '../../eventing/types.ts';
-import type { ObjectList } from '../client.ts';
+import type { ObjectList, ServingClient } from '../client.ts';
 import type { CommandContext } from '../command.ts';
 import { connect, listNamespaceOf, namespaceOf, nowOf } from '../context.ts';
 import { tableAge } from '../duration.ts';
@@ -56,6 +56,12 @@ function ceOverridesBlock(ext: Record<string, string> | undefined, blankAfter: b
 
 async function requiredSink(ctx: Ctx, namespace: string): Promise<Destination> {
   return resolveSink(connect(ctx), ctx.flags.string('sink'), namespace, sinkMappingsOf(ctx));
+}
+
+/** --sink and --ce-override of a source update, each when given. */
+async function updateSinkAndOverrides(ctx: Ctx, client: ServingClient, namespace: string, spec: { sink?: Destination; ceOverrides?: { extensions?: Record<string, string> } }): Promise<void> {
+  if (ctx.flags.changed('sink')) spec.sink = await resolveSink(client, ctx.flags.string('sink'), namespace, sinkMappingsOf(ctx));
+  if (ctx.flags.changed('ce-override')) applyCeOverrides(spec, ctx.flags.list('ce-override'));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,8 +124,7 @@ export async function pingUpdateCommand(ctx: Ctx): Promise<void> {
       throw new CliError(`cannot update PingSource ${JSON.stringify(name)} in namespace ${JSON.stringify(namespace)} because: ${(e as Error).message}`);
     }
     if (ctx.flags.changed('data')) setPingData(source.spec, fields);
-    if (ctx.flags.changed('sink')) source.spec.sink = await resolveSink(client, ctx.flags.string('sink'), namespace, sinkMappingsOf(ctx));
-    if (ctx.flags.changed('ce-override')) applyCeOverrides(source.spec, ctx.flags.list('ce-override'));
+    await updateSinkAndOverrides(ctx, client, namespace, source.spec);
   });
   ctx.out.write(`Ping source '${name}' updated in namespace '${namespace}'.\n`);
 }
@@ -261,8 +266,7 @@ export async function apiserverUpdateCommand(ctx: Ctx): Promise<void> {
     if (ctx.flags.changed('service-account')) source.spec.serviceAccountName = ctx.flags.string('service-account');
     if (ctx.flags.changed('mode')) source.spec.mode = checkMode(ctx.flags.string('mode'));
     if (ctx.flags.changed('resource')) source.spec.resources = updateApiResources(source.spec.resources ?? [], ctx.flags.list('resource'));
-    if (ctx.flags.changed('sink')) source.spec.sink = await resolveSink(client, ctx.flags.string('sink'), namespace, sinkMappingsOf(ctx));
-    if (ctx.flags.changed('ce-override')) applyCeOverrides(source.spec, ctx.flags.list('ce-override'));
+    await updateSinkAndOverrides(ctx, client, namespace, source.spec);
   });
   ctx.out.write(`ApiServer source '${name}' updated in namespace '${namespace}'.\n`);
 }

@@ -9,7 +9,7 @@ import { mapFromArray } from '../podspec-flags.ts';
 import type { PrefixWriter } from '../printers.ts';
 import { conditionsValue, nonReadyReason, readyValue } from '../printers.ts';
 import type { Layout, ListTable } from './common.ts';
-import { deleteNamedCommand, describeLayout, describeObject, keyValueUpdates, listObjects, pathOf, requireFlags, resolveSink, singleName, sinkMappingsOf, sinkToString, TRIGGER, updateWithRetry, writeSink } from './common.ts';
+import { createExplained, deleteNamedCommand, describeLayout, describeObject, keyValueUpdates, listObjects, requireFlags, resolveSink, singleName, sinkMappingsOf, sinkToString, TRIGGER, updateWithRetry, writeSink } from './common.ts';
 
 /** TriggerBuilder.Filters: an empty filter without --filter, else exactly the given attributes. */
 function withFilters(trigger: Trigger, filters: Map<string, string>): void {
@@ -40,11 +40,7 @@ export async function createCommand(ctx: CommandContext): Promise<void> {
   }
   const trigger: Trigger = { apiVersion: 'eventing.knative.dev/v1', kind: 'Trigger', metadata: { name, namespace }, spec: { broker: ctx.flags.string('broker'), subscriber } };
   withFilters(trigger, filters);
-  try {
-    await client.call('POST', pathOf(TRIGGER, namespace), trigger);
-  } catch (e) {
-    throw new CliError(`cannot create trigger '${name}' in namespace '${namespace}' because: ${(e as Error).message}`);
-  }
+  await createExplained(client, TRIGGER, namespace, name, trigger);
   ctx.out.write(`Trigger '${name}' successfully created in namespace '${namespace}'.\n`);
 }
 
