@@ -6,6 +6,7 @@ import {
   type ClusterDomainClaim, type DomainMapping, type KReference,
 } from '../api/domainmapping-lifecycle.ts';
 import { LABEL } from '../api/types.ts';
+import { guessResource } from '../kube/names.ts';
 import { registry } from '../kube/registry.ts';
 import type { MappedTLS } from '../dataplane/routing.ts';
 import type { ServingCertificate } from '../dataplane/https.ts';
@@ -17,15 +18,6 @@ import { splitKey } from './names.ts';
 /** A reconcile step that failed: the condition is marked, and the message is the generated reconciler's InternalError event. */
 class Failed extends Error {
   override name = 'Failed';
-}
-
-/** k8s.io/apimachinery pkg/api/meta UnsafeGuessKindToResource: the lower-cased kind, pluralised. */
-function guessResource(kind: string): string {
-  const k = kind.toLowerCase();
-  if (k === '') return '';
-  if (k.endsWith('s')) return `${k}es`;
-  if (k.endsWith('y')) return `${k.slice(0, -1)}ies`;
-  return `${k}s`;
 }
 
 /** KReference.String() (knative/pkg apis/duck/v1 knative_reference.go). */

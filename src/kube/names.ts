@@ -117,3 +117,12 @@ export const nameIsDNSSubdomain: NameValidator = (name, prefix) => isDNS1123Subd
 export const nameIsDNSLabel: NameValidator = (name, prefix) => isDNS1123Label(prefix ? maskTrailingDash(name) : name);
 /** validation.NameIsDNS1035Label. */
 export const nameIsDNS1035Label: NameValidator = (name, prefix) => isDNS1035Label(prefix ? maskTrailingDash(name) : name);
+
+/** k8s.io/apimachinery pkg/api/meta UnsafeGuessKindToResource: the lower-cased kind, pluralised. */
+export function guessResource(kind: string): string {
+  const k = kind.toLowerCase();
+  if (k === '') return '';
+  if (k.endsWith('s')) return `${k}es`;
+  if (k.endsWith('y')) return `${k.slice(0, -1)}ies`;
+  return `${k}s`;
+}

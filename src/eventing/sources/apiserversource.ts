@@ -6,6 +6,7 @@
 
 import { reconcileKey, type Reconciler } from '../../controllers/kit.ts';
 import { controllerOf } from '../../controllers/context.ts';
+import { guessResource } from '../../kube/names.ts';
 import { registry } from '../../kube/registry.ts';
 import { labelSelectorString } from '../../kube/printers.ts';
 import { parseLabelSelector, type LabelSelector } from '../../kube/selectors.ts';
@@ -23,15 +24,6 @@ export const APISERVER_EVENT_TYPES = {
 } as const;
 
 type Verb = 'add' | 'update' | 'delete';
-
-/** meta.UnsafeGuessKindToResource's plural of a kind. */
-function guessResource(kind: string): string {
-  const k = kind.toLowerCase();
-  if (k === '') return '';
-  if (k.endsWith('s')) return `${k}es`;
-  if (k.endsWith('y')) return `${k.slice(0, -1)}ies`;
-  return `${k}s`;
-}
 
 /** events.go createSelfLink: `/apis/APIVERSION/namespaces/NS/PLURAL/NAME` (a group without version gets `/versionUnknown`). */
 export function selfLink(apiVersion: string, kind: string, namespace: string, name: string): string {
