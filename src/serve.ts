@@ -152,24 +152,23 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const metrics = new KnitMetrics({ instances, scaler: autoscaler, store });
   instances.requestObserver = (key) => metrics.observer(key);
   const events = new StoredEventRecorder(store);
+  // What the Serving controllers and the Eventing manager both see.
+  const controllerBase = { store, events, logDir: instances.logDir, now: () => new Date(), table, instances, autoscaler };
+  const servingSettings = {
+    domain: opts.domain,
+    domainTemplate: config.network.domainTemplate,
+    tagTemplate: config.network.tagTemplate,
+    clusterDomain: config.network.clusterDomain,
+    progressDeadlineSeconds: config.deployment.progressDeadlineSeconds,
+    initialScale: config.autoscaler.initialScale,
+    rolloutDurationSeconds: config.network.rolloutDurationSeconds,
+    tagHeaderBasedRouting: config.network.tagHeaderBasedRouting,
+  };
   const controllers = new ControllerManager({
-    store,
+    ...controllerBase,
     ...(routeCerts ? { certificates: routeCerts } : {}),
-    events,
-    logDir: instances.logDir,
-    now: () => new Date(),
-    table,
-    instances,
-    autoscaler,
     settings: {
-      domain: opts.domain,
-      domainTemplate: config.network.domainTemplate,
-      tagTemplate: config.network.tagTemplate,
-      clusterDomain: config.network.clusterDomain,
-      progressDeadlineSeconds: config.deployment.progressDeadlineSeconds,
-      initialScale: config.autoscaler.initialScale,
-      rolloutDurationSeconds: config.network.rolloutDurationSeconds,
-      tagHeaderBasedRouting: config.network.tagHeaderBasedRouting,
+      ...servingSettings,
       autocreateClusterDomainClaims: config.network.autocreateClusterDomainClaims,
       httpsGateway: httpsAddr !== undefined,
       externalDomainTLS: config.network.externalDomainTLS,
@@ -181,14 +180,8 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   let apiUrl: string | undefined;
   const eventing = new EventingManager(
     {
-      store,
-      events,
-      logDir: instances.logDir,
-      now: () => new Date(),
-      table,
-      instances,
-      autoscaler,
-      settings: { domain: opts.domain, domainTemplate: config.network.domainTemplate, tagTemplate: config.network.tagTemplate, clusterDomain: config.network.clusterDomain, progressDeadlineSeconds: config.deployment.progressDeadlineSeconds, initialScale: config.autoscaler.initialScale, rolloutDurationSeconds: config.network.rolloutDurationSeconds, tagHeaderBasedRouting: config.network.tagHeaderBasedRouting },
+      ...controllerBase,
+      settings: servingSettings,
       dataDir,
       localGateway: () => localGateway,
       hostRouted: (host) => table.lookup('cluster-local', host) !== undefined,
