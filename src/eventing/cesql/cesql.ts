@@ -145,6 +145,8 @@ export type Expr =
 
 const LOGIC = new Set(['AND', 'OR', 'XOR']);
 const COMPARISON = new Set(['=', '!=', '<>', '>=', '<=', '<', '>']);
+const ADDITIVE = new Set(['+', '-']);
+const MULTIPLICATIVE = new Set(['*', '/', '%']);
 
 class Parser {
   #toks: Token[];
@@ -187,34 +189,25 @@ class Parser {
   }
 
   #comparison(): Expr {
-    let l = this.#additive();
-    for (;;) {
-      const t = this.#peek();
-      if (t.kind === 'op' && COMPARISON.has(t.text)) {
-        this.#next();
-        l = { t: 'bin', op: t.text, l, r: this.#additive() };
-      } else return l;
-    }
+    return this.#leftAssociative(COMPARISON, () => this.#additive());
   }
 
   #additive(): Expr {
-    let l = this.#multiplicative();
-    for (;;) {
-      const t = this.#peek();
-      if (t.kind === 'op' && (t.text === '+' || t.text === '-')) {
-        this.#next();
-        l = { t: 'bin', op: t.text, l, r: this.#multiplicative() };
-      } else return l;
-    }
+    return this.#leftAssociative(ADDITIVE, () => this.#multiplicative());
   }
 
   #multiplicative(): Expr {
-    let l = this.#postfix();
+    return this.#leftAssociative(MULTIPLICATIVE, () => this.#postfix());
+  }
+
+  /** One left-associative level of binary operators `ops` over `operand`. */
+  #leftAssociative(ops: ReadonlySet<string>, operand: () => Expr): Expr {
+    let l = operand();
     for (;;) {
       const t = this.#peek();
-      if (t.kind === 'op' && (t.text === '*' || t.text === '/' || t.text === '%')) {
+      if (t.kind === 'op' && ops.has(t.text)) {
         this.#next();
-        l = { t: 'bin', op: t.text, l, r: this.#postfix() };
+        l = { t: 'bin', op: t.text, l, r: operand() };
       } else return l;
     }
   }
