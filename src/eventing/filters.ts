@@ -69,25 +69,24 @@ function matchFilter(m: Record<string, string>, test: (value: string, want: stri
   };
 }
 
+/** knative/eventing pkg/eventfilter/subscriptionsapi/all_filter.go Filter: the first Fail decides, else the last filter's result. */
 function allFilter(fs: Filter[]): Filter {
-  if (fs.length === 1) return fs[0];
-  return (a) => {
-    let res: Result = Result.None;
-    for (const f of fs) {
-      res = f(a);
-      if (res === Result.Fail) return Result.Fail;
-    }
-    return res;
-  };
+  return firstOf(fs, Result.Fail);
 }
 
+/** knative/eventing pkg/eventfilter/subscriptionsapi/any_filter.go Filter: the first Pass decides, else the last filter's result. */
 function anyFilter(fs: Filter[]): Filter {
+  return firstOf(fs, Result.Pass);
+}
+
+/** Runs `fs` in order and stops at the first `decisive` result; a single filter is itself. */
+function firstOf(fs: Filter[], decisive: Result): Filter {
   if (fs.length === 1) return fs[0];
   return (a) => {
     let res: Result = Result.None;
     for (const f of fs) {
       res = f(a);
-      if (res === Result.Pass) return Result.Pass;
+      if (res === decisive) return decisive;
     }
     return res;
   };
