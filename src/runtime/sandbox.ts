@@ -249,8 +249,22 @@ function killProcessGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** The first child of process `pid` (from /proc/PID/stat's ppid field), if it has one. */
+/**
+ * The first child of process `pid`, if it has one: from /proc/PID/task/PID/children (one small read; the
+ * sandbox's init is one thread), else by the ppid field of every /proc/PID/stat (a scan of every process,
+ * which a burst of starts would pay once per instance per pod listing).
+ */
 export function childOf(pid: number): number | undefined {
+  try {
+    const first = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0];
+    return first ? Number(first) : undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || fs.existsSync(`/proc/${pid}`)) return childOfByScan(pid);
+    return undefined; // the process is gone
+  }
+}
+
+function childOfByScan(pid: number): number | undefined {
   for (const entry of procEntries()) {
     const stat = readStat(entry);
     if (stat && Number(stat[1]) === pid) return entry;
