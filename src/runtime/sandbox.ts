@@ -1,6 +1,6 @@
 // The sandbox a `file://` instance runs in (bubblewrap): its own uid, mount, pid and IPC namespaces, no view of knit's data directory.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SecurityContext } from '../api/types.ts';
@@ -191,8 +191,8 @@ function dropTo(tools: SandboxTools, layout: SandboxLayout): string[] {
 }
 
 /** Reads the sandbox's pid (its pid 1, as the host numbers it) from bwrap's info fd. */
-export function readSandboxPid(child: ChildProcess): Promise<number | undefined> {
-  const info = child.stdio[3] as NodeJS.ReadableStream | null | undefined;
+export function readSandboxPid(child: { readonly stdio?: readonly unknown[] }): Promise<number | undefined> {
+  const info = child.stdio?.[3] as NodeJS.ReadableStream | null | undefined;
   if (!info) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     let text = '';
