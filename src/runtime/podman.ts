@@ -6,7 +6,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { parseQuantity } from '../api/go-values.ts';
 import { ChildInstance, signalNumber } from './child-instance.ts';
-import { freePort, killGroup } from './process.ts';
+import { freePort, killGroup, releaseInstancePort, reserveInstancePort } from './process.ts';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
 import { PodInstance, checkOneRuntime, type PodNetwork } from './pod.ts';
 import { verifyRunAsNonRoot } from './sandbox.ts';
@@ -241,6 +241,8 @@ class PodmanInstance extends ChildInstance {
   private readonly name: string;
   private readonly pod: PodmanPodRef | undefined;
   private readonly prepared: PreparedContainer | undefined;
+  /** The loopback port reserved for it (reserveInstancePort), released when it ends. */
+  private reservedPort: number | undefined;
 
   constructor(runtime: PodmanRuntime, spec: InstanceSpec, pod?: PodmanPodRef, prepared?: PreparedContainer) {
     super(spec);
@@ -258,20 +260,24 @@ class PodmanInstance extends ChildInstance {
           await this.runtime.removePrepared(p);
           return this.finish(0, null);
         }
-        this.port = p.port;
+        this.port = this.reservedPort = p.port;
         // The container exists and its process waits to be started: `podman start` runs it and, attached, carries its output and exit status.
         return this.run(['start', '--attach', '--sig-proxy=false', this.name]);
       }
     }
     try {
-      this.port = this.pod ? (this.spec.role === 'sidecar' ? 0 : this.pod.hostPort) : await freePort();
+      if (this.pod) this.port = this.spec.role === 'sidecar' ? 0 : this.pod.hostPort;
+      else this.port = this.reservedPort = await reserveInstancePort();
       fs.mkdirSync(path.dirname(this.spec.logFile), { recursive: true });
     } catch (err) {
       this.logs.push(`knit: ${(err as Error).message}`);
       return this.finish(127, null);
     }
     const refusal = await this.runtime.refuseStart(this.spec);
-    if (refusal) return this.failToStart(refusal.reason, refusal.message);
+    if (refusal) {
+      releaseInstancePort(this.reservedPort);
+      return this.failToStart(refusal.reason, refusal.message);
+    }
     if (this.stopRequested) return this.finish(0, null);
     try {
       fs.mkdirSync(this.conmonDir, { recursive: true });
@@ -322,6 +328,7 @@ class PodmanInstance extends ChildInstance {
   }
 
   protected override onFinished(): void {
+    releaseInstancePort(this.reservedPort);
     fs.rmSync(this.conmonDir, { recursive: true, force: true });
   }
 
@@ -482,7 +489,7 @@ export class PodmanRuntime implements Runtime {
   private async createPrepared(p: PreparedContainer, spec: InstanceSpec): Promise<boolean> {
     try {
       if (await this.refuseStart(spec)) return false;
-      p.port = await freePort();
+      p.port = await reserveInstancePort();
       const args = podmanCreateArgs(spec, p.port, this.owner);
       p.fingerprint = fingerprint(args, spec.env);
       await fs.promises.mkdir(p.dir, { recursive: true });
@@ -512,6 +519,7 @@ export class PodmanRuntime implements Runtime {
   /** Removes a prepared container and its working directory. */
   async removePrepared(p: PreparedContainer): Promise<void> {
     await runPodman(this.bin, ['rm', '-f', '-t', '0', '--ignore', p.name]);
+    releaseInstancePort(p.port || undefined);
     await fs.promises.rm(p.dir, { recursive: true, force: true });
   }
 

@@ -31,6 +31,29 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/**
+ * Loopback ports handed to instances that have not ended: freePort's port is free when it answers, but the
+ * instance binds it only later, so instances started at once could be handed the same port (and the second's
+ * readiness probe would reach the first's app). knit hands a port to one instance at a time.
+ */
+const instancePorts = new Set<number>();
+
+/** A free loopback port no other instance of this knit holds; releaseInstancePort gives it back. */
+export async function reserveInstancePort(): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = await freePort();
+    if (!instancePorts.has(port)) {
+      instancePorts.add(port);
+      return port;
+    }
+  }
+  throw new RuntimeError('CreateContainerError', 'no free loopback port for the instance');
+}
+
+export function releaseInstancePort(port: number | undefined): void {
+  if (port !== undefined) instancePorts.delete(port);
+}
+
 /** The directory a `file://` image names. */
 export function imageDir(image: string): string {
   return fileURLToPath(image);
@@ -104,6 +127,8 @@ class ProcessInstance extends ChildInstance {
   private readonly cgroups: CgroupManager | CgroupSupport;
   /** The instance's cgroup, while it has one. */
   private cgroup: InstanceCgroup | undefined;
+  /** The loopback port reserved for it (reserveInstancePort), released when it ends. */
+  private reservedPort: number | undefined;
   /** Settles once the cgroup is removed after the instance is gone (stop() waits for it). */
   private cgroupRemoved: Promise<void> = Promise.resolve();
 
@@ -178,7 +203,8 @@ class ProcessInstance extends ChildInstance {
       const layout: SandboxLayout = { imageDir: real, cwd: path.resolve(real, this.spec.container.workingDir ?? '.'), uid, gid, volumes: this.spec.volumes };
       const netns = this.netns;
       // In a pod's own network the serving port is the declared one, as in a container; a sidecar gets no PORT.
-      this.port = netns ? this.spec.containerPort : await freePort();
+      if (!netns) this.port = this.reservedPort = await reserveInstancePort();
+      else this.port = this.spec.containerPort;
       if (this.stopRequested) return this.finish(0, null);
       this.cgroup = this.createCgroup();
       layout.extraArgs = [...(layout.extraArgs ?? []), ...this.resourceArgs(this.cgroup)];
@@ -208,6 +234,7 @@ class ProcessInstance extends ChildInstance {
     } catch (err) {
       // Nothing started in it: the cgroup goes at once.
       if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
+      releaseInstancePort(this.reservedPort);
       this.failToStart(err instanceof RuntimeError ? err.reason : 'ContainerMissing', (err as Error).message);
     }
   }
@@ -240,7 +267,7 @@ class ProcessInstance extends ChildInstance {
     const id = own.uid === 0 ? instanceIdentity(sc, own) : own;
     this.refuseRoot(id.uid);
     const cwd = this.spec.container.workingDir ? path.resolve(dir, this.spec.container.workingDir) : dir;
-    this.port = await freePort();
+    this.port = this.reservedPort = await reserveInstancePort();
     if (this.stopRequested) return this.finish(0, null);
     const env = { ...baseEnv(), ...this.spec.env, ...gpuEnvOf(this.spec.gpus), PORT: String(this.port) };
     const switchUser = id.uid !== own.uid || id.gid !== own.gid;
@@ -316,6 +343,7 @@ class ProcessInstance extends ChildInstance {
   }
 
   protected override onFinished(): void {
+    releaseInstancePort(this.reservedPort);
     if (this.killTimer) clearTimeout(this.killTimer);
     if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
   }
