@@ -5,7 +5,8 @@
 // groups), as they do when knit itself is killed.
 //
 // Only node: built-ins, and no knit module: the process stays small. Its fds 0-2 are knit's pipes; every
-// child gets its own stdio in place of them and nothing else (Node opens every other descriptor with O_CLOEXEC).
+// child gets its own stdio in place of them and nothing else (Node opens every other descriptor with O_CLOEXEC,
+// and what this process inherited without it is closed first).
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -85,6 +86,24 @@ function spawnChild(r: SpawnRequest): void {
   child.once('exit', (code, signal) => send({ id: r.id, event: 'exit', code, signal }));
 }
 
+/**
+ * Closes what this process inherited without close-on-exec beyond fds 0-2 (as process.ts closeInheritedFds
+ * does in knit serve): a child would get every one of them, where a container starts with stdio only.
+ */
+function closeInherited(): void {
+  for (const e of fs.readdirSync('/proc/self/fdinfo')) {
+    const fd = Number(e);
+    if (!Number.isInteger(fd) || fd <= 2) continue;
+    try {
+      const flags = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+      if (flags !== undefined && (parseInt(flags, 8) & 0o2000000) === 0) fs.closeSync(fd);
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+closeInherited();
 const lines = readline.createInterface({ input: process.stdin });
 lines.on('line', (line) => {
   let r: Request;
