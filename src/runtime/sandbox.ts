@@ -264,6 +264,38 @@ export function childOf(pid: number): number | undefined {
   }
 }
 
+/** Whether the kernel lists children in /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN). */
+const PROC_CHILDREN = fs.existsSync(`/proc/self/task/${process.pid}/children`);
+
+/** Every descendant of `root` (each thread's children, breadth first). */
+function descendantsOf(root: number): number[] {
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    let tasks: string[];
+    try {
+      tasks = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // gone
+    }
+    for (const tid of tasks) {
+      let children = '';
+      try {
+        children = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const c of children.trim().split(' ')) {
+        if (!c) continue;
+        out.push(Number(c));
+        queue.push(Number(c));
+      }
+    }
+  }
+  return out;
+}
+
 function childOfByScan(pid: number): number | undefined {
   for (const entry of procEntries()) {
     const stat = readStat(entry);
@@ -296,7 +328,10 @@ function readStat(pid: number): string[] | undefined {
  * the instance's processes only, and bwrap exits with the status of the instance once it has gone.
  */
 export function signalGroupExcept(pgid: number, except: number, signal: NodeJS.Signals): void {
-  for (const pid of procEntries()) {
+  // The group leader is bwrap, and the sandbox has its own pid namespace (orphans go to its init, bwrap's
+  // child): every process of the group descends from the leader, so its tree is walked, not every process.
+  const candidates = PROC_CHILDREN ? [pgid, ...descendantsOf(pgid)] : procEntries();
+  for (const pid of candidates) {
     if (pid === except || Number(readStat(pid)?.[2]) !== pgid) continue;
     try {
       process.kill(pid, signal);
