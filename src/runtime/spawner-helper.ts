@@ -34,6 +34,8 @@ interface SpawnRequest {
   detached?: boolean;
   uid?: number;
   gid?: number;
+  /** The nice value of the child's scheduling autogroup (its new session's; see spawner.ts). */
+  autogroupNice?: number;
 }
 
 type Request = FifoRequest | SpawnRequest;
@@ -75,6 +77,13 @@ function spawnChild(r: SpawnRequest): void {
     if (out !== undefined) fs.closeSync(out);
   }
   child.once('error', (err) => send({ id: r.id, event: 'error', message: err.message }));
+  if (child.pid !== undefined && r.autogroupNice !== undefined && r.detached) {
+    try {
+      fs.writeFileSync(`/proc/${child.pid}/autogroup`, String(r.autogroupNice));
+    } catch {
+      // no autogroups here (or the child is gone already)
+    }
+  }
   if (child.pid !== undefined) send({ id: r.id, event: 'spawned', pid: child.pid });
   const info = child.stdio[3] as NodeJS.ReadableStream | null | undefined;
   if (info) {

@@ -4,6 +4,7 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
+import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { PassThrough } from 'node:stream';
@@ -30,6 +31,29 @@ export interface RemoteSpawnOptions {
   detached?: boolean;
   uid?: number;
   gid?: number;
+  /**
+   * The nice value of the scheduling autogroup of the child's new session (`detached`), set right after the
+   * fork (see STARTING_NICE).
+   */
+  autogroupNice?: number;
+}
+
+/**
+ * With autogroups (Linux's default CFS setting), every session is one scheduling entity, and an instance is
+ * its own session: 100 instances starting at once are 100 entities against knit's one, and knit's event loop
+ * (the gateway) would get 1/101 of the CPU. A starting instance's autogroup runs at this nice value instead,
+ * until it is ready (setAutogroupNice back to 0), so what starts cannot starve what serves.
+ */
+export const STARTING_NICE = 19;
+
+/** Sets the nice value of the autogroup of process `pid` (false when there are no autogroups or it is gone). */
+export function setAutogroupNice(pid: number, nice: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/autogroup`, String(nice));
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A process the spawner started: emits 'exit' (code, signal) once, or 'error'. */
