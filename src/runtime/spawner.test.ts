@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { Spawner, type RemoteChild } from './spawner.ts';
+import { Spawner, setAutogroupNice, type RemoteChild } from './spawner.ts';
 import { releaseInstancePort, reserveInstancePort } from './process.ts';
 
 function exitOf(child: RemoteChild): Promise<[number | null, NodeJS.Signals | null]> {
@@ -77,4 +77,30 @@ test('instance ports: ports reserved at once are all different', async () => {
   } finally {
     for (const p of ports) releaseInstancePort(p);
   }
+});
+
+test('spawner: a child started with autogroupNice runs in its own session, whose autogroup has that nice value', async () => {
+  const spawner = new Spawner();
+  const child = await spawner.spawn('/bin/sleep', ['30'], { cwd: '/', env: {}, detached: true, autogroupNice: 19 });
+  const pid = child.pid!;
+  const exited = exitOf(child);
+  try {
+    const group = fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8');
+    assert.match(group, /nice 19$/m);
+    assert.notEqual(group, fs.readFileSync('/proc/self/autogroup', 'utf8'), 'not knit\'s own autogroup');
+    assert.equal(setAutogroupNice(pid, 0), true);
+    assert.match(fs.readFileSync(`/proc/${pid}/autogroup`, 'utf8'), /nice 0$/m);
+  } finally {
+    process.kill(-pid, 'SIGKILL');
+    await exited;
+  }
+});
+
+test('spawner: an exit reported before anyone listens still reaches a listener added later', async () => {
+  const spawner = new Spawner();
+  const child = await spawner.spawn('/bin/true', [], { cwd: '/', env: {} });
+  const deadline = Date.now() + 5000;
+  while (!child.exited && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(child.exited, true);
+  assert.deepEqual(await exitOf(child), [0, null]);
 });

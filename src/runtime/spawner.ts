@@ -56,18 +56,51 @@ export function setAutogroupNice(pid: number, nice: number): boolean {
   }
 }
 
-/** A process the spawner started: emits 'exit' (code, signal) once, or 'error'. */
+type ExitListener = (code: number | null, signal: NodeJS.Signals | null) => void;
+
+/**
+ * A process the spawner started: emits 'exit' (code, signal) once, or 'error'. Its exit may be reported in
+ * the same read as its start, before its supervisor listens: an 'exit' listener added after the exit is
+ * called at once (in a microtask), as if it had listened all along.
+ */
 export class RemoteChild extends EventEmitter {
   pid: number | undefined;
   readonly stdout = null;
   readonly stderr = null;
   /** Index 3 carries the child's fd 3 output when asked for (`info`). */
   readonly stdio: [null, null, null, PassThrough | null];
-  exited = false;
+  /** Its exit status, once it exited. */
+  private status: [number | null, NodeJS.Signals | null] | undefined;
 
   constructor(info: boolean) {
     super();
     this.stdio = [null, null, null, info ? new PassThrough() : null];
+  }
+
+  get exited(): boolean {
+    return this.status !== undefined;
+  }
+
+  /** @internal the spawner reports the exit. */
+  exit(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.status) return;
+    this.status = [code, signal];
+    this.stdio[3]?.end();
+    this.emit('exit', code, signal);
+  }
+
+  override on(event: string | symbol, listener: Parameters<EventEmitter['on']>[1]): this {
+    if (event === 'exit' && this.status) {
+      const [code, signal] = this.status;
+      queueMicrotask(() => (listener as ExitListener)(code, signal));
+      return this;
+    }
+    return super.on(event, listener);
+  }
+
+  override once(event: string | symbol, listener: Parameters<EventEmitter['on']>[1]): this {
+    if (event === 'exit' && this.status) return this.on(event, listener);
+    return super.once(event, listener);
   }
 }
 
@@ -109,8 +142,14 @@ export class Spawner {
   /** The helper keeps knit's event loop alive only while something waits on it. */
   private refresh(): void {
     const out = this.helper?.stdout as (NodeJS.ReadableStream & { ref?(): void; unref?(): void }) | undefined;
-    if (this.waiting.size + this.children.size > 0) out?.ref?.();
-    else out?.unref?.();
+    // The process handle too: its exit must be seen even after its stdout closed.
+    if (this.waiting.size + this.children.size > 0) {
+      out?.ref?.();
+      this.helper?.ref();
+    } else {
+      out?.unref?.();
+      this.helper?.unref();
+    }
   }
 
   private send(m: Record<string, unknown>): void {
@@ -175,9 +214,7 @@ export class Spawner {
         break;
       case 'exit':
         this.children.delete(ev.id);
-        child.exited = true;
-        child.stdio[3]?.end();
-        child.emit('exit', ev.code ?? null, ev.signal ?? null);
+        child.exit(ev.code ?? null, ev.signal ?? null);
         break;
     }
     this.refresh();
@@ -205,9 +242,7 @@ export class Spawner {
       } catch {
         // already gone
       }
-      child.exited = true;
-      child.stdio[3]?.end();
-      child.emit('exit', null, 'SIGKILL');
+      child.exit(null, 'SIGKILL');
     }
   }
 }
