@@ -6,7 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
 import { ChildInstance } from './child-instance.ts';
-import { STARTING_NICE, Spawner, setAutogroupNice, type RemoteChild, type RemoteSpawnOptions } from './spawner.ts';
+import { Spawner, type RemoteChild, type RemoteSpawnOptions } from './spawner.ts';
 import { PodInstance, checkOneRuntime } from './pod.ts';
 import { openNetns } from './process-pod.ts';
 import type { Probe } from '../api/types.ts';
@@ -319,7 +319,7 @@ class ProcessInstance extends ChildInstance {
       }
       let child: RemoteChild;
       try {
-        child = await spawner.spawn(argv[0], argv.slice(1), { ...opts, output: fifo, detached: true, autogroupNice: STARTING_NICE });
+        child = await spawner.spawn(argv[0], argv.slice(1), { ...opts, output: fifo, detached: true });
       } catch (err) {
         fs.closeSync(readFd);
         this.logs.push(`knit: ${(err as Error).message}`);
@@ -339,9 +339,6 @@ class ProcessInstance extends ChildInstance {
   /** Supervises a started process; a stop that came while it was being spawned (nothing served yet) kills it at once. */
   private adoptStarted(child: RemoteChild, output: net.Socket): void {
     this.adopt(child, 'exit', output);
-    // Started at STARTING_NICE; once ready it serves, at the priority of every other process.
-    const pid = child.pid;
-    if (pid !== undefined) this.once('ready', () => void (this.state !== 'exited' && setAutogroupNice(pid, 0)));
     if (this.stopRequested && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
   }
 

@@ -33,19 +33,18 @@ export interface RemoteSpawnOptions {
   gid?: number;
   /**
    * The nice value of the scheduling autogroup of the child's new session (`detached`), set right after the
-   * fork (see STARTING_NICE).
+   * fork (see the note below).
    */
   autogroupNice?: number;
 }
 
 /**
- * With autogroups (Linux's default CFS setting), every session is one scheduling entity, and an instance is
- * its own session: 100 instances starting at once are 100 entities against knit's one, and knit's event loop
- * (the gateway) would get 1/101 of the CPU. A starting instance's autogroup runs at this nice value instead,
- * until it is ready (setAutogroupNice back to 0), so what starts cannot starve what serves.
+ * With autogroups (Linux's default CFS setting) every session is one scheduling entity and every instance is
+ * its own session, so 100 instances starting at once leave knit's event loop 1/101 of the CPU. Starting them
+ * at a high autogroup nice value (autogroupNice) keeps the gateway answering during such a storm, but slows
+ * every start while the machine is busy (a restart of knit that brings back many services at once took
+ * seconds longer), so knit does not use it yet; the option and setAutogroupNice are kept for measuring it.
  */
-export const STARTING_NICE = 19;
-
 /** Sets the nice value of the autogroup of process `pid` (false when there are no autogroups or it is gone). */
 export function setAutogroupNice(pid: number, nice: number): boolean {
   try {
