@@ -39,7 +39,8 @@
 // and the baseline spawns N × `podman run --rm --name … --label knit.bench=… -p 127.0.0.1:PORT:8080
 // -e NAME=… IMAGE` (polled like the process baseline; each container is removed with `podman rm -f`
 // after its first 200). Targets at N=1: knit's median ≤ 0.5× the bare `podman run` median (knit
-// prepares what it can before the first request), and overhead ≤ 50 ms median. Every container of the image or
+// prepares what it can before the first request: the revision's next container is created and initialised
+// while it is at zero, so the cold start is `podman start`), and overhead ≤ 50 ms median. Every container of the image or
 // with the bench's label, and both images, are removed on every exit path (after knit stopped).
 //
 // Exit status: 0 when every request answered 200 from the right app, every revision reached zero
@@ -722,7 +723,7 @@ async function main(): Promise<number> {
       ? `\`podman run --rm -p 127.0.0.1:PORT:8080 -e NAME=… ${podmanImage}\` spawned in one loop and polled (connect every ${POLL_MS} ms, then GET);`
       : `\`node app.js\` spawned in one loop and polled (connect every ${POLL_MS} ms, then GET).`,
   );
-  if (PODMAN) out.push('knit runs the same image with `podman run --rm --init --log-driver none --tmpfs /tmp … -p 127.0.0.1:PORT:8080`.');
+  if (PODMAN) out.push('knit runs the same image: at zero it keeps the next container created and initialised (`podman create` + `podman init` with the arguments of `podman run --rm --init --log-driver none --tmpfs /tmp … -p 127.0.0.1:PORT:8080`), and a cold start is `podman start --attach` of it.');
   out.push('overhead = knit median − bare median;');
   out.push('ratio = knit / bare (medians, p95s); p95 is nearest-rank. Everything shares the machine.');
   out.push('');

@@ -2,6 +2,7 @@
 // services) in the store equal to knit's own state, and answers the writes on them knit allows.
 
 import { isDeepStrictEqual } from 'node:util';
+import { DRAIN_SLICE_MS } from './queue.ts';
 import { rfc3339 } from '../api/time.ts';
 import { parseDurationSeconds } from '../api/go-values.ts';
 import { badRequest, notFound } from '../api/status-error.ts';
@@ -175,12 +176,18 @@ export class Projector implements ProjectedWrites {
     this.flushScheduled ??= setImmediate(() => this.flush());
   }
 
+  /** Projects what is pending, for at most DRAIN_SLICE_MS at a time (the rest on the next turn of the loop; see queue.ts drain). */
   private flush(): void {
     this.flushScheduled = undefined;
-    const tasks = [...this.pending.values()];
-    this.pending.clear();
-    for (const t of tasks) {
+    const started = performance.now();
+    let n = 0;
+    for (const [key, t] of [...this.pending]) {
       if (!this.running) return;
+      if (n++ > 0 && performance.now() - started >= DRAIN_SLICE_MS) {
+        this.flushScheduled ??= setImmediate(() => this.flush());
+        return;
+      }
+      this.pending.delete(key);
       try {
         if (t.kind === 'gateways') this.syncGateways();
         else if (t.kind === 'revision') this.syncRevision(t.ns, t.name);

@@ -11,6 +11,9 @@ export interface QueueObserver {
   reconciled(ms: number, ok: boolean): void;
 }
 
+/** The longest stretch of the event loop one drain of a queue takes before it lets I/O in. */
+export const DRAIN_SLICE_MS = 10;
+
 interface Entry {
   retries: number;
 }
@@ -66,11 +69,22 @@ export class WorkQueue {
     setImmediate(() => this.drain());
   }
 
+  /**
+   * Starts the waiting reconciles, for at most DRAIN_SLICE_MS of the event loop at a time: a burst (100
+   * revisions scaling at once) would otherwise run every reconcile's synchronous part in one task, and the
+   * gateway, on the same loop, would answer nothing meanwhile. The rest waits for the next turn of the loop.
+   */
   private drain(): void {
     this.scheduled = false;
-    const keys = [...this.pending.keys()];
-    this.pending.clear();
-    for (const key of keys) void this.run(key);
+    const started = performance.now();
+    let n = 0;
+    for (const key of [...this.pending.keys()]) {
+      if (this.stopped) return;
+      if (n++ > 0 && performance.now() - started >= DRAIN_SLICE_MS) break;
+      this.pending.delete(key);
+      void this.run(key);
+    }
+    if (this.pending.size > 0) this.schedule();
   }
 
   /** Keys waiting to be reconciled (client-go's workqueue depth). */

@@ -1,7 +1,7 @@
 // What every runtime's instance shares: a supervised child process, its startup, readiness and
 // liveness probes, its captured output, and Knative's exit reporting (ExitCode<N>, "Container failed with: …").
 
-import type { ChildProcess } from 'node:child_process';
+import type { SupervisedChild } from './spawner.ts';
 import { EventEmitter } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +23,7 @@ export abstract class ChildInstance extends EventEmitter implements Instance {
   port = 0;
   state: InstanceState = 'starting';
   startupMs: number | undefined;
-  protected child: ChildProcess | undefined;
+  protected child: SupervisedChild | undefined;
   protected stopRequested = false;
   protected readonly logs = new LogRing(200);
   protected readonly exited: Promise<void>;
@@ -68,9 +68,9 @@ export abstract class ChildInstance extends EventEmitter implements Instance {
   /**
    * Supervises a spawned child: its output goes to the log file and ring, 'spawned' is emitted,
    * and `endEvent` ('exit', or 'close' to wait for the last output) ends the instance. `output` replaces
-   * the child's stdout/stderr pipes when the runtime gave it other stdio (see process.ts stdioFifo).
+   * the child's stdout/stderr pipes when the runtime gave it other stdio (see process.ts spawnInstance).
    */
-  protected adopt(child: ChildProcess, endEvent: 'exit' | 'close', output?: NodeJS.ReadableStream): void {
+  protected adopt(child: SupervisedChild, endEvent: 'exit' | 'close', output?: NodeJS.ReadableStream): void {
     fs.mkdirSync(path.dirname(this.spec.logFile), { recursive: true });
     this.logStream = fs.createWriteStream(this.spec.logFile, { flags: 'a' });
     this.child = child;

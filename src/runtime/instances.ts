@@ -177,6 +177,8 @@ class RevisionInstances {
   private startRetryTimer: NodeJS.Timeout | undefined;
   /** Whole GPUs each replica holds for its life (restarts included), as a pod holds its devices. */
   readonly gpusPerReplica: number;
+  /** The next replica, prepared by its runtime while the revision is at zero (Runtime.prepare): its pod id and instance id. */
+  private prepared: { podId: string; id: string; runtime: Runtime } | undefined;
 
   constructor(manager: InstanceManager, workload: Workload) {
     this.manager = manager;
@@ -328,6 +330,7 @@ class RevisionInstances {
       if (victims.length > 0) this.manager.podsChanged(this.workload.key);
     }
     this.armDeadline();
+    this.prepareNext();
   }
 
   private armDeadline(): void {
@@ -361,7 +364,8 @@ class RevisionInstances {
     // A crashed replica is restarted in place (its pod keeps its name); otherwise a new replica.
     const now = this.manager.now();
     let replica = [...this.replicas.values()].find((r) => !r.instance && !r.deletedAt);
-    const suffix = replica?.podId ?? randomSuffix(5);
+    // A new replica is the one prepared at zero, if any (its runtime uses what it prepared only if the spec is still the same).
+    const suffix = replica?.podId ?? this.prepared?.podId ?? randomSuffix(5);
     // The scheduler's part: the node must match the pod's selector and affinity (revisions are immutable, so
     // a pod that does not match never will: it stays Pending until the revision goes)...
     const nodeMismatch = this.workload.unschedulable;
@@ -429,9 +433,7 @@ class RevisionInstances {
       this.manager.changed(this.workload.key);
     }
     const id = `${rev}-${replica ? randomSuffix(5) : suffix}`;
-    // Spread keeps every own name (`__proto__` too) as a variable.
-    const env = { ...base, [OWNER_ENV]: this.manager.ownerTag };
-    const spec: InstanceSpec = { ...this.workload.template, env, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`), ...(volumes ? { volumes } : {}), ...(gpus ? { gpus } : {}) };
+    const spec = this.instanceSpec(id, base, volumes, gpus);
     // A sidecar's log: DATA_DIR/logs/NS/REV/CONTAINER/INSTANCE.log (the revision's directory keeps the serving container's).
     if (spec.sidecars) spec.sidecars = spec.sidecars.map((s, i) => ({ ...s, env: { ...(sidecarEnvs?.[i] ?? s.env), [OWNER_ENV]: this.manager.ownerTag }, logFile: sidecarLogFile(this.manager.logDir, ns, rev, s.container.name ?? '', id) }));
     if (replica?.pending) {
@@ -444,6 +446,10 @@ class RevisionInstances {
       replica = newReplica(suffix, now);
       this.replicas.set(suffix, replica);
     }
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    // Not taken by this start (a restart in place): what was prepared goes.
+    if (prepared && prepared.id !== id) void prepared.runtime.discard?.(prepared.id);
     const inst = this.manager.runtimeFor(spec.image).start(spec);
     Object.assign(replica, { instance: inst, startedAt: now, readyChangedAt: now, backoffMs: undefined, logFile: spec.logFile });
     const rep = replica;
@@ -511,8 +517,38 @@ class RevisionInstances {
         }
       }
       this.manager.changed(this.workload.key);
+      this.prepareNext();
     });
     return true;
+  }
+
+  /** The spec of instance `id` of this revision, with its env (before the owner mark), volumes and GPUs. */
+  private instanceSpec(id: string, base: Record<string, string>, volumes?: VolumeBind[], gpus?: GpuDevice[]): InstanceSpec {
+    const rev = this.workload.key.split('/')[1];
+    const ns = this.workload.key.split('/')[0];
+    // Spread keeps every own name (`__proto__` too) as a variable.
+    const env = { ...base, [OWNER_ENV]: this.manager.ownerTag };
+    return { ...this.workload.template, env, id, logFile: path.join(this.manager.logDir, ns, rev, `${id}.log`), ...(volumes ? { volumes } : {}), ...(gpus ? { gpus } : {}) };
+  }
+
+  /**
+   * At zero (nothing wanted, nothing running, no replica left), lets the runtime prepare the next replica's
+   * instance (podman: its container created and initialised), so a scale from zero pays only for starting
+   * it. Not for replicas that need volumes, GPUs or sidecars, or that could not be scheduled: those are made
+   * at their start.
+   */
+  private prepareNext(): void {
+    if (this.closed || this.prepared || this.desired > 0 || this.instances.size > 0 || this.replicas.size > 0) return;
+    const w = this.workload;
+    if (w.unschedulable || w.volumes || this.gpusPerReplica > 0 || w.template.sidecars?.length || w.resolveSidecarEnvs) return;
+    const runtime = this.manager.runtimeFor(w.template.image);
+    if (!runtime.prepare) return;
+    const podId = randomSuffix(5);
+    const r = w.resolveEnv ? w.resolveEnv(podId) : { env: w.template.env };
+    if ('error' in r) return;
+    const id = `${w.key.split('/')[1]}-${podId}`;
+    this.prepared = { podId, id, runtime };
+    runtime.prepare(this.instanceSpec(id, r.env));
   }
 
   private async stopOne(inst: Instance): Promise<void> {
@@ -587,7 +623,9 @@ class RevisionInstances {
       this.endpointSlots.clear();
       slots.retire('revision', this.slot);
     }
-    await Promise.all([...this.instances.values()].map((i) => i.stop()));
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    await Promise.all([...[...this.instances.values()].map((i) => i.stop()), prepared?.runtime.discard?.(prepared.id)]);
     for (const podId of [...this.replicas.keys()]) this.dropReplica(podId);
     this.manager.volumes.releaseRevision(this.workload.key);
   }

@@ -243,6 +243,85 @@ podmanSuite('podman runtime', () => {
     await inst.stop();
   });
 
+  /** The container of instance `id`: its podman id and state, or undefined when there is none. */
+  async function container(id: string): Promise<{ id: string; state: string } | undefined> {
+    const r = await runPodman('podman', ['container', 'inspect', '--format', '{{.Id}} {{.State.Status}}', containerName(id)]);
+    const [cid, state] = r.stdout.trim().split(' ');
+    return r.code === 0 && cid ? { id: cid, state: state ?? '' } : undefined;
+  }
+
+  /** Polls until `check` holds, or fails after `ms`. */
+  async function until<T>(what: string, check: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await check();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  test('podman: a prepared container is created and initialised ahead, and the start of the same spec runs it', async () => {
+    const s = spec(probeApp, {}, { PREPARED: 'yes' });
+    runtime.prepare(s);
+    const made = await until('the prepared container', async () => {
+      const c = await container(s.id);
+      return c?.state === 'initialized' ? c : undefined;
+    });
+    const inst = start(s);
+    await waitFor(inst, 'ready');
+    const res = await get(inst, '/env');
+    assert.equal(res.status, 200);
+    assert.match(res.body, /PREPARED/);
+    const running = await container(s.id);
+    assert.equal(running?.id, made.id, 'the very container prepared');
+    assert.equal(running?.state, 'running');
+    const exited = waitFor<InstanceExit>(inst, 'exit');
+    await inst.stop();
+    assert.equal((await exited).requested, true);
+    assert.equal(await container(s.id), undefined, 'removed once stopped, as podman run --rm');
+  });
+
+  test('podman: a prepared container made for another env is not used: it goes, and the instance runs its own', async () => {
+    const s = spec(probeApp, {}, { SECRET: 'old' });
+    runtime.prepare(s);
+    const made = await until('the prepared container', async () => {
+      const c = await container(s.id);
+      return c?.state === 'initialized' ? c : undefined;
+    });
+    const inst = start({ ...s, env: { ...s.env, SECRET: 'new' } });
+    await waitFor(inst, 'ready');
+    const res = await get(inst, '/env');
+    assert.match(res.body, /new/);
+    assert.doesNotMatch(res.body, /old/);
+    assert.notEqual((await container(s.id))?.id, made.id, 'a container of its own');
+    await inst.stop();
+    assert.equal(await container(s.id), undefined);
+  });
+
+  test('podman: discard removes a prepared container, also one still being made', async () => {
+    const s = spec(probeApp);
+    runtime.prepare(s);
+    await runtime.discard(s.id); // at once: while podman create runs
+    assert.equal(await container(s.id), undefined);
+    const t = spec(probeApp);
+    runtime.prepare(t);
+    await until('the prepared container', async () => ((await container(t.id))?.state === 'initialized' ? true : undefined));
+    await runtime.discard(t.id);
+    assert.equal(await container(t.id), undefined);
+    assert.ok(!fs.existsSync(path.join(dir, '.conmon', t.id)), 'its working directory goes too');
+  });
+
+  test('podman: a stop before the prepared container started removes it', async () => {
+    const s = spec(probeApp);
+    runtime.prepare(s);
+    const inst = start(s);
+    const exited = waitFor<InstanceExit>(inst, 'exit');
+    await inst.stop();
+    assert.equal((await exited).requested, true);
+    assert.equal(await container(s.id), undefined);
+  });
+
   test('podman: reapOrphans removes containers whose knit is gone, and only those', async () => {
     const live = start(spec(probeApp));
     await waitFor(live, 'ready');

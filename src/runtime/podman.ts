@@ -6,7 +6,7 @@ import path from 'node:path';
 import os from 'node:os';
 import { parseQuantity } from '../api/go-values.ts';
 import { ChildInstance, signalNumber } from './child-instance.ts';
-import { freePort, killGroup } from './process.ts';
+import { freePort, killGroup, releaseInstancePort, reserveInstancePort } from './process.ts';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
 import { PodInstance, checkOneRuntime, type PodNetwork } from './pod.ts';
 import { verifyRunAsNonRoot } from './sandbox.ts';
@@ -32,11 +32,11 @@ export interface CommandResult {
 }
 
 /** Runs one podman command (no shell) and collects its output; never rejects. */
-export function runPodman(bin: string, args: string[], timeoutMs = 60_000): Promise<CommandResult> {
+export function runPodman(bin: string, args: string[], timeoutMs = 60_000, opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<CommandResult> {
   return new Promise((resolve) => {
     let stdout = '';
     let stderr = '';
-    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL', ...opts });
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
     child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
     child.once('error', (err) => resolve({ code: 127, stdout, stderr: stderr + err.message }));
@@ -113,15 +113,28 @@ function cpuShares(cores: number): number {
  * /tmp, no stdin and no tty. `--init` makes SIGTERM reach apps that run as PID 1 without handlers.
  */
 export function podmanRunArgs(spec: InstanceSpec, hostPort: number, owner: string, pod?: string): string[] {
+  return ['run', '--sig-proxy=false', ...podmanContainerArgs(spec, hostPort, owner, pod)];
+}
+
+/**
+ * The `podman create` command line of a prepared instance: exactly the arguments `podman run` would
+ * take (podmanRunArgs), but for `--sig-proxy`, which belongs to the client that attaches (`podman start
+ * --attach --sig-proxy=false`).
+ */
+export function podmanCreateArgs(spec: InstanceSpec, hostPort: number, owner: string): string[] {
+  return ['create', ...podmanContainerArgs(spec, hostPort, owner)];
+}
+
+/** What `podman run` and `podman create` of an instance share: every argument after the verb. */
+function podmanContainerArgs(spec: InstanceSpec, hostPort: number, owner: string, pod?: string): string[] {
   const c = spec.container;
   const args = [
-    'run', '--rm', '--init',
+    '--rm', '--init',
     '--name', containerName(spec.id),
     '--label', `${INSTANCE_LABEL}=${spec.id}`,
     '--label', `${OWNER_LABEL}=${owner}`,
     '--label', `knit.revision=${spec.namespace}/${spec.revision}`,
     '--log-driver', 'none', // knit captures stdout/stderr itself
-    '--sig-proxy=false',
     // In a pod, the pod publishes the ports (its network is the containers' network).
     ...(pod ? ['--pod', pod] : ['-p', `127.0.0.1:${hostPort}:${spec.containerPort}`]),
     '--tmpfs', '/tmp:rw,mode=1777',
@@ -199,28 +212,72 @@ export function imageUserRefusal(sc: SecurityContext | undefined, imageUser: str
   return undefined;
 }
 
+/** The working directory of an instance's podman and conmon, beside its log. */
+function conmonDirOf(spec: InstanceSpec): string {
+  return path.join(path.dirname(spec.logFile), '.conmon', spec.id);
+}
+
+/** What tells two prepared containers apart: podman's arguments and the environment its `-e NAME` take values from. */
+function fingerprint(createArgs: string[], env: Record<string, string>): string {
+  return JSON.stringify([createArgs, Object.entries(env)]);
+}
+
+/** A container created and initialised ahead of its instance's start (PodmanRuntime.prepare). */
+interface PreparedContainer {
+  id: string;
+  name: string;
+  /** The loopback port it publishes its serving port on. */
+  port: number;
+  /** The fingerprint of the arguments and env it was created with. */
+  fingerprint: string;
+  /** Its podman/conmon working directory. */
+  dir: string;
+  /** Settles true once it is created and initialised, false when it could not be. */
+  ready: Promise<boolean>;
+}
+
 class PodmanInstance extends ChildInstance {
   private readonly runtime: PodmanRuntime;
   private readonly name: string;
   private readonly pod: PodmanPodRef | undefined;
+  private readonly prepared: PreparedContainer | undefined;
+  /** The loopback port reserved for it (reserveInstancePort), released when it ends. */
+  private reservedPort: number | undefined;
 
-  constructor(runtime: PodmanRuntime, spec: InstanceSpec, pod?: PodmanPodRef) {
+  constructor(runtime: PodmanRuntime, spec: InstanceSpec, pod?: PodmanPodRef, prepared?: PreparedContainer) {
     super(spec);
     this.runtime = runtime;
     this.name = containerName(spec.id);
     this.pod = pod;
+    this.prepared = prepared;
   }
 
   async begin(): Promise<void> {
+    if (this.prepared) {
+      const p = this.prepared;
+      if (await this.runtime.usable(p, this.spec)) {
+        if (this.stopRequested) {
+          await this.runtime.removePrepared(p);
+          return this.finish(0, null);
+        }
+        this.port = this.reservedPort = p.port;
+        // The container exists and its process waits to be started: `podman start` runs it and, attached, carries its output and exit status.
+        return this.run(['start', '--attach', '--sig-proxy=false', this.name]);
+      }
+    }
     try {
-      this.port = this.pod ? (this.spec.role === 'sidecar' ? 0 : this.pod.hostPort) : await freePort();
+      if (this.pod) this.port = this.spec.role === 'sidecar' ? 0 : this.pod.hostPort;
+      else this.port = this.reservedPort = await reserveInstancePort();
       fs.mkdirSync(path.dirname(this.spec.logFile), { recursive: true });
     } catch (err) {
       this.logs.push(`knit: ${(err as Error).message}`);
       return this.finish(127, null);
     }
     const refusal = await this.runtime.refuseStart(this.spec);
-    if (refusal) return this.failToStart(refusal.reason, refusal.message);
+    if (refusal) {
+      releaseInstancePort(this.reservedPort);
+      return this.failToStart(refusal.reason, refusal.message);
+    }
     if (this.stopRequested) return this.finish(0, null);
     try {
       fs.mkdirSync(this.conmonDir, { recursive: true });
@@ -228,7 +285,12 @@ class PodmanInstance extends ChildInstance {
       this.logs.push(`knit: ${(err as Error).message}`);
       return this.finish(127, null);
     }
-    const child = spawn(this.runtime.bin, podmanRunArgs(this.spec, this.port, this.runtime.owner, this.pod?.name), {
+    this.run(podmanRunArgs(this.spec, this.port, this.runtime.owner, this.pod?.name));
+  }
+
+  /** Runs the podman client that runs the container (`podman run`, or `podman start --attach` of a prepared one) and supervises it. */
+  private run(args: string[]): void {
+    const child = spawn(this.runtime.bin, args, {
       env: podmanEnv(this.spec),
       stdio: ['ignore', 'pipe', 'pipe'],
       // conmon drops files into its working directory: `oom` after an OOM kill (see terminationReason).
@@ -253,7 +315,7 @@ class PodmanInstance extends ChildInstance {
 
   /** The instance's own working directory for podman and conmon, beside its log. */
   private get conmonDir(): string {
-    return path.join(path.dirname(this.spec.logFile), '.conmon', this.spec.id);
+    return conmonDirOf(this.spec);
   }
 
   /**
@@ -266,6 +328,7 @@ class PodmanInstance extends ChildInstance {
   }
 
   protected override onFinished(): void {
+    releaseInstancePort(this.reservedPort);
     fs.rmSync(this.conmonDir, { recursive: true, force: true });
   }
 
@@ -322,6 +385,8 @@ export class PodmanRuntime implements Runtime {
   /** This process's identity, written on every container it starts. */
   readonly owner: string;
   private readonly pull: boolean;
+  /** Containers prepared for instances not started yet, by instance id. */
+  private readonly prepared = new Map<string, PreparedContainer>();
 
   constructor(opts: PodmanOptions = {}) {
     this.bin = opts.podman ?? 'podman';
@@ -401,9 +466,69 @@ export class PodmanRuntime implements Runtime {
       void pod.begin();
       return pod;
     }
-    const inst = new PodmanInstance(this, spec);
+    const prepared = this.prepared.get(spec.id);
+    this.prepared.delete(spec.id);
+    const inst = new PodmanInstance(this, spec, undefined, prepared);
     void inst.begin();
     return inst;
+  }
+
+  /**
+   * Creates and initialises the container of a future instance of `spec` (`podman create` with exactly the
+   * arguments `podman run` would take, then `podman init`: the OCI runtime has made its namespaces, network
+   * and mounts, and its process waits to be started), so that `start(spec)` only has to `podman start` it.
+   * A pod (sidecars) is not prepared. What the kubelet would refuse is not prepared either: the start refuses it.
+   */
+  prepare(spec: InstanceSpec): void {
+    if (spec.sidecars?.length || this.prepared.has(spec.id)) return;
+    const p: PreparedContainer = { id: spec.id, name: containerName(spec.id), port: 0, fingerprint: '', dir: conmonDirOf(spec), ready: Promise.resolve(false) };
+    p.ready = this.createPrepared(p, spec);
+    this.prepared.set(spec.id, p);
+  }
+
+  private async createPrepared(p: PreparedContainer, spec: InstanceSpec): Promise<boolean> {
+    try {
+      if (await this.refuseStart(spec)) return false;
+      p.port = await reserveInstancePort();
+      const args = podmanCreateArgs(spec, p.port, this.owner);
+      p.fingerprint = fingerprint(args, spec.env);
+      await fs.promises.mkdir(p.dir, { recursive: true });
+      // conmon, started by `podman init`, works in p.dir: its `oom` file lands where the instance looks (terminationReason).
+      const created = await runPodman(this.bin, args, 10 * 60_000, { env: podmanEnv(spec), cwd: p.dir });
+      const init = created.code === 0 ? await runPodman(this.bin, ['init', p.name], 60_000, { cwd: p.dir }) : created;
+      if (init.code === 0) return true;
+      console.error(`knit: preparing the container of ${spec.namespace}/${spec.revision}: ${podmanError(init)}`);
+    } catch (err) {
+      console.error(`knit: preparing the container of ${spec.namespace}/${spec.revision}: ${(err as Error).message}`);
+    }
+    await this.removePrepared(p);
+    return false;
+  }
+
+  /**
+   * Whether a prepared container can run an instance of `spec`: it was made, and with exactly what `podman run`
+   * of this spec would take. One that cannot is removed.
+   */
+  async usable(p: PreparedContainer, spec: InstanceSpec): Promise<boolean> {
+    if (!(await p.ready)) return false;
+    if (p.fingerprint === fingerprint(podmanCreateArgs(spec, p.port, this.owner), spec.env)) return true;
+    await this.removePrepared(p);
+    return false;
+  }
+
+  /** Removes a prepared container and its working directory. */
+  async removePrepared(p: PreparedContainer): Promise<void> {
+    await runPodman(this.bin, ['rm', '-f', '-t', '0', '--ignore', p.name]);
+    releaseInstancePort(p.port || undefined);
+    await fs.promises.rm(p.dir, { recursive: true, force: true });
+  }
+
+  async discard(id: string): Promise<void> {
+    const p = this.prepared.get(id);
+    if (!p) return;
+    this.prepared.delete(id);
+    await p.ready;
+    await this.removePrepared(p);
   }
 
   /**

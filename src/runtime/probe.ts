@@ -207,8 +207,15 @@ export interface ProbeLoopHandlers {
  * period; with periodSeconds > 0 it probes on that period. Either way successThreshold and
  * failureThreshold apply as the kubelet applies them (kubernetes pkg/kubelet/prober/worker.go doProbe).
  */
+/** Readiness loops of this knit still polling fast for their first success (see ProbeLoop.aggressiveDelay). */
+let pollingFirst = 0;
+/** How many of those attempts per millisecond all of them make together, at most. */
+const FIRST_SUCCESS_ATTEMPTS_PER_MS = 2;
+
 export class ProbeLoop {
   private stopped = false;
+  /** Counted in pollingFirst. */
+  private polling = false;
   private timer: NodeJS.Timeout | undefined;
   private ready = false;
   private successes = 0;
@@ -224,12 +231,23 @@ export class ProbeLoop {
     this.target = target;
     this.handlers = handlers;
     this.clock = clock;
+    if (this.aggressive) {
+      this.polling = true;
+      pollingFirst++;
+    }
     this.schedule((probe?.initialDelaySeconds ?? 0) * clock.secondMs);
   }
 
   stop(): void {
     this.stopped = true;
+    this.donePolling();
     if (this.timer) clearTimeout(this.timer);
+  }
+
+  private donePolling(): void {
+    if (!this.polling) return;
+    this.polling = false;
+    pollingFirst--;
   }
 
   private get aggressive(): boolean {
@@ -241,12 +259,15 @@ export class ProbeLoop {
     this.timer = setTimeout(() => void this.tick(), ms);
   }
 
-  /** Aggressive mode polls fast at first so cold starts are noticed within milliseconds. */
+  /**
+   * Aggressive mode polls fast at first so cold starts are noticed within milliseconds; when many instances
+   * start at once (a cold-start storm), their loops share a budget of FIRST_SUCCESS_ATTEMPTS_PER_MS, so that
+   * probing 100 instances every 2 ms does not take the event loop the gateway answers on.
+   */
   private aggressiveDelay(): number {
     const elapsed = Date.now() - this.startedAt;
-    if (elapsed < 500) return 2;
-    if (elapsed < 5000) return 20;
-    return 50;
+    const own = elapsed < 500 ? 2 : elapsed < 5000 ? 20 : 50;
+    return Math.max(own, Math.ceil(pollingFirst / FIRST_SUCCESS_ATTEMPTS_PER_MS));
   }
 
   private async tick(): Promise<void> {
@@ -261,6 +282,7 @@ export class ProbeLoop {
       this.successes++;
       if (!this.ready && this.successes >= successThreshold) {
         this.ready = true;
+        this.donePolling();
         this.handlers.onReady();
       }
     } else {

@@ -1,12 +1,12 @@
 // The process runtime: a `file:///abs/dir` image runs as a process in a sandbox holding that directory (see sandbox.ts).
 
-import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
 import { ChildInstance } from './child-instance.ts';
+import { Spawner, type RemoteChild, type RemoteSpawnOptions } from './spawner.ts';
 import { PodInstance, checkOneRuntime } from './pod.ts';
 import { openNetns } from './process-pod.ts';
 import type { Probe } from '../api/types.ts';
@@ -29,6 +29,29 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Loopback ports handed to instances that have not ended: freePort's port is free when it answers, but the
+ * instance binds it only later, so instances started at once could be handed the same port (and the second's
+ * readiness probe would reach the first's app). knit hands a port to one instance at a time.
+ */
+const instancePorts = new Set<number>();
+
+/** A free loopback port no other instance of this knit holds; releaseInstancePort gives it back. */
+export async function reserveInstancePort(): Promise<number> {
+  for (let i = 0; i < 100; i++) {
+    const port = await freePort();
+    if (!instancePorts.has(port)) {
+      instancePorts.add(port);
+      return port;
+    }
+  }
+  throw new RuntimeError('CreateContainerError', 'no free loopback port for the instance');
+}
+
+export function releaseInstancePort(port: number | undefined): void {
+  if (port !== undefined) instancePorts.delete(port);
 }
 
 /** The directory a `file://` image names. */
@@ -74,42 +97,6 @@ export function processCommand(dir: string, command: string[] | undefined, args:
   );
 }
 
-/**
- * The instance's stdout and stderr: one FIFO owned by the instance's uid, whose write end is both its fd 1
- * and fd 2, knit holding the read end. Not libuv's socketpairs (`stdio: 'pipe'`): a socket cannot be
- * reopened through /dev/stdout (ENXIO), which Knative's runtime contract requires (knative/serving
- * test/types/runtime.go MustFiles), and a pipe made by knit would belong to knit's uid (mode 0600), so the
- * instance could not reopen it either. One FIFO for both keeps stdout and stderr lines in the order they
- * were written. The FIFO's name is removed at once; only the open ends remain (the instance reopens it
- * through /proc/self/fd, which needs no path to it).
- */
-export async function stdioFifo(fifo: string, uid: number, gid: number): Promise<{ writeFd: number; output: net.Socket }> {
-  // Beside the instance's log file, in knit's data directory: what a knit killed before the unlink leaves
-  // there stays out of the host's /tmp and out of log listings, and goes with the data directory.
-  fs.mkdirSync(path.dirname(fifo), { recursive: true });
-  fs.rmSync(fifo, { force: true });
-  try {
-    await new Promise<void>((resolve, reject) =>
-      execFile('mkfifo', ['-m', '0600', fifo], (err) => (err ? reject(new RuntimeError('CreateContainerError', `creating the instance's stdout: ${err.message}`, { cause: err })) : resolve())),
-    );
-    if (uid !== process.getuid?.() || gid !== process.getgid?.()) fs.chownSync(fifo, uid, gid);
-    const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-    let writeFd: number;
-    try {
-      // Blocking, as a container's stdout is: a reader exists, so this open returns at once.
-      writeFd = fs.openSync(fifo, fs.constants.O_WRONLY);
-    } catch (err) {
-      fs.closeSync(readFd);
-      throw err;
-    }
-    const output = new net.Socket({ fd: readFd, readable: true, writable: false });
-    output.on('error', () => output.destroy()); // the instance's output ends; its exit is reported by the process
-    return { writeFd, output };
-  } finally {
-    fs.rmSync(fifo, { force: true });
-  }
-}
-
 /** Where an instance's stdout FIFO is made: `.ID.stdout` beside its log file (log listings take `*.log` only). */
 function fifoPath(logFile: string): string {
   return path.join(path.dirname(logFile), `.${path.basename(logFile, '.log')}.stdout`);
@@ -140,6 +127,8 @@ class ProcessInstance extends ChildInstance {
   private readonly cgroups: CgroupManager | CgroupSupport;
   /** The instance's cgroup, while it has one. */
   private cgroup: InstanceCgroup | undefined;
+  /** The loopback port reserved for it (reserveInstancePort), released when it ends. */
+  private reservedPort: number | undefined;
   /** Settles once the cgroup is removed after the instance is gone (stop() waits for it). */
   private cgroupRemoved: Promise<void> = Promise.resolve();
 
@@ -214,7 +203,8 @@ class ProcessInstance extends ChildInstance {
       const layout: SandboxLayout = { imageDir: real, cwd: path.resolve(real, this.spec.container.workingDir ?? '.'), uid, gid, volumes: this.spec.volumes };
       const netns = this.netns;
       // In a pod's own network the serving port is the declared one, as in a container; a sidecar gets no PORT.
-      this.port = netns ? this.spec.containerPort : await freePort();
+      if (!netns) this.port = this.reservedPort = await reserveInstancePort();
+      else this.port = this.spec.containerPort;
       if (this.stopRequested) return this.finish(0, null);
       this.cgroup = this.createCgroup();
       layout.extraArgs = [...(layout.extraArgs ?? []), ...this.resourceArgs(this.cgroup)];
@@ -225,23 +215,14 @@ class ProcessInstance extends ChildInstance {
       const command = netns ? [sandbox.tools.nsenter, '--target', String(netns.pid), '--net', '--', sandbox.tools.bwrap, ...bwrap] : [sandbox.tools.bwrap, ...bwrap];
       // The cgroup is joined first (a shell writes its pid, then execs the command).
       const joined = this.cgroup ? this.cgroup.joinArgv(command) : command;
-      const stdio = await stdioFifo(fifoPath(this.spec.logFile), uid, gid);
-      if (this.stopRequested) return this.abandon(stdio);
-      let child;
-      try {
-        child = spawn(joined[0], joined.slice(1), {
-          cwd: '/',
-          env,
-          stdio: ['ignore', stdio.writeFd, stdio.writeFd, 'pipe'],
-          detached: true, // own process group, so stop() reaches the sandbox's processes
-        });
-      } finally {
-        fs.closeSync(stdio.writeFd);
-      }
+      // fd 3: bwrap's --info-fd. Own process group, so stop() reaches the sandbox's processes.
+      const started = await this.spawnInstance(joined, { cwd: '/', env, info: true }, uid, gid);
+      if (!started) return;
+      const { child, output } = started;
       this.sandboxed = true;
       const sandboxPid = readSandboxPid(child);
       void sandboxPid.then((pid) => (this.sandboxPid = pid));
-      this.adopt(child, 'exit', stdio.output);
+      this.adoptStarted(child, output);
       this.startProbes({
         exec: async (command, timeoutMs) => {
           const pid = await sandboxPid;
@@ -253,6 +234,7 @@ class ProcessInstance extends ChildInstance {
     } catch (err) {
       // Nothing started in it: the cgroup goes at once.
       if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
+      releaseInstancePort(this.reservedPort);
       this.failToStart(err instanceof RuntimeError ? err.reason : 'ContainerMissing', (err as Error).message);
     }
   }
@@ -285,7 +267,7 @@ class ProcessInstance extends ChildInstance {
     const id = own.uid === 0 ? instanceIdentity(sc, own) : own;
     this.refuseRoot(id.uid);
     const cwd = this.spec.container.workingDir ? path.resolve(dir, this.spec.container.workingDir) : dir;
-    this.port = await freePort();
+    this.port = this.reservedPort = await reserveInstancePort();
     if (this.stopRequested) return this.finish(0, null);
     const env = { ...baseEnv(), ...this.spec.env, ...gpuEnvOf(this.spec.gpus), PORT: String(this.port) };
     const switchUser = id.uid !== own.uid || id.gid !== own.gid;
@@ -297,35 +279,71 @@ class ProcessInstance extends ChildInstance {
       if (switchUser) command = [SETPRIV, '--reuid', String(id.uid), '--regid', String(id.gid), '--clear-groups', '--', ...argv];
       command = this.cgroup.joinArgv(command);
     }
-    const stdio = await stdioFifo(fifoPath(this.spec.logFile), id.uid, id.gid);
-    if (this.stopRequested) return this.abandon(stdio);
-    let child;
-    try {
-      child = spawn(command[0], command.slice(1), {
-        cwd,
-        env,
-        stdio: ['ignore', stdio.writeFd, stdio.writeFd],
-        detached: true, // own process group, so stop() reaches grandchildren too
-        ...(switchUser && !this.cgroup ? { uid: id.uid, gid: id.gid } : {}),
-      });
-    } finally {
-      fs.closeSync(stdio.writeFd);
-    }
-    this.adopt(child, 'exit', stdio.output);
+    // Own process group, so stop() reaches grandchildren too.
+    const started = await this.spawnInstance(command, { cwd, env, ...(switchUser && !this.cgroup ? { uid: id.uid, gid: id.gid } : {}) }, id.uid, id.gid);
+    if (!started) return;
+    this.adoptStarted(started.child, started.output);
     this.startProbes({ cwd, env });
   }
 
   /**
-   * A stop that came while the instance was being prepared (before its process is spawned, so it had no
-   * process to signal): nothing is started, and the instance ends as stopped (its cgroup goes with it).
+   * Starts the instance's process through knit's spawner process (spawner.ts: no fork of knit itself), its
+   * stdout and stderr a FIFO owned by `uid:gid`. Undefined when it did not start: a stop came first (the
+   * instance ends as stopped, its cgroup with it), or the spawn failed (the instance ends with 127).
+   *
+   * The instance's stdout and stderr: one FIFO owned by the instance's uid, whose write end is both its fd 1
+   * and fd 2, knit holding the read end. Not libuv's socketpairs (`stdio: 'pipe'`): a socket cannot be
+   * reopened through /dev/stdout (ENXIO), which Knative's runtime contract requires (knative/serving
+   * test/types/runtime.go MustFiles), and a pipe made by knit would belong to knit's uid (mode 0600), so the
+   * instance could not reopen it either. One FIFO for both keeps stdout and stderr lines in the order they
+   * were written. The FIFO's name is removed once both ends are open; only they remain (the instance reopens it
+   * through /proc/self/fd, which needs no path to it).
    */
-  private abandon(stdio: { writeFd: number; output: net.Socket }): void {
-    fs.closeSync(stdio.writeFd);
-    stdio.output.destroy();
-    this.finish(0, null);
+  private async spawnInstance(argv: string[], opts: Omit<RemoteSpawnOptions, 'output' | 'detached'>, uid: number, gid: number): Promise<{ child: RemoteChild; output: net.Socket } | undefined> {
+    const fifo = fifoPath(this.spec.logFile);
+    const spawner = this.options.spawner;
+    await fs.promises.mkdir(path.dirname(fifo), { recursive: true });
+    await fs.promises.rm(fifo, { force: true });
+    let readFd: number | undefined;
+    try {
+      try {
+        await spawner.mkfifo(fifo, uid, gid);
+      } catch (err) {
+        throw new RuntimeError('CreateContainerError', `creating the instance's stdout: ${(err as Error).message}`, { cause: err });
+      }
+      readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      if (this.stopRequested) {
+        fs.closeSync(readFd);
+        this.finish(0, null);
+        return undefined;
+      }
+      let child: RemoteChild;
+      try {
+        child = await spawner.spawn(argv[0], argv.slice(1), { ...opts, output: fifo, detached: true });
+      } catch (err) {
+        fs.closeSync(readFd);
+        this.logs.push(`knit: ${(err as Error).message}`);
+        this.finish(127, null);
+        return undefined;
+      }
+      // The write end is open (the instance holds it): reading can start.
+      const output = new net.Socket({ fd: readFd, readable: true, writable: false });
+      output.on('error', () => output.destroy()); // the instance's output ends; its exit is reported by the process
+      return { child, output };
+    } finally {
+      // Only the open ends remain.
+      await fs.promises.rm(fifo, { force: true });
+    }
+  }
+
+  /** Supervises a started process; a stop that came while it was being spawned (nothing served yet) kills it at once. */
+  private adoptStarted(child: RemoteChild, output: net.Socket): void {
+    this.adopt(child, 'exit', output);
+    if (this.stopRequested && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
   }
 
   protected override onFinished(): void {
+    releaseInstancePort(this.reservedPort);
     if (this.killTimer) clearTimeout(this.killTimer);
     if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
   }
@@ -408,6 +426,8 @@ export interface ProcessRuntimeOptions {
   sandbox?: SandboxSupport | 'off';
   /** Whether instances get cgroups (default: detected at construction; see cgroups.ts). */
   cgroups?: CgroupSupport;
+  /** The process that forks instance processes (default: one of this runtime's own, started on first use). */
+  spawner?: Spawner;
 }
 
 /** util-linux's setpriv, which drops to the instance's user after it joined its cgroup. */
@@ -431,7 +451,7 @@ export class ProcessRuntime implements Runtime {
 
   constructor(options: ProcessRuntimeOptions = {}) {
     const cgroups = options.cgroups ?? detectCgroups();
-    this.options = { sandbox: options.sandbox ?? (process.env[SANDBOX_ENV] === 'off' ? 'off' : detectSandbox()), cgroups };
+    this.options = { sandbox: options.sandbox ?? (process.env[SANDBOX_ENV] === 'off' ? 'off' : detectSandbox()), cgroups, spawner: options.spawner ?? new Spawner() };
     this.cgroups = cgroups.ok ? new CgroupManager(cgroups.hierarchy) : cgroups;
     closeInheritedFds();
   }

@@ -121,6 +121,14 @@ export interface Runtime {
    */
   resolveDigest(image: string, pullPolicy?: string, auth?: string): Promise<string | undefined>;
   start(spec: InstanceSpec): Instance;
+  /**
+   * Prepares, ahead of any request, what the runtime can for an instance of exactly this spec (podman: the
+   * container created and initialised), so that a later `start` of the same spec pays only for starting the
+   * process. A `start` whose spec differs in anything the runtime would run with uses none of it.
+   */
+  prepare?(spec: InstanceSpec): void;
+  /** Removes what `prepare` made for instance `id` that no `start` took; resolves once it is gone. */
+  discard?(id: string): Promise<void>;
   /** Removes what a crashed knit left in this runtime (e.g. its containers); returns how many. */
   reapOrphans?(): Promise<number>;
 }

@@ -1,6 +1,6 @@
 // The sandbox a `file://` instance runs in (bubblewrap): its own uid, mount, pid and IPC namespaces, no view of knit's data directory.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { SecurityContext } from '../api/types.ts';
@@ -191,8 +191,8 @@ function dropTo(tools: SandboxTools, layout: SandboxLayout): string[] {
 }
 
 /** Reads the sandbox's pid (its pid 1, as the host numbers it) from bwrap's info fd. */
-export function readSandboxPid(child: ChildProcess): Promise<number | undefined> {
-  const info = child.stdio[3] as NodeJS.ReadableStream | null | undefined;
+export function readSandboxPid(child: { readonly stdio?: readonly unknown[] }): Promise<number | undefined> {
+  const info = child.stdio?.[3] as NodeJS.ReadableStream | null | undefined;
   if (!info) return Promise.resolve(undefined);
   return new Promise((resolve) => {
     let text = '';
@@ -249,8 +249,54 @@ function killProcessGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** The first child of process `pid` (from /proc/PID/stat's ppid field), if it has one. */
+/**
+ * The first child of process `pid`, if it has one: from /proc/PID/task/PID/children (one small read; the
+ * sandbox's init is one thread), else by the ppid field of every /proc/PID/stat (a scan of every process,
+ * which a burst of starts would pay once per instance per pod listing).
+ */
 export function childOf(pid: number): number | undefined {
+  try {
+    const first = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0];
+    return first ? Number(first) : undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || fs.existsSync(`/proc/${pid}`)) return childOfByScan(pid);
+    return undefined; // the process is gone
+  }
+}
+
+/** Whether the kernel lists children in /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN). */
+const PROC_CHILDREN = fs.existsSync(`/proc/self/task/${process.pid}/children`);
+
+/** Every descendant of `root` (each thread's children, breadth first). */
+function descendantsOf(root: number): number[] {
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    let tasks: string[];
+    try {
+      tasks = fs.readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // gone
+    }
+    for (const tid of tasks) {
+      let children = '';
+      try {
+        children = fs.readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8');
+      } catch {
+        continue;
+      }
+      for (const c of children.trim().split(' ')) {
+        if (!c) continue;
+        out.push(Number(c));
+        queue.push(Number(c));
+      }
+    }
+  }
+  return out;
+}
+
+function childOfByScan(pid: number): number | undefined {
   for (const entry of procEntries()) {
     const stat = readStat(entry);
     if (stat && Number(stat[1]) === pid) return entry;
@@ -282,7 +328,10 @@ function readStat(pid: number): string[] | undefined {
  * the instance's processes only, and bwrap exits with the status of the instance once it has gone.
  */
 export function signalGroupExcept(pgid: number, except: number, signal: NodeJS.Signals): void {
-  for (const pid of procEntries()) {
+  // The group leader is bwrap, and the sandbox has its own pid namespace (orphans go to its init, bwrap's
+  // child): every process of the group descends from the leader, so its tree is walked, not every process.
+  const candidates = PROC_CHILDREN ? [pgid, ...descendantsOf(pgid)] : procEntries();
+  for (const pid of candidates) {
     if (pid === except || Number(readStat(pid)?.[2]) !== pgid) continue;
     try {
       process.kill(pid, signal);

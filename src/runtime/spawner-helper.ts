@@ -1,0 +1,128 @@
+// knit's spawner process (see spawner.ts): forks and execs instance processes for knit serve, so that a burst
+// of cold starts does not stall knit's event loop (forking knit's large process costs tens of milliseconds
+// each on a loaded machine; this process is small). Requests arrive as JSON lines on stdin, events leave as
+// JSON lines on stdout. It exits when knit closes its stdin; the instances it started live on (own process
+// groups), as they do when knit itself is killed.
+//
+// Only node: built-ins, and no knit module: the process stays small. Its fds 0-2 are knit's pipes; every
+// child gets its own stdio in place of them and nothing else (Node opens every other descriptor with O_CLOEXEC,
+// and what this process inherited without it is closed first).
+
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import readline from 'node:readline';
+
+interface FifoRequest {
+  op: 'fifo';
+  id: number;
+  path: string;
+  uid: number;
+  gid: number;
+}
+
+interface SpawnRequest {
+  op: 'spawn';
+  id: number;
+  file: string;
+  args: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** A FIFO whose write end becomes the child's stdout and stderr (knit holds its read end open). */
+  output?: string;
+  /** fd 3 of the child is a pipe whose content is relayed (bwrap's --info-fd). */
+  info?: boolean;
+  detached?: boolean;
+  uid?: number;
+  gid?: number;
+  /** The nice value of the child's scheduling autogroup (its new session's; see spawner.ts). */
+  autogroupNice?: number;
+}
+
+type Request = FifoRequest | SpawnRequest;
+
+function send(m: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(m)}\n`);
+}
+
+function makeFifo(r: FifoRequest): void {
+  execFile('mkfifo', ['-m', '0600', r.path], (err) => {
+    if (err) return send({ id: r.id, event: 'error', message: err.message });
+    try {
+      if (r.uid !== process.getuid?.() || r.gid !== process.getgid?.()) fs.chownSync(r.path, r.uid, r.gid);
+      send({ id: r.id, event: 'done' });
+    } catch (e) {
+      send({ id: r.id, event: 'error', message: (e as Error).message });
+    }
+  });
+}
+
+function spawnChild(r: SpawnRequest): void {
+  let out: number | undefined;
+  let child: ChildProcess;
+  try {
+    // Blocking, as a container's stdout is: knit holds the read end, so this open returns at once.
+    if (r.output !== undefined) out = fs.openSync(r.output, fs.constants.O_WRONLY);
+    child = spawn(r.file, r.args, {
+      cwd: r.cwd,
+      env: r.env,
+      stdio: ['ignore', out ?? 'ignore', out ?? 'ignore', ...(r.info ? ['pipe' as const] : [])],
+      detached: r.detached ?? false,
+      ...(r.uid !== undefined ? { uid: r.uid } : {}),
+      ...(r.gid !== undefined ? { gid: r.gid } : {}),
+    });
+  } catch (err) {
+    send({ id: r.id, event: 'error', message: (err as Error).message });
+    return;
+  } finally {
+    if (out !== undefined) fs.closeSync(out);
+  }
+  child.once('error', (err) => send({ id: r.id, event: 'error', message: err.message }));
+  if (child.pid !== undefined && r.autogroupNice !== undefined && r.detached) {
+    try {
+      fs.writeFileSync(`/proc/${child.pid}/autogroup`, String(r.autogroupNice));
+    } catch {
+      // no autogroups here (or the child is gone already)
+    }
+  }
+  if (child.pid !== undefined) send({ id: r.id, event: 'spawned', pid: child.pid });
+  const info = child.stdio[3] as NodeJS.ReadableStream | null | undefined;
+  if (info) {
+    info.setEncoding('utf8');
+    info.on('data', (data: string) => send({ id: r.id, event: 'info', data }));
+    info.on('error', () => {});
+    info.on('end', () => send({ id: r.id, event: 'info-end' }));
+  }
+  child.once('exit', (code, signal) => send({ id: r.id, event: 'exit', code, signal }));
+}
+
+/**
+ * Closes what this process inherited without close-on-exec beyond fds 0-2 (as process.ts closeInheritedFds
+ * does in knit serve): a child would get every one of them, where a container starts with stdio only.
+ */
+function closeInherited(): void {
+  for (const e of fs.readdirSync('/proc/self/fdinfo')) {
+    const fd = Number(e);
+    if (!Number.isInteger(fd) || fd <= 2) continue;
+    try {
+      const flags = /^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1];
+      if (flags !== undefined && (parseInt(flags, 8) & 0o2000000) === 0) fs.closeSync(fd);
+    } catch {
+      // gone meanwhile
+    }
+  }
+}
+
+closeInherited();
+const lines = readline.createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  let r: Request;
+  try {
+    r = JSON.parse(line) as Request;
+  } catch {
+    return;
+  }
+  if (r.op === 'fifo') makeFifo(r);
+  else if (r.op === 'spawn') spawnChild(r);
+});
+// knit is gone (or closed the channel): nothing will ask or listen any more.
+lines.on('close', () => process.exit(0));
