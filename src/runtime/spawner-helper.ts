@@ -56,12 +56,26 @@ function makeFifo(r: FifoRequest): void {
   });
 }
 
+/**
+ * The write end of the instance's output FIFO, blocking, as a container's stdout is. knit holds the read end, so
+ * a blocking open would return at once — unless knit died (kill -9) between sending the request and now: then it
+ * would wait for a reader for ever, with this whole process (and its stdin's EOF) stuck behind it. So the FIFO is
+ * first opened non-blocking, which fails with ENXIO when no reader has it open; only then blocking.
+ */
+function openFifoForWriting(fifo: string): number {
+  const probe = fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  try {
+    return fs.openSync(fifo, fs.constants.O_WRONLY);
+  } finally {
+    fs.closeSync(probe);
+  }
+}
+
 function spawnChild(r: SpawnRequest): void {
   let out: number | undefined;
   let child: ChildProcess;
   try {
-    // Blocking, as a container's stdout is: knit holds the read end, so this open returns at once.
-    if (r.output !== undefined) out = fs.openSync(r.output, fs.constants.O_WRONLY);
+    if (r.output !== undefined) out = openFifoForWriting(r.output);
     child = spawn(r.file, r.args, {
       cwd: r.cwd,
       env: r.env,

@@ -49,6 +49,18 @@ test('spawner: a child writes to the FIFO knit reads, fd 3 is relayed, its exit 
   assert.ok(lines.slice(2).every((fd) => Number(fd) <= 4), `unexpected fds ${lines.slice(2).join(' ')}`);
 });
 
+test('spawner: an output FIFO nobody reads (knit killed after asking) rejects the spawn instead of hanging the spawner', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-spawner-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const spawner = new Spawner();
+  const fifo = path.join(dir, 'out');
+  await spawner.mkfifo(fifo, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+  await assert.rejects(spawner.spawn('/bin/true', [], { cwd: dir, env: {}, output: fifo, detached: true }), /ENXIO/);
+  // The spawner still answers: a blocked open would have stopped it reading requests.
+  const child = await spawner.spawn('/bin/sh', ['-c', 'exit 3'], { cwd: dir, env: {}, detached: true });
+  assert.deepEqual(await exitOf(child), [3, null]);
+});
+
 test('spawner: a missing command rejects the spawn', async () => {
   const spawner = new Spawner();
   await assert.rejects(spawner.spawn('/nonexistent/cmd', [], { cwd: '/', env: {} }), /ENOENT/);
