@@ -11,34 +11,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import readline from 'node:readline';
+import type { SpawnerRequest } from './spawner.ts';
 
-interface FifoRequest {
-  op: 'fifo';
-  id: number;
-  path: string;
-  uid: number;
-  gid: number;
-}
-
-interface SpawnRequest {
-  op: 'spawn';
-  id: number;
-  file: string;
-  args: string[];
-  cwd: string;
-  env: Record<string, string>;
-  /** A FIFO whose write end becomes the child's stdout and stderr (knit holds its read end open). */
-  output?: string;
-  /** fd 3 of the child is a pipe whose content is relayed (bwrap's --info-fd). */
-  info?: boolean;
-  detached?: boolean;
-  uid?: number;
-  gid?: number;
-  /** The nice value of the child's scheduling autogroup (its new session's; see spawner.ts). */
-  autogroupNice?: number;
-}
-
-type Request = FifoRequest | SpawnRequest;
+// The request shapes are spawner.ts's; a type-only import is erased, so no knit module is loaded here.
+type Request = SpawnerRequest;
+type FifoRequest = Extract<SpawnerRequest, { op: 'fifo' }>;
+type SpawnRequest = Extract<SpawnerRequest, { op: 'spawn' }>;
 
 function send(m: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(m)}\n`);

@@ -38,6 +38,11 @@ export interface RemoteSpawnOptions {
   autogroupNice?: number;
 }
 
+/** The spawner's requests, one JSON line each on its stdin (spawner-helper.ts reads them). */
+export type SpawnerRequest =
+  | { op: 'fifo'; id: number; path: string; uid: number; gid: number }
+  | ({ op: 'spawn'; id: number; file: string; args: string[] } & RemoteSpawnOptions);
+
 /**
  * With autogroups (Linux's default CFS setting) every session is one scheduling entity and every instance is
  * its own session, so 100 instances starting at once leave knit's event loop 1/101 of the CPU. Starting them
@@ -151,7 +156,7 @@ export class Spawner {
     }
   }
 
-  private send(m: Record<string, unknown>): void {
+  private send(m: SpawnerRequest): void {
     this.ensure().stdin!.write(`${JSON.stringify(m)}\n`);
   }
 
