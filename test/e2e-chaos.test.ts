@@ -4,10 +4,9 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EXAMPLES, KnitServer, eventually } from './harness.ts';
+import { EXAMPLES, KnitServer, eventually, processAlive as alive } from './harness.ts';
 
 const IMAGE = pathToFileURL(path.join(EXAMPLES, 'helloworld')).href;
 let knit: KnitServer | undefined;
@@ -31,14 +30,6 @@ function service(name: string, target: string): unknown {
   };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-  } catch {
-    return false;
-  }
-}
 
 test('20 SIGKILLs at random points: acknowledged writes survive, nothing strays, services answer within 2 s', async () => {
   knit = new KnitServer();

@@ -10,7 +10,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import type { AddressInfo } from 'node:net';
-import { FIXTURES, KnitServer, eventually } from './harness.ts';
+import { FIXTURES, KnitServer, eventually, processAlive as alive } from './harness.ts';
 import { freePort } from '../src/runtime/process.ts';
 
 let knit: KnitServer;
@@ -154,14 +154,6 @@ test('ContainerSource refuses what knit cannot run: a container image with a clu
   }
 });
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 interface Service { metadata: { generation: number }; spec: { template: { spec: { containers: { env?: { name: string; value?: string }[] }[] } } }; status?: { latestReadyRevisionName?: string; observedGeneration?: number } }
 

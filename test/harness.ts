@@ -15,6 +15,16 @@ export const EXAMPLES = path.join(REPO, 'examples');
 export const FIXTURES = path.join(REPO, 'test', 'fixtures');
 
 /** Polls `fn` until it returns a truthy value, or throws after `ms`. */
+/** True while `pid` runs: it exists and is not a zombie (dead, only not reaped yet). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !fs.readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+  } catch {
+    return false;
+  }
+}
+
 export async function eventually<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 10_000, every = 20): Promise<T> {
   const deadline = Date.now() + ms;
   let last: unknown;

@@ -9,19 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { Spawner, setAutogroupNice, type RemoteChild } from './spawner.ts';
 import { releaseInstancePort, reserveInstancePort } from './process.ts';
+import { processAlive as alive } from '../../test/harness.ts';
 
 function exitOf(child: RemoteChild): Promise<[number | null, NodeJS.Signals | null]> {
   return new Promise((resolve) => child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => resolve([code, signal])));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test('spawner: a child writes to the FIFO knit reads, fd 3 is relayed, its exit status comes back', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-spawner-'));
