@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { FIXTURES, KnitServer, eventually } from './harness.ts';
+import { FIXTURES, KnitServer, eventually, gatewayGet } from './harness.ts';
 
 let knit: KnitServer;
 const APP = pathToFileURL(path.join(FIXTURES, 'dataplane-app')).href;
@@ -25,19 +25,7 @@ async function createService(name: string, annotations: Record<string, string>, 
 }
 
 /** One GET on a keep-alive agent (so both threads see many requests per connection, as a load generator does). */
-function get(agent: http.Agent, host: string, pathname: string): Promise<{ status: number; body: string }> {
-  const u = new URL(knit.endpoints.http);
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: Number(u.port), path: pathname, headers: { host }, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (agent: http.Agent, host: string, pathname: string) => gatewayGet(knit.endpoints.http, host, pathname, 60_000, agent);
 
 test('threads: containerConcurrency 1 under 100 concurrent clients never has two requests in one instance', async () => {
   await createService('single', { 'autoscaling.knative.dev/max-scale': '4', 'autoscaling.knative.dev/window': '6s' }, { containerConcurrency: 1 });

@@ -232,13 +232,13 @@ export function httpGet(address: string, port: number, host: string, pathname: s
 }
 
 /**
- * A GET through a gateway (`gateway` is its http:// URL) with the given Host, on a fresh connection, that gives
- * up after `timeoutMs` with status 0 (as Knative's spoofing client does with its 5 s timeout).
+ * A GET through a gateway (`gateway` is its http:// URL) with the given Host, on a fresh connection (or on
+ * `agent`'s), that gives up after `timeoutMs` with status 0 (as Knative's spoofing client does with its 5 s timeout).
  */
-export function gatewayGet(gateway: string, host: string, pathname: string, timeoutMs = 5_000): Promise<{ status: number; body: string }> {
+export function gatewayGet(gateway: string, host: string, pathname: string, timeoutMs = 5_000, agent: http.Agent | false = false): Promise<{ status: number; body: string }> {
   const u = new URL(gateway);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: u.hostname, port: Number(u.port), path: pathname, headers: { host }, agent: false, timeout: timeoutMs }, (res) => {
+    const req = http.request({ host: u.hostname, port: Number(u.port), path: pathname, headers: { host }, agent, timeout: timeoutMs }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
