@@ -52,9 +52,18 @@ function uriParts(uri: string): { abs: boolean; host: boolean; valid: boolean } 
   }
 }
 
-/** duckv1.Destination.Validate (ValidateDestination). */
+/** duckv1.Destination.Validate (ValidateDestination), then what knit cannot honour. */
 export function validateDestination(d: unknown, ctx: DuckContext): FieldError | null {
   if (d === undefined || d === null) return null;
+  const knative = knativeDestinationErrors(d, ctx);
+  // knit sends over https with the machine's trust store only: a Destination's own CA bundle would be stored and
+  // ignored, so it is refused (docs/differences.md).
+  const ca = obj(d)?.CACerts;
+  const refused = typeof ca === 'string' && ca !== '' ? FieldError.generic('knit does not support CACerts: deliveries over https trust the machine\'s CA store only', 'CACerts') : null;
+  return knative && refused ? knative.also(refused) : (knative ?? refused);
+}
+
+function knativeDestinationErrors(d: unknown, ctx: DuckContext): FieldError | null {
   const dest = obj(d) ?? {};
   const ref = dest.ref;
   const hasRef = ref !== undefined && ref !== null;
