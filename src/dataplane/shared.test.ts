@@ -32,7 +32,8 @@ test('SharedConcurrencyStats: time-weighted concurrency and request count per re
 
 test('Endpoint.take holds containerConcurrency across 3 worker threads hammering one slot', async () => {
   const cells = createCells(true);
-  const inside = new Int32Array(new SharedArrayBuffer(8));
+  // [0] requests inside now, [1] the most seen inside at once, [2] workers ready (a start barrier).
+  const inside = new Int32Array(new SharedArrayBuffer(12));
   const url = new URL('./dispatcher.ts', import.meta.url).href;
   const src = `
     const { workerData, parentPort } = require('node:worker_threads');
@@ -40,7 +41,11 @@ test('Endpoint.take holds containerConcurrency across 3 worker threads hammering
       const ep = new Endpoint('a', '127.0.0.1', 1, { i32: new Int32Array(workerData.buf, 0, workerData.len), index: workerData.index });
       const inside = new Int32Array(workerData.inside);
       let taken = 0;
-      for (let i = 0; i < 200000; i++) {
+      // All three start together (a worker that loads late would otherwise run alone or not contend at all), and
+      // one that has not got the slot yet keeps trying past 200 000 rounds (on 2 cores one of 3 threads waits).
+      Atomics.add(inside, 2, 1);
+      while (Atomics.load(inside, 2) < 3) Atomics.wait(inside, 2, Atomics.load(inside, 2), 10);
+      for (let i = 0; i < 200000 || (taken === 0 && i < 50000000); i++) {
         if (!ep.take(2)) continue;
         taken++;
         const n = Atomics.add(inside, 0, 1) + 1;
