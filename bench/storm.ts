@@ -11,6 +11,7 @@
 //   BENCH_AFTER=1s        load kept up after the last cold service answered
 //   BENCH_TIMEOUT=30s     per request (warm, canary and cold; a failure when exceeded)
 //   BENCH_BUDGET=300s     whole run (hard stop, then cleanup)
+//   BENCH_GATEWAY_THREADS knit serve --gateway-threads N (unset: knit's default)
 //
 // What it does: starts `bin/knit serve --config FILE` (free loopback ports, temp data dir; the file sets
 // Knative's `autoscaler: allow-zero-initial-scale: true`), writes a tiny Node app (answers 200 with
@@ -72,6 +73,7 @@ const BEFORE_S = envDuration('BENCH_BEFORE', '3s');
 const AFTER_S = envDuration('BENCH_AFTER', '1s');
 const TIMEOUT_MS = envDuration('BENCH_TIMEOUT', '30s') * 1000;
 const BUDGET_S = envDuration('BENCH_BUDGET', '300s');
+const GATEWAY_THREADS = process.env.BENCH_GATEWAY_THREADS;
 
 const WARM = 'storm-warm';
 const TARGET_WARM_P99_MS = 20;
@@ -275,7 +277,7 @@ async function main(): Promise<number> {
   const configFile = path.join(root, 'config.yaml');
   fs.writeFileSync(configFile, 'autoscaler:\n  allow-zero-initial-scale: true\n');
 
-  const knit = await startKnitServer(root, { configFile });
+  const knit = await startKnitServer(root, { configFile, ...(GATEWAY_THREADS ? { args: ['--gateway-threads', GATEWAY_THREADS] } : {}) });
   log(`knit serve: gateway ${knit.gateway}, api ${knit.api}`);
   const names = Array.from({ length: COLD }, (_, i) => `storm-cold-${i}`);
   const failures: string[] = [];

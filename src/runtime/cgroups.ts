@@ -293,9 +293,16 @@ export class CgroupManager {
   static readonly PARENT = 'knit';
   readonly hierarchy: CgroupHierarchy;
   private readonly swept = new Set<string>();
+  private readonly startingGroups = new Map<string, StartingGroup | undefined>();
 
   constructor(hierarchy: CgroupHierarchy) {
     this.hierarchy = hierarchy;
+  }
+
+  /** The starting group of knit `owner` (see StartingGroup), opened on first use; undefined where there is none. */
+  starting(owner: string): StartingGroup | undefined {
+    if (!this.startingGroups.has(owner)) this.startingGroups.set(owner, StartingGroup.open(this.hierarchy, owner));
+    return this.startingGroups.get(owner);
   }
 
   /** Creates the cgroup of instance `id` of knit `owner` and writes the settings; throws with the kernel's reason. */
@@ -385,4 +392,156 @@ export class CgroupManager {
       }
     }
   }
+}
+
+/**
+ * Starting instances weigh, together, as one task (docs/architecture.md "Cold-start storms").
+ *
+ * Every instance is its own session (its own process group, so a stop reaches all of it), and with Linux's
+ * scheduler autogroups every session is one scheduling entity: 100 instances starting at once would leave
+ * knit's gateway, API and controllers — and the instances already serving — 1/101 of the CPU. So an
+ * instance without a cgroup of its own starts in `knit-starting-<owner>/<id>` at the root of the cpu
+ * hierarchy (v1), a group with the weight of one task (1024 shares, beside knit's own autogroup); the moment
+ * it is ready it moves to knit's own cpu cgroup, where every instance ran before, and its starting cgroup
+ * goes. A lone start is not slowed (a weight only matters while the CPU is contended); many at once share
+ * one task's part of the machine. The group is per knit (owner), so one knit's storm does not slow another's
+ * starts, and it is removed whenever no instance is starting. Instances with CPU or memory resources have
+ * their own cgroup from the first instruction (InstanceCgroup.joinArgv) and their requests' weight.
+ *
+ * v1 only: on v2 a ready instance would go back to knit's own cgroup, which then holds processes while its
+ * child distributes cpu (the no-internal-process rule forbids that below the root).
+ */
+export class StartingGroup {
+  /** The weight of all starting instances together: one task's (cpu.shares' default). */
+  static readonly SHARES = 1024;
+  readonly dir: string;
+  /** knit's own cgroup.procs in the cpu hierarchy, where a ready instance goes. */
+  readonly home: string;
+  private readonly members = new Set<string>();
+
+  private constructor(dir: string, home: string) {
+    this.dir = dir;
+    this.home = home;
+  }
+
+  /** The starting group of knit `owner`, or undefined where there is none (not v1; knit's own cpu cgroup unknown). */
+  static open(hierarchy: CgroupHierarchy, owner: string): StartingGroup | undefined {
+    if (hierarchy.version !== 1 || !/^[\w.-]+$/.test(owner)) return undefined;
+    const self = ownCgroup('cpu');
+    if (self === undefined) return undefined;
+    const home = path.join(hierarchy.cpu, self, 'cgroup.procs');
+    if (!fs.existsSync(home)) return undefined;
+    const group = new StartingGroup(path.join(hierarchy.cpu, `knit-starting-${owner}`), home);
+    // What a crashed knit of this data directory left: its instances were killed (reapOrphans), so their cgroups are empty.
+    group.removeIfIdle(true);
+    return group;
+  }
+
+  /**
+   * Creates instance `id`'s starting cgroup (and the group, with its weight) and returns its cgroup.procs,
+   * which the spawner joins before it forks the instance; undefined when the kernel refused (the instance
+   * then starts in knit's own cgroup).
+   */
+  enter(id: string): string | undefined {
+    if (!/^[\w.-]+$/.test(id)) return undefined;
+    try {
+      if (!fs.existsSync(this.dir)) {
+        fs.mkdirSync(this.dir);
+        fs.writeFileSync(path.join(this.dir, 'cpu.shares'), String(StartingGroup.SHARES));
+      }
+      fs.mkdirSync(path.join(this.dir, id));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+    }
+    this.members.add(id);
+    return path.join(this.dir, id, 'cgroup.procs');
+  }
+
+  /**
+   * Moves every process of instance `id`'s starting cgroup to knit's own (what they fork later follows them)
+   * and removes its cgroup. Returns how many moved.
+   */
+  release(id: string): number {
+    if (!this.members.has(id)) return 0;
+    const procs = path.join(this.dir, id, 'cgroup.procs');
+    let moved = 0;
+    // A process forked while the others were moved lands where its parent was: read until none is left.
+    for (let round = 0; round < 5; round++) {
+      let pids: string[];
+      try {
+        pids = fs.readFileSync(procs, 'utf8').split('\n').filter((p) => p !== '');
+      } catch {
+        break;
+      }
+      if (pids.length === 0) break;
+      for (const pid of pids) {
+        try {
+          fs.writeFileSync(this.home, pid);
+          moved++;
+        } catch {
+          // exited meanwhile
+        }
+      }
+    }
+    this.leave(id);
+    return moved;
+  }
+
+  /**
+   * Removes instance `id`'s starting cgroup once its processes are gone (one that ended before it was ready:
+   * the kernel answers EBUSY while they are being reaped), then the group if no instance is starting.
+   */
+  leave(id: string, tries = 50): void {
+    if (!this.members.has(id)) return;
+    try {
+      fs.rmdirSync(path.join(this.dir, id));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EBUSY' && tries > 0) {
+        setTimeout(() => this.leave(id, tries - 1), 20).unref();
+        return;
+      }
+    }
+    this.members.delete(id);
+    this.removeIfIdle(false);
+  }
+
+  /** Removes the group when no instance of this knit is starting (with `sweep`, first every empty instance cgroup in it). */
+  private removeIfIdle(sweep: boolean): void {
+    if (this.members.size > 0) return;
+    if (sweep) {
+      let entries: fs.Dirent[] = [];
+      try {
+        entries = fs.readdirSync(this.dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (!e.isDirectory()) continue;
+        try {
+          fs.rmdirSync(path.join(this.dir, e.name));
+        } catch {
+          // still has processes
+        }
+      }
+    }
+    try {
+      fs.rmdirSync(this.dir);
+    } catch {
+      // gone already, or a cgroup in it still has processes
+    }
+  }
+}
+
+/** This process's cgroup path in v1 hierarchy `controller` (from /proc/self/cgroup), or undefined. */
+function ownCgroup(controller: string): string | undefined {
+  try {
+    for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
+      const [, controllers, p] = line.split(':');
+      if (controllers !== undefined && p !== undefined && controllers.split(',').includes(controller)) return p;
+    }
+  } catch {
+    // no /proc
+  }
+  return undefined;
 }

@@ -10,7 +10,7 @@ import { Spawner, type RemoteChild, type RemoteSpawnOptions } from './spawner.ts
 import { PodInstance, checkOneRuntime } from './pod.ts';
 import { openNetns } from './process-pod.ts';
 import type { Probe } from '../api/types.ts';
-import { CgroupManager, cgroupRefusal, detectCgroups, enforcedLimits, resourceSettings, wantsCgroup, type CgroupSupport, type InstanceCgroup } from './cgroups.ts';
+import { CgroupManager, cgroupRefusal, detectCgroups, enforcedLimits, resourceSettings, wantsCgroup, type CgroupSupport, type InstanceCgroup, type StartingGroup } from './cgroups.ts';
 import { gpuEnv, type GpuDevice } from './gpu.ts';
 import {
   DEFAULT_GID, DEFAULT_UID, SANDBOX_ENV, bwrapArgs, childOf, detectSandbox, execInSandbox, instanceIdentity, readSandboxPid,
@@ -129,6 +129,8 @@ class ProcessInstance extends ChildInstance {
   private cgroup: InstanceCgroup | undefined;
   /** The loopback port reserved for it (reserveInstancePort), released when it ends. */
   private reservedPort: number | undefined;
+  /** While it starts without a cgroup of its own: the starting group it starts in (cgroups.ts StartingGroup). */
+  private starting: StartingGroup | undefined;
   /** Settles once the cgroup is removed after the instance is gone (stop() waits for it). */
   private cgroupRemoved: Promise<void> = Promise.resolve();
 
@@ -137,6 +139,24 @@ class ProcessInstance extends ChildInstance {
     this.options = options;
     this.cgroups = cgroups;
     this.netns = netns;
+    // Ready: it weighs as a task of its own from now on (before any request reaches it).
+    this.once('ready', () => {
+      this.starting?.release(this.spec.id);
+      this.starting = undefined;
+    });
+  }
+
+  /**
+   * Where the spawner forks an instance without a cgroup of its own: its starting cgroup, so that many
+   * starting at once weigh as one task (cgroups.ts StartingGroup); undefined where there is none.
+   */
+  private startingCgroup(): { join: string; home: string } | undefined {
+    if (this.cgroup || !(this.cgroups instanceof CgroupManager)) return undefined;
+    const group = this.cgroups.starting(this.spec.env.KNIT_OWNER ?? 'local');
+    const join = group?.enter(this.spec.id);
+    if (!group || join === undefined) return undefined;
+    this.starting = group;
+    return { join, home: group.home };
   }
 
   /**
@@ -216,7 +236,8 @@ class ProcessInstance extends ChildInstance {
       // The cgroup is joined first (a shell writes its pid, then execs the command).
       const joined = this.cgroup ? this.cgroup.joinArgv(command) : command;
       // fd 3: bwrap's --info-fd. Own process group, so stop() reaches the sandbox's processes.
-      const started = await this.spawnInstance(joined, { cwd: '/', env, info: true }, uid, gid);
+      const starting = this.startingCgroup();
+      const started = await this.spawnInstance(joined, { cwd: '/', env, info: true, ...(starting ? { cgroup: starting } : {}) }, uid, gid);
       if (!started) return;
       const { child, output } = started;
       this.sandboxed = true;
@@ -234,6 +255,7 @@ class ProcessInstance extends ChildInstance {
     } catch (err) {
       // Nothing started in it: the cgroup goes at once.
       if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
+      this.starting?.leave(this.spec.id);
       releaseInstancePort(this.reservedPort);
       this.failToStart(err instanceof RuntimeError ? err.reason : 'ContainerMissing', (err as Error).message);
     }
@@ -280,7 +302,8 @@ class ProcessInstance extends ChildInstance {
       command = this.cgroup.joinArgv(command);
     }
     // Own process group, so stop() reaches grandchildren too.
-    const started = await this.spawnInstance(command, { cwd, env, ...(switchUser && !this.cgroup ? { uid: id.uid, gid: id.gid } : {}) }, id.uid, id.gid);
+    const starting = this.startingCgroup();
+    const started = await this.spawnInstance(command, { cwd, env, ...(switchUser && !this.cgroup ? { uid: id.uid, gid: id.gid } : {}), ...(starting ? { cgroup: starting } : {}) }, id.uid, id.gid);
     if (!started) return;
     this.adoptStarted(started.child, started.output);
     this.startProbes({ cwd, env });
@@ -346,6 +369,8 @@ class ProcessInstance extends ChildInstance {
     releaseInstancePort(this.reservedPort);
     if (this.killTimer) clearTimeout(this.killTimer);
     if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
+    this.starting?.leave(this.spec.id);
+    this.starting = undefined;
   }
 
   stop(): Promise<void> {

@@ -4,7 +4,6 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
-import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { PassThrough } from 'node:stream';
@@ -32,33 +31,17 @@ export interface RemoteSpawnOptions {
   uid?: number;
   gid?: number;
   /**
-   * The nice value of the scheduling autogroup of the child's new session (`detached`), set right after the
-   * fork (see the note below).
+   * A cgroup the child starts in: the spawner moves itself into `join` (a cgroup.procs file) just before the
+   * fork and back into `home` right after, so the child's first instruction already runs there (see
+   * cgroups.ts StartingGroup). Without it, or when the kernel refuses, the child starts in the spawner's cgroup.
    */
-  autogroupNice?: number;
+  cgroup?: { join: string; home: string };
 }
 
 /** The spawner's requests, one JSON line each on its stdin (spawner-helper.ts reads them). */
 export type SpawnerRequest =
   | { op: 'fifo'; id: number; path: string; uid: number; gid: number }
   | ({ op: 'spawn'; id: number; file: string; args: string[] } & RemoteSpawnOptions);
-
-/**
- * With autogroups (Linux's default CFS setting) every session is one scheduling entity and every instance is
- * its own session, so 100 instances starting at once leave knit's event loop 1/101 of the CPU. Starting them
- * at a high autogroup nice value (autogroupNice) keeps the gateway answering during such a storm, but slows
- * every start while the machine is busy (a restart of knit that brings back many services at once took
- * seconds longer), so knit does not use it yet; the option and setAutogroupNice are kept for measuring it.
- */
-/** Sets the nice value of the autogroup of process `pid` (false when there are no autogroups or it is gone). */
-export function setAutogroupNice(pid: number, nice: number): boolean {
-  try {
-    fs.writeFileSync(`/proc/${pid}/autogroup`, String(nice));
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 type ExitListener = (code: number | null, signal: NodeJS.Signals | null) => void;
 
