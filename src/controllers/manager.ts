@@ -75,7 +75,7 @@ export class ControllerManager {
   /** Subscribes to the store and enqueues every existing object once. */
   start(): void {
     this.ctx.autoscaler.start();
-    this.unwatch = this.ctx.store.watch(undefined, (ev) => this.onEvent(ev));
+    this.unwatch = this.ctx.store.watchReadOnly(undefined, (ev) => this.onEvent(ev));
     for (const r of ['services', 'configurations', 'revisions', 'routes', 'domainmappings']) {
       for (const obj of this.ctx.store.list(r)) this.enqueue(r, obj);
     }

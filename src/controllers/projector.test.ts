@@ -94,3 +94,39 @@ test('a resolved revision has its Deployment, ReplicaSet and services at its las
   store.delete('revisions', 'default', 'hello-00001');
   await until('everything gone', () => names(store, 'apps.deployments').length + names(store, 'apps.replicasets').length + names(store, 'core.services', 'default').length === 0);
 });
+
+test('while busy (more than BUSY_TASKS in a window), a route changed three times in a row is projected once; when idle, every change is', async (t) => {
+  const { store, projector } = setup(t);
+  projector.start();
+  const seen: string[] = [];
+  const unwatch = store.watch('core.services', (ev) => {
+    if (ev.type === 'ADDED') seen.push(ev.object.metadata.name ?? '');
+  });
+  t.after(unwatch);
+  const route = (name: string, tag: string): Route => ({
+    apiVersion: 'serving.knative.dev/v1',
+    kind: 'Route',
+    metadata: { name, namespace: 'default' },
+    spec: { traffic: [{ revisionName: `${name}-00001`, percent: 100 }, { revisionName: `${name}-00001`, percent: 0, tag }] },
+  });
+  const retag = async (name: string, tags: string[]): Promise<void> => {
+    for (const tag of tags) {
+      // A turn of the event loop before each change: an idle projector flushes in it.
+      await new Promise((r) => setImmediate(r));
+      const cur = store.get<Route>('routes', 'default', name)!;
+      store.update<Route>('routes', { ...cur, spec: route(name, tag).spec });
+    }
+  };
+  // Idle: each tag gets its service.
+  store.create('routes', route('idle', 'a'));
+  await retag('idle', ['b', 'c']);
+  await until('c-idle', () => store.get('core.services', 'default', 'c-idle') !== undefined);
+  assert.deepEqual(seen.filter((n) => n === 'idle' || n.endsWith('-idle')), ['idle', 'a-idle', 'b-idle', 'c-idle']);
+  // Busy: 20 routes at once, then three changes of one of them within the (frozen) window.
+  for (let i = 0; i < 20; i++) store.create('routes', route(`r${i}`, 'a'));
+  await until('the 20 routes projected', () => store.get('core.services', 'default', 'a-r19') !== undefined);
+  await retag('r0', ['b', 'c', 'd']);
+  await until('d-r0', () => store.get('core.services', 'default', 'd-r0') !== undefined);
+  assert.deepEqual(seen.filter((n) => /^[bc]-r0$/.test(n)), [], 'the intermediate tags were never projected');
+  assert.equal(store.get('core.services', 'default', 'a-r0'), undefined, "the former tag's service is gone");
+});

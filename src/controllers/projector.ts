@@ -40,6 +40,9 @@ const PROJECTED_RESOURCES = Object.values(PROJECTED);
 const SKS_LABEL = 'networking.internal.knative.dev/serverlessservice';
 /** The kinds whose status carries observedGeneration. */
 const OBSERVES_GENERATION = new Set<string>([PROJECTED.deployments, PROJECTED.replicasets]);
+/** The projector's coalescing window and how many projections in one make it busy (Projector.scheduleFlush). */
+export const COALESCE_MS = 50;
+export const BUSY_TASKS = 10;
 
 /** What the API server calls for the writes and logs of projected objects (server/pod-logs.ts servePodLog uses the log ones). */
 export interface ProjectedWrites {
@@ -65,7 +68,10 @@ export class Projector implements ProjectedWrites {
   private unwatch: (() => void) | undefined;
   private previousHook: ((key: string) => void) | undefined;
   private readonly pending = new Map<string, Task>();
-  private flushScheduled: NodeJS.Immediate | undefined;
+  private flushScheduled: { immediate: NodeJS.Immediate } | { timeout: NodeJS.Timeout } | undefined;
+  /** Tasks projected since windowStart (see COALESCE_MS). */
+  private recent = 0;
+  private windowStart = 0;
   private running = false;
 
   constructor(deps: ProjectorDeps) {
@@ -77,8 +83,8 @@ export class Projector implements ProjectedWrites {
     if (this.running) return;
     this.running = true;
     const { store, instances } = this.deps;
-    const unRevisions = store.watch('revisions', (ev) => this.onEvent(ev));
-    const unRoutes = store.watch('routes', (ev) => this.onEvent(ev));
+    const unRevisions = store.watchReadOnly('revisions', (ev) => this.onEvent(ev));
+    const unRoutes = store.watchReadOnly('routes', (ev) => this.onEvent(ev));
     this.unwatch = () => {
       unRevisions();
       unRoutes();
@@ -99,8 +105,7 @@ export class Projector implements ProjectedWrites {
     this.running = false;
     this.unwatch?.();
     if (this.previousHook) this.deps.instances.onPodsChange = this.previousHook;
-    if (this.flushScheduled) clearImmediate(this.flushScheduled);
-    this.flushScheduled = undefined;
+    this.cancelFlush();
     this.pending.clear();
   }
 
@@ -172,8 +177,31 @@ export class Projector implements ProjectedWrites {
   private enqueue(task: Task): void {
     if (!this.running) return;
     this.pending.set(task.kind === 'gateways' ? 'gateways' : `${task.kind}/${task.ns}/${task.name}`, task);
-    // Coalesce a burst of events (a reconcile writes several) into one pass.
-    this.flushScheduled ??= setImmediate(() => this.flush());
+    this.scheduleFlush();
+  }
+
+  /**
+   * Coalesces a burst of events (a reconcile writes several) into one pass: on the next turn of the event
+   * loop, or — while more than BUSY_TASKS were projected in the last COALESCE_MS, as when many instances
+   * start at once — COALESCE_MS after the window began, so a revision whose pods change many times in that
+   * time is projected once (a kubelet, too, rate-limits its status writes to the apiserver).
+   */
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    const now = this.deps.now().getTime();
+    if (now - this.windowStart >= COALESCE_MS) {
+      this.windowStart = now;
+      this.recent = 0;
+    }
+    const wait = this.recent > BUSY_TASKS ? this.windowStart + COALESCE_MS - now : 0;
+    this.flushScheduled = wait > 0 ? { timeout: setTimeout(() => this.flush(), wait) } : { immediate: setImmediate(() => this.flush()) };
+  }
+
+  private cancelFlush(): void {
+    const f = this.flushScheduled;
+    if (f && 'immediate' in f) clearImmediate(f.immediate);
+    else if (f) clearTimeout(f.timeout);
+    this.flushScheduled = undefined;
   }
 
   /** Projects what is pending, for at most DRAIN_SLICE_MS at a time (the rest on the next turn of the loop; see queue.ts drain). */
@@ -184,10 +212,11 @@ export class Projector implements ProjectedWrites {
     for (const [key, t] of [...this.pending]) {
       if (!this.running) return;
       if (n++ > 0 && performance.now() - started >= DRAIN_SLICE_MS) {
-        this.flushScheduled ??= setImmediate(() => this.flush());
+        this.flushScheduled ??= { immediate: setImmediate(() => this.flush()) };
         return;
       }
       this.pending.delete(key);
+      this.recent++;
       try {
         if (t.kind === 'gateways') this.syncGateways();
         else if (t.kind === 'revision') this.syncRevision(t.ns, t.name);
@@ -243,7 +272,7 @@ export class Projector implements ProjectedWrites {
   private syncRevision(ns: string, name: string, keep?: Set<string>): void {
     const { store, instances, now, node, settings } = this.deps;
     const key = objectKey(ns, name);
-    const rev = store.get<Revision>('revisions', ns, name);
+    const rev = store.peek<Revision>('revisions', ns, name);
     const wanted = new Set<string>();
     // Knative creates the Deployment once the image is resolved; knit registers the workload then and
     // records the resolution in status.containerStatuses, which also keeps the Deployment across a restart
@@ -256,7 +285,7 @@ export class Projector implements ProjectedWrites {
       const counts = { desired: st?.desired ?? rev.status?.desiredReplicas ?? 0, current: live.length, ready: live.filter((p) => p.state === 'ready').length, deadlineExceeded: st?.deadlineExceeded ?? false };
       const progressDeadline = parseDurationSeconds(rev.metadata.annotations?.[ANNOTATION.progressDeadline] ?? '') ?? settings.progressDeadlineSeconds;
       const hash = podTemplateHash(rev.metadata.uid);
-      const prev = store.get(PROJECTED.deployments, ns, deploymentName(name));
+      const prev = store.peek(PROJECTED.deployments, ns, deploymentName(name));
       const prevConditions = (prev?.status as { conditions?: KubeCondition[] } | undefined)?.conditions;
       const deployment = this.put(PROJECTED.deployments, buildDeployment(rev, counts, prevConditions, rfc3339(now()), progressDeadline), keep);
       wanted.add(idOf(PROJECTED.deployments, deployment.metadata));
@@ -264,42 +293,45 @@ export class Projector implements ProjectedWrites {
       wanted.add(idOf(PROJECTED.replicasets, rs.metadata));
       for (const p of pods) {
         const podKey = podName(name, hash, p.podId);
-        const uid = store.get(PROJECTED.pods, ns, podKey)?.metadata.uid;
+        const uid = store.peek(PROJECTED.pods, ns, podKey)?.metadata.uid;
         const pod = this.put(PROJECTED.pods, buildPod(rev, rs.metadata, p, node, uid), keep);
         wanted.add(idOf(PROJECTED.pods, pod.metadata));
       }
       for (const svc of revisionServices(rev)) wanted.add(idOf(PROJECTED.services, this.put(PROJECTED.services, svc, keep).metadata));
     }
     for (const resource of PROJECTED_RESOURCES) {
-      const selector: Record<string, string> = resource === PROJECTED.services ? { [SKS_LABEL]: name } : { [LABEL.revision]: name };
-      for (const obj of store.list(resource, { namespace: ns, labelSelector: selector })) {
-        if (!wanted.has(idOf(resource, obj.metadata))) this.remove(resource, obj);
-      }
+      const [label, value] = resource === PROJECTED.services ? [SKS_LABEL, name] : [LABEL.revision, name];
+      const stale: Readonly<StoredObject>[] = [];
+      store.scan(resource, ns, (obj) => {
+        if (obj.metadata.labels?.[label] === value && !wanted.has(idOf(resource, obj.metadata))) stale.push(obj);
+      });
+      for (const obj of stale) this.remove(resource, obj);
     }
   }
 
-  /** Creates or updates one object, writing only what differs; returns the stored object. */
-  private put(resource: string, input: Projected, keep?: Set<string>): StoredObject {
+  /** Creates or updates one object, writing only what differs; returns the stored object (not a copy: read only). */
+  private put(resource: string, input: Projected, keep?: Set<string>): Readonly<StoredObject> {
     const { store } = this.deps;
+    // A fresh plain copy (no undefined members), handed over to the store.
     const want = JSON.parse(JSON.stringify(input)) as Projected;
     const md = want.metadata;
     keep?.add(idOf(resource, md));
-    let current = store.get(resource, md.namespace ?? 'default', md.name ?? '');
+    let current = store.peek(resource, md.namespace ?? 'default', md.name ?? '');
     if (!current) {
       if (OBSERVES_GENERATION.has(resource)) want.status = { observedGeneration: 1, ...want.status };
-      return store.create(resource, want);
+      return store.create(resource, want, { handOver: true });
     }
     // What the store (and its managedFields recording) sets is not part of the projection.
     const { uid: _u, resourceVersion: _rv, creationTimestamp: _c, generation: _g, managedFields: _m, ...stored } = current.metadata as ObjectMeta & { managedFields?: unknown };
     if (!isDeepStrictEqual(stored, md) || !isDeepStrictEqual(current.spec, want.spec)) {
-      current = store.update(resource, { ...want, metadata: { ...md, resourceVersion: '' } });
+      current = store.update(resource, { ...want, metadata: { ...md, resourceVersion: '' } }, { handOver: true });
     }
     const status = OBSERVES_GENERATION.has(resource) ? { observedGeneration: current.metadata.generation, ...want.status } : want.status;
-    if (!isDeepStrictEqual(current.status, status)) current = store.update(resource, { ...current, status }, { subresource: 'status' });
+    if (!isDeepStrictEqual(current.status, status)) current = store.update(resource, { ...current, status }, { subresource: 'status', handOver: true });
     return current;
   }
 
-  private remove(resource: string, obj: StoredObject): void {
+  private remove(resource: string, obj: Readonly<StoredObject>): void {
     try {
       this.deps.store.delete(resource, obj.metadata.namespace ?? 'default', obj.metadata.name ?? '', { uid: obj.metadata.uid });
     } catch {

@@ -273,7 +273,7 @@ export class StoredEventRecorder implements EventRecorder {
     this.correlator = new EventCorrelator((name, at) => this.eventName(name, at));
     const nowMs = this.now().getTime();
     store.scan<CoreEvent>(EVENTS_RESOURCE, undefined, (e) => this.track(e.metadata.namespace ?? '', e.metadata.name ?? '', latestTimestamp(e) ?? nowMs));
-    this.unwatch = store.watch(EVENTS_RESOURCE, (ev) => {
+    this.unwatch = store.watchReadOnly(EVENTS_RESOURCE, (ev) => {
       const ns = ev.object.metadata.namespace ?? '';
       const name = ev.object.metadata.name ?? '';
       if (ev.type === 'DELETED') {

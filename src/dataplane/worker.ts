@@ -3,6 +3,7 @@
 // main thread's snapshots), counting in the shared memory. It never spawns, probes or reconciles:
 // demand for a revision without instances goes to the main thread as a message.
 
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Endpoint, QueueBound, RevisionDispatcher, type RequestObserver } from './dispatcher.ts';
 import { Gateway } from './gateway.ts';
@@ -14,6 +15,20 @@ import type { Tracing } from '../tracing/tracing.ts';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
+
+/**
+ * The data plane before the control plane: this thread (setpriority of the calling thread only, which is what
+ * Linux does for PRIO_PROCESS with 0) runs at a lower nice value than knit's main thread, so that where both
+ * want the CPU — a burst of cold starts being reconciled, spawned and probed — requests are served first.
+ * Nice values only weigh threads against each other inside knit's own scheduling group; they take nothing from
+ * other processes. Raising a priority needs CAP_SYS_NICE: without it the thread stays at knit's nice value.
+ */
+export const GATEWAY_THREAD_NICE = -5;
+try {
+  os.setPriority(GATEWAY_THREAD_NICE);
+} catch {
+  // not permitted here: same priority as the main thread
+}
 const post = (m: FromWorker): void => port.postMessage(m);
 
 const cells = viewsOf(init.buffer, init.epochMs);

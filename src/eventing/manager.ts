@@ -72,7 +72,7 @@ export class EventingManager {
   }
 
   start(): void {
-    this.unwatch = this.ctx.store.watch(undefined, (ev) => this.onEvent(ev));
+    this.unwatch = this.ctx.store.watchReadOnly(undefined, (ev) => this.onEvent(ev));
     for (const { c, q } of this.controllers) {
       c.start?.();
       for (const obj of this.ctx.store.list(c.resource)) q.add(objectKey(obj.metadata.namespace, obj.metadata.name));

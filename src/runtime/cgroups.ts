@@ -293,15 +293,15 @@ export class CgroupManager {
   static readonly PARENT = 'knit';
   readonly hierarchy: CgroupHierarchy;
   private readonly swept = new Set<string>();
-  private readonly startingGroups = new Map<string, StartingGroup | undefined>();
+  private readonly startingGroups = new Map<string, StartingCgroups | undefined>();
 
   constructor(hierarchy: CgroupHierarchy) {
     this.hierarchy = hierarchy;
   }
 
-  /** The starting group of knit `owner` (see StartingGroup), opened on first use; undefined where there is none. */
-  starting(owner: string): StartingGroup | undefined {
-    if (!this.startingGroups.has(owner)) this.startingGroups.set(owner, StartingGroup.open(this.hierarchy, owner));
+  /** The cpu cgroups of knit `owner`'s instances without resources (see StartingCgroups), opened on first use. */
+  starting(owner: string): StartingCgroups | undefined {
+    if (!this.startingGroups.has(owner)) this.startingGroups.set(owner, StartingCgroups.open(this.hierarchy, owner));
     return this.startingGroups.get(owner);
   }
 
@@ -400,148 +400,149 @@ export class CgroupManager {
  * Every instance is its own session (its own process group, so a stop reaches all of it), and with Linux's
  * scheduler autogroups every session is one scheduling entity: 100 instances starting at once would leave
  * knit's gateway, API and controllers — and the instances already serving — 1/101 of the CPU. So an
- * instance without a cgroup of its own starts in `knit-starting-<owner>/<id>` at the root of the cpu
- * hierarchy (v1), a group with the weight of one task (1024 shares, beside knit's own autogroup); the moment
- * it is ready it moves to knit's own cpu cgroup, where every instance ran before, and its starting cgroup
- * goes. A lone start is not slowed (a weight only matters while the CPU is contended); many at once share
- * one task's part of the machine. The group is per knit (owner), so one knit's storm does not slow another's
- * starts, and it is removed whenever no instance is starting. Instances with CPU or memory resources have
- * their own cgroup from the first instruction (InstanceCgroup.joinArgv) and their requests' weight.
+ * instance without a cgroup of its own runs in a cpu cgroup of its own at the root of the cpu hierarchy
+ * (v1), `knit-<owner>-<id>`, beside the autogroups, joined before its first instruction
+ * (StartingCgroup.joinArgv). While it starts, its cpu.shares are 1024 divided by the number of this knit's
+ * instances starting (at least 2): together they weigh one task, a lone start weighs a whole one (a weight
+ * only matters while the CPU is contended). Once ready it weighs 1024, the weight of the autogroup it would
+ * otherwise be. Changing weights moves no process (moving one between cgroups waits for an RCU grace period:
+ * milliseconds on a loaded machine), and `shares` writes are batched into one pass per turn of the event loop.
+ * Instances with CPU or memory resources have their own cgroup (InstanceCgroup) and their requests' weight.
  *
- * v1 only: on v2 a ready instance would go back to knit's own cgroup, which then holds processes while its
- * child distributes cpu (the no-internal-process rule forbids that below the root).
+ * v1 only: a v2 hierarchy here would be a host where a child cgroup of the root needs the cpu controller
+ * delegated, which CgroupManager.enableV2 does for the resource cgroups only; on v2 instances start as before.
  */
-export class StartingGroup {
-  /** The weight of all starting instances together: one task's (cpu.shares' default). */
-  static readonly SHARES = 1024;
-  readonly dir: string;
-  /** knit's own cgroup.procs in the cpu hierarchy, where a ready instance goes. */
-  readonly home: string;
-  private readonly members = new Set<string>();
+export class StartingCgroups {
+  /** One task's weight: cpu.shares' default, an autogroup's at nice 0. */
+  static readonly TASK_SHARES = 1024;
+  private readonly root: string;
+  private readonly owner: string;
+  private readonly starting = new Set<string>();
+  private readonly live = new Set<string>();
+  private rebalancing = false;
+  private written = new Map<string, number>();
 
-  private constructor(dir: string, home: string) {
-    this.dir = dir;
-    this.home = home;
+  private constructor(root: string, owner: string) {
+    this.root = root;
+    this.owner = owner;
   }
 
-  /** The starting group of knit `owner`, or undefined where there is none (not v1; knit's own cpu cgroup unknown). */
-  static open(hierarchy: CgroupHierarchy, owner: string): StartingGroup | undefined {
+  /** knit `owner`'s starting cgroups, or undefined where there are none (not v1; the cpu hierarchy not writable). */
+  static open(hierarchy: CgroupHierarchy, owner: string): StartingCgroups | undefined {
     if (hierarchy.version !== 1 || !/^[\w.-]+$/.test(owner)) return undefined;
-    const self = ownCgroup('cpu');
-    if (self === undefined) return undefined;
-    const home = path.join(hierarchy.cpu, self, 'cgroup.procs');
-    if (!fs.existsSync(home)) return undefined;
-    const group = new StartingGroup(path.join(hierarchy.cpu, `knit-starting-${owner}`), home);
-    // What a crashed knit of this data directory left: its instances were killed (reapOrphans), so their cgroups are empty.
-    group.removeIfIdle(true);
+    try {
+      fs.accessSync(hierarchy.cpu, fs.constants.W_OK);
+    } catch {
+      return undefined;
+    }
+    const group = new StartingCgroups(hierarchy.cpu, owner);
+    // What a crashed knit of this data directory left: its instances were killed (reapOrphans), so they are empty.
+    for (const name of fs.readdirSync(hierarchy.cpu)) {
+      if (!name.startsWith(group.prefix)) continue;
+      try {
+        fs.rmdirSync(path.join(hierarchy.cpu, name));
+      } catch {
+        // still has processes
+      }
+    }
     return group;
   }
 
+  private get prefix(): string {
+    return `knit-${this.owner}-`;
+  }
+
+  /** The cgroup directory of instance `id`. */
+  dir(id: string): string {
+    return path.join(this.root, this.prefix + id);
+  }
+
   /**
-   * Creates instance `id`'s starting cgroup (and the group, with its weight) and returns its cgroup.procs,
-   * which the spawner joins before it forks the instance; undefined when the kernel refused (the instance
-   * then starts in knit's own cgroup).
+   * Creates instance `id`'s cgroup, weighted as a starting instance; false when the kernel refused (the
+   * instance then starts in knit's own cgroup, as before).
    */
-  enter(id: string): string | undefined {
-    if (!/^[\w.-]+$/.test(id)) return undefined;
+  create(id: string): boolean {
+    if (!/^[\w.-]+$/.test(id)) return false;
     try {
-      if (!fs.existsSync(this.dir)) {
-        fs.mkdirSync(this.dir);
-        fs.writeFileSync(path.join(this.dir, 'cpu.shares'), String(StartingGroup.SHARES));
-      }
-      fs.mkdirSync(path.join(this.dir, id));
+      fs.mkdirSync(this.dir(id));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
     }
-    this.members.add(id);
-    return path.join(this.dir, id, 'cgroup.procs');
+    this.live.add(id);
+    this.starting.add(id);
+    // Its own weight before its first instruction; the others' follow in one pass.
+    this.write(id, this.startingShares());
+    this.rebalance();
+    return true;
+  }
+
+  /** `argv` behind a shell that moves itself into instance `id`'s cgroup, then execs (as InstanceCgroup.joinArgv). */
+  joinArgv(id: string, argv: string[]): string[] {
+    const procs = path.join(this.dir(id), 'cgroup.procs');
+    if (!/^[\w./-]+$/.test(procs)) throw new Error(`unsafe cgroup path ${procs}`);
+    return ['/bin/sh', '-c', `echo $$ > '${procs}' && exec "$@"`, 'knit-cgroup', ...argv];
+  }
+
+  /** Instance `id` is ready: it weighs one task from now on. */
+  ready(id: string): void {
+    if (!this.starting.delete(id)) return;
+    this.write(id, StartingCgroups.TASK_SHARES);
+    this.rebalance();
+  }
+
+  /** The shares each starting instance has now. */
+  startingShares(): number {
+    return Math.max(MIN_SHARES, Math.floor(StartingCgroups.TASK_SHARES / Math.max(1, this.starting.size)));
+  }
+
+  /** What instance `id`'s cgroup weighs (undefined once it is gone). */
+  shares(id: string): number | undefined {
+    return this.written.get(id);
   }
 
   /**
-   * Moves every process of instance `id`'s starting cgroup to knit's own (what they fork later follows them)
-   * and removes its cgroup. Returns how many moved.
+   * Removes instance `id`'s cgroup once its processes are gone (the kernel answers EBUSY while they are being
+   * reaped); resolves when it is gone or after `timeoutMs`.
    */
-  release(id: string): number {
-    if (!this.members.has(id)) return 0;
-    const procs = path.join(this.dir, id, 'cgroup.procs');
-    let moved = 0;
-    // A process forked while the others were moved lands where its parent was: read until none is left.
-    for (let round = 0; round < 5; round++) {
-      let pids: string[];
+  async remove(id: string, timeoutMs = 5000): Promise<void> {
+    if (!this.live.delete(id)) return;
+    if (this.starting.delete(id)) this.rebalance();
+    this.written.delete(id);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
       try {
-        pids = fs.readFileSync(procs, 'utf8').split('\n').filter((p) => p !== '');
-      } catch {
-        break;
-      }
-      if (pids.length === 0) break;
-      for (const pid of pids) {
-        try {
-          fs.writeFileSync(this.home, pid);
-          moved++;
-        } catch {
-          // exited meanwhile
+        fs.rmdirSync(this.dir(id));
+        return;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return;
+        if (code !== 'EBUSY' || Date.now() > deadline) {
+          console.error(`knit: cannot remove cgroup ${this.dir(id)}: ${(err as Error).message}`);
+          return;
         }
+        await new Promise((r) => setTimeout(r, 20));
       }
     }
-    this.leave(id);
-    return moved;
   }
 
-  /**
-   * Removes instance `id`'s starting cgroup once its processes are gone (one that ended before it was ready:
-   * the kernel answers EBUSY while they are being reaped), then the group if no instance is starting.
-   */
-  leave(id: string, tries = 50): void {
-    if (!this.members.has(id)) return;
-    try {
-      fs.rmdirSync(path.join(this.dir, id));
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'EBUSY' && tries > 0) {
-        setTimeout(() => this.leave(id, tries - 1), 20).unref();
-        return;
-      }
-    }
-    this.members.delete(id);
-    this.removeIfIdle(false);
+  /** Writes every starting instance's shares, once, after the starts and readies of this turn of the event loop. */
+  private rebalance(): void {
+    if (this.rebalancing) return;
+    this.rebalancing = true;
+    setImmediate(() => {
+      this.rebalancing = false;
+      const shares = this.startingShares();
+      for (const id of this.starting) this.write(id, shares);
+    });
   }
 
-  /** Removes the group when no instance of this knit is starting (with `sweep`, first every empty instance cgroup in it). */
-  private removeIfIdle(sweep: boolean): void {
-    if (this.members.size > 0) return;
-    if (sweep) {
-      let entries: fs.Dirent[] = [];
-      try {
-        entries = fs.readdirSync(this.dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        if (!e.isDirectory()) continue;
-        try {
-          fs.rmdirSync(path.join(this.dir, e.name));
-        } catch {
-          // still has processes
-        }
-      }
-    }
+  private write(id: string, shares: number): void {
+    if (this.written.get(id) === shares || !this.live.has(id)) return;
     try {
-      fs.rmdirSync(this.dir);
+      fs.writeFileSync(path.join(this.dir(id), 'cpu.shares'), String(shares));
+      this.written.set(id, shares);
     } catch {
-      // gone already, or a cgroup in it still has processes
+      // removed meanwhile
     }
   }
-}
-
-/** This process's cgroup path in v1 hierarchy `controller` (from /proc/self/cgroup), or undefined. */
-function ownCgroup(controller: string): string | undefined {
-  try {
-    for (const line of fs.readFileSync('/proc/self/cgroup', 'utf8').split('\n')) {
-      const [, controllers, p] = line.split(':');
-      if (controllers !== undefined && p !== undefined && controllers.split(',').includes(controller)) return p;
-    }
-  } catch {
-    // no /proc
-  }
-  return undefined;
 }

@@ -10,7 +10,7 @@ import { Spawner, type RemoteChild, type RemoteSpawnOptions } from './spawner.ts
 import { PodInstance, checkOneRuntime } from './pod.ts';
 import { openNetns } from './process-pod.ts';
 import type { Probe } from '../api/types.ts';
-import { CgroupManager, cgroupRefusal, detectCgroups, enforcedLimits, resourceSettings, wantsCgroup, type CgroupSupport, type InstanceCgroup, type StartingGroup } from './cgroups.ts';
+import { CgroupManager, cgroupRefusal, detectCgroups, enforcedLimits, resourceSettings, wantsCgroup, type CgroupSupport, type InstanceCgroup, type StartingCgroups } from './cgroups.ts';
 import { gpuEnv, type GpuDevice } from './gpu.ts';
 import {
   DEFAULT_GID, DEFAULT_UID, SANDBOX_ENV, bwrapArgs, childOf, detectSandbox, execInSandbox, instanceIdentity, readSandboxPid,
@@ -129,8 +129,8 @@ class ProcessInstance extends ChildInstance {
   private cgroup: InstanceCgroup | undefined;
   /** The loopback port reserved for it (reserveInstancePort), released when it ends. */
   private reservedPort: number | undefined;
-  /** While it starts without a cgroup of its own: the starting group it starts in (cgroups.ts StartingGroup). */
-  private starting: StartingGroup | undefined;
+  /** Without resources: the cpu cgroups its cgroup is one of (cgroups.ts StartingCgroups), while it has it. */
+  private cpuGroup: StartingCgroups | undefined;
   /** Settles once the cgroup is removed after the instance is gone (stop() waits for it). */
   private cgroupRemoved: Promise<void> = Promise.resolve();
 
@@ -140,23 +140,20 @@ class ProcessInstance extends ChildInstance {
     this.cgroups = cgroups;
     this.netns = netns;
     // Ready: it weighs as a task of its own from now on (before any request reaches it).
-    this.once('ready', () => {
-      this.starting?.release(this.spec.id);
-      this.starting = undefined;
-    });
+    this.once('ready', () => this.cpuGroup?.ready(this.spec.id));
   }
 
   /**
-   * Where the spawner forks an instance without a cgroup of its own: its starting cgroup, so that many
-   * starting at once weigh as one task (cgroups.ts StartingGroup); undefined where there is none.
+   * `command` behind the join of the instance's cpu cgroup, for an instance without a cgroup of its own: while
+   * it starts it weighs a share of one task with the others starting (cgroups.ts StartingCgroups). As is where
+   * there are none.
    */
-  private startingCgroup(): { join: string; home: string } | undefined {
-    if (this.cgroup || !(this.cgroups instanceof CgroupManager)) return undefined;
+  private joinCpuGroup(command: string[]): string[] {
+    if (this.cgroup || !(this.cgroups instanceof CgroupManager)) return command;
     const group = this.cgroups.starting(this.spec.env.KNIT_OWNER ?? 'local');
-    const join = group?.enter(this.spec.id);
-    if (!group || join === undefined) return undefined;
-    this.starting = group;
-    return { join, home: group.home };
+    if (!group?.create(this.spec.id)) return command;
+    this.cpuGroup = group;
+    return group.joinArgv(this.spec.id, command);
   }
 
   /**
@@ -234,10 +231,9 @@ class ProcessInstance extends ChildInstance {
       // nsenter joins the pod's network namespace, then execs bwrap (same pid, same fds).
       const command = netns ? [sandbox.tools.nsenter, '--target', String(netns.pid), '--net', '--', sandbox.tools.bwrap, ...bwrap] : [sandbox.tools.bwrap, ...bwrap];
       // The cgroup is joined first (a shell writes its pid, then execs the command).
-      const joined = this.cgroup ? this.cgroup.joinArgv(command) : command;
+      const joined = this.cgroup ? this.cgroup.joinArgv(command) : this.joinCpuGroup(command);
       // fd 3: bwrap's --info-fd. Own process group, so stop() reaches the sandbox's processes.
-      const starting = this.startingCgroup();
-      const started = await this.spawnInstance(joined, { cwd: '/', env, info: true, ...(starting ? { cgroup: starting } : {}) }, uid, gid);
+      const started = await this.spawnInstance(joined, { cwd: '/', env, info: true }, uid, gid);
       if (!started) return;
       const { child, output } = started;
       this.sandboxed = true;
@@ -255,7 +251,7 @@ class ProcessInstance extends ChildInstance {
     } catch (err) {
       // Nothing started in it: the cgroup goes at once.
       if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
-      this.starting?.leave(this.spec.id);
+      else if (this.cpuGroup) this.cgroupRemoved = this.cpuGroup.remove(this.spec.id, 0);
       releaseInstancePort(this.reservedPort);
       this.failToStart(err instanceof RuntimeError ? err.reason : 'ContainerMissing', (err as Error).message);
     }
@@ -300,10 +296,9 @@ class ProcessInstance extends ChildInstance {
       if (switchUser && !fs.existsSync(SETPRIV)) throw new RuntimeError('CreateContainerError', `running as uid ${id.uid} inside a cgroup needs util-linux's setpriv (${SETPRIV}), which is not installed`);
       if (switchUser) command = [SETPRIV, '--reuid', String(id.uid), '--regid', String(id.gid), '--clear-groups', '--', ...argv];
       command = this.cgroup.joinArgv(command);
-    }
+    } else if (!switchUser) command = this.joinCpuGroup(command);
     // Own process group, so stop() reaches grandchildren too.
-    const starting = this.startingCgroup();
-    const started = await this.spawnInstance(command, { cwd, env, ...(switchUser && !this.cgroup ? { uid: id.uid, gid: id.gid } : {}), ...(starting ? { cgroup: starting } : {}) }, id.uid, id.gid);
+    const started = await this.spawnInstance(command, { cwd, env, ...(switchUser && !this.cgroup ? { uid: id.uid, gid: id.gid } : {}) }, id.uid, id.gid);
     if (!started) return;
     this.adoptStarted(started.child, started.output);
     this.startProbes({ cwd, env });
@@ -369,8 +364,7 @@ class ProcessInstance extends ChildInstance {
     releaseInstancePort(this.reservedPort);
     if (this.killTimer) clearTimeout(this.killTimer);
     if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
-    this.starting?.leave(this.spec.id);
-    this.starting = undefined;
+    else if (this.cpuGroup) this.cgroupRemoved = this.cpuGroup.remove(this.spec.id);
   }
 
   stop(): Promise<void> {

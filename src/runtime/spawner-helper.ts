@@ -52,11 +52,8 @@ function openFifoForWriting(fifo: string): number {
 function spawnChild(r: SpawnRequest): void {
   let out: number | undefined;
   let child: ChildProcess;
-  let joined = false;
   try {
     if (r.output !== undefined) out = openFifoForWriting(r.output);
-    // Forked children start in the cgroup of their parent: this process, for the moment of the fork.
-    if (r.cgroup) joined = writeQuietly(r.cgroup.join, String(process.pid));
     child = spawn(r.file, r.args, {
       cwd: r.cwd,
       env: r.env,
@@ -69,7 +66,6 @@ function spawnChild(r: SpawnRequest): void {
     send({ id: r.id, event: 'error', message: (err as Error).message });
     return;
   } finally {
-    if (joined && r.cgroup) writeQuietly(r.cgroup.home, String(process.pid));
     if (out !== undefined) fs.closeSync(out);
   }
   child.once('error', (err) => send({ id: r.id, event: 'error', message: err.message }));
@@ -82,16 +78,6 @@ function spawnChild(r: SpawnRequest): void {
     info.on('end', () => send({ id: r.id, event: 'info-end' }));
   }
   child.once('exit', (code, signal) => send({ id: r.id, event: 'exit', code, signal }));
-}
-
-/** Writes `data` to `file`; false when that failed (a cgroup removed meanwhile, or refused by the kernel). */
-function writeQuietly(file: string, data: string): boolean {
-  try {
-    fs.writeFileSync(file, data);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -8,7 +8,6 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Spawner, type RemoteChild } from './spawner.ts';
-import { detectCgroups } from './cgroups.ts';
 import { releaseInstancePort, reserveInstancePort } from './process.ts';
 import { processAlive as alive } from '../../test/harness.ts';
 
@@ -82,52 +81,6 @@ test('instance ports: ports reserved at once are all different', async () => {
     assert.equal(new Set(ports).size, ports.length);
   } finally {
     for (const p of ports) releaseInstancePort(p);
-  }
-});
-
-const cgroups = detectCgroups();
-const cpuRoot = cgroups.ok && cgroups.hierarchy.version === 1 ? cgroups.hierarchy.cpu : undefined;
-
-/** The v1 cpu cgroup of process `pid`. */
-function cpuCgroupOf(pid: number | string): string | undefined {
-  const line = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes('cpu'));
-  return line?.split(':')[2];
-}
-
-test('spawner: a child started with a cgroup is forked in it; the spawner itself goes back to its own', { skip: cpuRoot ? false : 'needs a v1 cpu hierarchy knit can write' }, async (t) => {
-  if (!cpuRoot) return;
-  const dir = path.join(cpuRoot, `knit-spawner-test-${process.pid}`);
-  fs.mkdirSync(dir);
-  t.after(() => fs.rmdirSync(dir));
-  const home = path.join(cpuRoot, cpuCgroupOf('self') ?? '/', 'cgroup.procs');
-  const spawner = new Spawner();
-  // The child forks a grandchild at once: both are in the cgroup.
-  const child = await spawner.spawn('/bin/sh', ['-c', 'sleep 30 & wait'], { cwd: '/', env: { PATH: '/usr/bin:/bin' }, detached: true, cgroup: { join: path.join(dir, 'cgroup.procs'), home } });
-  const pid = child.pid!;
-  const exited = exitOf(child);
-  try {
-    assert.equal(cpuCgroupOf(pid), `/${path.basename(dir)}`);
-    const ppid = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1]!;
-    assert.equal(cpuCgroupOf(ppid), cpuCgroupOf('self'), 'the spawner is back in its own cgroup');
-    for (const deadline = Date.now() + 5000; fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim().split('\n').length < 2;) {
-      assert.ok(Date.now() < deadline, 'the grandchild is in the cgroup too');
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    // A cgroup that is gone: the child starts in the spawner's own.
-    const other = await spawner.spawn('/bin/sleep', ['30'], { cwd: '/', env: {}, detached: true, cgroup: { join: path.join(dir, 'missing', 'cgroup.procs'), home } });
-    try {
-      assert.equal(cpuCgroupOf(other.pid!), cpuCgroupOf('self'));
-    } finally {
-      process.kill(-other.pid!, 'SIGKILL');
-      await exitOf(other);
-    }
-  } finally {
-    process.kill(-pid, 'SIGKILL');
-    await exited;
-  }
-  for (const deadline = Date.now() + 5000; fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').trim() !== '';) {
-    assert.ok(Date.now() < deadline, 'its processes are reaped');
-    await new Promise((r) => setTimeout(r, 10));
   }
 });
 

@@ -30,12 +30,6 @@ export interface RemoteSpawnOptions {
   detached?: boolean;
   uid?: number;
   gid?: number;
-  /**
-   * A cgroup the child starts in: the spawner moves itself into `join` (a cgroup.procs file) just before the
-   * fork and back into `home` right after, so the child's first instruction already runs there (see
-   * cgroups.ts StartingGroup). Without it, or when the kernel refuses, the child starts in the spawner's cgroup.
-   */
-  cgroup?: { join: string; home: string };
 }
 
 /** The spawner's requests, one JSON line each on its stdin (spawner-helper.ts reads them). */

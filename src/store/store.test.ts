@@ -114,3 +114,20 @@ test('returned objects are copies: mutating them does not change the store', (t)
   (got.spec as { a: number }).a = 43;
   assert.deepEqual(store.get('services', 'default', 'a')?.spec, { a: 1 });
 });
+
+test('watch gives each listener its own copy; watchReadOnly gives the stored object itself', (t) => {
+  const { store } = tempStore(t);
+  const copies: StoredObject[] = [];
+  const shared: Readonly<StoredObject>[] = [];
+  const un1 = store.watch('services', (ev) => copies.push(ev.object));
+  const un2 = store.watchReadOnly('services', (ev) => shared.push(ev.object));
+  t.after(() => {
+    un1();
+    un2();
+  });
+  store.create('services', svc('a'));
+  assert.equal(shared[0], store.peek('services', 'default', 'a'), 'read-only: the stored object');
+  assert.notEqual(copies[0], store.peek('services', 'default', 'a'), 'watch: a copy');
+  (copies[0]!.spec as { a: number }).a = 42;
+  assert.deepEqual(store.peek('services', 'default', 'a')?.spec, { a: 1 }, "mutating a watcher's copy changes nothing");
+});

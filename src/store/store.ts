@@ -35,6 +35,12 @@ export interface UpdateOptions {
   subresource?: 'status';
   /** The writer recorded managedFields itself (the API server does); otherwise `fieldRecorder` does. */
   recorded?: boolean;
+  /**
+   * The caller gives up `input` (it made it for this write and does not touch it again) and takes the stored
+   * object itself as the result, not a copy (a hot writer such as the projector; as with peek, it must not
+   * mutate what it gets).
+   */
+  handOver?: boolean;
 }
 
 /**
@@ -73,7 +79,7 @@ function matchesLabels(obj: StoredObject, selector: Record<string, string> | und
 export class Store {
   private readonly db: DatabaseSync;
   private readonly cache = new Map<string, Map<string, StoredObject>>();
-  private readonly listeners = new Set<{ resource?: string; fn: Listener }>();
+  private readonly listeners = new Set<{ resource?: string; fn: Listener; readOnly?: boolean }>();
   private rv = 0;
   private writesSinceTrim = 0;
   private readonly insertEvent: StatementSync;
@@ -186,12 +192,12 @@ export class Store {
     }
   }
 
-  /** Objects that name `uid` as their controlling owner. */
-  ownedBy(uid: string): { resource: string; object: StoredObject }[] {
-    const out: { resource: string; object: StoredObject }[] = [];
+  /** Objects that name `uid` as an owner, not copied (as scan: the caller must not mutate them). */
+  ownedBy(uid: string): { resource: string; object: Readonly<StoredObject> }[] {
+    const out: { resource: string; object: Readonly<StoredObject> }[] = [];
     for (const [resource, b] of this.cache) {
       for (const obj of b.values()) {
-        if (obj.metadata.ownerReferences?.some((o) => o.uid === uid)) out.push({ resource, object: structuredClone(obj) });
+        if (obj.metadata.ownerReferences?.some((o) => o.uid === uid)) out.push({ resource, object: obj });
       }
     }
     return out;
@@ -230,7 +236,7 @@ export class Store {
     for (const l of [...this.listeners]) {
       if (l.resource !== undefined && l.resource !== ev.resource) continue;
       try {
-        l.fn({ type: ev.type, resource: ev.resource, object: structuredClone(ev.object) });
+        l.fn({ type: ev.type, resource: ev.resource, object: l.readOnly ? ev.object : structuredClone(ev.object) });
       } catch (err) {
         console.error('knit: watch listener failed:', err);
       }
@@ -238,8 +244,8 @@ export class Store {
   }
 
   /** Creates an object: assigns uid, resourceVersion, generation 1 and creationTimestamp. */
-  create<T extends StoredObject>(resource: string, input: T, opts: Pick<UpdateOptions, 'recorded'> = {}): T {
-    let obj = structuredClone(input);
+  create<T extends StoredObject>(resource: string, input: T, opts: Pick<UpdateOptions, 'recorded' | 'handOver'> = {}): T {
+    let obj = opts.handOver ? input : structuredClone(input);
     const md = obj.metadata;
     // '' is the scope of cluster-scoped objects (Namespaces): kept under '', written without a namespace.
     const ns = md.namespace ?? 'default';
@@ -262,7 +268,7 @@ export class Store {
     delete md.deletionTimestamp;
     if (!opts.recorded) obj = this.record(resource, undefined, obj, undefined);
     this.commit(resource, 'ADDED', obj);
-    return structuredClone(obj);
+    return opts.handOver ? obj : structuredClone(obj);
   }
 
   /**
@@ -283,9 +289,9 @@ export class Store {
     if (opts.subresource === 'status') {
       next = structuredClone(current);
       if (input.status === undefined) delete next.status;
-      else next.status = structuredClone(input.status);
+      else next.status = opts.handOver ? input.status : structuredClone(input.status);
     } else {
-      next = structuredClone(input) as StoredObject;
+      next = opts.handOver ? input : (structuredClone(input) as StoredObject);
       if (current.status === undefined) delete next.status;
       else next.status = structuredClone(current.status);
       // System-owned metadata cannot be changed by an update.
@@ -298,10 +304,10 @@ export class Store {
       if (tracksGeneration(resource) && !isDeepStrictEqual(current.spec, next.spec)) next.metadata.generation = (current.metadata.generation ?? 0) + 1;
     }
     next.metadata.resourceVersion = current.metadata.resourceVersion;
-    if (isDeepStrictEqual(next, current)) return structuredClone(current) as T;
+    if (isDeepStrictEqual(next, current)) return (opts.handOver ? current : structuredClone(current)) as T;
     if (!opts.recorded) next = this.record(resource, current, next, opts.subresource);
     this.commit(resource, 'MODIFIED', next);
-    return structuredClone(next) as T;
+    return (opts.handOver ? next : structuredClone(next)) as T;
   }
 
   private record<T extends StoredObject>(resource: string, old: StoredObject | undefined, next: T, subresource: 'status' | undefined): T {
@@ -332,6 +338,19 @@ export class Store {
    * the stored events after it, so a client can resume where it stopped.
    */
   watch(resource: string | undefined, fn: Listener, fromResourceVersion?: string): () => void {
+    return this.subscribe(resource, fn, fromResourceVersion, false);
+  }
+
+  /**
+   * Like watch, but `fn` is given the stored object itself, not a copy (controllers that only read an
+   * event's object to enqueue keys: one copy per listener per write is most of a write's cost while
+   * many instances start). `fn` must not mutate or keep it, as with peek and scan.
+   */
+  watchReadOnly(resource: string | undefined, fn: (ev: Readonly<WatchEvent<Readonly<StoredObject>>>) => void): () => void {
+    return this.subscribe(resource, fn as Listener, undefined, true);
+  }
+
+  private subscribe(resource: string | undefined, fn: Listener, fromResourceVersion: string | undefined, readOnly: boolean): () => void {
     if (fromResourceVersion !== undefined && fromResourceVersion !== '' && fromResourceVersion !== '0') {
       const from = Number(fromResourceVersion);
       if (!Number.isInteger(from) || from < 0) throw badRequest(`invalid resourceVersion "${fromResourceVersion}"`);
@@ -347,7 +366,7 @@ export class Store {
         fn({ type: row.type as WatchEventType, resource: row.resource as string, object: JSON.parse(row.body as string) });
       }
     }
-    const entry = { resource, fn };
+    const entry = { resource, fn, readOnly };
     this.listeners.add(entry);
     return () => {
       this.listeners.delete(entry);
