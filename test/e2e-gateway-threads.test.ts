@@ -4,6 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -91,4 +92,17 @@ test('threads: the autoscaler sees the gateway threads\' concurrency and the met
     const line = m.split('\n').find((l) => l.includes('busy-00001') && /request_count|requests_total/.test(l) && /code="200"|response_code="200"/.test(l));
     return line !== undefined && Number(line.split(' ').pop()) > 10;
   }, 10_000);
+});
+
+test('threads: the gateway threads run at a lower nice value than the main thread (as root), which runs at knit\'s', { skip: process.getuid?.() !== 0 && 'raising a thread\'s priority needs root' }, () => {
+  const pid = knit.endpoints.pid;
+  const threads = fs.readdirSync(`/proc/${pid}/task`).map((tid) => {
+    const comm = fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    const nice = Number(fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[16]);
+    return { tid, comm, nice };
+  });
+  const workers = threads.filter((t) => t.comm === 'WorkerThread');
+  assert.equal(workers.length, 2, JSON.stringify(threads));
+  for (const w of workers) assert.equal(w.nice, -5, `gateway thread ${w.tid}`);
+  assert.equal(threads.find((t) => t.tid === String(pid))?.nice, 0, 'the main thread');
 });
