@@ -74,6 +74,7 @@ const AFTER_S = envDuration('BENCH_AFTER', '1s');
 const TIMEOUT_MS = envDuration('BENCH_TIMEOUT', '30s') * 1000;
 const BUDGET_S = envDuration('BENCH_BUDGET', '300s');
 const GATEWAY_THREADS = process.env.BENCH_GATEWAY_THREADS;
+const CLIENT_NICE = envInt('BENCH_CLIENT_NICE', 0, -20);
 
 const WARM = 'storm-warm';
 const TARGET_WARM_P99_MS = 20;
@@ -172,6 +173,13 @@ interface Client {
 function startClient(name: string, args: string[]): Client {
   const child = spawn(NODE, [CLIENT, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   const pid = child.pid;
+  if (pid !== undefined && CLIENT_NICE !== 0) {
+    try {
+      fs.writeFileSync(`/proc/${pid}/autogroup`, String(CLIENT_NICE));
+    } catch {
+      // no autogroups, or not permitted: the clients run at the default weight
+    }
+  }
   let exited = false;
   onCleanup(`kill ${name}`, () => {
     if (pid !== undefined && !exited) killGroup(pid, 'SIGKILL');
@@ -324,6 +332,10 @@ async function main(): Promise<number> {
   };
   const warmBefore = windowOf(lr, beforeFrom, burstAt);
   const warmStorm = windowOf(lr, burstAt, burstEnd);
+  if (process.env.BENCH_SLOWEST) {
+    const slow = lr.due.map((d, i) => [d - burstAt, lr.ms[i] ?? -1] as const).filter(([d]) => d >= 0 && d <= burstEnd - burstAt).sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_SLOWEST));
+    log(`slowest warm requests (sent at ms after the burst began: latency ms): ${slow.map(([d, ms]) => `${d.toFixed(0)}:${ms.toFixed(1)}`).join(' ')}`);
+  }
   const canaryBefore = windowOf(cr, beforeFrom, burstAt);
   const canaryStorm = windowOf(cr, burstAt, burstEnd);
   row(`warm service (${RATE} req/s, ≤ ${CONNECTIONS} keep-alive connections)`, 'before the burst', warmBefore);

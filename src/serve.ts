@@ -144,8 +144,9 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const instances = new InstanceManager(dataDir, [new ProcessRuntime(), containers], loadKnitSettings(opts.configFile).instances, () => new Date(), gpus);
   const reaped = await instances.reapOrphans();
   // Gateway threads count in shared memory; the dispatchers must know before the first revision exists.
-  const gatewayThreadCount = opts.gatewayThreads ?? 1;
-  const slots = gatewayThreadCount >= 2 ? new SlotAllocator(createCells(true)) : undefined;
+  // One gateway thread per core by default (docs/architecture.md "Gateway threads"); 0 keeps it on the main thread.
+  const gatewayThreadCount = opts.gatewayThreads ?? defaultGatewayThreads();
+  const slots = gatewayThreadCount >= 1 ? new SlotAllocator(createCells(true)) : undefined;
   if (slots) instances.useSharedCounters(slots);
   const table = new RoutingTable();
   const autoscaler = new Autoscaler(config.autoscaler, instances);
@@ -341,4 +342,9 @@ kubectl and the Kubernetes client libraries:
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
+}
+
+/** `--gateway-threads`' default: one per core the process may use. */
+export function defaultGatewayThreads(): number {
+  return Math.max(1, os.availableParallelism());
 }

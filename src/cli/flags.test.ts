@@ -173,8 +173,8 @@ describe('command-line errors (kn wording)', () => {
     [['serve', '--http', 'nope'], "Error: invalid value 'nope' for --http: expected HOST:PORT (e.g. 127.0.0.1:8080, or :0 for a free port)\nRun 'knit --help' for usage\n"],
     [['serve', '--trusted-proxies', '10.0.0.0/99'], "Error: invalid value '10.0.0.0/99' for --trusted-proxies: invalid trusted proxy \"10.0.0.0/99\": bad prefix length \"99\"\nRun 'knit --help' for usage\n"],
     [['serve', '--trusted-proxies', 'proxy.example'], "Error: invalid value 'proxy.example' for --trusted-proxies: invalid trusted proxy \"proxy.example\": want an IP address or a CIDR range such as 10.0.0.0/8\nRun 'knit --help' for usage\n"],
-    [['serve', '--gateway-threads', '-1'], "Error: invalid value '-1' for --gateway-threads: expected a number of threads from 0 to 999 (0 and 1: the gateway on the main thread)\nRun 'knit --help' for usage\n"],
-    [['serve', '--gateway-threads', 'two'], "Error: invalid value 'two' for --gateway-threads: expected a number of threads from 0 to 999 (0 and 1: the gateway on the main thread)\nRun 'knit --help' for usage\n"],
+    [['serve', '--gateway-threads', '-1'], "Error: invalid value '-1' for --gateway-threads: expected a number of threads from 0 to 999 (0: the gateway on the main thread)\nRun 'knit --help' for usage\n"],
+    [['serve', '--gateway-threads', 'two'], "Error: invalid value 'two' for --gateway-threads: expected a number of threads from 0 to 999 (0: the gateway on the main thread)\nRun 'knit --help' for usage\n"],
   ];
   for (const [argv, stderr] of cases) {
     it(argv.join(' '), async () => {

@@ -25,7 +25,7 @@ export interface ServeOptions {
   trustedProxies?: string;
   /** Optional GPU inventory file (instead of the detected GPUs). */
   gpuInventory?: string;
-  /** `--gateway-threads`: worker threads running the gateway (1: on the main thread). */
+  /** `--gateway-threads`: worker threads running the gateway (0: on the main thread; default one per core). */
   gatewayThreads?: number;
 }
 
@@ -68,7 +68,7 @@ export function serveOptionsOf(ctx: CommandContext): ServeOptions {
   if (f.string('gpu-inventory')) opts.gpuInventory = f.string('gpu-inventory');
   const threads = f.string('gateway-threads');
   if (threads) {
-    if (!/^\d{1,3}$/.test(threads)) throw new CliError(`invalid value '${threads}' for --gateway-threads: expected a number of threads from 0 to 999 (0 and 1: the gateway on the main thread)`);
+    if (!/^\d{1,3}$/.test(threads)) throw new CliError(`invalid value '${threads}' for --gateway-threads: expected a number of threads from 0 to 999 (0: the gateway on the main thread)`);
     opts.gatewayThreads = Number(threads);
   }
   return opts;

@@ -492,7 +492,7 @@ export class StartingCgroups {
 
   /** The shares each starting instance has now. */
   startingShares(): number {
-    return Math.max(MIN_SHARES, Math.floor(StartingCgroups.TASK_SHARES / Math.max(1, this.starting.size)));
+    return process.env.KNIT_EXP_SHARES ? Number(process.env.KNIT_EXP_SHARES) : Math.max(MIN_SHARES, Math.floor(StartingCgroups.TASK_SHARES / Math.max(1, this.starting.size)));
   }
 
   /** What instance `id`'s cgroup weighs (undefined once it is gone). */
