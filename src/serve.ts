@@ -30,6 +30,7 @@ import { apiHosts, ensureApiPki } from './kube/pki.ts';
 import { kubeconfigYaml, writeKubeconfig } from './kube/kubeconfig.ts';
 import { KnitMetrics } from './metrics/metrics.ts';
 import { MetricsServer } from './metrics/server.ts';
+import type { WorkQueue } from './controllers/queue.ts';
 
 export interface ServeOptions {
   dataDir: string;
@@ -252,6 +253,10 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     eventing.start();
     projector.start();
     const aa = await api.listen(apiAddr.host, apiAddr.port);
+    // Ready once every stored object was reconciled (routes, brokers' and channels' in-process hosts) and the
+    // gateway threads route by the result, as a Knative component is ready once its informers synced.
+    await settleQueues([...controllers.queues(), ...eventing.queues()], STARTUP_SETTLE_MS);
+    await threads?.sync();
     started.push(api);
     apiUrl = urlOf(dialHost(apiAddr.host), aa.port, 'https');
     void metrics.start(); // the Node.js process metrics, off the start-up path
@@ -347,4 +352,20 @@ kubectl and the Kubernetes client libraries:
 /** `--gateway-threads`' default: one per core the process may use. */
 export function defaultGatewayThreads(): number {
   return Math.max(1, os.availableParallelism());
+}
+
+/** How long start-up waits for the controllers' first pass over the store (settleQueues). */
+const STARTUP_SETTLE_MS = 2000;
+
+/** Resolves once every queue is idle at the same time (one reconcile enqueues the next kind's), or after `timeoutMs`. */
+async function settleQueues(queues: WorkQueue[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const left = deadline - Date.now();
+    if (left <= 0) return;
+    await Promise.all(queues.map((q) => q.settled(left)));
+    // A reconcile that ended last may have enqueued another queue's key: look once more on the next turn.
+    await new Promise((r) => setImmediate(r));
+    if (queues.every((q) => q.depth === 0 && q.busy === 0)) return;
+  }
 }

@@ -30,3 +30,21 @@ test('work queue: a burst of synchronous reconciles yields to the event loop eve
   assert.ok(seenAt <= 2 * (Math.ceil(DRAIN_SLICE_MS / 3) + 1), `at most two slices (${DRAIN_SLICE_MS} ms each) of reconciles ran first, saw ${seenAt}`);
   assert.deepEqual([...done].sort(), Array.from({ length: 20 }, (_, i) => `k${i}`).sort(), 'every key reconciled once');
 });
+
+test('work queue: settled resolves once nothing waits or runs (a key enqueued by a running reconcile included), or at its timeout', async () => {
+  let release: (() => void) | undefined;
+  const done: string[] = [];
+  const q = new WorkQueue('test', async (key) => {
+    if (key === 'slow') await new Promise<void>((r) => (release = r));
+    done.push(key);
+    if (key === 'a') q.add('b');
+  });
+  assert.equal(await Promise.race([q.settled(1000).then(() => 'settled'), new Promise((r) => setImmediate(() => r('pending')))]), 'settled', 'an empty queue is settled at once');
+  q.add('a');
+  q.add('slow');
+  const timedOut = await Promise.race([q.settled(50).then(() => done.length), new Promise((r) => setTimeout(() => r('late'), 2000))]);
+  assert.equal(timedOut, 2, 'at the timeout: a and b done, slow still running');
+  const settled = q.settled(5000).then(() => [...done]);
+  release?.();
+  assert.deepEqual(await settled, ['a', 'b', 'slow']);
+});

@@ -31,6 +31,7 @@ export class WorkQueue {
   private readonly retries = new Map<string, number>();
   private scheduled = false;
   private stopped = false;
+  private readonly idleWaiters: (() => void)[] = [];
 
   constructor(name: string, reconcile: ReconcileFn) {
     this.name = name;
@@ -87,6 +88,37 @@ export class WorkQueue {
     if (this.pending.size > 0) this.schedule();
   }
 
+  /**
+   * Resolves once no key is waiting or being reconciled (a key retried later, after a failure, does not
+   * count), or after `timeoutMs`: what `knit serve` waits for at start-up, as a Knative controller is ready
+   * once its informers synced and every object was enqueued.
+   */
+  settled(timeoutMs: number): Promise<void> {
+    if (this.idle()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const t = setTimeout(resolve, timeoutMs);
+      t.unref();
+      this.idleWaiters.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+  }
+
+  private idle(): boolean {
+    return this.stopped || (this.pending.size === 0 && this.running.size === 0);
+  }
+
+  private wakeIdle(): void {
+    if (this.idleWaiters.length === 0 || !this.idle()) return;
+    for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Keys being reconciled now. */
+  get busy(): number {
+    return this.running.size;
+  }
+
   /** Keys waiting to be reconciled (client-go's workqueue depth). */
   get depth(): number {
     return this.pending.size;
@@ -113,6 +145,7 @@ export class WorkQueue {
     } finally {
       this.running.delete(key);
       if (this.dirty.delete(key)) this.add(key);
+      this.wakeIdle();
     }
   }
 
@@ -121,5 +154,6 @@ export class WorkQueue {
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
     this.pending.clear();
+    this.wakeIdle();
   }
 }

@@ -21,6 +21,7 @@ export type RouteResult = { host: string; d: RevisionDispatcher; error?: undefin
 /** What the fast path needs from its gateway. */
 export interface FastPathGateway {
   route(hostHeader: string | undefined, tagHeader: string | undefined): RouteResult;
+  routesBehind: (() => Promise<void> | undefined) | undefined;
   /** The https URL a plain-HTTP request is redirected to (http-protocol Redirected), if any. */
   redirectLocation(authority: string, path: string, encrypted: boolean): string | undefined;
   /** Gives the connection to Node's HTTP/1 or HTTP/2 server; `rest` are bytes read but not handled. */
@@ -463,8 +464,9 @@ class FastConnection implements UpstreamUser {
     // Hosts served in-process (broker ingress, channels) are answered by Node's http server.
     if (this.fp.gw.servesInProcess(host)) return false;
     const r = this.fp.gw.route(host, tag);
-    // HTTP/2 to the instance is the general path's job.
+    // HTTP/2 to the instance is the general path's job; so is waiting for a routing table on its way (Gateway.routesBehind).
     if (r.d !== undefined && r.d.protocol !== 'http1') return false;
+    if (r.d === undefined && this.fp.gw.routesBehind?.() !== undefined) return false;
 
     // Committed: this head is handled here.
     let closeConn = false;

@@ -490,6 +490,13 @@ export class Gateway implements FastPathGateway {
     return `https://${host}${this.httpsPort === 443 ? '' : `:${this.httpsPort}`}${path}`;
   }
 
+  /**
+   * On a gateway thread: a promise while the routing table the main thread published is newer than this
+   * thread's copy (it settles when the copy catches up), else undefined. A request that found no route waits
+   * for it and is routed again, so what the API reports Ready is routed on every thread (worker.ts).
+   */
+  routesBehind: (() => Promise<void> | undefined) | undefined;
+
   /** Host (and tag header) → the revision's dispatcher, or the error (404/503) to answer with. */
   route(hostHeader: string | undefined, tagHeader: string | string[] | undefined): RouteResult {
     const host = hostOnly(hostHeader);
@@ -507,7 +514,7 @@ export class Gateway implements FastPathGateway {
     return { host, d };
   }
 
-  private handle(req: ClientRequest, res: ClientResponse): void {
+  private handle(req: ClientRequest, res: ClientResponse, waited = false): void {
     const target = requestTarget(req);
     if (target instanceof DataPlaneError) {
       reply(res, target);
@@ -526,14 +533,16 @@ export class Gateway implements FastPathGateway {
     }
     const r = this.route(target.authority, req.headers['knative-serving-tag']);
     if (!r.d) {
-      reply(res, r.error);
+      const behind = waited ? undefined : this.routesBehind?.();
+      if (behind) void behind.then(() => this.handle(req, res, true));
+      else reply(res, r.error);
       return;
     }
     new Exchange(req, res, r.d, target, this.trusted.trusts(req.socket?.remoteAddress), this.tracing).dispatch();
   }
 
   /** WebSocket (and other HTTP/1.1 upgrades): the connection holds an instance slot while open. */
-  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
+  private upgrade(req: http.IncomingMessage, socket: Duplex, head: Buffer, waited = false): void {
     const fail = (err: DataPlaneError): void => {
       const body = err.body;
       let extra = '';
@@ -552,7 +561,9 @@ export class Gateway implements FastPathGateway {
     }
     const r = this.route(target.authority, req.headers['knative-serving-tag']);
     if (!r.d) {
-      fail(r.error);
+      const behind = waited ? undefined : this.routesBehind?.();
+      if (behind) void behind.then(() => this.upgrade(req, socket, head, true));
+      else fail(r.error);
       return;
     }
     const d = r.d;

@@ -1,5 +1,7 @@
 // The routing table: host name → weighted revision targets, per listener (external, cluster-local).
 
+import { isDeepStrictEqual } from 'node:util';
+
 /** One weighted target of a host: a revision key (`namespace/name`) and its percent. */
 export interface HostTarget {
   revision: string;
@@ -76,8 +78,10 @@ export class RoutingTable {
   private readonly mapped = new Map<string, { owner: string; target: string; tls?: MappedTLS }>();
   private readonly mappedByOwner = new Map<string, string>();
 
-  /** Replaces every host rule of one route (key `namespace/name`). */
+  /** Replaces every host rule of one route (key `namespace/name`); the same rules again change nothing (no onChange). */
   setRoute(route: string, rules: HostRule[]): void {
+    const old = this.hostsByRoute.get(route);
+    if (old && isDeepStrictEqual(old, rules)) return;
     this.deleteRoute(route);
     this.hostsByRoute.set(route, rules);
     for (const rule of rules) {

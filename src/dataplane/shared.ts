@@ -56,6 +56,13 @@ export function revisionBase(n: number): number {
 
 /** The index of the global queued count. */
 export const GLOBAL_QUEUED = 0;
+/**
+ * The index of the routing table's version: the main thread bumps it when the table (or the set of hosts
+ * served in-process) changes, synchronously, before the snapshot is posted; a gateway thread that misses a
+ * host while its copy is older waits for that snapshot (Gateway.routesBehind), so a host whose Route is
+ * Ready is routed on every thread.
+ */
+export const ROUTES_VERSION = 1;
 
 /**
  * Hands out endpoint and revision slots (main thread only). A slot given back is reused only once it

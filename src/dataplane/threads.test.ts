@@ -4,11 +4,14 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gateway } from './gateway.ts';
 import { RoutingTable } from './routing.ts';
-import { toMainThread } from './threads.ts';
+import { GatewayThreads, toMainThread } from './threads.ts';
+import { SlotAllocator, createCells } from './shared.ts';
+import { defaultTracingConfig } from '../tracing/config.ts';
 
 test('toMainThread: an in-process host on a gateway thread is answered by the main thread\'s listener', async (t) => {
   const seen: { method?: string; url?: string; host?: string; xff?: string; body: string }[] = [];
@@ -49,4 +52,30 @@ test('toMainThread: an in-process host on a gateway thread is answered by the ma
   });
   assert.equal(other, 404);
   assert.equal(seen.length, 1);
+});
+
+test('gateway threads: a host the main thread serves from now on is routed by a thread even before its snapshot arrives (the request waits for it)', async (t) => {
+  const table = new RoutingTable();
+  const gateways = { external: new Gateway('external', table, { dispatcher: () => undefined }), 'cluster-local': new Gateway('cluster-local', table, { dispatcher: () => undefined }) };
+  const threads = new GatewayThreads({
+    threads: 1, slots: new SlotAllocator(createCells(true)), queueLimit: 100, table, gateways,
+    endpoints: () => [], onDemand: () => {}, observer: undefined, trustedProxies: undefined, tracing: defaultTracingConfig(),
+  });
+  t.after(async () => {
+    await threads.close();
+    await Promise.all(Object.values(gateways).map((g) => g.close()));
+  });
+  const ports = await threads.start({ external: { host: '127.0.0.1', port: 0 }, 'cluster-local': { host: '127.0.0.1', port: 0 } });
+  gateways['cluster-local'].serveInProcess('late.knative-eventing.svc.cluster.local', (_req, res) => res.end('served by main\n'));
+  // curl starts now; this thread then stays busy, so the snapshot (posted on the next turn) cannot have left
+  // when the thread sees the request.
+  const curl = spawn('curl', ['-s', '-o', '-', '-w', ' %{http_code}', '-H', 'Host: late.knative-eventing.svc.cluster.local', `http://127.0.0.1:${ports['cluster-local']}/`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  curl.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+  const until = performance.now() + 300;
+  while (performance.now() < until) {
+    // the main thread busy
+  }
+  await new Promise((r) => curl.once('close', r));
+  assert.equal(out, 'served by main\n 200');
 });

@@ -9,7 +9,7 @@ import type http2 from 'node:http2';
 import { Worker } from 'node:worker_threads';
 import type { DispatcherSettings, RequestObserver } from './dispatcher.ts';
 import type { RoutingSnapshot, RoutingTable } from './routing.ts';
-import type { SlotAllocator } from './shared.ts';
+import { ROUTES_VERSION, type SlotAllocator } from './shared.ts';
 import type { TracingConfig } from '../tracing/config.ts';
 import type { Gateway } from './gateway.ts';
 import { forwardHeaders } from './gateway.ts';
@@ -37,7 +37,7 @@ export interface WorkerInit {
 /** Main → gateway thread. */
 export type ToWorker =
   | { t: 'listen'; at: Record<Listener, { host: string; port: number }> }
-  | { t: 'routes'; routes: RoutingSnapshot; inProcess: Record<Listener, string[]>; inProcessPorts: Record<Listener, number> }
+  | { t: 'routes'; version: number; routes: RoutingSnapshot; inProcess: Record<Listener, string[]>; inProcessPorts: Record<Listener, number> }
   | { t: 'endpoints'; version: number; revisions: RevisionSnapshot[] }
   | { t: 'https'; port: number | undefined }
   | { t: 'flush'; id: number }
@@ -203,7 +203,7 @@ export class GatewayThreads {
 
   private routesMessage(): ToWorker {
     const g = this.opts.gateways;
-    return { t: 'routes', routes: this.opts.table.snapshot(), inProcess: { external: g.external.inProcessHosts(), 'cluster-local': g['cluster-local'].inProcessHosts() }, inProcessPorts: this.inProcessPorts };
+    return { t: 'routes', version: Atomics.load(this.opts.slots.cells.i32, ROUTES_VERSION), routes: this.opts.table.snapshot(), inProcess: { external: g.external.inProcessHosts(), 'cluster-local': g['cluster-local'].inProcessHosts() }, inProcessPorts: this.inProcessPorts };
   }
 
   private endpointsMessage(next: boolean): ToWorker {
@@ -218,7 +218,9 @@ export class GatewayThreads {
 
   /** The routing table or an in-process host changed: a new snapshot, once per turn of the event loop. */
   publishRoutes(): void {
-    if (this.routesPending || this.stopped) return;
+    if (this.stopped) return;
+    Atomics.add(this.opts.slots.cells.i32, ROUTES_VERSION, 1);
+    if (this.routesPending) return;
     this.routesPending = true;
     setImmediate(() => {
       this.routesPending = false;
@@ -280,6 +282,16 @@ export class GatewayThreads {
       });
       for (const w of live) this.post(w, { t: 'flush', id });
     });
+  }
+
+  /**
+   * Posts the routing table as it is now and resolves once every thread has taken it (messages are taken in
+   * order, and a flush is answered after them), or after 500 ms.
+   */
+  sync(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    this.broadcast(this.routesMessage());
+    return this.flush();
   }
 
   stopAccepting(): void {

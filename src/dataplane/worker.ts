@@ -9,7 +9,7 @@ import { Endpoint, QueueBound, RevisionDispatcher, type RequestObserver } from '
 import { Gateway } from './gateway.ts';
 import { RoutingTable } from './routing.ts';
 import { TrustedProxies } from './forwarding.ts';
-import { endpointCell, revisionBase, SharedConcurrencyStats, viewsOf } from './shared.ts';
+import { endpointCell, revisionBase, ROUTES_VERSION, SharedConcurrencyStats, viewsOf } from './shared.ts';
 import { toMainThread, type FromWorker, type Listener, type Observation, type RevisionSnapshot, type ToWorker, type WorkerInit } from './threads.ts';
 import type { Tracing } from '../tracing/tracing.ts';
 
@@ -42,6 +42,27 @@ const gateways: Record<Listener, Gateway> = {
   'cluster-local': new Gateway('cluster-local', table, lookup, { trustedProxies }),
 };
 let tracing: Tracing | undefined;
+
+/** The routing version this thread's table is at, and the requests waiting for a newer one (Gateway.routesBehind). */
+let routesApplied = 0;
+let routesWaiters: { version: number; wake: () => void }[] = [];
+/** How long a request for a host this thread does not know waits for a snapshot that is on its way. */
+const ROUTES_WAIT_MS = 2000;
+function routesBehind(): Promise<void> | undefined {
+  const version = Atomics.load(cells.i32, ROUTES_VERSION);
+  if (version <= routesApplied) return undefined;
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ROUTES_WAIT_MS);
+    routesWaiters.push({ version, wake: () => (clearTimeout(t), resolve()) });
+  });
+}
+function routesTaken(version: number): void {
+  routesApplied = Math.max(routesApplied, version);
+  const still: typeof routesWaiters = [];
+  for (const w of routesWaiters) (w.version <= routesApplied ? w.wake() : still.push(w));
+  routesWaiters = still;
+}
+for (const g of Object.values(gateways)) g.routesBehind = routesBehind;
 
 // Metrics: requests are batched to the main thread, which owns the Prometheus registry.
 let requests: Observation[] = [];
@@ -148,6 +169,7 @@ port.on('message', (m: ToWorker) => {
     case 'routes':
       table.restore(m.routes);
       applyInProcess(m.inProcess, m.inProcessPorts);
+      routesTaken(m.version);
       break;
     case 'endpoints':
       applyEndpoints(m.revisions);

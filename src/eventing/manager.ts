@@ -79,6 +79,11 @@ export class EventingManager {
     }
   }
 
+  /** Every controller's work queue (serve.ts waits for them to settle at start-up). */
+  queues(): WorkQueue[] {
+    return this.controllers.map((x) => x.q);
+  }
+
   async stop(): Promise<void> {
     this.unwatch?.();
     for (const { c, q } of this.controllers) {
