@@ -12,6 +12,9 @@
 //   BENCH_TIMEOUT=30s     per request (warm, canary and cold; a failure when exceeded)
 //   BENCH_BUDGET=300s     whole run (hard stop, then cleanup)
 //   BENCH_GATEWAY_THREADS knit serve --gateway-threads N (unset: knit's default)
+//   BENCH_CLIENT_NICE=-10 autogroup nice value of the load generator and the canary (as if they ran on a
+//                         machine of their own; 0: the default weight, so 100 starting apps also delay them)
+//   BENCH_SLOWEST=N       also list the N slowest warm requests of the storm (when they were sent, how long)
 //
 // What it does: starts `bin/knit serve --config FILE` (free loopback ports, temp data dir; the file sets
 // Knative's `autoscaler: allow-zero-initial-scale: true`), writes a tiny Node app (answers 200 with
@@ -74,7 +77,7 @@ const AFTER_S = envDuration('BENCH_AFTER', '1s');
 const TIMEOUT_MS = envDuration('BENCH_TIMEOUT', '30s') * 1000;
 const BUDGET_S = envDuration('BENCH_BUDGET', '300s');
 const GATEWAY_THREADS = process.env.BENCH_GATEWAY_THREADS;
-const CLIENT_NICE = envInt('BENCH_CLIENT_NICE', 0, -20);
+const CLIENT_NICE = envInt('BENCH_CLIENT_NICE', -10, -20);
 
 const WARM = 'storm-warm';
 const TARGET_WARM_P99_MS = 20;

@@ -253,9 +253,11 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     eventing.start();
     projector.start();
     const aa = await api.listen(apiAddr.host, apiAddr.port);
-    // Ready once every stored object was reconciled (routes, brokers' and channels' in-process hosts) and the
-    // gateway threads route by the result, as a Knative component is ready once its informers synced.
-    await settleQueues([...controllers.queues(), ...eventing.queues()], STARTUP_SETTLE_MS);
+    // Ready once the Eventing controllers' first pass settled (the hosts of brokers' ingress and channels are
+    // served in-process once reconciled) and the gateway threads route by the result, as Knative's broker
+    // ingress is ready once its informers synced. (Serving's queues are not waited for: after a restart its
+    // revisions keep them busy while their instances start.)
+    await settleQueues(eventing.queues(), STARTUP_SETTLE_MS);
     await threads?.sync();
     started.push(api);
     apiUrl = urlOf(dialHost(apiAddr.host), aa.port, 'https');
@@ -354,8 +356,8 @@ export function defaultGatewayThreads(): number {
   return Math.max(1, os.availableParallelism());
 }
 
-/** How long start-up waits for the controllers' first pass over the store (settleQueues). */
-const STARTUP_SETTLE_MS = 2000;
+/** How long start-up waits for the Eventing controllers' first pass over the store (settleQueues). */
+const STARTUP_SETTLE_MS = 1000;
 
 /** Resolves once every queue is idle at the same time (one reconcile enqueues the next kind's), or after `timeoutMs`. */
 async function settleQueues(queues: WorkQueue[], timeoutMs: number): Promise<void> {

@@ -81,11 +81,6 @@ export class ControllerManager {
     }
   }
 
-  /** Every work queue (serve.ts waits for them to settle at start-up). */
-  queues(): WorkQueue[] {
-    return [this.services, this.configurations, this.revisions, this.routes, this.domainMappings, this.gc];
-  }
-
   stop(): void {
     this.ctx.autoscaler.stop();
     this.unwatch?.();

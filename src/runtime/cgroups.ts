@@ -395,19 +395,29 @@ export class CgroupManager {
 }
 
 /**
- * Starting instances weigh, together, as one task (docs/architecture.md "Cold-start storms").
+ * How many tasks' weight all starting instances of one knit have together, per core (StartingCgroups): up to
+ * that many start at a task's weight each, more share it. Measured on 2 cores (docs/architecture.md "Cold-start
+ * storms"): with 100 starting at a task's weight each, a warm service's p99 was ~200 ms; with all of them
+ * weighing 1, 2 or 4 tasks per core, 25-60 ms; but a restart of knit that brings back 72 instances at once,
+ * with knit's own reconciling on the other side, needs 4 per core to answer within 2 s (test/e2e-chaos.test.ts).
+ */
+export const STARTING_TASKS_PER_CPU = 4;
+
+/**
+ * Starting instances share a bounded weight (docs/architecture.md "Cold-start storms").
  *
  * Every instance is its own session (its own process group, so a stop reaches all of it), and with Linux's
  * scheduler autogroups every session is one scheduling entity: 100 instances starting at once would leave
  * knit's gateway, API and controllers — and the instances already serving — 1/101 of the CPU. So an
  * instance without a cgroup of its own runs in a cpu cgroup of its own at the root of the cpu hierarchy
  * (v1), `knit-<owner>-<id>`, beside the autogroups, joined before its first instruction
- * (StartingCgroup.joinArgv). While it starts, its cpu.shares are 1024 divided by the number of this knit's
- * instances starting (at least 2): together they weigh one task, a lone start weighs a whole one (a weight
- * only matters while the CPU is contended). Once ready it weighs 1024, the weight of the autogroup it would
- * otherwise be. Changing weights moves no process (moving one between cgroups waits for an RCU grace period:
- * milliseconds on a loaded machine), and `shares` writes are batched into one pass per turn of the event loop.
- * Instances with CPU or memory resources have their own cgroup (InstanceCgroup) and their requests' weight.
+ * (StartingCgroups.joinArgv). While N of this knit's instances start, each weighs the smaller of a task
+ * (1024 cpu.shares) and STARTING_TASKS_PER_CPU × cores × 1024 / N (at least 2): a few starts are not slowed,
+ * a storm of them weighs a bounded number of tasks together. Once ready it weighs 1024, the weight of the
+ * autogroup it would otherwise be. Changing weights moves no process (moving one between cgroups waits for an
+ * RCU grace period: milliseconds on a loaded machine), and the shares writes of one turn of the event loop
+ * are one pass. Instances with CPU or memory resources have their own cgroup (InstanceCgroup) and their
+ * requests' weight.
  *
  * v1 only: a v2 hierarchy here would be a host where a child cgroup of the root needs the cpu controller
  * delegated, which CgroupManager.enableV2 does for the resource cgroups only; on v2 instances start as before.
@@ -421,6 +431,8 @@ export class StartingCgroups {
   private readonly live = new Set<string>();
   private rebalancing = false;
   private written = new Map<string, number>();
+  /** What all of this knit's starting instances weigh together, at most: STARTING_TASKS_PER_CPU tasks per core. */
+  private readonly startingWeight = Math.min(MAX_SHARES, STARTING_TASKS_PER_CPU * os.availableParallelism() * StartingCgroups.TASK_SHARES);
 
   private constructor(root: string, owner: string) {
     this.root = root;
@@ -492,7 +504,7 @@ export class StartingCgroups {
 
   /** The shares each starting instance has now. */
   startingShares(): number {
-    return process.env.KNIT_EXP_SHARES ? Number(process.env.KNIT_EXP_SHARES) : Math.max(MIN_SHARES, Math.floor(StartingCgroups.TASK_SHARES / Math.max(1, this.starting.size)));
+    return Math.max(MIN_SHARES, Math.floor(Math.min(StartingCgroups.TASK_SHARES, this.startingWeight / Math.max(1, this.starting.size))));
   }
 
   /** What instance `id`'s cgroup weighs (undefined once it is gone). */

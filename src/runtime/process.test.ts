@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { ProcessRuntime, closeInheritedFds, processCommand } from './process.ts';
 import { get, runtimeContract, waitFor } from './contract.ts';
 import { detectSandbox } from './sandbox.ts';
-import { detectCgroups } from './cgroups.ts';
+import { STARTING_TASKS_PER_CPU, detectCgroups } from './cgroups.ts';
 import type { Instance, InstanceExit, InstanceSpec } from './runtime.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../../test/fixtures');
@@ -147,43 +147,51 @@ function cpuCgroupOf(pid: number | string): string | undefined {
 }
 
 
-test('process: starting instances share one task\'s weight (their own cpu cgroups from the first instruction); a ready one weighs a task', { skip: noStartingGroup }, async () => {
+test('process: many starting instances share a bounded weight (their own cpu cgroups from the first instruction); a ready one weighs a task', { skip: noStartingGroup }, async () => {
   if (!cgroupSupport.ok || cgroupSupport.hierarchy.version !== 1) return;
   const owner = `start-${process.pid}`;
   const cpu = cgroupSupport.hierarchy.cpu;
+  const bound = STARTING_TASKS_PER_CPU * os.availableParallelism();
   // Ready only once the test says so: /ready answers 503 until /go was asked.
   const app = "let go=false; require('http').createServer((q,r)=>{ if(q.url==='/go'){go=true;return r.end('ok')} r.statusCode=q.url==='/ready'&&!go?503:200; r.end() }).listen(process.env.PORT)";
   const runtime = new ProcessRuntime();
-  const spec = (): Partial<InstanceSpec> => ({
+  const a = start(runtime, {
     env: { KNIT_OWNER: owner },
     container: { image: image('runtime-app'), command: ['sh', '-c', `grep -E '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:' /proc/self/cgroup; exec node -e "${app}"`] },
     readinessProbe: { httpGet: { path: '/ready' }, periodSeconds: 1 },
   });
-  const a = start(runtime, spec());
-  const b = start(runtime, spec());
+  // `bound` more that never get ready (nothing listens): bound + 1 start at once.
+  const others = Array.from({ length: bound }, () => start(runtime, { env: { KNIT_OWNER: owner }, container: { image: image('runtime-app'), command: ['sleep', '60'] } }));
+  const all = [a, ...others];
   const dirOf = (i: Instance): string => path.join(cpu, `knit-${owner}-${i.spec.id}`);
-  const shares = (i: Instance): string => fs.readFileSync(path.join(dirOf(i), 'cpu.shares'), 'utf8').trim();
-  for (const inst of [a, b]) {
-    for (const deadline = Date.now() + 10_000; (await get(inst, '/ready').catch(() => undefined))?.status !== 503;) {
-      assert.ok(Date.now() < deadline, 'the app answers /ready with 503');
-      await new Promise((r) => setTimeout(r, 20));
+  const shares = (i: Instance): string | undefined => {
+    try {
+      return fs.readFileSync(path.join(dirOf(i), 'cpu.shares'), 'utf8').trim();
+    } catch {
+      return undefined;
     }
+  };
+  for (const deadline = Date.now() + 10_000; (await get(a, '/ready').catch(() => undefined))?.status !== 503;) {
+    assert.ok(Date.now() < deadline, 'the app answers /ready with 503');
+    await new Promise((r) => setTimeout(r, 20));
   }
-  for (const inst of [a, b]) {
-    assert.equal(cpuCgroupOf(inst.pid!), `/knit-${owner}-${inst.spec.id}`);
-    // From its first instruction: the shell saw its cgroup as the root of its cgroup namespace (bwrap's).
-    assert.match(inst.lastLogLines(1)[0] ?? '', /:cpu(,[^:]*)?:\/$/);
-    assert.equal(shares(inst), '512', 'two starting: half a task each');
+  const share = String(Math.floor((bound * 1024) / (bound + 1)));
+  for (const deadline = Date.now() + 10_000; !all.every((i) => shares(i) === share);) {
+    assert.ok(Date.now() < deadline, `${bound + 1} starting: ${bound} tasks' weight together, ${share} each (${all.map(shares).join(' ')})`);
+    await new Promise((r) => setTimeout(r, 10));
   }
+  assert.equal(cpuCgroupOf(a.pid!), `/knit-${owner}-${a.spec.id}`);
+  // From its first instruction: the shell saw its cgroup as the root of its cgroup namespace (bwrap's).
+  assert.match(a.lastLogLines(1)[0] ?? '', /:cpu(,[^:]*)?:\/$/);
   assert.equal((await get(a, '/go')).status, 200);
   await waitFor(a, 'ready');
   assert.equal(shares(a), '1024', 'ready: a task');
-  for (const deadline = Date.now() + 5_000; shares(b) !== '1024';) {
-    assert.ok(Date.now() < deadline, `the one still starting weighs the whole task (${shares(b)})`);
+  for (const deadline = Date.now() + 5_000; !others.every((i) => shares(i) === '1024');) {
+    assert.ok(Date.now() < deadline, `${bound} starting: a task each (${others.map(shares).join(' ')})`);
     await new Promise((r) => setTimeout(r, 10));
   }
-  await Promise.all([a.stop(), b.stop()]);
-  for (const inst of [a, b]) assert.equal(fs.existsSync(dirOf(inst)), false, `${dirOf(inst)} removed with the instance`);
+  await Promise.all(all.map((i) => i.stop()));
+  for (const inst of all) assert.equal(fs.existsSync(dirOf(inst)), false, `${dirOf(inst)} removed with the instance`);
 });
 
 test('process: an instance that ends before it is ready leaves no cpu cgroup behind', { skip: noStartingGroup }, async () => {
