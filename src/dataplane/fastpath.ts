@@ -676,7 +676,7 @@ class FastConnection implements UpstreamUser {
       const end = findHeadEnd(buf, 0);
       if (end < 0) {
         if (buf.length > MAX_HEAD) this.upstreamFailed(parseError('response head too large'));
-        else this.resBuf = buf;
+        else this.resBuf = Buffer.from(buf); // kept past this read: copied out of the shared read buffer
         return;
       }
       const st = this.status;
@@ -809,14 +809,17 @@ class FastConnection implements UpstreamUser {
     if (end < buf.length) this.responseBody(buf, end);
   }
 
-  /** Relays response body bytes buf[off, …) according to the framing. */
+  /**
+   * Relays response body bytes buf[off, …) according to the framing. `buf` may be the upstream read
+   * buffer (upstream.ts), so what goes to the client is a copy: the socket may queue it.
+   */
   private responseBody(buf: Buffer, off: number): void {
     const len = buf.length;
     switch (this.resMode) {
       case LENGTH: {
         const n = Math.min(this.resLeft, len - off);
         this.resLeft -= n;
-        this.write(off === 0 && n === len ? buf : buf.subarray(off, off + n));
+        this.write(Buffer.from(buf.subarray(off, off + n)));
         if (this.resLeft === 0) {
           if (off + n < len) this.upReusable = false;
           this.responseDone();
@@ -831,7 +834,7 @@ class FastConnection implements UpstreamUser {
           return;
         }
         const e = r === -1 ? len : r;
-        this.write(off === 0 && e === len ? buf : buf.subarray(off, e));
+        this.write(Buffer.from(buf.subarray(off, e)));
         if (r >= 0) {
           if (r < len) this.upReusable = false;
           this.responseDone();
@@ -843,7 +846,7 @@ class FastConnection implements UpstreamUser {
         if (part.length === 0) return;
         this.socket.cork();
         this.socket.write(`${part.length.toString(16)}\r\n`, 'latin1');
-        this.socket.write(part);
+        this.socket.write(Buffer.from(part));
         this.write(CRLF);
         this.socket.uncork();
         return;
