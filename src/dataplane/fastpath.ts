@@ -15,8 +15,11 @@ import { validHost } from './routing.ts';
 import type { RequestTrace, Tracing } from '../tracing/tracing.ts';
 import type { TraceHeaders } from '../tracing/config.ts';
 
-/** Where a request goes: a revision's dispatcher, or the error to answer with. */
-export type RouteResult = { host: string; d: RevisionDispatcher; error?: undefined } | { host: string; d?: undefined; error: DataPlaneError };
+/**
+ * Where a request goes: a revision's dispatcher (`split`: picked from a traffic split, so it holds for this
+ * request alone), or the error to answer with.
+ */
+export type RouteResult = { host: string; d: RevisionDispatcher; split: boolean; error?: undefined } | { host: string; d?: undefined; error: DataPlaneError };
 
 /** What the fast path needs from its gateway. */
 export interface FastPathGateway {
@@ -31,6 +34,11 @@ export interface FastPathGateway {
   readonly trusted: TrustedProxies;
   /** Set when tracing is on (src/tracing/tracing.ts). */
   readonly tracing?: Tracing | undefined;
+  /**
+   * Changes whenever routes, domain mappings, in-process hosts or the HTTPS port do: until it does (and while
+   * the revision's dispatcher is open), a Host routed once to one revision routes there again.
+   */
+  readonly routingVersion: number;
 }
 
 /** The W3C trace context headers: read from the client, and the traceparent replaced by knit's when tracing. */
@@ -65,6 +73,8 @@ const CHUNKED = 2;
 const UNTIL_CLOSE = 3;
 
 const CRLF = Buffer.from('\r\n');
+/** One more than the largest Hdr kind: the length of a connection's `values`. */
+const HDR_KINDS = Math.max(...Object.values(Hdr)) + 1;
 // What Node's server tells clients, so that their pools stop reusing a connection before the sweep closes it.
 const KEEP_ALIVE = `connection: keep-alive\r\nkeep-alive: timeout=${KEEP_ALIVE_TIMEOUT_S}\r\n`;
 const CLOSE = 'connection: close\r\n';
@@ -195,7 +205,7 @@ class FastConnection implements UpstreamUser {
    * The current head's header values by Hdr kind: Host and Transfer-Encoding (which may come once), and
    * the comma-combined list headers (Connection, TE, X-Forwarded-*, Forwarded, the tag header).
    */
-  private readonly values: (string | undefined)[] = [];
+  private readonly values: (string | undefined)[] = new Array<string | undefined>(HDR_KINDS).fill(undefined);
   private readonly remote: string;
   /** The listener's scheme: a TLS socket (the --https listener hands its connections here) is https. */
   private readonly proto: 'http' | 'https';
@@ -216,13 +226,19 @@ class FastConnection implements UpstreamUser {
   // Forwarding headers for the last host seen on this connection without X-Forwarded-*/Forwarded.
   private suffixHost: string | undefined;
   private suffix = '';
+  // The last Host routed on this connection to a single revision, and when (FastPathGateway.routingVersion).
+  private routedHost: string | undefined;
+  private routed: RouteResult | undefined;
+  private routedVersion = -1;
 
   // The request in progress.
-  private seq = 0;
   private d: RevisionDispatcher | undefined;
   /** The request's hold on its revision (waiting, or an endpoint's slot). */
   private lease: Lease | undefined;
   private up: UpstreamConnection | undefined;
+  /** The connection's request clock, reused by each request (its timer too, see timeouts.ts). */
+  private readonly clock: RequestTimeouts;
+  /** The clock while a request to a revision runs. */
   private timeouts: RequestTimeouts | undefined;
   /** The rewritten head, kept until the response starts in case the request is retried. */
   private upHead: Buffer | undefined;
@@ -263,6 +279,7 @@ class FastConnection implements UpstreamUser {
     this.remote = socket.remoteAddress ?? '';
     this.proto = (socket as net.Socket & { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
     this.trusted = fp.gw.trusted.trusts(this.remote);
+    this.clock = new RequestTimeouts(this.onTimeout);
     // As in Node, a new connection has the headers timeout to send its first request.
     this.lastActive = this.headSince = fp.tick;
     socket.on('data', this.onData);
@@ -322,6 +339,7 @@ class FastConnection implements UpstreamUser {
 
   private readonly onClose = (): void => {
     if (this.state === ACTIVE) this.abort();
+    this.clock.done();
     this.state = GONE;
     this.fp.forget(this);
   };
@@ -390,6 +408,7 @@ class FastConnection implements UpstreamUser {
     s.off('close', this.onClose);
     s.off('drain', this.onDrain);
     this.fp.forget(this);
+    this.clock.done();
     const rest = this.buf;
     this.buf = undefined;
     this.fp.gw.handOff(s, rest, to);
@@ -411,7 +430,7 @@ class FastConnection implements UpstreamUser {
     const L = this.lines;
     if (!L.scan(buf, lineEnd, end)) return false;
     const values = this.values;
-    values.length = 0;
+    values.fill(undefined);
     let teCount = 0;
     let cl = -1;
     const kinds = L.kinds;
@@ -451,20 +470,32 @@ class FastConnection implements UpstreamUser {
     const transfer = values[Hdr.TransferEncoding];
     const conn = values[Hdr.Connection];
     const tag = values[Hdr.Tag];
-    // HTTP/1.1 without Host is a 400 from Node; an invalid Host one from the general path (RFC 9112 §3.2).
-    if (!host || !validHost(host)) return false;
+    // HTTP/1.1 without Host is a 400 from Node.
+    if (!host) return false;
     let chunked = false;
     if (transfer !== undefined) {
       if (cl >= 0 || transfer.toLowerCase() !== 'chunked') return false;
       chunked = true;
     }
-    // An http-protocol Redirected host's 301 is the general path's.
-    if (this.proto === 'http' && this.fp.gw.redirectLocation(host, '/', false) !== undefined) return false;
-    // Hosts served in-process (broker ingress, channels) are answered by Node's http server.
-    if (this.fp.gw.servesInProcess(host)) return false;
-    const r = this.fp.gw.route(host, tag);
-    // HTTP/2 to the instance is the general path's job.
-    if (r.d !== undefined && r.d.protocol !== 'http1') return false;
+    const gw = this.fp.gw;
+    let r = this.routed;
+    // A keep-alive connection usually sends one Host: its route holds until the routing changes.
+    if (r === undefined || host !== this.routedHost || tag !== undefined || this.routedVersion !== gw.routingVersion || r.d === undefined || r.d.isClosed) {
+      // An invalid Host is a 400 from the general path (RFC 9112 §3.2).
+      if (!validHost(host)) return false;
+      // An http-protocol Redirected host's 301 is the general path's.
+      if (this.proto === 'http' && gw.redirectLocation(host, '/', false) !== undefined) return false;
+      // Hosts served in-process (broker ingress, channels) are answered by Node's http server.
+      if (gw.servesInProcess(host)) return false;
+      r = gw.route(host, tag);
+      // HTTP/2 to the instance is the general path's job.
+      if (r.d !== undefined && r.d.protocol !== 'http1') return false;
+      if (r.d !== undefined && !r.split && tag === undefined) {
+        this.routedHost = host;
+        this.routed = r;
+        this.routedVersion = gw.routingVersion;
+      } else this.routed = undefined;
+    }
 
     // Committed: this head is handled here.
     let closeConn = false;
@@ -475,7 +506,6 @@ class FastConnection implements UpstreamUser {
       if (conn !== 'keep-alive' && conn !== 'close') connTokens = new Set(toks);
     }
     this.state = ACTIVE;
-    this.seq++;
     this.isHead = isHeadMethod(buf);
     this.closeAfter = closeConn;
     this.hasBody = chunked || cl > 0;
@@ -511,7 +541,8 @@ class FastConnection implements UpstreamUser {
       this.d = d;
       d.stats.requestIn();
       if (d.observer !== undefined) this.t0 = performance.now();
-      this.timeouts = new RequestTimeouts(d.timeouts, this.onTimeout);
+      this.timeouts = this.clock;
+      this.clock.begin(d.timeouts);
       this.dispatch();
     }
     // Body bytes that came with the head.
@@ -600,18 +631,7 @@ class FastConnection implements UpstreamUser {
 
   /** Gets an endpoint (now or after waiting) and sends the request to it. */
   private dispatch(): void {
-    const seq = this.seq;
-    const lease = this.d!.acquire(0, (l) => {
-      if (seq !== this.seq || this.state !== ACTIVE || this.resDone || this.lease !== l) {
-        l.release();
-        return;
-      }
-      this.trace?.admitted();
-      if (l.error !== undefined) {
-        this.lease = undefined;
-        this.reply(l.error);
-      } else this.send();
-    });
+    const lease = this.d!.acquire(0, this.onLease);
     this.lease = lease;
     if (lease.endpoint !== undefined) this.send();
     else if (lease.error !== undefined) {
@@ -622,6 +642,19 @@ class FastConnection implements UpstreamUser {
       this.trace?.queued(this.d!.readyCount === 0);
     }
   }
+
+  /** A lease that had to wait is settled; it is stale if its request ended (or was retried) meanwhile. */
+  private readonly onLease = (l: Lease): void => {
+    if (this.state !== ACTIVE || this.resDone || this.lease !== l) {
+      l.release();
+      return;
+    }
+    this.trace?.admitted();
+    if (l.error !== undefined) {
+      this.lease = undefined;
+      this.reply(l.error);
+    } else this.send();
+  };
 
   private send(): void {
     this.attempts++;
@@ -730,10 +763,14 @@ class FastConnection implements UpstreamUser {
           transfer = transfer === undefined ? L.value(buf, n) : `${transfer}, ${L.value(buf, n)}`;
           break;
         case Hdr.Connection:
-          for (const t of tokens(L.value(buf, n))) {
-            if (t === 'close') connClose = true;
-            else if (t === 'keep-alive') connKeepAlive = true;
-          }
+          // Mostly the one token: read without making strings.
+          if (L.valueIs(buf, n, 'keep-alive')) connKeepAlive = true;
+          else if (L.valueIs(buf, n, 'close')) connClose = true;
+          else
+            for (const t of tokens(L.value(buf, n))) {
+              if (t === 'close') connClose = true;
+              else if (t === 'keep-alive') connKeepAlive = true;
+            }
           break;
         case Hdr.KeepAlive: {
           const m = /timeout=(\d+)/i.exec(L.value(buf, n));
@@ -968,7 +1005,7 @@ class FastConnection implements UpstreamUser {
   private endExchange(): void {
     const d = this.d;
     if (d === undefined) return;
-    this.timeouts?.done();
+    this.timeouts?.end();
     this.timeouts = undefined;
     this.releaseSlot();
     this.d = undefined;

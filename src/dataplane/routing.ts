@@ -67,6 +67,8 @@ export interface RoutingSnapshot {
 export class RoutingTable {
   /** Called after every change (thread mode posts a new snapshot). */
   onChange: (() => void) | undefined;
+  /** Bumped by every change: the fast path keeps a connection's last route while it stays the same. */
+  version = 0;
   private readonly external = new Map<string, HostEntry>();
   private readonly local = new Map<string, HostEntry>();
   private readonly hostsByRoute = new Map<string, HostRule[]>();
@@ -78,6 +80,7 @@ export class RoutingTable {
 
   /** Replaces every host rule of one route (key `namespace/name`). */
   setRoute(route: string, rules: HostRule[]): void {
+    this.version++;
     this.deleteRoute(route);
     this.hostsByRoute.set(route, rules);
     for (const rule of rules) {
@@ -90,6 +93,7 @@ export class RoutingTable {
   }
 
   deleteRoute(route: string): void {
+    this.version++;
     const old = this.hostsByRoute.get(route);
     if (!old) return;
     for (const rule of old) {
@@ -107,6 +111,7 @@ export class RoutingTable {
    * mapped host, rewritten to the target's host). `owner` is the DomainMapping's key (`namespace/name`).
    */
   setDomainMapping(owner: string, host: string, targetHost: string, tls?: MappedTLS): void {
+    this.version++;
     this.deleteDomainMapping(owner);
     this.mapped.set(host, { owner, target: targetHost, ...(tls ? { tls } : {}) });
     this.mappedByOwner.set(owner, host);
@@ -114,6 +119,7 @@ export class RoutingTable {
   }
 
   deleteDomainMapping(owner: string): void {
+    this.version++;
     const host = this.mappedByOwner.get(owner);
     if (host === undefined) return;
     if (this.mapped.get(host)?.owner === owner) this.mapped.delete(host);
