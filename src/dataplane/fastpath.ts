@@ -540,9 +540,10 @@ class FastConnection implements UpstreamUser {
     } else {
       this.d = d;
       d.stats.requestIn();
-      if (d.observer !== undefined) this.t0 = performance.now();
+      const now = performance.now();
+      this.t0 = now;
       this.timeouts = this.clock;
-      this.clock.begin(d.timeouts);
+      this.clock.begin(d.timeouts, now);
       this.dispatch();
     }
     // Body bytes that came with the head.
@@ -822,7 +823,6 @@ class FastConnection implements UpstreamUser {
     this.fromApp = true;
     const leased = this.lease?.endpoint;
     if (leased !== undefined) this.d!.firstByte(leased);
-    this.timeouts?.wrote();
     if (inline) {
       this.resLeft -= bodyEnd - end;
       this.write(head);

@@ -59,7 +59,7 @@ export const Hdr = {
 export type Hdr = (typeof Hdr)[keyof typeof Hdr];
 
 /** The names classify recognises, by length (the name's length picks the few candidates to compare). */
-const NAMED: Array<Array<[name: string, kind: Hdr]>> = [];
+const NAMED: Array<Array<{ name: string; kind: Hdr; first: number }>> = [];
 for (const [name, kind] of [
   ['te', Hdr.Te],
   ['host', Hdr.Host],
@@ -78,11 +78,17 @@ for (const [name, kind] of [
   ['x-forwarded-proto', Hdr.XForwardedProto],
   ['x-forwarded-host', Hdr.XForwardedHost],
   ['knative-serving-tag', Hdr.Tag],
-] as const) (NAMED[name.length] ??= []).push([name, kind]);
+] as const) (NAMED[name.length] ??= []).push({ name, kind, first: name.charCodeAt(0) });
 
 function classify(buf: Buffer, s: number, len: number): Hdr {
   const candidates = NAMED[len];
-  if (candidates !== undefined) for (const [name, kind] of candidates) if (nameIs(buf, s, len, name)) return kind;
+  if (candidates === undefined) return Hdr.Other;
+  // The first letter rules out most candidates before a whole comparison.
+  const first = buf[s] | 0x20;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i];
+    if (c.first === first && nameIs(buf, s, len, c.name)) return c.kind;
+  }
   return Hdr.Other;
 }
 

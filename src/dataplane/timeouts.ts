@@ -40,10 +40,10 @@ export class RequestTimeouts {
     this.onTimeout = onTimeout;
   }
 
-  /** A request starts now under `settings`. */
-  begin(settings: TimeoutSettings): void {
+  /** A request starts under `settings`; `now` is performance.now() if the caller has it. */
+  begin(settings: TimeoutSettings, now: number = performance.now()): void {
     this.settings = settings;
-    this.start = this.lastWrite = performance.now();
+    this.start = this.lastWrite = now;
     this.wroteAny = false;
     const at = this.next();
     if (at < 0) return;
