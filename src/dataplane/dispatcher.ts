@@ -353,6 +353,11 @@ export class RevisionDispatcher {
     return this.endpoints.length;
   }
 
+  /** True once the revision is gone (close): a route that led here must be looked up again. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** Requests waiting for an instance (in every gateway thread). */
   get queued(): number {
     return Atomics.load(this.cells, this.queuedAt);

@@ -105,6 +105,7 @@ class RawClient {
 const HOST = 'app.default.example.com';
 
 let backend: http.Server;
+let backendPort: number;
 let backendConnections = 0;
 let inside = 0;
 let maxInside = 0;
@@ -217,6 +218,7 @@ before(async () => {
     socket.on('end', () => socket.end());
   });
   const bp = await listen(backend);
+  backendPort = bp;
 
   rawBackend = net.createServer((s) => {
     let buf = '';
@@ -510,6 +512,66 @@ test('timeouts: total → 504 with the general path body; response start; idle e
   s.write(get('/quick'));
   assert.equal((await s.response()).status, 200, 'the connection is still usable');
   s.close();
+});
+
+test('timeouts: a keep-alive connection whose next request has a shorter timeout gets its 504 on time', async () => {
+  const c = new RawClient(gw);
+  // The first request (10 s total) leaves the connection's timer armed far out; the next one's 400 ms must still hold.
+  c.write(get('/quick'));
+  assert.equal((await c.response()).status, 200);
+  const t0 = Date.now();
+  c.write(get('/sleep?ms=3000', 'slow.default.example.com'));
+  const r = await c.response();
+  assert.equal(r.status, 504);
+  assert.ok(Date.now() - t0 < 2500, `504 after ${Date.now() - t0} ms`);
+  // A timer armed for an earlier request's 400 ms fires during a later 10 s request, which goes on.
+  c.write(get('/quick', 'slow.default.example.com'));
+  assert.equal((await c.response()).status, 200);
+  c.write(get('/wait?ms=700'));
+  const later = await c.response();
+  assert.equal(later.status, 200);
+  assert.equal(later.body, 'hello GET /wait?ms=700\n');
+  c.close();
+});
+
+test('routing: a keep-alive connection follows route changes, a deleted revision and a host turned in-process', async () => {
+  const other = http.createServer((_req, res) => res.end('other\n'));
+  const op = await listen(other);
+  const host = 'moving.default.example.com';
+  revision('default/moving-1', host, [backendPort], settings());
+  const c = new RawClient(gw);
+  try {
+    c.write(get('/a', host));
+    assert.equal((await c.response()).body, 'hello GET /a\n');
+    // The route now sends the host to another revision.
+    revision('default/moving-2', host, [op], settings());
+    c.write(get('/b', host));
+    assert.equal((await c.response()).body, 'other\n');
+    // The revision goes away while the route still names it: 503, as for any connection.
+    dispatchers.get('default/moving-2')!.close();
+    dispatchers.delete('default/moving-2');
+    c.write(get('/c', host));
+    assert.equal((await c.response()).status, 503);
+    // Back to a revision, then the host is answered inside knit: the next request goes to the in-process handler.
+    table.setRoute('default/moving-2', [{ host, visibility: 'external', targets: [{ revision: 'default/moving-1', percent: 100 }] }]);
+    c.write(get('/d', host));
+    assert.equal((await c.response()).body, 'hello GET /d\n');
+    const remove = gateway.serveInProcess(host, (_req, res) => res.end('in-process\n'));
+    try {
+      c.write(get('/e', host));
+      assert.equal((await c.response()).body, 'in-process\n');
+    } finally {
+      remove();
+    }
+  } finally {
+    c.close();
+    table.deleteRoute('default/moving-1');
+    table.deleteRoute('default/moving-2');
+    dispatchers.get('default/moving-1')?.close();
+    dispatchers.delete('default/moving-1');
+    other.closeAllConnections();
+    await new Promise((r) => other.close(r));
+  }
 });
 
 test('an instance that drops fresh connections is retried for bodiless requests; bodies and refusals get 502', async () => {

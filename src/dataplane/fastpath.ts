@@ -15,8 +15,11 @@ import { validHost } from './routing.ts';
 import type { RequestTrace, Tracing } from '../tracing/tracing.ts';
 import type { TraceHeaders } from '../tracing/config.ts';
 
-/** Where a request goes: a revision's dispatcher, or the error to answer with. */
-export type RouteResult = { host: string; d: RevisionDispatcher; error?: undefined } | { host: string; d?: undefined; error: DataPlaneError };
+/**
+ * Where a request goes: a revision's dispatcher (`split`: picked from a traffic split, so it holds for this
+ * request alone), or the error to answer with.
+ */
+export type RouteResult = { host: string; d: RevisionDispatcher; split: boolean; error?: undefined } | { host: string; d?: undefined; error: DataPlaneError };
 
 /** What the fast path needs from its gateway. */
 export interface FastPathGateway {
@@ -32,6 +35,11 @@ export interface FastPathGateway {
   readonly trusted: TrustedProxies;
   /** Set when tracing is on (src/tracing/tracing.ts). */
   readonly tracing?: Tracing | undefined;
+  /**
+   * Changes whenever routes, domain mappings, in-process hosts or the HTTPS port do: until it does (and while
+   * the revision's dispatcher is open), a Host routed once to one revision routes there again.
+   */
+  readonly routingVersion: number;
 }
 
 /** The W3C trace context headers: read from the client, and the traceparent replaced by knit's when tracing. */
@@ -66,6 +74,8 @@ const CHUNKED = 2;
 const UNTIL_CLOSE = 3;
 
 const CRLF = Buffer.from('\r\n');
+/** One more than the largest Hdr kind: the length of a connection's `values`. */
+const HDR_KINDS = Math.max(...Object.values(Hdr)) + 1;
 // What Node's server tells clients, so that their pools stop reusing a connection before the sweep closes it.
 const KEEP_ALIVE = `connection: keep-alive\r\nkeep-alive: timeout=${KEEP_ALIVE_TIMEOUT_S}\r\n`;
 const CLOSE = 'connection: close\r\n';
@@ -196,7 +206,7 @@ class FastConnection implements UpstreamUser {
    * The current head's header values by Hdr kind: Host and Transfer-Encoding (which may come once), and
    * the comma-combined list headers (Connection, TE, X-Forwarded-*, Forwarded, the tag header).
    */
-  private readonly values: (string | undefined)[] = [];
+  private readonly values: (string | undefined)[] = new Array<string | undefined>(HDR_KINDS).fill(undefined);
   private readonly remote: string;
   /** The listener's scheme: a TLS socket (the --https listener hands its connections here) is https. */
   private readonly proto: 'http' | 'https';
@@ -217,13 +227,19 @@ class FastConnection implements UpstreamUser {
   // Forwarding headers for the last host seen on this connection without X-Forwarded-*/Forwarded.
   private suffixHost: string | undefined;
   private suffix = '';
+  // The last Host routed on this connection to a single revision, and when (FastPathGateway.routingVersion).
+  private routedHost: string | undefined;
+  private routed: RouteResult | undefined;
+  private routedVersion = -1;
 
   // The request in progress.
-  private seq = 0;
   private d: RevisionDispatcher | undefined;
   /** The request's hold on its revision (waiting, or an endpoint's slot). */
   private lease: Lease | undefined;
   private up: UpstreamConnection | undefined;
+  /** The connection's request clock, reused by each request (its timer too, see timeouts.ts). */
+  private readonly clock: RequestTimeouts;
+  /** The clock while a request to a revision runs. */
   private timeouts: RequestTimeouts | undefined;
   /** The rewritten head, kept until the response starts in case the request is retried. */
   private upHead: Buffer | undefined;
@@ -264,6 +280,7 @@ class FastConnection implements UpstreamUser {
     this.remote = socket.remoteAddress ?? '';
     this.proto = (socket as net.Socket & { encrypted?: boolean }).encrypted === true ? 'https' : 'http';
     this.trusted = fp.gw.trusted.trusts(this.remote);
+    this.clock = new RequestTimeouts(this.onTimeout);
     // As in Node, a new connection has the headers timeout to send its first request.
     this.lastActive = this.headSince = fp.tick;
     socket.on('data', this.onData);
@@ -323,6 +340,7 @@ class FastConnection implements UpstreamUser {
 
   private readonly onClose = (): void => {
     if (this.state === ACTIVE) this.abort();
+    this.clock.done();
     this.state = GONE;
     this.fp.forget(this);
   };
@@ -391,6 +409,7 @@ class FastConnection implements UpstreamUser {
     s.off('close', this.onClose);
     s.off('drain', this.onDrain);
     this.fp.forget(this);
+    this.clock.done();
     const rest = this.buf;
     this.buf = undefined;
     this.fp.gw.handOff(s, rest, to);
@@ -412,7 +431,7 @@ class FastConnection implements UpstreamUser {
     const L = this.lines;
     if (!L.scan(buf, lineEnd, end)) return false;
     const values = this.values;
-    values.length = 0;
+    values.fill(undefined);
     let teCount = 0;
     let cl = -1;
     const kinds = L.kinds;
@@ -452,21 +471,34 @@ class FastConnection implements UpstreamUser {
     const transfer = values[Hdr.TransferEncoding];
     const conn = values[Hdr.Connection];
     const tag = values[Hdr.Tag];
-    // HTTP/1.1 without Host is a 400 from Node; an invalid Host one from the general path (RFC 9112 §3.2).
-    if (!host || !validHost(host)) return false;
+    // HTTP/1.1 without Host is a 400 from Node.
+    if (!host) return false;
     let chunked = false;
     if (transfer !== undefined) {
       if (cl >= 0 || transfer.toLowerCase() !== 'chunked') return false;
       chunked = true;
     }
-    // An http-protocol Redirected host's 301 is the general path's.
-    if (this.proto === 'http' && this.fp.gw.redirectLocation(host, '/', false) !== undefined) return false;
-    // Hosts served in-process (broker ingress, channels) are answered by Node's http server.
-    if (this.fp.gw.servesInProcess(host)) return false;
-    const r = this.fp.gw.route(host, tag);
-    // HTTP/2 to the instance is the general path's job; so is waiting for a routing table on its way (Gateway.routesBehind).
-    if (r.d !== undefined && r.d.protocol !== 'http1') return false;
-    if (r.d === undefined && this.fp.gw.routesBehind?.() !== undefined) return false;
+    const gw = this.fp.gw;
+    let r = this.routed;
+    // A keep-alive connection usually sends one Host: its route holds until the routing changes.
+    if (r === undefined || host !== this.routedHost || tag !== undefined || this.routedVersion !== gw.routingVersion || r.d === undefined || r.d.isClosed) {
+      // An invalid Host is a 400 from the general path (RFC 9112 §3.2).
+      if (!validHost(host)) return false;
+      // An http-protocol Redirected host's 301 is the general path's.
+      if (this.proto === 'http' && gw.redirectLocation(host, '/', false) !== undefined) return false;
+      // Hosts served in-process (broker ingress, channels) are answered by Node's http server.
+      if (gw.servesInProcess(host)) return false;
+      r = gw.route(host, tag);
+      // HTTP/2 to the instance is the general path's job.
+      if (r.d !== undefined && r.d.protocol !== 'http1') return false;
+      // So is waiting for a routing table on its way (Gateway.routesBehind).
+      if (r.d === undefined && gw.routesBehind?.() !== undefined) return false;
+      if (r.d !== undefined && !r.split && tag === undefined) {
+        this.routedHost = host;
+        this.routed = r;
+        this.routedVersion = gw.routingVersion;
+      } else this.routed = undefined;
+    }
 
     // Committed: this head is handled here.
     let closeConn = false;
@@ -477,7 +509,6 @@ class FastConnection implements UpstreamUser {
       if (conn !== 'keep-alive' && conn !== 'close') connTokens = new Set(toks);
     }
     this.state = ACTIVE;
-    this.seq++;
     this.isHead = isHeadMethod(buf);
     this.closeAfter = closeConn;
     this.hasBody = chunked || cl > 0;
@@ -512,8 +543,10 @@ class FastConnection implements UpstreamUser {
     } else {
       this.d = d;
       d.stats.requestIn();
-      if (d.observer !== undefined) this.t0 = performance.now();
-      this.timeouts = new RequestTimeouts(d.timeouts, this.onTimeout);
+      const now = performance.now();
+      this.t0 = now;
+      this.timeouts = this.clock;
+      this.clock.begin(d.timeouts, now);
       this.dispatch();
     }
     // Body bytes that came with the head.
@@ -602,18 +635,7 @@ class FastConnection implements UpstreamUser {
 
   /** Gets an endpoint (now or after waiting) and sends the request to it. */
   private dispatch(): void {
-    const seq = this.seq;
-    const lease = this.d!.acquire(0, (l) => {
-      if (seq !== this.seq || this.state !== ACTIVE || this.resDone || this.lease !== l) {
-        l.release();
-        return;
-      }
-      this.trace?.admitted();
-      if (l.error !== undefined) {
-        this.lease = undefined;
-        this.reply(l.error);
-      } else this.send();
-    });
+    const lease = this.d!.acquire(0, this.onLease);
     this.lease = lease;
     if (lease.endpoint !== undefined) this.send();
     else if (lease.error !== undefined) {
@@ -624,6 +646,19 @@ class FastConnection implements UpstreamUser {
       this.trace?.queued(this.d!.readyCount === 0);
     }
   }
+
+  /** A lease that had to wait is settled; it is stale if its request ended (or was retried) meanwhile. */
+  private readonly onLease = (l: Lease): void => {
+    if (this.state !== ACTIVE || this.resDone || this.lease !== l) {
+      l.release();
+      return;
+    }
+    this.trace?.admitted();
+    if (l.error !== undefined) {
+      this.lease = undefined;
+      this.reply(l.error);
+    } else this.send();
+  };
 
   private send(): void {
     this.attempts++;
@@ -678,7 +713,7 @@ class FastConnection implements UpstreamUser {
       const end = findHeadEnd(buf, 0);
       if (end < 0) {
         if (buf.length > MAX_HEAD) this.upstreamFailed(parseError('response head too large'));
-        else this.resBuf = buf;
+        else this.resBuf = Buffer.from(buf); // kept past this read: copied out of the shared read buffer
         return;
       }
       const st = this.status;
@@ -732,10 +767,14 @@ class FastConnection implements UpstreamUser {
           transfer = transfer === undefined ? L.value(buf, n) : `${transfer}, ${L.value(buf, n)}`;
           break;
         case Hdr.Connection:
-          for (const t of tokens(L.value(buf, n))) {
-            if (t === 'close') connClose = true;
-            else if (t === 'keep-alive') connKeepAlive = true;
-          }
+          // Mostly the one token: read without making strings.
+          if (L.valueIs(buf, n, 'keep-alive')) connKeepAlive = true;
+          else if (L.valueIs(buf, n, 'close')) connClose = true;
+          else
+            for (const t of tokens(L.value(buf, n))) {
+              if (t === 'close') connClose = true;
+              else if (t === 'keep-alive') connKeepAlive = true;
+            }
           break;
         case Hdr.KeepAlive: {
           const m = /timeout=(\d+)/i.exec(L.value(buf, n));
@@ -787,7 +826,6 @@ class FastConnection implements UpstreamUser {
     this.fromApp = true;
     const leased = this.lease?.endpoint;
     if (leased !== undefined) this.d!.firstByte(leased);
-    this.timeouts?.wrote();
     if (inline) {
       this.resLeft -= bodyEnd - end;
       this.write(head);
@@ -811,14 +849,17 @@ class FastConnection implements UpstreamUser {
     if (end < buf.length) this.responseBody(buf, end);
   }
 
-  /** Relays response body bytes buf[off, …) according to the framing. */
+  /**
+   * Relays response body bytes buf[off, …) according to the framing. `buf` may be the upstream read
+   * buffer (upstream.ts), so what goes to the client is a copy: the socket may queue it.
+   */
   private responseBody(buf: Buffer, off: number): void {
     const len = buf.length;
     switch (this.resMode) {
       case LENGTH: {
         const n = Math.min(this.resLeft, len - off);
         this.resLeft -= n;
-        this.write(off === 0 && n === len ? buf : buf.subarray(off, off + n));
+        this.write(Buffer.from(buf.subarray(off, off + n)));
         if (this.resLeft === 0) {
           if (off + n < len) this.upReusable = false;
           this.responseDone();
@@ -833,7 +874,7 @@ class FastConnection implements UpstreamUser {
           return;
         }
         const e = r === -1 ? len : r;
-        this.write(off === 0 && e === len ? buf : buf.subarray(off, e));
+        this.write(Buffer.from(buf.subarray(off, e)));
         if (r >= 0) {
           if (r < len) this.upReusable = false;
           this.responseDone();
@@ -845,7 +886,7 @@ class FastConnection implements UpstreamUser {
         if (part.length === 0) return;
         this.socket.cork();
         this.socket.write(`${part.length.toString(16)}\r\n`, 'latin1');
-        this.socket.write(part);
+        this.socket.write(Buffer.from(part));
         this.write(CRLF);
         this.socket.uncork();
         return;
@@ -967,7 +1008,7 @@ class FastConnection implements UpstreamUser {
   private endExchange(): void {
     const d = this.d;
     if (d === undefined) return;
-    this.timeouts?.done();
+    this.timeouts?.end();
     this.timeouts = undefined;
     this.releaseSlot();
     this.d = undefined;

@@ -180,7 +180,8 @@ class Exchange {
       const ts = req.headers.tracestate;
       this.trace = tracing.begin({ traceparent: typeof tp === 'string' ? tp : undefined, tracestate: typeof ts === 'string' ? ts : undefined }, { host: target.authority, revision: d.key, method: req.method ?? '' });
     }
-    this.timeouts = new RequestTimeouts(d.timeouts, (kind) => this.timedOut(kind));
+    this.timeouts = new RequestTimeouts((kind) => this.timedOut(kind));
+    this.timeouts.begin(d.timeouts);
     d.stats.requestIn();
     if (d.observer !== undefined) this.t0 = performance.now();
     res.once('close', () => this.finish());
@@ -449,10 +450,12 @@ export class Gateway implements FastPathGateway {
   serveInProcess(host: string, handler: InProcessHandler): () => void {
     const h = host.toLowerCase();
     this.inProcess.set(h, handler);
+    this.ownVersion++;
     this.onInProcessChange?.();
     return () => {
       if (this.inProcess.get(h) !== handler) return;
       this.inProcess.delete(h);
+      this.ownVersion++;
       this.onInProcessChange?.();
     };
   }
@@ -476,8 +479,24 @@ export class Gateway implements FastPathGateway {
     });
   }
 
+  private httpsListenerPort: number | undefined;
+  /** Bumped when in-process hosts or the HTTPS port change (see routingVersion). */
+  private ownVersion = 0;
+
   /** The HTTPS listener's port (`knit serve --https`), the target of `http-protocol: Redirected` redirects. */
-  httpsPort: number | undefined;
+  get httpsPort(): number | undefined {
+    return this.httpsListenerPort;
+  }
+
+  set httpsPort(port: number | undefined) {
+    this.httpsListenerPort = port;
+    this.ownVersion++;
+  }
+
+  /** Moves on whenever anything the fast path's per-connection route depends on changes (FastPathGateway). */
+  get routingVersion(): number {
+    return this.table.version + this.ownVersion;
+  }
 
   /**
    * config-network http-protocol Redirected: the https URL a plain-HTTP request for a certified external host is
@@ -511,7 +530,7 @@ export class Gateway implements FastPathGateway {
     const revKey = entry.pick();
     const d = revKey ? this.lookup.dispatcher(revKey) : undefined;
     if (!d) return { host, error: DataPlaneError.unavailable(revKey, host) };
-    return { host, d };
+    return { host, d, split: entry.revisions.length > 1 };
   }
 
   private handle(req: ClientRequest, res: ClientResponse, waited = false): void {

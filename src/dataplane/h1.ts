@@ -59,7 +59,7 @@ export const Hdr = {
 export type Hdr = (typeof Hdr)[keyof typeof Hdr];
 
 /** The names classify recognises, by length (the name's length picks the few candidates to compare). */
-const NAMED: Array<Array<[name: string, kind: Hdr]>> = [];
+const NAMED: Array<Array<{ name: string; kind: Hdr; first: number }>> = [];
 for (const [name, kind] of [
   ['te', Hdr.Te],
   ['host', Hdr.Host],
@@ -78,11 +78,17 @@ for (const [name, kind] of [
   ['x-forwarded-proto', Hdr.XForwardedProto],
   ['x-forwarded-host', Hdr.XForwardedHost],
   ['knative-serving-tag', Hdr.Tag],
-] as const) (NAMED[name.length] ??= []).push([name, kind]);
+] as const) (NAMED[name.length] ??= []).push({ name, kind, first: name.charCodeAt(0) });
 
 function classify(buf: Buffer, s: number, len: number): Hdr {
   const candidates = NAMED[len];
-  if (candidates !== undefined) for (const [name, kind] of candidates) if (nameIs(buf, s, len, name)) return kind;
+  if (candidates === undefined) return Hdr.Other;
+  // The first letter rules out most candidates before a whole comparison.
+  const first = buf[s] | 0x20;
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i];
+    if (c.first === first && nameIs(buf, s, len, c.name)) return c.kind;
+  }
   return Hdr.Other;
 }
 
@@ -149,6 +155,20 @@ export class HeaderLines {
     return prev === undefined ? this.value(buf, n) : `${prev}, ${this.value(buf, n)}`;
   }
 
+  /** True if line n's value is `lower` (a lower-case ASCII string), ignoring case. */
+  valueIs(buf: Buffer, n: number, lower: string): boolean {
+    const o = n * 5;
+    const s = this.offsets[o + 2];
+    const len = lower.length;
+    if (this.offsets[o + 3] - s !== len) return false;
+    for (let i = 0; i < len; i++) {
+      let c = buf[s + i];
+      if (c >= 65 && c <= 90) c |= 0x20;
+      if (c !== lower.charCodeAt(i)) return false;
+    }
+    return true;
+  }
+
   /** True if line n's name (case-insensitive) is in `names` (lower-case). */
   nameIn(buf: Buffer, n: number, names: Set<string>): boolean {
     const o = n * 5;
@@ -178,8 +198,21 @@ export function tokens(value: string): string[] {
   return out;
 }
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
+/** The methods the fast path proxies, by length. */
+const METHODS: string[][] = [];
+for (const m of ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) (METHODS[m.length] ??= []).push(m);
 const HTTP11 = Buffer.from(' HTTP/1.1\r\n');
+
+/** True if buf[0, len) is one of METHODS (compared byte by byte: no string per request). */
+function knownMethod(buf: Buffer, len: number): boolean {
+  const candidates = METHODS[len];
+  if (candidates === undefined) return false;
+  next: for (const m of candidates) {
+    for (let i = 0; i < len; i++) if (buf[i] !== m.charCodeAt(i)) continue next;
+    return true;
+  }
+  return false;
+}
 
 /**
  * Checks `METHOD SP target SP HTTP/1.1 CRLF` for a method the fast path handles; returns the
@@ -188,9 +221,7 @@ const HTTP11 = Buffer.from(' HTTP/1.1\r\n');
 export function parseRequestLine(buf: Buffer, end: number): number {
   let i = 0;
   while (i < 8 && buf[i] >= 65 && buf[i] <= 90) i++;
-  if (buf[i] !== SP) return -1;
-  const m = buf.toString('latin1', 0, i);
-  if (!METHODS.includes(m)) return -1;
+  if (buf[i] !== SP || !knownMethod(buf, i)) return -1;
   i++;
   const target = i;
   // Origin-form only: absolute-form (routed by its authority, RFC 9112 §3.2.2) and asterisk-form go to the general path.

@@ -69,6 +69,8 @@ export interface RoutingSnapshot {
 export class RoutingTable {
   /** Called after every change (thread mode posts a new snapshot). */
   onChange: (() => void) | undefined;
+  /** Bumped by every change: the fast path keeps a connection's last route while it stays the same. */
+  version = 0;
   private readonly external = new Map<string, HostEntry>();
   private readonly local = new Map<string, HostEntry>();
   private readonly hostsByRoute = new Map<string, HostRule[]>();
@@ -82,6 +84,7 @@ export class RoutingTable {
   setRoute(route: string, rules: HostRule[]): void {
     const old = this.hostsByRoute.get(route);
     if (old && isDeepStrictEqual(old, rules)) return;
+    this.version++;
     this.deleteRoute(route);
     this.hostsByRoute.set(route, rules);
     for (const rule of rules) {
@@ -94,6 +97,7 @@ export class RoutingTable {
   }
 
   deleteRoute(route: string): void {
+    this.version++;
     const old = this.hostsByRoute.get(route);
     if (!old) return;
     for (const rule of old) {
@@ -111,6 +115,7 @@ export class RoutingTable {
    * mapped host, rewritten to the target's host). `owner` is the DomainMapping's key (`namespace/name`).
    */
   setDomainMapping(owner: string, host: string, targetHost: string, tls?: MappedTLS): void {
+    this.version++;
     this.deleteDomainMapping(owner);
     this.mapped.set(host, { owner, target: targetHost, ...(tls ? { tls } : {}) });
     this.mappedByOwner.set(owner, host);
@@ -118,6 +123,7 @@ export class RoutingTable {
   }
 
   deleteDomainMapping(owner: string): void {
+    this.version++;
     const host = this.mappedByOwner.get(owner);
     if (host === undefined) return;
     if (this.mapped.get(host)?.owner === owner) this.mapped.delete(host);

@@ -5,6 +5,10 @@ import net from 'node:net';
 
 /** The request currently using an upstream connection. */
 export interface UpstreamUser {
+  /**
+   * Bytes from the instance. `chunk` is a view of a read buffer every upstream connection of this
+   * thread shares: it is valid only during the call, so whatever is kept or queued must be copied.
+   */
   upstreamData(chunk: Buffer): void;
   /** The connection closed while in use: `err` is undefined for a clean end of stream. */
   upstreamClosed(err: NodeJS.ErrnoException | undefined): void;
@@ -13,6 +17,13 @@ export interface UpstreamUser {
 
 /** Idle connections kept per instance (Node's Agent keeps 256 too). */
 const MAX_IDLE = 256;
+
+/**
+ * The one buffer upstream reads land in (net.connect's `onread`, Node docs "socket.connect(options)"):
+ * no ArrayBuffer is allocated and no stream 'data' event emitted per read. Reads are handled one at a
+ * time on this thread, and users copy what they keep (UpstreamUser.upstreamData).
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** One TCP connection to an instance. */
 export class UpstreamConnection {
@@ -25,15 +36,23 @@ export class UpstreamConnection {
 
   constructor(pool: UpstreamPool) {
     this.pool = pool;
-    const s = net.connect({ host: pool.host, port: pool.port, noDelay: true });
+    const s = net.connect({
+      host: pool.host,
+      port: pool.port,
+      noDelay: true,
+      onread: {
+        buffer: READ_BUFFER,
+        callback: (n: number): boolean => {
+          const u = this.user;
+          if (u) u.upstreamData(READ_BUFFER.subarray(0, n));
+          else s.destroy(); // bytes on an idle HTTP/1.1 connection: it is no longer usable
+          return true; // (false would pause the socket; the user pauses it explicitly)
+        },
+      },
+    });
     this.socket = s;
     // Idle pooled connections must not keep knit's process alive on their own.
     s.unref();
-    s.on('data', (chunk: Buffer) => {
-      const u = this.user;
-      if (u) u.upstreamData(chunk);
-      else s.destroy(); // bytes on an idle HTTP/1.1 connection: it is no longer usable
-    });
     s.on('drain', () => this.user?.upstreamDrain());
     s.on('error', (err: NodeJS.ErrnoException) => {
       this.error ??= err;

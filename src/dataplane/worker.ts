@@ -10,7 +10,7 @@ import { Gateway } from './gateway.ts';
 import { RoutingTable } from './routing.ts';
 import { TrustedProxies } from './forwarding.ts';
 import { endpointCell, revisionBase, ROUTES_VERSION, SharedConcurrencyStats, viewsOf } from './shared.ts';
-import { toMainThread, type FromWorker, type Listener, type Observation, type RevisionSnapshot, type ToWorker, type WorkerInit } from './threads.ts';
+import { OBSERVATION_FIELDS, toMainThread, type FromWorker, type Listener, type RevisionSnapshot, type ToWorker, type WorkerInit } from './threads.ts';
 import type { Tracing } from '../tracing/tracing.ts';
 
 const init = workerData as WorkerInit;
@@ -65,24 +65,45 @@ function routesTaken(version: number): void {
 for (const g of Object.values(gateways)) g.routesBehind = routesBehind;
 
 // Metrics: requests are batched to the main thread, which owns the Prometheus registry.
-let requests: Observation[] = [];
+const BATCH = 2000;
+let data = new Float64Array(BATCH * OBSERVATION_FIELDS);
+let count = 0;
+let keys: string[] = [];
+/** Bumped per batch: an observer whose batch differs has no index in `keys` yet. */
+let batch = 0;
 let cold: [string, number, string][] = [];
 let flushTimer: NodeJS.Timeout | undefined;
 function flush(): void {
   flushTimer = undefined;
-  if (requests.length === 0 && cold.length === 0) return;
-  post({ t: 'obs', requests, cold });
-  requests = [];
+  if (count === 0 && cold.length === 0) return;
+  const m: FromWorker = { t: 'obs', requests: { keys, count, data }, cold };
+  port.postMessage(m, [data.buffer]);
+  data = new Float64Array(BATCH * OBSERVATION_FIELDS);
+  count = 0;
+  keys = [];
+  batch++;
   cold = [];
 }
 function later(): void {
-  if (requests.length >= 2000) flush();
+  if (count >= BATCH) flush();
   else flushTimer ??= setTimeout(flush, 100);
 }
 function observer(key: string): RequestObserver {
+  let inBatch = -1;
+  let index = 0;
   return {
     request(status, totalMs, appMs, queued) {
-      requests.push([key, status, totalMs, appMs, queued]);
+      if (inBatch !== batch) {
+        inBatch = batch;
+        index = keys.length;
+        keys.push(key);
+      }
+      const o = count++ * OBSERVATION_FIELDS;
+      data[o] = index;
+      data[o + 1] = status;
+      data[o + 2] = totalMs;
+      data[o + 3] = appMs;
+      data[o + 4] = queued ? 1 : 0;
       later();
     },
     coldStarted(ms, endpointId) {
