@@ -75,8 +75,8 @@ const BACKEND_WORKERS = envInt('BENCH_BACKEND_WORKERS', 1);
  * `serveArgs` on top of the bench's flags. A row for another gateway configuration is one more line here.
  */
 const KNIT_VARIANTS: { name: string; label: string; serveArgs: string[] }[] = [
-  { name: 'knit', label: 'knit gateway', serveArgs: [] },
-  { name: 'knit-2t', label: 'knit, 2 threads', serveArgs: ['--gateway-threads', '2'] },
+  { name: 'knit', label: 'knit, main thread', serveArgs: ['--gateway-threads', '0'] },
+  { name: 'knit-2t', label: 'knit, 2 threads (default on 2 cores)', serveArgs: ['--gateway-threads', '2'] },
 ];
 const ALL_TARGETS = ['direct', 'nginx', 'caddy', ...KNIT_VARIANTS.map((v) => v.name)];
 type TargetName = string;

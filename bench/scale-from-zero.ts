@@ -15,6 +15,7 @@
 //   BENCH_TIMEOUT=30s        per cold request (counted as a failure)
 //   BENCH_BUDGET=240s        whole run; rounds that would not fit are skipped and reported
 //   BENCH_JSON=FILE          also write every sample to FILE
+//   BENCH_GATEWAY_THREADS=N  knit serve --gateway-threads N (unset: knit's default, one per core)
 //
 // What it does: starts `bin/knit serve --config FILE` (free loopback ports, temp data dir; the file
 // sets `autoscaler: scale-to-zero-grace-period`), writes a tiny Node app (CommonJS, answers 200 with
@@ -564,7 +565,7 @@ async function main(): Promise<number> {
   const configFile = path.join(root, 'config.yaml');
   fs.writeFileSync(configFile, `autoscaler:\n  scale-to-zero-grace-period: ${GRACE_S}s\n`);
 
-  const knit = await startKnitServer(root, { configFile });
+  const knit = await startKnitServer(root, { configFile, ...(process.env.BENCH_GATEWAY_THREADS ? { args: ['--gateway-threads', process.env.BENCH_GATEWAY_THREADS] } : {}) });
   log(`knit serve: gateway ${knit.gateway}, api ${knit.api}, config ${configFile} (grace ${GRACE_S}s), window ${WINDOW_S}s, runtime ${RUNTIME} (image ${image})`);
 
   // Time a round needs: window + grace + two 2 s autoscaler ticks to reach zero, plus the bursts.
