@@ -368,6 +368,6 @@ async function settleQueues(queues: WorkQueue[], timeoutMs: number): Promise<voi
     await Promise.all(queues.map((q) => q.settled(left)));
     // A reconcile that ended last may have enqueued another queue's key: look once more on the next turn.
     await new Promise((r) => setImmediate(r));
-    if (queues.every((q) => q.depth === 0 && q.busy === 0)) return;
+    if (queues.every((q) => q.idle)) return;
   }
 }

@@ -94,7 +94,7 @@ export class WorkQueue {
    * once its informers synced and every object was enqueued.
    */
   settled(timeoutMs: number): Promise<void> {
-    if (this.idle()) return Promise.resolve();
+    if (this.idle) return Promise.resolve();
     return new Promise((resolve) => {
       const t = setTimeout(resolve, timeoutMs);
       t.unref();
@@ -105,18 +105,14 @@ export class WorkQueue {
     });
   }
 
-  private idle(): boolean {
+  /** Nothing waits or runs (or the queue is stopped). */
+  get idle(): boolean {
     return this.stopped || (this.pending.size === 0 && this.running.size === 0);
   }
 
   private wakeIdle(): void {
-    if (this.idleWaiters.length === 0 || !this.idle()) return;
+    if (this.idleWaiters.length === 0 || !this.idle) return;
     for (const w of this.idleWaiters.splice(0)) w();
-  }
-
-  /** Keys being reconciled now. */
-  get busy(): number {
-    return this.running.size;
   }
 
   /** Keys waiting to be reconciled (client-go's workqueue depth). */

@@ -182,6 +182,38 @@ export function cgroupRefusal(limits: string[], why: string): string {
 
 const SAFE_PATH = /^[\w./-]+$/;
 
+/**
+ * `argv` behind a shell that first moves itself into the cgroups `dirs` (each one's cgroup.procs), then
+ * execs: the first instruction already runs there, and everything it forks stays there.
+ */
+function joinCgroupsArgv(dirs: string[], argv: string[]): string[] {
+  const files = dirs.map((d) => path.join(d, 'cgroup.procs'));
+  for (const f of files) if (!SAFE_PATH.test(f)) throw new Error(`unsafe cgroup path ${f}`);
+  const script = `${files.map((f) => `echo $$ > '${f}'`).join(' && ')} && exec "$@"`;
+  return ['/bin/sh', '-c', script, 'knit-cgroup', ...argv];
+}
+
+/**
+ * Removes cgroup directory `dir` once its processes are gone (the kernel answers EBUSY while the last ones
+ * are being reaped), retrying until `deadline` (ms since the epoch); a directory already gone is fine.
+ */
+async function removeCgroupDir(dir: string, deadline: number): Promise<void> {
+  for (;;) {
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      if (code !== 'EBUSY' || Date.now() > deadline) {
+        console.error(`knit: cannot remove cgroup ${dir}: ${(err as Error).message}`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}
+
 /** One instance's cgroup: a directory per hierarchy (v1) or one directory (v2). */
 export class InstanceCgroup {
   readonly hierarchy: CgroupHierarchy;
@@ -213,10 +245,7 @@ export class InstanceCgroup {
    * everything it forks stays in the cgroup.
    */
   joinArgv(argv: string[]): string[] {
-    const files = this.dirs.map((d) => path.join(d, 'cgroup.procs'));
-    for (const f of files) if (!SAFE_PATH.test(f)) throw new Error(`unsafe cgroup path ${f}`);
-    const script = `${files.map((f) => `echo $$ > '${f}'`).join(' && ')} && exec "$@"`;
-    return ['/bin/sh', '-c', script, 'knit-cgroup', ...argv];
+    return joinCgroupsArgv(this.dirs, argv);
   }
 
   /**
@@ -262,20 +291,7 @@ export class InstanceCgroup {
     this.removed = true;
     const deadline = Date.now() + timeoutMs;
     for (const dir of this.dirs) {
-      for (;;) {
-        try {
-          fs.rmdirSync(dir);
-          break;
-        } catch (err) {
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') break;
-          if (code !== 'EBUSY' || Date.now() > deadline) {
-            console.error(`knit: cannot remove cgroup ${dir}: ${(err as Error).message}`);
-            break;
-          }
-          await new Promise((r) => setTimeout(r, 20));
-        }
-      }
+      await removeCgroupDir(dir, deadline);
       try {
         fs.rmdirSync(path.dirname(dir));
       } catch {
@@ -431,7 +447,8 @@ export class StartingCgroups {
   private readonly starting = new Set<string>();
   private readonly live = new Set<string>();
   private rebalancing = false;
-  private written = new Map<string, number>();
+  /** The cpu.shares last written per live instance (a write only when it changes). */
+  private readonly written = new Map<string, number>();
   /** What all of this knit's starting instances weigh together, at most: STARTING_TASKS_PER_CPU tasks per core. */
   private readonly startingWeight = Math.min(MAX_SHARES, STARTING_TASKS_PER_CPU * os.availableParallelism() * StartingCgroups.TASK_SHARES);
 
@@ -491,9 +508,7 @@ export class StartingCgroups {
 
   /** `argv` behind a shell that moves itself into instance `id`'s cgroup, then execs (as InstanceCgroup.joinArgv). */
   joinArgv(id: string, argv: string[]): string[] {
-    const procs = path.join(this.dir(id), 'cgroup.procs');
-    if (!/^[\w./-]+$/.test(procs)) throw new Error(`unsafe cgroup path ${procs}`);
-    return ['/bin/sh', '-c', `echo $$ > '${procs}' && exec "$@"`, 'knit-cgroup', ...argv];
+    return joinCgroupsArgv([this.dir(id)], argv);
   }
 
   /** Instance `id` is ready: it weighs one task from now on. */
@@ -508,11 +523,6 @@ export class StartingCgroups {
     return Math.max(MIN_SHARES, Math.floor(Math.min(StartingCgroups.TASK_SHARES, this.startingWeight / Math.max(1, this.starting.size))));
   }
 
-  /** What instance `id`'s cgroup weighs (undefined once it is gone). */
-  shares(id: string): number | undefined {
-    return this.written.get(id);
-  }
-
   /**
    * Removes instance `id`'s cgroup once its processes are gone (the kernel answers EBUSY while they are being
    * reaped); resolves when it is gone or after `timeoutMs`.
@@ -521,21 +531,7 @@ export class StartingCgroups {
     if (!this.live.delete(id)) return;
     if (this.starting.delete(id)) this.rebalance();
     this.written.delete(id);
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      try {
-        fs.rmdirSync(this.dir(id));
-        return;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === 'ENOENT') return;
-        if (code !== 'EBUSY' || Date.now() > deadline) {
-          console.error(`knit: cannot remove cgroup ${this.dir(id)}: ${(err as Error).message}`);
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    }
+    await removeCgroupDir(this.dir(id), Date.now() + timeoutMs);
   }
 
   /** Writes every starting instance's shares, once, after the starts and readies of this turn of the event loop. */

@@ -15,13 +15,18 @@ function exitOf(child: RemoteChild): Promise<[number | null, NodeJS.Signals | nu
   return new Promise((resolve) => child.once('exit', (code: number | null, signal: NodeJS.Signals | null) => resolve([code, signal])));
 }
 
-
-test('spawner: a child writes to the FIFO knit reads, fd 3 is relayed, its exit status comes back', async (t) => {
+/** A new spawner and an output FIFO it made (owned by this process's user) in a temp dir removed after the test. */
+async function withFifo(t: { after(fn: () => void): void }): Promise<{ dir: string; spawner: Spawner; fifo: string }> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-spawner-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const spawner = new Spawner();
   const fifo = path.join(dir, 'out');
   await spawner.mkfifo(fifo, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+  return { dir, spawner, fifo };
+}
+
+test('spawner: a child writes to the FIFO knit reads, fd 3 is relayed, its exit status comes back', async (t) => {
+  const { dir, spawner, fifo } = await withFifo(t);
   assert.ok(fs.statSync(fifo).isFIFO());
   assert.equal(fs.statSync(fifo).mode & 0o777, 0o600);
   const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
@@ -43,11 +48,7 @@ test('spawner: a child writes to the FIFO knit reads, fd 3 is relayed, its exit 
 });
 
 test('spawner: an output FIFO nobody reads (knit killed after asking) rejects the spawn instead of hanging the spawner', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-spawner-'));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
-  const spawner = new Spawner();
-  const fifo = path.join(dir, 'out');
-  await spawner.mkfifo(fifo, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+  const { dir, spawner, fifo } = await withFifo(t);
   await assert.rejects(spawner.spawn('/bin/true', [], { cwd: dir, env: {}, output: fifo, detached: true }), /ENXIO/);
   // The spawner still answers: a blocked open would have stopped it reading requests.
   const child = await spawner.spawn('/bin/sh', ['-c', 'exit 3'], { cwd: dir, env: {}, detached: true });
