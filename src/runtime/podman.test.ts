@@ -237,7 +237,11 @@ podmanSuite('podman runtime', () => {
   });
 
   test('podman: an image without a command runs its own entrypoint; an exec readiness probe runs inside it', async () => {
-    const inst = start({ ...spec(probeApp), readinessProbe: { exec: { command: ['node', '-e', 'require("fs").accessSync("/app/server.js")'] } } });
+    const inst = start({ ...spec(probeApp), readinessProbe: {
+      // Inside the container: the app's file is there and its port (8080 in the container's network) answers. A
+      // probe that only checked the file passed before the server listened, and the request then got ECONNREFUSED.
+      exec: { command: ['node', '-e', 'require("fs").accessSync("/app/server.js"); require("net").connect(Number(process.env.PORT)).on("connect", () => process.exit(0)).on("error", () => process.exit(1))'] },
+    } });
     await waitFor(inst, 'ready');
     assert.equal((await get(inst, '/')).status, 200);
     await inst.stop();
