@@ -19,6 +19,7 @@ import { ProcessRuntime } from './runtime/process.ts';
 import { PodmanRuntime } from './runtime/podman.ts';
 import { UnavailableRuntime } from './runtime/unavailable.ts';
 import { GPU_INVENTORY_ENV, gpuInventory } from './runtime/gpu.ts';
+import { detectCgroups, GatewayCgroup } from './runtime/cgroups.ts';
 import { ControllerManager } from './controllers/manager.ts';
 import { StoredEventRecorder } from './controllers/stored-events.ts';
 import { Projector } from './controllers/projector.ts';
@@ -148,6 +149,9 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   // One gateway thread per core by default (docs/architecture.md "Gateway threads"); 0 keeps it on the main thread.
   const gatewayThreadCount = opts.gatewayThreads ?? defaultGatewayThreads();
   const slots = gatewayThreadCount >= 1 ? new SlotAllocator(createCells(true)) : undefined;
+  // The gateway threads weigh as much as a storm of starting instances (runtime/cgroups.ts GatewayCgroup).
+  const cgroups = slots ? detectCgroups() : undefined;
+  const gatewayCgroup = cgroups?.ok ? GatewayCgroup.open(cgroups.hierarchy, instances.ownerTag) : undefined;
   if (slots) instances.useSharedCounters(slots);
   const table = new RoutingTable();
   const autoscaler = new Autoscaler(config.autoscaler, instances);
@@ -222,6 +226,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         observer: instances.requestObserver,
         trustedProxies: opts.trustedProxies,
         tracing: tracingConfig,
+        cpuCgroup: gatewayCgroup?.dir,
       })
     : undefined;
   try {
@@ -288,6 +293,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         await eventing.stop();
         projector.stop();
         await Promise.all([external.close(), local.close(), threads?.close(), https?.close(), metricsServer.close()]);
+        await gatewayCgroup?.remove();
         await instances.stopAll();
         await tracing?.shutdown();
         events.stop();
@@ -301,6 +307,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     await eventing.stop();
     projector.stop();
     await Promise.all(started.map((s) => s.close()));
+    await gatewayCgroup?.remove();
     await tracing?.shutdown();
     events.stop();
     store.close();

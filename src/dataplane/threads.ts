@@ -32,6 +32,8 @@ export interface WorkerInit {
   trustedProxies: string | undefined;
   tracing: TracingConfig;
   metrics: boolean;
+  /** The v1 cpu cgroup each thread moves itself into as it starts (runtime/cgroups.ts GatewayCgroup), if any. */
+  cpuCgroup: string | undefined;
 }
 
 /** Main → gateway thread. */
@@ -78,6 +80,8 @@ export interface GatewayThreadsOptions {
   observer: ((key: string) => RequestObserver) | undefined;
   trustedProxies: string | undefined;
   tracing: TracingConfig;
+  /** The gateway threads' own cpu cgroup (runtime/cgroups.ts GatewayCgroup); undefined: they stay in knit's. */
+  cpuCgroup?: string;
 }
 
 /** The gateway threads of one knit. */
@@ -141,6 +145,7 @@ export class GatewayThreads {
       trustedProxies: o.trustedProxies,
       tracing: o.tracing,
       metrics: o.observer !== undefined,
+      cpuCgroup: o.cpuCgroup,
     };
     // The thread runs knit's gateway code only, never a workload.
     const w = new Worker(new URL('./worker.ts', import.meta.url), { workerData: init });

@@ -9,6 +9,7 @@ import { Endpoint, QueueBound, RevisionDispatcher, type RequestObserver } from '
 import { Gateway } from './gateway.ts';
 import { RoutingTable } from './routing.ts';
 import { TrustedProxies } from './forwarding.ts';
+import { joinThreadToCgroup } from '../runtime/cgroups.ts';
 import { endpointCell, revisionBase, ROUTES_VERSION, SharedConcurrencyStats, viewsOf } from './shared.ts';
 import { OBSERVATION_FIELDS, toMainThread, type FromWorker, type Listener, type RevisionSnapshot, type ToWorker, type WorkerInit } from './threads.ts';
 import type { Tracing } from '../tracing/tracing.ts';
@@ -20,8 +21,10 @@ const port = parentPort!;
  * The data plane before the control plane: this thread (setpriority of the calling thread only, which is what
  * Linux does for PRIO_PROCESS with 0) runs at a lower nice value than knit's main thread, so that where both
  * want the CPU — a burst of cold starts being reconciled, spawned and probed — requests are served first.
- * Nice values only weigh threads against each other inside knit's own scheduling group; they take nothing from
- * other processes. Raising a priority needs CAP_SYS_NICE: without it the thread stays at knit's nice value.
+ * Nice values only weigh threads against each other inside one scheduling group; they take nothing from other
+ * processes. Where the threads have a cpu cgroup of their own (below) the main thread is not in their group and
+ * the cgroup's weight is what counts; elsewhere (cgroup v2, not root) this is what puts requests first. Raising a
+ * priority needs CAP_SYS_NICE: without it the thread stays at knit's nice value.
  */
 export const GATEWAY_THREAD_NICE = -5;
 try {
@@ -29,6 +32,8 @@ try {
 } catch {
   // not permitted here: same priority as the main thread
 }
+// The data plane beside the instances, not under knit's main thread (runtime/cgroups.ts GatewayCgroup).
+if (init.cpuCgroup && !joinThreadToCgroup(init.cpuCgroup)) console.error(`knit: a gateway thread could not join cgroup ${init.cpuCgroup}; it runs in knit's`);
 const post = (m: FromWorker): void => port.postMessage(m);
 
 const cells = viewsOf(init.buffer, init.epochMs);

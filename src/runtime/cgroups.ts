@@ -420,6 +420,79 @@ export class CgroupManager {
  */
 export const STARTING_TASKS_PER_CPU = 8;
 
+/** The cpu.shares of STARTING_TASKS_PER_CPU tasks per core: all starting instances together, and the gateway threads. */
+function startingPoolShares(): number {
+  return Math.min(MAX_SHARES, STARTING_TASKS_PER_CPU * os.availableParallelism() * StartingCgroups.TASK_SHARES);
+}
+
+/** The gateway threads' cgroup of knit `owner` (an instance's is `knit-<owner>-<revision>-<suffix>`, never this). */
+function gatewayCgroupName(owner: string): string {
+  return `knit-${owner}-gateway`;
+}
+
+/**
+ * The gateway threads' own cpu cgroup (docs/architecture.md "Cold-start storms"), v1, at the root of the cpu
+ * hierarchy beside the instances' cgroups: `knit-<owner>-gateway`, weighing as much as all of this knit's
+ * starting instances together (STARTING_TASKS_PER_CPU tasks per core). Without it the gateway threads are
+ * knit's threads, and knit is one scheduling entity of a task's weight (its autogroup, or whatever cgroup it was
+ * started in) that its main thread keeps busy reconciling a storm of cold starts: measured on 2 cores
+ * (bench/storm.ts), a warm service's p99 was 50-170 ms with 100 instances starting and 15-35 ms with the
+ * gateway threads here. Only the gateway threads join it (a v1 cgroup's `tasks` takes one thread), each as it
+ * starts (joinThreadToCgroup); the main thread and the spawner stay where knit was started. A weight only
+ * takes effect when the CPU is contended, and a gateway thread only runs when requests or responses arrive:
+ * what it gains is the CPU to serve them while others start.
+ */
+export class GatewayCgroup {
+  readonly dir: string;
+  readonly shares = startingPoolShares();
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  /** knit `owner`'s gateway cgroup (created, or the one a crashed knit of this data directory left), or undefined where there is none (not v1; not writable). */
+  static open(hierarchy: CgroupHierarchy, owner: string): GatewayCgroup | undefined {
+    if (hierarchy.version !== 1 || !/^[\w.-]+$/.test(owner)) return undefined;
+    const g = new GatewayCgroup(path.join(hierarchy.cpu, gatewayCgroupName(owner)));
+    try {
+      fs.mkdirSync(g.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
+    }
+    try {
+      fs.writeFileSync(path.join(g.dir, 'cpu.shares'), String(g.shares));
+    } catch {
+      try {
+        fs.rmdirSync(g.dir);
+      } catch {
+        // a crashed knit's, still busy
+      }
+      return undefined;
+    }
+    return g;
+  }
+
+  /** Removes the cgroup once the gateway threads are gone; resolves when it is gone or after `timeoutMs`. */
+  async remove(timeoutMs = 5000): Promise<void> {
+    await removeCgroupDir(this.dir, Date.now() + timeoutMs);
+  }
+}
+
+/**
+ * Moves the calling thread, and only it, into the v1 cgroup `dir` (its `tasks` file takes a thread id; the
+ * thread's id is the last part of /proc/thread-self). False when the kernel refused: the thread stays where it was.
+ */
+export function joinThreadToCgroup(dir: string): boolean {
+  try {
+    const tid = fs.readlinkSync('/proc/thread-self').split('/').pop() ?? '';
+    if (!/^\d+$/.test(tid)) return false;
+    fs.writeFileSync(path.join(dir, 'tasks'), tid);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starting instances share a bounded weight (docs/architecture.md "Cold-start storms").
  *
@@ -450,7 +523,7 @@ export class StartingCgroups {
   /** The cpu.shares last written per live instance (a write only when it changes). */
   private readonly written = new Map<string, number>();
   /** What all of this knit's starting instances weigh together, at most: STARTING_TASKS_PER_CPU tasks per core. */
-  private readonly startingWeight = Math.min(MAX_SHARES, STARTING_TASKS_PER_CPU * os.availableParallelism() * StartingCgroups.TASK_SHARES);
+  private readonly startingWeight = startingPoolShares();
 
   private constructor(root: string, owner: string) {
     this.root = root;
@@ -467,8 +540,9 @@ export class StartingCgroups {
     }
     const group = new StartingCgroups(hierarchy.cpu, owner);
     // What a crashed knit of this data directory left: its instances were killed (reapOrphans), so they are empty.
+    // (The gateway threads' cgroup has the same prefix and is this knit's own: GatewayCgroup reuses it.)
     for (const name of fs.readdirSync(hierarchy.cpu)) {
-      if (!name.startsWith(group.prefix)) continue;
+      if (!name.startsWith(group.prefix) || name === gatewayCgroupName(owner)) continue;
       try {
         fs.rmdirSync(path.join(hierarchy.cpu, name));
       } catch {
