@@ -420,7 +420,7 @@ export class CgroupManager {
  */
 export const STARTING_TASKS_PER_CPU = 8;
 
-/** The cpu.shares of STARTING_TASKS_PER_CPU tasks per core: all starting instances together, and the gateway threads. */
+/** The cpu.shares of STARTING_TASKS_PER_CPU tasks per core: what all starting instances weigh together, at most. */
 function startingPoolShares(): number {
   return Math.min(MAX_SHARES, STARTING_TASKS_PER_CPU * os.availableParallelism() * StartingCgroups.TASK_SHARES);
 }
@@ -432,19 +432,18 @@ function gatewayCgroupName(owner: string): string {
 
 /**
  * The gateway threads' own cpu cgroup (docs/architecture.md "Cold-start storms"), v1, at the root of the cpu
- * hierarchy beside the instances' cgroups: `knit-<owner>-gateway`, weighing as much as all of this knit's
- * starting instances together (STARTING_TASKS_PER_CPU tasks per core). Without it the gateway threads are
- * knit's threads, and knit is one scheduling entity of a task's weight (its autogroup, or whatever cgroup it was
- * started in) that its main thread keeps busy reconciling a storm of cold starts: measured on 2 cores
- * (bench/storm.ts), a warm service's p99 was 50-170 ms with 100 instances starting and 15-35 ms with the
- * gateway threads here. Only the gateway threads join it (a v1 cgroup's `tasks` takes one thread), each as it
- * starts (joinThreadToCgroup); the main thread and the spawner stay where knit was started. A weight only
- * takes effect when the CPU is contended, and a gateway thread only runs when requests or responses arrive:
- * what it gains is the CPU to serve them while others start.
+ * hierarchy beside the instances' cgroups: `knit-<owner>-gateway`. It weighs a task (1024) while nothing starts,
+ * and while instances start it weighs what they weigh together (StartingCgroups writes both in one pass): the
+ * data plane never weighs less than a storm of cold starts beside it. Without it the gateway threads are knit's
+ * threads, and knit is one scheduling entity of a task's weight (its autogroup, or the cgroup it was started in)
+ * that its main thread keeps busy reconciling the storm: measured on 2 cores (bench/storm.ts), a warm service's
+ * p99 was 50-170 ms with 100 instances starting, 15-40 ms with the gateway threads here. Weighing the storm's
+ * weight also when nothing starts cost a quarter of the gateway's throughput under bench/proxy.ts (the
+ * backend, at a task's weight, waited on it). Only the gateway threads join it (a v1 cgroup's `tasks` takes one
+ * thread), each as it starts (joinThreadToCgroup); the main thread and the spawner stay where knit was started.
  */
 export class GatewayCgroup {
   readonly dir: string;
-  readonly shares = startingPoolShares();
 
   private constructor(dir: string) {
     this.dir = dir;
@@ -460,7 +459,7 @@ export class GatewayCgroup {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
     }
     try {
-      fs.writeFileSync(path.join(g.dir, 'cpu.shares'), String(g.shares));
+      fs.writeFileSync(path.join(g.dir, 'cpu.shares'), String(StartingCgroups.TASK_SHARES));
     } catch {
       try {
         fs.rmdirSync(g.dir);
@@ -520,6 +519,8 @@ export class StartingCgroups {
   private readonly starting = new Set<string>();
   private readonly live = new Set<string>();
   private rebalancing = false;
+  /** The gateway cgroup's cpu.shares last written (GatewayCgroup). */
+  private gatewayShares: number = StartingCgroups.TASK_SHARES;
   /** The cpu.shares last written per live instance (a write only when it changes). */
   private readonly written = new Map<string, number>();
   /** What all of this knit's starting instances weigh together, at most: STARTING_TASKS_PER_CPU tasks per core. */
@@ -616,7 +617,19 @@ export class StartingCgroups {
       this.rebalancing = false;
       const shares = this.startingShares();
       for (const id of this.starting) this.write(id, shares);
+      this.weighGateway(Math.max(StartingCgroups.TASK_SHARES, shares * this.starting.size));
     });
+  }
+
+  /** The gateway threads' cgroup (GatewayCgroup) weighs what the starting instances weigh together, at least a task. */
+  private weighGateway(shares: number): void {
+    if (this.gatewayShares === shares) return;
+    this.gatewayShares = shares;
+    try {
+      fs.writeFileSync(path.join(this.root, gatewayCgroupName(this.owner), 'cpu.shares'), String(shares));
+    } catch {
+      // no gateway threads (knit serve --gateway-threads 0), or not this knit's
+    }
   }
 
   private write(id: string, shares: number): void {

@@ -9,7 +9,7 @@ import { pathToFileURL } from 'node:url';
 import { ProcessRuntime, closeInheritedFds, processCommand } from './process.ts';
 import { get, runtimeContract, waitFor } from './contract.ts';
 import { detectSandbox } from './sandbox.ts';
-import { STARTING_TASKS_PER_CPU, detectCgroups } from './cgroups.ts';
+import { GatewayCgroup, STARTING_TASKS_PER_CPU, detectCgroups } from './cgroups.ts';
 import type { Instance, InstanceExit, InstanceSpec } from './runtime.ts';
 
 const fixtures = path.resolve(import.meta.dirname, '../../test/fixtures');
@@ -147,10 +147,14 @@ function cpuCgroupOf(pid: number | string): string | undefined {
 }
 
 
-test('process: many starting instances share a bounded weight (their own cpu cgroups from the first instruction); a ready one weighs a task', { skip: noStartingGroup }, async () => {
+test('process: many starting instances share a bounded weight (their own cpu cgroups from the first instruction); a ready one weighs a task; the gateway weighs them all', { skip: noStartingGroup }, async () => {
   if (!cgroupSupport.ok || cgroupSupport.hierarchy.version !== 1) return;
   const owner = `start-${process.pid}`;
   const cpu = cgroupSupport.hierarchy.cpu;
+  const gateway = GatewayCgroup.open(cgroupSupport.hierarchy, owner);
+  assert.ok(gateway);
+  const gatewayShares = () => fs.readFileSync(path.join(gateway.dir, 'cpu.shares'), 'utf8').trim();
+  assert.equal(gatewayShares(), '1024', 'nothing starts: a task');
   const bound = STARTING_TASKS_PER_CPU * os.availableParallelism();
   // Ready only once the test says so: /ready answers 503 until /go was asked.
   const app = "let go=false; require('http').createServer((q,r)=>{ if(q.url==='/go'){go=true;return r.end('ok')} r.statusCode=q.url==='/ready'&&!go?503:200; r.end() }).listen(process.env.PORT)";
@@ -180,6 +184,7 @@ test('process: many starting instances share a bounded weight (their own cpu cgr
     assert.ok(Date.now() < deadline, `${bound + 1} starting: ${bound} tasks' weight together, ${share} each (${all.map(shares).join(' ')})`);
     await new Promise((r) => setTimeout(r, 10));
   }
+  assert.equal(gatewayShares(), String(Number(share) * (bound + 1)), 'the gateway threads weigh what all starting instances weigh');
   assert.equal(cpuCgroupOf(a.pid!), `/knit-${owner}-${a.spec.id}`);
   // From its first instruction: the shell saw its cgroup as the root of its cgroup namespace (bwrap's).
   assert.match(a.lastLogLines(1)[0] ?? '', /:cpu(,[^:]*)?:\/$/);
@@ -190,8 +195,15 @@ test('process: many starting instances share a bounded weight (their own cpu cgr
     assert.ok(Date.now() < deadline, `${bound} starting: a task each (${others.map(shares).join(' ')})`);
     await new Promise((r) => setTimeout(r, 10));
   }
+  assert.equal(gatewayShares(), String(bound * 1024), `${bound} starting`);
   await Promise.all(all.map((i) => i.stop()));
   for (const inst of all) assert.equal(fs.existsSync(dirOf(inst)), false, `${dirOf(inst)} removed with the instance`);
+  for (const deadline = Date.now() + 5_000; gatewayShares() !== '1024';) {
+    assert.ok(Date.now() < deadline, `none starting: the gateway weighs a task again (${gatewayShares()})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await gateway.remove();
+  assert.equal(fs.existsSync(gateway.dir), false);
 });
 
 test('process: an instance that ends before it is ready leaves no cpu cgroup behind', { skip: noStartingGroup }, async () => {
