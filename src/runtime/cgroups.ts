@@ -517,6 +517,8 @@ export class StartingCgroups {
   private readonly root: string;
   private readonly owner: string;
   private readonly starting = new Set<string>();
+  /** Starting instances requests wait for (awaited). */
+  private readonly waitedFor = new Set<string>();
   private readonly live = new Set<string>();
   private rebalancing = false;
   /** The gateway cgroup's cpu.shares last written (GatewayCgroup). */
@@ -576,9 +578,21 @@ export class StartingCgroups {
     this.live.add(id);
     this.starting.add(id);
     // Its own weight before its first instruction; the others' follow in one pass.
-    this.write(id, this.startingShares());
+    this.write(id, this.sharesOf(id));
     this.rebalance();
     return true;
+  }
+
+  /**
+   * Requests wait for starting instance `id` (its revision has no ready instance and was asked for one):
+   * until it is ready, the starting instances requests wait for share the starting weight, and the others
+   * weigh the least (2) while there are any. A restart of knit brings back every revision's instances at
+   * once; the ones a request is waiting for start first.
+   */
+  awaited(id: string): void {
+    if (!this.starting.has(id) || this.waitedFor.has(id)) return;
+    this.waitedFor.add(id);
+    this.rebalance();
   }
 
   /** `argv` behind a shell that moves itself into instance `id`'s cgroup, then execs (as InstanceCgroup.joinArgv). */
@@ -588,14 +602,18 @@ export class StartingCgroups {
 
   /** Instance `id` is ready: it weighs one task from now on. */
   ready(id: string): void {
+    this.waitedFor.delete(id);
     if (!this.starting.delete(id)) return;
     this.write(id, StartingCgroups.TASK_SHARES);
     this.rebalance();
   }
 
-  /** The shares each starting instance has now. */
-  startingShares(): number {
-    return Math.max(MIN_SHARES, Math.floor(Math.min(StartingCgroups.TASK_SHARES, this.startingWeight / Math.max(1, this.starting.size))));
+  /** The shares starting instance `id` has now: its part of the starting weight, or the least while others are awaited. */
+  private sharesOf(id: string): number {
+    const awaited = this.waitedFor.size;
+    if (awaited > 0 && !this.waitedFor.has(id)) return MIN_SHARES;
+    const sharing = awaited > 0 ? awaited : this.starting.size;
+    return Math.max(MIN_SHARES, Math.floor(Math.min(StartingCgroups.TASK_SHARES, this.startingWeight / Math.max(1, sharing))));
   }
 
   /**
@@ -604,6 +622,7 @@ export class StartingCgroups {
    */
   async remove(id: string, timeoutMs = 5000): Promise<void> {
     if (!this.live.delete(id)) return;
+    this.waitedFor.delete(id);
     if (this.starting.delete(id)) this.rebalance();
     this.written.delete(id);
     await removeCgroupDir(this.dir(id), Date.now() + timeoutMs);
@@ -615,9 +634,13 @@ export class StartingCgroups {
     this.rebalancing = true;
     setImmediate(() => {
       this.rebalancing = false;
-      const shares = this.startingShares();
-      for (const id of this.starting) this.write(id, shares);
-      this.weighGateway(Math.max(StartingCgroups.TASK_SHARES, shares * this.starting.size));
+      let total = 0;
+      for (const id of this.starting) {
+        const shares = this.sharesOf(id);
+        this.write(id, shares);
+        total += shares;
+      }
+      this.weighGateway(Math.max(StartingCgroups.TASK_SHARES, total));
     });
   }
 

@@ -177,6 +177,8 @@ class RevisionInstances {
   private startRetryTimer: NodeJS.Timeout | undefined;
   /** Whole GPUs each replica holds for its life (restarts included), as a pod holds its devices. */
   readonly gpusPerReplica: number;
+  /** Requests wait for this revision and it has no ready instance yet (InstanceManager.onDemand). */
+  private demanded = false;
   /** The next replica, prepared by its runtime while the revision is at zero (Runtime.prepare): its pod id and instance id. */
   private prepared: { podId: string; id: string; runtime: Runtime } | undefined;
 
@@ -190,6 +192,13 @@ class RevisionInstances {
     this.dispatcher = new RevisionDispatcher(workload.key, workload.dispatch, manager.queue, cells);
     this.dispatcher.onDemand = () => this.manager.onDemand(workload.key);
     this.dispatcher.observer = manager.requestObserver?.(workload.key);
+  }
+
+  /** Requests wait for the revision, which has no ready instance: its starting instances start first. */
+  demand(): void {
+    if (this.demanded || this.closed) return;
+    this.demanded = true;
+    for (const inst of this.instances.values()) if (inst.state === 'starting') inst.awaited?.();
   }
 
   /** Average CPU (cores, since the previous call) and resident memory per ready instance. */
@@ -460,8 +469,11 @@ class RevisionInstances {
       this.manager.recordPid(id, pid);
       this.manager.podsChanged(this.workload.key);
     });
+    if (this.demanded) inst.awaited?.();
     inst.on('ready', () => {
       rep.readyChangedAt = this.manager.now();
+      // Requests now go to it; instances started later are not what they wait for.
+      this.demanded = false;
       if (this.closed) return;
       if (!this.everReady) this.firstReadyMs = performance.now() - (this.firstStart ?? 0);
       this.everReady = true;
@@ -903,6 +915,7 @@ export class InstanceManager implements DispatcherLookup {
 
   /** @internal */
   onDemand(key: string): void {
+    this.revisions.get(key)?.demand();
     this.onActivate(key);
   }
 }

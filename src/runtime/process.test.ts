@@ -147,12 +147,13 @@ function cpuCgroupOf(pid: number | string): string | undefined {
 }
 
 
-test('process: many starting instances share a bounded weight (their own cpu cgroups from the first instruction); a ready one weighs a task; the gateway weighs them all', { skip: noStartingGroup }, async () => {
+test('process: many starting instances share a bounded weight (their own cpu cgroups from the first instruction); a ready one weighs a task; the gateway weighs them all', { skip: noStartingGroup }, async (t) => {
   if (!cgroupSupport.ok || cgroupSupport.hierarchy.version !== 1) return;
   const owner = `start-${process.pid}`;
   const cpu = cgroupSupport.hierarchy.cpu;
   const gateway = GatewayCgroup.open(cgroupSupport.hierarchy, owner);
   assert.ok(gateway);
+  t.after(() => gateway.remove());
   const gatewayShares = () => fs.readFileSync(path.join(gateway.dir, 'cpu.shares'), 'utf8').trim();
   assert.equal(gatewayShares(), '1024', 'nothing starts: a task');
   const bound = STARTING_TASKS_PER_CPU * os.availableParallelism();
@@ -204,6 +205,43 @@ test('process: many starting instances share a bounded weight (their own cpu cgr
   }
   await gateway.remove();
   assert.equal(fs.existsSync(gateway.dir), false);
+});
+
+test('process: a starting instance requests wait for starts first: the others weigh the least meanwhile', { skip: noStartingGroup }, async () => {
+  if (!cgroupSupport.ok || cgroupSupport.hierarchy.version !== 1) return;
+  const owner = `awaited-${process.pid}`;
+  const cpu = cgroupSupport.hierarchy.cpu;
+  const gateway = GatewayCgroup.open(cgroupSupport.hierarchy, owner);
+  assert.ok(gateway);
+  const runtime = new ProcessRuntime();
+  // Three that never get ready (nothing listens).
+  const all = Array.from({ length: 3 }, () => start(runtime, { env: { KNIT_OWNER: owner }, container: { image: image('runtime-app'), command: ['sleep', '60'] } }));
+  const read = (dir: string): string | undefined => {
+    try {
+      return fs.readFileSync(path.join(dir, 'cpu.shares'), 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const shares = () => [...all.map((i) => read(path.join(cpu, `knit-${owner}-${i.spec.id}`))), read(gateway.dir)].join(' ');
+  const until = async (want: string, what: string): Promise<void> => {
+    for (const deadline = Date.now() + 10_000; shares() !== want;) {
+      assert.ok(Date.now() < deadline, `${what}: want ${want}, have ${shares()}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  try {
+    // Fewer than the bound: a task each, and the gateway weighs the three.
+    await until('1024 1024 1024 3072', 'three starting');
+    all[1].awaited!();
+    await until('2 1024 2 1028', 'the second awaited');
+    all[2].awaited!();
+    await until('2 1024 1024 2050', 'the second and third awaited');
+  } finally {
+    await Promise.all(all.map((i) => i.stop()));
+    await gateway.remove();
+  }
+  assert.deepEqual(fs.readdirSync(cpu).filter((n) => n.startsWith(`knit-${owner}-`)), []);
 });
 
 test('process: an instance that ends before it is ready leaves no cpu cgroup behind', { skip: noStartingGroup }, async () => {

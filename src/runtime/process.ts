@@ -143,6 +143,10 @@ class ProcessInstance extends ChildInstance {
     this.once('ready', () => this.cpuGroup?.ready(this.spec.id));
   }
 
+  awaited(): void {
+    this.cpuGroup?.awaited(this.spec.id);
+  }
+
   /**
    * `command` behind the join of the instance's cpu cgroup, for an instance without a cgroup of its own: while
    * it starts it weighs a share of one task with the others starting (cgroups.ts StartingCgroups). As is where

@@ -107,6 +107,11 @@ export interface Instance extends EventEmitter {
   sidecars?(): ContainerSnapshot[];
   /** In a pod: whether its serving container is ready by itself. */
   servingReady?(): boolean;
+  /**
+   * Requests wait for this starting instance: where the runtime weighs starting instances (cgroups.ts
+   * StartingCgroups) it starts before the ones nobody waits for.
+   */
+  awaited?(): void;
 }
 
 /** One interface, several implementations (process, podman); each passes the shared suite in runtime/contract.ts. */
