@@ -143,15 +143,16 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   store.fieldRecorder = controllerFieldRecorder('controller');
   const containers = (await PodmanRuntime.available()) ? new PodmanRuntime() : new UnavailableRuntime();
   const gpus = gpuInventory(opts.gpuInventory ?? process.env[GPU_INVENTORY_ENV]);
-  const instances = new InstanceManager(dataDir, [new ProcessRuntime(), containers], loadKnitSettings(opts.configFile).instances, () => new Date(), gpus);
+  // Once: the process runtime's instance cgroups and, below, the gateway threads' cgroup.
+  const cgroups = detectCgroups();
+  const instances = new InstanceManager(dataDir, [new ProcessRuntime({ cgroups }), containers], loadKnitSettings(opts.configFile).instances, () => new Date(), gpus);
   const reaped = await instances.reapOrphans();
   // Gateway threads count in shared memory; the dispatchers must know before the first revision exists.
   // One gateway thread per core by default (docs/architecture.md "Gateway threads"); 0 keeps it on the main thread.
   const gatewayThreadCount = opts.gatewayThreads ?? defaultGatewayThreads();
   const slots = gatewayThreadCount >= 1 ? new SlotAllocator(createCells(true)) : undefined;
   // The gateway threads weigh as much as a storm of starting instances (runtime/cgroups.ts GatewayCgroup).
-  const cgroups = slots ? detectCgroups() : undefined;
-  const gatewayCgroup = cgroups?.ok ? GatewayCgroup.open(cgroups.hierarchy, instances.ownerTag) : undefined;
+  const gatewayCgroup = slots && cgroups.ok ? GatewayCgroup.open(cgroups.hierarchy, instances.ownerTag) : undefined;
   if (slots) instances.useSharedCounters(slots);
   const table = new RoutingTable();
   const autoscaler = new Autoscaler(config.autoscaler, instances);

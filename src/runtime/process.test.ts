@@ -140,6 +140,15 @@ test('process: descriptors knit inherited without close-on-exec are closed, so n
 const cgroupSupport = detectCgroups();
 const noStartingGroup = !support.ok ? noSandbox : !cgroupSupport.ok ? cgroupSupport.why : cgroupSupport.hierarchy.version !== 1 ? 'the starting group is v1 only (cgroups.ts StartingGroup)' : false;
 
+/** The cpu.shares of cgroup `dir`, or undefined once it is gone. */
+function sharesIn(dir: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(dir, 'cpu.shares'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** The v1 cpu cgroup of process `pid` (its /proc/PID/cgroup line for the cpu controller). */
 function cpuCgroupOf(pid: number | string): string | undefined {
   const line = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes('cpu'));
@@ -154,7 +163,7 @@ test('process: many starting instances share a bounded weight (their own cpu cgr
   const gateway = GatewayCgroup.open(cgroupSupport.hierarchy, owner);
   assert.ok(gateway);
   t.after(() => gateway.remove());
-  const gatewayShares = () => fs.readFileSync(path.join(gateway.dir, 'cpu.shares'), 'utf8').trim();
+  const gatewayShares = () => sharesIn(gateway.dir);
   assert.equal(gatewayShares(), '1024', 'nothing starts: a task');
   const bound = STARTING_TASKS_PER_CPU * os.availableParallelism();
   // Ready only once the test says so: /ready answers 503 until /go was asked.
@@ -169,13 +178,7 @@ test('process: many starting instances share a bounded weight (their own cpu cgr
   const others = Array.from({ length: bound }, () => start(runtime, { env: { KNIT_OWNER: owner }, container: { image: image('runtime-app'), command: ['sleep', '60'] } }));
   const all = [a, ...others];
   const dirOf = (i: Instance): string => path.join(cpu, `knit-${owner}-${i.spec.id}`);
-  const shares = (i: Instance): string | undefined => {
-    try {
-      return fs.readFileSync(path.join(dirOf(i), 'cpu.shares'), 'utf8').trim();
-    } catch {
-      return undefined;
-    }
-  };
+  const shares = (i: Instance): string | undefined => sharesIn(dirOf(i));
   for (const deadline = Date.now() + 10_000; (await get(a, '/ready').catch(() => undefined))?.status !== 503;) {
     assert.ok(Date.now() < deadline, 'the app answers /ready with 503');
     await new Promise((r) => setTimeout(r, 20));
@@ -216,14 +219,7 @@ test('process: a starting instance requests wait for starts first: the others we
   const runtime = new ProcessRuntime();
   // Three that never get ready (nothing listens).
   const all = Array.from({ length: 3 }, () => start(runtime, { env: { KNIT_OWNER: owner }, container: { image: image('runtime-app'), command: ['sleep', '60'] } }));
-  const read = (dir: string): string | undefined => {
-    try {
-      return fs.readFileSync(path.join(dir, 'cpu.shares'), 'utf8').trim();
-    } catch {
-      return undefined;
-    }
-  };
-  const shares = () => [...all.map((i) => read(path.join(cpu, `knit-${owner}-${i.spec.id}`))), read(gateway.dir)].join(' ');
+  const shares = () => [...all.map((i) => sharesIn(path.join(cpu, `knit-${owner}-${i.spec.id}`))), sharesIn(gateway.dir)].join(' ');
   const until = async (want: string, what: string): Promise<void> => {
     for (const deadline = Date.now() + 10_000; shares() !== want;) {
       assert.ok(Date.now() < deadline, `${what}: want ${want}, have ${shares()}`);
