@@ -223,6 +223,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
         table,
         gateways: { external, 'cluster-local': local },
         endpoints: () => instances.endpointSnapshot(),
+        revision: (key) => instances.revisionSnapshot(key),
         onDemand: (key) => instances.onDemand(key),
         observer: instances.requestObserver,
         trustedProxies: opts.trustedProxies,
@@ -237,7 +238,7 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
     if (threads) {
       // The gateway threads own the gateway ports; the main thread's gateways serve HTTPS and, on loopback, in-process hosts.
       started.push(threads);
-      instances.onEndpoints = () => threads.publishEndpoints();
+      instances.onEndpoints = (key) => threads.publishEndpoints(key);
       metrics.beforeScrape = () => threads.flush();
       const ports = await threads.start({ external: httpAddr, 'cluster-local': localAddr });
       ea = { port: ports.external };

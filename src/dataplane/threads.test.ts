@@ -9,7 +9,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Gateway } from './gateway.ts';
 import { RoutingTable } from './routing.ts';
-import { GatewayThreads, toMainThread } from './threads.ts';
+import { GatewayThreads, toMainThread, type RevisionSnapshot } from './threads.ts';
 import { SlotAllocator, createCells } from './shared.ts';
 import { defaultTracingConfig } from '../tracing/config.ts';
 
@@ -59,7 +59,7 @@ test('gateway threads: a host the main thread serves from now on is routed by a 
   const gateways = { external: new Gateway('external', table, { dispatcher: () => undefined }), 'cluster-local': new Gateway('cluster-local', table, { dispatcher: () => undefined }) };
   const threads = new GatewayThreads({
     threads: 1, slots: new SlotAllocator(createCells(true)), queueLimit: 100, table, gateways,
-    endpoints: () => [], onDemand: () => {}, observer: undefined, trustedProxies: undefined, tracing: defaultTracingConfig(),
+    endpoints: () => [], revision: () => undefined, onDemand: () => {}, observer: undefined, trustedProxies: undefined, tracing: defaultTracingConfig(),
   });
   t.after(async () => {
     await threads.close();
@@ -78,4 +78,75 @@ test('gateway threads: a host the main thread serves from now on is routed by a 
   }
   await new Promise((r) => curl.once('close', r));
   assert.equal(out, 'served by main\n 200');
+});
+
+test('gateway threads: an endpoints message carries the revisions that changed; the others keep theirs, a removed one is gone', async (t) => {
+  const backends: http.Server[] = [];
+  const backend = async (name: string): Promise<number> => {
+    const s = http.createServer((_req, res) => res.end(name));
+    backends.push(s);
+    await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+    return (s.address() as AddressInfo).port;
+  };
+  t.after(() => Promise.all(backends.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))));
+  const table = new RoutingTable();
+  const gateways = { external: new Gateway('external', table, { dispatcher: () => undefined }), 'cluster-local': new Gateway('cluster-local', table, { dispatcher: () => undefined }) };
+  const slots = new SlotAllocator(createCells(true));
+  const live = new Map<string, RevisionSnapshot>();
+  const settings = { containerConcurrency: 0, timeouts: { totalMs: 30_000, responseStartMs: 30_000, idleMs: 0 }, protocol: 'http1' as const };
+  const add = async (key: string): Promise<void> => {
+    const port = await backend(key);
+    live.set(key, { key, settings, slot: slots.revision(), endpoints: [{ id: `${key}-1`, host: '127.0.0.1', port, slot: slots.endpoint() }] });
+  };
+  const posted: number[] = [];
+  const threads = new GatewayThreads({
+    threads: 1, slots, queueLimit: 100, table, gateways,
+    endpoints: () => [...live.values()],
+    revision: (key) => {
+      posted.push(1);
+      return live.get(key);
+    },
+    onDemand: () => {}, observer: undefined, trustedProxies: undefined, tracing: defaultTracingConfig(),
+  });
+  t.after(async () => {
+    await threads.close();
+    await Promise.all(Object.values(gateways).map((g) => g.close()));
+  });
+  await add('default/a-00001');
+  const ports = await threads.start({ external: { host: '127.0.0.1', port: 0 }, 'cluster-local': { host: '127.0.0.1', port: 0 } });
+  for (const n of ['a', 'b']) table.setRoute(`default/${n}`, [{ host: `${n}.default.example.com`, visibility: 'external', targets: [{ revision: `default/${n}-00001`, percent: 100 }] }]);
+  const get = (host: string): Promise<string> =>
+    new Promise((resolve, reject) => {
+      http.get({ host: '127.0.0.1', port: ports.external, path: '/', headers: { host }, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(`${res.statusCode} ${body}`));
+      }).on('error', reject);
+    });
+  const until = async (host: string, want: string): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    let got = '';
+    while (Date.now() < deadline) {
+      got = await get(host);
+      if (got === want) return;
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.fail(`${host}: ${got}, want ${want}`);
+  };
+  // The thread started with every revision (a), before any change was posted.
+  await until('a.default.example.com', '200 default/a-00001');
+  assert.equal(posted.length, 0);
+  await add('default/b-00001');
+  threads.publishEndpoints('default/b-00001');
+  await until('b.default.example.com', '200 default/b-00001');
+  // Only b was snapshotted for that message, and a is still served from what the thread had.
+  assert.equal(posted.length, 1);
+  assert.equal(await get('a.default.example.com'), '200 default/a-00001');
+  live.delete('default/a-00001');
+  threads.publishEndpoints('default/a-00001');
+  threads.publishEndpoints('default/a-00001');
+  await until('a.default.example.com', '503 knit: revision default/a-00001 of host "a.default.example.com" is not available\n');
+  assert.equal(posted.length, 2, 'two changes of one revision in a task are one snapshot');
+  assert.equal(await get('b.default.example.com'), '200 default/b-00001');
 });

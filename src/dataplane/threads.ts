@@ -1,7 +1,7 @@
 // Gateway threads (`knit serve --gateway-threads N`, docs/architecture.md "Gateway threads"): the main
 // thread's side. It starts N worker threads that each run both gateway listeners on the same ports
-// (SO_REUSEPORT), posts them whole snapshots of the routing table and of every revision's endpoints on
-// change, turns their scale-from-zero pokes into activations and replays their per-request metrics.
+// (SO_REUSEPORT), posts them whole snapshots of the routing table, and of each revision's endpoints when
+// they change (every revision's to a thread that starts), turns their scale-from-zero pokes into activations and replays their per-request metrics.
 // Limits and the autoscaler's stats live in shared memory (shared.ts); nothing here is on a request's path.
 
 import http from 'node:http';
@@ -40,7 +40,11 @@ export interface WorkerInit {
 export type ToWorker =
   | { t: 'listen'; at: Record<Listener, { host: string; port: number }> }
   | { t: 'routes'; version: number; routes: RoutingSnapshot; inProcess: Record<Listener, string[]>; inProcessPorts: Record<Listener, number> }
-  | { t: 'endpoints'; version: number; revisions: RevisionSnapshot[] }
+  /**
+   * `full`: every revision (a revision not in it is gone); otherwise the revisions whose endpoints changed
+   * since the last message, each whole, and the keys of the ones removed.
+   */
+  | { t: 'endpoints'; version: number; full: boolean; revisions: RevisionSnapshot[]; removed: string[] }
   | { t: 'https'; port: number | undefined }
   | { t: 'flush'; id: number }
   | { t: 'stop-accepting' }
@@ -75,7 +79,10 @@ export interface GatewayThreadsOptions {
   table: RoutingTable;
   /** The main thread's gateways: their in-process hosts are reached through their loopback listeners. */
   gateways: Record<Listener, Gateway>;
+  /** Every revision's snapshot. */
   endpoints: () => RevisionSnapshot[];
+  /** One revision's snapshot; undefined once it is gone. */
+  revision: (key: string) => RevisionSnapshot | undefined;
   onDemand: (key: string) => void;
   observer: ((key: string) => RequestObserver) | undefined;
   trustedProxies: string | undefined;
@@ -91,11 +98,12 @@ export class GatewayThreads {
   private readonly acked = new Map<Worker, number>();
   private readonly closed = new Map<Worker, () => void>();
   private routesPending = false;
-  private endpointsPending = false;
+  /** Revisions whose endpoints changed since the last endpoints message. */
+  private readonly endpointsChanged = new Set<string>();
   private httpsPort: number | undefined;
   private inProcessPorts: Record<Listener, number> = { external: 0, 'cluster-local': 0 };
-  /** Endpoints whose cold start was already observed (one gateway thread reports it, not each). */
-  private readonly coldSeen = new Set<string>();
+  /** Endpoints whose cold start was already observed (one gateway thread reports it, not each), with their revision's key. */
+  private readonly coldSeen = new Map<string, string>();
   private stopped = false;
   private flushId = 0;
   /** The ports every thread accepts on, once the first bound them. */
@@ -156,7 +164,7 @@ export class GatewayThreads {
         switch (m.t) {
           case 'listening':
             this.post(w, this.routesMessage());
-            this.post(w, this.endpointsMessage(false));
+            this.post(w, this.fullEndpointsMessage());
             if (this.httpsPort !== undefined) this.post(w, { t: 'https', port: this.httpsPort });
             resolve(m.ports);
             break;
@@ -220,14 +228,34 @@ export class GatewayThreads {
     return { t: 'routes', version: Atomics.load(this.opts.slots.cells.i32, ROUTES_VERSION), routes: this.opts.table.snapshot(), inProcess: { external: g.external.inProcessHosts(), 'cluster-local': g['cluster-local'].inProcessHosts() }, inProcessPorts: this.inProcessPorts };
   }
 
-  private endpointsMessage(next: boolean): ToWorker {
-    const slots = this.opts.slots;
-    if (next) slots.version++;
+  /** Every revision, for a thread that starts (the version stays: nothing changed). */
+  private fullEndpointsMessage(): ToWorker {
     const revisions = this.opts.endpoints();
     const live = new Set<string>();
     for (const r of revisions) for (const e of r.endpoints) live.add(e.id);
-    for (const id of this.coldSeen) if (!live.has(id)) this.coldSeen.delete(id);
-    return { t: 'endpoints', version: slots.version, revisions };
+    for (const id of this.coldSeen.keys()) if (!live.has(id)) this.coldSeen.delete(id);
+    return { t: 'endpoints', version: this.opts.slots.version, full: true, revisions, removed: [] };
+  }
+
+  /** The revisions whose endpoints changed, under the next version. */
+  private changedEndpointsMessage(): ToWorker {
+    const slots = this.opts.slots;
+    slots.version++;
+    const revisions: RevisionSnapshot[] = [];
+    const removed: string[] = [];
+    const live = new Set<string>();
+    for (const key of this.endpointsChanged) {
+      const r = this.opts.revision(key);
+      if (!r) {
+        removed.push(key);
+        continue;
+      }
+      revisions.push(r);
+      for (const e of r.endpoints) live.add(e.id);
+    }
+    for (const [id, key] of this.coldSeen) if (this.endpointsChanged.has(key) && !live.has(id)) this.coldSeen.delete(id);
+    this.endpointsChanged.clear();
+    return { t: 'endpoints', version: slots.version, full: false, revisions, removed };
   }
 
   /** The routing table or an in-process host changed: a new snapshot, once per turn of the event loop. */
@@ -242,13 +270,19 @@ export class GatewayThreads {
     });
   }
 
-  /** A revision's endpoints changed: a new snapshot (posted at once, so scale from zero waits no longer than it must). */
-  publishEndpoints(): void {
-    if (this.endpointsPending || this.stopped) return;
-    this.endpointsPending = true;
+  /**
+   * Revision `key`'s endpoints changed, or it came or went: its new snapshot, with the others changed in the
+   * same task (posted at once, so scale from zero waits no longer than it must). Only what changed is posted:
+   * with every revision in each message, 100 instances starting at once spent half of the main thread
+   * cloning snapshots.
+   */
+  publishEndpoints(key: string): void {
+    if (this.stopped) return;
+    const first = this.endpointsChanged.size === 0;
+    this.endpointsChanged.add(key);
+    if (!first) return;
     queueMicrotask(() => {
-      this.endpointsPending = false;
-      this.broadcast(this.endpointsMessage(true));
+      if (this.endpointsChanged.size > 0 && !this.stopped) this.broadcast(this.changedEndpointsMessage());
     });
   }
 
@@ -271,7 +305,7 @@ export class GatewayThreads {
     for (let i = 0, o = 0; i < count; i++, o += OBSERVATION_FIELDS) recorders[data[o]].request(data[o + 1], data[o + 2], data[o + 3], data[o + 4] === 1);
     for (const [key, ms, ep] of m.cold) {
       if (this.coldSeen.has(ep)) continue;
-      this.coldSeen.add(ep);
+      this.coldSeen.set(ep, key);
       obs(key).coldStarted(ms, ep);
     }
   }

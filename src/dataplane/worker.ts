@@ -128,7 +128,8 @@ function closeWhenIdle(ep: Endpoint, timeoutMs: number): void {
   check();
 }
 
-function applyEndpoints(list: RevisionSnapshot[]): void {
+/** An endpoints message: each revision in `list` whole; the others gone (`full`) or as they were but `removed`. */
+function applyEndpoints(list: RevisionSnapshot[], full: boolean, removed: string[]): void {
   const seen = new Set<string>();
   for (const r of list) {
     seen.add(r.key);
@@ -166,8 +167,10 @@ function applyEndpoints(list: RevisionSnapshot[]): void {
     }
     e.d.setEndpoints(next);
   }
-  for (const [key, e] of revisions) {
-    if (seen.has(key)) continue;
+  const gone = full ? [...revisions.keys()].filter((k) => !seen.has(k)) : removed;
+  for (const key of gone) {
+    const e = revisions.get(key);
+    if (!e) continue;
     revisions.delete(key);
     e.d.close();
   }
@@ -198,7 +201,7 @@ port.on('message', (m: ToWorker) => {
       routesTaken(m.version);
       break;
     case 'endpoints':
-      applyEndpoints(m.revisions);
+      applyEndpoints(m.revisions, m.full, m.removed);
       post({ t: 'ack', version: m.version });
       break;
     case 'listen':

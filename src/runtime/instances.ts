@@ -594,7 +594,7 @@ class RevisionInstances {
         slots.retire('endpoint', n);
       }
     }
-    this.manager.endpointsChanged();
+    this.manager.endpointsChanged(this.workload.key);
   }
 
   /** Thread mode: the revision as the gateway threads' snapshot carries it. */
@@ -700,8 +700,8 @@ export class InstanceManager implements DispatcherLookup {
   queue = new QueueBound();
   /** Thread mode (`knit serve --gateway-threads N`): the shared counters' slots; set by useSharedCounters. */
   slots: SlotAllocator | undefined;
-  /** Called when a revision's endpoints change, or a revision comes or goes (thread mode posts a snapshot). */
-  onEndpoints: () => void = () => {};
+  /** Called when a revision's endpoints change, or a revision comes or goes (thread mode posts its snapshot). */
+  onEndpoints: (key: string) => void = () => {};
 
   /** Thread mode: dispatchers count in the gateway threads' shared memory (before any revision exists). */
   useSharedCounters(slots: SlotAllocator): void {
@@ -715,9 +715,14 @@ export class InstanceManager implements DispatcherLookup {
     return [...this.revisions.values()].map((r) => r.snapshot());
   }
 
+  /** Thread mode: revision `key` as endpointSnapshot has it; undefined when there is none. */
+  revisionSnapshot(key: string): ReturnType<RevisionInstances['snapshot']> | undefined {
+    return this.revisions.get(key)?.snapshot();
+  }
+
   /** @internal */
-  endpointsChanged(): void {
-    this.onEndpoints();
+  endpointsChanged(key: string): void {
+    this.onEndpoints(key);
   }
   private readonly starved = new Set<RevisionInstances>();
   /** Every replica's volumes, under DATA_DIR/volumes. */
@@ -821,7 +826,7 @@ export class InstanceManager implements DispatcherLookup {
   ensure(workload: Workload): void {
     if (this.revisions.has(workload.key)) return;
     this.revisions.set(workload.key, new RevisionInstances(this, workload));
-    this.endpointsChanged();
+    this.endpointsChanged(workload.key);
   }
 
   has(key: string): boolean {
@@ -887,7 +892,7 @@ export class InstanceManager implements DispatcherLookup {
     const r = this.revisions.get(key);
     if (!r) return;
     this.revisions.delete(key);
-    this.endpointsChanged();
+    this.endpointsChanged(key);
     const closing = r.close();
     this.closing.add(closing);
     try {
