@@ -811,15 +811,21 @@ class FastConnection implements UpstreamUser {
     this.upReusable = mode !== UNTIL_CLOSE && (this.status.minor === 1 ? !connClose : connKeepAlive);
     this.upKeepAliveMs = keepAliveMs;
     this.upHead = undefined;
-    // The first body bytes go out with the head when they are few.
+    // The first body bytes go out with the head when they are few: a whole small response is one write.
     let bodyEnd = end;
+    /** CHUNKED: where the body's last chunk ended in `buf` (-1: not in it), scanned once. */
+    let chunksEnd = -1;
     if (mode === LENGTH) {
       bodyEnd = end + Math.min(cl, buf.length - end);
       this.resLeft = cl;
     } else if (mode === CHUNKED) {
       this.resChunks.reset();
+      if (end < buf.length) {
+        chunksEnd = this.resChunks.scan(buf, end, buf.length);
+        bodyEnd = chunksEnd < 0 ? buf.length : chunksEnd;
+      }
     }
-    const inline = mode === LENGTH && bodyEnd - end <= INLINE_BODY;
+    const inline = (mode === LENGTH || (mode === CHUNKED && chunksEnd !== -2)) && bodyEnd - end <= INLINE_BODY;
     const head = rewriteHead(buf, L, dropResponseHeader, undefined, extra, 'HTTP/1.1', 8, inline ? buf : undefined, end, inline ? bodyEnd : end);
     this.headSent = true;
     this.resStatus = status;
@@ -827,15 +833,28 @@ class FastConnection implements UpstreamUser {
     const leased = this.lease?.endpoint;
     if (leased !== undefined) this.d!.firstByte(leased);
     if (inline) {
-      this.resLeft -= bodyEnd - end;
       this.write(head);
-      if (this.resLeft === 0) {
+      if (mode === CHUNKED ? chunksEnd >= 0 : (this.resLeft -= bodyEnd - end) === 0) {
         if (bodyEnd < buf.length) this.upReusable = false;
         this.responseDone();
       }
       return;
     }
     this.write(head);
+    if (mode === CHUNKED && end < buf.length) {
+      if (chunksEnd === -2) {
+        // A broken chunked body from the instance: the client's response is cut.
+        this.socket.destroy();
+        return;
+      }
+      // Scanned above: relayed as it is, not scanned again.
+      this.write(Buffer.from(buf.subarray(end, bodyEnd)));
+      if (chunksEnd >= 0) {
+        if (chunksEnd < buf.length) this.upReusable = false;
+        this.responseDone();
+      }
+      return;
+    }
     if (mode === NONE) {
       if (end < buf.length) this.upReusable = false;
       this.responseDone();
