@@ -127,3 +127,58 @@ test('cgroups: where knit cannot create them, an instance with limits fails with
     plain.once('exit', (e: { message: string }) => reject(new Error(`exited: ${e.message}`)));
   });
 });
+
+test('cgroups: a container restarted under the same id keeps the cgroup the removal of its previous one was still waiting to remove', { skip: support.ok ? false : support.why }, async (t) => {
+  if (!support.ok) return;
+  const owner = `test-again-${randomBytes(3).toString('hex')}`;
+  const m = new CgroupManager(support.hierarchy);
+  const children: ReturnType<typeof spawn>[] = [];
+  t.after(() => {
+    for (const c of children) c.kill('SIGKILL');
+  });
+  /** A process joined to the cgroup behind `argv`: resolves once it runs in it, with a way to end it. */
+  const joined = async (argv: string[]): Promise<{ end: () => Promise<void> }> => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'ignore'] });
+    children.push(child);
+    await new Promise<void>((resolve, reject) => {
+      child.stdout!.once('data', () => resolve());
+      child.once('exit', (code) => reject(new Error(`the joined process exited (${code}) before it ran`)));
+    });
+    return { end: () => new Promise<void>((r) => (child.kill('SIGKILL'), child.once('exit', () => r()))) };
+  };
+  const sleeper = [process.execPath, '-e', "process.stdout.write('up'); setTimeout(() => {}, 60000)"];
+  const cases: { name: string; make: () => { dirs: string[]; argv: string[]; remove: () => Promise<void> } }[] = [
+    {
+      name: 'an instance cgroup (resources)',
+      make: () => {
+        const cg = m.create(owner, 'inst-1', resourceSettings({ limits: { cpu: '250m' } }));
+        return { dirs: cg.dirs, argv: cg.joinArgv(sleeper), remove: () => cg.remove(10_000) };
+      },
+    },
+  ];
+  const starting = support.hierarchy.version === 1 ? m.starting(owner) : undefined;
+  if (starting) {
+    cases.push({
+      name: 'a starting cgroup (no resources)',
+      make: () => {
+        assert.ok(starting.create('inst-2'));
+        return { dirs: [starting.dir('inst-2')], argv: starting.joinArgv('inst-2', sleeper), remove: () => starting.remove('inst-2', 10_000) };
+      },
+    });
+  }
+  for (const c of cases) {
+    const first = c.make();
+    const old = await joined(first.argv);
+    // The first process still runs: its removal waits for it.
+    const removed = first.remove();
+    const again = c.make();
+    assert.deepEqual(again.dirs, first.dirs, c.name);
+    await old.end();
+    await removed;
+    for (const d of again.dirs) assert.ok(fs.existsSync(d), `${c.name}: ${d} is the new container's`);
+    const next = await joined(again.argv);
+    await next.end();
+    await again.remove();
+    for (const d of again.dirs) assert.equal(fs.existsSync(d), false, `${c.name}: ${d} removed after`);
+  }
+});

@@ -195,10 +195,29 @@ function joinCgroupsArgv(dirs: string[], argv: string[]): string[] {
 
 /**
  * Removes cgroup directory `dir` once its processes are gone (the kernel answers EBUSY while the last ones
- * are being reaped), retrying until `deadline` (ms since the epoch); a directory already gone is fine.
+ * are being reaped), retrying until `deadline` (ms since the epoch); a directory already gone is fine. It
+ * stops as soon as `reclaimed()`: the directory was taken again meanwhile (the next process would otherwise
+ * find it gone and fail to join it).
  */
-async function removeCgroupDir(dir: string, deadline: number): Promise<void> {
+/** The instance cgroup directories in use (InstanceCgroup), with how many instances hold each. */
+const claimedDirs = new Map<string, number>();
+
+function claimDirs(dirs: string[]): void {
+  for (const d of dirs) claimedDirs.set(d, (claimedDirs.get(d) ?? 0) + 1);
+}
+
+function releaseDirs(dirs: string[]): void {
+  for (const d of dirs) {
+    const n = (claimedDirs.get(d) ?? 1) - 1;
+    if (n > 0) claimedDirs.set(d, n);
+    else claimedDirs.delete(d);
+  }
+}
+
+async function removeCgroupDir(dir: string, deadline: number, reclaimed: () => boolean): Promise<void> {
   for (;;) {
+    // An instance started again under the same id (a restarted container) has this directory now: it stays.
+    if (reclaimed()) return;
     try {
       fs.rmdirSync(dir);
       return;
@@ -289,9 +308,10 @@ export class InstanceCgroup {
   async remove(timeoutMs = 5000): Promise<void> {
     if (this.removed) return;
     this.removed = true;
+    releaseDirs(this.dirs);
     const deadline = Date.now() + timeoutMs;
     for (const dir of this.dirs) {
-      await removeCgroupDir(dir, deadline);
+      await removeCgroupDir(dir, deadline, () => claimedDirs.has(dir));
       try {
         fs.rmdirSync(path.dirname(dir));
       } catch {
@@ -329,6 +349,7 @@ export class CgroupManager {
     if (this.hierarchy.version === 2) this.enableV2(ownerRel);
     this.sweep(cg);
     for (const dir of cg.dirs) fs.mkdirSync(dir, { recursive: true });
+    claimDirs(cg.dirs);
     this.weighParents(ownerRel);
     try {
       const writes = this.hierarchy.version === 1 ? v1Writes(s) : v2Writes(s);
@@ -473,7 +494,7 @@ export class GatewayCgroup {
 
   /** Removes the cgroup once the gateway threads are gone; resolves when it is gone or after `timeoutMs`. */
   async remove(timeoutMs = 5000): Promise<void> {
-    await removeCgroupDir(this.dir, Date.now() + timeoutMs);
+    await removeCgroupDir(this.dir, Date.now() + timeoutMs, () => false);
   }
 }
 
@@ -625,7 +646,7 @@ export class StartingCgroups {
     this.waitedFor.delete(id);
     if (this.starting.delete(id)) this.rebalance();
     this.written.delete(id);
-    await removeCgroupDir(this.dir(id), Date.now() + timeoutMs);
+    await removeCgroupDir(this.dir(id), Date.now() + timeoutMs, () => this.live.has(id));
   }
 
   /** Writes every starting instance's shares, once, after the starts and readies of this turn of the event loop. */
