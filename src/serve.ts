@@ -32,6 +32,12 @@ import { kubeconfigYaml, writeKubeconfig } from './kube/kubeconfig.ts';
 import { KnitMetrics } from './metrics/metrics.ts';
 import { MetricsServer } from './metrics/server.ts';
 import type { WorkQueue } from './controllers/queue.ts';
+import { restoreIngresses } from './controllers/route/ingress.ts';
+import { objectKey } from './controllers/names.ts';
+import type { Configuration } from './api/types.ts';
+
+/** How long, at most, the revisions routes send traffic to start before the others as knit starts again. */
+const RESTART_PRIORITY_MS = 5000;
 
 export interface ServeOptions {
   dataDir: string;
@@ -155,6 +161,14 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   const gatewayCgroup = slots && cgroups.ok ? GatewayCgroup.open(cgroups.hierarchy, instances.ownerTag) : undefined;
   if (slots) instances.useSharedCounters(slots);
   const table = new RoutingTable();
+  // What the routes programmed last is served at once, and those revisions start first (docs/architecture.md "Restarts").
+  const first = restoreIngresses(store, table);
+  // The latest revision of each configuration is what its route is about to send traffic to.
+  for (const c of store.list<Configuration>('configurations')) {
+    const latest = c.status?.latestCreatedRevisionName;
+    if (latest) first.add(objectKey(c.metadata.namespace, latest));
+  }
+  instances.prioritizeRouted(first, RESTART_PRIORITY_MS);
   const autoscaler = new Autoscaler(config.autoscaler, instances);
   const metrics = new KnitMetrics({ instances, scaler: autoscaler, store });
   instances.requestObserver = (key) => metrics.observer(key);

@@ -87,3 +87,40 @@ test('replicas as pods: a crash restarts in the same replica, deletePod replaces
   m.setScale(key, 0);
   await until('no replicas', () => m.pods(key).length === 0);
 });
+
+test('as knit starts again, the revisions routes send traffic to start first; the others once those are ready, or after the bound', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-restart-'));
+  const m = new InstanceManager(dir, [new ProcessRuntime()]);
+  t.after(async () => {
+    await m.stopAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const routed = 'default/routed-00001';
+  const other = 'default/other-00001';
+  m.prioritizeRouted(new Set([routed]), 60_000);
+  // The unrouted revision is reconciled first, as after a restart nothing orders them.
+  m.ensure(workload('other-00001'));
+  m.setScale(other, 1);
+  const seen: string[] = [];
+  m.onChange = (key) => {
+    const st = m.status(key);
+    if (st && st.starting + st.ready > 0) seen.push(`${key}:${st.ready > 0 ? 'ready' : 'starting'}`);
+  };
+  assert.equal(m.status(other)?.starting, 0, 'waits while the routed revision is not registered');
+  m.ensure(workload('routed-00001'));
+  m.setScale(routed, 1);
+  await until('both ready', () => m.status(other)?.ready === 1 && m.status(routed)?.ready === 1);
+  assert.equal(seen[0], `${routed}:ready`, seen.join(' '));
+  assert.ok(seen.indexOf(`${other}:ready`) > 0, seen.join(' '));
+
+  // Bounded: a routed revision that never comes does not hold the others for longer than that.
+  const m2 = new InstanceManager(fs.mkdtempSync(path.join(dir, 'm2-')), [new ProcessRuntime()]);
+  t.after(() => m2.stopAll());
+  m2.prioritizeRouted(new Set(['default/never-00001']), 300);
+  const began = performance.now();
+  m2.ensure(workload('late-00001'));
+  m2.setScale('default/late-00001', 1);
+  assert.equal(m2.status('default/late-00001')?.starting, 0);
+  await until('the other ready after the bound', () => m2.status('default/late-00001')?.ready === 1);
+  assert.ok(performance.now() - began >= 300, 'not before the bound');
+});

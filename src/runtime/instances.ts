@@ -745,12 +745,57 @@ export class InstanceManager implements DispatcherLookup {
 
   /** True if one more instance fits under the total cap; otherwise remembers who waits. */
   reserveSlot(r: RevisionInstances): boolean {
+    const p = this.restartPriority;
+    if (p && !p.routed.has(r.workload.key)) {
+      p.deferred.add(r);
+      return false;
+    }
     let live = 0;
     for (const x of this.revisions.values()) live += x.liveCount;
     if (live < this.limits.total) return true;
     if (!this.starved.has(r)) console.error(`knit: instance limit (${this.limits.total}) reached; ${r.workload.key} waits for a free slot`);
     this.starved.add(r);
     return false;
+  }
+
+  /**
+   * As knit starts again (docs/architecture.md "Restarts"): the revisions the routes send traffic to (`routed`, as
+   * the stored ingresses program them) start their instances first; the others' starts wait until every routed
+   * revision that wants an instance has a ready one, or `ms` passed. A restart brings back every revision still
+   * within its scale window at once; sharing two cores among all of them kept the routed ones from answering
+   * for seconds.
+   */
+  prioritizeRouted(routed: ReadonlySet<string>, ms: number): void {
+    if (routed.size === 0) return;
+    const timer = setTimeout(() => this.endRestartPriority(), ms);
+    timer.unref?.();
+    this.restartPriority = { routed, deferred: new Set(), timer };
+  }
+
+  private restartPriority: { routed: ReadonlySet<string>; deferred: Set<RevisionInstances>; timer: NodeJS.Timeout } | undefined;
+
+  /** Ends the restart priority once every routed revision that wants an instance has a ready one (or failed). */
+  private checkRestartPriority(): void {
+    const p = this.restartPriority;
+    if (!p) return;
+    for (const key of p.routed) {
+      const r = this.revisions.get(key);
+      // Not registered yet (its reconcile comes): waited for, within the bound.
+      if (!r) return;
+      const st = r.status();
+      if (st.desired > 0 && st.ready === 0 && !st.failing && !st.deadlineExceeded && !st.startError) return;
+    }
+    this.endRestartPriority();
+  }
+
+  private endRestartPriority(): void {
+    const p = this.restartPriority;
+    if (!p) return;
+    this.restartPriority = undefined;
+    clearTimeout(p.timer);
+    queueMicrotask(() => {
+      for (const r of p.deferred) r.reconcile();
+    });
   }
 
   /** An instance is gone: revisions waiting for a slot get another look. */
@@ -904,11 +949,14 @@ export class InstanceManager implements DispatcherLookup {
 
   /** Stops every revision's instances, and waits for those of revisions removed but still stopping. */
   async stopAll(): Promise<void> {
+    if (this.restartPriority) clearTimeout(this.restartPriority.timer);
+    this.restartPriority = undefined;
     await Promise.all([...this.keys().map((k) => this.remove(k)), ...this.closing]);
   }
 
   /** @internal */
   changed(key: string): void {
+    this.checkRestartPriority();
     this.onChange(key);
     this.onPodsChange(key);
   }

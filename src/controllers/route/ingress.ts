@@ -3,7 +3,9 @@
 
 import { ANNOTATION, LABEL, type Route } from '../../api/types.ts';
 import { parseDurationSeconds } from '../../api/go-values.ts';
-import type { HostRule } from '../../dataplane/routing.ts';
+import type { HostRule, RoutingTable } from '../../dataplane/routing.ts';
+import type { Store } from '../../store/store.ts';
+import { objectKey } from '../names.ts';
 import { controllerRef, type ControllerContext } from '../context.ts';
 import { parseRollout, type Rollout } from '../rollout.ts';
 
@@ -34,6 +36,25 @@ export function rolloutDurationSeconds(ctx: ControllerContext, route: Route): nu
   const v = ann[ANNOTATION.rolloutDuration] ?? ann[ANNOTATION.rolloutDurationAlias];
   const n = v ? parseDurationSeconds(v) : null;
   return n && n > 0 ? n : ctx.settings.rolloutDurationSeconds;
+}
+
+/**
+ * Programs `table` with every stored ingress, as knit starts: what the routes programmed last is served from
+ * the first request on, before the route controller has reconciled anything (a KIngress stays programmed in
+ * Knative's networking layer while its controllers restart). The route controller then replaces each.
+ * Returns the keys of the revisions they send traffic to.
+ */
+export function restoreIngresses(store: Store, table: RoutingTable): Set<string> {
+  const routed = new Set<string>();
+  for (const ing of store.list<Ingress>('ingresses')) {
+    if (!Array.isArray(ing.spec?.rules) || ing.metadata.deletionTimestamp) continue;
+    table.setRoute(objectKey(ing.metadata.namespace, ing.metadata.name), ing.spec.rules);
+    for (const rule of ing.spec.rules) {
+      for (const t of rule.targets) routed.add(t.revision);
+      for (const targets of Object.values(rule.tagTargets ?? {})) for (const t of targets) routed.add(t.revision);
+    }
+  }
+  return routed;
 }
 
 /** Creates or updates the route's ingress with its rules and rollout state. */
