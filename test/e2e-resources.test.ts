@@ -212,6 +212,8 @@ describe('resources: GPUs from an inventory', () => {
   test('the autoscaler never asks for more instances than free GPUs: 8 concurrent requests at target 1 get 2 pods, none pending', async () => {
     await createService(knit, 'capped', { image: RUNTIME_APP, resources: { limits: { 'nvidia.com/gpu': '1' } } }, { 'autoscaling.knative.dev/target': '1' });
     await eventually('capped Ready', async () => (await revisionConditions(knit, 'capped-00001')).some((c) => c.type === 'Ready' && c.status === 'True'), 30_000);
+    // A Ready revision is not yet a programmed route (its route reconciles next): the host answers first.
+    await eventually('capped to answer', async () => (await knit.request('capped.default.example.com', '/')).status === 200, 30_000);
     const load = Array.from({ length: 8 }, () => knit.request('capped.default.example.com', '/sleep?ms=6000'));
     await eventually('two running pods', async () => (await podsOf(knit, 'capped')).filter((p) => p.status.phase === 'Running').length === 2, 20_000);
     const rev = async (): Promise<{ desiredReplicas?: number }> => ((await knit.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/revisions/capped-00001')).json as { status: { desiredReplicas?: number } }).status;
