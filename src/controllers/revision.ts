@@ -290,7 +290,10 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
 
     // Image digest: resolved once, in the background, then pinned for the revision's life.
     if (!instances.has(key)) {
-      const r = this.resolved.get(key);
+      let r = this.resolved.get(key);
+      // Resolved before (a restart of knit): the recorded digests stay, as Knative's reconcileDigest
+      // (pkg/reconciler/revision/reconcile_resources.go) returns early once every container has its status.
+      if (!r && !this.resolving.has(key)) r = recordedResolution(rev, container);
       if (!r) {
         this.resolve(ctx, key, image, container.imagePullPolicy, pullAuth(ctx, rev), rev.spec.containers.filter((c) => c !== container).map((c) => ({ image: c.image ?? '', pullPolicy: c.imagePullPolicy })));
         return lifecycle.markResolvingDigests();
@@ -343,4 +346,22 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
     else if (pa.active === 'Inactive') lifecycle.markInactive('NoTraffic');
     else lifecycle.markActivating();
   }
+}
+
+/**
+ * The resolution a revision's status records: every container has its entry in status.containerStatuses, in
+ * spec order (the serving one's digest and the sidecars'; a directory has none). Undefined when it does not.
+ */
+function recordedResolution(rev: Revision, serving: Revision['spec']['containers'][number]): Resolution | undefined {
+  const recorded = rev.status?.containerStatuses;
+  const containers = rev.spec.containers;
+  if (!recorded || recorded.length !== containers.length) return undefined;
+  if (containers.some((c, i) => (c.name ?? 'user-container') !== recorded[i]?.name)) return undefined;
+  let digest: string | undefined;
+  const sidecarDigests: (string | undefined)[] = [];
+  containers.forEach((c, i) => {
+    if (c === serving) digest = recorded[i].imageDigest;
+    else sidecarDigests.push(recorded[i].imageDigest);
+  });
+  return { digest, ...(containers.length > 1 ? { sidecarDigests } : {}) };
 }
