@@ -164,10 +164,10 @@ export async function startKnit(opts: ServeOptions): Promise<Knit> {
   // What the routes programmed last is served at once, and those revisions start first (docs/architecture.md "Restarts").
   const first = restoreIngresses(store, table);
   // The latest revision of each configuration is what its route is about to send traffic to.
-  for (const c of store.list<Configuration>('configurations')) {
+  store.scan<Configuration>('configurations', undefined, (c) => {
     const latest = c.status?.latestCreatedRevisionName;
     if (latest) first.add(objectKey(c.metadata.namespace, latest));
-  }
+  });
   instances.prioritizeRouted(first, RESTART_PRIORITY_MS);
   const autoscaler = new Autoscaler(config.autoscaler, instances);
   const metrics = new KnitMetrics({ instances, scaler: autoscaler, store });

@@ -1,7 +1,7 @@
 // Knative Serving's CRDs (./schemas/*.yaml, Apache-2.0 data from knative/serving config/core/300-resources/), parsed once.
 
 import { createHash } from 'node:crypto';
-import fs, { readFileSync } from 'node:fs';
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -24,7 +24,7 @@ const parsed = new Map<string, CrdDocument>();
 export function knativeCrd(file: string): CrdDocument {
   let crd = parsed.get(file);
   if (!crd) {
-    crd = parseCached(readFileSync(new URL(`./schemas/${file}`, import.meta.url), 'utf8')) as CrdDocument;
+    crd = parseCached(fs.readFileSync(new URL(`./schemas/${file}`, import.meta.url), 'utf8')) as CrdDocument;
     parsed.set(file, crd);
   }
   return crd;

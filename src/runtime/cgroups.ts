@@ -194,12 +194,10 @@ function joinCgroupsArgv(dirs: string[], argv: string[]): string[] {
 }
 
 /**
- * Removes cgroup directory `dir` once its processes are gone (the kernel answers EBUSY while the last ones
- * are being reaped), retrying until `deadline` (ms since the epoch); a directory already gone is fine. It
- * stops as soon as `reclaimed()`: the directory was taken again meanwhile (the next process would otherwise
- * find it gone and fail to join it).
+ * The instance cgroup directories in use (InstanceCgroup, StartingCgroups), with how many instances hold each:
+ * a container restarted under the same id takes its directory again while the previous one's removal still
+ * waits for its processes to go.
  */
-/** The instance cgroup directories in use (InstanceCgroup), with how many instances hold each. */
 const claimedDirs = new Map<string, number>();
 
 function claimDirs(dirs: string[]): void {
@@ -214,10 +212,16 @@ function releaseDirs(dirs: string[]): void {
   }
 }
 
-async function removeCgroupDir(dir: string, deadline: number, reclaimed: () => boolean): Promise<void> {
+/**
+ * Removes cgroup directory `dir` once its processes are gone (the kernel answers EBUSY while the last ones
+ * are being reaped), retrying until `deadline` (ms since the epoch); a directory already gone is fine. It
+ * stops as soon as the directory is claimed again (claimDirs): the next process would otherwise find it gone
+ * and fail to join it.
+ */
+async function removeCgroupDir(dir: string, deadline: number): Promise<void> {
   for (;;) {
     // An instance started again under the same id (a restarted container) has this directory now: it stays.
-    if (reclaimed()) return;
+    if (claimedDirs.has(dir)) return;
     try {
       fs.rmdirSync(dir);
       return;
@@ -311,7 +315,7 @@ export class InstanceCgroup {
     releaseDirs(this.dirs);
     const deadline = Date.now() + timeoutMs;
     for (const dir of this.dirs) {
-      await removeCgroupDir(dir, deadline, () => claimedDirs.has(dir));
+      await removeCgroupDir(dir, deadline);
       try {
         fs.rmdirSync(path.dirname(dir));
       } catch {
@@ -494,7 +498,7 @@ export class GatewayCgroup {
 
   /** Removes the cgroup once the gateway threads are gone; resolves when it is gone or after `timeoutMs`. */
   async remove(timeoutMs = 5000): Promise<void> {
-    await removeCgroupDir(this.dir, Date.now() + timeoutMs, () => false);
+    await removeCgroupDir(this.dir, Date.now() + timeoutMs);
   }
 }
 
@@ -596,6 +600,7 @@ export class StartingCgroups {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return false;
     }
+    if (!this.live.has(id)) claimDirs([this.dir(id)]);
     this.live.add(id);
     this.starting.add(id);
     // Its own weight before its first instruction; the others' follow in one pass.
@@ -643,10 +648,11 @@ export class StartingCgroups {
    */
   async remove(id: string, timeoutMs = 5000): Promise<void> {
     if (!this.live.delete(id)) return;
+    releaseDirs([this.dir(id)]);
     this.waitedFor.delete(id);
     if (this.starting.delete(id)) this.rebalance();
     this.written.delete(id);
-    await removeCgroupDir(this.dir(id), Date.now() + timeoutMs, () => this.live.has(id));
+    await removeCgroupDir(this.dir(id), Date.now() + timeoutMs);
   }
 
   /** Writes every starting instance's shares, once, after the starts and readies of this turn of the event loop. */

@@ -1,12 +1,12 @@
 // Instance limits: per revision and in total, so one service cannot take the machine.
 
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { InstanceManager, type Workload } from './instances.ts';
+import { InstanceManager, type InstanceLimits, type Workload } from './instances.ts';
 import { ProcessRuntime } from './process.ts';
 
 const app = pathToFileURL(path.resolve(import.meta.dirname, '../../test/fixtures/runtime-app')).href;
@@ -21,6 +21,17 @@ function workload(name: string): Workload {
   };
 }
 
+/** An instance manager on a temp data directory of its own; every instance stopped and the directory removed after the test. */
+function manager(t: TestContext, prefix: string, limits?: InstanceLimits): InstanceManager {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const m = new InstanceManager(dir, [new ProcessRuntime()], limits);
+  t.after(async () => {
+    await m.stopAll();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return m;
+}
+
 async function until(what: string, fn: () => boolean, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!fn()) {
@@ -30,12 +41,7 @@ async function until(what: string, fn: () => boolean, ms = 10_000): Promise<void
 }
 
 test('max instances per revision and in total are never exceeded; freed slots are reused', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-limits-'));
-  const m = new InstanceManager(dir, [new ProcessRuntime()], { perRevision: 2, total: 3 });
-  t.after(async () => {
-    await m.stopAll();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const m = manager(t, 'knit-limits-', { perRevision: 2, total: 3 });
   m.ensure(workload('a-00001'));
   m.ensure(workload('b-00001'));
   m.setScale('default/a-00001', 5);
@@ -51,12 +57,7 @@ test('max instances per revision and in total are never exceeded; freed slots ar
 });
 
 test('replicas as pods: a crash restarts in the same replica, deletePod replaces it, scale-down removes it', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-replicas-'));
-  const m = new InstanceManager(dir, [new ProcessRuntime()]);
-  t.after(async () => {
-    await m.stopAll();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const m = manager(t, 'knit-replicas-');
   const key = 'default/r-00001';
   m.ensure(workload('r-00001'));
   m.setScale(key, 1);
@@ -89,12 +90,7 @@ test('replicas as pods: a crash restarts in the same replica, deletePod replaces
 });
 
 test('as knit starts again, the revisions routes send traffic to start first; the others once those are ready, or after the bound', async (t) => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-restart-'));
-  const m = new InstanceManager(dir, [new ProcessRuntime()]);
-  t.after(async () => {
-    await m.stopAll();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
+  const m = manager(t, 'knit-restart-');
   const routed = 'default/routed-00001';
   const other = 'default/other-00001';
   m.prioritizeRouted(new Set([routed]), 60_000);
@@ -114,8 +110,7 @@ test('as knit starts again, the revisions routes send traffic to start first; th
   assert.ok(seen.indexOf(`${other}:ready`) > 0, seen.join(' '));
 
   // Bounded: a routed revision that never comes does not hold the others for longer than that.
-  const m2 = new InstanceManager(fs.mkdtempSync(path.join(dir, 'm2-')), [new ProcessRuntime()]);
-  t.after(() => m2.stopAll());
+  const m2 = manager(t, 'knit-restart-bound-');
   m2.prioritizeRouted(new Set(['default/never-00001']), 300);
   const began = performance.now();
   m2.ensure(workload('late-00001'));
