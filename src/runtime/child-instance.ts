@@ -33,7 +33,8 @@ export abstract class ChildInstance extends EventEmitter implements Instance {
   /** Set when a failed liveness or startup probe killed the container: its exit is a crash, not a requested stop. */
   private killedByProbe = false;
   private logStream: fs.WriteStream | undefined;
-  private readonly startedAt = performance.now();
+  /** When it was started (a prepared instance: when its start was asked for, not when it was prepared). */
+  protected startedAt = performance.now();
   private everReady = false;
   private resolveExited!: () => void;
 

@@ -14,7 +14,7 @@ import { CgroupManager, cgroupRefusal, detectCgroups, enforcedLimits, resourceSe
 import { gpuEnv, type GpuDevice } from './gpu.ts';
 import {
   DEFAULT_GID, DEFAULT_UID, SANDBOX_ENV, bwrapArgs, childOf, detectSandbox, execInSandbox, instanceIdentity, readSandboxPid,
-  signalGroupExcept, unsandboxedRefusal, verifyRunAsNonRoot, type SandboxLayout, type SandboxSupport,
+  signalGroupExcept, unsandboxedRefusal, verifyRunAsNonRoot, type SandboxLayout, type SandboxSupport, type SandboxTools,
 } from './sandbox.ts';
 
 /** Picks a free loopback port by binding port 0 and releasing it. */
@@ -114,6 +114,24 @@ export interface PodNetns {
   probe: (probe: Probe | undefined, port: number, timeoutMs: number) => Promise<boolean>;
 }
 
+/** A sandbox launched by ProcessInstance.launch, and what its probes need. */
+interface Launched {
+  child: RemoteChild;
+  output: net.Socket;
+  layout: SandboxLayout;
+  env: Record<string, string>;
+  tools: SandboxTools;
+  sandboxPid: Promise<number | undefined>;
+}
+
+/**
+ * The shell a prepared instance's sandbox runs (as the instance's user, after setpriv): it waits until knit opens
+ * its stdin gate (Spawner.openGate writes `go`), then execs the app in its place (same pid) with stdin /dev/null, as
+ * an unprepared instance starts. Gate closed without `go` (knit is gone): it exits. dash exports PWD at its
+ * start; the app gets the env it was given: $1 `set` puts back the container's PWD ($2), `unset` removes it.
+ */
+const GATE = 'read -r go && [ "$go" = go ] || exit 0; if [ "$1" = set ]; then export PWD="$2"; else unset PWD; fi; shift 2; exec "$@" </dev/null';
+
 class ProcessInstance extends ChildInstance {
   private killTimer: NodeJS.Timeout | undefined;
   private readonly options: Required<ProcessRuntimeOptions>;
@@ -133,6 +151,12 @@ class ProcessInstance extends ChildInstance {
   private cpuGroup: StartingCgroups | undefined;
   /** Settles once the cgroup is removed after the instance is gone (stop() waits for it). */
   private cgroupRemoved: Promise<void> = Promise.resolve();
+  /** A prepared instance's sandbox, launched and waiting at its gate, until begin() takes it or discard() ends it. */
+  private held: Promise<Launched | undefined> | undefined;
+  /** Set once begin() took the prepared sandbox: from then on the instance's own supervision ends it. */
+  private taken = false;
+  /** Settles once what a prepared sandbox held (cgroup, port) is given back after it ended untaken. */
+  private heldGone: Promise<void> = Promise.resolve();
 
   constructor(spec: InstanceSpec, options: Required<ProcessRuntimeOptions>, cgroups: CgroupManager | CgroupSupport, netns?: PodNetns) {
     super(spec);
@@ -207,14 +231,62 @@ class ProcessInstance extends ChildInstance {
     return this.cgroup && this.cgroup.oomKills() > 0 ? 'OOMKilled' : undefined;
   }
 
+  /**
+   * Prepares the instance ahead of its start (ProcessRuntime.prepare): its sandbox is made, in its cgroup and
+   * with its port, stdout and environment, and the sandbox's process waits at a gate (GATE) to exec the app.
+   * begin() then only opens the gate: a scale from zero pays for the app's own start, not the sandbox's.
+   */
+  prepare(): void {
+    this.held = this.launch(true);
+  }
+
+  /** Removes a prepared instance no start took; resolves once its sandbox and cgroup are gone. */
+  async discard(): Promise<void> {
+    const held = await this.held;
+    this.held = undefined;
+    if (held && !held.child.exited && held.child.pid !== undefined) killGroup(held.child.pid, 'SIGKILL');
+    await this.heldGone;
+  }
+
   async begin(): Promise<void> {
+    let launched: Launched | undefined;
+    if (this.held) {
+      launched = await this.held;
+      this.held = undefined;
+      if (launched && !launched.child.exited) {
+        this.taken = true;
+        if (!this.stopRequested) {
+          // Started now, not when it was prepared (its startup time and probes count from here).
+          this.startedAt = performance.now();
+          this.options.spawner.openGate(launched.child);
+        }
+      } else {
+        // The prepared sandbox is gone (or was never made): once its cgroup is, the instance starts anew.
+        launched = undefined;
+        await this.heldGone;
+      }
+    }
+    launched ??= await this.launch(false);
+    if (launched) this.run(launched);
+  }
+
+  /**
+   * Makes the instance's sandbox and spawns its process in it: the app, or (`gated`, for prepare) a shell that
+   * waits at the gate to exec it. Undefined when nothing runs: a start reports why (failToStart or finish); a
+   * failed preparation leaves nothing behind and reports nothing (the start that follows runs anew and does).
+   */
+  private async launch(gated: boolean): Promise<Launched | undefined> {
     try {
       const dir = imageDir(this.spec.image);
       const st = fs.statSync(dir, { throwIfNoEntry: false });
       if (!st?.isDirectory()) throw new RuntimeError('ContainerMissing', `Unable to fetch image "${this.spec.image}": ${dir} is not a directory`);
       const argv = processCommand(dir, this.spec.container.command, this.spec.container.args);
       const sandbox = this.options.sandbox;
-      if (sandbox === 'off') return await this.beginUnsandboxed(dir, argv);
+      if (sandbox === 'off') {
+        if (gated) return undefined;
+        await this.beginUnsandboxed(dir, argv);
+        return undefined;
+      }
       if (!sandbox.ok) throw new RuntimeError('CreateContainerError', unsandboxedRefusal(sandbox.why));
       const sc = this.spec.container.securityContext;
       const { uid, gid } = instanceIdentity(sc, { uid: DEFAULT_UID, gid: DEFAULT_GID });
@@ -226,39 +298,70 @@ class ProcessInstance extends ChildInstance {
       // In a pod's own network the serving port is the declared one, as in a container; a sidecar gets no PORT.
       if (!netns) this.port = this.reservedPort = await reserveInstancePort();
       else this.port = this.spec.containerPort;
-      if (this.stopRequested) return this.finish(0, null);
+      if (this.stopRequested) {
+        this.finish(0, null);
+        return undefined;
+      }
       this.cgroup = this.createCgroup();
       layout.extraArgs = [...(layout.extraArgs ?? []), ...this.resourceArgs(this.cgroup)];
       // A container's writable root is the private /tmp here, so HOME defaults to it.
       const env = { ...baseEnv(), HOME: '/tmp', ...this.spec.env, ...gpuEnvOf(this.spec.gpus), ...(this.spec.role === 'sidecar' ? {} : { PORT: String(this.port) }) };
-      const bwrap = bwrapArgs(sandbox.tools, layout, argv);
+      const pwd = this.spec.env.PWD;
+      const bwrap = bwrapArgs(sandbox.tools, layout, gated ? ['/bin/sh', '-c', GATE, 'knit-gate', pwd === undefined ? 'unset' : 'set', pwd ?? '', ...argv] : argv);
       // nsenter joins the pod's network namespace, then execs bwrap (same pid, same fds).
       const command = netns ? [sandbox.tools.nsenter, '--target', String(netns.pid), '--net', '--', sandbox.tools.bwrap, ...bwrap] : [sandbox.tools.bwrap, ...bwrap];
       // The cgroup is joined first (a shell writes its pid, then execs the command).
       const joined = this.cgroup ? this.cgroup.joinArgv(command) : this.joinCpuGroup(command);
       // fd 3: bwrap's --info-fd. Own process group, so stop() reaches the sandbox's processes.
-      const started = await this.spawnInstance(joined, { cwd: '/', env, info: true }, uid, gid);
-      if (!started) return;
-      const { child, output } = started;
-      this.sandboxed = true;
-      const sandboxPid = readSandboxPid(child);
-      void sandboxPid.then((pid) => (this.sandboxPid = pid));
-      this.adoptStarted(child, output);
-      this.startProbes({
-        exec: async (command, timeoutMs) => {
-          const pid = await sandboxPid;
-          const cg = this.cgroup;
-          return pid !== undefined && this.state !== 'exited' && execInSandbox(sandbox.tools, pid, layout, env, command, timeoutMs, netns !== undefined, cg ? (argv) => cg.joinArgv(argv) : undefined);
-        },
-        ...(netns ? { remote: netns.probe } : {}),
-      });
+      const started = await this.spawnInstance(joined, { cwd: '/', env, info: true, ...(gated ? { gate: true } : {}) }, uid, gid, gated);
+      if (!started) {
+        if (gated) this.heldGone = this.releaseHeld(undefined);
+        return undefined;
+      }
+      const launched: Launched = { ...started, layout, env, tools: sandbox.tools, sandboxPid: readSandboxPid(started.child) };
+      // Prepared and not yet started: if its sandbox ends meanwhile, what it held goes with it.
+      if (gated) started.child.once('exit', () => void (this.taken || (this.heldGone = this.releaseHeld(started.output))));
+      return launched;
     } catch (err) {
       // Nothing started in it: the cgroup goes at once.
+      if (gated) {
+        this.heldGone = this.releaseHeld(undefined);
+        return undefined;
+      }
       if (this.cgroup) this.cgroupRemoved = this.cgroup.remove();
       else if (this.cpuGroup) this.cgroupRemoved = this.cpuGroup.remove(this.spec.id, 0);
       releaseInstancePort(this.reservedPort);
       this.failToStart(err instanceof RuntimeError ? err.reason : 'ContainerMissing', (err as Error).message);
+      return undefined;
     }
+  }
+
+  /** What a prepared instance held, given back (its sandbox is gone or was never made): a start begins anew. */
+  private releaseHeld(output: net.Socket | undefined): Promise<void> {
+    output?.destroy();
+    const removed = this.cgroup ? this.cgroup.remove() : this.cpuGroup ? this.cpuGroup.remove(this.spec.id, 0) : Promise.resolve();
+    this.cgroup = undefined;
+    this.cpuGroup = undefined;
+    releaseInstancePort(this.reservedPort);
+    this.reservedPort = undefined;
+    return removed;
+  }
+
+  /** Supervises the launched sandbox and probes its app. */
+  private run(launched: Launched): void {
+    const { child, output, layout, env, tools, sandboxPid } = launched;
+    const netns = this.netns;
+    this.sandboxed = true;
+    void sandboxPid.then((pid) => (this.sandboxPid = pid));
+    this.adoptStarted(child, output);
+    this.startProbes({
+      exec: async (command, timeoutMs) => {
+        const pid = await sandboxPid;
+        const cg = this.cgroup;
+        return pid !== undefined && this.state !== 'exited' && execInSandbox(tools, pid, layout, env, command, timeoutMs, netns !== undefined, cg ? (argv) => cg.joinArgv(argv) : undefined);
+      },
+      ...(netns ? { remote: netns.probe } : {}),
+    });
   }
 
   /**
@@ -321,7 +424,7 @@ class ProcessInstance extends ChildInstance {
    * were written. The FIFO's name is removed once both ends are open; only they remain (the instance reopens it
    * through /proc/self/fd, which needs no path to it).
    */
-  private async spawnInstance(argv: string[], opts: Omit<RemoteSpawnOptions, 'output' | 'detached'>, uid: number, gid: number): Promise<{ child: RemoteChild; output: net.Socket } | undefined> {
+  private async spawnInstance(argv: string[], opts: Omit<RemoteSpawnOptions, 'output' | 'detached'>, uid: number, gid: number, gated = false): Promise<{ child: RemoteChild; output: net.Socket } | undefined> {
     const fifo = fifoPath(this.spec.logFile);
     const spawner = this.options.spawner;
     await fs.promises.mkdir(path.dirname(fifo), { recursive: true });
@@ -344,6 +447,7 @@ class ProcessInstance extends ChildInstance {
         child = await spawner.spawn(argv[0], argv.slice(1), { ...opts, output: fifo, detached: true });
       } catch (err) {
         fs.closeSync(readFd);
+        if (gated) return undefined;
         this.logs.push(`knit: ${(err as Error).message}`);
         this.finish(127, null);
         return undefined;
@@ -471,6 +575,8 @@ export class ProcessRuntime implements Runtime {
   readonly name = 'process';
   private readonly options: Required<ProcessRuntimeOptions>;
   private readonly cgroups: CgroupManager | CgroupSupport;
+  /** Instances prepared for starts not asked for yet, by instance id, with the spec they were prepared for. */
+  private readonly prepared = new Map<string, { inst: ProcessInstance; fingerprint: string }>();
 
   constructor(options: ProcessRuntimeOptions = {}) {
     const cgroups = options.cgroups ?? detectCgroups();
@@ -501,7 +607,39 @@ export class ProcessRuntime implements Runtime {
     return this.startIn(spec);
   }
 
+  /**
+   * Makes the sandbox of a future instance of `spec` and leaves its process waiting to exec the app (see
+   * ProcessInstance.prepare), so that `start(spec)` only has to let it go: the cgroup, port, stdout FIFO, the
+   * sandbox's namespaces and mounts and the drop to the instance's user are done before the first request. Only
+   * in a sandbox, and not for a pod (sidecars).
+   */
+  prepare(spec: InstanceSpec): void {
+    const sandbox = this.options.sandbox;
+    if (sandbox === 'off' || !sandbox.ok || spec.sidecars?.length || this.prepared.has(spec.id)) return;
+    const inst = new ProcessInstance(spec, this.options, this.cgroups);
+    inst.prepare();
+    this.prepared.set(spec.id, { inst, fingerprint: JSON.stringify(spec) });
+  }
+
+  async discard(id: string): Promise<void> {
+    const p = this.prepared.get(id);
+    this.prepared.delete(id);
+    await p?.inst.discard();
+  }
+
   private startIn(spec: InstanceSpec, netns?: PodNetns): Instance {
+    const p = netns ? undefined : this.prepared.get(spec.id);
+    if (p) {
+      this.prepared.delete(spec.id);
+      // What was prepared runs only an instance of exactly the spec it was prepared for.
+      if (p.fingerprint === JSON.stringify(spec)) {
+        void p.inst.begin();
+        return p.inst;
+      }
+      const inst = new ProcessInstance(spec, this.options, this.cgroups);
+      void p.inst.discard().then(() => inst.begin());
+      return inst;
+    }
     const inst = new ProcessInstance(spec, this.options, this.cgroups, netns);
     // After the caller's listeners are on: in a pod's namespace nothing is awaited before the spawn.
     if (netns) queueMicrotask(() => void inst.begin());

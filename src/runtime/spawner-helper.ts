@@ -18,6 +18,9 @@ type Request = SpawnerRequest;
 type FifoRequest = Extract<SpawnerRequest, { op: 'fifo' }>;
 type SpawnRequest = Extract<SpawnerRequest, { op: 'spawn' }>;
 
+/** The stdin gates of children spawned with `gate`, by request id, until opened or the child exits. */
+const gates = new Map<number, NodeJS.WritableStream>();
+
 function send(m: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(m)}\n`);
 }
@@ -57,7 +60,7 @@ function spawnChild(r: SpawnRequest): void {
     child = spawn(r.file, r.args, {
       cwd: r.cwd,
       env: r.env,
-      stdio: ['ignore', out ?? 'ignore', out ?? 'ignore', ...(r.info ? ['pipe' as const] : [])],
+      stdio: [r.gate ? 'pipe' : 'ignore', out ?? 'ignore', out ?? 'ignore', ...(r.info ? ['pipe' as const] : [])],
       detached: r.detached ?? false,
       ...(r.uid !== undefined ? { uid: r.uid } : {}),
       ...(r.gid !== undefined ? { gid: r.gid } : {}),
@@ -69,6 +72,10 @@ function spawnChild(r: SpawnRequest): void {
     if (out !== undefined) fs.closeSync(out);
   }
   child.once('error', (err) => send({ id: r.id, event: 'error', message: err.message }));
+  if (child.stdin) {
+    child.stdin.on('error', () => {}); // the child went before its gate opened
+    gates.set(r.id, child.stdin);
+  }
   if (child.pid !== undefined) send({ id: r.id, event: 'spawned', pid: child.pid });
   const info = child.stdio[3] as NodeJS.ReadableStream | null | undefined;
   if (info) {
@@ -77,7 +84,16 @@ function spawnChild(r: SpawnRequest): void {
     info.on('error', () => {});
     info.on('end', () => send({ id: r.id, event: 'info-end' }));
   }
-  child.once('exit', (code, signal) => send({ id: r.id, event: 'exit', code, signal }));
+  child.once('exit', (code, signal) => {
+    gates.delete(r.id);
+    send({ id: r.id, event: 'exit', code, signal });
+  });
+}
+
+function openGate(id: number): void {
+  const gate = gates.get(id);
+  gates.delete(id);
+  gate?.end('go\n');
 }
 
 /**
@@ -108,6 +124,7 @@ lines.on('line', (line) => {
   }
   if (r.op === 'fifo') makeFifo(r);
   else if (r.op === 'spawn') spawnChild(r);
+  else if (r.op === 'open') openGate(r.id);
 });
 // knit is gone (or closed the channel): nothing will ask or listen any more.
 lines.on('close', () => process.exit(0));

@@ -27,6 +27,11 @@ export interface RemoteSpawnOptions {
   output?: string;
   /** Give the child a pipe at fd 3 whose content arrives on `stdio[3]` (bwrap's --info-fd). */
   info?: boolean;
+  /**
+   * Give the child a pipe as stdin that stays silent until `Spawner.openGate` writes `go` and a newline to it and
+   * closes it (a prepared instance waits on it; see process.ts GATE). Without it, stdin is /dev/null.
+   */
+  gate?: boolean;
   detached?: boolean;
   uid?: number;
   gid?: number;
@@ -35,7 +40,8 @@ export interface RemoteSpawnOptions {
 /** The spawner's requests, one JSON line each on its stdin (spawner-helper.ts reads them). */
 export type SpawnerRequest =
   | { op: 'fifo'; id: number; path: string; uid: number; gid: number }
-  | ({ op: 'spawn'; id: number; file: string; args: string[] } & RemoteSpawnOptions);
+  | ({ op: 'spawn'; id: number; file: string; args: string[] } & RemoteSpawnOptions)
+  | { op: 'open'; id: number };
 
 type ExitListener = (code: number | null, signal: NodeJS.Signals | null) => void;
 
@@ -46,6 +52,8 @@ type ExitListener = (code: number | null, signal: NodeJS.Signals | null) => void
  */
 export class RemoteChild extends EventEmitter {
   pid: number | undefined;
+  /** The spawner's id of the request that started it. */
+  readonly requestId: number;
   readonly stdout = null;
   readonly stderr = null;
   /** Index 3 carries the child's fd 3 output when asked for (`info`). */
@@ -53,8 +61,9 @@ export class RemoteChild extends EventEmitter {
   /** Its exit status, once it exited. */
   private status: [number | null, NodeJS.Signals | null] | undefined;
 
-  constructor(info: boolean) {
+  constructor(requestId: number, info: boolean) {
     super();
+    this.requestId = requestId;
     this.stdio = [null, null, null, info ? new PassThrough() : null];
   }
 
@@ -150,12 +159,17 @@ export class Spawner {
   /** Starts `file args` in the spawner; resolves once it runs (its pid known), rejects when it could not be started. */
   spawn(file: string, args: string[], opts: RemoteSpawnOptions): Promise<RemoteChild> {
     const id = this.nextId++;
-    const child = new RemoteChild(opts.info ?? false);
+    const child = new RemoteChild(id, opts.info ?? false);
     return new Promise<RemoteChild>((resolve, reject) => {
       this.children.set(id, { child, spawned: { resolve: () => resolve(child), reject } });
       this.send({ op: 'spawn', id, file, args, ...opts });
       this.refresh();
     });
+  }
+
+  /** Opens the stdin gate of a child spawned with `gate` (writes `go` and a newline, then closes the pipe). */
+  openGate(child: RemoteChild): void {
+    if (this.children.get(child.requestId)?.child === child) this.send({ op: 'open', id: child.requestId });
   }
 
   private onLine(line: string): void {
