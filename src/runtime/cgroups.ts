@@ -545,6 +545,8 @@ export class StartingCgroups {
   /** Starting instances requests wait for (awaited). */
   private readonly waitedFor = new Set<string>();
   private readonly live = new Set<string>();
+  /** Prepared instances not started yet (create with `parked`). */
+  private readonly parked = new Set<string>();
   private rebalancing = false;
   /** The gateway cgroup's cpu.shares last written (GatewayCgroup). */
   private gatewayShares: number = StartingCgroups.TASK_SHARES;
@@ -591,9 +593,10 @@ export class StartingCgroups {
 
   /**
    * Creates instance `id`'s cgroup, weighted as a starting instance; false when the kernel refused (the
-   * instance then starts in knit's own cgroup, as before).
+   * instance then starts in knit's own cgroup, as before). `parked`: an instance prepared ahead of its start
+   * (process.ts ProcessInstance.prepare) weighs the least and is no starting instance until unpark(id).
    */
-  create(id: string): boolean {
+  create(id: string, parked = false): boolean {
     if (!/^[\w.-]+$/.test(id)) return false;
     try {
       fs.mkdirSync(this.dir(id));
@@ -602,11 +605,24 @@ export class StartingCgroups {
     }
     if (!this.live.has(id)) claimDirs([this.dir(id)]);
     this.live.add(id);
+    if (parked) {
+      this.parked.add(id);
+      this.write(id, MIN_SHARES);
+      return true;
+    }
     this.starting.add(id);
     // Its own weight before its first instruction; the others' follow in one pass.
     this.write(id, this.sharesOf(id));
     this.rebalance();
     return true;
+  }
+
+  /** Parked instance `id` starts: it weighs as a starting instance from now on. */
+  unpark(id: string): void {
+    if (!this.parked.delete(id) || !this.live.has(id)) return;
+    this.starting.add(id);
+    this.write(id, this.sharesOf(id));
+    this.rebalance();
   }
 
   /**
@@ -649,6 +665,7 @@ export class StartingCgroups {
   async remove(id: string, timeoutMs = 5000): Promise<void> {
     if (!this.live.delete(id)) return;
     releaseDirs([this.dir(id)]);
+    this.parked.delete(id);
     this.waitedFor.delete(id);
     if (this.starting.delete(id)) this.rebalance();
     this.written.delete(id);

@@ -23,17 +23,27 @@ else test('process: the runtime contract', { skip: noSandbox }, () => {});
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'knit-process-'));
 const started: Instance[] = [];
 let n = 0;
-function start(runtime: ProcessRuntime, over: Partial<InstanceSpec> = {}): Instance {
+function specOf(over: Partial<InstanceSpec> = {}): InstanceSpec {
   const img = image('runtime-app');
-  const inst = runtime.start({
+  return {
     id: `sandbox-${++n}`, namespace: 'default', revision: 'r-00001', configuration: 'r', service: 'r',
     container: { image: img }, image: img, env: {}, containerPort: 8080, gracePeriodSeconds: 2,
     logFile: path.join(tmp, `sandbox-${n}.log`), ...over,
-  });
+  };
+}
+function start(runtime: ProcessRuntime, over: Partial<InstanceSpec> | InstanceSpec = {}): Instance {
+  const inst = runtime.start('id' in over && over.id ? (over as InstanceSpec) : specOf(over));
   started.push(inst);
   return inst;
 }
+/** Prepared sandboxes the tests made, discarded at the end whether a start took them or not. */
+const preparedBy: { runtime: ProcessRuntime; id: string }[] = [];
+function prepare(runtime: ProcessRuntime, spec: InstanceSpec): void {
+  runtime.prepare(spec);
+  preparedBy.push({ runtime, id: spec.id });
+}
 test.after(async () => {
+  await Promise.all(preparedBy.map((p) => p.runtime.discard(p.id)));
   await Promise.all(started.map((i) => i.stop()));
   fs.rmSync(tmp, { recursive: true, force: true });
 });
@@ -249,4 +259,182 @@ test('process: an instance that ends before it is ready leaves no cpu cgroup beh
   assert.equal(exit.code, 3);
   await inst.stop();
   assert.deepEqual(fs.readdirSync(cpu).filter((n) => n.startsWith(`knit-${owner}-`)), []);
+});
+
+/** The pids of prepared sandboxes' gate shells (process.ts GATE) whose environment holds `mark`. */
+function gateShells(mark: string): number[] {
+  const pids: number[] = [];
+  for (const e of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      // The gate's shell itself (the cgroup-joining shell and bwrap have its words among their arguments).
+      const argv = fs.readFileSync(`/proc/${e}/cmdline`, 'utf8').split('\0');
+      if (argv[0] !== '/bin/sh' || argv[3] !== 'knit-gate') continue;
+      if (fs.readFileSync(`/proc/${e}/environ`, 'utf8').split('\0').includes(`MARK=${mark}`)) pids.push(Number(e));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+async function until<T>(what: string, check: () => T | undefined, ms = 10_000): Promise<T> {
+  for (const deadline = Date.now() + ms; ; ) {
+    const v = check();
+    if (v !== undefined) return v;
+    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const gateShell = (mark: string): Promise<number> => until(`the prepared sandbox of ${mark}`, () => gateShells(mark)[0]);
+const noGateShell = (mark: string): Promise<true> => until(`no sandbox of ${mark} left`, () => (gateShells(mark).length === 0 ? true : undefined));
+let marks = 0;
+const newMark = (): string => `prepared-${process.pid}-${++marks}`;
+
+/** The host directory of process `pid`'s cgroup for `controller` (v1), or undefined. */
+function cgroupDirOf(pid: number, controller: string): string | undefined {
+  if (!cgroupSupport.ok || cgroupSupport.hierarchy.version !== 1) return undefined;
+  const line = fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(controller));
+  const rel = line?.split(':')[2];
+  return rel && rel !== '/' ? path.join(path.dirname(cgroupSupport.hierarchy.cpu), controller, rel) : undefined;
+}
+
+test('process: a prepared sandbox waits at its gate as the instance\'s user; the start of the same spec runs the app in that very process, with what an unprepared start gives it', { skip: noSandbox }, async () => {
+  const runtime = new ProcessRuntime();
+  const mark = newMark();
+  const spec = specOf({ env: { MARK: mark } });
+  prepare(runtime, spec);
+  const pid = await gateShell(mark);
+  assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^Uid:\s+65534\s+65534\s+65534\s+65534$/m, 'dropped to nobody before the start');
+  assert.equal(fs.existsSync(spec.logFile), false, 'nothing of the instance is logged before its start');
+  const asked = performance.now();
+  const inst = start(runtime, spec);
+  await waitFor(inst, 'ready');
+  assert.equal(inst.pid, pid, 'the app runs in the process that waited (exec, same pid)');
+  assert.ok(inst.startupMs !== undefined && inst.startupMs <= performance.now() - asked, 'its startup counts from the start, not from the preparation');
+  const seen = JSON.parse((await get(inst, '/')).body) as { env: Record<string, string>; stdinEOF: boolean; uid: number; cwd: string };
+  // The same spec started without preparation: the app sees the same.
+  const plainMark = newMark();
+  const plain = start(runtime, { env: { MARK: plainMark } });
+  await waitFor(plain, 'ready');
+  const plainSeen = JSON.parse((await get(plain, '/')).body) as typeof seen;
+  const strip = (env: Record<string, string>): Record<string, string> => ({ ...env, MARK: '', PORT: '' });
+  assert.deepEqual(strip(seen.env), strip(plainSeen.env));
+  assert.equal(seen.env.PWD, undefined, "no PWD of the gate's shell");
+  assert.equal(seen.env.PORT, String(inst.port));
+  assert.deepEqual([seen.stdinEOF, seen.uid, seen.cwd], [plainSeen.stdinEOF, plainSeen.uid, plainSeen.cwd]);
+  assert.equal(seen.stdinEOF, true, 'stdin is /dev/null, not the gate');
+  const exited = waitFor<InstanceExit>(inst, 'exit');
+  await inst.stop();
+  assert.equal((await exited).requested, true);
+  assert.match(fs.readFileSync(spec.logFile, 'utf8'), /got SIGTERM/, 'its stdout is the FIFO made when it was prepared');
+});
+
+test('process: a container PWD is what the app of a prepared sandbox gets', { skip: noSandbox }, async () => {
+  const runtime = new ProcessRuntime();
+  const mark = newMark();
+  const spec = specOf({ env: { MARK: mark, PWD: '/somewhere' } });
+  prepare(runtime, spec);
+  await gateShell(mark);
+  const inst = start(runtime, spec);
+  await waitFor(inst, 'ready');
+  assert.equal((JSON.parse((await get(inst, '/')).body) as { env: Record<string, string> }).env.PWD, '/somewhere');
+});
+
+test('process: a sandbox prepared for another env is not used: it goes, and the instance runs its own', { skip: noSandbox }, async () => {
+  const runtime = new ProcessRuntime();
+  const mark = newMark();
+  const spec = specOf({ env: { MARK: mark, SECRET: 'old' } });
+  prepare(runtime, spec);
+  const pid = await gateShell(mark);
+  const inst = start(runtime, { ...spec, env: { MARK: mark, SECRET: 'new' } });
+  await waitFor(inst, 'ready');
+  const seen = JSON.parse((await get(inst, '/')).body) as { env: Record<string, string> };
+  assert.equal(seen.env.SECRET, 'new');
+  assert.notEqual(inst.pid, pid, 'a sandbox of its own');
+  assert.equal(fs.existsSync(`/proc/${pid}`), false, 'the prepared sandbox is gone');
+});
+
+test('process: discard removes a prepared sandbox and its cgroup, also one still being made', { skip: noSandbox }, async () => {
+  const runtime = new ProcessRuntime();
+  const early = newMark();
+  const s = specOf({ env: { MARK: early } });
+  prepare(runtime, s);
+  await runtime.discard(s.id); // at once: while it is being made
+  await noGateShell(early);
+  const mark = newMark();
+  const t = specOf({ env: { MARK: mark }, container: { image: image('runtime-app'), resources: { limits: { memory: '64Mi' } } } });
+  prepare(runtime, t);
+  const pid = await gateShell(mark);
+  const dir = cgroupDirOf(pid, 'memory');
+  if (cgroupSupport.ok && cgroupSupport.hierarchy.version === 1) {
+    assert.ok(dir && fs.existsSync(dir), 'it waits in its own cgroup');
+    assert.equal(fs.readFileSync(path.join(dir, 'memory.limit_in_bytes'), 'utf8').trim(), String(64 * 1024 * 1024), 'with its limits');
+  }
+  await runtime.discard(t.id);
+  assert.equal(fs.existsSync(`/proc/${pid}`), false);
+  if (dir) assert.equal(fs.existsSync(dir), false, 'its cgroup is gone');
+});
+
+test('process: a stop before the prepared sandbox ran its app ends it; the app never runs', { skip: noSandbox }, async () => {
+  const runtime = new ProcessRuntime();
+  const mark = newMark();
+  const spec = specOf({ env: { MARK: mark } });
+  prepare(runtime, spec);
+  const pid = await gateShell(mark);
+  const inst = start(runtime, spec);
+  const exited = waitFor<InstanceExit>(inst, 'exit');
+  await inst.stop();
+  assert.equal((await exited).requested, true);
+  assert.equal(fs.existsSync(`/proc/${pid}`), false);
+  assert.equal(fs.readFileSync(spec.logFile, 'utf8'), '', 'no output: the app never ran');
+});
+
+test('process: a prepared sandbox that died before its start is replaced by a fresh one', { skip: noStartingGroup }, async () => {
+  if (!cgroupSupport.ok || cgroupSupport.hierarchy.version !== 1) return;
+  const runtime = new ProcessRuntime();
+  const mark = newMark();
+  const owner = `died-${process.pid}`;
+  const spec = specOf({ env: { MARK: mark, KNIT_OWNER: owner } });
+  prepare(runtime, spec);
+  const pid = await gateShell(mark);
+  const dir = path.join(cgroupSupport.hierarchy.cpu, `knit-${owner}-${spec.id}`);
+  assert.ok(fs.existsSync(dir));
+  process.kill(pid, 'SIGKILL');
+  // Its cgroup goes once knit saw the sandbox end.
+  await until('the dead sandbox given back', () => (fs.existsSync(dir) ? undefined : true));
+  const inst = start(runtime, spec);
+  await waitFor(inst, 'ready');
+  assert.notEqual(inst.pid, pid);
+  assert.equal((JSON.parse((await get(inst, '/')).body) as { env: Record<string, string> }).env.MARK, mark);
+});
+
+test('process: a prepared sandbox is parked at the least weight, and weighs as a starting instance once started', { skip: noStartingGroup }, async () => {
+  if (!cgroupSupport.ok || cgroupSupport.hierarchy.version !== 1) return;
+  const owner = `parked-${process.pid}`;
+  const runtime = new ProcessRuntime();
+  const mark = newMark();
+  // Ready only once the test says so: /ready answers 503 until /go was asked.
+  const app = "let go=false; require('http').createServer((q,r)=>{ if(q.url==='/go'){go=true;return r.end('ok')} r.statusCode=q.url==='/ready'&&!go?503:200; r.end() }).listen(process.env.PORT)";
+  const spec = specOf({ env: { MARK: mark, KNIT_OWNER: owner }, container: { image: image('runtime-app'), command: ['node', '-e', app] }, readinessProbe: { httpGet: { path: '/ready' }, periodSeconds: 1 } });
+  prepare(runtime, spec);
+  await gateShell(mark);
+  const dir = path.join(cgroupSupport.hierarchy.cpu, `knit-${owner}-${spec.id}`);
+  await until('the parked weight', () => (sharesIn(dir) === '2' ? true : undefined));
+  const inst = start(runtime, spec);
+  inst.awaited?.();
+  // The one starting instance requests wait for: the whole starting weight, at most a task's.
+  const weight = String(Math.min(1024, STARTING_TASKS_PER_CPU * os.availableParallelism() * 1024));
+  await until(`a starting weight (${weight})`, () => (sharesIn(dir) === weight ? true : undefined));
+  for (const deadline = Date.now() + 10_000; (await get(inst, '/ready').catch(() => undefined))?.status !== 503;) {
+    assert.ok(Date.now() < deadline, 'the app answers /ready with 503');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(sharesIn(dir), weight, 'still starting');
+  assert.equal((await get(inst, '/go')).status, 200);
+  await waitFor(inst, 'ready');
+  assert.equal(sharesIn(dir), '1024', 'ready: a task');
+  await inst.stop();
+  assert.equal(fs.existsSync(dir), false);
 });

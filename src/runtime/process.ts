@@ -125,12 +125,17 @@ interface Launched {
 }
 
 /**
- * The shell a prepared instance's sandbox runs (as the instance's user, after setpriv): it waits until knit opens
- * its stdin gate (Spawner.openGate writes `go`), then execs the app in its place (same pid) with stdin /dev/null, as
- * an unprepared instance starts. Gate closed without `go` (knit is gone): it exits. dash exports PWD at its
- * start; the app gets the env it was given: $1 `set` puts back the container's PWD ($2), `unset` removes it.
+ * The shell that execs a sandbox's app (as the instance's user, after setpriv), with stdin /dev/null: bwrap sets
+ * PWD to the directory it changes to, and dash exports it; a container's app gets the env it was given, so $1
+ * `set` puts back the container's own PWD ($2) and `unset` removes it.
  */
-const GATE = 'read -r go && [ "$go" = go ] || exit 0; if [ "$1" = set ]; then export PWD="$2"; else unset PWD; fi; shift 2; exec "$@" </dev/null';
+const EXEC = 'if [ "$1" = set ]; then export PWD="$2"; else unset PWD; fi; shift 2; exec "$@" </dev/null';
+
+/**
+ * The same for a prepared instance's sandbox: it first waits until knit opens its stdin gate (Spawner.openGate
+ * writes `go`), then execs the app in its place (same pid). Gate closed without `go` (knit is gone): it exits.
+ */
+const GATE = `read -r go && [ "$go" = go ] || exit 0; ${EXEC}`;
 
 class ProcessInstance extends ChildInstance {
   private killTimer: NodeJS.Timeout | undefined;
@@ -155,6 +160,8 @@ class ProcessInstance extends ChildInstance {
   private held: Promise<Launched | undefined> | undefined;
   /** Set once begin() took the prepared sandbox: from then on the instance's own supervision ends it. */
   private taken = false;
+  /** Set when begin() of a prepared instance was called (its start was asked for). */
+  private startAsked = false;
   /** Settles once what a prepared sandbox held (cgroup, port) is given back after it ended untaken. */
   private heldGone: Promise<void> = Promise.resolve();
 
@@ -176,10 +183,11 @@ class ProcessInstance extends ChildInstance {
    * it starts it weighs a share of one task with the others starting (cgroups.ts StartingCgroups). As is where
    * there are none.
    */
-  private joinCpuGroup(command: string[]): string[] {
+  private joinCpuGroup(command: string[], parked: boolean): string[] {
     if (this.cgroup || !(this.cgroups instanceof CgroupManager)) return command;
     const group = this.cgroups.starting(this.spec.env.KNIT_OWNER ?? 'local');
-    if (!group?.create(this.spec.id)) return command;
+    // Prepared ahead of its start: parked (the least weight, not starting) until begin() asks for it.
+    if (!group?.create(this.spec.id, parked && !this.startAsked)) return command;
     this.cpuGroup = group;
     return group.joinArgv(this.spec.id, command);
   }
@@ -212,8 +220,6 @@ class ProcessInstance extends ChildInstance {
   private resourceArgs(cgroup: InstanceCgroup | undefined): string[] {
     const args: string[] = [];
     if (cgroup) {
-      // The shell that joins the cgroup exports PWD; the instance gets the env it was given.
-      args.push(...(this.spec.env.PWD !== undefined ? ['--setenv', 'PWD', this.spec.env.PWD] : ['--unsetenv', 'PWD']));
       const binds = cgroup.sandboxBinds();
       const v1 = binds.some((b) => b.target !== '/sys/fs/cgroup');
       for (const dir of ['/sys', '/sys/fs']) args.push('--perms', '0755', '--dir', dir);
@@ -244,13 +250,20 @@ class ProcessInstance extends ChildInstance {
   async discard(): Promise<void> {
     const held = await this.held;
     this.held = undefined;
-    if (held && !held.child.exited && held.child.pid !== undefined) killGroup(held.child.pid, 'SIGKILL');
+    if (held && !held.child.exited) {
+      const gone = new Promise((resolve) => held.child.once('exit', resolve));
+      if (held.child.pid !== undefined) killGroup(held.child.pid, 'SIGKILL');
+      await gone;
+    }
     await this.heldGone;
   }
 
   async begin(): Promise<void> {
     let launched: Launched | undefined;
     if (this.held) {
+      // Starting from now (before any await: awaited() follows at once).
+      this.startAsked = true;
+      this.cpuGroup?.unpark(this.spec.id);
       launched = await this.held;
       this.held = undefined;
       if (launched && !launched.child.exited) {
@@ -258,6 +271,7 @@ class ProcessInstance extends ChildInstance {
         if (!this.stopRequested) {
           // Started now, not when it was prepared (its startup time and probes count from here).
           this.startedAt = performance.now();
+          this.cpuGroup?.unpark(this.spec.id);
           this.options.spawner.openGate(launched.child);
         }
       } else {
@@ -307,11 +321,11 @@ class ProcessInstance extends ChildInstance {
       // A container's writable root is the private /tmp here, so HOME defaults to it.
       const env = { ...baseEnv(), HOME: '/tmp', ...this.spec.env, ...gpuEnvOf(this.spec.gpus), ...(this.spec.role === 'sidecar' ? {} : { PORT: String(this.port) }) };
       const pwd = this.spec.env.PWD;
-      const bwrap = bwrapArgs(sandbox.tools, layout, gated ? ['/bin/sh', '-c', GATE, 'knit-gate', pwd === undefined ? 'unset' : 'set', pwd ?? '', ...argv] : argv);
+      const bwrap = bwrapArgs(sandbox.tools, layout, ['/bin/sh', '-c', gated ? GATE : EXEC, gated ? 'knit-gate' : 'knit-exec', pwd === undefined ? 'unset' : 'set', pwd ?? '', ...argv]);
       // nsenter joins the pod's network namespace, then execs bwrap (same pid, same fds).
       const command = netns ? [sandbox.tools.nsenter, '--target', String(netns.pid), '--net', '--', sandbox.tools.bwrap, ...bwrap] : [sandbox.tools.bwrap, ...bwrap];
       // The cgroup is joined first (a shell writes its pid, then execs the command).
-      const joined = this.cgroup ? this.cgroup.joinArgv(command) : this.joinCpuGroup(command);
+      const joined = this.cgroup ? this.cgroup.joinArgv(command) : this.joinCpuGroup(command, gated);
       // fd 3: bwrap's --info-fd. Own process group, so stop() reaches the sandbox's processes.
       const started = await this.spawnInstance(joined, { cwd: '/', env, info: true, ...(gated ? { gate: true } : {}) }, uid, gid, gated);
       if (!started) {
@@ -403,7 +417,7 @@ class ProcessInstance extends ChildInstance {
       if (switchUser && !fs.existsSync(SETPRIV)) throw new RuntimeError('CreateContainerError', `running as uid ${id.uid} inside a cgroup needs util-linux's setpriv (${SETPRIV}), which is not installed`);
       if (switchUser) command = [SETPRIV, '--reuid', String(id.uid), '--regid', String(id.gid), '--clear-groups', '--', ...argv];
       command = this.cgroup.joinArgv(command);
-    } else if (!switchUser) command = this.joinCpuGroup(command);
+    } else if (!switchUser) command = this.joinCpuGroup(command, false);
     // Own process group, so stop() reaches grandchildren too.
     const started = await this.spawnInstance(command, { cwd, env, ...(switchUser && !this.cgroup ? { uid: id.uid, gid: id.gid } : {}) }, id.uid, id.gid);
     if (!started) return;

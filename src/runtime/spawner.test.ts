@@ -93,3 +93,30 @@ test('spawner: an exit reported before anyone listens still reaches a listener a
   assert.equal(child.exited, true);
   assert.deepEqual(await exitOf(child), [0, null]);
 });
+
+test('spawner: a gated child reads nothing until its gate opens, then `go` and EOF; without a gate stdin is /dev/null', async (t) => {
+  const { dir, spawner, fifo } = await withFifo(t);
+  const readFd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const output = new net.Socket({ fd: readFd, readable: true, writable: false });
+  let text = '';
+  output.setEncoding('utf8').on('data', (s: string) => (text += s));
+  // Prints when it starts waiting, then what it read and whether more followed.
+  const script = 'echo waiting; read -r a; echo "read $a"; if read -r b; then echo "more $b"; else echo eof; fi';
+  const child = await spawner.spawn('/bin/sh', ['-c', script], { cwd: dir, env: { PATH: '/usr/bin:/bin' }, output: fifo, gate: true, detached: true });
+  for (const deadline = Date.now() + 5000; !text.includes('waiting');) {
+    assert.ok(Date.now() < deadline, 'the child runs');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(child.exited, false, 'it waits at the gate');
+  assert.ok(!text.includes('read'), 'nothing came through the gate yet');
+  spawner.openGate(child);
+  assert.deepEqual(await exitOf(child), [0, null]);
+  for (const deadline = Date.now() + 5000; !text.includes('eof');) {
+    assert.ok(Date.now() < deadline, `the rest of its output (${JSON.stringify(text)})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(text, 'waiting\nread go\neof\n');
+  output.destroy();
+  const plain = await spawner.spawn('/bin/sh', ['-c', 'read -r a && exit 1; exit 0'], { cwd: dir, env: { PATH: '/usr/bin:/bin' }, detached: true });
+  assert.deepEqual(await exitOf(plain), [0, null], 'stdin at EOF at once');
+});
