@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ProcessRuntime, closeInheritedFds, processCommand } from './process.ts';
+import { ProcessRuntime, StartQueue, closeInheritedFds, processCommand } from './process.ts';
 import { get, runtimeContract, waitFor } from './contract.ts';
 import { detectSandbox } from './sandbox.ts';
 import { GatewayCgroup, STARTING_TASKS_PER_CPU, detectCgroups } from './cgroups.ts';
@@ -437,4 +437,34 @@ test('process: a prepared sandbox is parked at the least weight, and weighs as a
   assert.equal(sharesIn(dir), '1024', 'ready: a task');
   await inst.stop();
   assert.equal(fs.existsSync(dir), false);
+});
+
+test('process: prepared starts take places in order; a start that leaves while waiting runs nothing; a place is given back when left', async () => {
+  const q = new StartQueue(2);
+  const order: string[] = [];
+  const a = q.enter();
+  const b = q.enter();
+  const c = q.enter();
+  const d = q.enter();
+  for (const [name, p] of Object.entries({ a, b, c, d })) void p.turn.then(() => order.push(name));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, ['a', 'b'], 'two places');
+  d.leave(); // gives up while waiting: its turn settles, it took no place
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, ['a', 'b', 'd']);
+  a.leave();
+  a.leave(); // once only
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(order, ['a', 'b', 'd', 'c'], 'c takes the place a gave back');
+  const e = q.enter();
+  let eTurn = false;
+  void e.turn.then(() => (eTurn = true));
+  await new Promise((r) => setImmediate(r));
+  assert.equal(eTurn, false, 'b and c hold both places');
+  // A place is held at most a second: an app that never gets ready does not hold the others back.
+  const t0 = performance.now();
+  await e.turn;
+  const waited = performance.now() - t0;
+  assert.ok(waited >= 900 && waited < 5000, `given back after about a second (${waited.toFixed(0)} ms)`);
+  for (const p of [b, c, e]) p.leave();
 });

@@ -2,6 +2,7 @@
 
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RuntimeError, type Instance, type InstanceSpec, type Runtime } from './runtime.ts';
@@ -137,6 +138,63 @@ const EXEC = 'if [ "$1" = set ]; then export PWD="$2"; else unset PWD; fi; shift
  */
 const GATE = `read -r go && [ "$go" = go ] || exit 0; ${EXEC}`;
 
+/**
+ * How many prepared instances start their app at once, per core. A scale from zero of a prepared instance is only
+ * its app's start, so a burst of them made every app runnable in the same millisecond: 100 at once on 2 cores
+ * left a warm service's backend waiting 20-40 ms for a CPU at a time (`bench/storm.ts`: warm p99 50-100 ms,
+ * against 21-23 ms when the starts were spread by the sandbox set-up). 4 per core kept it at 15 ms.
+ */
+export const PREPARED_STARTS_PER_CPU = 4;
+
+/** How long one start holds its place at most (an app that never gets ready must not hold the others back). */
+const PREPARED_START_HOLD_MS = 1000;
+
+/** The places of prepared starts (PREPARED_STARTS_PER_CPU): first come, first served. */
+export class StartQueue {
+  private running = 0;
+  private readonly waiting: (() => void)[] = [];
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = Math.max(1, limit);
+  }
+
+  /**
+   * Waits for a place: `turn` settles once this start may run (at once when a place is free). `leave()` gives the
+   * place back (once ready, gone, or after PREPARED_START_HOLD_MS), or takes a waiting start out of the queue
+   * (its `turn` then settles at once, without a place).
+   */
+  enter(): { turn: Promise<void>; leave: () => void } {
+    let state: 'waiting' | 'running' | 'left' = 'waiting';
+    let go!: () => void;
+    const turn = new Promise<void>((resolve) => (go = resolve));
+    let timer: NodeJS.Timeout | undefined;
+    const start = (): void => {
+      state = 'running';
+      this.running++;
+      timer = setTimeout(leave, PREPARED_START_HOLD_MS);
+      timer.unref();
+      go();
+    };
+    const leave = (): void => {
+      if (state === 'left') return;
+      if (state === 'running') {
+        clearTimeout(timer);
+        this.running--;
+        this.waiting.shift()?.();
+      } else {
+        const i = this.waiting.indexOf(start);
+        if (i >= 0) this.waiting.splice(i, 1);
+        go();
+      }
+      state = 'left';
+    };
+    if (this.running < this.limit) start();
+    else this.waiting.push(start);
+    return { turn, leave };
+  }
+}
+
 class ProcessInstance extends ChildInstance {
   private killTimer: NodeJS.Timeout | undefined;
   private readonly options: Required<ProcessRuntimeOptions>;
@@ -160,22 +218,33 @@ class ProcessInstance extends ChildInstance {
   private held: Promise<Launched | undefined> | undefined;
   /** Set once begin() took the prepared sandbox: from then on the instance's own supervision ends it. */
   private taken = false;
-  /** Set when begin() of a prepared instance was called (its start was asked for). */
-  private startAsked = false;
+  /** Requests wait for it (awaited). */
+  private isAwaited = false;
+  /** The places of prepared starts (set for a prepared instance), and how this one leaves its place. */
+  private readonly starts: StartQueue | undefined;
+  private leaveStarts: (() => void) | undefined;
   /** Settles once what a prepared sandbox held (cgroup, port) is given back after it ended untaken. */
   private heldGone: Promise<void> = Promise.resolve();
 
-  constructor(spec: InstanceSpec, options: Required<ProcessRuntimeOptions>, cgroups: CgroupManager | CgroupSupport, netns?: PodNetns) {
+  constructor(spec: InstanceSpec, options: Required<ProcessRuntimeOptions>, cgroups: CgroupManager | CgroupSupport, netns?: PodNetns, starts?: StartQueue) {
     super(spec);
     this.options = options;
     this.cgroups = cgroups;
     this.netns = netns;
+    this.starts = starts;
     // Ready: it weighs as a task of its own from now on (before any request reaches it).
     this.once('ready', () => this.cpuGroup?.ready(this.spec.id));
   }
 
   awaited(): void {
+    this.isAwaited = true;
     this.cpuGroup?.awaited(this.spec.id);
+  }
+
+  /** A prepared instance starts: its cpu cgroup weighs as a starting instance's from now on. */
+  private unpark(): void {
+    this.cpuGroup?.unpark(this.spec.id);
+    if (this.isAwaited) this.cpuGroup?.awaited(this.spec.id);
   }
 
   /**
@@ -186,8 +255,8 @@ class ProcessInstance extends ChildInstance {
   private joinCpuGroup(command: string[], parked: boolean): string[] {
     if (this.cgroup || !(this.cgroups instanceof CgroupManager)) return command;
     const group = this.cgroups.starting(this.spec.env.KNIT_OWNER ?? 'local');
-    // Prepared ahead of its start: parked (the least weight, not starting) until begin() asks for it.
-    if (!group?.create(this.spec.id, parked && !this.startAsked)) return command;
+    // Prepared ahead of its start: parked (the least weight, not starting) until its gate opens.
+    if (!group?.create(this.spec.id, parked)) return command;
     this.cpuGroup = group;
     return group.joinArgv(this.spec.id, command);
   }
@@ -261,17 +330,22 @@ class ProcessInstance extends ChildInstance {
   async begin(): Promise<void> {
     let launched: Launched | undefined;
     if (this.held) {
-      // Starting from now (before any await: awaited() follows at once).
-      this.startAsked = true;
-      this.cpuGroup?.unpark(this.spec.id);
       launched = await this.held;
       this.held = undefined;
       if (launched && !launched.child.exited) {
         this.taken = true;
-        if (!this.stopRequested) {
+        // Its place among the prepared starts; given back once it is ready or gone.
+        const place = this.starts?.enter();
+        if (place) {
+          this.leaveStarts = place.leave;
+          this.once('ready', place.leave);
+          launched.child.once('exit', place.leave);
+          await place.turn;
+        }
+        if (!this.stopRequested && !launched.child.exited) {
           // Started now, not when it was prepared (its startup time and probes count from here).
           this.startedAt = performance.now();
-          this.cpuGroup?.unpark(this.spec.id);
+          this.unpark();
           this.options.spawner.openGate(launched.child);
         }
       } else {
@@ -492,6 +566,8 @@ class ProcessInstance extends ChildInstance {
   stop(): Promise<void> {
     if (this.state === 'exited') return this.gone();
     if (this.beginStop()) {
+      // A prepared start still waiting for its place runs nothing.
+      this.leaveStarts?.();
       const pid = this.child?.pid;
       if (pid !== undefined) {
         if (this.sandboxed) {
@@ -589,6 +665,8 @@ export class ProcessRuntime implements Runtime {
   readonly name = 'process';
   private readonly options: Required<ProcessRuntimeOptions>;
   private readonly cgroups: CgroupManager | CgroupSupport;
+  /** The places of prepared instances' starts (PREPARED_STARTS_PER_CPU). */
+  private readonly starts = new StartQueue(PREPARED_STARTS_PER_CPU * os.availableParallelism());
   /** Instances prepared for starts not asked for yet, by instance id, with the spec they were prepared for. */
   private readonly prepared = new Map<string, { inst: ProcessInstance; fingerprint: string }>();
 
@@ -630,7 +708,7 @@ export class ProcessRuntime implements Runtime {
   prepare(spec: InstanceSpec): void {
     const sandbox = this.options.sandbox;
     if (sandbox === 'off' || !sandbox.ok || spec.sidecars?.length || this.prepared.has(spec.id)) return;
-    const inst = new ProcessInstance(spec, this.options, this.cgroups);
+    const inst = new ProcessInstance(spec, this.options, this.cgroups, undefined, this.starts);
     inst.prepare();
     this.prepared.set(spec.id, { inst, fingerprint: JSON.stringify(spec) });
   }
