@@ -2,6 +2,7 @@
 // the real CLI run against it, and cleanup of server, instances and temp dir.
 
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -120,7 +121,27 @@ export class KnitServer {
         throw new Error(`instance process ${pid} outlived knit serve`);
       }
     }
+    const cgroups = this.cgroupsLeft();
+    for (const dir of cgroups) {
+      try {
+        fs.rmdirSync(dir); // a cgroup directory goes with rmdir once empty
+      } catch {
+        // still has processes
+      }
+    }
+    if (cgroups.length > 0) throw new Error(`cgroups outlived knit serve: ${cgroups.join(' ')}`);
     fs.rmSync(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** The cpu cgroups (v1) of this server's instances and gateway threads (`knit-<owner>-…`, src/runtime/cgroups.ts). */
+  cgroupsLeft(): string[] {
+    const root = '/sys/fs/cgroup/cpu';
+    const owner = createHash('sha256').update(path.resolve(this.dataDir)).digest('hex').slice(0, 16);
+    try {
+      return fs.readdirSync(root).filter((n) => n.startsWith(`knit-${owner}-`)).map((n) => path.join(root, n));
+    } catch {
+      return [];
+    }
   }
 
   /** Runs the real CLI against this server. */

@@ -375,6 +375,17 @@ test('process: discard removes a prepared sandbox and its cgroup, also one still
   await runtime.discard(t.id);
   assert.equal(fs.existsSync(`/proc/${pid}`), false);
   if (dir) assert.equal(fs.existsSync(dir), false, 'its cgroup is gone');
+  // Without resources: its starting cpu cgroup goes too, once the killed sandbox's processes are reaped.
+  if (!cgroupSupport.ok || cgroupSupport.hierarchy.version !== 1) return;
+  const owner = `discard-${process.pid}`;
+  const plainMark = newMark();
+  const u = specOf({ env: { MARK: plainMark, KNIT_OWNER: owner } });
+  prepare(runtime, u);
+  await gateShell(plainMark);
+  const cpuDir = path.join(cgroupSupport.hierarchy.cpu, `knit-${owner}-${u.id}`);
+  assert.ok(fs.existsSync(cpuDir));
+  await runtime.discard(u.id);
+  assert.equal(fs.existsSync(cpuDir), false, 'its cpu cgroup is gone');
 });
 
 test('process: a stop before the prepared sandbox ran its app ends it; the app never runs', { skip: noSandbox }, async () => {

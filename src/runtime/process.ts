@@ -427,7 +427,8 @@ class ProcessInstance extends ChildInstance {
   /** What a prepared instance held, given back (its sandbox is gone or was never made): a start begins anew. */
   private releaseHeld(output: net.Socket | undefined): Promise<void> {
     output?.destroy();
-    const removed = this.cgroup ? this.cgroup.remove() : this.cpuGroup ? this.cpuGroup.remove(this.spec.id, 0) : Promise.resolve();
+    // Its processes may still be being reaped (the kernel answers EBUSY meanwhile): the removal waits for them.
+    const removed = this.cgroup ? this.cgroup.remove() : this.cpuGroup ? this.cpuGroup.remove(this.spec.id) : Promise.resolve();
     this.cgroup = undefined;
     this.cpuGroup = undefined;
     releaseInstancePort(this.reservedPort);
