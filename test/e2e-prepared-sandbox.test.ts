@@ -82,3 +82,20 @@ test('revisions at zero keep one prepared sandbox each until knit serve stops', 
   assert.ok(k.cgroupsLeft().length >= names.length, 'each waits in its cpu cgroup');
   // The after hook stops knit: every sandbox and cgroup goes with it.
 });
+
+test('a revision no route sends traffic to (routingState reserve) keeps no sandbox prepared; the routed one does', { skip }, async () => {
+  const k = knit!;
+  await k.createService('ps5', `file://${path.join(EXAMPLES, 'helloworld')}`, { 'autoscaling.knative.dev/initial-scale': '0' });
+  await preparedOf(k, 'ps5-00001');
+  // A new template: traffic (latest) moves to ps5-00002, and ps5-00001 goes to reserve.
+  const r = await k.api('PATCH', '/apis/serving.knative.dev/v1/namespaces/default/services/ps5', {
+    spec: { template: { metadata: { annotations: { 'autoscaling.knative.dev/initial-scale': '0' } }, spec: { containers: [{ image: `file://${path.join(EXAMPLES, 'helloworld')}`, env: [{ name: 'TARGET', value: 'two' }] }] } } },
+  });
+  assert.equal(r.status, 200, JSON.stringify(r.json));
+  await preparedOf(k, 'ps5-00002');
+  await eventually('ps5-00001 in reserve', async () => {
+    const rev = await k.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/revisions/ps5-00001');
+    return (rev.json as { metadata?: { labels?: Record<string, string> } }).metadata?.labels?.['serving.knative.dev/routingState'] === 'reserve';
+  }, 30_000);
+  await eventually('no prepared sandbox of ps5-00001', async () => ![...gateShells(ownerOf(k)).values()].includes('ps5-00001'), 30_000);
+});

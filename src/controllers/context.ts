@@ -46,6 +46,8 @@ export interface Instances {
   ensure(workload: Workload): void;
   /** Sets a workload's replica count (the autoscaler's output; Eventing's ContainerSource asks for one). */
   setScale?(key: string, n: number): void;
+  /** Whether a route may send the revision traffic (routingState not `reserve`): only then is a replica prepared at zero. */
+  setReachable?(key: string, reachable: boolean): void;
   status(key: string): WorkloadStatus | undefined;
   remove(key: string): Promise<void>;
   runtimeFor(image: string): { resolveDigest(image: string, pullPolicy?: string, auth?: string): Promise<string | undefined> };

@@ -310,6 +310,8 @@ export class RevisionReconciler implements Reconciler<Revision, RevisionLifecycl
     // The autoscaler owns the scale; routingState reserve makes the revision unreachable
     // (knative/serving pkg/reconciler/labeler and the PodAutoscaler's reachability).
     const workload = workloadFor(rev, ctx, image);
+    // A revision no route sends traffic to keeps no replica prepared at zero.
+    instances.setReachable?.(key, rev.metadata.labels?.[LABEL.routingState] !== 'reserve');
     ctx.autoscaler.ensure(key, {
       annotations: rev.metadata.annotations ?? {},
       containerConcurrency: rev.spec.containerConcurrency ?? 0,

@@ -181,6 +181,8 @@ class RevisionInstances {
   private demanded = false;
   /** The next replica, prepared by its runtime while the revision is at zero (Runtime.prepare): its pod id and instance id. */
   private prepared: { podId: string; id: string; runtime: Runtime } | undefined;
+  /** See setReachable. */
+  private reachable = true;
 
   constructor(manager: InstanceManager, workload: Workload) {
     this.manager = manager;
@@ -195,6 +197,16 @@ class RevisionInstances {
   }
 
   /** Requests wait for the revision, which has no ready instance: its starting instances start first. */
+  /** Whether a route may send it traffic (Knative's routingState is not `reserve`): only then is its next replica prepared. */
+  setReachable(reachable: boolean): void {
+    if (this.reachable === reachable) return;
+    this.reachable = reachable;
+    if (reachable) return this.prepareNext();
+    const prepared = this.prepared;
+    this.prepared = undefined;
+    void prepared?.runtime.discard?.(prepared.id);
+  }
+
   demand(): void {
     if (this.demanded || this.closed) return;
     this.demanded = true;
@@ -549,8 +561,11 @@ class RevisionInstances {
    * it. Not for replicas that need volumes, GPUs or sidecars, or that could not be scheduled: those are made
    * at their start.
    */
-  private prepareNext(): void {
+  prepareNext(): void {
     if (this.closed || this.prepared || this.desired > 0 || this.instances.size > 0 || this.replicas.size > 0) return;
+    // A revision no route sends traffic to (routingState reserve) is not prepared, nor is any while a restart
+    // brings back the routed ones first (their starts go before any preparation).
+    if (!this.reachable || this.manager.restarting) return;
     const w = this.workload;
     if (w.unschedulable || w.volumes || this.gpusPerReplica > 0 || w.template.sidecars?.length || w.resolveSidecarEnvs) return;
     const runtime = this.manager.runtimeFor(w.template.image);
@@ -795,7 +810,13 @@ export class InstanceManager implements DispatcherLookup {
     clearTimeout(p.timer);
     queueMicrotask(() => {
       for (const r of p.deferred) r.reconcile();
+      for (const r of this.revisions.values()) r.prepareNext();
     });
+  }
+
+  /** While a restart brings back the routed revisions first (prioritizeRouted). */
+  get restarting(): boolean {
+    return this.restartPriority !== undefined;
   }
 
   /** An instance is gone: revisions waiting for a slot get another look. */
@@ -880,6 +901,11 @@ export class InstanceManager implements DispatcherLookup {
 
   setScale(key: string, n: number): void {
     this.revisions.get(key)?.setDesired(n);
+  }
+
+  /** See RevisionInstances.setReachable. */
+  setReachable(key: string, reachable: boolean): void {
+    this.revisions.get(key)?.setReachable(reachable);
   }
 
   status(key: string): WorkloadStatus | undefined {

@@ -149,7 +149,7 @@ export const PREPARED_STARTS_PER_CPU = 4;
 /** How long one start holds its place at most (an app that never gets ready must not hold the others back). */
 const PREPARED_START_HOLD_MS = 1000;
 
-/** The places of prepared starts (PREPARED_STARTS_PER_CPU): first come, first served. */
+/** A bounded number of places, first come first served: prepared starts (PREPARED_STARTS_PER_CPU), preparations. */
 export class StartQueue {
   private running = 0;
   private readonly waiting: (() => void)[] = [];
@@ -223,6 +223,8 @@ class ProcessInstance extends ChildInstance {
   /** The places of prepared starts (set for a prepared instance), and how this one leaves its place. */
   private readonly starts: StartQueue | undefined;
   private leaveStarts: (() => void) | undefined;
+  /** Drops a preparation still waiting for its turn (prepare). */
+  private dropPreparation: (() => void) | undefined;
   /** Settles once what a prepared sandbox held (cgroup, port) is given back after it ended untaken. */
   private heldGone: Promise<void> = Promise.resolve();
 
@@ -311,12 +313,28 @@ class ProcessInstance extends ChildInstance {
    * with its port, stdout and environment, and the sandbox's process waits at a gate (GATE) to exec the app.
    * begin() then only opens the gate: a scale from zero pays for the app's own start, not the sandbox's.
    */
-  prepare(): void {
-    this.held = this.launch(true);
+  prepare(queue: StartQueue): void {
+    // Preparations take turns (a start never waits behind a burst of them in the spawner): one that has not begun
+    // when its start or discard comes is dropped, and the start runs anew.
+    const place = queue.enter();
+    let dropped = false;
+    this.dropPreparation = () => {
+      dropped = true;
+      place.leave();
+    };
+    this.held = place.turn.then(async () => {
+      if (dropped) return undefined;
+      try {
+        return await this.launch(true);
+      } finally {
+        place.leave();
+      }
+    });
   }
 
   /** Removes a prepared instance no start took; resolves once its sandbox and cgroup are gone. */
   async discard(): Promise<void> {
+    this.dropPreparation?.();
     const held = await this.held;
     this.held = undefined;
     if (held && !held.child.exited) {
@@ -330,6 +348,7 @@ class ProcessInstance extends ChildInstance {
   async begin(): Promise<void> {
     let launched: Launched | undefined;
     if (this.held) {
+      this.dropPreparation?.();
       launched = await this.held;
       this.held = undefined;
       if (launched && !launched.child.exited) {
@@ -668,6 +687,8 @@ export class ProcessRuntime implements Runtime {
   private readonly cgroups: CgroupManager | CgroupSupport;
   /** The places of prepared instances' starts (PREPARED_STARTS_PER_CPU). */
   private readonly starts = new StartQueue(PREPARED_STARTS_PER_CPU * os.availableParallelism());
+  /** Preparations under way at once: one per core. */
+  private readonly preparations = new StartQueue(os.availableParallelism());
   /** Instances prepared for starts not asked for yet, by instance id, with the spec they were prepared for. */
   private readonly prepared = new Map<string, { inst: ProcessInstance; fingerprint: string }>();
 
@@ -710,7 +731,7 @@ export class ProcessRuntime implements Runtime {
     const sandbox = this.options.sandbox;
     if (sandbox === 'off' || !sandbox.ok || spec.sidecars?.length || this.prepared.has(spec.id)) return;
     const inst = new ProcessInstance(spec, this.options, this.cgroups, undefined, this.starts);
-    inst.prepare();
+    inst.prepare(this.preparations);
     this.prepared.set(spec.id, { inst, fingerprint: JSON.stringify(spec) });
   }
 
