@@ -292,6 +292,15 @@ const noGateShell = (mark: string): Promise<true> => until(`no sandbox of ${mark
 let marks = 0;
 const newMark = (): string => `prepared-${process.pid}-${++marks}`;
 
+/** A runtime with one sandbox prepared for a spec (`env` MARK set) and the pid of its gate shell, once it waits. */
+async function prepared(over: Partial<InstanceSpec> = {}): Promise<{ runtime: ProcessRuntime; mark: string; spec: InstanceSpec; pid: number }> {
+  const runtime = new ProcessRuntime();
+  const mark = newMark();
+  const spec = specOf({ ...over, env: { ...over.env, MARK: mark } });
+  prepare(runtime, spec);
+  return { runtime, mark, spec, pid: await gateShell(mark) };
+}
+
 /** The host directory of process `pid`'s cgroup for `controller` (v1), or undefined. */
 function cgroupDirOf(pid: number, controller: string): string | undefined {
   if (!cgroupSupport.ok || cgroupSupport.hierarchy.version !== 1) return undefined;
@@ -301,11 +310,7 @@ function cgroupDirOf(pid: number, controller: string): string | undefined {
 }
 
 test('process: a prepared sandbox waits at its gate as the instance\'s user; the start of the same spec runs the app in that very process, with what an unprepared start gives it', { skip: noSandbox }, async () => {
-  const runtime = new ProcessRuntime();
-  const mark = newMark();
-  const spec = specOf({ env: { MARK: mark } });
-  prepare(runtime, spec);
-  const pid = await gateShell(mark);
+  const { runtime, mark, spec, pid } = await prepared();
   assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^Uid:\s+65534\s+65534\s+65534\s+65534$/m, 'dropped to nobody before the start');
   assert.equal(fs.existsSync(spec.logFile), false, 'nothing of the instance is logged before its start');
   const asked = performance.now();
@@ -332,22 +337,14 @@ test('process: a prepared sandbox waits at its gate as the instance\'s user; the
 });
 
 test('process: a container PWD is what the app of a prepared sandbox gets', { skip: noSandbox }, async () => {
-  const runtime = new ProcessRuntime();
-  const mark = newMark();
-  const spec = specOf({ env: { MARK: mark, PWD: '/somewhere' } });
-  prepare(runtime, spec);
-  await gateShell(mark);
+  const { runtime, spec } = await prepared({ env: { PWD: '/somewhere' } });
   const inst = start(runtime, spec);
   await waitFor(inst, 'ready');
   assert.equal((JSON.parse((await get(inst, '/')).body) as { env: Record<string, string> }).env.PWD, '/somewhere');
 });
 
 test('process: a sandbox prepared for another env is not used: it goes, and the instance runs its own', { skip: noSandbox }, async () => {
-  const runtime = new ProcessRuntime();
-  const mark = newMark();
-  const spec = specOf({ env: { MARK: mark, SECRET: 'old' } });
-  prepare(runtime, spec);
-  const pid = await gateShell(mark);
+  const { runtime, mark, spec, pid } = await prepared({ env: { SECRET: 'old' } });
   const inst = start(runtime, { ...spec, env: { MARK: mark, SECRET: 'new' } });
   await waitFor(inst, 'ready');
   const seen = JSON.parse((await get(inst, '/')).body) as { env: Record<string, string> };
@@ -389,11 +386,7 @@ test('process: discard removes a prepared sandbox and its cgroup, also one still
 });
 
 test('process: a stop before the prepared sandbox ran its app ends it; the app never runs', { skip: noSandbox }, async () => {
-  const runtime = new ProcessRuntime();
-  const mark = newMark();
-  const spec = specOf({ env: { MARK: mark } });
-  prepare(runtime, spec);
-  const pid = await gateShell(mark);
+  const { runtime, mark, spec, pid } = await prepared();
   const inst = start(runtime, spec);
   const exited = waitFor<InstanceExit>(inst, 'exit');
   await inst.stop();
