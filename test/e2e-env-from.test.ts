@@ -110,6 +110,11 @@ test('a missing required Secret keeps the revision from becoming ready with the 
 
   await put('secrets', 'later', { token: b64(FIRST) });
   await eventually('the revision becomes ready', async () => condition(await revision('waits-00001'), 'Ready')?.status === 'True', 30_000, 100);
+  // Then the route sends traffic to it (the service's RoutesReady follows the revision's Ready).
+  await eventually('the service becomes ready', async () => {
+    const svc = (await knit.api('GET', '/apis/serving.knative.dev/v1/namespaces/default/services/waits')).json as Revision;
+    return condition(svc, 'Ready')?.status === 'True';
+  }, 30_000, 100);
   assert.deepEqual(await answer('waits', ['TOKEN']), { TOKEN: FIRST });
 });
 
