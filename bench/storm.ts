@@ -12,8 +12,12 @@
 //   BENCH_TIMEOUT=30s     per request (warm, canary and cold; a failure when exceeded)
 //   BENCH_BUDGET=300s     whole run (hard stop, then cleanup)
 //   BENCH_GATEWAY_THREADS knit serve --gateway-threads N (unset: knit's default)
-//   BENCH_CLIENT_NICE=-10 autogroup nice value of the load generator and the canary (as if they ran on a
-//                         machine of their own; 0: the default weight, so 100 starting apps also delay them)
+//   BENCH_CLIENT_RT=1     run the load generator and the canary under `chrt --rr 1` (real-time, as if they
+//                         ran on a machine of their own: a burst of 100 starting apps never delays their own
+//                         sends or reads; 0: fair scheduling at BENCH_CLIENT_NICE). Their CPU is small (a few
+//                         % of a core), well inside the kernel's real-time throttling.
+//   BENCH_CLIENT_NICE=-10 with BENCH_CLIENT_RT=0 (or no chrt): autogroup nice value of the two clients (0: the
+//                         default weight, so 100 starting apps also delay them)
 //   BENCH_SLOWEST=N       also list the N slowest warm requests of the storm (when they were sent, how long)
 //
 // What it does: starts `bin/knit serve --config FILE` (free loopback ports, temp data dir; the file sets
@@ -37,7 +41,7 @@
 // budget ran out; 130 on a signal. The services are deleted, and knit's process group, the instance
 // process groups it recorded, the children and the temp dir are removed on every exit path.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -78,6 +82,7 @@ const TIMEOUT_MS = envDuration('BENCH_TIMEOUT', '30s') * 1000;
 const BUDGET_S = envDuration('BENCH_BUDGET', '300s');
 const GATEWAY_THREADS = process.env.BENCH_GATEWAY_THREADS;
 const CLIENT_NICE = envInt('BENCH_CLIENT_NICE', -10, -20);
+const CLIENT_RT = process.env.BENCH_CLIENT_RT !== '0' && spawnSync('chrt', ['--rr', '1', 'true']).status === 0;
 
 const WARM = 'storm-warm';
 const TARGET_WARM_P99_MS = 20;
@@ -174,9 +179,11 @@ interface Client {
 }
 
 function startClient(name: string, args: string[]): Client {
-  const child = spawn(NODE, [CLIENT, ...args], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+  // Under chrt, every thread node starts inherits the policy; chrt execs node (same pid).
+  const argv = CLIENT_RT ? ['chrt', '--rr', '1', NODE, CLIENT, ...args] : [NODE, CLIENT, ...args];
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   const pid = child.pid;
-  if (pid !== undefined && CLIENT_NICE !== 0) {
+  if (pid !== undefined && !CLIENT_RT && CLIENT_NICE !== 0) {
     try {
       fs.writeFileSync(`/proc/${pid}/autogroup`, String(CLIENT_NICE));
     } catch {
@@ -353,7 +360,8 @@ async function main(): Promise<number> {
   out.push(`knit cold-start storm — ${machine()}`);
   out.push(
     `${COLD} services cold-start at once while ${WARM} takes ${RATE} req/s (open loop); storm = burst start → last cold answer ` +
-      `(${fmtMs(burstEnd - burstAt)}); latency from scheduled send to end of body, nearest-rank percentiles`,
+      `(${fmtMs(burstEnd - burstAt)}); latency from scheduled send to end of body, nearest-rank percentiles; ` +
+      `clients ${CLIENT_RT ? 'real-time (chrt --rr 1)' : `at autogroup nice ${CLIENT_NICE}`}`,
   );
   out.push('');
   out.push(table(rows));

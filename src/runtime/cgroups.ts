@@ -552,6 +552,8 @@ export class StartingCgroups {
   private gatewayShares: number = StartingCgroups.TASK_SHARES;
   /** The cpu.shares last written per live instance (a write only when it changes). */
   private readonly written = new Map<string, number>();
+  /** The cpu.idle last written per live instance (absent: 0, the kernel's default). */
+  private readonly idleWritten = new Map<string, boolean>();
   /** What all of this knit's starting instances weigh together, at most: STARTING_TASKS_PER_CPU tasks per core. */
   private readonly startingWeight = startingPoolShares();
 
@@ -611,16 +613,33 @@ export class StartingCgroups {
       return true;
     }
     this.starting.add(id);
-    // Its own weight before its first instruction; the others' follow in one pass.
+    // Its own weight (and class) before its first instruction; the others' follow in one pass.
+    this.writeIdle(id, this.storm);
     this.write(id, this.sharesOf(id));
     this.rebalance();
     return true;
+  }
+
+  /**
+   * More instances start at once than STARTING_TASKS_PER_CPU per core: a storm, whose starts run as the
+   * kernel's idle class (cpu.idle 1) until each is ready. Weights alone do not keep the gateway's and the
+   * serving instances' latency: with group scheduling a thread that slept wakes with little of its group's
+   * weight on its CPU, and with the kernel's run-to-parity a starting app keeps the CPU for its slice (4 ms
+   * ticks at HZ 250) however little it weighs, so a woken gateway thread waited up to 43 ms behind them
+   * (perf sched, bench/storm.ts). A non-idle task that wakes preempts an idle-class one at once (kernel
+   * sched/fair.c check_preempt_wakeup_fair); the starts get the CPU everything else leaves, weighing 3 each
+   * (the kernel's cpu.shares of an idle group). A few starts (at most the bound) are never idle: they keep
+   * their weight against a busy machine.
+   */
+  private get storm(): boolean {
+    return this.starting.size > STARTING_TASKS_PER_CPU * os.availableParallelism();
   }
 
   /** Parked instance `id` starts: it weighs as a starting instance from now on. */
   unpark(id: string): void {
     if (!this.parked.delete(id) || !this.live.has(id)) return;
     this.starting.add(id);
+    this.writeIdle(id, this.storm);
     this.write(id, this.sharesOf(id));
     this.rebalance();
   }
@@ -646,6 +665,7 @@ export class StartingCgroups {
   ready(id: string): void {
     this.waitedFor.delete(id);
     if (!this.starting.delete(id)) return;
+    this.writeIdle(id, false);
     this.write(id, StartingCgroups.TASK_SHARES);
     this.rebalance();
   }
@@ -669,6 +689,7 @@ export class StartingCgroups {
     this.waitedFor.delete(id);
     if (this.starting.delete(id)) this.rebalance();
     this.written.delete(id);
+    this.idleWritten.delete(id);
     await removeCgroupDir(this.dir(id), Date.now() + timeoutMs);
   }
 
@@ -679,7 +700,9 @@ export class StartingCgroups {
     setImmediate(() => {
       this.rebalancing = false;
       let total = 0;
+      const storm = this.storm;
       for (const id of this.starting) {
+        this.writeIdle(id, storm);
         const shares = this.sharesOf(id);
         this.write(id, shares);
         total += shares;
@@ -699,8 +722,22 @@ export class StartingCgroups {
     }
   }
 
+  /** Writes instance `id`'s cpu.idle when it changes (a kernel without the file: its starts stay weighted only). */
+  private writeIdle(id: string, idle: boolean): void {
+    if ((this.idleWritten.get(id) ?? false) === idle || !this.live.has(id)) return;
+    try {
+      fs.writeFileSync(path.join(this.dir(id), 'cpu.idle'), idle ? '1' : '0');
+      this.idleWritten.set(id, idle);
+      // The kernel sets the group's weight with its class (3 when idle, 1024 when not; kernel sched/fair.c
+      // sched_group_set_idle) and refuses cpu.shares writes while it is idle: the next write is written.
+      this.written.delete(id);
+    } catch {
+      // removed meanwhile, or no cpu.idle (before Linux 5.15)
+    }
+  }
+
   private write(id: string, shares: number): void {
-    if (this.written.get(id) === shares || !this.live.has(id)) return;
+    if (this.written.get(id) === shares || !this.live.has(id) || this.idleWritten.get(id)) return;
     try {
       fs.writeFileSync(path.join(this.dir(id), 'cpu.shares'), String(shares));
       this.written.set(id, shares);

@@ -150,6 +150,15 @@ test('process: descriptors knit inherited without close-on-exec are closed, so n
 const cgroupSupport = detectCgroups();
 const noStartingGroup = !support.ok ? noSandbox : !cgroupSupport.ok ? cgroupSupport.why : cgroupSupport.hierarchy.version !== 1 ? 'the starting group is v1 only (cgroups.ts StartingGroup)' : false;
 
+/** The cpu.idle of cgroup `dir` ('0' or '1'), or undefined once it is gone. */
+function idleIn(dir: string): string | undefined {
+  try {
+    return fs.readFileSync(path.join(dir, 'cpu.idle'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** The cpu.shares of cgroup `dir`, or undefined once it is gone. */
 function sharesIn(dir: string): string | undefined {
   try {
@@ -166,7 +175,7 @@ function cpuCgroupOf(pid: number | string): string | undefined {
 }
 
 
-test('process: many starting instances share a bounded weight (their own cpu cgroups from the first instruction); a ready one weighs a task; the gateway weighs them all', { skip: noStartingGroup }, async (t) => {
+test('process: many starting instances share a bounded weight (their own cpu cgroups from the first instruction), and more than the bound run in the idle class; a ready one weighs a task; the gateway weighs them all', { skip: noStartingGroup }, async (t) => {
   if (!cgroupSupport.ok || cgroupSupport.hierarchy.version !== 1) return;
   const owner = `start-${process.pid}`;
   const cpu = cgroupSupport.hierarchy.cpu;
@@ -194,10 +203,16 @@ test('process: many starting instances share a bounded weight (their own cpu cgr
     await new Promise((r) => setTimeout(r, 20));
   }
   const share = String(Math.floor((bound * 1024) / (bound + 1)));
-  for (const deadline = Date.now() + 10_000; !all.every((i) => shares(i) === share);) {
-    assert.ok(Date.now() < deadline, `${bound + 1} starting: ${bound} tasks' weight together, ${share} each (${all.map(shares).join(' ')})`);
+  // More than the bound start: a storm, every start in the idle class (where the kernel has cpu.idle), whose
+  // weight is the kernel's 3.
+  const idle = (i: Instance): string | undefined => idleIn(dirOf(i));
+  const hasIdle = fs.existsSync(path.join(cpu, 'cpu.idle'));
+  const stormShare = hasIdle ? '3' : share;
+  for (const deadline = Date.now() + 10_000; !all.every((i) => shares(i) === stormShare);) {
+    assert.ok(Date.now() < deadline, `${bound + 1} starting: ${bound} tasks' weight together, ${stormShare} each (${all.map(shares).join(' ')})`);
     await new Promise((r) => setTimeout(r, 10));
   }
+  if (hasIdle) assert.deepEqual([...new Set(all.map(idle))], ['1'], `more than ${bound} starting: a storm, every start in the idle class`);
   assert.equal(gatewayShares(), String(Number(share) * (bound + 1)), 'the gateway threads weigh what all starting instances weigh');
   assert.equal(cpuCgroupOf(a.pid!), `/knit-${owner}-${a.spec.id}`);
   // From its first instruction: the shell saw its cgroup as the root of its cgroup namespace (bwrap's).
@@ -205,10 +220,12 @@ test('process: many starting instances share a bounded weight (their own cpu cgr
   assert.equal((await get(a, '/go')).status, 200);
   await waitFor(a, 'ready');
   assert.equal(shares(a), '1024', 'ready: a task');
+  if (hasIdle) assert.equal(idle(a), '0', 'ready: no longer idle');
   for (const deadline = Date.now() + 5_000; !others.every((i) => shares(i) === '1024');) {
     assert.ok(Date.now() < deadline, `${bound} starting: a task each (${others.map(shares).join(' ')})`);
     await new Promise((r) => setTimeout(r, 10));
   }
+  if (hasIdle) assert.deepEqual([...new Set(others.map(idle))], ['0'], `${bound} starting: no storm, none idle`);
   assert.equal(gatewayShares(), String(bound * 1024), `${bound} starting`);
   await Promise.all(all.map((i) => i.stop()));
   for (const inst of all) assert.equal(fs.existsSync(dirOf(inst)), false, `${dirOf(inst)} removed with the instance`);
