@@ -547,11 +547,15 @@ export class StartingCgroups {
   private readonly live = new Set<string>();
   /** Prepared instances not started yet (create with `parked`). */
   private readonly parked = new Set<string>();
+  /** Parked instances asked to start, waiting for their turn (process.ts StartQueue): part of a storm. */
+  private readonly queued = new Set<string>();
   private rebalancing = false;
   /** The gateway cgroup's cpu.shares last written (GatewayCgroup). */
   private gatewayShares: number = StartingCgroups.TASK_SHARES;
   /** The cpu.shares last written per live instance (a write only when it changes). */
   private readonly written = new Map<string, number>();
+  /** Whether the storm under way runs in the idle class (stormClass); undefined while there is none. */
+  private stormYields: boolean | undefined;
   /** The cpu.idle last written per live instance (absent: 0, the kernel's default). */
   private readonly idleWritten = new Map<string, boolean>();
   /** What all of this knit's starting instances weigh together, at most: STARTING_TASKS_PER_CPU tasks per core. */
@@ -614,32 +618,55 @@ export class StartingCgroups {
     }
     this.starting.add(id);
     // Its own weight (and class) before its first instruction; the others' follow in one pass.
-    this.writeIdle(id, this.storm);
+    this.writeIdle(id, this.stormClass());
     this.write(id, this.sharesOf(id));
     this.rebalance();
     return true;
   }
 
   /**
-   * More instances start at once than STARTING_TASKS_PER_CPU per core: a storm, whose starts run as the
-   * kernel's idle class (cpu.idle 1) until each is ready. Weights alone do not keep the gateway's and the
-   * serving instances' latency: with group scheduling a thread that slept wakes with little of its group's
-   * weight on its CPU, and with the kernel's run-to-parity a starting app keeps the CPU for its slice (4 ms
-   * ticks at HZ 250) however little it weighs, so a woken gateway thread waited up to 43 ms behind them
-   * (perf sched, bench/storm.ts). A non-idle task that wakes preempts an idle-class one at once (kernel
-   * sched/fair.c check_preempt_wakeup_fair); the starts get the CPU everything else leaves, weighing 3 each
-   * (the kernel's cpu.shares of an idle group). A few starts (at most the bound) are never idle: they keep
-   * their weight against a busy machine.
+   * Whether starting instances run in the kernel's idle class now (cpu.idle 1, until each is ready): during a
+   * storm, that is while more instances start at once (or wait for their turn to, `queue`) than
+   * STARTING_TASKS_PER_CPU per core, if it began while other instances of this knit were ready.
+   *
+   * Weights alone do not keep the latency of the gateway and of the instances already serving: with group
+   * scheduling a thread that slept wakes with little of its group's weight on its CPU, and with the kernel's
+   * run-to-parity a starting app keeps the CPU for its slice (4 ms ticks at HZ 250) however little it weighs;
+   * a woken gateway thread waited up to 43 ms behind them (perf sched, bench/storm.ts). A non-idle task that
+   * wakes preempts an idle-class one at once (kernel sched/fair.c check_preempt_wakeup_fair); the starts get
+   * what everything else leaves, weighing 3 each (the kernel's cpu.shares of an idle group).
+   *
+   * A storm that begins with nothing ready (every service at zero, a restart bringing everything back) keeps
+   * its weights: there is no serving instance to protect, and knit's own work on the starts would win every
+   * wakeup (bench/scale-from-zero.ts N=100: p95 1.45-1.77x of bare spawns with idle starts, 1.06-1.19x
+   * weighted). A few starts (at most the bound) are never idle: they keep their weight on a busy machine.
    */
-  private get storm(): boolean {
-    return this.starting.size > STARTING_TASKS_PER_CPU * os.availableParallelism();
+  private stormClass(): boolean {
+    if (this.starting.size + this.queued.size <= STARTING_TASKS_PER_CPU * os.availableParallelism()) {
+      this.stormYields = undefined;
+      return false;
+    }
+    // Ready: live, neither starting nor parked (the queued are parked).
+    this.stormYields ??= this.live.size > this.starting.size + this.parked.size;
+    return this.stormYields;
+  }
+
+  /**
+   * Parked instance `id` was asked to start and waits for its turn: still parked, but counted in a storm (so the
+   * starts whose turn came are idle while a hundred wait behind them).
+   */
+  queue(id: string): void {
+    if (!this.parked.has(id) || this.queued.has(id)) return;
+    this.queued.add(id);
+    this.rebalance();
   }
 
   /** Parked instance `id` starts: it weighs as a starting instance from now on. */
   unpark(id: string): void {
+    this.queued.delete(id);
     if (!this.parked.delete(id) || !this.live.has(id)) return;
     this.starting.add(id);
-    this.writeIdle(id, this.storm);
+    this.writeIdle(id, this.stormClass());
     this.write(id, this.sharesOf(id));
     this.rebalance();
   }
@@ -687,7 +714,8 @@ export class StartingCgroups {
     releaseDirs([this.dir(id)]);
     this.parked.delete(id);
     this.waitedFor.delete(id);
-    if (this.starting.delete(id)) this.rebalance();
+    const wasStarting = this.starting.delete(id);
+    if (this.queued.delete(id) || wasStarting) this.rebalance();
     this.written.delete(id);
     this.idleWritten.delete(id);
     await removeCgroupDir(this.dir(id), Date.now() + timeoutMs);
@@ -700,7 +728,7 @@ export class StartingCgroups {
     setImmediate(() => {
       this.rebalancing = false;
       let total = 0;
-      const storm = this.storm;
+      const storm = this.stormClass();
       for (const id of this.starting) {
         this.writeIdle(id, storm);
         const shares = this.sharesOf(id);

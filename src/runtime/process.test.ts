@@ -175,7 +175,7 @@ function cpuCgroupOf(pid: number | string): string | undefined {
 }
 
 
-test('process: many starting instances share a bounded weight (their own cpu cgroups from the first instruction), and more than the bound run in the idle class; a ready one weighs a task; the gateway weighs them all', { skip: noStartingGroup }, async (t) => {
+test('process: many starting instances share a bounded weight (their own cpu cgroups from the first instruction), and more than the bound run in the idle class while another instance is ready; a ready one weighs a task; the gateway weighs them all', { skip: noStartingGroup }, async (t) => {
   if (!cgroupSupport.ok || cgroupSupport.hierarchy.version !== 1) return;
   const owner = `start-${process.pid}`;
   const cpu = cgroupSupport.hierarchy.cpu;
@@ -188,6 +188,9 @@ test('process: many starting instances share a bounded weight (their own cpu cgr
   // Ready only once the test says so: /ready answers 503 until /go was asked.
   const app = "let go=false; require('http').createServer((q,r)=>{ if(q.url==='/go'){go=true;return r.end('ok')} r.statusCode=q.url==='/ready'&&!go?503:200; r.end() }).listen(process.env.PORT)";
   const runtime = new ProcessRuntime();
+  // One instance is ready (serving) before the storm begins: the storm's starts yield to it.
+  const serving = start(runtime, { env: { KNIT_OWNER: owner }, container: { image: image('runtime-app'), command: ['node', '-e', "require('http').createServer((q,r)=>r.end()).listen(process.env.PORT)"] } });
+  await waitFor(serving, 'ready');
   const a = start(runtime, {
     env: { KNIT_OWNER: owner },
     container: { image: image('runtime-app'), command: ['sh', '-c', `grep -E '^[0-9]+:([^:]*,)?cpu(,[^:]*)?:' /proc/self/cgroup; exec node -e "${app}"`] },
@@ -227,7 +230,7 @@ test('process: many starting instances share a bounded weight (their own cpu cgr
   }
   if (hasIdle) assert.deepEqual([...new Set(others.map(idle))], ['0'], `${bound} starting: no storm, none idle`);
   assert.equal(gatewayShares(), String(bound * 1024), `${bound} starting`);
-  await Promise.all(all.map((i) => i.stop()));
+  await Promise.all([...all, serving].map((i) => i.stop()));
   for (const inst of all) assert.equal(fs.existsSync(dirOf(inst)), false, `${dirOf(inst)} removed with the instance`);
   for (const deadline = Date.now() + 5_000; gatewayShares() !== '1024';) {
     assert.ok(Date.now() < deadline, `none starting: the gateway weighs a task again (${gatewayShares()})`);
@@ -235,6 +238,27 @@ test('process: many starting instances share a bounded weight (their own cpu cgr
   }
   await gateway.remove();
   assert.equal(fs.existsSync(gateway.dir), false);
+});
+
+test('process: a storm that begins with no instance ready keeps its weights (nothing serving to yield to)', { skip: noStartingGroup }, async () => {
+  if (!cgroupSupport.ok || cgroupSupport.hierarchy.version !== 1) return;
+  const owner = `coldstorm-${process.pid}`;
+  const cpu = cgroupSupport.hierarchy.cpu;
+  const bound = STARTING_TASKS_PER_CPU * os.availableParallelism();
+  const runtime = new ProcessRuntime();
+  const all = Array.from({ length: bound + 1 }, () => start(runtime, { env: { KNIT_OWNER: owner }, container: { image: image('runtime-app'), command: ['sleep', '60'] } }));
+  const dirOf = (i: Instance): string => path.join(cpu, `knit-${owner}-${i.spec.id}`);
+  const share = String(Math.floor((bound * 1024) / (bound + 1)));
+  try {
+    for (const deadline = Date.now() + 10_000; !all.every((i) => sharesIn(dirOf(i)) === share);) {
+      assert.ok(Date.now() < deadline, `${bound + 1} starting, none ready: ${share} each (${all.map((i) => sharesIn(dirOf(i))).join(' ')})`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    if (fs.existsSync(path.join(cpu, 'cpu.idle'))) assert.deepEqual([...new Set(all.map((i) => idleIn(dirOf(i))))], ['0'], 'none idle');
+  } finally {
+    await Promise.all(all.map((i) => i.stop()));
+  }
+  assert.deepEqual(fs.readdirSync(cpu).filter((n) => n.startsWith(`knit-${owner}-`)), []);
 });
 
 test('process: a starting instance requests wait for starts first: the others weigh the least meanwhile', { skip: noStartingGroup }, async () => {

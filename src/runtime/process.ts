@@ -356,6 +356,7 @@ class ProcessInstance extends ChildInstance {
         // Its place among the prepared starts; given back once it is ready or gone.
         const place = this.starts?.enter();
         if (place) {
+          this.cpuGroup?.queue(this.spec.id);
           this.leaveStarts = place.leave;
           this.once('ready', place.leave);
           launched.child.once('exit', place.leave);
