@@ -638,7 +638,7 @@ export class StartingCgroups {
    *
    * A storm that begins with nothing ready (every service at zero, a restart bringing everything back) keeps
    * its weights: there is no serving instance to protect, and knit's own work on the starts would win every
-   * wakeup (bench/scale-from-zero.ts N=100: p95 1.45-1.77x of bare spawns with idle starts, 1.06-1.19x
+   * wakeup (bench/scale-from-zero.ts N=100: p95 1.45-1.77x of bare spawns with idle starts, 1.06-1.28x
    * weighted). A few starts (at most the bound) are never idle: they keep their weight on a busy machine.
    */
   private stormClass(): boolean {

@@ -190,6 +190,7 @@ test('process: many starting instances share a bounded weight (their own cpu cgr
   const runtime = new ProcessRuntime();
   // One instance is ready (serving) before the storm begins: the storm's starts yield to it.
   const serving = start(runtime, { env: { KNIT_OWNER: owner }, container: { image: image('runtime-app'), command: ['node', '-e', "require('http').createServer((q,r)=>r.end()).listen(process.env.PORT)"] } });
+  t.after(() => serving.stop());
   await waitFor(serving, 'ready');
   const a = start(runtime, {
     env: { KNIT_OWNER: owner },
@@ -199,6 +200,7 @@ test('process: many starting instances share a bounded weight (their own cpu cgr
   // `bound` more that never get ready (nothing listens): bound + 1 start at once.
   const others = Array.from({ length: bound }, () => start(runtime, { env: { KNIT_OWNER: owner }, container: { image: image('runtime-app'), command: ['sleep', '60'] } }));
   const all = [a, ...others];
+  t.after(() => Promise.all(all.map((i) => i.stop())));
   const dirOf = (i: Instance): string => path.join(cpu, `knit-${owner}-${i.spec.id}`);
   const shares = (i: Instance): string | undefined => sharesIn(dirOf(i));
   for (const deadline = Date.now() + 10_000; (await get(a, '/ready').catch(() => undefined))?.status !== 503;) {
